@@ -1,0 +1,85 @@
+//! The global descriptor table and the task state segment.
+//!
+//! Selector layout is fixed by `syscall`/`sysret`: kernel code, kernel data, then user
+//! data before user code (sysret loads SS from STAR+8 and CS from STAR+16), then the TSS.
+//! The TSS gives double fault, NMI and machine check their own IST stacks so that a
+//! broken kernel stack still produces a report.
+
+use core::cell::UnsafeCell;
+
+use spin::Once;
+use x86_64::VirtAddr;
+use x86_64::instructions::segmentation::{CS, DS, ES, SS, Segment};
+use x86_64::instructions::tables::load_tss;
+use x86_64::structures::gdt::{Descriptor, GlobalDescriptorTable, SegmentSelector};
+use x86_64::structures::tss::TaskStateSegment;
+
+/// Kernel code selector.
+pub const KERNEL_CS: u16 = 0x08;
+/// Kernel data selector.
+pub const KERNEL_DS: u16 = 0x10;
+/// User data selector (RPL 3).
+pub const USER_DS: u16 = 0x18 | 3;
+/// User code selector (RPL 3).
+pub const USER_CS: u16 = 0x20 | 3;
+
+/// IST slot (1-based in the IDT, 0-based here) of each critical exception's stack.
+pub const IST_DOUBLE_FAULT: u16 = 0;
+/// IST slot for NMI.
+pub const IST_NMI: u16 = 1;
+/// IST slot for machine check.
+pub const IST_MACHINE_CHECK: u16 = 2;
+
+const IST_STACK_SIZE: usize = 16 * 1024;
+
+#[repr(C, align(16))]
+struct IstStack([u8; IST_STACK_SIZE]);
+
+static mut IST_STACKS: [IstStack; 3] = [const { IstStack([0; IST_STACK_SIZE]) }; 3];
+
+/// The TSS: written at init and on context switches (RSP0), read by the CPU on
+/// privilege changes. Single CPU with interrupts disabled in the kernel, so no two
+/// writers ever race.
+struct TssCell(UnsafeCell<TaskStateSegment>);
+
+// SAFETY: see the type's documentation: one CPU, writes only with interrupts disabled.
+unsafe impl Sync for TssCell {}
+
+static TSS: TssCell = TssCell(UnsafeCell::new(TaskStateSegment::new()));
+static GDT: Once<GlobalDescriptorTable> = Once::new();
+
+/// Loads the GDT, reloads the segment registers, and loads the TSS.
+pub fn init() {
+    let tss = TSS.0.get();
+    for (slot, index) in [IST_DOUBLE_FAULT, IST_NMI, IST_MACHINE_CHECK].into_iter().enumerate() {
+        let base = &raw const IST_STACKS as u64 + (slot * IST_STACK_SIZE) as u64;
+        // SAFETY: init runs once, before interrupts are enabled; nothing else holds the TSS.
+        unsafe { (*tss).interrupt_stack_table[usize::from(index)] = VirtAddr::new(base + IST_STACK_SIZE as u64) };
+    }
+    let gdt = GDT.call_once(|| {
+        let mut gdt = GlobalDescriptorTable::new();
+        gdt.append(Descriptor::kernel_code_segment());
+        gdt.append(Descriptor::kernel_data_segment());
+        gdt.append(Descriptor::user_data_segment());
+        gdt.append(Descriptor::user_code_segment());
+        // SAFETY: TSS is a static that lives forever; the CPU is its only other reader.
+        gdt.append(Descriptor::tss_segment(unsafe { &*tss }));
+        gdt
+    });
+    gdt.load();
+    // SAFETY: the selectors name the descriptors appended above, in that order.
+    unsafe {
+        CS::set_reg(SegmentSelector(KERNEL_CS));
+        SS::set_reg(SegmentSelector(KERNEL_DS));
+        DS::set_reg(SegmentSelector(KERNEL_DS));
+        ES::set_reg(SegmentSelector(KERNEL_DS));
+        load_tss(SegmentSelector(0x28));
+    }
+}
+
+/// Sets the stack the CPU switches to on an interrupt from user mode.
+pub fn set_kernel_stack(top: u64) {
+    // SAFETY: single CPU, called with interrupts disabled; the CPU reads RSP0 only when
+    // an interrupt arrives, which cannot happen during this write.
+    unsafe { (*TSS.0.get()).privilege_stack_table[0] = VirtAddr::new(top) };
+}

@@ -1,0 +1,195 @@
+//! Interrupt and exception entry: 256 assembly stubs that build a [`TrapFrame`], the IDT
+//! that points at them, and the dispatcher that routes each vector.
+//!
+//! Every stub is 16 bytes: it pushes a zero error code when the CPU pushes none, pushes
+//! its vector number, and jumps to a common path that saves the general registers and
+//! calls [`interrupt_dispatch`] with the frame. Double fault, NMI and machine check run
+//! on their own IST stacks.
+
+use core::arch::global_asm;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use spin::Once;
+use x86_64::VirtAddr;
+use x86_64::structures::idt::InterruptDescriptorTable;
+
+use super::{exception, gdt, pic};
+
+/// First vector of the legacy PIC's interrupts.
+pub const IRQ_BASE: u8 = 32;
+/// The timer's vector (IRQ 0).
+pub const TIMER_VECTOR: u8 = IRQ_BASE;
+
+/// The registers saved on every interrupt, in stack order (lowest address first).
+#[repr(C)]
+#[derive(Clone, Debug, Default)]
+pub struct TrapFrame {
+    pub r15: u64,
+    pub r14: u64,
+    pub r13: u64,
+    pub r12: u64,
+    pub r11: u64,
+    pub r10: u64,
+    pub r9: u64,
+    pub r8: u64,
+    pub rbp: u64,
+    pub rdi: u64,
+    pub rsi: u64,
+    pub rdx: u64,
+    pub rcx: u64,
+    pub rbx: u64,
+    pub rax: u64,
+    pub vector: u64,
+    pub error_code: u64,
+    pub rip: u64,
+    pub cs: u64,
+    pub rflags: u64,
+    pub rsp: u64,
+    pub ss: u64,
+}
+
+static_assertions::const_assert_eq!(core::mem::size_of::<TrapFrame>(), 22 * 8);
+
+impl TrapFrame {
+    /// Whether the interrupted code ran in user mode.
+    pub fn from_user(&self) -> bool {
+        self.cs & 3 == 3
+    }
+}
+
+const STUB_SIZE: u64 = 16;
+
+global_asm!(
+    r#"
+    .section .text.interrupt_stubs, "ax"
+    .balign 16
+    .global interrupt_stubs
+interrupt_stubs:
+    .set vector, 0
+    .rept 256
+    .balign 16
+    .if (vector == 8) || (vector == 10) || (vector == 11) || (vector == 12) || (vector == 13) || (vector == 14) || (vector == 17) || (vector == 21) || (vector == 29) || (vector == 30)
+    .else
+    pushq $0
+    .endif
+    pushq $vector
+    jmp interrupt_common
+    .set vector, vector + 1
+    .endr
+
+interrupt_common:
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    cld
+    movq %rsp, %rdi
+    call {dispatch}
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    addq $16, %rsp
+    iretq
+"#,
+    dispatch = sym interrupt_dispatch,
+    options(att_syntax)
+);
+
+unsafe extern "C" {
+    static interrupt_stubs: u8;
+}
+
+static IDT: Once<InterruptDescriptorTable> = Once::new();
+static TIMER_TICKS: AtomicU64 = AtomicU64::new(0);
+
+fn stub_address(vector: u8) -> VirtAddr {
+    let base = &raw const interrupt_stubs as u64;
+    VirtAddr::new(base + u64::from(vector) * STUB_SIZE)
+}
+
+/// Builds and loads the IDT. Interrupts stay disabled.
+pub fn init() {
+    let idt = IDT.call_once(|| {
+        let mut idt = InterruptDescriptorTable::new();
+        // SAFETY (for every entry below): each stub address is the entry of the matching
+        // vector in `interrupt_stubs`, which saves all registers and returns with iretq.
+        unsafe {
+            idt.divide_error.set_handler_addr(stub_address(0));
+            idt.debug.set_handler_addr(stub_address(1));
+            idt.non_maskable_interrupt.set_handler_addr(stub_address(2)).set_stack_index(gdt::IST_NMI);
+            idt.breakpoint.set_handler_addr(stub_address(3));
+            idt.overflow.set_handler_addr(stub_address(4));
+            idt.bound_range_exceeded.set_handler_addr(stub_address(5));
+            idt.invalid_opcode.set_handler_addr(stub_address(6));
+            idt.device_not_available.set_handler_addr(stub_address(7));
+            idt.double_fault.set_handler_addr(stub_address(8)).set_stack_index(gdt::IST_DOUBLE_FAULT);
+            idt.invalid_tss.set_handler_addr(stub_address(10));
+            idt.segment_not_present.set_handler_addr(stub_address(11));
+            idt.stack_segment_fault.set_handler_addr(stub_address(12));
+            idt.general_protection_fault.set_handler_addr(stub_address(13));
+            idt.page_fault.set_handler_addr(stub_address(14));
+            idt.x87_floating_point.set_handler_addr(stub_address(16));
+            idt.alignment_check.set_handler_addr(stub_address(17));
+            idt.machine_check.set_handler_addr(stub_address(18)).set_stack_index(gdt::IST_MACHINE_CHECK);
+            idt.simd_floating_point.set_handler_addr(stub_address(19));
+            idt.virtualization.set_handler_addr(stub_address(20));
+            idt.cp_protection_exception.set_handler_addr(stub_address(21));
+            idt.hv_injection_exception.set_handler_addr(stub_address(28));
+            idt.vmm_communication_exception.set_handler_addr(stub_address(29));
+            idt.security_exception.set_handler_addr(stub_address(30));
+            for vector in IRQ_BASE..=255 {
+                idt[vector].set_handler_addr(stub_address(vector));
+            }
+        }
+        idt
+    });
+    idt.load();
+}
+
+/// Timer interrupts seen since boot.
+pub fn timer_ticks() -> u64 {
+    TIMER_TICKS.load(Ordering::Relaxed)
+}
+
+/// Called by the common stub with interrupts disabled.
+extern "C" fn interrupt_dispatch(frame: &mut TrapFrame) {
+    let vector = frame.vector as u8;
+    match vector {
+        0..IRQ_BASE => exception::handle(frame),
+        TIMER_VECTOR => {
+            TIMER_TICKS.fetch_add(1, Ordering::Relaxed);
+            pic::end_of_interrupt(0);
+        }
+        v if pic::is_pic_vector(v) => {
+            let irq = v - IRQ_BASE;
+            if !pic::is_spurious(irq) {
+                log::warn!("unexpected IRQ {irq}");
+                pic::end_of_interrupt(irq);
+            }
+        }
+        v => log::warn!("unexpected interrupt vector {v}"),
+    }
+}

@@ -1,0 +1,61 @@
+//! The serial console (COM1), shared by the logger, the fatal-error reports and later the
+//! `debug:` scheme.
+//!
+//! Lock order: `CONSOLE` is a leaf lock; nothing else is taken while it is held. The
+//! fatal paths steal it with [`Console::emergency`] because the fault may have happened
+//! while it was held.
+
+use core::fmt::{self, Write};
+
+use spin::Mutex;
+use uart_16550::backend::PioBackend;
+use uart_16550::{Config, Uart16550Tty};
+
+const COM1: u16 = 0x3f8;
+
+static CONSOLE: Mutex<Option<Uart16550Tty<PioBackend>>> = Mutex::new(None);
+
+/// Initialises COM1; a machine without a working UART simply gets no console.
+pub fn init() -> bool {
+    // SAFETY: 0x3f8..0x400 is COM1's register block on PCs, and only this module uses it.
+    let uart = unsafe { Uart16550Tty::new_port(COM1, Config::default()) };
+    let ok = uart.is_ok();
+    *CONSOLE.lock() = uart.ok();
+    ok
+}
+
+/// Writer to the console.
+pub struct Console;
+
+impl Console {
+    /// Writes formatted text under the console lock.
+    pub fn print(args: fmt::Arguments<'_>) {
+        if let Some(uart) = CONSOLE.lock().as_mut() {
+            let _ = uart.write_fmt(args);
+        }
+    }
+
+    /// Writes formatted text even if the lock is held: for fatal reports only, after
+    /// which the kernel never returns to the interrupted holder.
+    pub fn emergency(args: fmt::Arguments<'_>) {
+        if CONSOLE.is_locked() {
+            // SAFETY: called only on the way to halting this CPU (the only CPU); the
+            // interrupted holder will never run again, so breaking its lock is sound.
+            unsafe { CONSOLE.force_unlock() };
+        }
+        Self::print(args);
+    }
+}
+
+/// Prints to the serial console.
+#[macro_export]
+macro_rules! print {
+    ($($arg:tt)*) => { $crate::arch::serial::Console::print(format_args!($($arg)*)) };
+}
+
+/// Prints a line to the serial console.
+#[macro_export]
+macro_rules! println {
+    () => { $crate::print!("\n") };
+    ($($arg:tt)*) => { $crate::arch::serial::Console::print(format_args!("{}\n", format_args!($($arg)*))) };
+}

@@ -1,0 +1,87 @@
+//! The kernel command line: space-separated `key=value` options.
+//!
+//! Known options:
+//! - `log=error|warn|info|debug|trace`: console log level (default `info`).
+//! - `test_fault=page|gp|divide|panic`: a test-only fault injected after boot, so the
+//!   exception report and the failure exit path can be tested.
+
+use log::LevelFilter;
+
+/// A fault the kernel raises on purpose after boot, for testing the report path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TestFault {
+    /// Write to an unmapped address: a page fault.
+    Page,
+    /// Load a non-canonical address: a general protection fault.
+    GeneralProtection,
+    /// Divide by zero.
+    Divide,
+    /// A Rust panic.
+    Panic,
+}
+
+/// The options the kernel understood.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KernelOptions {
+    /// Console log level.
+    pub log_level: LevelFilter,
+    /// Fault to inject after boot, if any.
+    pub test_fault: Option<TestFault>,
+}
+
+impl Default for KernelOptions {
+    fn default() -> Self {
+        Self { log_level: LevelFilter::Info, test_fault: None }
+    }
+}
+
+/// A command line word the kernel did not understand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnknownOption<'a>(pub &'a str);
+
+impl KernelOptions {
+    /// Parses `cmdline`, calling `unknown` for each word it does not understand.
+    pub fn parse<'a>(cmdline: &'a str, mut unknown: impl FnMut(UnknownOption<'a>)) -> Self {
+        let mut options = Self::default();
+        for word in cmdline.split_ascii_whitespace() {
+            let (key, value) = word.split_once('=').unwrap_or((word, ""));
+            match (key, value) {
+                ("log", level) => match level.parse() {
+                    Ok(level) => options.log_level = level,
+                    Err(_) => unknown(UnknownOption(word)),
+                },
+                ("test_fault", "page") => options.test_fault = Some(TestFault::Page),
+                ("test_fault", "gp") => options.test_fault = Some(TestFault::GeneralProtection),
+                ("test_fault", "divide") => options.test_fault = Some(TestFault::Divide),
+                ("test_fault", "panic") => options.test_fault = Some(TestFault::Panic),
+                _ => unknown(UnknownOption(word)),
+            }
+        }
+        options
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_known_options() {
+        let mut bad = Vec::new();
+        let o = KernelOptions::parse("", |u| bad.push(u));
+        assert_eq!(o, KernelOptions::default());
+        let o = KernelOptions::parse("  log=debug   test_fault=page ", |u| bad.push(u));
+        assert_eq!(o.log_level, LevelFilter::Debug);
+        assert_eq!(o.test_fault, Some(TestFault::Page));
+        assert!(bad.is_empty());
+    }
+
+    #[test]
+    fn unknown_words_are_reported_and_ignored() {
+        let mut bad = Vec::new();
+        let o = KernelOptions::parse("quiet log=loud test_fault=gp test_fault=boom", |u| bad.push(u));
+        assert_eq!(bad, [UnknownOption("quiet"), UnknownOption("log=loud"), UnknownOption("test_fault=boom")]);
+        assert_eq!(o.log_level, LevelFilter::Info);
+        assert_eq!(o.test_fault, Some(TestFault::GeneralProtection));
+    }
+}

@@ -1,0 +1,27 @@
+//! The kestrel microkernel.
+//!
+//! The crate is a library so that its portable parts (boot information parsing, the frame
+//! bitmap, clock arithmetic, and later the IPC semantics) are unit-tested on the host by
+//! `cargo test`. Everything that touches hardware is compiled only into the kernel image
+//! (`cfg(not(test))`); `main.rs` holds the language items and the entry point.
+
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
+
+pub mod boot_info;
+pub mod cmdline;
+pub mod memory;
+pub mod time;
+
+#[cfg(not(test))]
+pub mod arch;
+#[cfg(not(test))]
+pub mod linker;
+#[cfg(not(test))]
+pub mod logger;
+#[cfg(not(test))]
+pub mod start;
+
+/// The kernel's name and version, as printed in the boot banner.
+pub const VERSION: &str = concat!("kestrel ", env!("CARGO_PKG_VERSION"));
