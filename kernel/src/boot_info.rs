@@ -104,21 +104,12 @@ pub struct BootInfo {
 impl BootInfo {
     /// Total bytes of usable RAM.
     pub fn usable_bytes(&self) -> u64 {
-        self.regions
-            .iter()
-            .filter(|r| r.kind == RegionKind::Usable)
-            .map(|r| r.len)
-            .sum()
+        self.regions.iter().filter(|r| r.kind == RegionKind::Usable).map(|r| r.len).sum()
     }
 
     /// One past the highest usable byte.
     pub fn highest_usable(&self) -> u64 {
-        self.regions
-            .iter()
-            .filter(|r| r.kind == RegionKind::Usable)
-            .map(MemoryRegion::end)
-            .max()
-            .unwrap_or(0)
+        self.regions.iter().filter(|r| r.kind == RegionKind::Usable).map(MemoryRegion::end).max().unwrap_or(0)
     }
 
     fn push_region(&mut self, start: u64, len: u64, kind: u32) {
@@ -146,20 +137,12 @@ impl BootInfo {
 
 fn read_u32(mem: &impl PhysicalMemory, paddr: u64) -> Result<u32, BootInfoError> {
     let mut buf = [0; 4];
-    if mem.read(paddr, &mut buf) {
-        Ok(u32::from_le_bytes(buf))
-    } else {
-        Err(BootInfoError::Unreadable(paddr))
-    }
+    if mem.read(paddr, &mut buf) { Ok(u32::from_le_bytes(buf)) } else { Err(BootInfoError::Unreadable(paddr)) }
 }
 
 fn read_u64(mem: &impl PhysicalMemory, paddr: u64) -> Result<u64, BootInfoError> {
     let mut buf = [0; 8];
-    if mem.read(paddr, &mut buf) {
-        Ok(u64::from_le_bytes(buf))
-    } else {
-        Err(BootInfoError::Unreadable(paddr))
-    }
+    if mem.read(paddr, &mut buf) { Ok(u64::from_le_bytes(buf)) } else { Err(BootInfoError::Unreadable(paddr)) }
 }
 
 /// Reads a NUL-terminated string of at most `MAX_CMDLINE` bytes.
@@ -232,11 +215,7 @@ pub fn parse_multiboot2(mem: &impl PhysicalMemory, paddr: u64) -> Result<BootInf
                 }
                 let mut entry = tag + 16;
                 while entry + entry_size <= tag + u64::from(size) {
-                    info.push_region(
-                        read_u64(mem, entry)?,
-                        read_u64(mem, entry + 8)?,
-                        read_u32(mem, entry + 16)?,
-                    );
+                    info.push_region(read_u64(mem, entry)?, read_u64(mem, entry + 8)?, read_u32(mem, entry + 16)?);
                     entry += entry_size;
                 }
             }

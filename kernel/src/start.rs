@@ -130,7 +130,9 @@ fn inject_fault(fault: TestFault) {
         }
         TestFault::Divide => {
             // SAFETY: `div` by zero raises #DE on purpose; no memory is touched.
-            unsafe { core::arch::asm!("xor edx, edx", "xor ecx, ecx", "div ecx", out("eax") _, out("edx") _, out("ecx") _) };
+            unsafe {
+                core::arch::asm!("xor edx, edx", "xor ecx, ecx", "div ecx", out("eax") _, out("edx") _, out("ecx") _)
+            };
         }
         TestFault::Panic => panic!("test panic requested on the command line"),
     }

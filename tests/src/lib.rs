@@ -1,1 +1,262 @@
-//! placeholder
+//! Boots the kernel under QEMU for the host-side tests and for `just qemu`: builds the
+//! kernel and the ISO on demand, runs QEMU with a time limit, captures (and optionally
+//! streams) the serial console, and decodes how the machine ended.
+//!
+//! The kernel ends a run through QEMU's `isa-debug-exit` device: status 33 is success,
+//! 35 failure. Anything else (0 after a triple fault under `-no-reboot`, a QEMU error,
+//! the time limit) is reported as such, never as success.
+
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// QEMU's exit status when the kernel reports success.
+pub const QEMU_SUCCESS: i32 = 33;
+/// QEMU's exit status when the kernel reports failure.
+pub const QEMU_FAILURE: i32 = 35;
+
+const OVMF_CODE: &str = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+const OVMF_VARS: &str = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+
+/// How the kernel is handed to the machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Firmware {
+    /// `-kernel` with the PVH entry: fastest, no firmware menu.
+    Pvh,
+    /// The GRUB ISO under SeaBIOS (the BIOS path of bare hardware).
+    Bios,
+    /// The GRUB ISO under OVMF on a q35 machine (the UEFI path).
+    Uefi,
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// The kernel reported success.
+    Success,
+    /// The kernel reported failure.
+    Failure,
+    /// QEMU exited with another status (a triple fault gives 0).
+    Other(i32),
+    /// QEMU was killed by a signal.
+    Killed,
+    /// The time limit passed and QEMU was killed.
+    TimedOut,
+}
+
+impl Ending {
+    /// The process exit status the runner uses for this ending.
+    pub fn exit_status(self) -> i32 {
+        match self {
+            Self::Success => 0,
+            Self::Failure => 1,
+            Self::Other(_) | Self::Killed => 2,
+            Self::TimedOut => 3,
+        }
+    }
+}
+
+/// A finished run.
+#[derive(Debug)]
+pub struct Outcome {
+    /// How it ended.
+    pub ending: Ending,
+    /// Everything the serial console printed.
+    pub serial: String,
+    /// Wall-clock time from QEMU start to exit.
+    pub elapsed: Duration,
+}
+
+/// One boot of the kernel.
+#[derive(Clone, Debug)]
+pub struct Boot {
+    /// The kernel ELF (Pvh) or the ISO (Bios, Uefi).
+    pub image: PathBuf,
+    /// How to boot it.
+    pub firmware: Firmware,
+    /// Kernel command line (Pvh only; an ISO carries its own).
+    pub append: String,
+    /// Time limit.
+    pub timeout: Duration,
+    /// Guest memory in MiB.
+    pub memory_mib: u32,
+    /// Copy the serial console to stdout while running.
+    pub stream: bool,
+}
+
+impl Boot {
+    /// A boot of `image` with `firmware`, 512 MiB, 60 s, quiet.
+    pub fn new(image: impl Into<PathBuf>, firmware: Firmware) -> Self {
+        Self {
+            image: image.into(),
+            firmware,
+            append: String::new(),
+            timeout: Duration::from_secs(60),
+            memory_mib: 512,
+            stream: false,
+        }
+    }
+
+    /// The QEMU command line for this boot (without the writable OVMF variables copy).
+    fn command(&self, vars: Option<&Path>) -> Command {
+        let mut cmd = Command::new("qemu-system-x86_64");
+        cmd.args(["-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot"]);
+        cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-accel", "tcg"]);
+        cmd.args(["-m", &self.memory_mib.to_string()]);
+        match self.firmware {
+            Firmware::Pvh => {
+                cmd.arg("-kernel").arg(&self.image);
+                if !self.append.is_empty() {
+                    cmd.args(["-append", &self.append]);
+                }
+            }
+            Firmware::Bios => {
+                cmd.arg("-cdrom").arg(&self.image);
+            }
+            Firmware::Uefi => {
+                cmd.args(["-machine", "q35"]);
+                cmd.arg("-drive").arg(format!("if=pflash,format=raw,readonly=on,file={OVMF_CODE}"));
+                if let Some(vars) = vars {
+                    cmd.arg("-drive").arg(format!("if=pflash,format=raw,file={}", vars.display()));
+                }
+                cmd.arg("-cdrom").arg(&self.image);
+            }
+        }
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        cmd
+    }
+
+    /// Boots and waits for the end (or the time limit).
+    pub fn run(&self) -> io::Result<Outcome> {
+        let vars = match self.firmware {
+            Firmware::Uefi => Some(ovmf_vars_copy()?),
+            _ => None,
+        };
+        let start = Instant::now();
+        let mut child = self.command(vars.as_ref().map(|v| v.path.as_path())).spawn().map_err(|e| {
+            if e.kind() == io::ErrorKind::NotFound {
+                io::Error::new(
+                    e.kind(),
+                    "qemu-system-x86_64 not found: run ./x setup (or apt-get install qemu-system-x86)",
+                )
+            } else {
+                e
+            }
+        })?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let stream = self.stream;
+        let (tx, rx) = mpsc::channel();
+        let reader = thread::spawn(move || {
+            let mut serial = Vec::new();
+            let mut reader = BufReader::new(stdout);
+            let mut line = Vec::new();
+            while let Ok(n) = reader.read_until(b'\n', &mut line) {
+                if n == 0 {
+                    break;
+                }
+                if stream {
+                    let mut out = io::stdout().lock();
+                    let _ = out.write_all(&line);
+                    let _ = out.flush();
+                }
+                serial.extend_from_slice(&line);
+                line.clear();
+            }
+            let _ = tx.send(());
+            serial
+        });
+        let deadline = start + self.timeout;
+        let ending = loop {
+            if let Some(status) = child.try_wait()? {
+                break match status.code() {
+                    Some(QEMU_SUCCESS) => Ending::Success,
+                    Some(QEMU_FAILURE) => Ending::Failure,
+                    Some(code) => Ending::Other(code),
+                    None => Ending::Killed,
+                };
+            }
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break Ending::TimedOut;
+            }
+            let _ = rx.recv_timeout(Duration::from_millis(20));
+        };
+        let serial = reader.join().unwrap_or_default();
+        Ok(Outcome { ending, serial: String::from_utf8_lossy(&serial).into_owned(), elapsed: start.elapsed() })
+    }
+}
+
+/// A temporary writable copy of the OVMF variable store, removed on drop.
+struct TempFile {
+    path: PathBuf,
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn ovmf_vars_copy() -> io::Result<TempFile> {
+    if !Path::new(OVMF_CODE).exists() || !Path::new(OVMF_VARS).exists() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("{OVMF_CODE} not found: run ./x setup (or apt-get install ovmf)"),
+        ));
+    }
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("kestrel-ovmf-vars-{}-{n}.fd", std::process::id()));
+    std::fs::copy(OVMF_VARS, &path)?;
+    Ok(TempFile { path })
+}
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_path_buf()
+}
+
+fn run_checked(cmd: &mut Command, what: &str) -> PathBuf {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
+    if !out.status.success() {
+        panic!("{what} failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    }
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or_default().trim())
+}
+
+/// The kernel ELF: `$KESTREL_KERNEL` if set (the justfile builds it first), else built
+/// once per test process with `cargo build -p kernel --release`.
+pub fn kernel_elf() -> PathBuf {
+    static KERNEL: OnceLock<PathBuf> = OnceLock::new();
+    KERNEL
+        .get_or_init(|| {
+            if let Some(path) = std::env::var_os("KESTREL_KERNEL") {
+                return PathBuf::from(path);
+            }
+            let root = workspace_root();
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = Command::new(cargo)
+                .args(["build", "-q", "-p", "kernel", "--release"])
+                .current_dir(&root)
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "building the kernel failed");
+            root.join("target/release/kernel")
+        })
+        .clone()
+}
+
+/// A GRUB ISO of the kernel with `cmdline`, built with `scripts/mkiso` into `target/`.
+pub fn kernel_iso(name: &str, cmdline: &str) -> PathBuf {
+    let root = workspace_root();
+    let out = root.join("target/iso").join(format!("{name}.iso"));
+    let mut cmd = Command::new(root.join("scripts/mkiso"));
+    cmd.arg(kernel_elf()).arg(&out);
+    cmd.args(cmdline.split_whitespace());
+    run_checked(&mut cmd, "scripts/mkiso")
+}

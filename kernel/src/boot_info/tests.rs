@@ -56,7 +56,10 @@ fn pvh_image(cmdline: &[u8], regions: &[(u64, u64, u32)]) -> Image {
 
 #[test]
 fn pvh_memory_map_cmdline_and_rsdp() {
-    let img = pvh_image(b"log=debug test_fault=page\0", &[(0, 0x9fc00, 1), (0x100000, 0x7ee0000, 1), (0xfffc0000, 0x40000, 2)]);
+    let img = pvh_image(
+        b"log=debug test_fault=page\0",
+        &[(0, 0x9fc00, 1), (0x100000, 0x7ee0000, 1), (0xfffc0000, 0x40000, 2)],
+    );
     let info = parse_pvh(&img, 0x1000).unwrap();
     assert_eq!(info.regions.len(), 3);
     assert_eq!(info.regions[1], MemoryRegion { start: 0x100000, len: 0x7ee0000, kind: RegionKind::Usable });

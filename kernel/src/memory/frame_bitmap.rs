@@ -129,7 +129,7 @@ impl<B: AsRef<[u64]> + AsMut<[u64]>> FrameBitmap<B> {
 
     /// Returns the frame at `paddr`.
     pub fn free(&mut self, paddr: u64) -> Result<(), FreeError> {
-        if paddr % PAGE_SIZE != 0 {
+        if !paddr.is_multiple_of(PAGE_SIZE) {
             return Err(FreeError::Unaligned(paddr));
         }
         let frame = paddr / PAGE_SIZE;
@@ -146,10 +146,19 @@ impl<B: AsRef<[u64]> + AsMut<[u64]>> FrameBitmap<B> {
 
 /// Finds `bytes` of page-aligned usable memory inside `[floor, ceiling)` that overlaps
 /// no `reserved` range (and no non-usable region), for the bitmap's own storage.
-pub fn find_free_span(regions: &[MemoryRegion], reserved: &[(u64, u64)], bytes: u64, floor: u64, ceiling: u64) -> Option<u64> {
+pub fn find_free_span(
+    regions: &[MemoryRegion],
+    reserved: &[(u64, u64)],
+    bytes: u64,
+    floor: u64,
+    ceiling: u64,
+) -> Option<u64> {
     let bytes = bytes.next_multiple_of(PAGE_SIZE);
     let blocked = |start: u64, end: u64| {
-        reserved.iter().copied().chain(regions.iter().filter(|r| r.kind != RegionKind::Usable).map(|r| (r.start, r.end())))
+        reserved
+            .iter()
+            .copied()
+            .chain(regions.iter().filter(|r| r.kind != RegionKind::Usable).map(|r| (r.start, r.end())))
             .find(|&(s, e)| s < end && start < e)
     };
     for region in regions.iter().filter(|r| r.kind == RegionKind::Usable) {
@@ -279,7 +288,7 @@ mod tests {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
-            if seed % 3 != 0 || held.is_empty() {
+            if !seed.is_multiple_of(3) || held.is_empty() {
                 if let Some(f) = b.alloc() {
                     assert!(!held.contains(&f));
                     held.push(f);

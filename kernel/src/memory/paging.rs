@@ -12,8 +12,7 @@ use x86_64::registers::control::{Cr3, Cr3Flags};
 use x86_64::registers::model_specific::{Efer, EferFlags};
 use x86_64::structures::paging::mapper::MapToError;
 use x86_64::structures::paging::{
-    FrameAllocator, Mapper, OffsetPageTable, Page, PageTable, PageTableFlags as Flags, PhysFrame, Size2MiB,
-    Size4KiB,
+    FrameAllocator, Mapper, OffsetPageTable, Page, PageTable, PageTableFlags as Flags, PhysFrame, Size2MiB, Size4KiB,
 };
 use x86_64::{PhysAddr, VirtAddr};
 
@@ -88,7 +87,8 @@ pub fn init(info: &BootInfo) -> Result<u64, PagingError> {
         unsafe { mapper.map_to(page, frame, data_flags | Flags::HUGE_PAGE, &mut ZeroedFrames) }?.ignore();
     }
 
-    let (text, rodata, data, end) = (linker::text().0, linker::rodata_start(), linker::data_start(), linker::virt_end());
+    let (text, rodata, data, end) =
+        (linker::text().0, linker::rodata_start(), linker::data_start(), linker::virt_end());
     for vaddr in (text..end).step_by(PAGE_SIZE as usize) {
         let flags = if vaddr < rodata {
             Flags::PRESENT | Flags::GLOBAL

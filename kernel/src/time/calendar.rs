@@ -77,7 +77,7 @@ impl RtcRegisters {
 }
 
 fn is_leap(year: u32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
 }
 
 fn days_in_month(year: u32, month: u32) -> u32 {
@@ -192,13 +192,23 @@ mod tests {
         assert_eq!(regs.decode(), Some(dt(2026, 11, 23, 12, 7, 59)));
         let midnight = RtcRegisters { hour: 0x12, ..regs };
         assert_eq!(midnight.decode().unwrap().hour, 0);
-        let binary_24 = RtcRegisters { hour: 23, minute: 5, second: 9, day: 1, month: 2, year: 99, century: 0, status_b: 0x06 };
+        let binary_24 =
+            RtcRegisters { hour: 23, minute: 5, second: 9, day: 1, month: 2, year: 99, century: 0, status_b: 0x06 };
         assert_eq!(binary_24.decode(), Some(dt(1999, 2, 1, 23, 5, 9)));
     }
 
     #[test]
     fn rtc_garbage_is_rejected() {
-        let regs = RtcRegisters { second: 0, minute: 0, hour: 0, day: 0x31, month: 0x02, year: 0x26, century: 0x20, status_b: 0x02 };
+        let regs = RtcRegisters {
+            second: 0,
+            minute: 0,
+            hour: 0,
+            day: 0x31,
+            month: 0x02,
+            year: 0x26,
+            century: 0x20,
+            status_b: 0x02,
+        };
         assert_eq!(regs.decode(), None);
         let regs = RtcRegisters { month: 0x13, day: 1, ..regs };
         assert_eq!(regs.decode(), None);

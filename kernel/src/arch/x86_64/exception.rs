@@ -96,10 +96,21 @@ fn fatal_exception(frame: &TrapFrame) -> ! {
     let _ = writeln!(out, "    RIP={:#018x} CS={:#06x} RFLAGS={:#010x}", f.rip, f.cs, f.rflags);
     let _ = writeln!(out, "    RSP={:#018x} SS={:#06x} CR3={:#x}", f.rsp, f.ss, pml4.start_address().as_u64());
     let regs = [
-        ("RAX", f.rax), ("RBX", f.rbx), ("RCX", f.rcx), ("RDX", f.rdx),
-        ("RSI", f.rsi), ("RDI", f.rdi), ("RBP", f.rbp), ("R8 ", f.r8),
-        ("R9 ", f.r9), ("R10", f.r10), ("R11", f.r11), ("R12", f.r12),
-        ("R13", f.r13), ("R14", f.r14), ("R15", f.r15),
+        ("RAX", f.rax),
+        ("RBX", f.rbx),
+        ("RCX", f.rcx),
+        ("RDX", f.rdx),
+        ("RSI", f.rsi),
+        ("RDI", f.rdi),
+        ("RBP", f.rbp),
+        ("R8 ", f.r8),
+        ("R9 ", f.r9),
+        ("R10", f.r10),
+        ("R11", f.r11),
+        ("R12", f.r12),
+        ("R13", f.r13),
+        ("R14", f.r14),
+        ("R15", f.r15),
     ];
     for row in regs.chunks(4) {
         let _ = write!(out, "   ");

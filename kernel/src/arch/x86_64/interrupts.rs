@@ -134,8 +134,9 @@ fn stub_address(vector: u8) -> VirtAddr {
 pub fn init() {
     let idt = IDT.call_once(|| {
         let mut idt = InterruptDescriptorTable::new();
-        // SAFETY (for every entry below): each stub address is the entry of the matching
-        // vector in `interrupt_stubs`, which saves all registers and returns with iretq.
+        // SAFETY: each stub address is the entry of the matching vector in
+        // `interrupt_stubs`, which saves all registers and returns with iretq; the IST
+        // indices name stacks that `gdt::init` installed.
         unsafe {
             idt.divide_error.set_handler_addr(stub_address(0));
             idt.debug.set_handler_addr(stub_address(1));

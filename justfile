@@ -1,0 +1,38 @@
+# kestrel: a Rust x86_64 microkernel with in-kernel System V and POSIX IPC.
+# On a fresh machine use ./x RECIPE, which installs just, QEMU and GRUB first.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+kernel_elf := justfile_directory() / "target/release/kernel"
+iso := justfile_directory() / "target/kestrel.iso"
+qemu_run := "cargo run -q --release -p integration --bin qemu-run --"
+
+# Build the kernel, boot it under QEMU and run the default guest suite.
+default: qemu
+
+# Build the kernel ELF and print its path.
+kernel:
+    cargo build -q -p kernel --release
+    @echo "{{kernel_elf}}"
+
+# Boot the kernel ELF under QEMU (PVH entry); extra words go on the kernel command line.
+qemu *CMDLINE: kernel
+    {{qemu_run}} --append "{{CMDLINE}}" "{{kernel_elf}}"
+
+# Build a BIOS+UEFI GRUB ISO that boots the kernel through multiboot2.
+iso *CMDLINE: kernel
+    scripts/mkiso "{{kernel_elf}}" "{{iso}}" {{CMDLINE}}
+
+# Boot the ISO under SeaBIOS and then under OVMF (the bare-hardware paths).
+qemu-iso: iso
+    {{qemu_run}} --firmware bios "{{iso}}"
+    {{qemu_run}} --firmware uefi "{{iso}}"
+
+# Run every test: host unit tests, QEMU boots (ELF and ISO, BIOS and UEFI).
+test: kernel
+    KESTREL_KERNEL="{{kernel_elf}}" cargo test --workspace
+
+# Formatting and lints, warnings denied.
+check:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -q -- -D warnings

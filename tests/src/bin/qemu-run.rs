@@ -1,0 +1,65 @@
+//! `qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--timeout SECS] IMAGE`
+//!
+//! Boots IMAGE (the kernel ELF for pvh, an ISO otherwise), streams the serial console,
+//! and exits 0 when the kernel reports success, 1 on failure, 2 on any other end
+//! (triple fault, QEMU error) and 3 on timeout.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use integration::{Boot, Ending, Firmware};
+
+fn usage() -> ExitCode {
+    eprintln!("usage: qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--timeout SECS] IMAGE");
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let mut firmware = Firmware::Pvh;
+    let mut append = String::new();
+    let mut timeout = 120;
+    let mut image = None;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--firmware" => {
+                firmware = match args.next().as_deref() {
+                    Some("pvh") => Firmware::Pvh,
+                    Some("bios") => Firmware::Bios,
+                    Some("uefi") => Firmware::Uefi,
+                    _ => return usage(),
+                }
+            }
+            "--append" => append = args.next().unwrap_or_default(),
+            "--timeout" => match args.next().and_then(|s| s.parse().ok()) {
+                Some(secs) => timeout = secs,
+                None => return usage(),
+            },
+            _ if image.is_none() && !arg.starts_with("--") => image = Some(arg),
+            _ => return usage(),
+        }
+    }
+    let Some(image) = image else { return usage() };
+    let mut boot = Boot::new(image, firmware);
+    boot.append = append;
+    boot.timeout = Duration::from_secs(timeout);
+    boot.stream = true;
+    match boot.run() {
+        Ok(outcome) => {
+            let what = match outcome.ending {
+                Ending::Success => "kernel reported success".to_string(),
+                Ending::Failure => "kernel reported FAILURE".to_string(),
+                Ending::Other(0) => "machine reset (triple fault?) without reporting".to_string(),
+                Ending::Other(code) => format!("QEMU exited with status {code} without a kernel report"),
+                Ending::Killed => "QEMU was killed".to_string(),
+                Ending::TimedOut => format!("TIMED OUT after {timeout} s"),
+            };
+            eprintln!("qemu-run: {what} ({:.2} s)", outcome.elapsed.as_secs_f64());
+            ExitCode::from(outcome.ending.exit_status() as u8)
+        }
+        Err(e) => {
+            eprintln!("qemu-run: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! Boots the kernel ELF through its PVH entry and checks the banner, the clean exit, and
+//! the exception reports of injected faults.
+
+use integration::{Boot, Ending, Firmware, kernel_elf};
+
+fn boot(append: &str) -> integration::Outcome {
+    let mut boot = Boot::new(kernel_elf(), Firmware::Pvh);
+    boot.append = append.to_string();
+    boot.run().expect("QEMU runs")
+}
+
+fn assert_banner(serial: &str, protocol: &str) {
+    for needle in [
+        &format!("kestrel {} (x86_64) booted via {protocol}", env!("CARGO_PKG_VERSION")) as &str,
+        "INFO  memory: ",
+        "MiB usable in",
+        "INFO  clock: TSC at ",
+        "calibrated against the PIT",
+        "INFO  realtime: 20",
+        "from the CMOS RTC",
+        "INFO  boot time: ",
+    ] {
+        assert!(serial.contains(needle), "banner lacks {needle:?}:\n{serial}");
+    }
+}
+
+#[test]
+fn boots_prints_banner_and_exits_cleanly() {
+    let out = boot("");
+    assert_eq!(out.ending, Ending::Success, "serial:\n{}", out.serial);
+    assert_banner(&out.serial, "Pvh");
+    assert!(!out.serial.contains("KERNEL"), "no panic or exception expected:\n{}", out.serial);
+}
+
+#[test]
+fn injected_page_fault_is_reported_and_fails_the_run() {
+    let out = boot("test_fault=page");
+    assert_eq!(out.ending, Ending::Failure, "serial:\n{}", out.serial);
+    let s = &out.serial;
+    assert!(s.contains("!!! KERNEL EXCEPTION: page fault (#PF, vector 14)"), "{s}");
+    assert!(s.contains("error code 0x2: write to a non-present page in kernel mode at CR2=0x0000000012345000"), "{s}");
+    for reg in ["RIP=0xffffffff8", "RSP=", "CR3=", "RAX=", "R15="] {
+        assert!(s.contains(reg), "report lacks {reg}:\n{s}");
+    }
+    assert!(s.contains("(faulting instruction)"), "stack trace names the faulting RIP:\n{s}");
+}
+
+#[test]
+fn injected_general_protection_fault_is_reported() {
+    let out = boot("test_fault=gp");
+    assert_eq!(out.ending, Ending::Failure, "serial:\n{}", out.serial);
+    assert!(out.serial.contains("!!! KERNEL EXCEPTION: general protection fault (#GP, vector 13)"), "{}", out.serial);
+}
+
+#[test]
+fn injected_divide_error_is_reported() {
+    let out = boot("test_fault=divide");
+    assert_eq!(out.ending, Ending::Failure, "serial:\n{}", out.serial);
+    assert!(out.serial.contains("!!! KERNEL EXCEPTION: divide error (#DE, vector 0)"), "{}", out.serial);
+}
+
+#[test]
+fn panic_is_reported_with_location() {
+    let out = boot("test_fault=panic");
+    assert_eq!(out.ending, Ending::Failure, "serial:\n{}", out.serial);
+    assert!(out.serial.contains("!!! KERNEL PANIC: test panic requested on the command line"), "{}", out.serial);
+    assert!(out.serial.contains("at kernel/src/start.rs:"), "{}", out.serial);
+}
+
+#[test]
+fn unknown_boot_options_are_warned_about_not_fatal() {
+    let out = boot("frobnicate=1 log=debug");
+    assert_eq!(out.ending, Ending::Success, "serial:\n{}", out.serial);
+    assert!(out.serial.contains("ignoring unknown boot option \"frobnicate=1\""), "{}", out.serial);
+    assert!(out.serial.contains("DEBUG memory "), "log=debug shows the memory map:\n{}", out.serial);
+}
