@@ -10,12 +10,15 @@ use arrayvec::{ArrayString, ArrayVec};
 
 /// Most memory map entries kept; firmware maps rarely have more than a few dozen.
 pub const MAX_REGIONS: usize = 128;
+/// Most boot modules kept.
+pub const MAX_MODULES: usize = 8;
 /// Longest command line kept; the rest is dropped (and reported).
 pub const MAX_CMDLINE: usize = 512;
 
 const PVH_MAGIC: u32 = 0x336e_c578;
 const MB2_TAG_END: u32 = 0;
 const MB2_TAG_CMDLINE: u32 = 1;
+const MB2_TAG_MODULE: u32 = 3;
 const MB2_TAG_MMAP: u32 = 6;
 const MB2_TAG_ACPI_OLD: u32 = 14;
 const MB2_TAG_ACPI_NEW: u32 = 15;
@@ -99,6 +102,8 @@ pub struct BootInfo {
     pub cmdline_truncated: bool,
     /// Physical address of the ACPI RSDP, if the loader gave one.
     pub rsdp: Option<u64>,
+    /// Boot modules (start, length): the first one is the initfs image.
+    pub modules: ArrayVec<(u64, u64), MAX_MODULES>,
 }
 
 impl BootInfo {
@@ -178,6 +183,12 @@ pub fn parse_pvh(mem: &impl PhysicalMemory, paddr: u64) -> Result<BootInfo, Boot
     let mut info = BootInfo::default();
     let cmdline = read_u64(mem, paddr + 24)?;
     let rsdp = read_u64(mem, paddr + 32)?;
+    let nr_modules = read_u32(mem, paddr + 12)?;
+    let modlist = read_u64(mem, paddr + 16)?;
+    for i in 0..u64::from(nr_modules).min(MAX_MODULES as u64) {
+        let entry = modlist + i * 32;
+        let _ = info.modules.try_push((read_u64(mem, entry)?, read_u64(mem, entry + 8)?));
+    }
     let memmap = read_u64(mem, paddr + 40)?;
     let entries = read_u32(mem, paddr + 48)?;
     if cmdline != 0 {
@@ -208,6 +219,13 @@ pub fn parse_multiboot2(mem: &impl PhysicalMemory, paddr: u64) -> Result<BootInf
         }
         match kind {
             MB2_TAG_CMDLINE => read_cstr(mem, tag + 8, &mut info)?,
+            MB2_TAG_MODULE => {
+                let start = u64::from(read_u32(mem, tag + 8)?);
+                let end = u64::from(read_u32(mem, tag + 12)?);
+                if end >= start {
+                    let _ = info.modules.try_push((start, end - start));
+                }
+            }
             MB2_TAG_MMAP => {
                 let entry_size = u64::from(read_u32(mem, tag + 8)?);
                 if entry_size < 24 {

@@ -11,6 +11,7 @@ extern crate alloc;
 
 pub mod boot_info;
 pub mod cmdline;
+pub mod context;
 pub mod memory;
 pub mod time;
 
@@ -21,7 +22,11 @@ pub mod linker;
 #[cfg(not(test))]
 pub mod logger;
 #[cfg(not(test))]
+pub mod scheme;
+#[cfg(not(test))]
 pub mod start;
+#[cfg(not(test))]
+pub mod syscall;
 
 /// The kernel's name and version, as printed in the boot banner.
 pub const VERSION: &str = concat!("kestrel ", env!("CARGO_PKG_VERSION"));

@@ -6,7 +6,11 @@ use log::{error, info, warn};
 
 use crate::arch::boot::BootProtocol;
 use crate::arch::qemu::{self, ExitCode};
-use crate::arch::{clock, gdt, interrupts, pic, serial, wait_for_interrupt};
+use crate::arch::{clock, gdt, interrupts, pic, serial, syscall, wait_for_interrupt};
+use crate::context::cred::Credentials;
+use crate::context::{Process, Thread, process, scheduler};
+use crate::scheme::{self, Caller, FileDescriptor, FileTable};
+use kestrel_abi::syscall::O_RDWR;
 use crate::boot_info::{self, BootInfo, PhysicalMemory};
 use crate::cmdline::{KernelOptions, TestFault};
 use crate::memory::{frame, heap, paging, phys_to_virt};
@@ -108,8 +112,46 @@ pub fn start(protocol: u32, info_paddr: u32) -> ! {
     if let Some(fault) = options.test_fault {
         inject_fault(fault);
     }
-    info!("kernel initialised; nothing more to run, shutting down");
-    qemu::exit(ExitCode::Success)
+    start_userspace(&info)
+}
+
+/// Registers the schemes over the initfs module, starts `init`, and becomes the idle
+/// thread.
+fn start_userspace(info: &BootInfo) -> ! {
+    syscall::init();
+    let initfs: &'static [u8] = match info.modules.first() {
+        // SAFETY: the module's frames are reserved from the allocator and never written,
+        // and the direct map covers them, so a shared static slice of them is sound.
+        Some(&(start, len)) => unsafe { core::slice::from_raw_parts(phys_to_virt(start) as *const u8, len as usize) },
+        None => &[],
+    };
+    scheme::init(initfs);
+    let initfs = scheme::initfs();
+    if initfs.file("init").is_none() {
+        info!("no init in the boot image ({} initfs files); nothing to run, shutting down", initfs.len());
+        qemu::exit(ExitCode::Success);
+    }
+    info!("initfs: {} files; starting init", initfs.len());
+
+    let kernel = Process::kernel();
+    let idle = Thread::adopt_boot(kernel, crate::arch::boot::boot_stack_top());
+    scheduler::init(idle);
+    let mut files = FileTable::default();
+    let debug = {
+        let thread = scheduler::current();
+        let process = thread.process.clone();
+        let mut caller = Caller { thread: &thread, process: &process, frame: None };
+        scheme::open("/scheme/debug", O_RDWR, &mut caller).unwrap_or_else(|e| fatal(format_args!("debug scheme: {e}")))
+    };
+    for fd in 0..3 {
+        let _ = files.insert_at(fd, FileDescriptor { description: debug.clone(), cloexec: false });
+    }
+    drop(debug);
+    match process::spawn(None, "/scheme/initfs/init", &[b"init"], &[], files, Credentials::root()) {
+        Ok(pid) => log::debug!("init is pid {pid}"),
+        Err(e) => fatal(format_args!("cannot start init: errno {e}")),
+    }
+    scheduler::idle_loop()
 }
 
 /// Raises the requested fault on purpose (boot option `test_fault=`).

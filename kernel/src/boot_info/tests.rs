@@ -163,6 +163,25 @@ fn multiboot2_tags() {
 }
 
 #[test]
+fn modules_from_both_protocols() {
+    let mut img = pvh_image(b"\0", &[]);
+    img.put_u32(0x1000 + 12, 1);
+    img.put_u64(0x1000 + 16, 0x1a00);
+    img.put_u64(0x1a00, 0x80_0000);
+    img.put_u64(0x1a08, 0x1234);
+    let info = parse_pvh(&img, 0x1000).unwrap();
+    assert_eq!(info.modules.as_slice(), &[(0x80_0000, 0x1234)]);
+
+    let mut payload = Vec::new();
+    payload.extend_from_slice(&0x90_0000u32.to_le_bytes());
+    payload.extend_from_slice(&0x90_2000u32.to_le_bytes());
+    payload.extend_from_slice(b"initfs\0");
+    let img = mb2_image(&[(MB2_TAG_MODULE, payload)]);
+    let info = parse_multiboot2(&img, 0x8000).unwrap();
+    assert_eq!(info.modules.as_slice(), &[(0x90_0000, 0x2000)]);
+}
+
+#[test]
 fn multiboot2_prefers_the_new_rsdp() {
     let img = mb2_image(&[(MB2_TAG_ACPI_NEW, vec![0; 36]), (MB2_TAG_ACPI_OLD, vec![0; 20])]);
     let info = parse_multiboot2(&img, 0x8000).unwrap();

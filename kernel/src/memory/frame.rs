@@ -33,14 +33,22 @@ pub fn init(info: &BootInfo) -> Result<u64, FrameInitError> {
     let bytes = (words * 8) as u64;
     let kernel = crate::linker::image_physical();
     let low = (0, LOW_MEMORY_END);
-    let storage = frame_bitmap::find_free_span(&info.regions, &[kernel, low], bytes, LOW_MEMORY_END, BOOT_MAPPED_LIMIT)
+    // The kernel, low memory and the boot modules (the initfs) stay out of the allocator.
+    let mut reserved: arrayvec::ArrayVec<(u64, u64), { 2 + crate::boot_info::MAX_MODULES + 1 }> = arrayvec::ArrayVec::new();
+    reserved.push(kernel);
+    reserved.push(low);
+    for &(start, len) in &info.modules {
+        reserved.push((start, start.saturating_add(len)));
+    }
+    let storage = frame_bitmap::find_free_span(&info.regions, &reserved, bytes, LOW_MEMORY_END, BOOT_MAPPED_LIMIT)
         .ok_or(FrameInitError::NoRoomForBitmap(bytes))?;
     // SAFETY: `storage` is usable RAM that overlaps nothing else in use, mapped by the
     // boot page tables' direct map, 8-byte aligned (page aligned), and from here on
     // owned only by the bitmap (its frames are reserved below).
     let bits = unsafe { core::slice::from_raw_parts_mut(phys_to_virt(storage) as *mut u64, words) };
     let mut bitmap = FrameBitmap::new_all_used(bits, top).ok_or(FrameInitError::NoRoomForBitmap(bytes))?;
-    bitmap.populate(&info.regions, &[kernel, low, (storage, storage + bytes)]);
+    reserved.push((storage, storage + bytes));
+    bitmap.populate(&info.regions, &reserved);
     let free = bitmap.free_frames();
     *FRAMES.lock() = Some(bitmap);
     Ok(free)

@@ -8,11 +8,15 @@
 pub mod frame_bitmap;
 
 #[cfg(not(test))]
+pub mod address_space;
+#[cfg(not(test))]
 pub mod frame;
 #[cfg(not(test))]
 pub mod heap;
 #[cfg(not(test))]
 pub mod paging;
+#[cfg(not(test))]
+pub mod user;
 
 /// Size of a page and of a physical frame.
 pub const PAGE_SIZE: u64 = 4096;

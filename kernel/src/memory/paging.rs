@@ -6,7 +6,7 @@
 //! Every later address space shares the kernel half (PML4 entries 256..512) of the table
 //! built here.
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use x86_64::registers::control::{Cr3, Cr3Flags};
 use x86_64::registers::model_specific::{Efer, EferFlags};
@@ -26,6 +26,7 @@ const MIN_DIRECT_MAP: u64 = 4 << 30;
 /// One past the last physical address the direct map covers (the boot map's 4 GiB at first).
 static DIRECT_MAP_END: AtomicU64 = AtomicU64::new(MIN_DIRECT_MAP);
 static KERNEL_PML4: AtomicU64 = AtomicU64::new(0);
+static NX_ENABLED: AtomicBool = AtomicBool::new(false);
 
 /// The page tables could not be built.
 #[derive(Clone, Copy, Debug)]
@@ -57,7 +58,9 @@ unsafe impl FrameAllocator<Size4KiB> for ZeroedFrames {
 
 /// Builds the kernel's page tables and switches to them. Returns the size of the direct map.
 pub fn init(info: &BootInfo) -> Result<u64, PagingError> {
-    let nx = if Efer::read().contains(EferFlags::NO_EXECUTE_ENABLE) { Flags::NO_EXECUTE } else { Flags::empty() };
+    let nx_enabled = Efer::read().contains(EferFlags::NO_EXECUTE_ENABLE);
+    NX_ENABLED.store(nx_enabled, Ordering::Relaxed);
+    let nx = if nx_enabled { Flags::NO_EXECUTE } else { Flags::empty() };
     let pml4_frame = frame::alloc_zeroed().ok_or(PagingError::OutOfMemory)?;
     // SAFETY: the frame is freshly allocated and zeroed, reached through the boot
     // direct map (frames come from the lowest memory first, below 4 GiB), and used only
@@ -110,6 +113,11 @@ pub fn init(info: &BootInfo) -> Result<u64, PagingError> {
     KERNEL_PML4.store(pml4_frame, Ordering::Relaxed);
     DIRECT_MAP_END.store(phys_end, Ordering::Relaxed);
     Ok(phys_end)
+}
+
+/// Whether page tables may use the no-execute bit.
+pub fn nx_enabled() -> bool {
+    NX_ENABLED.load(Ordering::Relaxed)
 }
 
 /// Physical address of the kernel's PML4 (0 before [`init`]).

@@ -231,3 +231,8 @@ kernel_entry64:
 struct BootStack([u8; BOOT_STACK_SIZE]);
 
 static mut BOOT_STACK: BootStack = BootStack([0; BOOT_STACK_SIZE]);
+
+/// Top of the boot stack (the idle thread's kernel stack).
+pub fn boot_stack_top() -> u64 {
+    &raw const BOOT_STACK as u64 + BOOT_STACK_SIZE as u64
+}

@@ -75,8 +75,32 @@ impl Write for Emergency {
     }
 }
 
-/// Handles CPU exceptions. Every exception is fatal while the kernel has no user mode.
+/// The signal Linux sends for an exception raised by user code.
+fn user_signal(vector: u64) -> u8 {
+    use kestrel_abi::signal::*;
+    match vector {
+        0 | 16 | 19 => SIGFPE,
+        1 | 3 => SIGTRAP,
+        6 => SIGILL,
+        17 => SIGBUS,
+        _ => SIGSEGV,
+    }
+}
+
+/// Handles CPU exceptions: one raised by user code becomes a signal to its process (with
+/// a one-line report); one raised by the kernel is fatal.
 pub fn handle(frame: &mut TrapFrame) {
+    if frame.from_user() && frame.vector != 8 && frame.vector != 18 {
+        let (mnemonic, name) = exception_name(frame.vector);
+        let cr2 = if frame.vector == 14 { Cr2::read_raw() } else { 0 };
+        let (rip, error_code, signo) = (frame.rip, frame.error_code, user_signal(frame.vector));
+        crate::context::signal::user_fault(
+            frame,
+            signo,
+            format_args!("{name} ({mnemonic}) at rip {rip:#x}, address {cr2:#x}, error code {error_code:#x}"),
+        );
+        return;
+    }
     fatal_exception(frame)
 }
 

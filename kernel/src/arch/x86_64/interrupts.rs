@@ -94,8 +94,25 @@ interrupt_common:
     pushq %r14
     pushq %r15
     cld
+    /* From user mode, save the user's FPU/SSE state before Rust code touches it. */
+    testb $3, {cs_offset}(%rsp)
+    jz 3f
+    movq CURRENT_FPU_AREA(%rip), %rax
+    fxsave64 (%rax)
+3:
     movq %rsp, %rdi
     call {dispatch}
+
+    .global interrupt_return
+interrupt_return:
+    testb $3, {cs_offset}(%rsp)
+    jz 4f
+    /* Back to user mode: signals, exits and rescheduling first, then its FPU state. */
+    movq %rsp, %rdi
+    call {to_user}
+    movq CURRENT_FPU_AREA(%rip), %rax
+    fxrstor64 (%rax)
+4:
     popq %r15
     popq %r14
     popq %r13
@@ -115,6 +132,8 @@ interrupt_common:
     iretq
 "#,
     dispatch = sym interrupt_dispatch,
+    to_user = sym return_to_user,
+    cs_offset = const core::mem::offset_of!(TrapFrame, cs),
     options(att_syntax)
 );
 
@@ -175,6 +194,11 @@ pub fn timer_ticks() -> u64 {
     TIMER_TICKS.load(Ordering::Relaxed)
 }
 
+/// Called on every return to user mode, with the frame about to be restored.
+extern "C" fn return_to_user(frame: &mut TrapFrame) {
+    crate::context::signal::on_return_to_user(frame);
+}
+
 /// Called by the common stub with interrupts disabled.
 extern "C" fn interrupt_dispatch(frame: &mut TrapFrame) {
     let vector = frame.vector as u8;
@@ -183,6 +207,7 @@ extern "C" fn interrupt_dispatch(frame: &mut TrapFrame) {
         TIMER_VECTOR => {
             TIMER_TICKS.fetch_add(1, Ordering::Relaxed);
             pic::end_of_interrupt(0);
+            crate::context::scheduler::on_timer_tick(frame.from_user());
         }
         v if pic::is_pic_vector(v) => {
             let irq = v - IRQ_BASE;

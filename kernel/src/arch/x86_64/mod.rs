@@ -11,6 +11,8 @@ pub mod memfuncs;
 pub mod pic;
 pub mod qemu;
 pub mod serial;
+pub mod switch;
+pub mod syscall;
 
 /// Halts until the next interrupt, with interrupts enabled only while halted.
 ///

@@ -35,6 +35,18 @@ impl Console {
         }
     }
 
+    /// Writes raw bytes (user output); invalid UTF-8 is passed through byte by byte.
+    pub fn write_bytes(bytes: &[u8]) {
+        if let Some(uart) = CONSOLE.lock().as_mut() {
+            for chunk in bytes.utf8_chunks() {
+                let _ = uart.write_str(chunk.valid());
+                if !chunk.invalid().is_empty() {
+                    let _ = uart.write_str("\u{fffd}");
+                }
+            }
+        }
+    }
+
     /// Writes formatted text even if the lock is held: for fatal reports only, after
     /// which the kernel never returns to the interrupted holder.
     pub fn emergency(args: fmt::Arguments<'_>) {

@@ -1,0 +1,237 @@
+//! Syscall numbers. The Redox ones (re-stated here so that user code needs only this
+//! crate) keep redox_syscall 0.9.5's values; the kestrel additions live at
+//! `0x4b00 + n`, clear of every Redox number.
+//!
+//! | call | args | result |
+//! |---|---|---|
+//! | `SYS_OPEN` | path ptr, path len, flags (`O_*` of redox_syscall) | fd |
+//! | `SYS_READ` / `SYS_WRITE` | fd, buf, len | bytes |
+//! | `SYS_CLOSE` | fd | 0 |
+//! | `SYS_DUP2` | fd, newfd (`usize::MAX`: lowest free), 0, 0 | new fd |
+//! | `SYS_FCNTL` | fd, cmd (`F_GETFD`, `F_SETFD`, `F_GETFL`, `F_SETFL`, `F_DUPFD`), arg | value |
+//! | `SYS_FSTAT` | fd, `*mut Stat`, size | 0 |
+//! | `SYS_FPATH` | fd, buf, len | bytes |
+//! | `SYS_FEVENT` | fd, flags | current readiness |
+//! | `SYS_CALL` | fd, payload ptr, payload len, flags, metadata ptr, metadata len (≤ 3 u64) | scheme-defined |
+//! | `SYS_FMAP` | fd (`usize::MAX`: anonymous), `*const Map`, size | address |
+//! | `SYS_FUNMAP` | addr, len | 0 |
+//! | `SYS_MPROTECT` | addr, len, `MapFlags` prot bits | 0 |
+//! | `SYS_YIELD` | | 0 |
+//! | `SYS_NANOSLEEP` | `*const TimeSpec`, `*mut TimeSpec` (remaining, may be null) | 0 or EINTR |
+//! | `SYS_CLOCK_GETTIME` | clock (`CLOCK_REALTIME` 1, `CLOCK_MONOTONIC` 4), `*mut TimeSpec` | 0 |
+//! | `SYS_FUTEX` | addr, op (`FUTEX_WAIT` 0, `FUTEX_WAKE` 1), val, `*const TimeSpec` timeout or 0 | woken / 0 |
+//! | `SYS_SIGACTION` | signo, `*const SigAction` or 0, `*mut SigAction` or 0 | 0 |
+//! | `SYS_SIGPROCMASK` | how, `*const u64` or 0, `*mut u64` or 0 | 0 |
+//! | `SYS_SIGRETURN` | | does not return to the caller |
+//! | `SYS_SIGPENDING` | `*mut u64` | 0 |
+//! | `SYS_GETRESUID` / `SYS_GETRESGID` | `*mut u32` ×3 | 0 |
+//! | `SYS_SETRESUID` / `SYS_SETRESGID` | r, e, s (`u32::MAX` as usize: unchanged) | 0 |
+//! | `SYS_SETUID` / `SYS_SETGID` / `SYS_SETEUID` / `SYS_SETEGID` | id | 0 |
+//! | `SYS_GETGROUPS` | size, `*mut u32` | count |
+//! | `SYS_SETGROUPS` | size, `*const u32` | 0 |
+//!
+//! Process management goes through the `proc` scheme with `SYS_CALL` (see [`crate::proc`]).
+
+/// Redox class bits, as in redox_syscall.
+const CLASS_PATH: usize = 0x1000_0000;
+const CLASS_FILE: usize = 0x2000_0000;
+const ARG_SLICE: usize = 0x0100_0000;
+const ARG_MSLICE: usize = 0x0200_0000;
+const RET_FILE: usize = 0x0010_0000;
+
+pub const SYS_OPEN: usize = CLASS_PATH | RET_FILE | 5;
+pub const SYS_CLOSE: usize = CLASS_FILE | 6;
+pub const SYS_DUP2: usize = CLASS_FILE | RET_FILE | 63;
+pub const SYS_READ: usize = CLASS_FILE | ARG_MSLICE | 3;
+pub const SYS_WRITE: usize = CLASS_FILE | ARG_SLICE | 4;
+pub const SYS_FCNTL: usize = CLASS_FILE | 55;
+pub const SYS_FEVENT: usize = CLASS_FILE | 927;
+pub const SYS_CALL: usize = CLASS_FILE | ARG_SLICE | ARG_MSLICE | 0xCA11;
+pub const SYS_FMAP: usize = CLASS_FILE | ARG_SLICE | 900;
+pub const SYS_FUNMAP: usize = CLASS_FILE | 92;
+pub const SYS_FPATH: usize = CLASS_FILE | ARG_MSLICE | 928;
+pub const SYS_FSTAT: usize = CLASS_FILE | ARG_MSLICE | 28;
+pub const SYS_CLOCK_GETTIME: usize = 265;
+pub const SYS_FUTEX: usize = 240;
+pub const SYS_MPROTECT: usize = 125;
+pub const SYS_NANOSLEEP: usize = 162;
+pub const SYS_YIELD: usize = 158;
+
+/// First kestrel-specific number.
+pub const KESTREL_BASE: usize = 0x4b00;
+pub const SYS_SIGACTION: usize = KESTREL_BASE + 1;
+pub const SYS_SIGPROCMASK: usize = KESTREL_BASE + 2;
+pub const SYS_SIGRETURN: usize = KESTREL_BASE + 3;
+pub const SYS_SIGPENDING: usize = KESTREL_BASE + 4;
+pub const SYS_GETRESUID: usize = KESTREL_BASE + 16;
+pub const SYS_GETRESGID: usize = KESTREL_BASE + 17;
+pub const SYS_SETRESUID: usize = KESTREL_BASE + 18;
+pub const SYS_SETRESGID: usize = KESTREL_BASE + 19;
+pub const SYS_SETUID: usize = KESTREL_BASE + 20;
+pub const SYS_SETGID: usize = KESTREL_BASE + 21;
+pub const SYS_SETEUID: usize = KESTREL_BASE + 22;
+pub const SYS_SETEGID: usize = KESTREL_BASE + 23;
+pub const SYS_GETGROUPS: usize = KESTREL_BASE + 24;
+pub const SYS_SETGROUPS: usize = KESTREL_BASE + 25;
+
+/// `fcntl` commands (redox_syscall values).
+pub const F_DUPFD: usize = 0;
+pub const F_GETFD: usize = 1;
+pub const F_SETFD: usize = 2;
+pub const F_GETFL: usize = 3;
+pub const F_SETFL: usize = 4;
+/// The close-on-exec descriptor flag.
+pub const FD_CLOEXEC: usize = 1;
+
+/// Open flags (redox_syscall values).
+pub const O_RDONLY: usize = 0x0001_0000;
+pub const O_WRONLY: usize = 0x0002_0000;
+pub const O_RDWR: usize = 0x0003_0000;
+pub const O_NONBLOCK: usize = 0x0004_0000;
+pub const O_CREAT: usize = 0x0200_0000;
+pub const O_EXCL: usize = 0x0800_0000;
+pub const O_CLOEXEC: usize = 0x0100_0000;
+pub const O_ACCMODE: usize = O_RDWR;
+
+/// Clock ids (redox_syscall values; Linux's BOOTTIME is added at Linux's number).
+pub const CLOCK_REALTIME: usize = 1;
+pub const CLOCK_MONOTONIC: usize = 4;
+pub const CLOCK_BOOTTIME: usize = 7;
+
+/// Futex operations.
+pub const FUTEX_WAIT: usize = 0;
+pub const FUTEX_WAKE: usize = 1;
+
+/// Memory map flags (redox_syscall `MapFlags` values).
+pub const PROT_NONE: usize = 0;
+pub const PROT_EXEC: usize = 0x0001_0000;
+pub const PROT_WRITE: usize = 0x0002_0000;
+pub const PROT_READ: usize = 0x0004_0000;
+pub const MAP_SHARED: usize = 0x0001;
+pub const MAP_PRIVATE: usize = 0x0002;
+pub const MAP_FIXED: usize = 0x0004;
+pub const MAP_FIXED_NOREPLACE: usize = 0x000C;
+
+/// `fevent` / event flags.
+pub const EVENT_READ: usize = 1;
+pub const EVENT_WRITE: usize = 2;
+
+/// `Map` as redox_syscall lays it out: offset, size, flags, address.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Map {
+    pub offset: usize,
+    pub size: usize,
+    pub flags: usize,
+    pub address: usize,
+}
+
+/// `TimeSpec` as redox_syscall lays it out (16 bytes, `tv_nsec` an i32 then padding,
+/// named here so that copying the struct as bytes never reads uninitialised memory).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimeSpec {
+    pub tv_sec: i64,
+    pub tv_nsec: i32,
+    pub _pad: u32,
+}
+
+impl TimeSpec {
+    /// A time of `ns` nanoseconds.
+    pub const fn from_nanos(ns: u64) -> Self {
+        Self { tv_sec: (ns / 1_000_000_000) as i64, tv_nsec: (ns % 1_000_000_000) as i32, _pad: 0 }
+    }
+
+    /// Nanoseconds, or `None` if negative or `tv_nsec` is out of range.
+    pub fn to_nanos(&self) -> Option<u64> {
+        if self.tv_sec < 0 || self.tv_nsec < 0 || self.tv_nsec >= 1_000_000_000 {
+            return None;
+        }
+        (self.tv_sec as u64).checked_mul(1_000_000_000).and_then(|n| n.checked_add(self.tv_nsec as u64))
+    }
+}
+
+/// `Event` as redox_syscall lays it out: the fd, the flags, user data.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Event {
+    pub id: usize,
+    pub flags: usize,
+    pub data: usize,
+}
+
+/// `Stat` as redox_syscall lays it out, with its padding named (see [`TimeSpec`]).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stat {
+    pub st_dev: u64,
+    pub st_ino: u64,
+    pub st_mode: u16,
+    pub _pad0: u16,
+    pub st_nlink: u32,
+    pub st_uid: u32,
+    pub st_gid: u32,
+    pub st_size: u64,
+    pub st_blksize: u32,
+    pub _pad1: u32,
+    pub st_blocks: u64,
+    pub st_mtime: u64,
+    pub st_mtime_nsec: u32,
+    pub _pad2: u32,
+    pub st_atime: u64,
+    pub st_atime_nsec: u32,
+    pub _pad3: u32,
+    pub st_ctime: u64,
+    pub st_ctime_nsec: u32,
+    pub _pad4: u32,
+}
+
+/// `st_mode` type bits.
+pub const MODE_FILE: u16 = 0x8000;
+pub const MODE_DIR: u16 = 0x4000;
+pub const MODE_CHR: u16 = 0x2000;
+
+static_assertions::assert_eq_size!(Map, [u64; 4]);
+static_assertions::assert_eq_size!(TimeSpec, [u64; 2]);
+static_assertions::assert_eq_size!(Event, [u64; 3]);
+static_assertions::assert_eq_size!(Stat, [u64; 13]);
+
+// The Redox numbers and layouts above are redox_syscall's; checked here at compile time.
+mod redox_agreement {
+    use syscall as rs;
+    use static_assertions::const_assert_eq;
+
+    const_assert_eq!(super::SYS_CLOSE, rs::SYS_CLOSE);
+    const_assert_eq!(super::SYS_DUP2, rs::SYS_DUP2);
+    const_assert_eq!(super::SYS_READ, rs::SYS_READ);
+    const_assert_eq!(super::SYS_WRITE, rs::SYS_WRITE);
+    const_assert_eq!(super::SYS_FCNTL, rs::SYS_FCNTL);
+    const_assert_eq!(super::SYS_FEVENT, rs::SYS_FEVENT);
+    const_assert_eq!(super::SYS_CALL, rs::SYS_CALL);
+    const_assert_eq!(super::SYS_FMAP, rs::SYS_FMAP);
+    const_assert_eq!(super::SYS_FUNMAP, rs::SYS_FUNMAP);
+    const_assert_eq!(super::SYS_FPATH, rs::SYS_FPATH);
+    const_assert_eq!(super::SYS_FSTAT, rs::SYS_FSTAT);
+    const_assert_eq!(super::SYS_CLOCK_GETTIME, rs::SYS_CLOCK_GETTIME);
+    const_assert_eq!(super::SYS_FUTEX, rs::SYS_FUTEX);
+    const_assert_eq!(super::SYS_MPROTECT, rs::SYS_MPROTECT);
+    const_assert_eq!(super::SYS_NANOSLEEP, rs::SYS_NANOSLEEP);
+    const_assert_eq!(super::SYS_YIELD, rs::SYS_YIELD);
+    const_assert_eq!(super::O_RDONLY, rs::O_RDONLY);
+    const_assert_eq!(super::O_NONBLOCK, rs::O_NONBLOCK);
+    const_assert_eq!(super::CLOCK_REALTIME, rs::CLOCK_REALTIME);
+    const_assert_eq!(super::CLOCK_MONOTONIC, rs::CLOCK_MONOTONIC);
+    const_assert_eq!(super::FUTEX_WAIT, rs::FUTEX_WAIT);
+    const_assert_eq!(super::FUTEX_WAKE, rs::FUTEX_WAKE);
+    const_assert_eq!(super::F_GETFL, rs::F_GETFL);
+    const_assert_eq!(super::PROT_READ, rs::MapFlags::PROT_READ.bits());
+    const_assert_eq!(super::MAP_FIXED_NOREPLACE, rs::MapFlags::MAP_FIXED_NOREPLACE.bits());
+    const_assert_eq!(core::mem::size_of::<super::Map>(), core::mem::size_of::<rs::Map>());
+    const_assert_eq!(core::mem::size_of::<super::Stat>(), core::mem::size_of::<rs::Stat>());
+    const_assert_eq!(core::mem::size_of::<super::TimeSpec>(), core::mem::size_of::<rs::TimeSpec>());
+    const_assert_eq!(core::mem::size_of::<super::Event>(), core::mem::size_of::<rs::Event>());
+    const_assert_eq!(core::mem::offset_of!(super::Stat, st_nlink), core::mem::offset_of!(rs::Stat, st_nlink));
+    const_assert_eq!(core::mem::offset_of!(super::Stat, st_blocks), core::mem::offset_of!(rs::Stat, st_blocks));
+    const_assert_eq!(core::mem::offset_of!(super::Stat, st_atime), core::mem::offset_of!(rs::Stat, st_atime));
+    const_assert_eq!(core::mem::offset_of!(super::Stat, st_ctime_nsec), core::mem::offset_of!(rs::Stat, st_ctime_nsec));
+}

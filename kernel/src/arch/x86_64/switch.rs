@@ -1,0 +1,133 @@
+//! Thread switching and the per-CPU values the entry paths read.
+//!
+//! The kernel runs on one CPU, so the values the assembly entry paths need (the current
+//! thread's kernel stack top and FPU save area, and a scratch slot for the user stack
+//! pointer during `syscall`) are plain globals. They change only in [`switch_to`], with
+//! interrupts disabled.
+
+use core::arch::{global_asm, naked_asm};
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use super::gdt;
+
+/// Top of the current thread's kernel stack (the syscall entry loads it).
+#[unsafe(no_mangle)]
+static KERNEL_STACK_TOP: AtomicU64 = AtomicU64::new(0);
+/// The current thread's FPU/SSE save area (the entry and exit paths use it).
+#[unsafe(no_mangle)]
+static CURRENT_FPU_AREA: AtomicU64 = AtomicU64::new(0);
+/// Where the syscall entry parks the user stack pointer for a moment.
+#[unsafe(no_mangle)]
+static USER_RSP_SCRATCH: AtomicU64 = AtomicU64::new(0);
+
+/// The 512-byte `fxsave` area, 16-byte aligned.
+#[repr(C, align(16))]
+#[derive(Clone)]
+pub struct FpuArea(pub [u8; 512]);
+
+impl FpuArea {
+    /// The state after `fninit` with the default MXCSR (all exceptions masked).
+    pub fn initial() -> Self {
+        let mut area = Self([0; 512]);
+        // FCW = 0x37f, MXCSR = 0x1f80.
+        area.0[0..2].copy_from_slice(&0x037fu16.to_le_bytes());
+        area.0[24..28].copy_from_slice(&0x1f80u32.to_le_bytes());
+        area
+    }
+
+    /// Clears MXCSR bits that would make `fxrstor` fault (state coming from user memory).
+    pub fn sanitize(&mut self) {
+        let mut mxcsr = u32::from_le_bytes([self.0[24], self.0[25], self.0[26], self.0[27]]);
+        mxcsr &= 0xffbf;
+        self.0[24..28].copy_from_slice(&mxcsr.to_le_bytes());
+    }
+}
+
+/// What the entry paths must know about the thread about to run.
+pub struct SwitchTarget {
+    /// Top of its kernel stack (TSS RSP0 and the syscall entry stack).
+    pub kernel_stack_top: u64,
+    /// Its FPU save area.
+    pub fpu_area: *mut FpuArea,
+    /// Its page tables, when they differ from the current ones.
+    pub cr3: Option<u64>,
+}
+
+/// Switches from the current thread to another: saves the callee-saved registers on the
+/// current stack and the stack pointer in `*prev_rsp`, then resumes the other thread at
+/// `next_rsp`. Returns when something switches back to this thread.
+///
+/// # Safety
+/// `prev_rsp` must be the current thread's save slot, `next_rsp` a value saved by an
+/// earlier switch (or prepared by [`prepare_new_stack`]) for a thread that is not
+/// running, and interrupts must be disabled.
+pub unsafe fn switch_to(prev_rsp: *mut u64, next_rsp: u64, target: &SwitchTarget) {
+    gdt::set_kernel_stack(target.kernel_stack_top);
+    KERNEL_STACK_TOP.store(target.kernel_stack_top, Ordering::Relaxed);
+    CURRENT_FPU_AREA.store(target.fpu_area as u64, Ordering::Relaxed);
+    if let Some(cr3) = target.cr3 {
+        // SAFETY: `cr3` is a PML4 that shares the kernel half, so the kernel keeps running.
+        unsafe { core::arch::asm!("mov cr3, {}", in(reg) cr3, options(nostack, preserves_flags)) };
+    }
+    // SAFETY: the caller guarantees the stack pointers belong to the right threads.
+    unsafe { switch_stacks(prev_rsp, next_rsp) }
+}
+
+/// Loads `cr3` and sets the entry-path values for the first thread, without switching.
+pub fn set_current(target: &SwitchTarget) {
+    gdt::set_kernel_stack(target.kernel_stack_top);
+    KERNEL_STACK_TOP.store(target.kernel_stack_top, Ordering::Relaxed);
+    CURRENT_FPU_AREA.store(target.fpu_area as u64, Ordering::Relaxed);
+}
+
+#[unsafe(naked)]
+unsafe extern "C" fn switch_stacks(prev_rsp: *mut u64, next_rsp: u64) {
+    naked_asm!(
+        "push rbp",
+        "push rbx",
+        "push r12",
+        "push r13",
+        "push r14",
+        "push r15",
+        "mov [rdi], rsp",
+        "mov rsp, rsi",
+        "pop r15",
+        "pop r14",
+        "pop r13",
+        "pop r12",
+        "pop rbx",
+        "pop rbp",
+        "ret",
+    )
+}
+
+global_asm!(
+    r#"
+    .section .text.thread_entry, "ax"
+    .global new_thread_trampoline
+new_thread_trampoline:
+    /* A new thread starts here with rsp at its TrapFrame; leave through the common
+       return path, which delivers signals and restores the FPU state for user mode. */
+    jmp interrupt_return
+"#
+);
+
+unsafe extern "C" {
+    fn new_thread_trampoline();
+}
+
+/// Lays out a new thread's kernel stack so that the first switch to it "returns" into
+/// the common interrupt return path with the `TrapFrame` that sits at `frame_addr` (the
+/// caller has written it there). Returns the stack pointer to switch to.
+///
+/// # Safety
+/// `frame_addr` must lie in a kernel stack with at least 7 free words below it.
+pub unsafe fn prepare_new_stack(frame_addr: u64) -> u64 {
+    let words = [0u64, 0, 0, 0, 0, 0, new_thread_trampoline as *const () as u64];
+    let rsp = frame_addr - (words.len() as u64) * 8;
+    for (i, w) in words.iter().enumerate() {
+        // SAFETY: the caller guarantees these words are free stack memory.
+        unsafe { core::ptr::write((rsp + i as u64 * 8) as *mut u64, *w) };
+    }
+    rsp
+}

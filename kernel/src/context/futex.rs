@@ -1,0 +1,52 @@
+//! Futexes: threads wait on a user word, keyed by its physical address so that the same
+//! word in shared memory is one futex for every process mapping it.
+
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+
+use kestrel_abi::errno::{EAGAIN, EFAULT, EINTR, EINVAL, ETIMEDOUT};
+use spin::Mutex;
+
+use super::Process;
+use super::thread::WakeReason;
+use super::wait_queue::WaitQueue;
+use crate::memory::user::read_user;
+
+static FUTEXES: Mutex<BTreeMap<u64, Arc<WaitQueue>>> = Mutex::new(BTreeMap::new());
+
+fn key(process: &Process, uaddr: u64) -> Result<u64, i32> {
+    if !uaddr.is_multiple_of(4) {
+        return Err(EINVAL);
+    }
+    process.with_space(|s| s.translate(uaddr, false).ok_or(EFAULT))
+}
+
+/// `FUTEX_WAIT`: sleeps while `*uaddr == expected`, until woken, `deadline` (monotonic
+/// ns) or a signal.
+pub fn wait(process: &Process, uaddr: u64, expected: u32, deadline: Option<u64>) -> Result<usize, i32> {
+    let key = key(process, uaddr)?;
+    let value: u32 = process.with_space(|s| read_user(s, uaddr))?;
+    if value != expected {
+        return Err(EAGAIN);
+    }
+    let queue = FUTEXES.lock().entry(key).or_default().clone();
+    let reason = queue.wait(deadline);
+    {
+        let mut table = FUTEXES.lock();
+        if queue.is_empty() && table.get(&key).is_some_and(|q| Arc::ptr_eq(q, &queue)) {
+            table.remove(&key);
+        }
+    }
+    match reason {
+        WakeReason::Woken => Ok(0),
+        WakeReason::TimedOut => Err(ETIMEDOUT),
+        WakeReason::Interrupted => Err(EINTR),
+    }
+}
+
+/// `FUTEX_WAKE`: wakes up to `count` waiters on `uaddr`; returns how many.
+pub fn wake(process: &Process, uaddr: u64, count: usize) -> usize {
+    let Ok(key) = key(process, uaddr) else { return 0 };
+    let Some(queue) = FUTEXES.lock().get(&key).cloned() else { return 0 };
+    (0..count).take_while(|_| queue.wake_one()).count()
+}

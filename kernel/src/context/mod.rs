@@ -1,0 +1,32 @@
+//! Processes and threads.
+//!
+//! A [`Process`] owns an address space, a descriptor table, credentials, signal actions,
+//! its children and its per-process IPC state; its [`Thread`]s share all of that and
+//! each has a kernel stack, saved registers, an FPU save area and a signal mask.
+//!
+//! Lock order (outer first): `scheduler::SCHED` → `Thread::sched`; a process's locks
+//! (`space`, `files`, `creds`, `signals`, `children`, `state`, `threads`) are leaves taken
+//! one at a time, never while blocking.
+
+pub mod cred;
+pub mod ipc;
+
+#[cfg(not(test))]
+pub mod exec;
+#[cfg(not(test))]
+pub mod futex;
+#[cfg(not(test))]
+pub mod process;
+#[cfg(not(test))]
+pub mod scheduler;
+#[cfg(not(test))]
+pub mod signal;
+#[cfg(not(test))]
+pub mod thread;
+#[cfg(not(test))]
+pub mod wait_queue;
+
+#[cfg(not(test))]
+pub use process::Process;
+#[cfg(not(test))]
+pub use thread::Thread;

@@ -1,0 +1,361 @@
+//! Processes: creation (spawn from initfs, fork), program replacement (exec), exit and
+//! reaping (waitpid), and the process table.
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+use kestrel_abi::errno::{EAGAIN, ECHILD, ENOENT, ESRCH};
+use kestrel_abi::signal::{SIGCHLD, SIGKILL};
+use kestrel_abi::wait;
+use spin::Mutex;
+
+use super::cred::Credentials;
+use super::signal::SignalState;
+use super::thread::{Thread, WakeReason};
+use super::wait_queue::WaitQueue;
+use super::{exec, ipc, scheduler};
+use crate::arch::interrupts::TrapFrame;
+use crate::arch::qemu::{self, ExitCode};
+use crate::arch::switch::FpuArea;
+use crate::memory::address_space::AddressSpace;
+use crate::scheme::FileTable;
+
+/// Pid of the first user process; orphans are given to it.
+pub const INIT_PID: u32 = 1;
+
+/// Life of a process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProcessState {
+    Alive,
+    /// Its threads are on their way out; the status is final.
+    Exiting(i32),
+    /// All threads gone; waiting to be reaped by its parent.
+    Zombie(i32),
+}
+
+/// A process.
+pub struct Process {
+    pub pid: u32,
+    pub ppid: AtomicU32,
+    pub name: Mutex<String>,
+    /// The user address space (`None` for the kernel's own process 0).
+    pub space: Mutex<Option<AddressSpace>>,
+    pml4: AtomicU64,
+    pub files: Mutex<FileTable>,
+    pub creds: Mutex<Credentials>,
+    pub signals: Mutex<SignalState>,
+    pub threads: Mutex<Vec<Weak<Thread>>>,
+    pub state: Mutex<ProcessState>,
+    pub children: Mutex<Vec<Arc<Process>>>,
+    /// Woken when a child becomes a zombie.
+    pub child_exit: WaitQueue,
+}
+
+static PROCESSES: Mutex<BTreeMap<u32, Arc<Process>>> = Mutex::new(BTreeMap::new());
+static NEXT_PID: AtomicU32 = AtomicU32::new(INIT_PID);
+
+/// Most processes alive at once.
+pub const MAX_PROCESSES: usize = 4096;
+
+impl Process {
+    fn build(pid: u32, ppid: u32, name: String, space: Option<AddressSpace>, files: FileTable, creds: Credentials, signals: SignalState) -> Arc<Self> {
+        let pml4 = space.as_ref().map_or(0, AddressSpace::pml4);
+        Arc::new(Self {
+            pid,
+            ppid: AtomicU32::new(ppid),
+            name: Mutex::new(name),
+            space: Mutex::new(space),
+            pml4: AtomicU64::new(pml4),
+            files: Mutex::new(files),
+            creds: Mutex::new(creds),
+            signals: Mutex::new(signals),
+            threads: Mutex::new(Vec::new()),
+            state: Mutex::new(ProcessState::Alive),
+            children: Mutex::new(Vec::new()),
+            child_exit: WaitQueue::new(),
+        })
+    }
+
+    /// The kernel's process 0, owner of the idle thread.
+    pub fn kernel() -> Arc<Self> {
+        Self::build(0, 0, String::from("kernel"), None, FileTable::default(), Credentials::root(), SignalState::default())
+    }
+
+    /// The PML4 the scheduler loads for this process's threads (`None`: the kernel's).
+    pub fn pml4(&self) -> Option<u64> {
+        match self.pml4.load(Ordering::Relaxed) {
+            0 => None,
+            p => Some(p),
+        }
+    }
+
+    /// Runs `f` on the user address space.
+    pub fn with_space<R>(&self, f: impl FnOnce(&mut AddressSpace) -> Result<R, i32>) -> Result<R, i32> {
+        let mut space = self.space.lock();
+        f(space.as_mut().ok_or(kestrel_abi::errno::EFAULT)?)
+    }
+
+    /// The live threads.
+    pub fn live_threads(&self) -> Vec<Arc<Thread>> {
+        self.threads.lock().iter().filter_map(Weak::upgrade).collect()
+    }
+
+    /// Adds a thread to the process and makes it runnable.
+    pub fn start_thread(&self, thread: Arc<Thread>) {
+        self.threads.lock().push(Arc::downgrade(&thread));
+        scheduler::add(thread);
+    }
+
+    /// Whether the process is on its way out.
+    pub fn is_exiting(&self) -> bool {
+        !matches!(*self.state.lock(), ProcessState::Alive)
+    }
+
+    /// Starts ending the process with `status`: every thread leaves at its next return
+    /// towards user mode; blocked ones are interrupted. A later call keeps the first status.
+    pub fn begin_exit(&self, status: i32) {
+        {
+            let mut state = self.state.lock();
+            if *state != ProcessState::Alive {
+                return;
+            }
+            *state = ProcessState::Exiting(status);
+        }
+        for thread in self.live_threads() {
+            scheduler::wake(&thread, WakeReason::Interrupted);
+        }
+    }
+}
+
+/// The process with pid `pid`.
+pub fn find(pid: u32) -> Option<Arc<Process>> {
+    PROCESSES.lock().get(&pid).cloned()
+}
+
+fn allocate_pid() -> Result<u32, i32> {
+    if PROCESSES.lock().len() >= MAX_PROCESSES {
+        return Err(EAGAIN);
+    }
+    Ok(NEXT_PID.fetch_add(1, Ordering::Relaxed))
+}
+
+fn register(parent: Option<&Arc<Process>>, process: &Arc<Process>) {
+    PROCESSES.lock().insert(process.pid, process.clone());
+    if let Some(parent) = parent {
+        parent.children.lock().push(process.clone());
+    }
+}
+
+/// The initial user frame of a program: its entry point and stack, user selectors,
+/// interrupts enabled.
+pub fn user_entry_frame(entry: u64, stack: u64) -> TrapFrame {
+    use crate::arch::gdt::{USER_CS, USER_DS};
+    TrapFrame { rip: entry, rsp: stack, cs: u64::from(USER_CS), ss: u64::from(USER_DS), rflags: 0x202, ..TrapFrame::default() }
+}
+
+/// Creates a process running the initfs program at `path` (`/scheme/initfs/NAME`), child
+/// of `parent` (none for init), with the given descriptors and credentials.
+pub fn spawn(parent: Option<&Arc<Process>>, path: &str, args: &[&[u8]], env: &[&[u8]], files: FileTable, creds: Credentials) -> Result<u32, i32> {
+    let image = exec::program_image(path).ok_or(ENOENT)?;
+    let mut space = AddressSpace::new()?;
+    let loaded = exec::load(&mut space, image, args, env)?;
+    let pid = allocate_pid()?;
+    let ppid = parent.map_or(0, |p| p.pid);
+    let name = exec::program_name(path);
+    let process = Process::build(pid, ppid, name, Some(space), files, creds, SignalState::default());
+    let thread = Thread::new_user(process.clone(), &user_entry_frame(loaded.entry, loaded.stack_top), None)?;
+    register(parent, &process);
+    process.start_thread(thread);
+    Ok(pid)
+}
+
+/// Forks the calling thread's process: the child gets a copy of the address space, the
+/// descriptors, credentials and signal actions, and one thread that returns 0 from the
+/// same call.
+pub fn fork(thread: &Arc<Thread>, frame: &TrapFrame) -> Result<u32, i32> {
+    let parent = &thread.process;
+    let space = parent.with_space(|s| s.fork())?;
+    let pid = allocate_pid()?;
+    let files = parent.files.lock().clone();
+    let creds = parent.creds.lock().clone();
+    let signals = parent.signals.lock().for_fork();
+    let name = parent.name.lock().clone();
+    let child = Process::build(pid, parent.pid, name, Some(space), files, creds, signals);
+    let mut child_frame = frame.clone();
+    child_frame.rax = 0;
+    let fpu: FpuArea = thread.fpu_snapshot();
+    let child_thread = Thread::new_user(child.clone(), &child_frame, Some(&fpu))?;
+    child_thread.sigmask.store(thread.sigmask.load(Ordering::Relaxed), Ordering::Relaxed);
+    register(Some(parent), &child);
+    ipc::fork(parent.pid, pid);
+    child.start_thread(child_thread);
+    Ok(pid)
+}
+
+/// Replaces the calling process's program. On success `frame` starts the new program;
+/// on failure nothing has changed.
+pub fn exec(thread: &Arc<Thread>, frame: &mut TrapFrame, path: &str, args: &[&[u8]], env: &[&[u8]]) -> Result<(), i32> {
+    let process = &thread.process;
+    if process.live_threads().len() > 1 {
+        // Linux ends the other threads; here a multi-threaded exec is refused instead.
+        return Err(kestrel_abi::errno::EBUSY);
+    }
+    let image = exec::program_image(path).ok_or(ENOENT)?;
+    let mut space = AddressSpace::new()?;
+    let loaded = exec::load(&mut space, image, args, env)?;
+    // Point of no return.
+    let new_pml4 = space.pml4();
+    // SAFETY: the new PML4 shares the kernel half, so the kernel keeps running.
+    unsafe { core::arch::asm!("mov cr3, {}", in(reg) new_pml4, options(nostack, preserves_flags)) };
+    process.pml4.store(new_pml4, Ordering::Relaxed);
+    let old = process.space.lock().replace(space);
+    drop(old);
+    let closed = process.files.lock().close_on_exec();
+    drop(closed);
+    process.signals.lock().reset_for_exec();
+    *process.name.lock() = exec::program_name(path);
+    thread.set_fpu(FpuArea::initial());
+    ipc::exec(process.pid);
+    *frame = user_entry_frame(loaded.entry, loaded.stack_top);
+    Ok(())
+}
+
+/// Ends the calling thread; the last thread of a process finishes the process's exit.
+pub fn exit_current_thread() -> ! {
+    let thread = scheduler::current();
+    let process = thread.process.clone();
+    let clear_tid = thread.clear_tid.swap(0, Ordering::Relaxed);
+    if clear_tid != 0 {
+        // CLONE_CHILD_CLEARTID: store 0 and wake one joiner; a bad address is ignored.
+        let _ = process.with_space(|s| crate::memory::user::write_user(s, clear_tid, &0u32));
+        super::futex::wake(&process, clear_tid, 1);
+    }
+    let last = {
+        let mut threads = process.threads.lock();
+        threads.retain(|w| w.upgrade().is_some_and(|t| !Arc::ptr_eq(&t, &thread)));
+        threads.is_empty()
+    };
+    drop(thread);
+    if last {
+        finish_exit(&process);
+    }
+    drop(process);
+    scheduler::exit_current()
+}
+
+fn finish_exit(process: &Arc<Process>) {
+    let status = match *process.state.lock() {
+        ProcessState::Exiting(status) => status,
+        _ => wait::exited(0),
+    };
+    let files = process.files.lock().take_all();
+    drop(files);
+    // Leave the address space before freeing it.
+    let kernel = crate::memory::paging::kernel_pml4();
+    // SAFETY: the kernel PML4 maps everything the kernel uses.
+    unsafe { core::arch::asm!("mov cr3, {}", in(reg) kernel, options(nostack, preserves_flags)) };
+    process.pml4.store(0, Ordering::Relaxed);
+    let space = process.space.lock().take();
+    drop(space);
+    ipc::exit(process.pid);
+
+    let orphans: Vec<_> = core::mem::take(&mut *process.children.lock());
+    if !orphans.is_empty() {
+        if let Some(init) = find(INIT_PID).filter(|i| i.pid != process.pid) {
+            for orphan in &orphans {
+                orphan.ppid.store(INIT_PID, Ordering::Relaxed);
+            }
+            let any_zombie = orphans.iter().any(|o| matches!(*o.state.lock(), ProcessState::Zombie(_)));
+            init.children.lock().extend(orphans);
+            if any_zombie {
+                init.child_exit.wake_all();
+            }
+        } else {
+            for orphan in orphans {
+                PROCESSES.lock().remove(&orphan.pid);
+            }
+        }
+    }
+
+    *process.state.lock() = ProcessState::Zombie(status);
+    if process.pid == INIT_PID {
+        log::error!("init exited ({}); shutting down", describe_status(status));
+        qemu::exit(ExitCode::Failure);
+    }
+    if let Some(parent) = find(process.ppid.load(Ordering::Relaxed)) {
+        parent.child_exit.wake_all();
+        super::signal::send(&parent, SIGCHLD);
+    }
+}
+
+/// "exit status N" or "killed by signal N".
+pub fn describe_status(status: i32) -> alloc::string::String {
+    if wait::if_exited(status) {
+        alloc::format!("exit status {}", wait::exit_status(status))
+    } else {
+        alloc::format!("killed by signal {}", wait::term_sig(status))
+    }
+}
+
+/// `waitpid`: reaps a zombie child (`pid` -1 for any). `Ok(None)` with `nohang` when
+/// children exist but none has ended.
+pub fn waitpid(parent: &Arc<Process>, pid: i64, nohang: bool) -> Result<Option<(u32, i32)>, i32> {
+    loop {
+        {
+            let mut children = parent.children.lock();
+            let matching = |c: &Arc<Process>| pid == -1 || i64::from(c.pid) == pid;
+            if !children.iter().any(|c| matching(c)) {
+                return Err(ECHILD);
+            }
+            let zombie = children.iter().position(|c| matching(c) && matches!(*c.state.lock(), ProcessState::Zombie(_)));
+            if let Some(index) = zombie {
+                let child = children.remove(index);
+                drop(children);
+                PROCESSES.lock().remove(&child.pid);
+                let ProcessState::Zombie(status) = *child.state.lock() else { unreachable!("checked above") };
+                return Ok(Some((child.pid, status)));
+            }
+        }
+        if nohang {
+            return Ok(None);
+        }
+        if parent.child_exit.wait(None) == WakeReason::Interrupted {
+            return Err(kestrel_abi::errno::EINTR);
+        }
+    }
+}
+
+/// Sends `signo` (0: only check) to process `pid` on behalf of `sender`.
+pub fn kill(sender: &Arc<Process>, pid: u32, signo: u8) -> Result<(), i32> {
+    let target = find(pid).ok_or(ESRCH)?;
+    if matches!(*target.state.lock(), ProcessState::Zombie(_)) {
+        // Linux lets a zombie be signalled (to no effect).
+        return Ok(());
+    }
+    {
+        let s = sender.creds.lock();
+        let t = target.creds.lock();
+        // POSIX: the sender's real or effective uid matches the target's real or saved uid.
+        let allowed = s.euid == 0 || s.ruid == t.ruid || s.ruid == t.suid || s.euid == t.ruid || s.euid == t.suid;
+        if !allowed {
+            return Err(kestrel_abi::errno::EPERM);
+        }
+    }
+    if signo == 0 {
+        return Ok(());
+    }
+    if signo == SIGKILL {
+        target.begin_exit(wait::signaled(SIGKILL));
+        return Ok(());
+    }
+    super::signal::send(&target, signo);
+    Ok(())
+}
+
+/// Number of processes in the table (zombies included).
+pub fn count() -> usize {
+    PROCESSES.lock().len()
+}

@@ -1,0 +1,207 @@
+//! The scheduler: a round-robin run queue, the sleepers ordered by deadline, blocking and
+//! waking, and preemption of user code by the timer.
+//!
+//! The kernel is not preemptible: a thread in the kernel runs until it blocks, yields or
+//! returns to user mode, and interrupts are disabled meanwhile. So checking a condition
+//! and then blocking on it cannot lose a wake-up. Timer interrupts arrive only while user
+//! code or the idle thread runs; they wake expired sleepers and ask for a reschedule,
+//! which happens on the way back to user mode.
+
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use spin::Mutex;
+
+use super::thread::{RunState, Thread, WakeReason};
+use crate::arch::switch::{SwitchTarget, switch_to};
+use crate::arch::{clock, wait_for_interrupt};
+
+/// Timer ticks a thread runs before another runnable thread gets the CPU.
+const TIME_SLICE_TICKS: u32 = 10;
+
+struct Scheduler {
+    current: Option<Arc<Thread>>,
+    idle: Option<Arc<Thread>>,
+    run_queue: VecDeque<Arc<Thread>>,
+    sleepers: BTreeMap<(u64, u32), Arc<Thread>>,
+    /// Threads that exited; freed once the CPU is off their stacks.
+    dead: Vec<Arc<Thread>>,
+    need_resched: bool,
+    ticks_in_slice: u32,
+}
+
+static SCHED: Mutex<Scheduler> = Mutex::new(Scheduler {
+    current: None,
+    idle: None,
+    run_queue: VecDeque::new(),
+    sleepers: BTreeMap::new(),
+    dead: Vec::new(),
+    need_resched: false,
+    ticks_in_slice: 0,
+});
+
+/// Makes the boot thread the idle thread and the current one.
+pub fn init(idle: Arc<Thread>) {
+    let mut s = SCHED.lock();
+    s.current = Some(idle.clone());
+    s.idle = Some(idle);
+}
+
+/// The running thread.
+pub fn current() -> Arc<Thread> {
+    SCHED.lock().current.clone().expect("the scheduler runs a thread")
+}
+
+/// Queues a new runnable thread.
+pub fn add(thread: Arc<Thread>) {
+    SCHED.lock().run_queue.push_back(thread);
+}
+
+/// Whether a reschedule is due (checked on the way back to user mode).
+pub fn need_resched() -> bool {
+    SCHED.lock().need_resched
+}
+
+/// Gives the CPU to the next runnable thread, if any; returns when this thread runs again.
+pub fn schedule() {
+    let (prev_slot, next_rsp, target) = {
+        let mut s = SCHED.lock();
+        s.need_resched = false;
+        s.ticks_in_slice = 0;
+        let prev = s.current.clone().expect("a current thread");
+        // Threads that died earlier are off their stacks now, unless it is `prev` itself.
+        s.dead.retain(|t| Arc::ptr_eq(t, &prev));
+        let is_idle = s.idle.as_ref().is_some_and(|i| Arc::ptr_eq(i, &prev));
+        let prev_state = prev.run_state();
+        let next = match s.run_queue.pop_front() {
+            Some(next) => {
+                if prev_state == RunState::Runnable && !is_idle {
+                    s.run_queue.push_back(prev.clone());
+                }
+                next
+            }
+            None if prev_state == RunState::Runnable => return,
+            None => s.idle.clone().expect("an idle thread"),
+        };
+        if Arc::ptr_eq(&next, &prev) {
+            return;
+        }
+        let cr3 = {
+            let prev_space = prev.process.pml4();
+            let next_space = next.process.pml4();
+            (next_space != prev_space).then_some(next_space.unwrap_or_else(crate::memory::paging::kernel_pml4))
+        };
+        let target = SwitchTarget {
+            kernel_stack_top: next.kernel_stack_top().unwrap_or_else(crate::arch::boot::boot_stack_top),
+            fpu_area: next.fpu_ptr(),
+            cr3,
+        };
+        let slot = prev.saved_rsp_ptr();
+        let rsp = next.saved_rsp();
+        s.current = Some(next);
+        // `prev` stays alive through `s.current` of whoever switches back, or `s.dead`.
+        (slot, rsp, target)
+    };
+    // SAFETY: `prev_slot` is the save slot of the thread running now; `next_rsp` was
+    // saved by an earlier switch of a thread that is not running; interrupts are off.
+    unsafe { switch_to(prev_slot, next_rsp, &target) };
+}
+
+/// Yields the CPU to other runnable threads.
+pub fn yield_now() {
+    schedule();
+}
+
+/// Blocks the current thread until it is woken, its deadline (monotonic ns) passes, or
+/// (for an interruptible wait) a signal arrives.
+pub fn block(deadline: Option<u64>) -> WakeReason {
+    let thread = current();
+    if super::signal::must_interrupt(&thread) {
+        return WakeReason::Interrupted;
+    }
+    if deadline.is_some_and(|d| d <= clock::monotonic_ns()) {
+        return WakeReason::TimedOut;
+    }
+    {
+        let mut s = SCHED.lock();
+        let mut st = thread.sched.lock();
+        st.state = RunState::Blocked;
+        st.wake_reason = WakeReason::Woken;
+        st.deadline = deadline;
+        if let Some(d) = deadline {
+            s.sleepers.insert((d, thread.tid), thread.clone());
+        }
+    }
+    schedule();
+    let reason = thread.sched.lock().wake_reason;
+    reason
+}
+
+/// Wakes `thread` if it is blocked. Returns whether it was.
+pub fn wake(thread: &Arc<Thread>, reason: WakeReason) -> bool {
+    let mut s = SCHED.lock();
+    let mut st = thread.sched.lock();
+    if st.state != RunState::Blocked {
+        return false;
+    }
+    st.state = RunState::Runnable;
+    st.wake_reason = reason;
+    if let Some(d) = st.deadline.take() {
+        s.sleepers.remove(&(d, thread.tid));
+    }
+    s.run_queue.push_back(thread.clone());
+    true
+}
+
+/// The timer interrupt: wakes expired sleepers and asks for a reschedule when the
+/// running thread's slice is over and someone else can run.
+pub fn on_timer_tick(_from_user: bool) {
+    let now = clock::monotonic_ns();
+    let mut expired = Vec::new();
+    {
+        let mut s = SCHED.lock();
+        while let Some(entry) = s.sleepers.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            expired.push(entry.remove());
+        }
+        s.ticks_in_slice += 1;
+        if s.ticks_in_slice >= TIME_SLICE_TICKS && !s.run_queue.is_empty() {
+            s.need_resched = true;
+        }
+    }
+    for thread in expired {
+        // Clear the deadline first: `wake` would otherwise look for the removed entry.
+        thread.sched.lock().deadline = None;
+        if wake(&thread, WakeReason::TimedOut) {
+            SCHED.lock().need_resched = true;
+        }
+    }
+}
+
+/// Ends the current thread: marks it dead and switches away for good.
+pub fn exit_current() -> ! {
+    let thread = current();
+    {
+        let mut s = SCHED.lock();
+        thread.sched.lock().state = RunState::Dead;
+        s.dead.push(thread.clone());
+    }
+    drop(thread);
+    schedule();
+    unreachable!("a dead thread was scheduled again")
+}
+
+/// The idle thread's loop: run whatever is runnable, else halt until an interrupt.
+pub fn idle_loop() -> ! {
+    loop {
+        let runnable = !SCHED.lock().run_queue.is_empty();
+        if runnable {
+            schedule();
+        } else {
+            wait_for_interrupt();
+        }
+    }
+}

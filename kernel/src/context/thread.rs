@@ -1,0 +1,186 @@
+//! Threads: a kernel stack, the saved stack pointer of a switched-out thread, the user
+//! FPU/SSE state, the scheduling state and the signal mask.
+
+use alloc::alloc::{alloc_zeroed, dealloc};
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use core::alloc::Layout;
+use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+use kestrel_abi::errno::ENOMEM;
+
+use super::Process;
+use crate::arch::interrupts::TrapFrame;
+use crate::arch::switch::{FpuArea, SwitchTarget, prepare_new_stack};
+
+/// Size of each thread's kernel stack.
+pub const KERNEL_STACK_SIZE: usize = 64 * 1024;
+
+static NEXT_TID: AtomicU32 = AtomicU32::new(1);
+
+/// Where a thread is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunState {
+    /// Running or in the run queue.
+    Runnable,
+    /// Asleep until woken (or its deadline passes).
+    Blocked,
+    /// Finished; its memory goes once nothing runs on its stack.
+    Dead,
+}
+
+/// Why a blocked thread was woken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WakeReason {
+    /// Someone woke it on purpose.
+    Woken,
+    /// Its deadline passed.
+    TimedOut,
+    /// A signal (or its process's exit) interrupted the wait.
+    Interrupted,
+}
+
+/// Scheduling state, guarded by `Thread::sched`.
+#[derive(Debug)]
+pub struct SchedState {
+    pub state: RunState,
+    pub wake_reason: WakeReason,
+    /// Deadline (monotonic ns) of the current block, if any.
+    pub deadline: Option<u64>,
+}
+
+struct KernelStack {
+    base: *mut u8,
+}
+
+impl KernelStack {
+    const LAYOUT: Layout = match Layout::from_size_align(KERNEL_STACK_SIZE, 16) {
+        Ok(layout) => layout,
+        Err(_) => panic!("valid layout"),
+    };
+
+    fn new() -> Result<Self, i32> {
+        // SAFETY: the layout has a non-zero size.
+        let base = unsafe { alloc_zeroed(Self::LAYOUT) };
+        if base.is_null() { Err(ENOMEM) } else { Ok(Self { base }) }
+    }
+
+    fn top(&self) -> u64 {
+        self.base as u64 + KERNEL_STACK_SIZE as u64
+    }
+}
+
+impl Drop for KernelStack {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new` with the same layout, and no longer in use: a
+        // thread's stack is dropped only after the scheduler switched away from it.
+        unsafe { dealloc(self.base, Self::LAYOUT) };
+    }
+}
+
+/// A thread.
+pub struct Thread {
+    pub tid: u32,
+    pub process: Arc<Process>,
+    stack: Option<KernelStack>,
+    /// Saved stack pointer while switched out (written only by `switch_to`).
+    saved_rsp: UnsafeCell<u64>,
+    /// The user FPU/SSE state, saved on every entry from user mode.
+    fpu: UnsafeCell<Box<FpuArea>>,
+    pub sched: spin::Mutex<SchedState>,
+    /// Blocked signals.
+    pub sigmask: AtomicU64,
+    /// Signals sent to this thread alone (synchronous faults).
+    pub pending: AtomicU64,
+    /// User address cleared and futex-woken when the thread exits (0: none).
+    pub clear_tid: AtomicU64,
+}
+
+// SAFETY: the UnsafeCell fields are touched only by the context switch and the entry
+// paths on the single CPU with interrupts disabled, and only for a thread that is not
+// running elsewhere.
+unsafe impl Sync for Thread {}
+// SAFETY: as above; the raw stack pointer is owned memory.
+unsafe impl Send for Thread {}
+
+impl Thread {
+    /// The thread that is already running on the boot stack (the idle thread).
+    pub fn adopt_boot(process: Arc<Process>, boot_stack_top: u64) -> Arc<Self> {
+        let thread = Arc::new(Self::bare(process, None));
+        let target = SwitchTarget { kernel_stack_top: boot_stack_top, fpu_area: thread.fpu_ptr(), cr3: None };
+        crate::arch::switch::set_current(&target);
+        thread
+    }
+
+    fn bare(process: Arc<Process>, stack: Option<KernelStack>) -> Self {
+        Self {
+            tid: NEXT_TID.fetch_add(1, Ordering::Relaxed),
+            process,
+            stack,
+            saved_rsp: UnsafeCell::new(0),
+            fpu: UnsafeCell::new(Box::new(FpuArea::initial())),
+            sched: spin::Mutex::new(SchedState { state: RunState::Runnable, wake_reason: WakeReason::Woken, deadline: None }),
+            sigmask: AtomicU64::new(0),
+            pending: AtomicU64::new(0),
+            clear_tid: AtomicU64::new(0),
+        }
+    }
+
+    /// A new user thread that will start by returning to user mode with `frame`.
+    pub fn new_user(process: Arc<Process>, frame: &TrapFrame, fpu: Option<&FpuArea>) -> Result<Arc<Self>, i32> {
+        let stack = KernelStack::new()?;
+        let frame_addr = stack.top() - size_of::<TrapFrame>() as u64;
+        // SAFETY: the frame fits at the top of the fresh stack, which nothing else uses.
+        unsafe { core::ptr::write(frame_addr as *mut TrapFrame, frame.clone()) };
+        // SAFETY: the stack has room for the switch words below the frame.
+        let rsp = unsafe { prepare_new_stack(frame_addr) };
+        let mut thread = Self::bare(process, Some(stack));
+        *thread.saved_rsp.get_mut() = rsp;
+        if let Some(fpu) = fpu {
+            **thread.fpu.get_mut() = fpu.clone();
+        }
+        Ok(Arc::new(thread))
+    }
+
+    /// Top of the kernel stack (`None` for the idle thread, which uses the boot stack).
+    pub fn kernel_stack_top(&self) -> Option<u64> {
+        self.stack.as_ref().map(KernelStack::top)
+    }
+
+    /// The save slot for the stack pointer, for `switch_to`.
+    pub fn saved_rsp_ptr(&self) -> *mut u64 {
+        self.saved_rsp.get()
+    }
+
+    /// The saved stack pointer of a switched-out thread.
+    pub fn saved_rsp(&self) -> u64 {
+        // SAFETY: read only for a thread that is switched out, whose slot nobody writes.
+        unsafe { *self.saved_rsp.get() }
+    }
+
+    /// The FPU save area.
+    pub fn fpu_ptr(&self) -> *mut FpuArea {
+        // SAFETY: the Box gives a stable address; see the type's Sync note.
+        unsafe { &mut **self.fpu.get() as *mut FpuArea }
+    }
+
+    /// A copy of the saved user FPU state (valid while in the kernel).
+    pub fn fpu_snapshot(&self) -> FpuArea {
+        // SAFETY: the area holds the state saved at kernel entry; this thread is the
+        // one running, so nothing writes it concurrently.
+        unsafe { (**self.fpu.get()).clone() }
+    }
+
+    /// Replaces the saved user FPU state (sigreturn, exec).
+    pub fn set_fpu(&self, mut area: FpuArea) {
+        area.sanitize();
+        // SAFETY: as for `fpu_snapshot`.
+        unsafe { **self.fpu.get() = area };
+    }
+
+    /// Current run state.
+    pub fn run_state(&self) -> RunState {
+        self.sched.lock().state
+    }
+}

@@ -1,0 +1,363 @@
+//! User address spaces: a PML4 whose upper half is the kernel's and whose lower half maps
+//! the process's pages.
+//!
+//! The page tables are the only record of what is mapped: there is no separate region
+//! list to drift out of step. Every user page is backed eagerly by a frame the address
+//! space owns, except pages marked [`SHARED_BIT`] (shared memory, whose frames belong to
+//! their segment and are not freed on unmap). Fork copies every owned page.
+
+use x86_64::structures::paging::{PageTable, PageTableFlags as Flags};
+
+use super::{PAGE_SIZE, frame, paging, phys_to_virt};
+use kestrel_abi::errno::{EEXIST, EINVAL, ENOMEM};
+
+/// Highest user address plus one (the canonical lower half, minus a guard page).
+pub const USER_END: u64 = 0x0000_7fff_ffff_f000;
+/// Where kernel-chosen mappings start.
+pub const MMAP_BASE: u64 = 0x0000_1000_0000_0000;
+/// PTE bit (available to software) marking a page whose frame the address space does not own.
+pub const SHARED_BIT: Flags = Flags::BIT_9;
+
+/// Access rights of user pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Prot {
+    pub read: bool,
+    pub write: bool,
+    pub exec: bool,
+}
+
+impl Prot {
+    /// Read and write, no execute.
+    pub const RW: Self = Self { read: true, write: true, exec: false };
+
+    fn flags(self) -> Flags {
+        let mut f = Flags::USER_ACCESSIBLE;
+        if self.read || self.write || self.exec {
+            f |= Flags::PRESENT;
+        }
+        if self.write {
+            f |= Flags::WRITABLE;
+        }
+        if !self.exec && paging::nx_enabled() {
+            f |= Flags::NO_EXECUTE;
+        }
+        f
+    }
+}
+
+/// How a fixed mapping treats pages already mapped in its range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// The kernel picks a free range (the address is a hint).
+    Anywhere(u64),
+    /// Exactly there, replacing what is mapped (MAP_FIXED).
+    FixedReplace(u64),
+    /// Exactly there, failing with EEXIST if anything is mapped (MAP_FIXED_NOREPLACE).
+    FixedNoReplace(u64),
+}
+
+/// A user address space.
+pub struct AddressSpace {
+    pml4: u64,
+}
+
+fn table(paddr: u64) -> &'static mut PageTable {
+    // SAFETY: `paddr` is a page-table frame owned by an address space; the kernel is
+    // single-CPU and non-preemptible, so no other reference to it is live while the
+    // caller uses this one.
+    unsafe { &mut *(phys_to_virt(paddr) as *mut PageTable) }
+}
+
+/// Indices of `vaddr` in the four levels.
+fn indices(vaddr: u64) -> [usize; 4] {
+    [(vaddr >> 39) as usize & 511, (vaddr >> 30) as usize & 511, (vaddr >> 21) as usize & 511, (vaddr >> 12) as usize & 511]
+}
+
+/// Whether `[addr, addr + len)` is a non-empty, page-aligned user range.
+pub fn valid_user_range(addr: u64, len: u64) -> bool {
+    len > 0
+        && addr.is_multiple_of(PAGE_SIZE)
+        && len.is_multiple_of(PAGE_SIZE)
+        && addr.checked_add(len).is_some_and(|end| end <= USER_END)
+}
+
+impl AddressSpace {
+    /// An empty address space sharing the kernel half.
+    pub fn new() -> Result<Self, i32> {
+        let pml4 = frame::alloc_zeroed().ok_or(ENOMEM)?;
+        let kernel = table(paging::kernel_pml4());
+        let new = table(pml4);
+        for i in 256..512 {
+            new[i] = kernel[i].clone();
+        }
+        Ok(Self { pml4 })
+    }
+
+    /// Physical address of the PML4, for CR3.
+    pub fn pml4(&self) -> u64 {
+        self.pml4
+    }
+
+    /// The leaf entry for `vaddr`, creating tables on the way if `create`.
+    fn pte(&mut self, vaddr: u64, create: bool) -> Result<Option<&'static mut x86_64::structures::paging::page_table::PageTableEntry>, i32> {
+        let idx = indices(vaddr);
+        let mut current = self.pml4;
+        for &i in &idx[..3] {
+            let t = table(current);
+            if t[i].is_unused() {
+                if !create {
+                    return Ok(None);
+                }
+                let next = frame::alloc_zeroed().ok_or(ENOMEM)?;
+                t[i].set_addr(x86_64::PhysAddr::new(next), Flags::PRESENT | Flags::WRITABLE | Flags::USER_ACCESSIBLE);
+            }
+            current = t[i].addr().as_u64();
+        }
+        Ok(Some(&mut table(current)[idx[3]]))
+    }
+
+    /// The frame and flags mapped at page `vaddr`, if any.
+    pub fn lookup(&mut self, vaddr: u64) -> Option<(u64, Flags)> {
+        let pte = self.pte(vaddr, false).ok()??;
+        (!pte.is_unused()).then(|| (pte.addr().as_u64(), pte.flags()))
+    }
+
+    /// Translates a user address for an access of the given kind: the physical address,
+    /// if the page is mapped for user access (and writable when `write`).
+    pub fn translate(&mut self, vaddr: u64, write: bool) -> Option<u64> {
+        if vaddr >= USER_END {
+            return None;
+        }
+        let (frame, flags) = self.lookup(vaddr & !(PAGE_SIZE - 1))?;
+        let ok = flags.contains(Flags::PRESENT | Flags::USER_ACCESSIBLE) && (!write || flags.contains(Flags::WRITABLE));
+        ok.then_some(frame + (vaddr & (PAGE_SIZE - 1)))
+    }
+
+    fn is_free(&mut self, addr: u64, len: u64) -> bool {
+        (addr..addr + len).step_by(PAGE_SIZE as usize).all(|p| self.lookup(p).is_none())
+    }
+
+    fn find_free(&mut self, hint: u64, len: u64) -> Option<u64> {
+        let mut addr = if hint >= MMAP_BASE && valid_user_range(hint, len) { hint } else { MMAP_BASE };
+        while addr.checked_add(len)? <= USER_END {
+            match (addr..addr + len).step_by(PAGE_SIZE as usize).find(|&p| self.lookup(p).is_some()) {
+                None => return Some(addr),
+                Some(used) => addr = used + PAGE_SIZE,
+            }
+        }
+        None
+    }
+
+    /// Maps fresh zeroed pages; returns the address. On failure nothing changes.
+    pub fn map_anonymous(&mut self, placement: Placement, len: u64, prot: Prot) -> Result<u64, i32> {
+        let len = len.checked_next_multiple_of(PAGE_SIZE).ok_or(ENOMEM)?;
+        let addr = match placement {
+            Placement::Anywhere(hint) => self.find_free(hint & !(PAGE_SIZE - 1), len).ok_or(ENOMEM)?,
+            Placement::FixedReplace(addr) | Placement::FixedNoReplace(addr) => {
+                if !valid_user_range(addr, len) {
+                    return Err(EINVAL);
+                }
+                if matches!(placement, Placement::FixedNoReplace(_)) && !self.is_free(addr, len) {
+                    return Err(EEXIST);
+                }
+                addr
+            }
+        };
+        // Allocate every frame first so that running out of memory changes nothing.
+        let pages = (len / PAGE_SIZE) as usize;
+        let mut frames = alloc::vec::Vec::new();
+        frames.try_reserve_exact(pages).map_err(|_| ENOMEM)?;
+        for _ in 0..pages {
+            match frame::alloc_zeroed() {
+                Some(f) => frames.push(f),
+                None => {
+                    frames.into_iter().for_each(release_frame);
+                    return Err(ENOMEM);
+                }
+            }
+        }
+        self.unmap(addr, len);
+        for (i, f) in frames.into_iter().enumerate() {
+            self.map_page(addr + i as u64 * PAGE_SIZE, f, prot.flags())?;
+        }
+        Ok(addr)
+    }
+
+    /// Maps `frame` at page `vaddr` with `flags` (which must include USER_ACCESSIBLE).
+    pub fn map_page(&mut self, vaddr: u64, frame: u64, flags: Flags) -> Result<(), i32> {
+        let pte = self.pte(vaddr, true)?.ok_or(ENOMEM)?;
+        pte.set_addr(x86_64::PhysAddr::new(frame), flags);
+        Ok(())
+    }
+
+    /// Unmaps every page in the range, freeing owned frames. Unmapped pages are skipped.
+    pub fn unmap(&mut self, addr: u64, len: u64) {
+        let mut flush = false;
+        for page in (addr..addr.saturating_add(len).min(USER_END)).step_by(PAGE_SIZE as usize) {
+            if let Ok(Some(pte)) = self.pte(page, false)
+                && !pte.is_unused()
+            {
+                if !pte.flags().contains(SHARED_BIT) {
+                    release_frame(pte.addr().as_u64());
+                }
+                pte.set_unused();
+                flush = true;
+            }
+        }
+        if flush {
+            self.flush();
+        }
+    }
+
+    /// Changes the rights of a fully mapped range; ENOMEM if any page is unmapped.
+    pub fn protect(&mut self, addr: u64, len: u64, prot: Prot) -> Result<(), i32> {
+        if !(addr..addr + len).step_by(PAGE_SIZE as usize).all(|p| self.lookup(p).is_some()) {
+            return Err(ENOMEM);
+        }
+        for page in (addr..addr + len).step_by(PAGE_SIZE as usize) {
+            if let Ok(Some(pte)) = self.pte(page, false) {
+                let keep = pte.flags() & SHARED_BIT;
+                pte.set_flags(prot.flags() | keep);
+            }
+        }
+        self.flush();
+        Ok(())
+    }
+
+    /// Reloads CR3 if this is the active address space, so stale TLB entries go.
+    fn flush(&self) {
+        let (active, _) = x86_64::registers::control::Cr3::read();
+        if active.start_address().as_u64() == self.pml4 {
+            x86_64::instructions::tlb::flush_all();
+        }
+    }
+
+    /// Calls `f(vaddr, pte flags, frame)` for every mapped user page.
+    fn for_each_page(&self, mut f: impl FnMut(u64, Flags, u64)) {
+        let l4 = table(self.pml4);
+        for i4 in 0..256 {
+            if l4[i4].is_unused() {
+                continue;
+            }
+            let l3 = table(l4[i4].addr().as_u64());
+            for i3 in 0..512 {
+                if l3[i3].is_unused() {
+                    continue;
+                }
+                let l2 = table(l3[i3].addr().as_u64());
+                for i2 in 0..512 {
+                    if l2[i2].is_unused() {
+                        continue;
+                    }
+                    let l1 = table(l2[i2].addr().as_u64());
+                    for i1 in 0..512 {
+                        if !l1[i1].is_unused() {
+                            let vaddr = ((i4 as u64) << 39) | ((i3 as u64) << 30) | ((i2 as u64) << 21) | ((i1 as u64) << 12);
+                            f(vaddr, l1[i1].flags(), l1[i1].addr().as_u64());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A copy for a forked child: owned pages are copied, shared pages shared.
+    pub fn fork(&self) -> Result<Self, i32> {
+        let mut child = Self::new()?;
+        let mut result = Ok(());
+        self.for_each_page(|vaddr, flags, src| {
+            if result.is_err() {
+                return;
+            }
+            let dst = if flags.contains(SHARED_BIT) {
+                src
+            } else {
+                let Some(dst) = frame::alloc() else {
+                    result = Err(ENOMEM);
+                    return;
+                };
+                // SAFETY: both frames are mapped by the direct map; `dst` is fresh and
+                // `src` is a page of the parent, which does not run during the copy.
+                unsafe {
+                    core::ptr::copy_nonoverlapping(phys_to_virt(src) as *const u8, phys_to_virt(dst) as *mut u8, PAGE_SIZE as usize)
+                };
+                dst
+            };
+            if let Err(e) = child.map_page(vaddr, dst, flags) {
+                if !flags.contains(SHARED_BIT) {
+                    release_frame(dst);
+                }
+                result = Err(e);
+            }
+        });
+        result.map(|()| child)
+    }
+
+    /// Number of mapped user pages (for tests and accounting).
+    pub fn mapped_pages(&self) -> usize {
+        let mut n = 0;
+        self.for_each_page(|_, _, _| n += 1);
+        n
+    }
+
+    /// Copies `data` into user memory at `vaddr`, through the page tables, regardless of
+    /// the pages' rights (for the loader). Fails if a page is unmapped.
+    pub fn write_bytes(&mut self, vaddr: u64, data: &[u8]) -> Result<(), i32> {
+        let mut done = 0;
+        while done < data.len() {
+            let at = vaddr + done as u64;
+            let (frame, _) = self.lookup(at & !(PAGE_SIZE - 1)).ok_or(EINVAL)?;
+            let offset = at & (PAGE_SIZE - 1);
+            let n = (PAGE_SIZE - offset).min((data.len() - done) as u64) as usize;
+            // SAFETY: the frame is a user page of this address space, reached through
+            // the direct map; the range stays inside it.
+            unsafe {
+                core::ptr::copy_nonoverlapping(data[done..].as_ptr(), phys_to_virt(frame + offset) as *mut u8, n)
+            };
+            done += n;
+        }
+        Ok(())
+    }
+}
+
+fn release_frame(paddr: u64) {
+    if let Err(e) = frame::free(paddr) {
+        log::error!("address space released a frame it did not own: {e:?}");
+    }
+}
+
+impl Drop for AddressSpace {
+    fn drop(&mut self) {
+        let mut owned = alloc::vec::Vec::new();
+        self.for_each_page(|_, flags, frame| {
+            if !flags.contains(SHARED_BIT) {
+                owned.push(frame);
+            }
+        });
+        owned.into_iter().for_each(release_frame);
+        // Free the lower-half page tables, then the PML4.
+        let l4 = table(self.pml4);
+        for i4 in 0..256 {
+            if l4[i4].is_unused() {
+                continue;
+            }
+            let l3_frame = l4[i4].addr().as_u64();
+            let l3 = table(l3_frame);
+            for i3 in 0..512 {
+                if l3[i3].is_unused() {
+                    continue;
+                }
+                let l2_frame = l3[i3].addr().as_u64();
+                let l2 = table(l2_frame);
+                for i2 in 0..512 {
+                    if !l2[i2].is_unused() {
+                        release_frame(l2[i2].addr().as_u64());
+                    }
+                }
+                release_frame(l2_frame);
+            }
+            release_frame(l3_frame);
+        }
+        release_frame(self.pml4);
+    }
+}

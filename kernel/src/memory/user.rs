@@ -1,0 +1,127 @@
+//! Copies between kernel memory and the current process's memory.
+//!
+//! A user address is only an allegation until each page it covers has been looked up in
+//! the process's page tables and found mapped for user access (and writable, for a copy
+//! out). The copy then goes through the direct map, so a bad pointer is `EFAULT` and can
+//! never fault in the kernel. The kernel is single-CPU and non-preemptible, so no other
+//! thread can unmap a page between the check and the copy.
+
+use alloc::vec::Vec;
+
+use kestrel_abi::errno::{EFAULT, ENOMEM};
+
+use super::address_space::AddressSpace;
+use super::{PAGE_SIZE, phys_to_virt};
+
+/// Plain data that may be copied to and from user memory as bytes.
+///
+/// # Safety
+/// Every bit pattern of the type's size must be a valid value, and the type must have no
+/// padding whose contents matter (it is `repr(C)` with integer fields).
+pub unsafe trait Plain: Copy + Default {}
+
+// SAFETY: integers and arrays of them accept every bit pattern.
+unsafe impl Plain for u8 {}
+// SAFETY: as above.
+unsafe impl Plain for u32 {}
+// SAFETY: as above.
+unsafe impl Plain for i32 {}
+// SAFETY: as above.
+unsafe impl Plain for u64 {}
+// SAFETY: as above.
+unsafe impl<const N: usize> Plain for [u64; N] where [u64; N]: Default {}
+// SAFETY: repr(C) structs of integers.
+unsafe impl Plain for kestrel_abi::syscall::TimeSpec {}
+// SAFETY: repr(C) structs of integers.
+unsafe impl Plain for kestrel_abi::syscall::Map {}
+// SAFETY: repr(C) structs of integers.
+unsafe impl Plain for kestrel_abi::syscall::Event {}
+// SAFETY: repr(C) structs of integers.
+unsafe impl Plain for kestrel_abi::syscall::Stat {}
+// SAFETY: repr(C) structs of integers.
+unsafe impl Plain for kestrel_abi::signal::SigAction {}
+// SAFETY: repr(C) structs of integers.
+unsafe impl Plain for kestrel_abi::proc::ThreadArgs {}
+
+/// Calls `f(kernel pointer, offset, len)` for each page-bounded piece of the user range.
+fn for_each_piece(
+    space: &mut AddressSpace,
+    uaddr: u64,
+    len: usize,
+    write: bool,
+    mut f: impl FnMut(*mut u8, usize, usize),
+) -> Result<(), i32> {
+    let end = uaddr.checked_add(len as u64).ok_or(EFAULT)?;
+    // Check every page before touching any, so a failed copy out writes nothing.
+    let mut page = uaddr & !(PAGE_SIZE - 1);
+    while page < end {
+        space.translate(page, write).ok_or(EFAULT)?;
+        page += PAGE_SIZE;
+    }
+    let mut done = 0;
+    while done < len {
+        let at = uaddr + done as u64;
+        let paddr = space.translate(at, write).ok_or(EFAULT)?;
+        let n = ((PAGE_SIZE - (at & (PAGE_SIZE - 1))) as usize).min(len - done);
+        f(phys_to_virt(paddr) as *mut u8, done, n);
+        done += n;
+    }
+    Ok(())
+}
+
+/// Checks that `len` bytes at `uaddr` are mapped writable for the user (`EFAULT` if not).
+pub fn check_writable(space: &mut AddressSpace, uaddr: u64, len: usize) -> Result<(), i32> {
+    for_each_piece(space, uaddr, len, true, |_, _, _| {})
+}
+
+/// Fills `buf` from user memory at `uaddr`.
+pub fn copy_from_user(space: &mut AddressSpace, uaddr: u64, buf: &mut [u8]) -> Result<(), i32> {
+    let dst = buf.as_mut_ptr();
+    for_each_piece(space, uaddr, buf.len(), false, |src, offset, n| {
+        // SAFETY: `src` points at `n` readable bytes of a user page through the direct
+        // map; `dst + offset .. + n` lies inside `buf`.
+        unsafe { core::ptr::copy_nonoverlapping(src, dst.add(offset), n) }
+    })
+}
+
+/// Writes `data` to user memory at `uaddr`.
+pub fn copy_to_user(space: &mut AddressSpace, uaddr: u64, data: &[u8]) -> Result<(), i32> {
+    let src = data.as_ptr();
+    for_each_piece(space, uaddr, data.len(), true, |dst, offset, n| {
+        // SAFETY: `dst` points at `n` bytes of a writable user page through the direct
+        // map; `src + offset .. + n` lies inside `data`.
+        unsafe { core::ptr::copy_nonoverlapping(src.add(offset), dst, n) }
+    })
+}
+
+/// Reads a `T` from user memory.
+pub fn read_user<T: Plain>(space: &mut AddressSpace, uaddr: u64) -> Result<T, i32> {
+    let mut value = T::default();
+    // SAFETY: T is Plain, so any bytes written into it form a valid value.
+    let bytes = unsafe { core::slice::from_raw_parts_mut(&mut value as *mut T as *mut u8, size_of::<T>()) };
+    copy_from_user(space, uaddr, bytes)?;
+    Ok(value)
+}
+
+/// Writes a `T` to user memory.
+pub fn write_user<T: Plain>(space: &mut AddressSpace, uaddr: u64, value: &T) -> Result<(), i32> {
+    // SAFETY: T is Plain: reading its bytes is defined.
+    let bytes = unsafe { core::slice::from_raw_parts(value as *const T as *const u8, size_of::<T>()) };
+    copy_to_user(space, uaddr, bytes)
+}
+
+/// Copies `len` bytes from user memory into a new vector (`ENOMEM` if that cannot be
+/// allocated).
+pub fn read_user_vec(space: &mut AddressSpace, uaddr: u64, len: usize) -> Result<Vec<u8>, i32> {
+    let mut buf = Vec::new();
+    buf.try_reserve_exact(len).map_err(|_| ENOMEM)?;
+    buf.resize(len, 0);
+    copy_from_user(space, uaddr, &mut buf)?;
+    Ok(buf)
+}
+
+/// The bytes of a plain value.
+pub fn bytes_of<T: Plain>(value: &T) -> &[u8] {
+    // SAFETY: T is Plain: reading its bytes is defined, for the value's lifetime.
+    unsafe { core::slice::from_raw_parts(value as *const T as *const u8, size_of::<T>()) }
+}

@@ -1,0 +1,135 @@
+//! `/scheme/proc/self`: process management through `SYS_CALL` (see `kestrel_abi::proc`).
+//! The handle always means the calling process, so a forked child's inherited handle
+//! acts on the child.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
+
+use kestrel_abi::errno::{EFAULT, EINVAL, ENOENT, EPERM};
+use kestrel_abi::proc::*;
+use kestrel_abi::syscall::{MODE_CHR, Stat};
+
+use super::{Caller, KernelScheme, Result};
+use crate::arch::qemu::{self, ExitCode};
+use crate::context::process;
+use crate::memory::user::read_user;
+
+/// The proc scheme.
+pub struct ProcScheme;
+
+fn spawn_args(payload: &[u8]) -> Result<(String, Vec<&[u8]>, Vec<&[u8]>)> {
+    let parsed = SpawnArgs::parse(payload).ok_or(EINVAL)?;
+    let path = core::str::from_utf8(parsed.path).map_err(|_| ENOENT)?;
+    Ok((String::from(path), parsed.args().collect(), parsed.env().collect()))
+}
+
+impl KernelScheme for ProcScheme {
+    fn open(&self, path: &str, _flags: usize, _caller: &mut Caller<'_>) -> Result<usize> {
+        if path == "self" { Ok(0) } else { Err(ENOENT) }
+    }
+
+    fn call(&self, _handle: usize, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result<usize> {
+        let meta = |i: usize| metadata.get(i).copied().unwrap_or(0);
+        let process = caller.process;
+        match meta(0) {
+            PROC_SPAWN => {
+                let (path, args, env) = spawn_args(payload)?;
+                let mut files = process.files.lock().clone();
+                drop(files.close_on_exec());
+                let creds = process.creds.lock().clone();
+                process::spawn(Some(process), &path, &args, &env, files, creds).map(|pid| pid as usize)
+            }
+            PROC_FORK => {
+                let frame = caller.frame.as_deref().ok_or(EINVAL)?;
+                process::fork(caller.thread, frame).map(|pid| pid as usize)
+            }
+            PROC_EXEC => {
+                let (path, args, env) = spawn_args(payload)?;
+                let frame = caller.frame.as_deref_mut().ok_or(EINVAL)?;
+                process::exec(caller.thread, frame, &path, &args, &env).map(|()| 0)
+            }
+            PROC_EXIT => {
+                process.begin_exit(kestrel_abi::wait::exited(meta(1) as u8));
+                Ok(0)
+            }
+            PROC_WAITPID => {
+                if payload.len() != 0 && payload.len() < 4 {
+                    return Err(EINVAL);
+                }
+                let pid = meta(1) as i64;
+                if pid == 0 || pid < -1 {
+                    return Err(EINVAL);
+                }
+                match process::waitpid(process, pid, meta(2) & WNOHANG != 0)? {
+                    Some((pid, status)) => {
+                        if payload.len() >= 4 {
+                            payload[..4].copy_from_slice(&status.to_le_bytes());
+                        }
+                        Ok(pid as usize)
+                    }
+                    None => Ok(0),
+                }
+            }
+            PROC_KILL => {
+                let pid = meta(1) as i64;
+                let signo = u8::try_from(meta(2)).map_err(|_| EINVAL)?;
+                if pid <= 0 || pid > i64::from(u32::MAX) || signo > kestrel_abi::signal::NSIG {
+                    return Err(EINVAL);
+                }
+                process::kill(process, pid as u32, signo).map(|()| 0)
+            }
+            PROC_GETPID => Ok(process.pid as usize),
+            PROC_GETPPID => Ok(process.ppid.load(Ordering::Relaxed) as usize),
+            PROC_GETTID => Ok(caller.thread.tid as usize),
+            PROC_THREAD_CREATE => {
+                if payload.len() != size_of::<ThreadArgs>() {
+                    return Err(EINVAL);
+                }
+                let words: Vec<u64> = payload.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect();
+                let args = ThreadArgs { entry: words[0], stack_top: words[1], arg: words[2], clear_tid: words[3] };
+                create_thread(caller, args)
+            }
+            PROC_THREAD_EXIT => process::exit_current_thread(),
+            PROC_SHUTDOWN => {
+                if !process.creds.lock().is_root() {
+                    return Err(EPERM);
+                }
+                let code = if meta(1) == 0 { ExitCode::Success } else { ExitCode::Failure };
+                log::info!("shutdown requested by pid {}: {code:?}", process.pid);
+                qemu::exit(code)
+            }
+            _ => Err(EINVAL),
+        }
+    }
+
+    fn fstat(&self, _handle: usize) -> Result<Stat> {
+        Ok(Stat { st_mode: MODE_CHR | 0o600, ..Stat::default() })
+    }
+
+    fn fpath(&self, _handle: usize) -> Result<String> {
+        Ok(String::from("self"))
+    }
+
+    fn close(&self, _handle: usize) {}
+}
+
+fn create_thread(caller: &mut Caller<'_>, args: ThreadArgs) -> Result<usize> {
+    let process = caller.process;
+    let user = crate::memory::address_space::USER_END;
+    if args.entry >= user || args.stack_top >= user || args.stack_top < 16 {
+        return Err(EFAULT);
+    }
+    if args.clear_tid != 0 {
+        // The word must be writable now, so that the exit path can clear it.
+        process.with_space(|s| read_user::<u32>(s, args.clear_tid).map(|_| ()))?;
+    }
+    let mut frame = process::user_entry_frame(args.entry, (args.stack_top & !15) - 8);
+    frame.rdi = args.arg;
+    let thread = crate::context::Thread::new_user(process.clone(), &frame, None)?;
+    thread.sigmask.store(caller.thread.sigmask.load(Ordering::Relaxed), Ordering::Relaxed);
+    thread.clear_tid.store(args.clear_tid, Ordering::Relaxed);
+    let tid = thread.tid;
+    process.start_thread(thread);
+    Ok(tid as usize)
+}

@@ -1,0 +1,158 @@
+//! Descriptor calls: open, close, read, write, dup2, fcntl, fstat, fpath, fevent and
+//! SYS_CALL, routed to the scheme behind each descriptor.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use kestrel_abi::errno::{EBADF, EINVAL, ENAMETOOLONG, ENOENT};
+use kestrel_abi::syscall::{F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC, Stat};
+
+use super::{Context, Result};
+use crate::arch::interrupts::TrapFrame;
+use crate::memory::user::{bytes_of, check_writable, copy_from_user, copy_to_user, read_user_vec};
+use crate::scheme::{self, Caller, FileDescriptor, OpenDescription};
+
+/// Longest path accepted.
+const PATH_MAX: usize = 4096;
+/// Largest single read or write moved through a kernel buffer.
+const IO_CHUNK: usize = 1 << 20;
+/// Most metadata words of SYS_CALL (the Redox kernel's limit).
+const MAX_METADATA: usize = 3;
+/// Largest SYS_CALL payload.
+const MAX_PAYLOAD: usize = 1 << 20;
+
+fn description(cx: &Context, fd: usize) -> core::result::Result<Arc<OpenDescription>, i32> {
+    Ok(cx.process.files.lock().get(fd)?.description.clone())
+}
+
+fn caller<'a>(cx: &'a Context, frame: Option<&'a mut TrapFrame>) -> Caller<'a> {
+    Caller { thread: &cx.thread, process: &cx.process, frame }
+}
+
+pub fn open(cx: &Context, path_ptr: usize, path_len: usize, flags: usize) -> Result {
+    if path_len > PATH_MAX {
+        return Err(ENAMETOOLONG);
+    }
+    let bytes = cx.process.with_space(|s| read_user_vec(s, path_ptr as u64, path_len))?;
+    let path = core::str::from_utf8(&bytes).map_err(|_| ENOENT)?;
+    let desc = scheme::open(path, flags, &mut caller(cx, None))?;
+    let cloexec = flags & O_CLOEXEC != 0;
+    cx.process.files.lock().insert_from(0, FileDescriptor { description: desc, cloexec })
+}
+
+pub fn close(cx: &Context, fd: usize) -> Result {
+    let removed = cx.process.files.lock().remove(fd)?;
+    // The scheme's close may run here, outside the table's lock.
+    drop(removed);
+    Ok(0)
+}
+
+pub fn read(cx: &Context, fd: usize, buf: usize, len: usize) -> Result {
+    let desc = description(cx, fd)?;
+    if !desc.readable() {
+        return Err(EBADF);
+    }
+    // Check the buffer first: a bad pointer must not consume data.
+    cx.process.with_space(|s| check_writable(s, buf as u64, len.min(IO_CHUNK)))?;
+    let mut kbuf = Vec::new();
+    kbuf.try_reserve_exact(len.min(IO_CHUNK)).map_err(|_| kestrel_abi::errno::ENOMEM)?;
+    kbuf.resize(len.min(IO_CHUNK), 0);
+    let n = desc.scheme().read(desc.handle, &mut kbuf, desc.nonblock(), &mut caller(cx, None))?;
+    cx.process.with_space(|s| copy_to_user(s, buf as u64, &kbuf[..n]))?;
+    Ok(n)
+}
+
+pub fn write(cx: &Context, fd: usize, buf: usize, len: usize) -> Result {
+    let desc = description(cx, fd)?;
+    if !desc.writable() {
+        return Err(EBADF);
+    }
+    let data = cx.process.with_space(|s| read_user_vec(s, buf as u64, len.min(IO_CHUNK)))?;
+    desc.scheme().write(desc.handle, &data, desc.nonblock(), &mut caller(cx, None))
+}
+
+/// `dup2(fd, newfd)`; `newfd == usize::MAX` is `dup` (lowest free descriptor).
+pub fn dup2(cx: &Context, fd: usize, newfd: usize) -> Result {
+    let mut files = cx.process.files.lock();
+    let desc = files.get(fd)?.description.clone();
+    if newfd == usize::MAX {
+        return files.insert_from(0, FileDescriptor { description: desc, cloexec: false });
+    }
+    if newfd == fd {
+        return Ok(fd);
+    }
+    let old = files.insert_at(newfd, FileDescriptor { description: desc, cloexec: false })?;
+    drop(files);
+    drop(old);
+    Ok(newfd)
+}
+
+pub fn fcntl(cx: &Context, fd: usize, cmd: usize, arg: usize) -> Result {
+    let mut files = cx.process.files.lock();
+    match cmd {
+        F_DUPFD => {
+            let desc = files.get(fd)?.description.clone();
+            files.insert_from(arg, FileDescriptor { description: desc, cloexec: false })
+        }
+        F_GETFD => Ok(if files.get(fd)?.cloexec { FD_CLOEXEC } else { 0 }),
+        F_SETFD => {
+            files.get_mut(fd)?.cloexec = arg & FD_CLOEXEC != 0;
+            Ok(0)
+        }
+        F_GETFL => Ok(files.get(fd)?.description.flags()),
+        F_SETFL => {
+            files.get(fd)?.description.set_status_flags(arg);
+            Ok(0)
+        }
+        _ => Err(EINVAL),
+    }
+}
+
+pub fn fstat(cx: &Context, fd: usize, buf: usize, len: usize) -> Result {
+    if len < size_of::<Stat>() {
+        return Err(EINVAL);
+    }
+    let desc = description(cx, fd)?;
+    let stat = desc.scheme().fstat(desc.handle)?;
+    cx.process.with_space(|s| copy_to_user(s, buf as u64, bytes_of(&stat)))?;
+    Ok(0)
+}
+
+pub fn fpath(cx: &Context, fd: usize, buf: usize, len: usize) -> Result {
+    let desc = description(cx, fd)?;
+    let (name, ops) = scheme::by_id(desc.scheme);
+    let sub = ops.fpath(desc.handle)?;
+    let full = if sub.is_empty() { alloc::format!("/scheme/{name}") } else { alloc::format!("/scheme/{name}/{sub}") };
+    let n = full.len().min(len);
+    cx.process.with_space(|s| copy_to_user(s, buf as u64, &full.as_bytes()[..n]))?;
+    Ok(n)
+}
+
+pub fn fevent(cx: &Context, fd: usize, flags: usize) -> Result {
+    let desc = description(cx, fd)?;
+    Ok(desc.scheme().poll(desc.handle) & flags)
+}
+
+/// `SYS_CALL(fd, payload, payload_len, flags, metadata, metadata_len)`.
+pub fn call(cx: &Context, frame: &mut TrapFrame, [fd, payload, payload_len, _flags, meta, meta_len]: [usize; 6]) -> Result {
+    if meta_len > MAX_METADATA || payload_len > MAX_PAYLOAD {
+        return Err(EINVAL);
+    }
+    let desc = description(cx, fd)?;
+    let mut metadata = [0u64; MAX_METADATA];
+    let mut meta_bytes = [0u8; MAX_METADATA * 8];
+    cx.process.with_space(|s| copy_from_user(s, meta as u64, &mut meta_bytes[..meta_len * 8]))?;
+    for (i, m) in metadata.iter_mut().enumerate().take(meta_len) {
+        *m = u64::from_le_bytes(meta_bytes[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
+    }
+    let mut data = cx.process.with_space(|s| read_user_vec(s, payload as u64, payload_len))?;
+    // The payload must be writable too: it is copied back.
+    cx.process.with_space(|s| check_writable(s, payload as u64, payload_len))?;
+    let space_before = cx.process.pml4();
+    let result = desc.scheme().call(desc.handle, &mut data, &metadata[..meta_len], &mut caller(cx, Some(frame)));
+    // After an exec the old payload address means nothing in the new image.
+    if result.is_ok() && cx.process.pml4() == space_before && space_before.is_some() {
+        let _ = cx.process.with_space(|s| copy_to_user(s, payload as u64, &data));
+    }
+    result
+}

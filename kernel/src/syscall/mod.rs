@@ -1,0 +1,82 @@
+//! System call dispatch: decodes the registers of the `syscall` frame, runs the call, and
+//! stores the result (or `-errno`) in `rax`. Errors are Linux errno values from here
+//! down; the conversion to `-errno` happens once, here.
+
+mod cred;
+mod fs;
+mod memory;
+mod signal;
+mod time;
+
+use alloc::sync::Arc;
+
+use kestrel_abi::errno::ENOSYS;
+use kestrel_abi::syscall::*;
+
+use crate::arch::interrupts::TrapFrame;
+use crate::context::{Process, Thread, scheduler};
+
+/// A call's result.
+pub type Result = core::result::Result<usize, i32>;
+
+/// The calling thread and its process.
+pub struct Context {
+    pub thread: Arc<Thread>,
+    pub process: Arc<Process>,
+}
+
+/// Runs the system call described by `frame` (number in rax, arguments in rdi, rsi, rdx,
+/// r10, r8, r9).
+pub fn dispatch(frame: &mut TrapFrame) {
+    let thread = scheduler::current();
+    let process = thread.process.clone();
+    let cx = Context { thread, process };
+    let [a, b, c, d, e, f] = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9].map(|v| v as usize);
+    let result = match frame.rax as usize {
+        SYS_OPEN => fs::open(&cx, a, b, c),
+        SYS_CLOSE => fs::close(&cx, a),
+        SYS_READ => fs::read(&cx, a, b, c),
+        SYS_WRITE => fs::write(&cx, a, b, c),
+        SYS_DUP2 => fs::dup2(&cx, a, b),
+        SYS_FCNTL => fs::fcntl(&cx, a, b, c),
+        SYS_FSTAT => fs::fstat(&cx, a, b, c),
+        SYS_FPATH => fs::fpath(&cx, a, b, c),
+        SYS_FEVENT => fs::fevent(&cx, a, b),
+        SYS_CALL => fs::call(&cx, frame, [a, b, c, d, e, f]),
+        SYS_FMAP => memory::fmap(&cx, a, b, c),
+        SYS_FUNMAP => memory::funmap(&cx, a, b),
+        SYS_MPROTECT => memory::mprotect(&cx, a, b, c),
+        SYS_YIELD => {
+            scheduler::yield_now();
+            Ok(0)
+        }
+        SYS_NANOSLEEP => time::nanosleep(&cx, a, b),
+        SYS_CLOCK_GETTIME => time::clock_gettime(&cx, a, b),
+        SYS_FUTEX => time::futex(&cx, a, b, c, d),
+        SYS_SIGACTION => signal::sigaction(&cx, a, b, c),
+        SYS_SIGPROCMASK => signal::sigprocmask(&cx, a, b, c),
+        SYS_SIGPENDING => signal::sigpending(&cx, a),
+        SYS_SIGRETURN => {
+            // The restored frame carries its own rax.
+            if crate::context::signal::sigreturn(&cx.thread, frame).is_err() {
+                crate::context::signal::user_fault(frame, kestrel_abi::signal::SIGSEGV, format_args!("bad signal frame"));
+            }
+            return;
+        }
+        SYS_GETRESUID => cred::getresuid(&cx, a, b, c),
+        SYS_GETRESGID => cred::getresgid(&cx, a, b, c),
+        SYS_SETRESUID => cred::setresuid(&cx, a, b, c),
+        SYS_SETRESGID => cred::setresgid(&cx, a, b, c),
+        SYS_SETUID => cred::setuid(&cx, a),
+        SYS_SETGID => cred::setgid(&cx, a),
+        SYS_SETEUID => cred::seteuid(&cx, a),
+        SYS_SETEGID => cred::setegid(&cx, a),
+        SYS_GETGROUPS => cred::getgroups(&cx, a, b),
+        SYS_SETGROUPS => cred::setgroups(&cx, a, b),
+        _ => Err(ENOSYS),
+    };
+    frame.rax = match result {
+        Ok(value) => value as u64,
+        Err(errno) => (-(errno as i64)) as u64,
+    };
+}

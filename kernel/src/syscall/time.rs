@@ -1,0 +1,57 @@
+//! Time calls: nanosleep, clock_gettime, and futex (whose timeout is a time too).
+
+use kestrel_abi::errno::{EINTR, EINVAL};
+use kestrel_abi::syscall::{FUTEX_WAIT, FUTEX_WAKE, TimeSpec};
+
+use super::{Context, Result};
+use crate::arch::clock;
+use crate::context::futex;
+use crate::context::scheduler;
+use crate::context::thread::WakeReason;
+use crate::memory::user::{read_user, write_user};
+use crate::scheme::time::now;
+
+fn read_timeout(cx: &Context, ptr: usize) -> core::result::Result<u64, i32> {
+    let ts: TimeSpec = cx.process.with_space(|s| read_user(s, ptr as u64))?;
+    ts.to_nanos().ok_or(EINVAL)
+}
+
+/// `nanosleep(req, rem)`: sleeps; a signal ends it early with EINTR and the remaining
+/// time in `rem` (if given).
+pub fn nanosleep(cx: &Context, req: usize, rem: usize) -> Result {
+    let ns = read_timeout(cx, req)?;
+    let deadline = clock::monotonic_ns().saturating_add(ns);
+    loop {
+        match scheduler::block(Some(deadline)) {
+            WakeReason::TimedOut => return Ok(0),
+            WakeReason::Interrupted => {
+                if rem != 0 {
+                    let left = TimeSpec::from_nanos(deadline.saturating_sub(clock::monotonic_ns()));
+                    cx.process.with_space(|s| write_user(s, rem as u64, &left))?;
+                }
+                return Err(EINTR);
+            }
+            // Nobody wakes a sleeper on purpose; sleep on.
+            WakeReason::Woken => {}
+        }
+    }
+}
+
+pub fn clock_gettime(cx: &Context, clock_id: usize, tp: usize) -> Result {
+    let ns = now(clock_id).ok_or(EINVAL)?;
+    cx.process.with_space(|s| write_user(s, tp as u64, &TimeSpec::from_nanos(ns)))?;
+    Ok(0)
+}
+
+/// `futex(addr, op, val, timeout)`: FUTEX_WAIT with an optional relative timeout, and
+/// FUTEX_WAKE of up to `val` waiters.
+pub fn futex(cx: &Context, addr: usize, op: usize, val: usize, timeout: usize) -> Result {
+    match op {
+        FUTEX_WAIT => {
+            let deadline = if timeout == 0 { None } else { Some(clock::monotonic_ns().saturating_add(read_timeout(cx, timeout)?)) };
+            futex::wait(&cx.process, addr as u64, val as u32, deadline)
+        }
+        FUTEX_WAKE => Ok(futex::wake(&cx.process, addr as u64, val)),
+        _ => Err(EINVAL),
+    }
+}
