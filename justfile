@@ -15,6 +15,14 @@ kernel:
     cargo build -q -p kernel --release
     @echo "{{kernel_elf}}"
 
+# Build the guest programs and pack init, t_helper and every t_* test (listed in the
+# manifest, except t_helper) into target/initfs.img; print its path.
+initfs:
+    cargo build -q -p userspace --release
+    tests=$(cd userspace/src/bin && ls t_*.rs | sed 's/\.rs$//' | grep -vx t_helper); \
+    cargo run -q --release -p integration --bin mkinitfs -- "{{justfile_directory()}}/target/initfs.img" \
+        --manifest "$tests" target/release/init target/release/t_helper $(printf 'target/release/%s ' $tests)
+
 # Boot the kernel ELF under QEMU (PVH entry); extra words go on the kernel command line.
 qemu *CMDLINE: kernel
     {{qemu_run}} --append "{{CMDLINE}}" "{{kernel_elf}}"

@@ -80,6 +80,8 @@ pub struct Boot {
     pub firmware: Firmware,
     /// Kernel command line (Pvh only; an ISO carries its own).
     pub append: String,
+    /// The initfs image handed over as a boot module (Pvh only; an ISO carries its own).
+    pub initrd: Option<PathBuf>,
     /// Time limit.
     pub timeout: Duration,
     /// Guest memory in MiB.
@@ -95,6 +97,7 @@ impl Boot {
             image: image.into(),
             firmware,
             append: String::new(),
+            initrd: None,
             timeout: Duration::from_secs(60),
             memory_mib: 512,
             stream: false,
@@ -112,6 +115,9 @@ impl Boot {
                 cmd.arg("-kernel").arg(&self.image);
                 if !self.append.is_empty() {
                     cmd.args(["-append", &self.append]);
+                }
+                if let Some(initrd) = &self.initrd {
+                    cmd.arg("-initrd").arg(initrd);
                 }
             }
             Firmware::Bios => {

@@ -336,8 +336,9 @@ pub fn kill(sender: &Arc<Process>, pid: u32, signo: u8) -> Result<(), i32> {
         return Ok(());
     }
     {
-        let s = sender.creds.lock();
-        let t = target.creds.lock();
+        // Copy the sender's ids first: sender and target may be the same process.
+        let s = sender.creds.lock().clone();
+        let t = target.creds.lock().clone();
         // POSIX: the sender's real or effective uid matches the target's real or saved uid.
         let allowed = s.euid == 0 || s.ruid == t.ruid || s.ruid == t.suid || s.euid == t.ruid || s.euid == t.suid;
         if !allowed {

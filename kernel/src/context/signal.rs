@@ -122,6 +122,13 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
         }
         let ready = deliverable(&thread);
         if ready == 0 {
+            // iretq to a non-canonical address faults in the kernel, so a frame that
+            // user input (sigreturn, a handler address) made unusable kills the process.
+            if frame.rip >= LOWER_HALF_END || frame.rsp >= LOWER_HALF_END {
+                log::warn!("pid {} ({}): return to non-canonical rip {:#x} rsp {:#x}, killed", thread.process.pid, thread.process.name.lock(), frame.rip, frame.rsp);
+                thread.process.begin_exit(wait::signaled(kestrel_abi::signal::SIGSEGV));
+                continue;
+            }
             return;
         }
         let signo = ready.trailing_zeros() as u8 + 1;
@@ -146,6 +153,8 @@ struct SignalFrame {
 }
 
 const RED_ZONE: u64 = 128;
+/// First non-canonical address above the user half.
+const LOWER_HALF_END: u64 = 0x0000_8000_0000_0000;
 
 fn deliver(thread: &Arc<Thread>, frame: &mut TrapFrame, signo: u8) {
     let process = &thread.process;

@@ -1,4 +1,4 @@
-//! `qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--timeout SECS] IMAGE`
+//! `qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] IMAGE`
 //!
 //! Boots IMAGE (the kernel ELF for pvh, an ISO otherwise), streams the serial console,
 //! and exits 0 when the kernel reports success, 1 on failure, 2 on any other end
@@ -10,7 +10,7 @@ use std::time::Duration;
 use integration::{Boot, Ending, Firmware};
 
 fn usage() -> ExitCode {
-    eprintln!("usage: qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--timeout SECS] IMAGE");
+    eprintln!("usage: qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] IMAGE");
     ExitCode::from(2)
 }
 
@@ -18,6 +18,7 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let mut firmware = Firmware::Pvh;
     let mut append = String::new();
+    let mut initrd = None;
     let mut timeout = 120;
     let mut image = None;
     while let Some(arg) = args.next() {
@@ -31,6 +32,11 @@ fn main() -> ExitCode {
                 }
             }
             "--append" => append = args.next().unwrap_or_default(),
+            "--initrd" => match args.next() {
+                Some(path) if !path.is_empty() => initrd = Some(std::path::PathBuf::from(path)),
+                Some(_) => {}
+                None => return usage(),
+            },
             "--timeout" => match args.next().and_then(|s| s.parse().ok()) {
                 Some(secs) => timeout = secs,
                 None => return usage(),
@@ -42,6 +48,7 @@ fn main() -> ExitCode {
     let Some(image) = image else { return usage() };
     let mut boot = Boot::new(image, firmware);
     boot.append = append;
+    boot.initrd = initrd;
     boot.timeout = Duration::from_secs(timeout);
     boot.stream = true;
     match boot.run() {

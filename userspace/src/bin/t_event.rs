@@ -1,0 +1,95 @@
+//! `t_event`: event queues and timers: a `/scheme/time/4` (CLOCK_MONOTONIC) handle
+//! registered on a `/scheme/event` queue with data 7 and armed 50 ms ahead makes a
+//! blocking read of the queue return that event once the deadline has passed; reading
+//! the timer gives the time (and disarms it); a non-blocking queue with nothing ready
+//! answers EAGAIN; a removed registration reports nothing.
+
+#![no_std]
+#![no_main]
+
+use userspace::abi::syscall::{Event, TimeSpec};
+use userspace::fs::{self, EVENT_READ, F_GETFL, F_SETFL, O_NONBLOCK, O_RDWR, bytes_of, bytes_of_mut};
+use userspace::time;
+use userspace::{Errno, check, check_eq, check_err, check_ok, println};
+
+userspace::entry!(main);
+
+const TIMER: &str = "/scheme/time/4";
+
+/// Reads the timer's clock through its handle.
+fn read_time(fd: usize) -> Option<u64> {
+    let mut ts = TimeSpec::default();
+    let n = check_ok!(fs::read(fd, bytes_of_mut(&mut ts)), "read of the timer handle")?;
+    check_eq!(n, size_of::<TimeSpec>(), "bytes read from the timer");
+    ts.to_nanos()
+}
+
+fn arm(fd: usize, deadline_ns: u64) {
+    let n = fs::write(fd, bytes_of(&TimeSpec::from_nanos(deadline_ns)));
+    check_eq!(n, Ok(size_of::<TimeSpec>()), "arming the timer");
+}
+
+fn register(queue: usize, fd: usize, flags: usize, data: usize) {
+    let n = fs::write(queue, bytes_of(&Event { id: fd, flags, data }));
+    check_eq!(n, Ok(size_of::<Event>()), "writing a registration to the queue");
+}
+
+fn timer_wakes_queue(queue: usize, timer: usize) {
+    println!("t_event: a timer armed 50 ms ahead wakes a blocking read of the queue with data 7");
+    register(queue, timer, EVENT_READ, 7);
+    let Some(now) = read_time(timer) else { return };
+    let clock = time::monotonic_ns();
+    check!(clock >= now && clock - now < 1_000_000_000, "the timer reads the monotonic clock ({now} vs {clock})");
+    let deadline = now + 50_000_000;
+    arm(timer, deadline);
+    let mut events = [Event::default(); 4];
+    let n = fs::read(queue, bytes_of_mut(&mut events));
+    let woke = time::monotonic_ns();
+    check_eq!(n, Ok(size_of::<Event>()), "one event read");
+    check_eq!(events[0].id, timer, "the event names the timer's fd");
+    check_eq!(events[0].data, 7, "the event carries the registered data");
+    check!(events[0].flags & EVENT_READ != 0, "the event is a read event (flags {:#x})", events[0].flags);
+    check!(woke >= deadline, "the read returned at the deadline or later ({} ns early)", deadline.saturating_sub(woke));
+    check!(woke - deadline < 2_000_000_000, "the read returned within 2 s of the deadline");
+    let after = read_time(timer);
+    check!(after.is_some_and(|t| t >= deadline), "the timer's time after the deadline: {after:?}");
+}
+
+fn nonblocking(queue: usize, timer: usize) {
+    println!("t_event: a non-blocking queue with nothing ready answers EAGAIN");
+    let old = fs::fcntl(queue, F_GETFL, 0).unwrap_or(0);
+    check_ok!(fs::fcntl(queue, F_SETFL, old | O_NONBLOCK), "F_SETFL O_NONBLOCK");
+    check!(fs::fcntl(queue, F_GETFL, 0).is_ok_and(|f| f & O_NONBLOCK != 0), "F_GETFL shows O_NONBLOCK");
+    let mut event = Event::default();
+    check_err!(fs::read(queue, bytes_of_mut(&mut event)), Errno::EAGAIN, "read of a queue whose timer was read");
+
+    println!("t_event: a timer whose deadline has passed is ready at once");
+    arm(timer, time::monotonic_ns());
+    let n = fs::read(queue, bytes_of_mut(&mut event));
+    check_eq!(n, Ok(size_of::<Event>()), "read of the queue with a passed deadline");
+    check_eq!(event.data, 7, "its data");
+
+    println!("t_event: a registration written with flags 0 is removed");
+    register(queue, timer, 0, 7);
+    check_err!(fs::read(queue, bytes_of_mut(&mut event)), Errno::EAGAIN, "read after removing the registration");
+
+    let fresh = fs::open("/scheme/event", O_RDWR | O_NONBLOCK);
+    if let Some(fresh) = check_ok!(fresh, "open a queue with O_NONBLOCK") {
+        check_err!(fs::read(fresh, bytes_of_mut(&mut event)), Errno::EAGAIN, "read of an empty O_NONBLOCK queue");
+        check_ok!(fs::close(fresh), "close");
+    }
+}
+
+fn main(_args: &[&str]) -> i32 {
+    let queue = check_ok!(fs::open("/scheme/event", O_RDWR), "open /scheme/event");
+    let timer = check_ok!(fs::open(TIMER, O_RDWR), "open {TIMER}");
+    if let (Some(queue), Some(timer)) = (queue, timer) {
+        timer_wakes_queue(queue, timer);
+        nonblocking(queue, timer);
+        check_ok!(fs::close(timer), "close the timer");
+        check_ok!(fs::close(queue), "close the queue");
+        check_err!(fs::read(queue, &mut [0u8; 24]), Errno::EBADF, "read of a closed fd");
+    }
+    check_err!(fs::open("/scheme/time/99", O_RDWR), Errno::ENOENT, "open of an unknown clock");
+    userspace::check::finish()
+}

@@ -1,0 +1,65 @@
+//! `t_helper`: a child for the other tests, whose behaviour its arguments choose.
+//!
+//! - `exit N`: exit with status N.
+//! - `sleep MS`: sleep MS milliseconds, then exit 0 (3 if the sleep failed).
+//! - `spin`: loop forever without a system call.
+//! - `segv`: write to address 0.
+//! - `echo-args`: print the arguments and environment, exit 0.
+//! - `argcheck A B`: exit 0 if the arguments are exactly `t_helper argcheck A B` and the
+//!   environment holds `KESTREL_TEST=spawn`, else 3.
+
+#![no_std]
+#![no_main]
+
+use userspace::{println, process, rt, time};
+
+userspace::entry!(main);
+
+fn main(args: &[&str]) -> i32 {
+    match args.get(1..).unwrap_or(&[]) {
+        ["exit", n] => n.parse().unwrap_or(2),
+        ["sleep", ms] => match ms.parse() {
+            Ok(ms) => {
+                if time::sleep_ms(ms).is_ok() {
+                    0
+                } else {
+                    3
+                }
+            }
+            Err(_) => 2,
+        },
+        ["spin"] => loop {
+            core::hint::spin_loop();
+        },
+        ["segv"] => {
+            // SAFETY: deliberately faults: address 0 is never mapped, so the write raises
+            // SIGSEGV before anything is written.
+            unsafe { core::ptr::write_volatile(core::ptr::null_mut::<u64>(), 1) };
+            4
+        }
+        ["echo-args", ..] => {
+            for (i, arg) in args.iter().enumerate() {
+                println!("t_helper: argv[{i}] = {arg:?}");
+            }
+            for var in rt::env() {
+                println!("t_helper: env {var:?}");
+            }
+            println!("t_helper: pid {} ppid {}", process::getpid(), process::getppid());
+            0
+        }
+        ["argcheck", a, b] => {
+            let args_ok = args.len() == 4 && args[0] == "t_helper";
+            let env_ok = rt::getenv("KESTREL_TEST") == Some("spawn");
+            if args_ok && env_ok && rt::arg_count() == 4 && *a == "alpha" && *b == "beta gamma" {
+                0
+            } else {
+                println!("t_helper: unexpected arguments {args:?} or environment");
+                3
+            }
+        }
+        _ => {
+            println!("t_helper: unknown command {args:?}");
+            2
+        }
+    }
+}

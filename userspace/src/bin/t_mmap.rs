@@ -1,0 +1,174 @@
+//! `t_mmap`: anonymous memory: fmap with a kernel-chosen address, MAP_FIXED placement and
+//! replacement, MAP_FIXED_NOREPLACE refusing an occupied range (EEXIST), bad requests
+//! (EINVAL), funmap (a later touch is SIGSEGV), mprotect (a write to a read-only page is
+//! SIGSEGV), fork giving the child a private copy, and the heap growing past a chunk.
+
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::ptr::{read_volatile, write_volatile};
+
+use userspace::abi::syscall::Map;
+use userspace::mm::{
+    self, ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, PAGE_SIZE, PROT_NONE, PROT_READ, PROT_WRITE,
+};
+use userspace::process::{self, Status};
+use userspace::signal::SIGSEGV;
+use userspace::{Errno, check, check_eq, check_err, check_ok, heap, println};
+
+userspace::entry!(main);
+
+/// A user address far from the kernel's choices (which start at 0x1000_0000_0000).
+const FIXED: usize = 0x4000_0000_0000;
+const RW: usize = PROT_READ | PROT_WRITE;
+
+fn peek(addr: usize) -> u8 {
+    // SAFETY: callers pass addresses of pages this test mapped readable.
+    unsafe { read_volatile(addr as *const u8) }
+}
+
+fn poke(addr: usize, value: u8) {
+    // SAFETY: callers pass addresses of pages this test mapped writable (or, in a child
+    // meant to die, pages it made unwritable on purpose).
+    unsafe { write_volatile(addr as *mut u8, value) }
+}
+
+/// fmap with the given placement.
+fn map_at(address: usize, pages: usize, flags: usize) -> userspace::Result<usize> {
+    let map = Map { offset: 0, size: pages * PAGE_SIZE, flags: RW | MAP_PRIVATE | flags, address };
+    // SAFETY: the fixed addresses used here hold nothing of the program's own.
+    unsafe { mm::fmap(ANONYMOUS, &map) }
+}
+
+/// Forks a child that touches `addr` (writing if `write`) and checks it dies by SIGSEGV.
+fn expect_segv(what: &str, addr: usize, write: bool) {
+    let child = process::fork_run(move || {
+        if write {
+            poke(addr, 1);
+        } else {
+            peek(addr);
+        }
+        0
+    });
+    if let Some(pid) = check_ok!(child, "fork for {what}") {
+        let status = process::wait_for(pid).ok();
+        check_eq!(status.and_then(Status::signaled), Some(SIGSEGV), "{what}: status {status:?}");
+    }
+}
+
+fn kernel_chosen() {
+    println!("t_mmap: fmap with a kernel-chosen address gives zeroed, writable pages");
+    let Some(addr) = check_ok!(mm::map_anonymous(3 * PAGE_SIZE, RW), "map 3 pages") else { return };
+    check!(addr != 0 && addr.is_multiple_of(PAGE_SIZE), "address {addr:#x} is page-aligned");
+    check!((0..3 * PAGE_SIZE).step_by(512).all(|off| peek(addr + off) == 0), "the pages start zeroed");
+    for page in 0..3 {
+        poke(addr + page * PAGE_SIZE + 7, 0x30 + page as u8);
+    }
+    check!((0..3).all(|page| peek(addr + page * PAGE_SIZE + 7) == 0x30 + page as u8), "written values read back");
+    let other = mm::map_anonymous(PAGE_SIZE, RW);
+    check!(other.is_ok_and(|o| o + PAGE_SIZE <= addr || o >= addr + 3 * PAGE_SIZE), "a second map does not overlap");
+
+    println!("t_mmap: fork gives the child a private copy");
+    let child = process::fork_run(move || {
+        let saw = peek(addr + 7);
+        poke(addr + 7, 0x55);
+        if saw == 0x30 && peek(addr + 7) == 0x55 { 0 } else { 1 }
+    });
+    if let Some(pid) = check_ok!(child, "fork") {
+        check_eq!(process::wait_for(pid).ok().and_then(Status::exited), Some(0), "the child saw and changed its copy");
+        check_eq!(peek(addr + 7), 0x30, "the parent's page is unchanged");
+    }
+}
+
+fn fixed() {
+    println!("t_mmap: MAP_FIXED maps at the address asked for, and replaces");
+    check_eq!(map_at(FIXED, 2, MAP_FIXED), Ok(FIXED), "MAP_FIXED at {FIXED:#x}");
+    poke(FIXED, 0xaa);
+    poke(FIXED + PAGE_SIZE, 0xbb);
+    check_eq!(map_at(FIXED, 1, MAP_FIXED), Ok(FIXED), "MAP_FIXED over the first page");
+    check_eq!(peek(FIXED), 0, "the replaced page is fresh");
+    check_eq!(peek(FIXED + PAGE_SIZE), 0xbb, "the page beyond the replaced range is untouched");
+
+    println!("t_mmap: MAP_FIXED_NOREPLACE over a mapping is EEXIST");
+    check_err!(map_at(FIXED, 1, MAP_FIXED_NOREPLACE), Errno::EEXIST, "NOREPLACE over the first page");
+    check_err!(map_at(FIXED - PAGE_SIZE, 2, MAP_FIXED_NOREPLACE), Errno::EEXIST, "NOREPLACE partly over it");
+    check_eq!(peek(FIXED + PAGE_SIZE), 0xbb, "a refused map changes nothing");
+    let free = FIXED + 16 * PAGE_SIZE;
+    check_eq!(map_at(free, 1, MAP_FIXED_NOREPLACE), Ok(free), "NOREPLACE on a free range");
+
+    println!("t_mmap: bad requests are EINVAL");
+    check_err!(map_at(FIXED + 1, 1, MAP_FIXED), Errno::EINVAL, "MAP_FIXED at an unaligned address");
+    check_err!(map_at(0, 0, 0), Errno::EINVAL, "a map of size 0");
+    // Linux answers ENOMEM for a fixed address beyond user space; EINVAL is as good.
+    let kernel_half = map_at(0xffff_8000_0000_0000, 1, MAP_FIXED);
+    check!(matches!(kernel_half, Err(Errno::EINVAL | Errno::ENOMEM)), "MAP_FIXED in the kernel half: {kernel_half:?}");
+
+    println!("t_mmap: after funmap a touch is SIGSEGV, and the range is free again");
+    // SAFETY: nothing but this test's probes uses the range.
+    check_ok!(unsafe { mm::funmap(FIXED, 2 * PAGE_SIZE) }, "funmap");
+    expect_segv("read of an unmapped page", FIXED, false);
+    expect_segv("write of an unmapped page", FIXED + PAGE_SIZE, true);
+    check_eq!(map_at(FIXED, 2, MAP_FIXED_NOREPLACE), Ok(FIXED), "NOREPLACE where the unmapped pages were");
+    check_eq!(peek(FIXED + PAGE_SIZE), 0, "the new pages are fresh");
+}
+
+fn protection() {
+    println!("t_mmap: mprotect read-only makes a write fault; the page stays readable");
+    let Some(addr) = check_ok!(mm::map_anonymous(2 * PAGE_SIZE, RW), "map 2 pages") else { return };
+    poke(addr, 0x11);
+    poke(addr + PAGE_SIZE, 0x22);
+    // SAFETY: only this test touches the pages, and it writes them again only after
+    // making them writable.
+    check_ok!(unsafe { mm::mprotect(addr, PAGE_SIZE, PROT_READ) }, "mprotect PROT_READ");
+    check_eq!(peek(addr), 0x11, "a read-only page keeps its contents");
+    expect_segv("write to a read-only page", addr, true);
+    poke(addr + PAGE_SIZE, 0x23);
+    check_eq!(peek(addr + PAGE_SIZE), 0x23, "the neighbouring page is still writable");
+    // SAFETY: as above.
+    check_ok!(unsafe { mm::mprotect(addr, PAGE_SIZE, PROT_NONE) }, "mprotect PROT_NONE");
+    expect_segv("read of a PROT_NONE page", addr, false);
+    // SAFETY: as above.
+    check_ok!(unsafe { mm::mprotect(addr, PAGE_SIZE, RW) }, "mprotect back to read-write");
+    poke(addr, 0x12);
+    check_eq!(peek(addr), 0x12, "writable again, contents kept");
+    // SAFETY: as above; the range is not mapped, so the kernel must refuse.
+    let unmapped = unsafe { mm::mprotect(FIXED + 64 * PAGE_SIZE, PAGE_SIZE, PROT_READ) };
+    check!(unmapped.is_err(), "mprotect of an unmapped range fails: {unmapped:?}");
+}
+
+fn large_and_heap() {
+    println!("t_mmap: an 8 MiB map can be touched throughout and unmapped");
+    const BIG: usize = 8 << 20;
+    if let Some(addr) = check_ok!(mm::map_anonymous(BIG, RW), "map 8 MiB") {
+        for off in (0..BIG).step_by(PAGE_SIZE) {
+            poke(addr + off, (off / PAGE_SIZE) as u8);
+        }
+        check!((0..BIG).step_by(PAGE_SIZE).all(|off| peek(addr + off) == (off / PAGE_SIZE) as u8), "contents");
+        // SAFETY: nothing uses the range any more.
+        check_ok!(unsafe { mm::funmap(addr, BIG) }, "funmap 8 MiB");
+    }
+
+    println!("t_mmap: the heap grows past one chunk and reuses freed memory");
+    let big: Vec<u8> = (0..3 << 20).map(|i| (i % 251) as u8).collect();
+    check!(big.iter().enumerate().all(|(i, &b)| b == (i % 251) as u8), "a 3 MiB vector holds its contents");
+    let small: Vec<Box<u64>> = (0..10_000).map(Box::new).collect();
+    check!(small.iter().enumerate().all(|(i, b)| **b == i as u64), "10000 boxes hold their values");
+    let mapped = heap::mapped_bytes();
+    drop(small);
+    drop(big);
+    let again: Vec<Box<u64>> = (0..10_000).map(Box::new).collect();
+    check_eq!(again.len(), 10_000, "boxes after freeing");
+    check_eq!(heap::mapped_bytes(), mapped, "freed memory was reused, not mapped anew");
+}
+
+fn main(_args: &[&str]) -> i32 {
+    kernel_chosen();
+    fixed();
+    protection();
+    large_and_heap();
+    userspace::check::finish()
+}
