@@ -5,6 +5,7 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 
 kernel_elf := justfile_directory() / "target/release/kernel"
 iso := justfile_directory() / "target/kestrel.iso"
+initfs_img := justfile_directory() / "target/initfs.img"
 qemu_run := "cargo run -q --release -p integration --bin qemu-run --"
 
 # Build the kernel, boot it under QEMU and run the default guest suite.
@@ -20,25 +21,26 @@ kernel:
 initfs:
     cargo build -q -p userspace --release
     tests=$(cd userspace/src/bin && ls t_*.rs | sed 's/\.rs$//' | grep -vx t_helper); \
-    cargo run -q --release -p integration --bin mkinitfs -- "{{justfile_directory()}}/target/initfs.img" \
+    cargo run -q --release -p integration --bin mkinitfs -- "{{initfs_img}}" \
         --manifest "$tests" target/release/init target/release/t_helper $(printf 'target/release/%s ' $tests)
 
-# Boot the kernel ELF under QEMU (PVH entry); extra words go on the kernel command line.
-qemu *CMDLINE: kernel
-    {{qemu_run}} --append "{{CMDLINE}}" "{{kernel_elf}}"
+# Boot the kernel under QEMU (PVH entry) with the guest programs; init runs the guest
+# test suite. Extra words go on the kernel command line.
+qemu *CMDLINE: kernel initfs
+    {{qemu_run}} --append "{{CMDLINE}}" --initrd "{{initfs_img}}" "{{kernel_elf}}"
 
-# Build a BIOS+UEFI GRUB ISO that boots the kernel through multiboot2.
-iso *CMDLINE: kernel
-    scripts/mkiso "{{kernel_elf}}" "{{iso}}" {{CMDLINE}}
+# Build a BIOS+UEFI GRUB ISO that boots the kernel (multiboot2) with the guest programs.
+iso *CMDLINE: kernel initfs
+    scripts/mkiso --initfs "{{initfs_img}}" "{{kernel_elf}}" "{{iso}}" {{CMDLINE}}
 
 # Boot the ISO under SeaBIOS and then under OVMF (the bare-hardware paths).
 qemu-iso: iso
     {{qemu_run}} --firmware bios "{{iso}}"
     {{qemu_run}} --firmware uefi "{{iso}}"
 
-# Run every test: host unit tests, QEMU boots (ELF and ISO, BIOS and UEFI).
-test: kernel
-    KESTREL_KERNEL="{{kernel_elf}}" cargo test --workspace
+# Run every test: host unit tests, QEMU boots (ELF and ISO, BIOS and UEFI), the guest suite.
+test: kernel initfs
+    KESTREL_KERNEL="{{kernel_elf}}" KESTREL_INITFS="{{initfs_img}}" cargo test --workspace
 
 # Formatting and lints, warnings denied.
 check:

@@ -8,8 +8,10 @@
 
 /// The first eight bytes of an image.
 pub const MAGIC: &[u8; 8] = b"KSTRLFS1";
-const HEADER: usize = 16;
-const ENTRY: usize = 24;
+/// Bytes of the header (magic, count, reserved).
+pub const HEADER: usize = 16;
+/// Bytes of one entry.
+pub const ENTRY: usize = 24;
 
 /// The test list `init` reads.
 pub const MANIFEST: &str = "tests";
@@ -75,12 +77,18 @@ impl<'a> Image<'a> {
         let name_len = u32_at(self.bytes, at + 4)? as usize;
         let data_off = usize::try_from(u64_at(self.bytes, at + 8)?).map_err(|_| Error::Truncated)?;
         let data_len = usize::try_from(u64_at(self.bytes, at + 16)?).map_err(|_| Error::Truncated)?;
-        let name = self.bytes.get(name_off..name_off.checked_add(name_len).ok_or(Error::Truncated)?).ok_or(Error::Truncated)?;
+        let name = self
+            .bytes
+            .get(name_off..name_off.checked_add(name_len).ok_or(Error::Truncated)?)
+            .ok_or(Error::Truncated)?;
         let name = core::str::from_utf8(name).map_err(|_| Error::BadName)?;
         if name.is_empty() || name.contains('/') {
             return Err(Error::BadName);
         }
-        let data = self.bytes.get(data_off..data_off.checked_add(data_len).ok_or(Error::Truncated)?).ok_or(Error::Truncated)?;
+        let data = self
+            .bytes
+            .get(data_off..data_off.checked_add(data_len).ok_or(Error::Truncated)?)
+            .ok_or(Error::Truncated)?;
         Ok(File { name, data })
     }
 
@@ -95,9 +103,10 @@ impl<'a> Image<'a> {
     }
 }
 
-/// Builds an image from `(name, data)` pairs.
-#[cfg(feature = "std")]
-pub fn build(files: &[(&str, &[u8])]) -> std::vec::Vec<u8> {
+/// Builds an image from `(name, data)` pairs (for the tests here; the host packer lives
+/// in the `integration` crate, so that no `std` feature reaches the kernel's build).
+#[cfg(test)]
+fn build(files: &[(&str, &[u8])]) -> std::vec::Vec<u8> {
     let mut out = std::vec::Vec::new();
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&(files.len() as u32).to_le_bytes());
@@ -123,7 +132,7 @@ pub fn build(files: &[(&str, &[u8])]) -> std::vec::Vec<u8> {
     out
 }
 
-#[cfg(all(test, feature = "std"))]
+#[cfg(test)]
 mod tests {
     use super::*;
 

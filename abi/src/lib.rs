@@ -9,9 +9,6 @@
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
-#[cfg(all(feature = "std", not(test)))]
-extern crate std;
-
 pub mod initfs;
 pub mod proc;
 pub mod signal;

@@ -198,8 +198,8 @@ static_assertions::assert_eq_size!(Stat, [u64; 13]);
 
 // The Redox numbers and layouts above are redox_syscall's; checked here at compile time.
 mod redox_agreement {
-    use syscall as rs;
     use static_assertions::const_assert_eq;
+    use syscall as rs;
 
     const_assert_eq!(super::SYS_CLOSE, rs::SYS_CLOSE);
     const_assert_eq!(super::SYS_DUP2, rs::SYS_DUP2);

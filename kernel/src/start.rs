@@ -7,14 +7,14 @@ use log::{error, info, warn};
 use crate::arch::boot::BootProtocol;
 use crate::arch::qemu::{self, ExitCode};
 use crate::arch::{clock, gdt, interrupts, pic, serial, syscall, wait_for_interrupt};
-use crate::context::cred::Credentials;
-use crate::context::{Process, Thread, process, scheduler};
-use crate::scheme::{self, Caller, FileDescriptor, FileTable};
-use kestrel_abi::syscall::O_RDWR;
 use crate::boot_info::{self, BootInfo, PhysicalMemory};
 use crate::cmdline::{KernelOptions, TestFault};
+use crate::context::cred::Credentials;
+use crate::context::{Process, Thread, process, scheduler};
 use crate::memory::{frame, heap, paging, phys_to_virt};
+use crate::scheme::{self, Caller, FileDescriptor, FileTable};
 use crate::time::calendar::DateTime;
+use kestrel_abi::syscall::O_RDWR;
 
 /// Timer interrupts awaited at boot to prove the timer works.
 const TIMER_PROOF_TICKS: u64 = 5;

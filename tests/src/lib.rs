@@ -6,6 +6,8 @@
 //! 35 failure. Anything else (0 after a triple fault under `-no-reboot`, a QEMU error,
 //! the time limit) is reported as such, never as success.
 
+pub mod initfs;
+
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -34,3 +34,24 @@ fn iso_passes_the_command_line_and_reports_faults() {
     assert!(out.serial.contains("command line \"test_fault=page\""), "{}", out.serial);
     assert!(out.serial.contains("!!! KERNEL EXCEPTION: page fault"), "{}", out.serial);
 }
+
+#[test]
+fn iso_with_initfs_runs_the_guest_suite_under_seabios() {
+    let root = integration::workspace_root();
+    let out_iso = root.join("target/iso/test-bios-guest.iso");
+    let status = std::process::Command::new(root.join("scripts/mkiso"))
+        .arg("--initfs")
+        .arg(integration::initfs::guest_initfs())
+        .arg(integration::kernel_elf())
+        .arg(&out_iso)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("mkiso runs");
+    assert!(status.success());
+    let mut boot = Boot::new(out_iso, Firmware::Bios);
+    boot.timeout = Duration::from_secs(600);
+    let out = boot.run().expect("QEMU runs");
+    assert_eq!(out.ending, Ending::Success, "serial:\n{}", out.serial);
+    assert!(out.serial.contains("booted via Multiboot2"), "{}", out.serial);
+    assert!(out.serial.contains(" passed, 0 failed"), "{}", out.serial);
+}

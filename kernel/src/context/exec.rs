@@ -96,7 +96,14 @@ pub fn load(space: &mut AddressSpace, image: &[u8], args: &[&[u8]], env: &[&[u8]
 }
 
 /// Maps the stack and writes the strings, then auxv, envp, argv and argc below them.
-fn build_stack(space: &mut AddressSpace, args: &[&[u8]], env: &[&[u8]], entry: u64, phdr: u64, phnum: u64) -> Result<u64, i32> {
+fn build_stack(
+    space: &mut AddressSpace,
+    args: &[&[u8]],
+    env: &[&[u8]],
+    entry: u64,
+    phdr: u64,
+    phnum: u64,
+) -> Result<u64, i32> {
     let bytes: usize = args.iter().chain(env).map(|s| s.len() + 1).sum();
     if bytes > MAX_ARG_BYTES {
         return Err(E2BIG);

@@ -61,7 +61,15 @@ static NEXT_PID: AtomicU32 = AtomicU32::new(INIT_PID);
 pub const MAX_PROCESSES: usize = 4096;
 
 impl Process {
-    fn build(pid: u32, ppid: u32, name: String, space: Option<AddressSpace>, files: FileTable, creds: Credentials, signals: SignalState) -> Arc<Self> {
+    fn build(
+        pid: u32,
+        ppid: u32,
+        name: String,
+        space: Option<AddressSpace>,
+        files: FileTable,
+        creds: Credentials,
+        signals: SignalState,
+    ) -> Arc<Self> {
         let pml4 = space.as_ref().map_or(0, AddressSpace::pml4);
         Arc::new(Self {
             pid,
@@ -81,7 +89,15 @@ impl Process {
 
     /// The kernel's process 0, owner of the idle thread.
     pub fn kernel() -> Arc<Self> {
-        Self::build(0, 0, String::from("kernel"), None, FileTable::default(), Credentials::root(), SignalState::default())
+        Self::build(
+            0,
+            0,
+            String::from("kernel"),
+            None,
+            FileTable::default(),
+            Credentials::root(),
+            SignalState::default(),
+        )
     }
 
     /// The PML4 the scheduler loads for this process's threads (`None`: the kernel's).
@@ -153,12 +169,26 @@ fn register(parent: Option<&Arc<Process>>, process: &Arc<Process>) {
 /// interrupts enabled.
 pub fn user_entry_frame(entry: u64, stack: u64) -> TrapFrame {
     use crate::arch::gdt::{USER_CS, USER_DS};
-    TrapFrame { rip: entry, rsp: stack, cs: u64::from(USER_CS), ss: u64::from(USER_DS), rflags: 0x202, ..TrapFrame::default() }
+    TrapFrame {
+        rip: entry,
+        rsp: stack,
+        cs: u64::from(USER_CS),
+        ss: u64::from(USER_DS),
+        rflags: 0x202,
+        ..TrapFrame::default()
+    }
 }
 
 /// Creates a process running the initfs program at `path` (`/scheme/initfs/NAME`), child
 /// of `parent` (none for init), with the given descriptors and credentials.
-pub fn spawn(parent: Option<&Arc<Process>>, path: &str, args: &[&[u8]], env: &[&[u8]], files: FileTable, creds: Credentials) -> Result<u32, i32> {
+pub fn spawn(
+    parent: Option<&Arc<Process>>,
+    path: &str,
+    args: &[&[u8]],
+    env: &[&[u8]],
+    files: FileTable,
+    creds: Credentials,
+) -> Result<u32, i32> {
     let image = exec::program_image(path).ok_or(ENOENT)?;
     let mut space = AddressSpace::new()?;
     let loaded = exec::load(&mut space, image, args, env)?;
@@ -307,10 +337,11 @@ pub fn waitpid(parent: &Arc<Process>, pid: i64, nohang: bool) -> Result<Option<(
         {
             let mut children = parent.children.lock();
             let matching = |c: &Arc<Process>| pid == -1 || i64::from(c.pid) == pid;
-            if !children.iter().any(|c| matching(c)) {
+            if !children.iter().any(&matching) {
                 return Err(ECHILD);
             }
-            let zombie = children.iter().position(|c| matching(c) && matches!(*c.state.lock(), ProcessState::Zombie(_)));
+            let zombie =
+                children.iter().position(|c| matching(c) && matches!(*c.state.lock(), ProcessState::Zombie(_)));
             if let Some(index) = zombie {
                 let child = children.remove(index);
                 drop(children);

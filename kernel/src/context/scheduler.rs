@@ -134,8 +134,7 @@ pub fn block(deadline: Option<u64>) -> WakeReason {
         }
     }
     schedule();
-    let reason = thread.sched.lock().wake_reason;
-    reason
+    thread.sched.lock().wake_reason
 }
 
 /// Wakes `thread` if it is blocked. Returns whether it was.

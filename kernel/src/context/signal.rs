@@ -75,7 +75,9 @@ pub fn send(process: &Arc<Process>, signo: u8) {
         }
         signals.pending |= bit(signo);
     }
-    if let Some(thread) = process.live_threads().into_iter().find(|t| t.sigmask.load(Ordering::Relaxed) & bit(signo) == 0) {
+    if let Some(thread) =
+        process.live_threads().into_iter().find(|t| t.sigmask.load(Ordering::Relaxed) & bit(signo) == 0)
+    {
         scheduler::wake(&thread, WakeReason::Interrupted);
     }
 }
@@ -125,7 +127,13 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
             // iretq to a non-canonical address faults in the kernel, so a frame that
             // user input (sigreturn, a handler address) made unusable kills the process.
             if frame.rip >= LOWER_HALF_END || frame.rsp >= LOWER_HALF_END {
-                log::warn!("pid {} ({}): return to non-canonical rip {:#x} rsp {:#x}, killed", thread.process.pid, thread.process.name.lock(), frame.rip, frame.rsp);
+                log::warn!(
+                    "pid {} ({}): return to non-canonical rip {:#x} rsp {:#x}, killed",
+                    thread.process.pid,
+                    thread.process.name.lock(),
+                    frame.rip,
+                    frame.rsp
+                );
                 thread.process.begin_exit(wait::signaled(kestrel_abi::signal::SIGSEGV));
                 continue;
             }
@@ -181,7 +189,9 @@ fn deliver(thread: &Arc<Thread>, frame: &mut TrapFrame, signo: u8) {
             let sp = (frame.rsp.wrapping_sub(RED_ZONE + size_of::<SignalFrame>() as u64) & !15).wrapping_sub(8);
             // SAFETY: SignalFrame is repr(C) of integers and byte arrays, with explicit
             // padding, so all of its bytes are initialised.
-            let bytes = unsafe { core::slice::from_raw_parts(&sig_frame as *const SignalFrame as *const u8, size_of::<SignalFrame>()) };
+            let bytes = unsafe {
+                core::slice::from_raw_parts(&sig_frame as *const SignalFrame as *const u8, size_of::<SignalFrame>())
+            };
             if process.with_space(|s| copy_to_user(s, sp, bytes)).is_err() {
                 log::warn!("pid {} ({}): no room for a signal frame, killed", process.pid, process.name.lock());
                 process.begin_exit(wait::signaled(kestrel_abi::signal::SIGSEGV));
@@ -210,9 +220,12 @@ fn deliver(thread: &Arc<Thread>, frame: &mut TrapFrame, signo: u8) {
 /// the restorer's `ret` left it: just past the return address, at `signo`.
 pub fn sigreturn(thread: &Arc<Thread>, frame: &mut TrapFrame) -> Result<(), i32> {
     let at = frame.rsp.checked_sub(8).ok_or(EFAULT)?;
-    let mut sig_frame = SignalFrame { restorer: 0, signo: 0, old_mask: 0, _pad: 0, regs: TrapFrame::default(), fpu: FpuArea([0; 512]) };
+    let mut sig_frame =
+        SignalFrame { restorer: 0, signo: 0, old_mask: 0, _pad: 0, regs: TrapFrame::default(), fpu: FpuArea([0; 512]) };
     // SAFETY: every bit pattern is a valid SignalFrame (integers and byte arrays).
-    let bytes = unsafe { core::slice::from_raw_parts_mut(&mut sig_frame as *mut SignalFrame as *mut u8, size_of::<SignalFrame>()) };
+    let bytes = unsafe {
+        core::slice::from_raw_parts_mut(&mut sig_frame as *mut SignalFrame as *mut u8, size_of::<SignalFrame>())
+    };
     thread.process.with_space(|s| copy_from_user(s, at, bytes))?;
     let regs = sig_frame.regs;
     // Only user-controllable state comes back: user selectors, and flags without IOPL,

@@ -120,7 +120,11 @@ impl Thread {
             stack,
             saved_rsp: UnsafeCell::new(0),
             fpu: UnsafeCell::new(Box::new(FpuArea::initial())),
-            sched: spin::Mutex::new(SchedState { state: RunState::Runnable, wake_reason: WakeReason::Woken, deadline: None }),
+            sched: spin::Mutex::new(SchedState {
+                state: RunState::Runnable,
+                wake_reason: WakeReason::Woken,
+                deadline: None,
+            }),
             sigmask: AtomicU64::new(0),
             pending: AtomicU64::new(0),
             clear_tid: AtomicU64::new(0),

@@ -70,7 +70,12 @@ fn table(paddr: u64) -> &'static mut PageTable {
 
 /// Indices of `vaddr` in the four levels.
 fn indices(vaddr: u64) -> [usize; 4] {
-    [(vaddr >> 39) as usize & 511, (vaddr >> 30) as usize & 511, (vaddr >> 21) as usize & 511, (vaddr >> 12) as usize & 511]
+    [
+        (vaddr >> 39) as usize & 511,
+        (vaddr >> 30) as usize & 511,
+        (vaddr >> 21) as usize & 511,
+        (vaddr >> 12) as usize & 511,
+    ]
 }
 
 /// Whether `[addr, addr + len)` is a non-empty, page-aligned user range.
@@ -99,7 +104,11 @@ impl AddressSpace {
     }
 
     /// The leaf entry for `vaddr`, creating tables on the way if `create`.
-    fn pte(&mut self, vaddr: u64, create: bool) -> Result<Option<&'static mut x86_64::structures::paging::page_table::PageTableEntry>, i32> {
+    fn pte(
+        &mut self,
+        vaddr: u64,
+        create: bool,
+    ) -> Result<Option<&'static mut x86_64::structures::paging::page_table::PageTableEntry>, i32> {
         let idx = indices(vaddr);
         let mut current = self.pml4;
         for &i in &idx[..3] {
@@ -252,7 +261,8 @@ impl AddressSpace {
                     let l1 = table(l2[i2].addr().as_u64());
                     for i1 in 0..512 {
                         if !l1[i1].is_unused() {
-                            let vaddr = ((i4 as u64) << 39) | ((i3 as u64) << 30) | ((i2 as u64) << 21) | ((i1 as u64) << 12);
+                            let vaddr =
+                                ((i4 as u64) << 39) | ((i3 as u64) << 30) | ((i2 as u64) << 21) | ((i1 as u64) << 12);
                             f(vaddr, l1[i1].flags(), l1[i1].addr().as_u64());
                         }
                     }
@@ -279,7 +289,11 @@ impl AddressSpace {
                 // SAFETY: both frames are mapped by the direct map; `dst` is fresh and
                 // `src` is a page of the parent, which does not run during the copy.
                 unsafe {
-                    core::ptr::copy_nonoverlapping(phys_to_virt(src) as *const u8, phys_to_virt(dst) as *mut u8, PAGE_SIZE as usize)
+                    core::ptr::copy_nonoverlapping(
+                        phys_to_virt(src) as *const u8,
+                        phys_to_virt(dst) as *mut u8,
+                        PAGE_SIZE as usize,
+                    )
                 };
                 dst
             };

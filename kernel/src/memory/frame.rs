@@ -34,7 +34,8 @@ pub fn init(info: &BootInfo) -> Result<u64, FrameInitError> {
     let kernel = crate::linker::image_physical();
     let low = (0, LOW_MEMORY_END);
     // The kernel, low memory and the boot modules (the initfs) stay out of the allocator.
-    let mut reserved: arrayvec::ArrayVec<(u64, u64), { 2 + crate::boot_info::MAX_MODULES + 1 }> = arrayvec::ArrayVec::new();
+    let mut reserved: arrayvec::ArrayVec<(u64, u64), { 2 + crate::boot_info::MAX_MODULES + 1 }> =
+        arrayvec::ArrayVec::new();
     reserved.push(kernel);
     reserved.push(low);
     for &(start, len) in &info.modules {

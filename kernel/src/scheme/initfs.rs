@@ -115,7 +115,14 @@ impl KernelScheme for InitFs {
         let (index, _) = *self.handles.lock().get(&handle).ok_or(EBADF)?;
         let mode = if index.is_none() { MODE_DIR | 0o555 } else { MODE_FILE | 0o555 };
         let size = self.data(index).len() as u64;
-        Ok(Stat { st_mode: mode, st_size: size, st_nlink: 1, st_blksize: 4096, st_blocks: size.div_ceil(512), ..Stat::default() })
+        Ok(Stat {
+            st_mode: mode,
+            st_size: size,
+            st_nlink: 1,
+            st_blksize: 4096,
+            st_blocks: size.div_ceil(512),
+            ..Stat::default()
+        })
     }
 
     fn fpath(&self, handle: usize) -> Result<String> {

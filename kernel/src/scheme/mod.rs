@@ -92,7 +92,8 @@ static REGISTRY: spin::Once<Registry> = spin::Once::new();
 /// Registers the kernel's schemes. `initfs` is the boot module image (may be empty).
 pub fn init(initfs: &'static [u8]) {
     REGISTRY.call_once(|| {
-        let initfs: &'static initfs::InitFs = alloc::boxed::Box::leak(alloc::boxed::Box::new(initfs::InitFs::new(initfs)));
+        let initfs: &'static initfs::InitFs =
+            alloc::boxed::Box::leak(alloc::boxed::Box::new(initfs::InitFs::new(initfs)));
         initfs.publish();
         Registry {
             schemes: alloc::vec![

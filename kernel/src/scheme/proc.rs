@@ -18,7 +18,10 @@ use crate::memory::user::read_user;
 /// The proc scheme.
 pub struct ProcScheme;
 
-fn spawn_args(payload: &[u8]) -> Result<(String, Vec<&[u8]>, Vec<&[u8]>)> {
+/// A program path with its argument and environment strings.
+type ProgramArgs<'a> = (String, Vec<&'a [u8]>, Vec<&'a [u8]>);
+
+fn spawn_args(payload: &[u8]) -> Result<ProgramArgs<'_>> {
     let parsed = SpawnArgs::parse(payload).ok_or(EINVAL)?;
     let path = core::str::from_utf8(parsed.path).map_err(|_| ENOENT)?;
     Ok((String::from(path), parsed.args().collect(), parsed.env().collect()))
@@ -54,7 +57,7 @@ impl KernelScheme for ProcScheme {
                 Ok(0)
             }
             PROC_WAITPID => {
-                if payload.len() != 0 && payload.len() < 4 {
+                if !payload.is_empty() && payload.len() < 4 {
                     return Err(EINVAL);
                 }
                 let pid = meta(1) as i64;
@@ -86,7 +89,8 @@ impl KernelScheme for ProcScheme {
                 if payload.len() != size_of::<ThreadArgs>() {
                     return Err(EINVAL);
                 }
-                let words: Vec<u64> = payload.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect();
+                let words: Vec<u64> =
+                    payload.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect();
                 let args = ThreadArgs { entry: words[0], stack_top: words[1], arg: words[2], clear_tid: words[3] };
                 create_thread(caller, args)
             }

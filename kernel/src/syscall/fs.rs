@@ -135,7 +135,11 @@ pub fn fevent(cx: &Context, fd: usize, flags: usize) -> Result {
 
 /// `SYS_CALL(fd, payload, payload_len, flags, metadata, metadata_len)`. No call flags
 /// are defined by this kernel's schemes, so `flags` must be 0.
-pub fn call(cx: &Context, frame: &mut TrapFrame, [fd, payload, payload_len, flags, meta, meta_len]: [usize; 6]) -> Result {
+pub fn call(
+    cx: &Context,
+    frame: &mut TrapFrame,
+    [fd, payload, payload_len, flags, meta, meta_len]: [usize; 6],
+) -> Result {
     if flags != 0 || meta_len > MAX_METADATA || payload_len > MAX_PAYLOAD {
         return Err(EINVAL);
     }

@@ -2,7 +2,9 @@
 //! `mprotect`.
 
 use kestrel_abi::errno::{EINVAL, ENODEV, EOPNOTSUPP};
-use kestrel_abi::syscall::{MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED, Map, PROT_EXEC, PROT_READ, PROT_WRITE};
+use kestrel_abi::syscall::{
+    MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED, Map, PROT_EXEC, PROT_READ, PROT_WRITE,
+};
 
 use super::{Context, Result};
 use crate::memory::PAGE_SIZE;

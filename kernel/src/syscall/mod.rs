@@ -59,7 +59,11 @@ pub fn dispatch(frame: &mut TrapFrame) {
         SYS_SIGRETURN => {
             // The restored frame carries its own rax.
             if crate::context::signal::sigreturn(&cx.thread, frame).is_err() {
-                crate::context::signal::user_fault(frame, kestrel_abi::signal::SIGSEGV, format_args!("bad signal frame"));
+                crate::context::signal::user_fault(
+                    frame,
+                    kestrel_abi::signal::SIGSEGV,
+                    format_args!("bad signal frame"),
+                );
             }
             return;
         }

@@ -11,7 +11,8 @@ use crate::memory::user::{read_user, write_user};
 
 pub fn sigaction(cx: &Context, signo: usize, new: usize, old: usize) -> Result {
     let signo = u8::try_from(signo).ok().filter(|s| (1..=NSIG).contains(s)).ok_or(EINVAL)?;
-    let new_action = if new == 0 { None } else { Some(cx.process.with_space(|s| read_user::<SigAction>(s, new as u64))?) };
+    let new_action =
+        if new == 0 { None } else { Some(cx.process.with_space(|s| read_user::<SigAction>(s, new as u64))?) };
     if old != 0 {
         // Check the out pointer before changing anything.
         let current = set_action(&cx.process, signo, None)?;

@@ -48,7 +48,11 @@ pub fn clock_gettime(cx: &Context, clock_id: usize, tp: usize) -> Result {
 pub fn futex(cx: &Context, addr: usize, op: usize, val: usize, timeout: usize) -> Result {
     match op {
         FUTEX_WAIT => {
-            let deadline = if timeout == 0 { None } else { Some(clock::monotonic_ns().saturating_add(read_timeout(cx, timeout)?)) };
+            let deadline = if timeout == 0 {
+                None
+            } else {
+                Some(clock::monotonic_ns().saturating_add(read_timeout(cx, timeout)?))
+            };
             futex::wait(&cx.process, addr as u64, val as u32, deadline)
         }
         FUTEX_WAKE => Ok(futex::wake(&cx.process, addr as u64, val)),

@@ -5,49 +5,13 @@
 //! TEXT (where the two characters `\n` also end a line) or the contents of PATH. Prints
 //! the output path.
 //!
-//! The image is written here rather than by `kestrel_abi::initfs::build`, which needs the
-//! abi's `std` feature: cargo would unify that feature into the kernel's and the guest
-//! programs' builds of the abi (same target, same invocation) and link `std`'s panic
-//! handler into them. Every image is checked with the abi's own parser before it is saved.
+//! The packing itself is `integration::initfs`; every image is checked with the abi's own
+//! parser before it is saved.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use kestrel_abi::initfs::{self, MAGIC, MANIFEST};
-
-/// Bytes of the image header and of one entry (see `kestrel_abi::initfs`).
-const HEADER: usize = 16;
-const ENTRY: usize = 24;
-/// File data starts on page boundaries, so the kernel can map it directly.
-const ALIGN: usize = 4096;
-
-/// Lays out `files` as an initfs image: header, entries, names, then page-aligned data.
-fn pack(files: &[(&str, &[u8])]) -> Result<Vec<u8>, String> {
-    let too_big = || "the image would exceed the format's 32-bit fields".to_string();
-    let mut out = Vec::new();
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&u32::try_from(files.len()).map_err(|_| too_big())?.to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
-    let mut name_at = HEADER + files.len() * ENTRY;
-    let names_len: usize = files.iter().map(|(n, _)| n.len()).sum();
-    let mut data_at = (name_at + names_len).next_multiple_of(ALIGN);
-    for (name, data) in files {
-        out.extend_from_slice(&u32::try_from(name_at).map_err(|_| too_big())?.to_le_bytes());
-        out.extend_from_slice(&u32::try_from(name.len()).map_err(|_| too_big())?.to_le_bytes());
-        out.extend_from_slice(&(data_at as u64).to_le_bytes());
-        out.extend_from_slice(&(data.len() as u64).to_le_bytes());
-        name_at += name.len();
-        data_at = (data_at + data.len()).next_multiple_of(ALIGN);
-    }
-    for (name, _) in files {
-        out.extend_from_slice(name.as_bytes());
-    }
-    for (_, data) in files {
-        out.resize(out.len().next_multiple_of(ALIGN), 0);
-        out.extend_from_slice(data);
-    }
-    Ok(out)
-}
+use integration::initfs::image_from_files;
 
 const USAGE: &str = "usage: mkinitfs OUT.img [--manifest TEXT | --manifest-file PATH] FILE...";
 
@@ -93,46 +57,14 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Plan, String> {
     Ok(Plan { out, manifest, files })
 }
 
-/// The name a file is packed under.
-fn base_name(path: &Path) -> Result<String, String> {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .map(str::to_owned)
-        .ok_or_else(|| format!("{}: no usable file name", path.display()))
-}
-
 /// Reads every input and builds the image.
 fn build(plan: &Plan) -> Result<Vec<u8>, String> {
-    let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
-    for path in &plan.files {
-        let name = base_name(path)?;
-        let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        entries.push((name, data));
-    }
-    if let Some(manifest) = &plan.manifest {
-        let mut text = match manifest {
-            Manifest::Text(text) => text.clone().into_bytes(),
-            Manifest::File(path) => std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?,
-        };
-        if !text.is_empty() && !text.ends_with(b"\n") {
-            text.push(b'\n');
-        }
-        entries.push((MANIFEST.to_owned(), text));
-    }
-    for (i, (name, _)) in entries.iter().enumerate() {
-        if entries[..i].iter().any(|(other, _)| other == name) {
-            return Err(format!("two files are named {name:?}"));
-        }
-    }
-    let pairs: Vec<(&str, &[u8])> = entries.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
-    let image = pack(&pairs)?;
-    let parsed = initfs::Image::parse(&image).map_err(|e| format!("the packed image does not parse: {e:?}"))?;
-    for (name, data) in &pairs {
-        if parsed.find(name).map(|f| f.data) != Some(*data) {
-            return Err(format!("{name} does not read back from the packed image"));
-        }
-    }
-    Ok(image)
+    let manifest = match &plan.manifest {
+        None => None,
+        Some(Manifest::Text(text)) => Some(text.clone().into_bytes()),
+        Some(Manifest::File(path)) => Some(std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?),
+    };
+    image_from_files(&plan.files, manifest)
 }
 
 fn main() -> ExitCode {
@@ -163,6 +95,8 @@ fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use integration::initfs::{ALIGN, pack};
+    use kestrel_abi::initfs::{self, MANIFEST};
 
     fn args(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()

@@ -4,10 +4,10 @@
 
 use core::arch::global_asm;
 
+use x86_64::VirtAddr;
 use x86_64::registers::model_specific::{Efer, EferFlags, LStar, SFMask, Star};
 use x86_64::registers::rflags::RFlags;
 use x86_64::structures::gdt::SegmentSelector;
-use x86_64::VirtAddr;
 
 use super::gdt::{KERNEL_CS, KERNEL_DS, USER_CS, USER_DS};
 use super::interrupts::TrapFrame;

@@ -1,0 +1,125 @@
+//! Building initfs images: packing files (the layout of `kestrel_abi::initfs`, checked
+//! with its parser), and the standard guest image with `init` and the test programs.
+//!
+//! The writer lives here, not in the abi crate: an abi feature needing `std` would be
+//! unified by cargo into the kernel's and the guest programs' builds of the abi (same
+//! target, same invocation) and link `std`'s panic handler into them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use kestrel_abi::initfs::{self, ENTRY, HEADER, MAGIC, MANIFEST};
+
+/// File data starts on page boundaries, so the kernel can map it directly.
+pub const ALIGN: usize = 4096;
+
+/// Lays out `files` as an initfs image: header, entries, names, then page-aligned data.
+pub fn pack(files: &[(&str, &[u8])]) -> Result<Vec<u8>, String> {
+    let too_big = || "the image would exceed the format's 32-bit fields".to_string();
+    let mut out = Vec::new();
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&u32::try_from(files.len()).map_err(|_| too_big())?.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    let mut name_at = HEADER + files.len() * ENTRY;
+    let names_len: usize = files.iter().map(|(n, _)| n.len()).sum();
+    let mut data_at = (name_at + names_len).next_multiple_of(ALIGN);
+    for (name, data) in files {
+        out.extend_from_slice(&u32::try_from(name_at).map_err(|_| too_big())?.to_le_bytes());
+        out.extend_from_slice(&u32::try_from(name.len()).map_err(|_| too_big())?.to_le_bytes());
+        out.extend_from_slice(&(data_at as u64).to_le_bytes());
+        out.extend_from_slice(&(data.len() as u64).to_le_bytes());
+        name_at += name.len();
+        data_at = (data_at + data.len()).next_multiple_of(ALIGN);
+    }
+    for (name, _) in files {
+        out.extend_from_slice(name.as_bytes());
+    }
+    for (_, data) in files {
+        out.resize(out.len().next_multiple_of(ALIGN), 0);
+        out.extend_from_slice(data);
+    }
+    Ok(out)
+}
+
+/// The name a file is packed under.
+pub fn base_name(path: &Path) -> Result<String, String> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{}: no usable file name", path.display()))
+}
+
+/// Packs `files` under their base names, plus `manifest` as the file `tests`, and checks
+/// that every file reads back through the abi's parser.
+pub fn image_from_files(files: &[PathBuf], manifest: Option<Vec<u8>>) -> Result<Vec<u8>, String> {
+    let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+    for path in files {
+        let name = base_name(path)?;
+        let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        entries.push((name, data));
+    }
+    if let Some(mut text) = manifest {
+        if !text.is_empty() && !text.ends_with(b"\n") {
+            text.push(b'\n');
+        }
+        entries.push((MANIFEST.to_owned(), text));
+    }
+    for (i, (name, _)) in entries.iter().enumerate() {
+        if entries[..i].iter().any(|(other, _)| other == name) {
+            return Err(format!("two files are named {name:?}"));
+        }
+    }
+    let pairs: Vec<(&str, &[u8])> = entries.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+    let image = pack(&pairs)?;
+    let parsed = initfs::Image::parse(&image).map_err(|e| format!("the packed image does not parse: {e:?}"))?;
+    for (name, data) in &pairs {
+        if parsed.find(name).map(|f| f.data) != Some(*data) {
+            return Err(format!("{name} does not read back from the packed image"));
+        }
+    }
+    Ok(image)
+}
+
+/// The guest test programs: every `userspace/src/bin/t_*.rs` except the helper.
+pub fn guest_tests() -> Vec<String> {
+    let dir = crate::workspace_root().join("userspace/src/bin");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| n.strip_suffix(".rs").map(str::to_owned))
+        .filter(|n| n.starts_with("t_") && n != "t_helper")
+        .collect();
+    names.sort();
+    names
+}
+
+/// The standard guest image: `$KESTREL_INITFS` if set (the justfile builds it first),
+/// else built once per test process: the guest programs with cargo, then packed into
+/// `target/initfs.img` with every guest test in the manifest.
+pub fn guest_initfs() -> PathBuf {
+    static IMAGE: OnceLock<PathBuf> = OnceLock::new();
+    IMAGE
+        .get_or_init(|| {
+            if let Some(path) = std::env::var_os("KESTREL_INITFS") {
+                return PathBuf::from(path);
+            }
+            let root = crate::workspace_root();
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = Command::new(cargo)
+                .args(["build", "-q", "-p", "userspace", "--release"])
+                .current_dir(&root)
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "building the guest programs failed");
+            let bin = root.join("target/release");
+            let tests = guest_tests();
+            let mut files = vec![bin.join("init"), bin.join("t_helper")];
+            files.extend(tests.iter().map(|t| bin.join(t)));
+            let image = image_from_files(&files, Some(tests.join("\n").into_bytes())).expect("packing the initfs");
+            let out = root.join("target/initfs.img");
+            std::fs::write(&out, image).expect("writing target/initfs.img");
+            out
+        })
+        .clone()
+}
