@@ -1,10 +1,8 @@
 //! Threads: a kernel stack, the saved stack pointer of a switched-out thread, the user
 //! FPU/SSE state, the scheduling state and the signal mask.
 
-use alloc::alloc::{alloc_zeroed, dealloc};
 use alloc::boxed::Box;
 use alloc::sync::Arc;
-use core::alloc::Layout;
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
@@ -13,6 +11,7 @@ use kestrel_abi::errno::ENOMEM;
 use super::Process;
 use crate::arch::interrupts::TrapFrame;
 use crate::arch::switch::{FpuArea, SwitchTarget, prepare_new_stack};
+use crate::memory::{PAGE_SIZE, frame, phys_to_virt};
 
 /// Size of each thread's kernel stack.
 pub const KERNEL_STACK_SIZE: usize = 64 * 1024;
@@ -50,32 +49,33 @@ pub struct SchedState {
     pub deadline: Option<u64>,
 }
 
+/// A kernel stack: physically contiguous frames reached through the direct map, so that
+/// many threads do not exhaust the kernel heap.
 struct KernelStack {
-    base: *mut u8,
+    frames: u64,
 }
 
 impl KernelStack {
-    const LAYOUT: Layout = match Layout::from_size_align(KERNEL_STACK_SIZE, 16) {
-        Ok(layout) => layout,
-        Err(_) => panic!("valid layout"),
-    };
+    const PAGES: u64 = KERNEL_STACK_SIZE as u64 / PAGE_SIZE;
 
     fn new() -> Result<Self, i32> {
-        // SAFETY: the layout has a non-zero size.
-        let base = unsafe { alloc_zeroed(Self::LAYOUT) };
-        if base.is_null() { Err(ENOMEM) } else { Ok(Self { base }) }
+        let frames = frame::alloc_contiguous(Self::PAGES, PAGE_SIZE).ok_or(ENOMEM)?;
+        Ok(Self { frames })
     }
 
     fn top(&self) -> u64 {
-        self.base as u64 + KERNEL_STACK_SIZE as u64
+        phys_to_virt(self.frames) + KERNEL_STACK_SIZE as u64
     }
 }
 
 impl Drop for KernelStack {
     fn drop(&mut self) {
-        // SAFETY: allocated in `new` with the same layout, and no longer in use: a
-        // thread's stack is dropped only after the scheduler switched away from it.
-        unsafe { dealloc(self.base, Self::LAYOUT) };
+        // A thread's stack is dropped only after the scheduler switched away from it.
+        for page in 0..Self::PAGES {
+            if let Err(e) = frame::free(self.frames + page * PAGE_SIZE) {
+                log::error!("kernel stack frame already free: {e:?}");
+            }
+        }
     }
 }
 

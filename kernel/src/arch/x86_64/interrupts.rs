@@ -10,7 +10,7 @@ use core::arch::global_asm;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use spin::Once;
-use x86_64::VirtAddr;
+use x86_64::{PrivilegeLevel, VirtAddr};
 use x86_64::structures::idt::InterruptDescriptorTable;
 
 use super::{exception, gdt, pic};
@@ -160,8 +160,9 @@ pub fn init() {
             idt.divide_error.set_handler_addr(stub_address(0));
             idt.debug.set_handler_addr(stub_address(1));
             idt.non_maskable_interrupt.set_handler_addr(stub_address(2)).set_stack_index(gdt::IST_NMI);
-            idt.breakpoint.set_handler_addr(stub_address(3));
-            idt.overflow.set_handler_addr(stub_address(4));
+            // int3 and into may be used by user code (debuggers, overflow checks).
+            idt.breakpoint.set_handler_addr(stub_address(3)).set_privilege_level(PrivilegeLevel::Ring3);
+            idt.overflow.set_handler_addr(stub_address(4)).set_privilege_level(PrivilegeLevel::Ring3);
             idt.bound_range_exceeded.set_handler_addr(stub_address(5));
             idt.invalid_opcode.set_handler_addr(stub_address(6));
             idt.device_not_available.set_handler_addr(stub_address(7));
