@@ -24,6 +24,17 @@ initfs:
     cargo run -q --release -p integration --bin mkinitfs -- "{{initfs_img}}" \
         --manifest "$tests" target/release/init target/release/t_helper $(printf 'target/release/%s ' $tests)
 
+# Build the guest C sysroot (headers, crt0.o, libc.a, the relibc-patch wrapper, and the
+# kestrel-cc compiler wrapper) into target/sysroot.
+sysroot:
+    scripts/mksysroot "{{justfile_directory()}}/target/sysroot"
+
+# Compile FILE.c against the sysroot, boot it as the only guest program, stream its
+# output, and exit with its exit status.
+run-c FILE *ARGS: kernel sysroot
+    cargo build -q -p userspace --release --bin init
+    scripts/run-c "{{FILE}}" {{ARGS}}
+
 # Boot the kernel under QEMU (PVH entry) with the guest programs; init runs the guest
 # test suite. Extra words go on the kernel command line.
 qemu *CMDLINE: kernel initfs

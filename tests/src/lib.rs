@@ -224,6 +224,19 @@ fn ovmf_vars_copy() -> io::Result<TempFile> {
     Ok(TempFile { path })
 }
 
+/// The exit status of the single program `init` ran (`just run-c`), from its closing
+/// line `init: NAME ended with exit status N` or `... killed by signal N` (128 + N, as
+/// shells report it).
+pub fn guest_program_status(serial: &str) -> Option<i32> {
+    let line = serial.lines().rev().find(|l| l.starts_with("init: ") && l.contains(" ended with "))?;
+    let (_, what) = line.split_once(" ended with ")?;
+    if let Some(code) = what.strip_prefix("exit status ") {
+        code.trim().parse().ok()
+    } else {
+        what.strip_prefix("killed by signal ")?.trim().parse::<i32>().ok().map(|s| 128 + s)
+    }
+}
+
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_path_buf()

@@ -74,3 +74,11 @@ fn unknown_boot_options_are_warned_about_not_fatal() {
     assert!(out.serial.contains("ignoring unknown boot option \"frobnicate=1\""), "{}", out.serial);
     assert!(out.serial.contains("DEBUG memory "), "log=debug shows the memory map:\n{}", out.serial);
 }
+
+#[test]
+fn program_status_is_read_from_init_closing_line() {
+    use integration::guest_program_status;
+    assert_eq!(guest_program_status("x\ninit: prog ended with exit status 3\n"), Some(3));
+    assert_eq!(guest_program_status("init: prog ended with killed by signal 11"), Some(139));
+    assert_eq!(guest_program_status("init: running 3 tests"), None);
+}

@@ -115,7 +115,10 @@ impl KernelScheme for InitFs {
         let (index, _) = *self.handles.lock().get(&handle).ok_or(EBADF)?;
         let mode = if index.is_none() { MODE_DIR | 0o555 } else { MODE_FILE | 0o555 };
         let size = self.data(index).len() as u64;
+        // Inode numbers: 1 for the directory, 2 + index for each file.
+        let ino = index.map_or(1, |i| i as u64 + 2);
         Ok(Stat {
+            st_ino: ino,
             st_mode: mode,
             st_size: size,
             st_nlink: 1,

@@ -113,7 +113,10 @@ pub fn fstat(cx: &Context, fd: usize, buf: usize, len: usize) -> Result {
         return Err(EINVAL);
     }
     let desc = description(cx, fd)?;
-    let stat = desc.scheme().fstat(desc.handle)?;
+    let mut stat = desc.scheme().fstat(desc.handle)?;
+    // The device is the scheme (as in Redox), so (st_dev, st_ino) names a file
+    // system-wide, which ftok relies on.
+    stat.st_dev = desc.scheme as u64 + 1;
     cx.process.with_space(|s| copy_to_user(s, buf as u64, bytes_of(&stat)))?;
     Ok(0)
 }

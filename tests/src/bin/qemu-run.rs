@@ -1,8 +1,9 @@
-//! `qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] IMAGE`
+//! `qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--program-status] IMAGE`
 //!
 //! Boots IMAGE (the kernel ELF for pvh, an ISO otherwise), streams the serial console,
 //! and exits 0 when the kernel reports success, 1 on failure, 2 on any other end
-//! (triple fault, QEMU error) and 3 on timeout.
+//! (triple fault, QEMU error) and 3 on timeout. With `--program-status` (for `just
+//! run-c`) it exits instead with the status of the single program init ran.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -10,7 +11,7 @@ use std::time::Duration;
 use integration::{Boot, Ending, Firmware};
 
 fn usage() -> ExitCode {
-    eprintln!("usage: qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] IMAGE");
+    eprintln!("usage: qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--program-status] IMAGE");
     ExitCode::from(2)
 }
 
@@ -19,6 +20,7 @@ fn main() -> ExitCode {
     let mut firmware = Firmware::Pvh;
     let mut append = String::new();
     let mut initrd = None;
+    let mut program_status = false;
     let mut timeout = 120;
     let mut image = None;
     while let Some(arg) = args.next() {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
                 }
             }
             "--append" => append = args.next().unwrap_or_default(),
+            "--program-status" => program_status = true,
             "--initrd" => match args.next() {
                 Some(path) if !path.is_empty() => initrd = Some(std::path::PathBuf::from(path)),
                 Some(_) => {}
@@ -62,6 +65,11 @@ fn main() -> ExitCode {
                 Ending::TimedOut => format!("TIMED OUT after {timeout} s"),
             };
             eprintln!("qemu-run: {what} ({:.2} s)", outcome.elapsed.as_secs_f64());
+            if program_status && matches!(outcome.ending, Ending::Success | Ending::Failure) {
+                if let Some(status) = integration::guest_program_status(&outcome.serial) {
+                    return ExitCode::from(status.clamp(0, 255) as u8);
+                }
+            }
             ExitCode::from(outcome.ending.exit_status() as u8)
         }
         Err(e) => {

@@ -6,6 +6,12 @@
 //! For each test init prints `PASS NAME (N ms)` or `FAIL NAME: REASON`, then closes
 //! with the line `N passed, M failed` and shuts down (success when nothing failed).
 //! While waiting it also reaps any orphan handed to it.
+//!
+//! If the initfs holds a file named `run` instead (written by `just run-c`), init runs
+//! that one program: the first line names it, every further line is one argument. Its
+//! output goes straight to the console, and init ends with the line
+//! `init: NAME ended with exit status N` (or `killed by signal N`), which the host runner
+//! turns back into an exit status.
 
 #![no_std]
 #![no_main]
@@ -98,13 +104,50 @@ fn run(test: &Test<'_>, env: &[&str]) -> Outcome {
     }
 }
 
+/// Reads a whole initfs file.
+fn read_initfs(name: &str) -> Result<Vec<u8>, Errno> {
+    let fd = fs::open(&format!("/scheme/initfs/{name}"), fs::O_RDONLY)?;
+    let text = fs::read_to_end(fd);
+    let _ = fs::close(fd);
+    text
+}
+
+/// The single-program mode of `just run-c`: runs it without a time limit.
+fn run_one(spec: &[u8], env: &[&str]) -> ! {
+    let spec = core::str::from_utf8(spec).unwrap_or("");
+    let mut lines = spec.lines();
+    let name = lines.next().unwrap_or("").trim();
+    let mut args: Vec<&str> = Vec::from([name]);
+    args.extend(lines);
+    let path = format!("/scheme/initfs/{name}");
+    let pid = match process::spawn(&path, &args, env) {
+        Ok(pid) => pid,
+        Err(e) => {
+            println!("init: cannot start {path}: {e}");
+            fail_shutdown(process::shutdown(false));
+        }
+    };
+    let status = loop {
+        match process::waitpid(ANY_CHILD, 0) {
+            Ok((ended, status)) if ended == pid => break status,
+            Ok(_) | Err(Errno::EINTR) => continue,
+            Err(e) => {
+                println!("init: waitpid failed: {e}");
+                fail_shutdown(process::shutdown(false));
+            }
+        }
+    };
+    println!("init: {name} ended with {status}");
+    fail_shutdown(process::shutdown(status.success()))
+}
+
 fn main(_args: &[&str]) -> i32 {
+    if let Ok(spec) = read_initfs("run") {
+        let env: Vec<&str> = rt::env().collect();
+        run_one(&spec, &env);
+    }
     let path = format!("/scheme/initfs/{MANIFEST}");
-    let manifest = match fs::open(&path, fs::O_RDONLY).and_then(|fd| {
-        let text = fs::read_to_end(fd);
-        let _ = fs::close(fd);
-        text
-    }) {
+    let manifest = match read_initfs(MANIFEST) {
         Ok(bytes) => bytes,
         Err(e) => {
             println!("init: cannot read the test manifest {path}: {e}");
