@@ -12,6 +12,7 @@ extern crate alloc;
 pub mod boot_info;
 pub mod cmdline;
 pub mod context;
+pub mod scheme;
 pub mod memory;
 pub mod time;
 
@@ -21,8 +22,6 @@ pub mod arch;
 pub mod linker;
 #[cfg(not(test))]
 pub mod logger;
-#[cfg(not(test))]
-pub mod scheme;
 #[cfg(not(test))]
 pub mod start;
 #[cfg(not(test))]

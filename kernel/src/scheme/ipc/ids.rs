@@ -1,0 +1,179 @@
+//! Id tables of System V objects: an id is `index + seq * 32768`, where `seq` changes
+//! when an index is reused, so a stale id names nothing (EINVAL), never a newer object.
+//!
+//! Indices are handed out cyclically (as Linux does since 5.1), so a removed object's
+//! index is not reused at once; the sequence number advances each time the cycle wraps.
+
+use alloc::vec::Vec;
+
+use kestrel_abi::errno::{EINVAL, ENOSPC};
+
+/// Ids are `index + seq * IPCMNI`.
+pub const IPCMNI: usize = 32768;
+/// Sequence numbers stay below this (ids stay positive `int`s).
+const SEQ_LIMIT: u32 = (i32::MAX as u32) / IPCMNI as u32;
+/// Linux's smallest cycle before indices are reused.
+const MIN_CYCLE: usize = 64;
+
+struct Slot<T> {
+    seq: u16,
+    object: T,
+}
+
+/// A table of at most `limit` objects.
+pub struct IdTable<T> {
+    slots: Vec<Option<Slot<T>>>,
+    limit: usize,
+    in_use: usize,
+    seq: u32,
+    last_index: Option<usize>,
+}
+
+impl<T> IdTable<T> {
+    /// An empty table for at most `limit` (≤ 32768) objects.
+    pub fn new(limit: usize) -> Self {
+        Self { slots: Vec::new(), limit: limit.min(IPCMNI), in_use: 0, seq: 0, last_index: None }
+    }
+
+    /// Number of objects.
+    pub fn len(&self) -> usize {
+        self.in_use
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.in_use == 0
+    }
+
+    fn is_free(&self, index: usize) -> bool {
+        self.slots.get(index).is_none_or(Option::is_none)
+    }
+
+    /// Stores a new object made from its sequence number; returns its id, or ENOSPC.
+    pub fn insert(&mut self, make: impl FnOnce(u16) -> T) -> Result<i32, i32> {
+        if self.in_use >= self.limit {
+            return Err(ENOSPC);
+        }
+        let cycle = (self.in_use * 3 / 2).max(MIN_CYCLE).min(self.limit);
+        let start = self.last_index.map_or(0, |i| i + 1);
+        let index = (start..cycle).chain(0..start.min(cycle)).find(|&i| self.is_free(i)).or_else(|| (0..self.limit).find(|&i| self.is_free(i))).ok_or(ENOSPC)?;
+        if self.last_index.is_some_and(|last| index <= last) {
+            self.seq = (self.seq + 1) % SEQ_LIMIT;
+        }
+        self.last_index = Some(index);
+        let seq = self.seq as u16;
+        if self.slots.len() <= index {
+            self.slots.resize_with(index + 1, || None);
+        }
+        self.slots[index] = Some(Slot { seq, object: make(seq) });
+        self.in_use += 1;
+        Ok(index as i32 + i32::from(seq) * IPCMNI as i32)
+    }
+
+    fn split(id: i32) -> Result<(usize, u16), i32> {
+        if id < 0 {
+            return Err(EINVAL);
+        }
+        Ok(((id as usize) % IPCMNI, ((id as usize) / IPCMNI) as u16))
+    }
+
+    /// The object with id `id`; EINVAL for a stale id or an empty slot.
+    pub fn get(&self, id: i32) -> Result<&T, i32> {
+        let (index, seq) = Self::split(id)?;
+        match self.slots.get(index) {
+            Some(Some(slot)) if slot.seq == seq => Ok(&slot.object),
+            _ => Err(EINVAL),
+        }
+    }
+
+    /// Mutable access to the object with id `id`.
+    pub fn get_mut(&mut self, id: i32) -> Result<&mut T, i32> {
+        let (index, seq) = Self::split(id)?;
+        match self.slots.get_mut(index) {
+            Some(Some(slot)) if slot.seq == seq => Ok(&mut slot.object),
+            _ => Err(EINVAL),
+        }
+    }
+
+    /// Removes and returns the object with id `id`.
+    pub fn remove(&mut self, id: i32) -> Result<T, i32> {
+        self.get(id)?;
+        let (index, _) = Self::split(id)?;
+        let slot = self.slots[index].take().ok_or(EINVAL)?;
+        self.in_use -= 1;
+        Ok(slot.object)
+    }
+
+    /// The id and object at `index` (for the `*_STAT` commands, which take an index).
+    pub fn by_index(&self, index: i32) -> Result<(i32, &T), i32> {
+        let index = usize::try_from(index).map_err(|_| EINVAL)?;
+        match self.slots.get(index) {
+            Some(Some(slot)) => Ok((index as i32 + i32::from(slot.seq) * IPCMNI as i32, &slot.object)),
+            _ => Err(EINVAL),
+        }
+    }
+
+    /// The highest index in use (0 when empty), as `*_INFO` reports it.
+    pub fn highest_index(&self) -> i32 {
+        self.slots.iter().rposition(Option::is_some).map_or(0, |i| i as i32)
+    }
+
+    /// Every (id, object).
+    pub fn iter(&self) -> impl Iterator<Item = (i32, &T)> {
+        self.slots.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|s| (i as i32 + i32::from(s.seq) * IPCMNI as i32, &s.object)))
+    }
+
+    /// The id of the first object for which `f` holds.
+    pub fn find(&self, mut f: impl FnMut(&T) -> bool) -> Option<i32> {
+        self.iter().find(|(_, o)| f(o)).map(|(id, _)| id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_ids_are_einval() {
+        let mut t = IdTable::new(128);
+        let a = t.insert(|_| "a").unwrap();
+        assert_eq!(t.get(a), Ok(&"a"));
+        t.remove(a).unwrap();
+        assert_eq!(t.get(a), Err(EINVAL));
+        assert_eq!(t.remove(a), Err(EINVAL));
+        assert_eq!(t.get(-1), Err(EINVAL));
+        assert_eq!(t.get(12345), Err(EINVAL));
+    }
+
+    #[test]
+    fn indices_cycle_and_reuse_gets_a_new_seq() {
+        let mut t = IdTable::new(128);
+        let mut seen = Vec::new();
+        for _ in 0..200 {
+            let id = t.insert(|_| ()).unwrap();
+            assert!(!seen.contains(&id), "id {id} reused");
+            seen.push(id);
+            t.remove(id).unwrap();
+        }
+        // The cycle is at least 64 long, so the first 64 ids have distinct indices.
+        let first: Vec<_> = seen[..64].iter().map(|id| id % IPCMNI as i32).collect();
+        assert_eq!(first, (0..64).collect::<Vec<_>>());
+        assert_eq!(seen[64] % IPCMNI as i32, 0);
+        assert_eq!(seen[64] / IPCMNI as i32, 1);
+    }
+
+    #[test]
+    fn limit_gives_enospc_and_stat_takes_indices() {
+        let mut t = IdTable::new(3);
+        let ids: Vec<_> = (0..3).map(|i| t.insert(|_| i).unwrap()).collect();
+        assert_eq!(t.insert(|_| 9), Err(ENOSPC));
+        assert_eq!(t.by_index(1), Ok((ids[1], &1)));
+        assert_eq!(t.by_index(7), Err(EINVAL));
+        assert_eq!(t.by_index(-1), Err(EINVAL));
+        assert_eq!(t.highest_index(), 2);
+        t.remove(ids[2]).unwrap();
+        assert_eq!(t.highest_index(), 1);
+        assert_eq!(t.find(|&v| v == 1), Some(ids[1]));
+        assert_eq!(t.len(), 2);
+    }
+}

@@ -1,0 +1,234 @@
+//! `semctl`: status, ownership, removal, limits, and reading or setting values.
+//!
+//! Errors come in Linux's order for each command (see [`SemNamespace::semctl`]).
+
+use alloc::vec::Vec;
+
+use kestrel_abi::errno::{EINVAL, ERANGE};
+
+use super::{Completed, SEMAEM, SEMMNI, SEMMNS, SEMMSL, SEMOPM, SEMVMX, SemNamespace, UndoStore};
+use crate::context::cred::Credentials;
+use crate::scheme::ipc::perm::{IpcPerm, READ, WRITE};
+use crate::scheme::ipc::{IPC_INFO, IPC_RMID, IPC_STAT};
+
+pub const GETPID: i32 = 11;
+pub const GETVAL: i32 = 12;
+pub const GETALL: i32 = 13;
+pub const GETNCNT: i32 = 14;
+pub const GETZCNT: i32 = 15;
+pub const SETVAL: i32 = 16;
+pub const SETALL: i32 = 17;
+pub const SEM_STAT: i32 = 18;
+pub const SEM_INFO: i32 = 19;
+pub const SEM_STAT_ANY: i32 = 20;
+/// IPC_STAT, re-exported for callers that name every command from here.
+pub const IPC_STAT_CMD: i32 = IPC_STAT;
+
+/// Linux's constants reported by IPC_INFO that have no limit of their own here.
+const SEMUSZ: i32 = 20;
+
+/// `struct semid_ds`, without its layout (the glue lays it out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SemidDs {
+    pub perm: IpcPerm,
+    pub otime: u64,
+    pub ctime: u64,
+    pub nsems: u64,
+}
+
+/// `struct seminfo`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SemInfo {
+    pub semmap: i32,
+    pub semmni: i32,
+    pub semmns: i32,
+    pub semmnu: i32,
+    pub semmsl: i32,
+    pub semopm: i32,
+    pub semume: i32,
+    pub semusz: i32,
+    pub semvmx: i32,
+    pub semaem: i32,
+}
+
+/// A decoded semctl command with its argument.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// IPC_STAT.
+    Stat,
+    /// SEM_STAT (`any`: SEM_STAT_ANY, no read permission needed); the id is an index.
+    StatIndex { any: bool },
+    /// IPC_SET with the new owner and mode.
+    Set { uid: u32, gid: u32, mode: u16 },
+    /// IPC_RMID.
+    Remove,
+    /// IPC_INFO (`usage`: SEM_INFO, with the usage counts).
+    Info { usage: bool },
+    GetVal,
+    GetPid,
+    GetNcnt,
+    GetZcnt,
+    GetAll,
+    SetVal(i32),
+    /// SETALL with one value per semaphore (the glue reads exactly `nsems`).
+    SetAll(Vec<u16>),
+}
+
+/// What semctl returns besides its integer result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// Just the return value.
+    Int(i32),
+    /// The return value and a `semid_ds` to copy out.
+    Ds(i32, SemidDs),
+    /// The return value and a `seminfo` to copy out.
+    Info(i32, SemInfo),
+    /// GETALL's values (return value 0).
+    Values(Vec<u16>),
+}
+
+impl Command {
+    /// Decodes the commands that need no argument from user memory; `None` for those that
+    /// do (IPC_SET, SETVAL, SETALL: the glue builds them) and for unknown ones.
+    pub fn simple(cmd: i32) -> Option<Self> {
+        Some(match cmd {
+            IPC_STAT => Self::Stat,
+            SEM_STAT => Self::StatIndex { any: false },
+            SEM_STAT_ANY => Self::StatIndex { any: true },
+            IPC_RMID => Self::Remove,
+            IPC_INFO => Self::Info { usage: false },
+            SEM_INFO => Self::Info { usage: true },
+            GETVAL => Self::GetVal,
+            GETPID => Self::GetPid,
+            GETNCNT => Self::GetNcnt,
+            GETZCNT => Self::GetZcnt,
+            GETALL => Self::GetAll,
+            _ => return None,
+        })
+    }
+}
+
+impl SemNamespace {
+    fn stat(&self, id: i32) -> SemidDs {
+        let set = self.sets.get(id).expect("caller checked the id");
+        SemidDs { perm: set.perm, otime: set.otime, ctime: set.ctime, nsems: set.sems.len() as u64 }
+    }
+
+    fn info(&self, usage: bool) -> SemInfo {
+        let mut info = SemInfo {
+            semmap: SEMMNS as i32,
+            semmni: SEMMNI as i32,
+            semmns: SEMMNS as i32,
+            semmnu: SEMMNS as i32,
+            semmsl: SEMMSL as i32,
+            semopm: SEMOPM as i32,
+            semume: SEMOPM as i32,
+            semusz: SEMUSZ,
+            semvmx: SEMVMX,
+            semaem: SEMAEM,
+        };
+        if usage {
+            info.semusz = self.sets.len() as i32;
+            info.semaem = self.total_sems as i32;
+        }
+        info
+    }
+
+    /// Checks what SETALL needs before its values are read: the set exists and the
+    /// caller may write it. Returns the number of values to read.
+    pub fn setall_prepare(&self, creds: &Credentials, semid: i32) -> Result<usize, i32> {
+        let set = self.sets.get(semid)?;
+        set.perm.check(creds, WRITE)?;
+        Ok(set.sems.len())
+    }
+
+    /// `semctl(semid, semnum, cmd, arg)` for process `pid`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn semctl(
+        &mut self,
+        creds: &Credentials,
+        pid: u32,
+        semid: i32,
+        semnum: i32,
+        cmd: Command,
+        undo: &mut dyn UndoStore,
+        now: u64,
+    ) -> Result<(Reply, Vec<Completed>), i32> {
+        let none = Vec::new();
+        match cmd {
+            Command::Info { usage } => Ok((Reply::Info(self.sets.highest_index(), self.info(usage)), none)),
+            Command::StatIndex { any } => {
+                let (id, set) = self.sets.by_index(semid)?;
+                if !any {
+                    set.perm.check(creds, READ)?;
+                }
+                Ok((Reply::Ds(id, self.stat(id)), none))
+            }
+            Command::Stat => {
+                self.sets.get(semid)?.perm.check(creds, READ)?;
+                Ok((Reply::Ds(0, self.stat(semid)), none))
+            }
+            Command::Set { uid, gid, mode } => {
+                let set = self.sets.get_mut(semid)?;
+                set.perm.check_owner(creds)?;
+                set.perm.set(uid, gid, mode);
+                set.ctime = now;
+                Ok((Reply::Int(0), none))
+            }
+            Command::Remove => {
+                self.sets.get(semid)?.perm.check_owner(creds)?;
+                Ok((Reply::Int(0), self.remove_set(semid, undo)?))
+            }
+            Command::SetVal(value) => {
+                if !(0..=SEMVMX).contains(&value) {
+                    return Err(ERANGE);
+                }
+                let set = self.sets.get_mut(semid)?;
+                let num = u16::try_from(semnum).ok().filter(|&n| usize::from(n) < set.sems.len()).ok_or(EINVAL)?;
+                set.perm.check(creds, WRITE)?;
+                undo.clear(semid, Some(num));
+                set.sems[usize::from(num)] = super::Sem { value: value as u16, pid };
+                set.ctime = now;
+                let mut woken = Vec::new();
+                set.update_queue(semid, undo, now, &mut woken);
+                Ok((Reply::Int(0), woken))
+            }
+            Command::SetAll(values) => {
+                let nsems = self.setall_prepare(creds, semid)?;
+                if values.len() != nsems {
+                    return Err(EINVAL);
+                }
+                if values.iter().any(|&v| i32::from(v) > SEMVMX) {
+                    return Err(ERANGE);
+                }
+                let set = self.sets.get_mut(semid)?;
+                undo.clear(semid, None);
+                for (sem, &value) in set.sems.iter_mut().zip(&values) {
+                    *sem = super::Sem { value, pid };
+                }
+                set.ctime = now;
+                let mut woken = Vec::new();
+                set.update_queue(semid, undo, now, &mut woken);
+                Ok((Reply::Int(0), woken))
+            }
+            Command::GetAll => {
+                let set = self.sets.get(semid)?;
+                set.perm.check(creds, READ)?;
+                Ok((Reply::Values(set.sems.iter().map(|s| s.value).collect()), none))
+            }
+            Command::GetVal | Command::GetPid | Command::GetNcnt | Command::GetZcnt => {
+                let set = self.sets.get(semid)?;
+                set.perm.check(creds, READ)?;
+                let num = u16::try_from(semnum).ok().filter(|&n| usize::from(n) < set.sems.len()).ok_or(EINVAL)?;
+                let sem = set.sems[usize::from(num)];
+                let value = match cmd {
+                    Command::GetVal => i32::from(sem.value),
+                    Command::GetPid => sem.pid as i32,
+                    Command::GetNcnt => set.waiters_on(num, false) as i32,
+                    _ => set.waiters_on(num, true) as i32,
+                };
+                Ok((Reply::Int(value), none))
+            }
+        }
+    }
+}

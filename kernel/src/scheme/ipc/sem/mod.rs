@@ -1,0 +1,352 @@
+//! System V semaphore sets: `semget`, `semop`/`semtimedop` with the pending queue, and
+//! SEM_UNDO adjustments (semctl is in [`ctl`]).
+//!
+//! Blocking is data: [`SemNamespace::semop`] either completes, fails, or queues the
+//! operation and returns a [`WaiterId`]. Every later change (a semop, SETVAL, SETALL,
+//! IPC_RMID, an exiting process's undo) walks the queue in FIFO order and *performs* the
+//! waiting operations that can now proceed, on their callers' behalf, returning each
+//! completed waiter with its result; the glue wakes exactly those threads. A waiter that
+//! times out or is interrupted calls [`SemNamespace::cancel`], which either dequeues it
+//! or hands back the result it was already given.
+//!
+//! SEM_UNDO adjustments are kept per (process, set) in an [`UndoStore`] the caller
+//! provides (the kernel keeps them in each process's state).
+
+pub mod ctl;
+
+#[cfg(test)]
+pub(crate) mod tests;
+
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+
+use kestrel_abi::errno::{E2BIG, EAGAIN, EEXIST, EFBIG, EIDRM, EINVAL, ENOENT, ENOSPC, ERANGE};
+
+use super::ids::IdTable;
+use super::perm::{IpcPerm, READ, WRITE};
+use super::{IPC_CREAT, IPC_EXCL, IPC_NOWAIT, IPC_PRIVATE};
+use crate::context::cred::Credentials;
+
+/// Most semaphores in a set.
+pub const SEMMSL: usize = 32000;
+/// Most operations in one semop call.
+pub const SEMOPM: usize = 500;
+/// Largest semaphore value.
+pub const SEMVMX: i32 = 32767;
+/// Largest adjust-on-exit magnitude.
+pub const SEMAEM: i32 = 32767;
+/// Most sets.
+pub const SEMMNI: usize = 32000;
+/// Most semaphores in all sets.
+pub const SEMMNS: usize = SEMMSL * SEMMNI;
+/// `sem_flg` bit: undo the operation when the process exits.
+pub const SEM_UNDO: i16 = 0x1000;
+
+/// One operation of a semop call (`struct sembuf`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SemBuf {
+    pub num: u16,
+    pub op: i16,
+    pub flg: i16,
+}
+
+/// Identifies a queued operation until it completes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WaiterId(pub u64);
+
+/// A semop that had to wait, and the result the changer gave it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Completed {
+    pub waiter: WaiterId,
+    pub result: Result<(), i32>,
+}
+
+/// What a semop call did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SemopOutcome {
+    /// Performed; `woken` are waiters that this change completed.
+    Done { woken: Vec<Completed> },
+    /// Queued: the caller sleeps until completed (or cancels).
+    Wait(WaiterId),
+}
+
+/// SEM_UNDO adjustments of every process, per set.
+pub trait UndoStore {
+    /// The adjustment of semaphore `num` of set `semid` for process `pid` (0 if none).
+    fn get(&self, pid: u32, semid: i32, num: u16) -> i16;
+    /// Sets it (creating the process's entry for the set if needed).
+    fn set(&mut self, pid: u32, semid: i32, nsems: usize, num: u16, value: i16);
+    /// Clears semaphore `num` of `semid` (or the whole set with `None`) in every process.
+    fn clear(&mut self, semid: i32, num: Option<u16>);
+}
+
+/// One semaphore.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sem {
+    pub value: u16,
+    /// Pid of the last process that operated on it.
+    pub pid: u32,
+}
+
+#[derive(Clone, Debug)]
+struct Pending {
+    waiter: WaiterId,
+    pid: u32,
+    ops: Vec<SemBuf>,
+    /// The operation it is blocked on: (semaphore, waits for zero).
+    blocking: (u16, bool),
+}
+
+/// A semaphore set.
+#[derive(Clone, Debug)]
+pub struct SemSet {
+    pub perm: IpcPerm,
+    pub sems: Vec<Sem>,
+    /// Last semop time and last change time (seconds since the epoch).
+    pub otime: u64,
+    pub ctime: u64,
+    pending: VecDeque<Pending>,
+}
+
+/// Why an atomic attempt stopped.
+enum Attempt {
+    Done,
+    Blocked { num: u16, zero: bool, nowait: bool },
+    Failed(i32),
+}
+
+impl SemSet {
+    /// Number of waiters blocked on semaphore `num` (`zero`: waiting for zero).
+    pub fn waiters_on(&self, num: u16, zero: bool) -> usize {
+        self.pending.iter().filter(|p| p.blocking == (num, zero)).count()
+    }
+
+    /// Tries `ops` atomically for `pid`; on success applies values, pids and undo.
+    fn attempt(&mut self, semid: i32, pid: u32, ops: &[SemBuf], undo: &mut dyn UndoStore) -> Attempt {
+        let mut values: Vec<(u16, i32)> = Vec::new();
+        let mut adjs: Vec<(u16, i32)> = Vec::new();
+        let value_of = |values: &Vec<(u16, i32)>, num: u16, sems: &[Sem]| {
+            values.iter().rev().find(|(n, _)| *n == num).map_or(i32::from(sems[usize::from(num)].value), |(_, v)| *v)
+        };
+        for op in ops {
+            let current = value_of(&values, op.num, &self.sems);
+            let nowait = op.flg & IPC_NOWAIT as i16 != 0;
+            if op.op == 0 {
+                if current != 0 {
+                    return Attempt::Blocked { num: op.num, zero: true, nowait };
+                }
+                continue;
+            }
+            let result = current + i32::from(op.op);
+            if result < 0 {
+                return Attempt::Blocked { num: op.num, zero: false, nowait };
+            }
+            if result > SEMVMX {
+                return Attempt::Failed(ERANGE);
+            }
+            if op.flg & SEM_UNDO != 0 {
+                let adj = adjs.iter().rev().find(|(n, _)| *n == op.num).map_or(i32::from(undo.get(pid, semid, op.num)), |(_, a)| *a);
+                let new_adj = adj - i32::from(op.op);
+                if !(-SEMAEM - 1..=SEMAEM).contains(&new_adj) {
+                    return Attempt::Failed(ERANGE);
+                }
+                adjs.push((op.num, new_adj));
+            }
+            values.push((op.num, result));
+        }
+        for (num, value) in values {
+            self.sems[usize::from(num)].value = value as u16;
+        }
+        for op in ops {
+            self.sems[usize::from(op.num)].pid = pid;
+        }
+        let nsems = self.sems.len();
+        for (num, adj) in adjs {
+            undo.set(pid, semid, nsems, num, adj as i16);
+        }
+        Attempt::Done
+    }
+
+    /// Performs every queued operation that can now proceed, in FIFO order, restarting
+    /// after each one that changed values (it may unblock an earlier waiter).
+    fn update_queue(&mut self, semid: i32, undo: &mut dyn UndoStore, now: u64, woken: &mut Vec<Completed>) {
+        let mut i = 0;
+        while i < self.pending.len() {
+            let p = self.pending[i].clone();
+            match self.attempt(semid, p.pid, &p.ops, undo) {
+                Attempt::Done => {
+                    self.pending.remove(i);
+                    self.otime = now;
+                    woken.push(Completed { waiter: p.waiter, result: Ok(()) });
+                    if p.ops.iter().any(|op| op.op != 0) {
+                        i = 0;
+                        continue;
+                    }
+                }
+                Attempt::Failed(errno) => {
+                    self.pending.remove(i);
+                    woken.push(Completed { waiter: p.waiter, result: Err(errno) });
+                }
+                Attempt::Blocked { num, zero, .. } => {
+                    self.pending[i].blocking = (num, zero);
+                    i += 1;
+                }
+            }
+        }
+    }
+
+    /// Fails every waiter with EIDRM (the set is being removed).
+    fn drain_removed(&mut self) -> Vec<Completed> {
+        self.pending.drain(..).map(|p| Completed { waiter: p.waiter, result: Err(EIDRM) }).collect()
+    }
+}
+
+/// All semaphore sets of the system.
+pub struct SemNamespace {
+    pub(crate) sets: IdTable<SemSet>,
+    next_waiter: u64,
+    total_sems: usize,
+}
+
+impl Default for SemNamespace {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SemNamespace {
+    /// No sets.
+    pub fn new() -> Self {
+        Self { sets: IdTable::new(SEMMNI), next_waiter: 1, total_sems: 0 }
+    }
+
+    /// `semget(key, nsems, flags)`.
+    pub fn semget(&mut self, creds: &Credentials, key: i32, nsems: i32, flags: i32, now: u64) -> Result<i32, i32> {
+        if nsems < 0 || nsems as usize > SEMMSL {
+            return Err(EINVAL);
+        }
+        if key != IPC_PRIVATE {
+            if let Some(id) = self.sets.find(|s| s.perm.key == key) {
+                if flags & IPC_CREAT != 0 && flags & IPC_EXCL != 0 {
+                    return Err(EEXIST);
+                }
+                let set = self.sets.get(id)?;
+                if nsems as usize > set.sems.len() {
+                    return Err(EINVAL);
+                }
+                set.perm.check(creds, (flags & 0o777) as u16)?;
+                return Ok(id);
+            }
+            if flags & IPC_CREAT == 0 {
+                return Err(ENOENT);
+            }
+        }
+        if nsems == 0 {
+            return Err(EINVAL);
+        }
+        if self.total_sems + nsems as usize > SEMMNS {
+            return Err(ENOSPC);
+        }
+        let set = |seq| SemSet {
+            perm: IpcPerm::new(key, flags, creds, seq),
+            sems: alloc::vec![Sem::default(); nsems as usize],
+            otime: 0,
+            ctime: now,
+            pending: VecDeque::new(),
+        };
+        let id = self.sets.insert(set)?;
+        self.total_sems += nsems as usize;
+        Ok(id)
+    }
+
+    /// The set with id `semid`.
+    pub fn set(&self, semid: i32) -> Result<&SemSet, i32> {
+        self.sets.get(semid)
+    }
+
+    /// `semop`/`semtimedop` for process `pid`: performs `ops` atomically, fails, or
+    /// queues them. Errors come in Linux's order (EINVAL, E2BIG, then the set: EINVAL,
+    /// EFBIG, EACCES, then ERANGE or EAGAIN from the attempt).
+    pub fn semop(
+        &mut self,
+        creds: &Credentials,
+        pid: u32,
+        semid: i32,
+        ops: &[SemBuf],
+        undo: &mut dyn UndoStore,
+        now: u64,
+    ) -> Result<SemopOutcome, i32> {
+        if ops.is_empty() {
+            return Err(EINVAL);
+        }
+        if ops.len() > SEMOPM {
+            return Err(E2BIG);
+        }
+        let set = self.sets.get_mut(semid)?;
+        if ops.iter().any(|op| usize::from(op.num) >= set.sems.len()) {
+            return Err(EFBIG);
+        }
+        let alter = ops.iter().any(|op| op.op != 0);
+        set.perm.check(creds, if alter { WRITE } else { READ })?;
+        match set.attempt(semid, pid, ops, undo) {
+            Attempt::Done => {
+                set.otime = now;
+                let mut woken = Vec::new();
+                if alter {
+                    set.update_queue(semid, undo, now, &mut woken);
+                }
+                Ok(SemopOutcome::Done { woken })
+            }
+            Attempt::Failed(errno) => Err(errno),
+            Attempt::Blocked { nowait: true, .. } => Err(EAGAIN),
+            Attempt::Blocked { num, zero, nowait: false } => {
+                let waiter = WaiterId(self.next_waiter);
+                self.next_waiter += 1;
+                let set = self.sets.get_mut(semid)?;
+                set.pending.push_back(Pending { waiter, pid, ops: ops.to_vec(), blocking: (num, zero) });
+                Ok(SemopOutcome::Wait(waiter))
+            }
+        }
+    }
+
+    /// A waiter gives up (timeout or signal): `None` if it was still queued (now
+    /// removed), or the result the changer already gave it.
+    pub fn cancel(&mut self, semid: i32, waiter: WaiterId, completed: Option<Result<(), i32>>) -> Option<Result<(), i32>> {
+        if let Ok(set) = self.sets.get_mut(semid)
+            && let Some(i) = set.pending.iter().position(|p| p.waiter == waiter)
+        {
+            set.pending.remove(i);
+            return None;
+        }
+        completed
+    }
+
+    /// Applies the SEM_UNDO adjustments `adjustments` (per semaphore) of an exiting
+    /// process to set `semid`, without blocking, each value clamped to [0, SEMVMX]. A set
+    /// removed meanwhile is skipped. Returns the waiters this completed.
+    pub fn apply_exit_undo(&mut self, pid: u32, semid: i32, adjustments: &[i16], undo: &mut dyn UndoStore, now: u64) -> Vec<Completed> {
+        let mut woken = Vec::new();
+        let Ok(set) = self.sets.get_mut(semid) else { return woken };
+        let mut changed = false;
+        for (num, &adj) in adjustments.iter().enumerate().take(set.sems.len()) {
+            if adj == 0 {
+                continue;
+            }
+            let sem = &mut set.sems[num];
+            sem.value = (i32::from(sem.value) + i32::from(adj)).clamp(0, SEMVMX) as u16;
+            sem.pid = pid;
+            changed = true;
+        }
+        if changed {
+            set.update_queue(semid, undo, now, &mut woken);
+        }
+        woken
+    }
+
+    pub(crate) fn remove_set(&mut self, semid: i32, undo: &mut dyn UndoStore) -> Result<Vec<Completed>, i32> {
+        let mut set = self.sets.remove(semid)?;
+        self.total_sems -= set.sems.len();
+        undo.clear(semid, None);
+        Ok(set.drain_removed())
+    }
+}

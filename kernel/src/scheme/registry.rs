@@ -1,0 +1,232 @@
+//! The scheme trait, the registry of kernel schemes, open file descriptions and
+//! descriptor tables.
+
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+use kestrel_abi::errno::{EBADF, EMFILE, ENOENT, EOPNOTSUPP};
+use kestrel_abi::syscall::{O_ACCMODE, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY, Stat};
+
+use crate::arch::interrupts::TrapFrame;
+use crate::context::{Process, Thread};
+
+/// Result of a scheme operation: a value or a Linux errno.
+pub type Result<T> = core::result::Result<T, i32>;
+
+/// Who is calling, for permission checks and for operations on the caller itself.
+pub struct Caller<'a> {
+    /// The calling thread.
+    pub thread: &'a Arc<Thread>,
+    /// Its process.
+    pub process: &'a Arc<Process>,
+    /// The user registers, for calls that act on the caller (fork, exec).
+    pub frame: Option<&'a mut TrapFrame>,
+}
+
+/// A kernel service reached through `/scheme/NAME`.
+pub trait KernelScheme: Send + Sync {
+    /// Opens `path` (the part after `/scheme/NAME/`) and returns a handle.
+    fn open(&self, path: &str, flags: usize, caller: &mut Caller<'_>) -> Result<usize>;
+
+    /// Reads into `buf`; `nonblock` reports `O_NONBLOCK` on the description.
+    fn read(&self, _handle: usize, _buf: &mut [u8], _nonblock: bool, _caller: &mut Caller<'_>) -> Result<usize> {
+        Err(EBADF)
+    }
+
+    /// Writes from `buf`.
+    fn write(&self, _handle: usize, _buf: &[u8], _nonblock: bool, _caller: &mut Caller<'_>) -> Result<usize> {
+        Err(EBADF)
+    }
+
+    /// Scheme-specific operation (`SYS_CALL`): `payload` is copied back to the caller.
+    fn call(&self, _handle: usize, _payload: &mut [u8], _metadata: &[u64], _caller: &mut Caller<'_>) -> Result<usize> {
+        Err(EOPNOTSUPP)
+    }
+
+    /// File status.
+    fn fstat(&self, handle: usize) -> Result<Stat>;
+
+    /// The path the handle was opened with, without the `/scheme/NAME/` prefix.
+    fn fpath(&self, handle: usize) -> Result<String>;
+
+    /// Readiness: `EVENT_READ` / `EVENT_WRITE` bits.
+    fn poll(&self, _handle: usize) -> usize {
+        0
+    }
+
+    /// The monotonic time at which the handle's readiness will change by itself, if any
+    /// (timers), so that a waiter can sleep until then.
+    fn next_deadline(&self, _handle: usize) -> Option<u64> {
+        None
+    }
+
+    /// The last description of the handle went away.
+    fn close(&self, handle: usize);
+}
+
+/// Index of a scheme in the registry.
+pub type SchemeId = usize;
+
+struct Registry {
+    schemes: Vec<(&'static str, &'static dyn KernelScheme)>,
+}
+
+static REGISTRY: spin::Once<Registry> = spin::Once::new();
+
+/// Registers the kernel's schemes. `initfs` is the boot module image (may be empty).
+pub fn init(initfs: &'static [u8]) {
+    REGISTRY.call_once(|| {
+        let initfs: &'static super::initfs::InitFs =
+            alloc::boxed::Box::leak(alloc::boxed::Box::new(super::initfs::InitFs::new(initfs)));
+        initfs.publish();
+        Registry {
+            schemes: alloc::vec![
+                ("debug", &super::debug::DebugScheme as &dyn KernelScheme),
+                ("event", &super::event::EVENT_SCHEME),
+                ("initfs", initfs),
+                ("proc", &super::proc::ProcScheme),
+                ("time", &super::time::TIME_SCHEME),
+            ],
+        }
+    });
+}
+
+fn registry() -> &'static Registry {
+    REGISTRY.get().expect("schemes are registered at boot")
+}
+
+/// The scheme registered as `name`.
+pub fn by_name(name: &str) -> Option<(SchemeId, &'static dyn KernelScheme)> {
+    registry().schemes.iter().enumerate().find(|(_, (n, _))| *n == name).map(|(id, (_, s))| (id, *s))
+}
+
+/// The scheme with id `id`.
+pub fn by_id(id: SchemeId) -> (&'static str, &'static dyn KernelScheme) {
+    registry().schemes[id]
+}
+
+/// The initfs scheme's image, for the program loader.
+pub fn initfs() -> &'static super::initfs::InitFs {
+    super::initfs::instance()
+}
+
+/// An open file description.
+pub struct OpenDescription {
+    pub scheme: SchemeId,
+    pub handle: usize,
+    flags: AtomicUsize,
+}
+
+impl OpenDescription {
+    /// Access mode and status flags (`O_ACCMODE | O_NONBLOCK`).
+    pub fn flags(&self) -> usize {
+        self.flags.load(Ordering::Relaxed)
+    }
+
+    /// Changes the status flags that `F_SETFL` may change (`O_NONBLOCK`).
+    pub fn set_status_flags(&self, flags: usize) {
+        let keep = self.flags() & O_ACCMODE;
+        self.flags.store(keep | (flags & O_NONBLOCK), Ordering::Relaxed);
+    }
+
+    /// Whether the description was opened for reading.
+    pub fn readable(&self) -> bool {
+        matches!(self.flags() & O_ACCMODE, O_RDONLY | O_RDWR)
+    }
+
+    /// Whether the description was opened for writing.
+    pub fn writable(&self) -> bool {
+        matches!(self.flags() & O_ACCMODE, O_WRONLY | O_RDWR)
+    }
+
+    /// Whether O_NONBLOCK is set.
+    pub fn nonblock(&self) -> bool {
+        self.flags() & O_NONBLOCK != 0
+    }
+
+    /// The scheme behind the description.
+    pub fn scheme(&self) -> &'static dyn KernelScheme {
+        by_id(self.scheme).1
+    }
+}
+
+impl Drop for OpenDescription {
+    fn drop(&mut self) {
+        by_id(self.scheme).1.close(self.handle);
+    }
+}
+
+/// Opens `path` (`/scheme/NAME[/REST]`) for the caller.
+pub fn open(path: &str, flags: usize, caller: &mut Caller<'_>) -> Result<Arc<OpenDescription>> {
+    let rest = path.strip_prefix("/scheme/").ok_or(ENOENT)?;
+    let (name, sub) = rest.split_once('/').unwrap_or((rest, ""));
+    let (scheme, ops) = by_name(name).ok_or(ENOENT)?;
+    // No access mode given means read-only, as O_RDONLY is 0 in C.
+    let mode = if flags & O_ACCMODE == 0 { O_RDONLY } else { flags & O_ACCMODE };
+    let handle = ops.open(sub, flags, caller)?;
+    Ok(Arc::new(OpenDescription { scheme, handle, flags: AtomicUsize::new(mode | (flags & O_NONBLOCK)) }))
+}
+
+/// Most descriptors a process may hold.
+pub const MAX_FDS: usize = 1024;
+
+/// One descriptor: a shared description and the close-on-exec flag.
+#[derive(Clone)]
+pub struct FileDescriptor {
+    pub description: Arc<OpenDescription>,
+    pub cloexec: bool,
+}
+
+/// A process's descriptors.
+#[derive(Clone, Default)]
+pub struct FileTable {
+    slots: Vec<Option<FileDescriptor>>,
+}
+
+impl FileTable {
+    /// The descriptor `fd`.
+    pub fn get(&self, fd: usize) -> Result<&FileDescriptor> {
+        self.slots.get(fd).and_then(Option::as_ref).ok_or(EBADF)
+    }
+
+    /// Mutable access to descriptor `fd`.
+    pub fn get_mut(&mut self, fd: usize) -> Result<&mut FileDescriptor> {
+        self.slots.get_mut(fd).and_then(Option::as_mut).ok_or(EBADF)
+    }
+
+    /// Installs `desc` at the lowest free number not below `min`.
+    pub fn insert_from(&mut self, min: usize, desc: FileDescriptor) -> Result<usize> {
+        let fd = (min..MAX_FDS).find(|&i| self.slots.get(i).is_none_or(Option::is_none)).ok_or(EMFILE)?;
+        self.insert_at(fd, desc)?;
+        Ok(fd)
+    }
+
+    /// Installs `desc` at `fd`, returning what was there.
+    pub fn insert_at(&mut self, fd: usize, desc: FileDescriptor) -> Result<Option<FileDescriptor>> {
+        if fd >= MAX_FDS {
+            return Err(EBADF);
+        }
+        if self.slots.len() <= fd {
+            self.slots.resize(fd + 1, None);
+        }
+        Ok(self.slots[fd].replace(desc))
+    }
+
+    /// Removes descriptor `fd`.
+    pub fn remove(&mut self, fd: usize) -> Result<FileDescriptor> {
+        self.slots.get_mut(fd).and_then(Option::take).ok_or(EBADF)
+    }
+
+    /// Drops every close-on-exec descriptor.
+    pub fn close_on_exec(&mut self) -> Vec<FileDescriptor> {
+        self.slots.iter_mut().filter(|s| s.as_ref().is_some_and(|d| d.cloexec)).filter_map(Option::take).collect()
+    }
+
+    /// Removes every descriptor (process exit), returning them so that the caller drops
+    /// them without holding the table's lock.
+    pub fn take_all(&mut self) -> Vec<FileDescriptor> {
+        self.slots.drain(..).flatten().collect()
+    }
+}
