@@ -13,6 +13,7 @@ pub mod initfs;
 pub mod proc;
 pub mod signal;
 pub mod syscall;
+pub mod sysv;
 pub mod wait;
 
 /// Linux errno values (which Redox shares for all of these).

@@ -5,7 +5,16 @@
 //! every registered hook at the three lifecycle points, so the facilities stay in
 //! `scheme/ipc/` and the process code knows none of them.
 
+use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
+
+/// A process's own IPC state, kept in its `Process` and guarded by its `ipc` lock.
+#[derive(Debug, Default)]
+pub struct ProcessIpc {
+    /// SEM_UNDO adjustments: per semaphore set id, one adjustment per semaphore. Threads
+    /// share them; a fork child starts with none; exec keeps them; exit applies them.
+    pub sem_undo: BTreeMap<i32, Vec<i16>>,
+}
 
 /// What an IPC facility does when a process forks, execs or exits.
 pub trait IpcHooks: Send + Sync {

@@ -52,6 +52,8 @@ pub struct Process {
     pub children: Mutex<Vec<Arc<Process>>>,
     /// Woken when a child becomes a zombie.
     pub child_exit: WaitQueue,
+    /// Per-process IPC state (SEM_UNDO adjustments).
+    pub ipc: Mutex<ipc::ProcessIpc>,
 }
 
 static PROCESSES: Mutex<BTreeMap<u32, Arc<Process>>> = Mutex::new(BTreeMap::new());
@@ -84,6 +86,7 @@ impl Process {
             state: Mutex::new(ProcessState::Alive),
             children: Mutex::new(Vec::new()),
             child_exit: WaitQueue::new(),
+            ipc: Mutex::new(ipc::ProcessIpc::default()),
         })
     }
 
@@ -385,6 +388,11 @@ pub fn kill(sender: &Arc<Process>, pid: u32, signo: u8) -> Result<(), i32> {
     }
     super::signal::send(&target, signo);
     Ok(())
+}
+
+/// Every process in the table (zombies included).
+pub fn all() -> Vec<Arc<Process>> {
+    PROCESSES.lock().values().cloned().collect()
 }
 
 /// Number of processes in the table (zombies included).

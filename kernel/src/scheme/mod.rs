@@ -25,6 +25,8 @@ pub mod proc;
 #[cfg(not(test))]
 mod registry;
 #[cfg(not(test))]
+pub mod sem;
+#[cfg(not(test))]
 pub mod time;
 
 #[cfg(not(test))]

@@ -81,12 +81,14 @@ pub fn init(initfs: &'static [u8]) {
         let initfs: &'static super::initfs::InitFs =
             alloc::boxed::Box::leak(alloc::boxed::Box::new(super::initfs::InitFs::new(initfs)));
         initfs.publish();
+        super::sem::init();
         Registry {
             schemes: alloc::vec![
                 ("debug", &super::debug::DebugScheme as &dyn KernelScheme),
                 ("event", &super::event::EVENT_SCHEME),
                 ("initfs", initfs),
                 ("proc", &super::proc::ProcScheme),
+                ("sem", &super::sem::SemScheme),
                 ("time", &super::time::TIME_SCHEME),
             ],
         }

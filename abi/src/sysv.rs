@@ -1,0 +1,104 @@
+//! System V IPC through the kernel's `sem` scheme, and the user-visible structures in
+//! the Linux x86_64 (glibc) layout.
+//!
+//! A process opens `/scheme/sem` once and issues `SYS_CALL` with `metadata[0]` = the
+//! call. Pointers to user memory travel in the payload, so that the kernel, not the
+//! library, reads them (a bad pointer is `EFAULT`, not a crash in the library).
+//!
+//! | call | metadata[1], [2] | payload | result |
+//! |---|---|---|---|
+//! | `SEM_CALL_GET` | key (as i32), `nsems << 32 \| semflg` | | semid |
+//! | `SEM_CALL_OP` | semid, nsops | [`SemopArgs`] | 0 |
+//! | `SEM_CALL_CTL` | semid, `semnum << 32 \| cmd` | the `union semun` value as u64 | per command |
+
+pub const SEM_CALL_GET: u64 = 1;
+pub const SEM_CALL_OP: u64 = 2;
+pub const SEM_CALL_CTL: u64 = 3;
+
+/// The scheme path.
+pub const SEM_SCHEME: &str = "/scheme/sem";
+
+/// `SEM_CALL_OP`'s payload: where the `sembuf` array is, and the relative timeout
+/// (`struct timespec` with 64-bit fields, as Linux's; 0 for none).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SemopArgs {
+    pub sops: u64,
+    pub timeout: u64,
+}
+
+/// `struct sembuf`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SemBuf {
+    pub sem_num: u16,
+    pub sem_op: i16,
+    pub sem_flg: i16,
+}
+
+/// `struct ipc_perm` (glibc, x86_64): 48 bytes.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IpcPerm {
+    pub key: i32,
+    pub uid: u32,
+    pub gid: u32,
+    pub cuid: u32,
+    pub cgid: u32,
+    pub mode: u16,
+    pub _pad1: u16,
+    pub seq: u16,
+    pub _pad2: u16,
+    pub _pad3: u32,
+    pub _reserved1: u64,
+    pub _reserved2: u64,
+}
+
+/// `struct semid_ds` (glibc, x86_64): 104 bytes.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SemidDs {
+    pub sem_perm: IpcPerm,
+    pub sem_otime: i64,
+    pub _reserved1: u64,
+    pub sem_ctime: i64,
+    pub _reserved2: u64,
+    pub sem_nsems: u64,
+    pub _reserved3: u64,
+    pub _reserved4: u64,
+}
+
+/// `struct seminfo`: 40 bytes.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SemInfo {
+    pub semmap: i32,
+    pub semmni: i32,
+    pub semmns: i32,
+    pub semmnu: i32,
+    pub semmsl: i32,
+    pub semopm: i32,
+    pub semume: i32,
+    pub semusz: i32,
+    pub semvmx: i32,
+    pub semaem: i32,
+}
+
+/// Linux's `struct timespec` on x86_64.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LinuxTimespec {
+    pub tv_sec: i64,
+    pub tv_nsec: i64,
+}
+
+static_assertions::assert_eq_size!(SemBuf, [u8; 6]);
+static_assertions::assert_eq_size!(IpcPerm, [u8; 48]);
+static_assertions::assert_eq_size!(SemidDs, [u8; 104]);
+static_assertions::assert_eq_size!(SemInfo, [u8; 40]);
+static_assertions::assert_eq_size!(SemopArgs, [u8; 16]);
+static_assertions::const_assert_eq!(core::mem::offset_of!(IpcPerm, mode), 20);
+static_assertions::const_assert_eq!(core::mem::offset_of!(IpcPerm, seq), 24);
+static_assertions::const_assert_eq!(core::mem::offset_of!(SemidDs, sem_otime), 48);
+static_assertions::const_assert_eq!(core::mem::offset_of!(SemidDs, sem_ctime), 64);
+static_assertions::const_assert_eq!(core::mem::offset_of!(SemidDs, sem_nsems), 80);

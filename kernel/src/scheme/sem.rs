@@ -1,0 +1,312 @@
+//! `/scheme/sem`: System V semaphore sets (see `kestrel_abi::sysv` for the calls). The
+//! rules live in `ipc::sem`; this glue copies user memory, blocks and wakes threads, and
+//! keeps each process's SEM_UNDO adjustments in its `Process`.
+//!
+//! Lock order: `SEMS` → a process's `ipc` lock (through [`ProcessUndo`]). Threads are
+//! woken only after `SEMS` is released.
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use kestrel_abi::errno::{E2BIG, EAGAIN, EINTR, EINVAL, ENOMEM};
+use kestrel_abi::syscall::{MODE_CHR, Stat};
+use kestrel_abi::sysv::{IpcPerm as AbiPerm, LinuxTimespec, SEM_CALL_CTL, SEM_CALL_GET, SEM_CALL_OP, SemBuf as AbiSemBuf, SemInfo as AbiInfo, SemidDs as AbiDs, SemopArgs};
+use spin::Mutex;
+
+use super::ipc::sem::ctl::{Command, Reply, SETALL, SETVAL, SemInfo, SemidDs};
+use super::ipc::sem::{Completed, SEMOPM, SemBuf, SemNamespace, SemopOutcome, UndoStore, WaiterId};
+use super::ipc::{IPC_SET, perm::IpcPerm};
+use super::{Caller, KernelScheme, Result};
+use crate::arch::clock;
+use crate::context::thread::{Thread, WakeReason};
+use crate::context::{ipc, process, scheduler};
+use crate::memory::user::{Plain, copy_from_user, read_user, write_user};
+
+/// The semaphore sets and the threads asleep in semop.
+struct Sems {
+    ns: SemNamespace,
+    /// Each sleeping waiter's thread and, once the changer completed it, its result.
+    waiters: BTreeMap<WaiterId, (Arc<Thread>, Option<core::result::Result<(), i32>>)>,
+}
+
+static SEMS: Mutex<Option<Sems>> = Mutex::new(None);
+
+// SAFETY: repr(C) structs of integers with explicit padding.
+unsafe impl Plain for AbiSemBuf {}
+// SAFETY: as above.
+unsafe impl Plain for SemopArgs {}
+// SAFETY: as above.
+unsafe impl Plain for AbiDs {}
+// SAFETY: as above.
+unsafe impl Plain for AbiInfo {}
+// SAFETY: as above.
+unsafe impl Plain for LinuxTimespec {}
+
+/// SEM_UNDO adjustments as kept in each process's `ipc` state.
+struct ProcessUndo;
+
+impl UndoStore for ProcessUndo {
+    fn get(&self, pid: u32, semid: i32, num: u16) -> i16 {
+        process::find(pid).and_then(|p| p.ipc.lock().sem_undo.get(&semid).map(|v| v[usize::from(num)])).unwrap_or(0)
+    }
+
+    fn set(&mut self, pid: u32, semid: i32, nsems: usize, num: u16, value: i16) {
+        if let Some(p) = process::find(pid) {
+            p.ipc.lock().sem_undo.entry(semid).or_insert_with(|| alloc::vec![0; nsems])[usize::from(num)] = value;
+        }
+    }
+
+    fn clear(&mut self, semid: i32, num: Option<u16>) {
+        for p in process::all() {
+            let mut ipc = p.ipc.lock();
+            match num {
+                None => {
+                    ipc.sem_undo.remove(&semid);
+                }
+                Some(n) => {
+                    if let Some(adj) = ipc.sem_undo.get_mut(&semid) {
+                        adj[usize::from(n)] = 0;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn now_secs() -> u64 {
+    clock::realtime_ns() / 1_000_000_000
+}
+
+fn with_sems<R>(f: impl FnOnce(&mut Sems) -> R) -> R {
+    let mut guard = SEMS.lock();
+    let sems = guard.get_or_insert_with(|| Sems { ns: SemNamespace::new(), waiters: BTreeMap::new() });
+    f(sems)
+}
+
+/// Records the results of completed waiters and returns their threads to wake.
+fn complete(sems: &mut Sems, done: Vec<Completed>) -> Vec<Arc<Thread>> {
+    done.into_iter()
+        .filter_map(|c| {
+            let entry = sems.waiters.get_mut(&c.waiter)?;
+            entry.1 = Some(c.result);
+            Some(entry.0.clone())
+        })
+        .collect()
+}
+
+fn wake(threads: Vec<Arc<Thread>>) {
+    for t in threads {
+        scheduler::wake(&t, WakeReason::Woken);
+    }
+}
+
+/// The IPC hooks: exit applies the process's SEM_UNDO adjustments.
+struct SemHooks;
+
+impl ipc::IpcHooks for SemHooks {
+    fn on_fork(&self, _parent: u32, _child: u32) {}
+    fn on_exec(&self, _pid: u32) {}
+    fn on_exit(&self, pid: u32) {
+        let Some(process) = process::find(pid) else { return };
+        let lists = core::mem::take(&mut process.ipc.lock().sem_undo);
+        let threads = with_sems(|sems| {
+            let mut done = Vec::new();
+            for (semid, adj) in lists {
+                done.extend(sems.ns.apply_exit_undo(pid, semid, &adj, &mut ProcessUndo, now_secs()));
+            }
+            complete(sems, done)
+        });
+        wake(threads);
+    }
+}
+
+static HOOKS: SemHooks = SemHooks;
+
+/// Registers the exit hook (at boot).
+pub fn init() {
+    ipc::register(&HOOKS);
+}
+
+/// The sem scheme.
+pub struct SemScheme;
+
+fn perm_to_abi(p: &IpcPerm) -> AbiPerm {
+    AbiPerm { key: p.key, uid: p.uid, gid: p.gid, cuid: p.cuid, cgid: p.cgid, mode: p.mode, seq: p.seq, ..AbiPerm::default() }
+}
+
+fn ds_to_abi(ds: &SemidDs) -> AbiDs {
+    AbiDs { sem_perm: perm_to_abi(&ds.perm), sem_otime: ds.otime as i64, sem_ctime: ds.ctime as i64, sem_nsems: ds.nsems, ..AbiDs::default() }
+}
+
+fn info_to_abi(i: &SemInfo) -> AbiInfo {
+    AbiInfo {
+        semmap: i.semmap,
+        semmni: i.semmni,
+        semmns: i.semmns,
+        semmnu: i.semmnu,
+        semmsl: i.semmsl,
+        semopm: i.semopm,
+        semume: i.semume,
+        semusz: i.semusz,
+        semvmx: i.semvmx,
+        semaem: i.semaem,
+    }
+}
+
+impl SemScheme {
+    fn semop(caller: &Caller<'_>, semid: i32, nsops: usize, args: SemopArgs) -> Result<usize> {
+        // Linux's order: EINVAL, E2BIG, EFAULT, the timeout's EINVAL, then the set.
+        if nsops < 1 {
+            return Err(EINVAL);
+        }
+        if nsops > SEMOPM {
+            return Err(E2BIG);
+        }
+        let mut raw = Vec::new();
+        raw.try_reserve_exact(nsops * 6).map_err(|_| ENOMEM)?;
+        raw.resize(nsops * 6, 0);
+        caller.process.with_space(|s| copy_from_user(s, args.sops, &mut raw))?;
+        let ops: Vec<SemBuf> = raw
+            .chunks_exact(6)
+            .map(|c| SemBuf { num: u16::from_le_bytes([c[0], c[1]]), op: i16::from_le_bytes([c[2], c[3]]), flg: i16::from_le_bytes([c[4], c[5]]) })
+            .collect();
+        let deadline = if args.timeout == 0 {
+            None
+        } else {
+            let ts: LinuxTimespec = caller.process.with_space(|s| read_user(s, args.timeout))?;
+            if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+                return Err(EINVAL);
+            }
+            let ns = (ts.tv_sec as u64).saturating_mul(1_000_000_000).saturating_add(ts.tv_nsec as u64);
+            // The timeout is relative, and what remains is kept across wake-ups.
+            Some(clock::monotonic_ns().saturating_add(ns))
+        };
+        let creds = caller.process.creds.lock().clone();
+        let pid = caller.process.pid;
+        let outcome = with_sems(|sems| {
+            let outcome = sems.ns.semop(&creds, pid, semid, &ops, &mut ProcessUndo, now_secs());
+            match outcome {
+                Ok(SemopOutcome::Done { woken }) => Ok((None, complete(sems, woken))),
+                Ok(SemopOutcome::Wait(w)) => {
+                    sems.waiters.insert(w, (caller.thread.clone(), None));
+                    Ok((Some(w), Vec::new()))
+                }
+                Err(e) => Err(e),
+            }
+        });
+        let (waiter, to_wake) = outcome?;
+        wake(to_wake);
+        let Some(waiter) = waiter else { return Ok(0) };
+        loop {
+            let reason = scheduler::block(deadline);
+            let finished = with_sems(|sems| {
+                let given = sems.waiters.get(&waiter).and_then(|(_, r)| *r);
+                if let Some(result) = given {
+                    sems.waiters.remove(&waiter);
+                    return Some(result);
+                }
+                if reason == WakeReason::Woken {
+                    return None; // a spurious wake-up: sleep on until the deadline
+                }
+                sems.waiters.remove(&waiter);
+                let result = sems.ns.cancel(semid, waiter, None);
+                Some(result.unwrap_or(Err(if reason == WakeReason::TimedOut { EAGAIN } else { EINTR })))
+            });
+            if let Some(result) = finished {
+                return result.map(|()| 0);
+            }
+        }
+    }
+
+    fn semctl(caller: &Caller<'_>, semid: i32, semnum: i32, cmd: i32, arg: u64) -> Result<usize> {
+        let creds = caller.process.creds.lock().clone();
+        let pid = caller.process.pid;
+        let command = match cmd {
+            SETVAL => Command::SetVal(arg as u32 as i32),
+            IPC_SET => {
+                let ds: AbiDs = caller.process.with_space(|s| read_user(s, arg))?;
+                Command::Set { uid: ds.sem_perm.uid, gid: ds.sem_perm.gid, mode: ds.sem_perm.mode }
+            }
+            SETALL => {
+                let nsems = with_sems(|sems| sems.ns.setall_prepare(&creds, semid))?;
+                let mut raw = alloc::vec![0u8; nsems * 2];
+                caller.process.with_space(|s| copy_from_user(s, arg, &mut raw))?;
+                Command::SetAll(raw.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect())
+            }
+            _ => Command::simple(cmd).ok_or(EINVAL)?,
+        };
+        let (reply, to_wake) = with_sems(|sems| {
+            let (reply, done) = sems.ns.semctl(&creds, pid, semid, semnum, command, &mut ProcessUndo, now_secs())?;
+            Ok::<_, i32>((reply, complete(sems, done)))
+        })?;
+        wake(to_wake);
+        match reply {
+            Reply::Int(v) => Ok(v as usize),
+            Reply::Ds(v, ds) => {
+                caller.process.with_space(|s| write_user(s, arg, &ds_to_abi(&ds)))?;
+                Ok(v as usize)
+            }
+            Reply::Info(v, info) => {
+                caller.process.with_space(|s| write_user(s, arg, &info_to_abi(&info)))?;
+                Ok(v as usize)
+            }
+            Reply::Values(values) => {
+                let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+                caller.process.with_space(|s| crate::memory::user::copy_to_user(s, arg, &bytes))?;
+                Ok(0)
+            }
+        }
+    }
+}
+
+impl KernelScheme for SemScheme {
+    fn open(&self, path: &str, _flags: usize, _caller: &mut Caller<'_>) -> Result<usize> {
+        if path.is_empty() { Ok(0) } else { Err(kestrel_abi::errno::ENOENT) }
+    }
+
+    fn call(&self, _handle: usize, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result<usize> {
+        let meta = |i: usize| metadata.get(i).copied().unwrap_or(0);
+        match meta(0) {
+            SEM_CALL_GET => {
+                let key = meta(1) as u32 as i32;
+                let nsems = (meta(2) >> 32) as u32 as i32;
+                let flags = meta(2) as u32 as i32;
+                let creds = caller.process.creds.lock().clone();
+                with_sems(|sems| sems.ns.semget(&creds, key, nsems, flags, now_secs())).map(|id| id as usize)
+            }
+            SEM_CALL_OP => {
+                let args: SemopArgs = parse(payload).ok_or(EINVAL)?;
+                let nsops = meta(2) as usize;
+                Self::semop(caller, meta(1) as u32 as i32, nsops, args)
+            }
+            SEM_CALL_CTL => {
+                let arg: u64 = parse(payload).ok_or(EINVAL)?;
+                Self::semctl(caller, meta(1) as u32 as i32, (meta(2) >> 32) as u32 as i32, meta(2) as u32 as i32, arg)
+            }
+            _ => Err(EINVAL),
+        }
+    }
+
+    fn fstat(&self, _handle: usize) -> Result<Stat> {
+        Ok(Stat { st_mode: MODE_CHR | 0o666, ..Stat::default() })
+    }
+
+    fn fpath(&self, _handle: usize) -> Result<String> {
+        Ok(String::new())
+    }
+
+    fn close(&self, _handle: usize) {}
+}
+
+/// Reads a plain value from the front of a payload.
+fn parse<T: Plain>(payload: &[u8]) -> Option<T> {
+    let mut value = T::default();
+    let size = size_of::<T>();
+    let src = payload.get(..size)?;
+    // SAFETY: T is Plain: any bytes form a valid value; the sizes match.
+    let dst = unsafe { core::slice::from_raw_parts_mut(&mut value as *mut T as *mut u8, size) };
+    dst.copy_from_slice(src);
+    Some(value)
+}

@@ -1,0 +1,215 @@
+//! `t_sem`: the semaphore scheme's kernel side: blocking and waking across processes,
+//! semtimedop expiry, EIDRM and EINTR for sleepers, SEM_UNDO after exit and after
+//! SIGKILL, SETVAL clearing undo, and permissions after dropping privileges. (The rules
+//! themselves are tested on the host against Linux; this checks the glue.)
+
+#![no_std]
+#![no_main]
+
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use userspace::abi::sysv::{LinuxTimespec, SEM_CALL_CTL, SEM_CALL_GET, SEM_CALL_OP, SEM_SCHEME, SemBuf, SemopArgs};
+use userspace::process::{self, Status};
+use userspace::signal::{SIGKILL, SIGUSR1};
+use userspace::{Errno, check, check_eq, check_ok, cred, fs, println, signal, time};
+
+userspace::entry!(main);
+
+const IPC_PRIVATE: i32 = 0;
+const IPC_RMID: i32 = 0;
+const GETVAL: i32 = 12;
+const GETNCNT: i32 = 14;
+const SETVAL: i32 = 16;
+const SEM_UNDO: i16 = 0x1000;
+const MS: u64 = 1_000_000;
+
+fn sem_fd() -> usize {
+    static FD: AtomicU32 = AtomicU32::new(u32::MAX);
+    if FD.load(Ordering::Relaxed) == u32::MAX {
+        let fd = fs::open(SEM_SCHEME, fs::O_RDWR).expect("open /scheme/sem");
+        FD.store(fd as u32, Ordering::Relaxed);
+    }
+    FD.load(Ordering::Relaxed) as usize
+}
+
+fn semget(key: i32, nsems: i32, flags: i32) -> Result<i32, Errno> {
+    let meta = [SEM_CALL_GET, key as u32 as u64, ((nsems as u64) << 32) | u64::from(flags as u32)];
+    fs::call(sem_fd(), &mut [], 0, &meta).map(|id| id as i32)
+}
+
+fn semtimedop(id: i32, ops: &[SemBuf], timeout: Option<&LinuxTimespec>) -> Result<(), Errno> {
+    let args = SemopArgs { sops: ops.as_ptr() as u64, timeout: timeout.map_or(0, |t| t as *const LinuxTimespec as u64) };
+    let mut payload = [0u8; 16];
+    payload[..8].copy_from_slice(&args.sops.to_le_bytes());
+    payload[8..].copy_from_slice(&args.timeout.to_le_bytes());
+    fs::call(sem_fd(), &mut payload, 0, &[SEM_CALL_OP, id as u32 as u64, ops.len() as u64]).map(|_| ())
+}
+
+fn semop(id: i32, ops: &[SemBuf]) -> Result<(), Errno> {
+    semtimedop(id, ops, None)
+}
+
+fn semctl(id: i32, num: i32, cmd: i32, arg: u64) -> Result<i32, Errno> {
+    let mut payload = arg.to_le_bytes();
+    let meta = [SEM_CALL_CTL, id as u32 as u64, ((num as u64) << 32) | u64::from(cmd as u32)];
+    fs::call(sem_fd(), &mut payload, 0, &meta).map(|v| v as i32)
+}
+
+fn op(num: u16, op: i16, flg: i16) -> SemBuf {
+    SemBuf { sem_num: num, sem_op: op, sem_flg: flg }
+}
+
+fn value(id: i32, num: i32) -> Result<i32, Errno> {
+    semctl(id, num, GETVAL, 0)
+}
+
+fn new_set(nsems: i32) -> Option<i32> {
+    check_ok!(semget(IPC_PRIVATE, nsems, 0o600), "semget(IPC_PRIVATE, {nsems})")
+}
+
+/// Waits up to 2 s for `cond`, polling.
+fn eventually(mut cond: impl FnMut() -> bool) -> bool {
+    let start = time::monotonic_ns();
+    while time::monotonic_ns() - start < 2_000 * MS {
+        if cond() {
+            return true;
+        }
+        let _ = time::sleep_ms(5);
+    }
+    false
+}
+
+fn exited_zero(pid: usize, what: &str) {
+    let status = process::wait_for(pid);
+    check_eq!(status.ok().and_then(Status::exited), Some(0), "{what}: the child's exit");
+}
+
+fn blocking_and_waking() {
+    println!("t_sem: a sleeper in another process is woken by the changer, counted by GETNCNT");
+    let Some(id) = new_set(1) else { return };
+    let Some(pid) = check_ok!(process::fork_run(move || if semop(id, &[op(0, -1, 0)]).is_ok() { 0 } else { 1 }), "fork") else {
+        return;
+    };
+    check!(eventually(|| semctl(id, 0, GETNCNT, 0) == Ok(1)), "GETNCNT reaches 1");
+    check_ok!(semop(id, &[op(0, 1, 0)]), "semop +1");
+    exited_zero(pid, "sleeper");
+    check_eq!(value(id, 0), Ok(0), "the sleeper took the unit");
+    let _ = semctl(id, 0, IPC_RMID, 0);
+}
+
+fn timed_out() {
+    println!("t_sem: semtimedop gives EAGAIN after its relative timeout");
+    let Some(id) = new_set(1) else { return };
+    let start = time::monotonic_ns();
+    let timeout = LinuxTimespec { tv_sec: 0, tv_nsec: 100 * MS as i64 };
+    check_eq!(semtimedop(id, &[op(0, -1, 0)], Some(&timeout)), Err(Errno::EAGAIN), "semtimedop on 0");
+    let waited = time::monotonic_ns() - start;
+    check!(waited >= 100 * MS, "waited {waited} ns, at least 100 ms");
+    check!(waited < 2_000 * MS, "waited {waited} ns, under 2 s");
+    let bad = LinuxTimespec { tv_sec: 0, tv_nsec: 1_000_000_000 };
+    check_eq!(semtimedop(id, &[op(0, -1, 0)], Some(&bad)), Err(Errno::EINVAL), "a bad timeout");
+    check_eq!(semtimedop(id, &[op(0, -1, 0)], Some(unsafe_bad_ptr())), Err(Errno::EFAULT), "an unreadable timeout");
+    let _ = semctl(id, 0, IPC_RMID, 0);
+}
+
+fn unsafe_bad_ptr() -> &'static LinuxTimespec {
+    // Never dereferenced here: the kernel reads it and answers EFAULT.
+    // SAFETY: the reference is only turned back into an address by semtimedop.
+    unsafe { &*(8usize as *const LinuxTimespec) }
+}
+
+fn removed_and_interrupted() {
+    println!("t_sem: IPC_RMID wakes a sleeper in another process with EIDRM");
+    let Some(id) = new_set(1) else { return };
+    if let Some(pid) = check_ok!(process::fork_run(move || if semop(id, &[op(0, -1, 0)]) == Err(Errno::EIDRM) { 0 } else { 1 }), "fork") {
+        check!(eventually(|| semctl(id, 0, GETNCNT, 0) == Ok(1)), "the child sleeps");
+        check_ok!(semctl(id, 0, IPC_RMID, 0), "IPC_RMID");
+        exited_zero(pid, "EIDRM sleeper");
+    }
+    println!("t_sem: a signal interrupts a sleeping semop with EINTR");
+    let Some(id) = new_set(1) else { return };
+    extern "C" fn ignore_usr1(_: i32) {}
+    let child = move || {
+        if signal::set_handler(SIGUSR1, ignore_usr1).is_err() {
+            return 2;
+        }
+        if semop(id, &[op(0, -1, 0)]) == Err(Errno::EINTR) { 0 } else { 1 }
+    };
+    if let Some(pid) = check_ok!(process::fork_run(child), "fork") {
+        check!(eventually(|| semctl(id, 0, GETNCNT, 0) == Ok(1)), "the child sleeps");
+        check_ok!(process::kill(pid, SIGUSR1), "kill SIGUSR1");
+        exited_zero(pid, "EINTR sleeper");
+        check_eq!(semctl(id, 0, GETNCNT, 0), Ok(0), "no sleeper is left counted");
+    }
+    let _ = semctl(id, 0, IPC_RMID, 0);
+}
+
+fn undo() {
+    println!("t_sem: SEM_UNDO is applied when a child exits");
+    let Some(id) = new_set(2) else { return };
+    check_ok!(semctl(id, 0, SETVAL, 5), "SETVAL 5");
+    if let Some(pid) = check_ok!(process::fork_run(move || i32::from(semop(id, &[op(0, 3, SEM_UNDO), op(0, -1, SEM_UNDO)]).is_err())), "fork") {
+        exited_zero(pid, "undo child");
+        check_eq!(value(id, 0), Ok(5), "the child's +3 -1 was undone");
+    }
+    println!("t_sem: SEM_UNDO is applied when a child sleeping in semop is SIGKILLed");
+    let child = move || {
+        if semop(id, &[op(0, 2, SEM_UNDO)]).is_err() {
+            return 1;
+        }
+        let _ = semop(id, &[op(1, -1, 0)]);
+        2
+    };
+    if let Some(pid) = check_ok!(process::fork_run(child), "fork") {
+        check!(eventually(|| semctl(id, 1, GETNCNT, 0) == Ok(1)), "the child sleeps on sem 1");
+        check_eq!(value(id, 0), Ok(7), "the child's +2 is visible");
+        check_ok!(process::kill(pid, SIGKILL), "SIGKILL");
+        let status = process::wait_for(pid);
+        check_eq!(status.ok().and_then(Status::signaled), Some(SIGKILL), "killed child");
+        check_eq!(value(id, 0), Ok(5), "the killed child's +2 was undone");
+        check_eq!(semctl(id, 1, GETNCNT, 0), Ok(0), "the killed sleeper left the queue");
+    }
+    println!("t_sem: SETVAL clears the adjustments of every process");
+    let child = move || {
+        if semop(id, &[op(0, 4, SEM_UNDO), op(1, 1, 0)]).is_err() {
+            return 1;
+        }
+        // Wait until the parent has done its SETVAL (it takes sem 1 back to 0 first).
+        let _ = semop(id, &[op(1, 0, 0)]);
+        0
+    };
+    if let Some(pid) = check_ok!(process::fork_run(child), "fork") {
+        check_ok!(semop(id, &[op(1, -1, 0)]), "wait for the child's +4");
+        check_ok!(semctl(id, 0, SETVAL, 1), "SETVAL 1");
+        exited_zero(pid, "SETVAL child");
+        check_eq!(value(id, 0), Ok(1), "no adjustment applied after SETVAL");
+    }
+    let _ = semctl(id, 0, IPC_RMID, 0);
+}
+
+fn permissions() {
+    println!("t_sem: a child that dropped root gets EACCES on a 0600 set");
+    let Some(id) = new_set(1) else { return };
+    let child = move || {
+        if cred::setresgid(1000, 1000, 1000).is_err() || cred::setresuid(1000, 1000, 1000).is_err() {
+            return 2;
+        }
+        match (semop(id, &[op(0, 1, 0)]), value(id, 0)) {
+            (Err(Errno::EACCES), Err(Errno::EACCES)) => 0,
+            _ => 1,
+        }
+    };
+    if let Some(pid) = check_ok!(process::fork_run(child), "fork") {
+        exited_zero(pid, "unprivileged child");
+    }
+    let _ = semctl(id, 0, IPC_RMID, 0);
+}
+
+fn main(_args: &[&str]) -> i32 {
+    blocking_and_waking();
+    timed_out();
+    removed_and_interrupted();
+    undo();
+    permissions();
+    userspace::check::finish()
+}
