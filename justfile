@@ -20,7 +20,7 @@ kernel:
 # manifest, except t_helper) into target/initfs.img; print its path.
 initfs:
     cargo build -q -p userspace --release
-    tests=$(cd userspace/src/bin && ls t_*.rs | sed 's/\.rs$//' | grep -vx t_helper); \
+    tests=$(cd userspace/src/bin && ls t_*.rs stress_*.rs | sed 's/\.rs$//' | grep -vx t_helper); \
     cargo run -q --release -p integration --bin mkinitfs -- "{{initfs_img}}" \
         --manifest "$tests" target/release/init target/release/t_helper $(printf 'target/release/%s ' $tests)
 
@@ -34,6 +34,11 @@ sysroot:
 run-c FILE *ARGS: kernel sysroot
     cargo build -q -p userspace --release --bin init
     scripts/run-c "{{FILE}}" {{ARGS}}
+
+# Run a guest stress test: `just stress sem [PROCS [SEMS [SECONDS]]]` (default 32 16 3).
+stress NAME *ARGS: kernel
+    cargo build -q -p userspace --release --bin init --bin "stress_{{NAME}}"
+    scripts/run-guest "{{justfile_directory()}}/target/release/stress_{{NAME}}" {{ARGS}}
 
 # Boot the kernel under QEMU (PVH entry) with the guest programs; init runs the guest
 # test suite. Extra words go on the kernel command line.

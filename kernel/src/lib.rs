@@ -12,8 +12,8 @@ extern crate alloc;
 pub mod boot_info;
 pub mod cmdline;
 pub mod context;
-pub mod scheme;
 pub mod memory;
+pub mod scheme;
 pub mod time;
 
 #[cfg(not(test))]

@@ -81,14 +81,15 @@ pub fn image_from_files(files: &[PathBuf], manifest: Option<Vec<u8>>) -> Result<
     Ok(image)
 }
 
-/// The guest test programs: every `userspace/src/bin/t_*.rs` except the helper.
+/// The guest test programs: every `userspace/src/bin/t_*.rs` except the helper, and the
+/// stress tests `stress_*.rs` (whose defaults are their short runs).
 pub fn guest_tests() -> Vec<String> {
     let dir = crate::workspace_root().join("userspace/src/bin");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter_map(|n| n.strip_suffix(".rs").map(str::to_owned))
-        .filter(|n| n.starts_with("t_") && n != "t_helper")
+        .filter(|n| (n.starts_with("t_") && n != "t_helper") || n.starts_with("stress_"))
         .collect();
     names.sort();
     names

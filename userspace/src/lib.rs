@@ -30,6 +30,7 @@ pub mod process;
 pub mod rt;
 pub mod signal;
 pub mod syscall;
+pub mod sysv;
 pub mod thread;
 pub mod time;
 

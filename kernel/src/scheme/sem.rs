@@ -12,7 +12,10 @@ use alloc::vec::Vec;
 
 use kestrel_abi::errno::{E2BIG, EAGAIN, EINTR, EINVAL, ENOMEM};
 use kestrel_abi::syscall::{MODE_CHR, Stat};
-use kestrel_abi::sysv::{IpcPerm as AbiPerm, LinuxTimespec, SEM_CALL_CTL, SEM_CALL_GET, SEM_CALL_OP, SemBuf as AbiSemBuf, SemInfo as AbiInfo, SemidDs as AbiDs, SemopArgs};
+use kestrel_abi::sysv::{
+    IpcPerm as AbiPerm, LinuxTimespec, SEM_CALL_CTL, SEM_CALL_GET, SEM_CALL_OP, SemBuf as AbiSemBuf,
+    SemInfo as AbiInfo, SemidDs as AbiDs, SemopArgs,
+};
 use spin::Mutex;
 
 use super::ipc::sem::ctl::{Command, Reply, SETALL, SETVAL, SemInfo, SemidDs};
@@ -24,11 +27,13 @@ use crate::context::thread::{Thread, WakeReason};
 use crate::context::{ipc, process, scheduler};
 use crate::memory::user::{Plain, copy_from_user, read_user, write_user};
 
+/// A thread asleep in semop and, once the changer completed its operation, the result.
+type Sleeper = (Arc<Thread>, Option<core::result::Result<(), i32>>);
+
 /// The semaphore sets and the threads asleep in semop.
 struct Sems {
     ns: SemNamespace,
-    /// Each sleeping waiter's thread and, once the changer completed it, its result.
-    waiters: BTreeMap<WaiterId, (Arc<Thread>, Option<core::result::Result<(), i32>>)>,
+    waiters: BTreeMap<WaiterId, Sleeper>,
 }
 
 static SEMS: Mutex<Option<Sems>> = Mutex::new(None);
@@ -133,11 +138,26 @@ pub fn init() {
 pub struct SemScheme;
 
 fn perm_to_abi(p: &IpcPerm) -> AbiPerm {
-    AbiPerm { key: p.key, uid: p.uid, gid: p.gid, cuid: p.cuid, cgid: p.cgid, mode: p.mode, seq: p.seq, ..AbiPerm::default() }
+    AbiPerm {
+        key: p.key,
+        uid: p.uid,
+        gid: p.gid,
+        cuid: p.cuid,
+        cgid: p.cgid,
+        mode: p.mode,
+        seq: p.seq,
+        ..AbiPerm::default()
+    }
 }
 
 fn ds_to_abi(ds: &SemidDs) -> AbiDs {
-    AbiDs { sem_perm: perm_to_abi(&ds.perm), sem_otime: ds.otime as i64, sem_ctime: ds.ctime as i64, sem_nsems: ds.nsems, ..AbiDs::default() }
+    AbiDs {
+        sem_perm: perm_to_abi(&ds.perm),
+        sem_otime: ds.otime as i64,
+        sem_ctime: ds.ctime as i64,
+        sem_nsems: ds.nsems,
+        ..AbiDs::default()
+    }
 }
 
 fn info_to_abi(i: &SemInfo) -> AbiInfo {
@@ -170,7 +190,11 @@ impl SemScheme {
         caller.process.with_space(|s| copy_from_user(s, args.sops, &mut raw))?;
         let ops: Vec<SemBuf> = raw
             .chunks_exact(6)
-            .map(|c| SemBuf { num: u16::from_le_bytes([c[0], c[1]]), op: i16::from_le_bytes([c[2], c[3]]), flg: i16::from_le_bytes([c[4], c[5]]) })
+            .map(|c| SemBuf {
+                num: u16::from_le_bytes([c[0], c[1]]),
+                op: i16::from_le_bytes([c[2], c[3]]),
+                flg: i16::from_le_bytes([c[4], c[5]]),
+            })
             .collect();
         let deadline = if args.timeout == 0 {
             None

@@ -11,7 +11,9 @@ use std::time::Duration;
 use integration::{Boot, Ending, Firmware};
 
 fn usage() -> ExitCode {
-    eprintln!("usage: qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--program-status] IMAGE");
+    eprintln!(
+        "usage: qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--program-status] IMAGE"
+    );
     ExitCode::from(2)
 }
 

@@ -6,58 +6,17 @@
 #![no_std]
 #![no_main]
 
-use core::sync::atomic::{AtomicU32, Ordering};
-
-use userspace::abi::sysv::{LinuxTimespec, SEM_CALL_CTL, SEM_CALL_GET, SEM_CALL_OP, SEM_SCHEME, SemBuf, SemopArgs};
+use userspace::abi::sysv::LinuxTimespec;
 use userspace::process::{self, Status};
 use userspace::signal::{SIGKILL, SIGUSR1};
-use userspace::{Errno, check, check_eq, check_ok, cred, fs, println, signal, time};
+use userspace::sysv::{
+    GETNCNT, GETVAL, IPC_PRIVATE, IPC_RMID, SEM_UNDO, SETVAL, op, semctl, semget, semop, semtimedop,
+};
+use userspace::{Errno, check, check_eq, check_ok, cred, println, signal, time};
 
 userspace::entry!(main);
 
-const IPC_PRIVATE: i32 = 0;
-const IPC_RMID: i32 = 0;
-const GETVAL: i32 = 12;
-const GETNCNT: i32 = 14;
-const SETVAL: i32 = 16;
-const SEM_UNDO: i16 = 0x1000;
 const MS: u64 = 1_000_000;
-
-fn sem_fd() -> usize {
-    static FD: AtomicU32 = AtomicU32::new(u32::MAX);
-    if FD.load(Ordering::Relaxed) == u32::MAX {
-        let fd = fs::open(SEM_SCHEME, fs::O_RDWR).expect("open /scheme/sem");
-        FD.store(fd as u32, Ordering::Relaxed);
-    }
-    FD.load(Ordering::Relaxed) as usize
-}
-
-fn semget(key: i32, nsems: i32, flags: i32) -> Result<i32, Errno> {
-    let meta = [SEM_CALL_GET, key as u32 as u64, ((nsems as u64) << 32) | u64::from(flags as u32)];
-    fs::call(sem_fd(), &mut [], 0, &meta).map(|id| id as i32)
-}
-
-fn semtimedop(id: i32, ops: &[SemBuf], timeout: Option<&LinuxTimespec>) -> Result<(), Errno> {
-    let args = SemopArgs { sops: ops.as_ptr() as u64, timeout: timeout.map_or(0, |t| t as *const LinuxTimespec as u64) };
-    let mut payload = [0u8; 16];
-    payload[..8].copy_from_slice(&args.sops.to_le_bytes());
-    payload[8..].copy_from_slice(&args.timeout.to_le_bytes());
-    fs::call(sem_fd(), &mut payload, 0, &[SEM_CALL_OP, id as u32 as u64, ops.len() as u64]).map(|_| ())
-}
-
-fn semop(id: i32, ops: &[SemBuf]) -> Result<(), Errno> {
-    semtimedop(id, ops, None)
-}
-
-fn semctl(id: i32, num: i32, cmd: i32, arg: u64) -> Result<i32, Errno> {
-    let mut payload = arg.to_le_bytes();
-    let meta = [SEM_CALL_CTL, id as u32 as u64, ((num as u64) << 32) | u64::from(cmd as u32)];
-    fs::call(sem_fd(), &mut payload, 0, &meta).map(|v| v as i32)
-}
-
-fn op(num: u16, op: i16, flg: i16) -> SemBuf {
-    SemBuf { sem_num: num, sem_op: op, sem_flg: flg }
-}
 
 fn value(id: i32, num: i32) -> Result<i32, Errno> {
     semctl(id, num, GETVAL, 0)
@@ -87,7 +46,9 @@ fn exited_zero(pid: usize, what: &str) {
 fn blocking_and_waking() {
     println!("t_sem: a sleeper in another process is woken by the changer, counted by GETNCNT");
     let Some(id) = new_set(1) else { return };
-    let Some(pid) = check_ok!(process::fork_run(move || if semop(id, &[op(0, -1, 0)]).is_ok() { 0 } else { 1 }), "fork") else {
+    let Some(pid) =
+        check_ok!(process::fork_run(move || if semop(id, &[op(0, -1, 0)]).is_ok() { 0 } else { 1 }), "fork")
+    else {
         return;
     };
     check!(eventually(|| semctl(id, 0, GETNCNT, 0) == Ok(1)), "GETNCNT reaches 1");
@@ -121,7 +82,10 @@ fn unsafe_bad_ptr() -> &'static LinuxTimespec {
 fn removed_and_interrupted() {
     println!("t_sem: IPC_RMID wakes a sleeper in another process with EIDRM");
     let Some(id) = new_set(1) else { return };
-    if let Some(pid) = check_ok!(process::fork_run(move || if semop(id, &[op(0, -1, 0)]) == Err(Errno::EIDRM) { 0 } else { 1 }), "fork") {
+    if let Some(pid) = check_ok!(
+        process::fork_run(move || if semop(id, &[op(0, -1, 0)]) == Err(Errno::EIDRM) { 0 } else { 1 }),
+        "fork"
+    ) {
         check!(eventually(|| semctl(id, 0, GETNCNT, 0) == Ok(1)), "the child sleeps");
         check_ok!(semctl(id, 0, IPC_RMID, 0), "IPC_RMID");
         exited_zero(pid, "EIDRM sleeper");
@@ -148,7 +112,10 @@ fn undo() {
     println!("t_sem: SEM_UNDO is applied when a child exits");
     let Some(id) = new_set(2) else { return };
     check_ok!(semctl(id, 0, SETVAL, 5), "SETVAL 5");
-    if let Some(pid) = check_ok!(process::fork_run(move || i32::from(semop(id, &[op(0, 3, SEM_UNDO), op(0, -1, SEM_UNDO)]).is_err())), "fork") {
+    if let Some(pid) = check_ok!(
+        process::fork_run(move || i32::from(semop(id, &[op(0, 3, SEM_UNDO), op(0, -1, SEM_UNDO)]).is_err())),
+        "fork"
+    ) {
         exited_zero(pid, "undo child");
         check_eq!(value(id, 0), Ok(5), "the child's +3 -1 was undone");
     }

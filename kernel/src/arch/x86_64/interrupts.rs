@@ -10,8 +10,8 @@ use core::arch::global_asm;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use spin::Once;
-use x86_64::{PrivilegeLevel, VirtAddr};
 use x86_64::structures::idt::InterruptDescriptorTable;
+use x86_64::{PrivilegeLevel, VirtAddr};
 
 use super::{exception, gdt, pic};
 

@@ -56,7 +56,11 @@ impl<T> IdTable<T> {
         }
         let cycle = (self.in_use * 3 / 2).max(MIN_CYCLE).min(self.limit);
         let start = self.last_index.map_or(0, |i| i + 1);
-        let index = (start..cycle).chain(0..start.min(cycle)).find(|&i| self.is_free(i)).or_else(|| (0..self.limit).find(|&i| self.is_free(i))).ok_or(ENOSPC)?;
+        let index = (start..cycle)
+            .chain(0..start.min(cycle))
+            .find(|&i| self.is_free(i))
+            .or_else(|| (0..self.limit).find(|&i| self.is_free(i)))
+            .ok_or(ENOSPC)?;
         if self.last_index.is_some_and(|last| index <= last) {
             self.seq = (self.seq + 1) % SEQ_LIMIT;
         }
@@ -120,7 +124,10 @@ impl<T> IdTable<T> {
 
     /// Every (id, object).
     pub fn iter(&self) -> impl Iterator<Item = (i32, &T)> {
-        self.slots.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|s| (i as i32 + i32::from(s.seq) * IPCMNI as i32, &s.object)))
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().map(|s| (i as i32 + i32::from(s.seq) * IPCMNI as i32, &s.object)))
     }
 
     /// The id of the first object for which `f` holds.

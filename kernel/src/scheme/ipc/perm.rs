@@ -25,7 +25,15 @@ pub struct IpcPerm {
 impl IpcPerm {
     /// A new object's permissions: owner and creator are the caller's effective ids.
     pub fn new(key: i32, flags: i32, creds: &Credentials, seq: u16) -> Self {
-        Self { key, uid: creds.euid, gid: creds.egid, cuid: creds.euid, cgid: creds.egid, mode: (flags & 0o777) as u16, seq }
+        Self {
+            key,
+            uid: creds.euid,
+            gid: creds.egid,
+            cuid: creds.euid,
+            cgid: creds.egid,
+            mode: (flags & 0o777) as u16,
+            seq,
+        }
     }
 
     /// Linux `ipcperms`: the requested bits (any class of `flag`) must all be granted to

@@ -57,13 +57,21 @@ pub enum Command {
     /// IPC_STAT.
     Stat,
     /// SEM_STAT (`any`: SEM_STAT_ANY, no read permission needed); the id is an index.
-    StatIndex { any: bool },
+    StatIndex {
+        any: bool,
+    },
     /// IPC_SET with the new owner and mode.
-    Set { uid: u32, gid: u32, mode: u16 },
+    Set {
+        uid: u32,
+        gid: u32,
+        mode: u16,
+    },
     /// IPC_RMID.
     Remove,
     /// IPC_INFO (`usage`: SEM_INFO, with the usage counts).
-    Info { usage: bool },
+    Info {
+        usage: bool,
+    },
     GetVal,
     GetPid,
     GetNcnt,

@@ -145,7 +145,11 @@ impl SemSet {
                 return Attempt::Failed(ERANGE);
             }
             if op.flg & SEM_UNDO != 0 {
-                let adj = adjs.iter().rev().find(|(n, _)| *n == op.num).map_or(i32::from(undo.get(pid, semid, op.num)), |(_, a)| *a);
+                let adj = adjs
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| *n == op.num)
+                    .map_or(i32::from(undo.get(pid, semid, op.num)), |(_, a)| *a);
                 let new_adj = adj - i32::from(op.op);
                 if !(-SEMAEM - 1..=SEMAEM).contains(&new_adj) {
                     return Attempt::Failed(ERANGE);
@@ -311,7 +315,12 @@ impl SemNamespace {
 
     /// A waiter gives up (timeout or signal): `None` if it was still queued (now
     /// removed), or the result the changer already gave it.
-    pub fn cancel(&mut self, semid: i32, waiter: WaiterId, completed: Option<Result<(), i32>>) -> Option<Result<(), i32>> {
+    pub fn cancel(
+        &mut self,
+        semid: i32,
+        waiter: WaiterId,
+        completed: Option<Result<(), i32>>,
+    ) -> Option<Result<(), i32>> {
         if let Ok(set) = self.sets.get_mut(semid)
             && let Some(i) = set.pending.iter().position(|p| p.waiter == waiter)
         {
@@ -324,7 +333,14 @@ impl SemNamespace {
     /// Applies the SEM_UNDO adjustments `adjustments` (per semaphore) of an exiting
     /// process to set `semid`, without blocking, each value clamped to [0, SEMVMX]. A set
     /// removed meanwhile is skipped. Returns the waiters this completed.
-    pub fn apply_exit_undo(&mut self, pid: u32, semid: i32, adjustments: &[i16], undo: &mut dyn UndoStore, now: u64) -> Vec<Completed> {
+    pub fn apply_exit_undo(
+        &mut self,
+        pid: u32,
+        semid: i32,
+        adjustments: &[i16],
+        undo: &mut dyn UndoStore,
+        now: u64,
+    ) -> Vec<Completed> {
         let mut woken = Vec::new();
         let Ok(set) = self.sets.get_mut(semid) else { return woken };
         let mut changed = false;

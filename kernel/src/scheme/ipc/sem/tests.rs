@@ -298,17 +298,25 @@ fn stat_set_and_info() {
     let Reply::Ds(0, ds) = f.ctl(0, Command::Stat).unwrap().0 else { panic!() };
     assert_eq!((ds.nsems, ds.perm.mode, ds.perm.uid, ds.ctime), (3, 0o640, 1000, 1));
     assert_eq!(f.ns.semctl(&user(5), 5, f.id, 0, Command::Stat, &mut f.undo, 0).err(), Some(EACCES));
-    assert_eq!(f.ns.semctl(&user(5), 5, f.id, 0, Command::Set { uid: 5, gid: 5, mode: 0o777 }, &mut f.undo, 0).err(), Some(EPERM));
+    assert_eq!(
+        f.ns.semctl(&user(5), 5, f.id, 0, Command::Set { uid: 5, gid: 5, mode: 0o777 }, &mut f.undo, 0).err(),
+        Some(EPERM)
+    );
     f.ctl(0, Command::Set { uid: 5, gid: 6, mode: 0o1604 }).unwrap();
     let Reply::Ds(_, ds) = f.ctl(0, Command::Stat).unwrap().0 else { panic!() };
     assert_eq!((ds.perm.uid, ds.perm.gid, ds.perm.mode, ds.perm.cuid, ds.ctime), (5, 6, 0o604, 1000, 9));
     let index = f.id % 32768;
-    let Reply::Ds(id, _) = f.ns.semctl(&user(9), 9, index, 0, Command::StatIndex { any: false }, &mut f.undo, 0).unwrap().0 else {
+    let Reply::Ds(id, _) =
+        f.ns.semctl(&user(9), 9, index, 0, Command::StatIndex { any: false }, &mut f.undo, 0).unwrap().0
+    else {
         panic!()
     };
     assert_eq!(id, f.id, "SEM_STAT takes an index and returns the id");
     f.ctl(0, Command::Set { uid: 5, gid: 6, mode: 0o600 }).unwrap();
-    assert_eq!(f.ns.semctl(&user(9), 9, index, 0, Command::StatIndex { any: false }, &mut f.undo, 0).err(), Some(EACCES));
+    assert_eq!(
+        f.ns.semctl(&user(9), 9, index, 0, Command::StatIndex { any: false }, &mut f.undo, 0).err(),
+        Some(EACCES)
+    );
     assert!(f.ns.semctl(&user(9), 9, index, 0, Command::StatIndex { any: true }, &mut f.undo, 0).is_ok());
     let Reply::Info(max, info) = f.ctl(0, Command::Info { usage: true }).unwrap().0 else { panic!() };
     assert_eq!((max, info.semusz, info.semaem, info.semmsl), (index, 1, 3, SEMMSL as i32));
@@ -369,7 +377,8 @@ fn property_random_sequences_keep_the_invariants() {
                 .collect();
             match rng.below(10) {
                 0 => {
-                    let (_, done) = f.ctl(rng.below(u64::from(nsems)) as i32, Command::SetVal(rng.below(5) as i32)).unwrap();
+                    let (_, done) =
+                        f.ctl(rng.below(u64::from(nsems)) as i32, Command::SetVal(rng.below(5) as i32)).unwrap();
                     waiting.retain(|(_, w)| !done.iter().any(|c| c.waiter == *w));
                 }
                 1 if !waiting.is_empty() => {

@@ -1,0 +1,77 @@
+//! System V semaphores through `/scheme/sem` (see `kestrel_abi::sysv`): the raw calls
+//! the guest tests and the stress test use. (C programs get them from the relibc-patch
+//! wrapper.)
+
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+use kestrel_abi::sysv::{LinuxTimespec, SEM_CALL_CTL, SEM_CALL_GET, SEM_CALL_OP, SEM_SCHEME, SemopArgs};
+
+pub use kestrel_abi::sysv::SemBuf;
+
+use crate::{Result, fs};
+
+pub const IPC_PRIVATE: i32 = 0;
+pub const IPC_CREAT: i32 = 0o1000;
+pub const IPC_EXCL: i32 = 0o2000;
+pub const IPC_NOWAIT: i16 = 0o4000;
+pub const IPC_RMID: i32 = 0;
+pub const IPC_STAT: i32 = 2;
+pub const GETPID: i32 = 11;
+pub const GETVAL: i32 = 12;
+pub const GETALL: i32 = 13;
+pub const GETNCNT: i32 = 14;
+pub const GETZCNT: i32 = 15;
+pub const SETVAL: i32 = 16;
+pub const SETALL: i32 = 17;
+pub const SEM_UNDO: i16 = 0x1000;
+
+/// The `/scheme/sem` descriptor, opened on first use (and inherited across fork).
+fn sem_fd() -> Result<usize> {
+    static FD: AtomicUsize = AtomicUsize::new(usize::MAX);
+    match FD.load(Ordering::Relaxed) {
+        usize::MAX => {
+            let fd = fs::open(SEM_SCHEME, fs::O_RDWR | fs::O_CLOEXEC)?;
+            FD.store(fd, Ordering::Relaxed);
+            Ok(fd)
+        }
+        fd => Ok(fd),
+    }
+}
+
+/// `semget(key, nsems, flags)`.
+pub fn semget(key: i32, nsems: i32, flags: i32) -> Result<i32> {
+    let meta = [SEM_CALL_GET, key as u32 as u64, ((nsems as u32 as u64) << 32) | u64::from(flags as u32)];
+    fs::call(sem_fd()?, &mut [], 0, &meta).map(|id| id as i32)
+}
+
+/// `semtimedop(id, ops, timeout)` (relative timeout; `None` waits for ever).
+pub fn semtimedop(id: i32, ops: &[SemBuf], timeout: Option<&LinuxTimespec>) -> Result<()> {
+    let args =
+        SemopArgs { sops: ops.as_ptr() as u64, timeout: timeout.map_or(0, |t| t as *const LinuxTimespec as u64) };
+    let mut payload = [0u8; 16];
+    payload[..8].copy_from_slice(&args.sops.to_le_bytes());
+    payload[8..].copy_from_slice(&args.timeout.to_le_bytes());
+    fs::call(sem_fd()?, &mut payload, 0, &[SEM_CALL_OP, id as u32 as u64, ops.len() as u64]).map(|_| ())
+}
+
+/// `semop(id, ops)`.
+pub fn semop(id: i32, ops: &[SemBuf]) -> Result<()> {
+    semtimedop(id, ops, None)
+}
+
+/// `semctl(id, num, cmd, arg)`: `arg` is the `union semun` value (an int, or a pointer).
+pub fn semctl(id: i32, num: i32, cmd: i32, arg: u64) -> Result<i32> {
+    let mut payload = arg.to_le_bytes();
+    let meta = [SEM_CALL_CTL, id as u32 as u64, ((num as u32 as u64) << 32) | u64::from(cmd as u32)];
+    fs::call(sem_fd()?, &mut payload, 0, &meta).map(|v| v as i32)
+}
+
+/// A `sembuf`.
+pub const fn op(num: u16, op: i16, flg: i16) -> SemBuf {
+    SemBuf { sem_num: num, sem_op: op, sem_flg: flg }
+}
+
+/// A relative timeout of `ms` milliseconds.
+pub const fn millis(ms: u64) -> LinuxTimespec {
+    LinuxTimespec { tv_sec: (ms / 1000) as i64, tv_nsec: ((ms % 1000) * 1_000_000) as i64 }
+}
