@@ -67,10 +67,11 @@ fn main() -> ExitCode {
                 Ending::TimedOut => format!("TIMED OUT after {timeout} s"),
             };
             eprintln!("qemu-run: {what} ({:.2} s)", outcome.elapsed.as_secs_f64());
-            if program_status && matches!(outcome.ending, Ending::Success | Ending::Failure) {
-                if let Some(status) = integration::guest_program_status(&outcome.serial) {
-                    return ExitCode::from(status.clamp(0, 255) as u8);
-                }
+            if program_status
+                && matches!(outcome.ending, Ending::Success | Ending::Failure)
+                && let Some(status) = integration::guest_program_status(&outcome.serial)
+            {
+                return ExitCode::from(status.clamp(0, 255) as u8);
             }
             ExitCode::from(outcome.ending.exit_status() as u8)
         }
