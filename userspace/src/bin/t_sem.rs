@@ -10,7 +10,7 @@ use userspace::abi::sysv::LinuxTimespec;
 use userspace::process::{self, Status};
 use userspace::signal::{SIGKILL, SIGUSR1};
 use userspace::sysv::{
-    GETNCNT, GETVAL, IPC_PRIVATE, IPC_RMID, SEM_UNDO, SETVAL, op, semctl, semget, semop, semtimedop,
+    GETNCNT, GETVAL, IPC_PRIVATE, IPC_RMID, SEM_UNDO, SETVAL, op, semctl, semget, semop, semtimedop, semtimedop_raw,
 };
 use userspace::{Errno, check, check_eq, check_ok, cred, println, signal, time};
 
