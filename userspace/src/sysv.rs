@@ -46,8 +46,13 @@ pub fn semget(key: i32, nsems: i32, flags: i32) -> Result<i32> {
 
 /// `semtimedop(id, ops, timeout)` (relative timeout; `None` waits for ever).
 pub fn semtimedop(id: i32, ops: &[SemBuf], timeout: Option<&LinuxTimespec>) -> Result<()> {
-    let args =
-        SemopArgs { sops: ops.as_ptr() as u64, timeout: timeout.map_or(0, |t| t as *const LinuxTimespec as u64) };
+    semtimedop_raw(id, ops, timeout.map_or(0, |t| t as *const LinuxTimespec as u64))
+}
+
+/// `semtimedop` with the timeout given as an address (0: none), which the kernel reads:
+/// for testing what it does with a bad one.
+pub fn semtimedop_raw(id: i32, ops: &[SemBuf], timeout: u64) -> Result<()> {
+    let args = SemopArgs { sops: ops.as_ptr() as u64, timeout };
     let mut payload = [0u8; 16];
     payload[..8].copy_from_slice(&args.sops.to_le_bytes());
     payload[8..].copy_from_slice(&args.timeout.to_le_bytes());
