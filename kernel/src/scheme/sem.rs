@@ -18,7 +18,7 @@ use kestrel_abi::sysv::{
 };
 use spin::Mutex;
 
-use super::ipc::sem::ctl::{Command, Reply, SETALL, SETVAL, SemInfo, SemidDs};
+use super::ipc::sem::ctl::{Command, Reply, SETALL, SETVAL, SemidDs};
 use super::ipc::sem::{Completed, SEMOPM, SemBuf, SemNamespace, SemopOutcome, UndoStore, WaiterId};
 use super::ipc::{IPC_SET, perm::IpcPerm};
 use super::{Caller, KernelScheme, Result};
@@ -45,7 +45,7 @@ unsafe impl Plain for SemopArgs {}
 // SAFETY: as above.
 unsafe impl Plain for AbiDs {}
 // SAFETY: as above.
-unsafe impl Plain for AbiInfo {}
+unsafe impl Plain for SemInfo {}
 // SAFETY: as above.
 unsafe impl Plain for LinuxTimespec {}
 
@@ -160,21 +160,6 @@ fn ds_to_abi(ds: &SemidDs) -> AbiDs {
     }
 }
 
-fn info_to_abi(i: &SemInfo) -> AbiInfo {
-    AbiInfo {
-        semmap: i.semmap,
-        semmni: i.semmni,
-        semmns: i.semmns,
-        semmnu: i.semmnu,
-        semmsl: i.semmsl,
-        semopm: i.semopm,
-        semume: i.semume,
-        semusz: i.semusz,
-        semvmx: i.semvmx,
-        semaem: i.semaem,
-    }
-}
-
 impl SemScheme {
     fn semop(caller: &Caller<'_>, semid: i32, nsops: usize, args: SemopArgs) -> Result<usize> {
         // Linux's order: EINVAL, E2BIG, EFAULT, the timeout's EINVAL, then the set.
@@ -273,7 +258,7 @@ impl SemScheme {
                 Ok(v as usize)
             }
             Reply::Info(v, info) => {
-                caller.process.with_space(|s| write_user(s, arg, &info_to_abi(&info)))?;
+                caller.process.with_space(|s| write_user(s, arg, &info))?;
                 Ok(v as usize)
             }
             Reply::Values(values) => {

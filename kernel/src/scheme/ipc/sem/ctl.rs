@@ -5,6 +5,7 @@
 use alloc::vec::Vec;
 
 use kestrel_abi::errno::{EINVAL, ERANGE};
+pub use kestrel_abi::sysv::SemInfo;
 
 use super::{Completed, SEMAEM, SEMMNI, SEMMNS, SEMMSL, SEMOPM, SEMVMX, SemNamespace, UndoStore};
 use crate::context::cred::Credentials;
@@ -34,21 +35,6 @@ pub struct SemidDs {
     pub otime: u64,
     pub ctime: u64,
     pub nsems: u64,
-}
-
-/// `struct seminfo`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SemInfo {
-    pub semmap: i32,
-    pub semmni: i32,
-    pub semmns: i32,
-    pub semmnu: i32,
-    pub semmsl: i32,
-    pub semopm: i32,
-    pub semume: i32,
-    pub semusz: i32,
-    pub semvmx: i32,
-    pub semaem: i32,
 }
 
 /// A decoded semctl command with its argument.
