@@ -13,8 +13,8 @@ use alloc::vec::Vec;
 use kestrel_abi::errno::{E2BIG, EAGAIN, EINTR, EINVAL, ENOMEM};
 use kestrel_abi::syscall::{MODE_CHR, Stat};
 use kestrel_abi::sysv::{
-    IpcPerm as AbiPerm, LinuxTimespec, SEM_CALL_CTL, SEM_CALL_GET, SEM_CALL_OP, SemBuf as AbiSemBuf,
-    SemInfo as AbiInfo, SemidDs as AbiDs, SemopArgs,
+    IpcPerm as AbiPerm, LinuxTimespec, SEM_CALL_CTL, SEM_CALL_GET, SEM_CALL_OP, SemBuf as AbiSemBuf, SemInfo,
+    SemidDs as AbiDs, SemopArgs,
 };
 use spin::Mutex;
 
