@@ -12,7 +12,7 @@
 //! | `SYS_FSTAT` | fd, `*mut Stat`, size | 0 |
 //! | `SYS_FPATH` | fd, buf, len | bytes |
 //! | `SYS_FEVENT` | fd, flags | current readiness |
-//! | `SYS_CALL` | fd, payload ptr, payload len, flags, metadata ptr, metadata len (≤ 3 u64) | scheme-defined |
+//! | `SYS_CALL` | fd, payload ptr, payload len, flags (`CALL_READ`/`CALL_WRITE`, or 0 for both), metadata ptr, metadata len (≤ 3 u64) | scheme-defined |
 //! | `SYS_FMAP` | fd (`usize::MAX`: anonymous), `*const Map`, size | address |
 //! | `SYS_FUNMAP` | addr, len | 0 |
 //! | `SYS_MPROTECT` | addr, len, `MapFlags` prot bits | 0 |
@@ -111,6 +111,11 @@ pub const MAP_SHARED: usize = 0x0001;
 pub const MAP_PRIVATE: usize = 0x0002;
 pub const MAP_FIXED: usize = 0x0004;
 pub const MAP_FIXED_NOREPLACE: usize = 0x000C;
+
+/// `SYS_CALL` flags (redox_syscall `CallFlags`): the scheme reads the payload (WRITE), and
+/// the payload is copied back to the caller (READ). No flags at all means both.
+pub const CALL_WRITE: usize = 1 << 9;
+pub const CALL_READ: usize = 1 << 10;
 
 /// `fevent` / event flags.
 pub const EVENT_READ: usize = 1;
@@ -224,6 +229,8 @@ mod redox_agreement {
     const_assert_eq!(super::FUTEX_WAIT, rs::FUTEX_WAIT);
     const_assert_eq!(super::FUTEX_WAKE, rs::FUTEX_WAKE);
     const_assert_eq!(super::F_GETFL, rs::F_GETFL);
+    const_assert_eq!(super::CALL_WRITE, rs::CallFlags::WRITE.bits());
+    const_assert_eq!(super::CALL_READ, rs::CallFlags::READ.bits());
     const_assert_eq!(super::PROT_READ, rs::MapFlags::PROT_READ.bits());
     const_assert_eq!(super::MAP_FIXED_NOREPLACE, rs::MapFlags::MAP_FIXED_NOREPLACE.bits());
     const_assert_eq!(core::mem::size_of::<super::Map>(), core::mem::size_of::<rs::Map>());

@@ -5,7 +5,9 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use kestrel_abi::errno::{EBADF, EINVAL, ENAMETOOLONG, ENOENT};
-use kestrel_abi::syscall::{F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC, Stat};
+use kestrel_abi::syscall::{
+    CALL_READ, CALL_WRITE, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC, Stat,
+};
 
 use super::{Context, Result};
 use crate::arch::interrupts::TrapFrame;
@@ -136,16 +138,18 @@ pub fn fevent(cx: &Context, fd: usize, flags: usize) -> Result {
     Ok(desc.scheme().poll(desc.handle) & flags)
 }
 
-/// `SYS_CALL(fd, payload, payload_len, flags, metadata, metadata_len)`. No call flags
-/// are defined by this kernel's schemes, so `flags` must be 0.
+/// `SYS_CALL(fd, payload, payload_len, flags, metadata, metadata_len)`. The flags are
+/// Redox's payload directions: `CALL_WRITE` (the scheme reads the payload) and
+/// `CALL_READ` (the payload is copied back); 0 means both, any other bit is EINVAL.
 pub fn call(
     cx: &Context,
     frame: &mut TrapFrame,
     [fd, payload, payload_len, flags, meta, meta_len]: [usize; 6],
 ) -> Result {
-    if flags != 0 || meta_len > MAX_METADATA || payload_len > MAX_PAYLOAD {
+    if flags & !(CALL_READ | CALL_WRITE) != 0 || meta_len > MAX_METADATA || payload_len > MAX_PAYLOAD {
         return Err(EINVAL);
     }
+    let (copy_in, copy_out) = if flags == 0 { (true, true) } else { (flags & CALL_WRITE != 0, flags & CALL_READ != 0) };
     let desc = description(cx, fd)?;
     let mut metadata = [0u64; MAX_METADATA];
     let mut meta_bytes = [0u8; MAX_METADATA * 8];
@@ -153,13 +157,21 @@ pub fn call(
     for (i, m) in metadata.iter_mut().enumerate().take(meta_len) {
         *m = u64::from_le_bytes(meta_bytes[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
     }
-    let mut data = cx.process.with_space(|s| read_user_vec(s, payload as u64, payload_len))?;
-    // The payload must be writable too: it is copied back.
-    cx.process.with_space(|s| check_writable(s, payload as u64, payload_len))?;
+    let mut data = if copy_in {
+        cx.process.with_space(|s| read_user_vec(s, payload as u64, payload_len))?
+    } else {
+        let mut zeros = Vec::new();
+        zeros.try_reserve_exact(payload_len).map_err(|_| kestrel_abi::errno::ENOMEM)?;
+        zeros.resize(payload_len, 0);
+        zeros
+    };
+    if copy_out {
+        cx.process.with_space(|s| check_writable(s, payload as u64, payload_len))?;
+    }
     let space_before = cx.process.pml4();
     let result = desc.scheme().call(desc.handle, &mut data, &metadata[..meta_len], &mut caller(cx, Some(frame)));
     // After an exec the old payload address means nothing in the new image.
-    if result.is_ok() && cx.process.pml4() == space_before && space_before.is_some() {
+    if copy_out && result.is_ok() && cx.process.pml4() == space_before && space_before.is_some() {
         let _ = cx.process.with_space(|s| copy_to_user(s, payload as u64, &data));
     }
     result
