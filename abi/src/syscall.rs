@@ -147,12 +147,13 @@ impl TimeSpec {
         Self { tv_sec: (ns / 1_000_000_000) as i64, tv_nsec: (ns % 1_000_000_000) as i32, _pad: 0 }
     }
 
-    /// Nanoseconds, or `None` if negative or `tv_nsec` is out of range.
+    /// Nanoseconds, or `None` if negative or `tv_nsec` is out of range. Times beyond
+    /// `u64::MAX` nanoseconds (584 years) saturate, as Linux saturates at `KTIME_MAX`.
     pub fn to_nanos(&self) -> Option<u64> {
         if self.tv_sec < 0 || self.tv_nsec < 0 || self.tv_nsec >= 1_000_000_000 {
             return None;
         }
-        (self.tv_sec as u64).checked_mul(1_000_000_000).and_then(|n| n.checked_add(self.tv_nsec as u64))
+        Some((self.tv_sec as u64).saturating_mul(1_000_000_000).saturating_add(self.tv_nsec as u64))
     }
 }
 
@@ -241,4 +242,20 @@ mod redox_agreement {
     const_assert_eq!(core::mem::offset_of!(super::Stat, st_blocks), core::mem::offset_of!(rs::Stat, st_blocks));
     const_assert_eq!(core::mem::offset_of!(super::Stat, st_atime), core::mem::offset_of!(rs::Stat, st_atime));
     const_assert_eq!(core::mem::offset_of!(super::Stat, st_ctime_nsec), core::mem::offset_of!(rs::Stat, st_ctime_nsec));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TimeSpec;
+
+    #[test]
+    fn timespec_conversion_validates_and_saturates() {
+        let ts = |tv_sec, tv_nsec| TimeSpec { tv_sec, tv_nsec, _pad: 0 };
+        assert_eq!(ts(1, 5).to_nanos(), Some(1_000_000_005));
+        assert_eq!(ts(-1, 0).to_nanos(), None);
+        assert_eq!(ts(0, 1_000_000_000).to_nanos(), None);
+        assert_eq!(ts(0, -1).to_nanos(), None);
+        assert_eq!(ts(1 << 40, 0).to_nanos(), Some(u64::MAX), "a very long sleep saturates (pause())");
+        assert_eq!(TimeSpec::from_nanos(2_500_000_000), ts(2, 500_000_000));
+    }
 }
