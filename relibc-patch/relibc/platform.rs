@@ -3,19 +3,33 @@
 //! Installed by the kestrel `relibc.patch` as `src/header/_kestrel/mod.rs` (a directory
 //! whose leading underscore keeps relibc's build from generating a C header for it). It is
 //! the twin of the kestrel wrapper crate's `src/platform.rs` and exports the same names, so
-//! that the header modules (`sys_ipc`, ...) build unchanged in both places: C types from
-//! relibc's `platform::types`, errno values and `ERRNO` from relibc, system calls through
-//! relibc's `Sys`.
+//! that the header modules (`sys_ipc`, `sys_sem`, ...) build unchanged in both places: C
+//! types from relibc's `platform::types`, errno values and `ERRNO` from relibc, files through
+//! relibc's `Sys`, scheme calls through `redox_rt`.
+//!
+//! The IPC calls reach kestrel's kernel schemes (`/scheme/sem`), which only a Redox-target
+//! build can call; on other targets (relibc's Linux build) [`sem_call`] fails with `ENOSYS`.
 
+#[cfg(target_os = "redox")]
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+#[cfg(target_os = "redox")]
+use crate::header::{
+    errno::ENOENT,
+    fcntl::{O_CLOEXEC, O_RDWR},
+};
 use crate::{
     c_str::CStr,
-    header::sys_stat::stat,
+    header::{errno::ENOSYS, sys_stat::stat},
     out::Out,
     platform::{ERRNO, Pal, Sys},
 };
 pub use crate::{
-    header::errno,
-    platform::types::{c_char, c_int, c_ulong, c_ushort, gid_t, key_t, mode_t, uid_t},
+    header::{bits_timespec::timespec, errno},
+    platform::types::{
+        c_char, c_int, c_long, c_short, c_uint, c_ulong, c_ushort, gid_t, key_t, mode_t, size_t,
+        time_t, uid_t,
+    },
 };
 
 /// The numbers that identify a file: its device and its inode (`st_dev`, `st_ino`).
@@ -35,10 +49,98 @@ pub unsafe fn file_id(path: *const c_char) -> Result<FileId, c_int> {
     let path = unsafe { CStr::from_ptr(path) };
     let mut st = stat::default();
     Sys::stat(path, Out::from_mut(&mut st)).map_err(|err| err.0)?;
-    Ok(FileId { dev: st.st_dev, ino: st.st_ino })
+    Ok(FileId {
+        dev: st.st_dev,
+        ino: st.st_ino,
+    })
 }
 
 /// Sets the caller-visible `errno`.
 pub fn set_errno(value: c_int) {
     ERRNO.set(value);
+}
+
+/// A scheme descriptor that a process opens on first use and keeps: a forked child inherits
+/// it with the rest of its memory and descriptors; it is opened with `O_CLOEXEC`, so after
+/// `exec` the new image, whose statics start afresh, opens its own. Threads racing to open it
+/// keep the first descriptor stored and close theirs.
+#[cfg(target_os = "redox")]
+pub(crate) struct SchemeFd(AtomicUsize);
+
+#[cfg(target_os = "redox")]
+impl SchemeFd {
+    /// No descriptor yet (no descriptor has this number).
+    const NONE: usize = usize::MAX;
+
+    pub(crate) const fn new() -> Self {
+        Self(AtomicUsize::new(Self::NONE))
+    }
+
+    /// The descriptor, opened with `open` if there is none yet; `close` drops a descriptor
+    /// that lost a race. A failed open is not remembered: the next call tries again.
+    pub(crate) fn get(
+        &self,
+        open: impl FnOnce() -> Result<usize, c_int>,
+        close: impl FnOnce(usize),
+    ) -> Result<usize, c_int> {
+        let fd = self.0.load(Ordering::Acquire);
+        if fd != Self::NONE {
+            return Ok(fd);
+        }
+        let fd = open()?;
+        match self
+            .0
+            .compare_exchange(Self::NONE, fd, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => Ok(fd),
+            Err(first) => {
+                close(fd);
+                Ok(first)
+            }
+        }
+    }
+}
+
+/// Opens `/scheme/sem` for reading and writing, close-on-exec. A kernel without the scheme
+/// (`ENOENT`) makes the semaphore calls fail with `ENOSYS`: `ENOENT` would read as "no set
+/// for this key" from `semget`.
+#[cfg(target_os = "redox")]
+pub(crate) fn open_sem_scheme() -> Result<usize, c_int> {
+    Sys::open(c"/scheme/sem".into(), O_RDWR | O_CLOEXEC, 0)
+        .map(|fd| fd as usize)
+        .map_err(|err| scheme_open_errno(err.0))
+}
+
+/// The errno that a failed open of an IPC scheme gives the IPC calls: `ENOSYS` for a
+/// scheme the kernel does not have, otherwise the open's own (`EMFILE`, ...).
+#[cfg(target_os = "redox")]
+pub(crate) fn scheme_open_errno(errno: c_int) -> c_int {
+    if errno == ENOENT { ENOSYS } else { errno }
+}
+
+/// The process's `/scheme/sem` descriptor.
+#[cfg(target_os = "redox")]
+static SEM_FD: SchemeFd = SchemeFd::new();
+
+/// One call on the kernel's `sem` scheme (`SYS_CALL` on the process's `/scheme/sem`
+/// descriptor, opened on first use): `metadata` as the kernel ABI lays it out, and
+/// `payload`, which the kernel reads and may write back (`sys_call_rw`: `READ | WRITE`).
+/// Returns the kernel's result or its errno (or the errno of opening the scheme).
+///
+/// A program that closes descriptors it did not open (a daemon closing every descriptor
+/// above 2) closes this one too; the calls then fail with `EBADF`, as with any descriptor a
+/// libc keeps.
+#[cfg(target_os = "redox")]
+pub fn sem_call(payload: &mut [u8], metadata: &[u64]) -> Result<usize, c_int> {
+    let fd = SEM_FD.get(open_sem_scheme, |fd| {
+        let _ = Sys::close(fd as c_int);
+    })?;
+    redox_rt::sys::sys_call_rw(fd, payload, syscall::CallFlags::empty(), metadata)
+        .map_err(|err| err.errno)
+}
+
+/// No kestrel schemes outside a Redox-target build.
+#[cfg(not(target_os = "redox"))]
+pub fn sem_call(_payload: &mut [u8], _metadata: &[u64]) -> Result<usize, c_int> {
+    Err(ENOSYS)
 }

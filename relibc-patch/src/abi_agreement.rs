@@ -49,3 +49,81 @@ const_assert_eq!(ipc::IPC_STAT, 2);
 const_assert_eq!(ipc::IPC_INFO, 3);
 const_assert_eq!(ipc::IPC_PRIVATE, 0);
 assert_eq_size!(crate::platform::key_t, i32);
+
+// sys/sem.h: Linux x86_64 (glibc bits/sem.h and struct_semid_ds.h), and the kernel's
+// kestrel_abi::sysv structures, which the sem scheme copies to and from user memory as
+// they are.
+mod sem {
+    use core::mem::{offset_of, size_of};
+
+    use kestrel_abi::sysv::{LinuxTimespec, SemBuf, SemInfo, SemidDs};
+    use static_assertions::{assert_eq_size, const_assert_eq};
+
+    use crate::header::sys_sem::{self as sem, sembuf, semid_ds, seminfo};
+    use crate::platform::timespec;
+
+    assert_eq_size!(sembuf, [u8; 6]);
+    const_assert_eq!(offset_of!(sembuf, sem_num), 0);
+    const_assert_eq!(offset_of!(sembuf, sem_op), 2);
+    const_assert_eq!(offset_of!(sembuf, sem_flg), 4);
+    assert_eq_size!(sembuf, SemBuf);
+    const_assert_eq!(offset_of!(sembuf, sem_num), offset_of!(SemBuf, sem_num));
+    const_assert_eq!(offset_of!(sembuf, sem_op), offset_of!(SemBuf, sem_op));
+    const_assert_eq!(offset_of!(sembuf, sem_flg), offset_of!(SemBuf, sem_flg));
+
+    assert_eq_size!(semid_ds, [u8; 104]);
+    const_assert_eq!(offset_of!(semid_ds, sem_perm), 0);
+    const_assert_eq!(offset_of!(semid_ds, sem_otime), 48);
+    const_assert_eq!(offset_of!(semid_ds, __sem_otime_high), 56);
+    const_assert_eq!(offset_of!(semid_ds, sem_ctime), 64);
+    const_assert_eq!(offset_of!(semid_ds, __sem_ctime_high), 72);
+    const_assert_eq!(offset_of!(semid_ds, sem_nsems), 80);
+    const_assert_eq!(offset_of!(semid_ds, __glibc_reserved3), 88);
+    const_assert_eq!(offset_of!(semid_ds, __glibc_reserved4), 96);
+    const_assert_eq!(size_of::<crate::platform::time_t>(), 8);
+    assert_eq_size!(semid_ds, SemidDs);
+    const_assert_eq!(offset_of!(semid_ds, sem_perm), offset_of!(SemidDs, sem_perm));
+    const_assert_eq!(offset_of!(semid_ds, sem_otime), offset_of!(SemidDs, sem_otime));
+    const_assert_eq!(offset_of!(semid_ds, __sem_otime_high), offset_of!(SemidDs, _reserved1));
+    const_assert_eq!(offset_of!(semid_ds, sem_ctime), offset_of!(SemidDs, sem_ctime));
+    const_assert_eq!(offset_of!(semid_ds, __sem_ctime_high), offset_of!(SemidDs, _reserved2));
+    const_assert_eq!(offset_of!(semid_ds, sem_nsems), offset_of!(SemidDs, sem_nsems));
+    const_assert_eq!(offset_of!(semid_ds, __glibc_reserved3), offset_of!(SemidDs, _reserved3));
+    const_assert_eq!(offset_of!(semid_ds, __glibc_reserved4), offset_of!(SemidDs, _reserved4));
+
+    assert_eq_size!(seminfo, [u8; 40]);
+    assert_eq_size!(seminfo, SemInfo);
+    const_assert_eq!(offset_of!(seminfo, semmap), offset_of!(SemInfo, semmap));
+    const_assert_eq!(offset_of!(seminfo, semmni), offset_of!(SemInfo, semmni));
+    const_assert_eq!(offset_of!(seminfo, semmns), offset_of!(SemInfo, semmns));
+    const_assert_eq!(offset_of!(seminfo, semmnu), offset_of!(SemInfo, semmnu));
+    const_assert_eq!(offset_of!(seminfo, semmsl), offset_of!(SemInfo, semmsl));
+    const_assert_eq!(offset_of!(seminfo, semopm), offset_of!(SemInfo, semopm));
+    const_assert_eq!(offset_of!(seminfo, semume), offset_of!(SemInfo, semume));
+    const_assert_eq!(offset_of!(seminfo, semusz), offset_of!(SemInfo, semusz));
+    const_assert_eq!(offset_of!(seminfo, semvmx), offset_of!(SemInfo, semvmx));
+    const_assert_eq!(offset_of!(seminfo, semaem), offset_of!(SemInfo, semaem));
+
+    // semtimedop's timeout: the kernel reads Linux's two-long timespec.
+    assert_eq_size!(timespec, LinuxTimespec);
+    const_assert_eq!(offset_of!(timespec, tv_sec), offset_of!(LinuxTimespec, tv_sec));
+    const_assert_eq!(offset_of!(timespec, tv_nsec), offset_of!(LinuxTimespec, tv_nsec));
+
+    // The scheme's call numbers.
+    const_assert_eq!(sem::SEM_CALL_GET, kestrel_abi::sysv::SEM_CALL_GET);
+    const_assert_eq!(sem::SEM_CALL_OP, kestrel_abi::sysv::SEM_CALL_OP);
+    const_assert_eq!(sem::SEM_CALL_CTL, kestrel_abi::sysv::SEM_CALL_CTL);
+
+    // Values: Linux x86_64 (SEMANTICS.md, "ABI values").
+    const_assert_eq!(sem::SEM_UNDO, 0x1000);
+    const_assert_eq!(sem::GETPID, 11);
+    const_assert_eq!(sem::GETVAL, 12);
+    const_assert_eq!(sem::GETALL, 13);
+    const_assert_eq!(sem::GETNCNT, 14);
+    const_assert_eq!(sem::GETZCNT, 15);
+    const_assert_eq!(sem::SETVAL, 16);
+    const_assert_eq!(sem::SETALL, 17);
+    const_assert_eq!(sem::SEM_STAT, 18);
+    const_assert_eq!(sem::SEM_INFO, 19);
+    const_assert_eq!(sem::SEM_STAT_ANY, 20);
+}

@@ -9,15 +9,20 @@
 //!   `mode_t` are `unsigned int`, `key_t` is `int`).
 //! - Errors: Linux errno values (the kestrel ABI uses them), stored in the C runtime's
 //!   global `int errno`.
-//! - System calls: raw kestrel syscalls (`SYS_OPEN`, `SYS_FSTAT`, `SYS_CLOSE`). On the host,
-//!   under `cargo test`, a stand-in kernel answers them instead (see `sys`).
+//! - System calls: raw kestrel syscalls (`SYS_OPEN`, `SYS_FSTAT`, `SYS_CLOSE`, `SYS_CALL`).
+//!   On the host, under `cargo test`, a stand-in kernel answers them instead (see `sys`).
+//! - The `sem` scheme: one descriptor per process, opened on first use (see [`sem_call`]).
 
 #![allow(non_camel_case_types)]
 
-pub use core::ffi::{c_char, c_int, c_ulong, c_ushort};
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+pub use core::ffi::{c_char, c_int, c_long, c_short, c_uint, c_ulong, c_ushort};
 
 pub use kestrel_abi::errno;
-use kestrel_abi::syscall::{O_CLOEXEC, O_RDONLY, Stat};
+use kestrel_abi::errno::{ENOENT, ENOSYS};
+use kestrel_abi::syscall::{CALL_READ, CALL_WRITE, O_CLOEXEC, O_RDONLY, O_RDWR, Stat};
+use kestrel_abi::sysv::SEM_SCHEME;
 
 /// `key_t`: System V IPC keys.
 pub type key_t = c_int;
@@ -27,6 +32,19 @@ pub type uid_t = u32;
 pub type gid_t = u32;
 /// `mode_t`.
 pub type mode_t = u32;
+/// `size_t`.
+pub type size_t = usize;
+/// `time_t`: 64-bit seconds.
+pub type time_t = i64;
+
+/// `struct timespec` as Linux x86_64 lays it out (two longs), which the kernel reads for
+/// `semtimedop`. The guest's `time.h` declares the same.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct timespec {
+    pub tv_sec: time_t,
+    pub tv_nsec: c_long,
+}
 
 /// The numbers that identify a file: its device and its inode (`st_dev`, `st_ino`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,13 +79,81 @@ pub fn set_errno(value: c_int) {
     sys::set_errno(value);
 }
 
+/// A scheme descriptor that a process opens on first use and keeps: a forked child inherits
+/// it with the rest of its memory and descriptors; it is opened with `O_CLOEXEC`, so after
+/// `exec` the new image, whose statics start afresh, opens its own. Threads racing to open it
+/// keep the first descriptor stored and close theirs.
+pub(crate) struct SchemeFd(AtomicUsize);
+
+impl SchemeFd {
+    /// No descriptor yet (no descriptor has this number).
+    const NONE: usize = usize::MAX;
+
+    pub(crate) const fn new() -> Self {
+        Self(AtomicUsize::new(Self::NONE))
+    }
+
+    /// The descriptor, opened with `open` if there is none yet; `close` drops a descriptor
+    /// that lost a race. A failed open is not remembered: the next call tries again.
+    pub(crate) fn get(
+        &self,
+        open: impl FnOnce() -> Result<usize, c_int>,
+        close: impl FnOnce(usize),
+    ) -> Result<usize, c_int> {
+        let fd = self.0.load(Ordering::Acquire);
+        if fd != Self::NONE {
+            return Ok(fd);
+        }
+        let fd = open()?;
+        match self.0.compare_exchange(Self::NONE, fd, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => Ok(fd),
+            Err(first) => {
+                close(fd);
+                Ok(first)
+            }
+        }
+    }
+}
+
+/// Opens `/scheme/sem` for reading and writing, close-on-exec. A kernel without the scheme
+/// (`ENOENT`) makes the semaphore calls fail with `ENOSYS`: `ENOENT` would read as "no set
+/// for this key" from `semget`.
+pub(crate) fn open_sem_scheme() -> Result<usize, c_int> {
+    sys::open(SEM_SCHEME.as_bytes(), O_RDWR | O_CLOEXEC).map_err(scheme_open_errno)
+}
+
+/// The errno that a failed open of an IPC scheme gives the IPC calls: `ENOSYS` for a
+/// scheme the kernel does not have, otherwise the open's own (`EMFILE`, ...).
+pub(crate) fn scheme_open_errno(errno: c_int) -> c_int {
+    if errno == ENOENT { ENOSYS } else { errno }
+}
+
+/// The process's `/scheme/sem` descriptor.
+static SEM_FD: SchemeFd = SchemeFd::new();
+
+/// One call on the kernel's `sem` scheme (`SYS_CALL` on the process's `/scheme/sem`
+/// descriptor, opened on first use): `metadata` as `kestrel_abi::sysv` lays it out, and
+/// `payload`, which the kernel reads and may write back (`CALL_READ | CALL_WRITE`). Returns
+/// the kernel's result or its errno (or the errno of opening the scheme).
+///
+/// A program that closes descriptors it did not open (a daemon closing every descriptor
+/// above 2) closes this one too; the calls then fail with `EBADF`, as with any descriptor a
+/// libc keeps.
+pub fn sem_call(payload: &mut [u8], metadata: &[u64]) -> Result<usize, c_int> {
+    let fd = SEM_FD.get(open_sem_scheme, |fd| {
+        let _ = sys::close(fd);
+    })?;
+    sys::call(fd, payload, CALL_READ | CALL_WRITE, metadata)
+}
+
 /// The guest's system calls: `syscall` with the number in `rax`, arguments in `rdi`, `rsi`,
-/// `rdx`; `rcx` and `r11` are clobbered; a result in `-4095..=-1` is a negated errno.
+/// `rdx`, `r10`, `r8`, `r9`; `rcx` and `r11` are clobbered; a result in `-4095..=-1` is a
+/// negated errno.
 #[cfg(not(test))]
 mod sys {
     use core::arch::asm;
 
-    use kestrel_abi::syscall::{SYS_CLOSE, SYS_FSTAT, SYS_OPEN, Stat};
+    use kestrel_abi::syscall::{SYS_CALL, SYS_CLOSE, SYS_FSTAT, SYS_OPEN, Stat};
 
     use super::c_int;
 
@@ -88,6 +174,24 @@ mod sys {
             asm!("syscall", inlateout("rax") number => ret, in("rdi") a, in("rsi") b, in("rdx") c,
                  out("rcx") _, out("r11") _, options(nostack));
         }
+        result(ret)
+    }
+
+    /// # Safety
+    ///
+    /// As for [`syscall3`].
+    unsafe fn syscall6(number: usize, args: [usize; 6]) -> Result<usize, c_int> {
+        let ret: usize;
+        let [a, b, c, d, e, f] = args;
+        // SAFETY: as in `syscall3`.
+        unsafe {
+            asm!("syscall", inlateout("rax") number => ret, in("rdi") a, in("rsi") b, in("rdx") c,
+                 in("r10") d, in("r8") e, in("r9") f, out("rcx") _, out("r11") _, options(nostack));
+        }
+        result(ret)
+    }
+
+    fn result(ret: usize) -> Result<usize, c_int> {
         match ret as isize {
             e @ -4095..=-1 => Err(-e as c_int),
             _ => Ok(ret),
@@ -111,6 +215,17 @@ mod sys {
         unsafe { syscall3(SYS_CLOSE, fd, 0, 0) }.map(drop)
     }
 
+    /// `SYS_CALL`: a scheme call on `fd` with `payload` and `metadata`.
+    pub fn call(fd: usize, payload: &mut [u8], flags: usize, metadata: &[u64]) -> Result<usize, c_int> {
+        let args =
+            [fd, payload.as_mut_ptr() as usize, payload.len(), flags, metadata.as_ptr() as usize, metadata.len()];
+        // SAFETY: the kernel reads `metadata` and reads and writes back at most
+        // `payload.len()` bytes of `payload`, both borrowed for the call. Memory that the
+        // scheme reaches through addresses inside the payload is the callers' concern: the
+        // header functions document what their C callers promise about it.
+        unsafe { syscall6(SYS_CALL, args) }
+    }
+
     pub fn set_errno(value: c_int) {
         // SAFETY: `errno` is an int defined by the C runtime, so the address is valid and
         // aligned; the raw-pointer store creates no Rust reference that could alias C's.
@@ -119,14 +234,17 @@ mod sys {
 }
 
 /// A stand-in kernel for host tests: a few fixed files, descriptors counted so that tests
-/// see leaks, and `errno` in a thread-local.
+/// see leaks, `errno` in a thread-local, and a `sem` scheme that records each call and
+/// answers what the test asked for.
 #[cfg(test)]
 pub(crate) mod sys {
     use std::cell::{Cell, RefCell};
     use std::collections::BTreeMap;
+    use std::sync::Mutex;
 
     use kestrel_abi::errno::{EBADF, EIO, ENOENT};
     use kestrel_abi::syscall::{O_ACCMODE, O_RDONLY, Stat};
+    use kestrel_abi::sysv::SEM_SCHEME;
 
     use super::c_int;
 
@@ -150,13 +268,35 @@ pub(crate) mod sys {
         FakeFile { path: "/scheme/broken/file", dev: 3, ino: 4, fstat_fails: true },
     ];
 
+    /// The descriptor the stand-in gives `/scheme/sem`. Process-wide, like the adapter's
+    /// cache of it, which every test thread shares.
+    pub const FAKE_SEM_FD: usize = 0x5e;
+
+    /// A `SYS_CALL` as the stand-in received it.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct Call {
+        pub fd: usize,
+        pub payload: Vec<u8>,
+        pub flags: usize,
+        pub metadata: Vec<u64>,
+    }
+
+    /// The flags of every open of `/scheme/sem` (by any test thread).
+    pub static SEM_OPENS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+
     thread_local! {
         static ERRNO: Cell<c_int> = const { Cell::new(0) };
         static OPEN: RefCell<BTreeMap<usize, usize>> = const { RefCell::new(BTreeMap::new()) };
         static NEXT_FD: Cell<usize> = const { Cell::new(3) };
+        static CALLS: RefCell<Vec<Call>> = const { RefCell::new(Vec::new()) };
+        static REPLY: Cell<Result<usize, c_int>> = const { Cell::new(Ok(0)) };
     }
 
     pub fn open(path: &[u8], flags: usize) -> Result<usize, c_int> {
+        if path == SEM_SCHEME.as_bytes() {
+            SEM_OPENS.lock().unwrap().push(flags);
+            return Ok(FAKE_SEM_FD);
+        }
         assert_eq!(flags & O_ACCMODE, O_RDONLY, "ftok must not ask for write access");
         let index = FILES.iter().position(|f| f.path.as_bytes() == path).ok_or(ENOENT)?;
         let fd = NEXT_FD.get();
@@ -177,6 +317,24 @@ pub(crate) mod sys {
 
     pub fn close(fd: usize) -> Result<(), c_int> {
         OPEN.with_borrow_mut(|open| open.remove(&fd)).map(drop).ok_or(EBADF)
+    }
+
+    /// Records the call and answers with what [`reply_with`] set (by default `Ok(0)`).
+    pub fn call(fd: usize, payload: &mut [u8], flags: usize, metadata: &[u64]) -> Result<usize, c_int> {
+        assert!(metadata.len() <= 3, "the kernel takes at most 3 metadata words");
+        let call = Call { fd, payload: payload.to_vec(), flags, metadata: metadata.to_vec() };
+        CALLS.with_borrow_mut(|calls| calls.push(call));
+        REPLY.get()
+    }
+
+    /// What the stand-in's `SYS_CALL` returns from now on (in this thread).
+    pub fn reply_with(reply: Result<usize, c_int>) {
+        REPLY.set(reply);
+    }
+
+    /// The calls this thread made since the last `take_calls`.
+    pub fn take_calls() -> Vec<Call> {
+        CALLS.take()
     }
 
     pub fn set_errno(value: c_int) {

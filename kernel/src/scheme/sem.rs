@@ -162,12 +162,16 @@ fn ds_to_abi(ds: &SemidDs) -> AbiDs {
 
 impl SemScheme {
     fn semop(caller: &Caller<'_>, semid: i32, nsops: usize, args: SemopArgs) -> Result<usize> {
-        // Linux's order: EINVAL, E2BIG, EFAULT, the timeout's EINVAL, then the set.
-        if nsops < 1 {
-            return Err(EINVAL);
-        }
+        let ts: Option<LinuxTimespec> =
+            if args.timeout == 0 { None } else { Some(caller.process.with_space(|s| read_user(s, args.timeout))?) };
+        // Linux's order: the timeout's EFAULT (it is read first), E2BIG, EINVAL for
+        // nsops < 1, the array's EFAULT, EINVAL for a negative id, the timeout's EINVAL,
+        // then the set.
         if nsops > SEMOPM {
             return Err(E2BIG);
+        }
+        if nsops < 1 {
+            return Err(EINVAL);
         }
         let mut raw = Vec::new();
         raw.try_reserve_exact(nsops * 6).map_err(|_| ENOMEM)?;
@@ -181,16 +185,18 @@ impl SemScheme {
                 flg: i16::from_le_bytes([c[4], c[5]]),
             })
             .collect();
-        let deadline = if args.timeout == 0 {
-            None
-        } else {
-            let ts: LinuxTimespec = caller.process.with_space(|s| read_user(s, args.timeout))?;
+        if semid < 0 {
+            return Err(EINVAL);
+        }
+        let deadline = if let Some(ts) = ts {
             if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
                 return Err(EINVAL);
             }
             let ns = (ts.tv_sec as u64).saturating_mul(1_000_000_000).saturating_add(ts.tv_nsec as u64);
             // The timeout is relative, and what remains is kept across wake-ups.
             Some(clock::monotonic_ns().saturating_add(ns))
+        } else {
+            None
         };
         let creds = caller.process.creds.lock().clone();
         let pid = caller.process.pid;
@@ -230,6 +236,9 @@ impl SemScheme {
     }
 
     fn semctl(caller: &Caller<'_>, semid: i32, semnum: i32, cmd: i32, arg: u64) -> Result<usize> {
+        if semid < 0 {
+            return Err(EINVAL);
+        }
         let creds = caller.process.creds.lock().clone();
         let pid = caller.process.pid;
         let command = match cmd {

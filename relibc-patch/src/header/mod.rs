@@ -8,3 +8,4 @@
 pub(crate) use crate::platform as _kestrel;
 
 pub mod sys_ipc;
+pub mod sys_sem;

@@ -34,7 +34,7 @@ int main(void) {
 "#;
 
 /// A scratch directory for one test.
-fn scratch(name: &str) -> PathBuf {
+pub(super) fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("kestrel-relibc-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -42,7 +42,7 @@ fn scratch(name: &str) -> PathBuf {
 
 /// Compiles `source` with `flags`, runs it and parses its `name value` lines; `None` if
 /// there is no C compiler.
-fn run_c(name: &str, source: &str, flags: &[&str], args: &[&str]) -> Option<BTreeMap<String, i64>> {
+pub(super) fn run_c(name: &str, source: &str, flags: &[&str], args: &[&str]) -> Option<BTreeMap<String, i64>> {
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
     let dir = scratch(name);
     let src = dir.join("prog.c");
@@ -71,7 +71,7 @@ fn run_c(name: &str, source: &str, flags: &[&str], args: &[&str]) -> Option<BTre
     )
 }
 
-fn include_dir() -> String {
+pub(super) fn include_dir() -> String {
     format!("-I{}", Path::new(CRATE_DIR).join("include").display())
 }
 

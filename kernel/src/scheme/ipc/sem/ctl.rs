@@ -149,6 +149,10 @@ impl SemNamespace {
         now: u64,
     ) -> Result<(Reply, Vec<Completed>), i32> {
         let none = Vec::new();
+        // Linux rejects a negative id before looking at the command.
+        if semid < 0 {
+            return Err(EINVAL);
+        }
         match cmd {
             Command::Info { usage } => Ok((Reply::Info(self.sets.highest_index(), self.info(usage)), none)),
             Command::StatIndex { any } => {

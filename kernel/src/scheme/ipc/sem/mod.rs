@@ -280,11 +280,12 @@ impl SemNamespace {
         undo: &mut dyn UndoStore,
         now: u64,
     ) -> Result<SemopOutcome, i32> {
-        if ops.is_empty() {
-            return Err(EINVAL);
-        }
+        // Linux checks the count first, then (after copying the array) the id's sign.
         if ops.len() > SEMOPM {
             return Err(E2BIG);
+        }
+        if ops.is_empty() || semid < 0 {
+            return Err(EINVAL);
         }
         let set = self.sets.get_mut(semid)?;
         if ops.iter().any(|op| usize::from(op.num) >= set.sems.len()) {

@@ -325,6 +325,17 @@ fn stat_set_and_info() {
 }
 
 #[test]
+fn negative_ids_are_einval_before_anything_else() {
+    let mut f = Fixture::new(1, 0o600);
+    for cmd in [Command::Info { usage: true }, Command::SetVal(40000), Command::Stat] {
+        assert_eq!(f.ns.semctl(&user(1000), 1, -1, 0, cmd, &mut f.undo, 0).err(), Some(EINVAL));
+    }
+    let many = vec![op(0, 1, 0); SEMOPM + 1];
+    assert_eq!(f.ns.semop(&user(1000), 1, -1, &many, &mut f.undo, 0), Err(E2BIG), "E2BIG before the id's sign");
+    assert_eq!(f.ns.semop(&user(1000), 1, -1, &[op(0, 1, 0)], &mut f.undo, 0), Err(EINVAL));
+}
+
+#[test]
 fn get_commands_check_read_access_then_semnum() {
     let mut f = Fixture::new(1, 0o600);
     assert_eq!(f.ns.semctl(&user(5), 5, f.id, 9, Command::GetVal, &mut f.undo, 0).err(), Some(EACCES));
