@@ -16,13 +16,10 @@ kernel:
     cargo build -q -p kernel --release
     @echo "{{kernel_elf}}"
 
-# Build the guest programs and pack init, t_helper and every t_* test (listed in the
-# manifest, except t_helper) into target/initfs.img; print its path.
+# Build the guest programs (Rust, and the C tests against the sysroot) and pack them with
+# a manifest of every test into target/initfs.img; print its path.
 initfs:
-    cargo build -q -p userspace --release
-    tests=$(cd userspace/src/bin && ls t_*.rs stress_*.rs | sed 's/\.rs$//' | grep -vx t_helper); \
-    cargo run -q --release -p integration --bin mkinitfs -- "{{initfs_img}}" \
-        --manifest "$tests" target/release/init target/release/t_helper $(printf 'target/release/%s ' $tests)
+    cargo run -q --release -p integration --bin guest-initfs
 
 # Build the guest C sysroot (headers, crt0.o, libc.a, the relibc-patch wrapper, and the
 # kestrel-cc compiler wrapper) into target/sysroot.
@@ -31,14 +28,18 @@ sysroot:
 
 # Compile FILE.c against the sysroot, boot it as the only guest program, stream its
 # output, and exit with its exit status.
+[no-exit-message]
+[positional-arguments]
 run-c FILE *ARGS: kernel sysroot
     cargo build -q -p userspace --release --bin init
-    scripts/run-c "{{FILE}}" {{ARGS}}
+    scripts/run-c "$@"
 
 # Run a guest stress test: `just stress sem [PROCS [SEMS [SECONDS]]]` (default 32 16 3).
+[no-exit-message]
+[positional-arguments]
 stress NAME *ARGS: kernel
     cargo build -q -p userspace --release --bin init --bin "stress_{{NAME}}"
-    scripts/run-guest "{{justfile_directory()}}/target/release/stress_{{NAME}}" {{ARGS}}
+    shift; scripts/run-guest "{{justfile_directory()}}/target/release/stress_{{NAME}}" "$@"
 
 # Boot the kernel under QEMU (PVH entry) with the guest programs; init runs the guest
 # test suite. Extra words go on the kernel command line.
@@ -62,3 +63,16 @@ test: kernel initfs
 check:
     cargo fmt --all --check
     cargo clippy --workspace --all-targets -q -- -D warnings
+
+# Run bench/ipcbench.c on kestrel and on Linux (Debian's kernel, fetched once into
+# target/bench/linux) in the same QEMU configuration; print both and the ratio.
+# Options: --scale N (percent of the default iterations), --runs N, --ours-only,
+# --linux-only, --timeout SECS, --stream. Without a sysroot the kestrel column is n/a.
+bench *ARGS: kernel
+    cargo build -q -p userspace --release --bin init
+    {{just_executable()}} sysroot || echo "bench: just sysroot failed: kestrel's column will be n/a" >&2
+    cargo run -q --release -p integration --bin bench -- {{ARGS}}
+
+# A few-iteration run of the benchmark on kestrel only: every row must print a number.
+bench-smoke: kernel
+    KESTREL_KERNEL="{{kernel_elf}}" cargo test -q -p integration --test bench_smoke -- --nocapture

@@ -95,32 +95,73 @@ pub fn guest_tests() -> Vec<String> {
     names
 }
 
+/// Builds the guest C sysroot (`target/sysroot`) and compiles every guest C test
+/// (`userspace/libc/tests/c_*.c` and `userspace/c-tests/c_*.c`) into `target/c/`;
+/// returns the programs' paths.
+pub fn build_c_tests() -> Vec<PathBuf> {
+    let root = crate::workspace_root();
+    let sysroot = root.join("target/sysroot");
+    let status =
+        Command::new(root.join("scripts/mksysroot")).arg(&sysroot).current_dir(&root).status().expect("mksysroot runs");
+    assert!(status.success(), "building the guest C sysroot failed");
+    let out = root.join("target/c");
+    std::fs::create_dir_all(&out).expect("creating target/c");
+    let mut sources: Vec<PathBuf> = ["userspace/libc/tests", "userspace/c-tests"]
+        .iter()
+        .filter_map(|dir| std::fs::read_dir(root.join(dir)).ok())
+        .flatten()
+        .filter_map(|e| Some(e.ok()?.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "c")
+                && p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("c_"))
+        })
+        .collect();
+    sources.sort();
+    sources
+        .iter()
+        .map(|src| {
+            let name = src.file_stem().expect("a C file has a name").to_string_lossy().into_owned();
+            let program = out.join(&name);
+            let status = Command::new(sysroot.join("bin/kestrel-cc"))
+                .args(["-O2", "-Wall", "-o"])
+                .arg(&program)
+                .arg(src)
+                .status()
+                .expect("kestrel-cc runs");
+            assert!(status.success(), "compiling {} failed", src.display());
+            program
+        })
+        .collect()
+}
+
+/// Builds the standard guest image into `target/initfs.img`: the Rust guest programs
+/// (cargo), the C tests (sysroot and kestrel-cc), and a manifest naming every test.
+pub fn build_guest_initfs() -> PathBuf {
+    let root = crate::workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "-q", "-p", "userspace", "--release"])
+        .current_dir(&root)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building the guest programs failed");
+    let bin = root.join("target/release");
+    let mut tests = guest_tests();
+    let mut files = vec![bin.join("init"), bin.join("t_helper")];
+    files.extend(tests.iter().map(|t| bin.join(t)));
+    for program in build_c_tests() {
+        tests.push(base_name(&program).expect("a program has a name"));
+        files.push(program);
+    }
+    let image = image_from_files(&files, Some(tests.join("\n").into_bytes())).expect("packing the initfs");
+    let out = root.join("target/initfs.img");
+    std::fs::write(&out, image).expect("writing target/initfs.img");
+    out
+}
+
 /// The standard guest image: `$KESTREL_INITFS` if set (the justfile builds it first),
-/// else built once per test process: the guest programs with cargo, then packed into
-/// `target/initfs.img` with every guest test in the manifest.
+/// else [`build_guest_initfs`], once per test process.
 pub fn guest_initfs() -> PathBuf {
     static IMAGE: OnceLock<PathBuf> = OnceLock::new();
-    IMAGE
-        .get_or_init(|| {
-            if let Some(path) = std::env::var_os("KESTREL_INITFS") {
-                return PathBuf::from(path);
-            }
-            let root = crate::workspace_root();
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let status = Command::new(cargo)
-                .args(["build", "-q", "-p", "userspace", "--release"])
-                .current_dir(&root)
-                .status()
-                .expect("cargo runs");
-            assert!(status.success(), "building the guest programs failed");
-            let bin = root.join("target/release");
-            let tests = guest_tests();
-            let mut files = vec![bin.join("init"), bin.join("t_helper")];
-            files.extend(tests.iter().map(|t| bin.join(t)));
-            let image = image_from_files(&files, Some(tests.join("\n").into_bytes())).expect("packing the initfs");
-            let out = root.join("target/initfs.img");
-            std::fs::write(&out, image).expect("writing target/initfs.img");
-            out
-        })
-        .clone()
+    IMAGE.get_or_init(|| std::env::var_os("KESTREL_INITFS").map_or_else(build_guest_initfs, PathBuf::from)).clone()
 }

@@ -6,6 +6,8 @@
 //! 35 failure. Anything else (0 after a triple fault under `-no-reboot`, a QEMU error,
 //! the time limit) is reported as such, never as success.
 
+pub mod bench;
+pub mod cpio;
 pub mod initfs;
 
 use std::io::{self, BufRead, BufReader, Write};
@@ -71,6 +73,16 @@ pub struct Outcome {
     pub serial: String,
     /// Wall-clock time from QEMU start to exit.
     pub elapsed: Duration,
+    /// When each line of `serial` arrived, from QEMU start: the i-th entry is the i-th
+    /// item of `serial.lines()`.
+    pub line_times: Vec<Duration>,
+}
+
+impl Outcome {
+    /// When the first serial line for which `pred` holds arrived, from QEMU start.
+    pub fn first_line_time(&self, mut pred: impl FnMut(&str) -> bool) -> Option<Duration> {
+        self.serial.lines().zip(&self.line_times).find(|(line, _)| pred(line)).map(|(_, t)| *t)
+    }
 }
 
 /// One boot of the kernel.
@@ -160,6 +172,7 @@ impl Boot {
         let (tx, rx) = mpsc::channel();
         let reader = thread::spawn(move || {
             let mut serial = Vec::new();
+            let mut line_times = Vec::new();
             let mut reader = BufReader::new(stdout);
             let mut line = Vec::new();
             while let Ok(n) = reader.read_until(b'\n', &mut line) {
@@ -171,11 +184,12 @@ impl Boot {
                     let _ = out.write_all(&line);
                     let _ = out.flush();
                 }
+                line_times.push(start.elapsed());
                 serial.extend_from_slice(&line);
                 line.clear();
             }
             let _ = tx.send(());
-            serial
+            (serial, line_times)
         });
         let deadline = start + self.timeout;
         let ending = loop {
@@ -194,8 +208,13 @@ impl Boot {
             }
             let _ = rx.recv_timeout(Duration::from_millis(20));
         };
-        let serial = reader.join().unwrap_or_default();
-        Ok(Outcome { ending, serial: String::from_utf8_lossy(&serial).into_owned(), elapsed: start.elapsed() })
+        let (serial, line_times) = reader.join().unwrap_or_default();
+        Ok(Outcome {
+            ending,
+            serial: String::from_utf8_lossy(&serial).into_owned(),
+            elapsed: start.elapsed(),
+            line_times,
+        })
     }
 }
 

@@ -1,0 +1,324 @@
+/*
+ * ipcbench: the IPC micro-benchmark run on kestrel and on Linux (`just bench`).
+ *
+ * usage: ipcbench [ITER_SCALE]
+ *
+ * ITER_SCALE is a percentage of each row's base iteration count (default 100, chosen so
+ * that one repetition takes roughly 100-300 ms under QEMU's software emulation); a small
+ * value such as 1 makes a quick smoke run. Each row runs REPS repetitions and prints
+ *
+ *     NAME VALUE ns
+ *
+ * with the median time per operation in nanoseconds, or `NAME FAIL CALL errno=N` when a
+ * call failed (`NAME FAIL WHY` without an errno). The output starts with
+ * `# ipcbench start`, then `# rows: NAME...` lists the rows, and it ends with
+ * `# ipcbench done`; lines starting with `#` are comments.
+ *
+ * Portable POSIX C: it builds with glibc (`gcc -static -O2 -Wall -Wextra`) and with
+ * kestrel's `kestrel-cc`. A row is one function registered in `rows[]` below; it sets
+ * up, times only its loop with CLOCK_MONOTONIC, and cleans up.
+ *
+ * Built with -DIPCBENCH_NO_SEM (for a libc without <sys/sem.h> yet), the semaphore rows
+ * report FAIL instead of running.
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ipc.h>
+#ifndef IPCBENCH_NO_SEM
+#include <sys/sem.h>
+#endif
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Repetitions of each row; the median is reported. */
+#define REPS 7
+
+/* Why the current row failed: the call and its errno. */
+static const char *failed_call;
+static int failed_errno;
+
+/* Records a failed call; returns the negative value a row returns on failure. */
+static double fail(const char *call)
+{
+    failed_call = call;
+    failed_errno = errno;
+    return -1.0;
+}
+
+/* Nanoseconds on CLOCK_MONOTONIC (the macro: its value differs between libcs). */
+static long long now_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
+        return -1;
+    }
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Nanoseconds per operation between two now_ns() readings. */
+static double per_op(long long start, long long end, long ops)
+{
+    if (start < 0 || end < 0) {
+        return fail("clock_gettime");
+    }
+    return (double)(end - start) / (double)ops;
+}
+
+/* null_syscall: a getppid round trip. */
+static double row_null_syscall(long iters)
+{
+    volatile long sink = 0;
+    long long start = now_ns();
+    for (long i = 0; i < iters; i++) {
+        sink += getppid();
+    }
+    long long end = now_ns();
+    (void)sink;
+    return per_op(start, end, iters);
+}
+
+#ifndef IPCBENCH_NO_SEM
+
+/* The fourth argument of semctl, which the program must declare itself (POSIX). Named
+ * differently from `union semun` in case a libc declares that one. */
+union bench_semun {
+    int val;
+    struct semid_ds *buf;
+    unsigned short *array;
+};
+
+/* A private semaphore set of `nsems` semaphores, all 0; -1 on failure. */
+static int new_set(int nsems)
+{
+    union bench_semun arg;
+    int id = semget(IPC_PRIVATE, nsems, IPC_CREAT | 0600);
+    if (id < 0) {
+        fail("semget");
+        return -1;
+    }
+    arg.val = 0;
+    for (int i = 0; i < nsems; i++) {
+        if (semctl(id, i, SETVAL, arg) != 0) {
+            fail("semctl(SETVAL)");
+            semctl(id, 0, IPC_RMID);
+            return -1;
+        }
+    }
+    return id;
+}
+
+/* One semop call of `delta` on semaphore `num`. */
+static int sem_add(int id, unsigned short num, short delta)
+{
+    struct sembuf op;
+    op.sem_num = num;
+    op.sem_op = delta;
+    op.sem_flg = 0;
+    return semop(id, &op, 1);
+}
+
+/* semop_uncontended: semop +1 then -1 on a private set nobody waits on; per semop call. */
+static double row_semop_uncontended(long iters)
+{
+    int id = new_set(1);
+    if (id < 0) {
+        return -1.0;
+    }
+    double result;
+    long long start = now_ns();
+    for (long i = 0; i < iters; i++) {
+        if (sem_add(id, 0, 1) != 0 || sem_add(id, 0, -1) != 0) {
+            result = fail("semop");
+            goto out;
+        }
+    }
+    result = per_op(start, now_ns(), 2 * iters);
+out:
+    semctl(id, 0, IPC_RMID);
+    return result;
+}
+
+/* sem_pingpong: the parent posts semaphore 0 and waits on 1, the child waits on 0 and
+ * posts 1; the time of one round trip. One untimed round first lets the child start. */
+static double row_sem_pingpong(long iters)
+{
+    int id = new_set(2);
+    if (id < 0) {
+        return -1.0;
+    }
+    pid_t child = fork();
+    if (child < 0) {
+        semctl(id, 0, IPC_RMID);
+        return fail("fork");
+    }
+    if (child == 0) {
+        for (long i = 0; i <= iters; i++) {
+            if (sem_add(id, 0, -1) != 0 || sem_add(id, 1, 1) != 0) {
+                /* Removing the set wakes the parent with EIDRM. */
+                semctl(id, 0, IPC_RMID);
+                _exit(1);
+            }
+        }
+        _exit(0);
+    }
+    double result = -1.0;
+    int failed = 0;
+    long long start = -1;
+    for (long i = 0; i <= iters && !failed; i++) {
+        if (i == 1) {
+            start = now_ns();
+        }
+        if (sem_add(id, 0, 1) != 0 || sem_add(id, 1, -1) != 0) {
+            result = fail("semop");
+            kill(child, SIGKILL);
+            failed = 1;
+        }
+    }
+    if (!failed) {
+        result = per_op(start, now_ns(), iters);
+    }
+    int status;
+    if (waitpid(child, &status, 0) != child) {
+        result = fail("waitpid");
+    } else if (result >= 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+        errno = 0;
+        result = fail("child");
+    }
+    semctl(id, 0, IPC_RMID);
+    return result;
+}
+
+#else /* IPCBENCH_NO_SEM */
+
+static double row_semop_uncontended(long iters)
+{
+    (void)iters;
+    errno = 0;
+    return fail("built without <sys/sem.h>");
+}
+
+static double row_sem_pingpong(long iters)
+{
+    (void)iters;
+    errno = 0;
+    return fail("built without <sys/sem.h>");
+}
+
+#endif /* IPCBENCH_NO_SEM */
+
+/* fork_wait: fork a child that calls _exit(0) at once, and waitpid for it. */
+static double row_fork_wait(long iters)
+{
+    long long start = now_ns();
+    for (long i = 0; i < iters; i++) {
+        pid_t child = fork();
+        if (child < 0) {
+            return fail("fork");
+        }
+        if (child == 0) {
+            _exit(0);
+        }
+        int status;
+        if (waitpid(child, &status, 0) != child) {
+            return fail("waitpid");
+        }
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            errno = 0;
+            return fail("child");
+        }
+    }
+    return per_op(start, now_ns(), iters);
+}
+
+/* One row of the table: its name, its iterations per repetition at ITER_SCALE 100, and
+ * the function that runs one repetition and returns nanoseconds per operation (negative
+ * after fail()). */
+struct row {
+    const char *name;
+    long iters;
+    double (*run)(long iters);
+};
+
+static const struct row rows[] = {
+    {"null_syscall", 200000, row_null_syscall},
+    {"semop_uncontended", 50000, row_semop_uncontended},
+    {"sem_pingpong", 2000, row_sem_pingpong},
+    {"fork_wait", 150, row_fork_wait},
+};
+
+#define NROWS ((int)(sizeof rows / sizeof rows[0]))
+
+/* Sorts a few values in place. */
+static void sort(double *v, int n)
+{
+    for (int i = 1; i < n; i++) {
+        double x = v[i];
+        int j = i;
+        while (j > 0 && v[j - 1] > x) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+}
+
+/* The iteration count of a row at `scale` percent, at least 1. */
+static long scaled(long iters, long scale)
+{
+    long n = iters / 100 * scale + iters % 100 * scale / 100;
+    return n > 0 ? n : 1;
+}
+
+int main(int argc, char **argv)
+{
+    long scale = 100;
+    /* The last argument: Linux may hand init further words of its command line. */
+    if (argc > 1) {
+        char *end;
+        scale = strtol(argv[argc - 1], &end, 10);
+        if (*argv[argc - 1] == '\0' || *end != '\0' || scale <= 0) {
+            fprintf(stderr, "usage: ipcbench [ITER_SCALE]\n");
+            return 2;
+        }
+    }
+    printf("# ipcbench start\n");
+    printf("# scale %ld%%, %d repetitions, median ns per operation\n", scale, REPS);
+    printf("# rows:");
+    for (int r = 0; r < NROWS; r++) {
+        printf(" %s", rows[r].name);
+    }
+    printf("\n");
+    fflush(stdout);
+    int failures = 0;
+    for (int r = 0; r < NROWS; r++) {
+        const struct row *row = &rows[r];
+        long iters = scaled(row->iters, scale);
+        double times[REPS];
+        int ok = 1;
+        for (int rep = 0; rep < REPS && ok; rep++) {
+            failed_call = "?";
+            failed_errno = 0;
+            times[rep] = row->run(iters);
+            ok = times[rep] >= 0;
+        }
+        if (ok) {
+            sort(times, REPS);
+            printf("%s %.1f ns\n", row->name, times[REPS / 2]);
+        } else {
+            if (failed_errno != 0) {
+                printf("%s FAIL %s errno=%d\n", row->name, failed_call, failed_errno);
+            } else {
+                printf("%s FAIL %s\n", row->name, failed_call);
+            }
+            failures++;
+        }
+        fflush(stdout);
+    }
+    printf("# ipcbench done\n");
+    fflush(stdout);
+    return failures ? 1 : 0;
+}

@@ -1,0 +1,78 @@
+//! A few-iteration run of `bench/ipcbench.c` on kestrel (`just bench-smoke`), so the
+//! benchmark cannot rot: it must build warning-free with the sysroot's `kestrel-cc`, and
+//! every row it announces must print a positive time.
+//!
+//! Skipped (passing) only while the sources of the guest sysroot (`userspace/libc`,
+//! `scripts/mksysroot`) do not exist yet, since it cannot be built without them. The sysroot is
+//! `$KESTREL_SYSROOT` if set, else built with `scripts/mksysroot` into `target/sysroot`.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use integration::bench::{self, RowResult};
+use integration::{kernel_elf, workspace_root};
+
+/// The benchmark's ITER_SCALE for the smoke run (percent of the default iterations).
+const SCALE: u32 = 1;
+
+fn sysroot() -> PathBuf {
+    if let Some(path) = std::env::var_os("KESTREL_SYSROOT") {
+        return PathBuf::from(path);
+    }
+    let root = workspace_root();
+    let out = root.join("target/sysroot");
+    let status = Command::new(root.join("scripts/mksysroot")).arg(&out).current_dir(&root).status();
+    assert!(status.as_ref().is_ok_and(|s| s.success()), "scripts/mksysroot {} failed: {status:?}", out.display());
+    out
+}
+
+fn init() -> PathBuf {
+    let root = workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "-q", "-p", "userspace", "--release", "--bin", "init"])
+        .current_dir(&root)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building init failed");
+    root.join("target/release/init")
+}
+
+#[test]
+fn every_row_prints_a_positive_time() {
+    let root = workspace_root();
+    for source in ["userspace/libc", "scripts/mksysroot"] {
+        if std::env::var_os("KESTREL_SYSROOT").is_none() && !root.join(source).exists() {
+            println!("bench_smoke skipped: no {source} yet, so the guest sysroot cannot be built");
+            return;
+        }
+    }
+    let program = bench::build_kestrel_program(&sysroot()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(program.notes.is_empty(), "{:?}", program.notes);
+    assert!(program.warnings.trim().is_empty(), "kestrel-cc warned:\n{}", program.warnings);
+    let run = bench::run_kestrel(&kernel_elf(), &init(), &program.path, SCALE, Duration::from_secs(60), false)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let serial = &run.outcome.serial;
+    let report = &run.report;
+    assert!(report.started && report.done, "incomplete ({}):\n{serial}", run.why_incomplete());
+    assert!(report.announced.len() >= 4, "rows announced: {:?}\n{serial}", report.announced);
+    for name in &report.announced {
+        match report.row(name) {
+            Some(RowResult::Value { value, unit }) => {
+                assert!(*value > 0.0 && unit == "ns", "{name}: {value} {unit}\n{serial}")
+            }
+            other => panic!("{name}: {other:?}\n{serial}"),
+        }
+    }
+    assert_eq!(run.program_end.as_deref(), Some("ended with exit status 0"), "{serial}");
+    println!(
+        "bench_smoke: {} rows, QEMU start to first benchmark line {}, QEMU total {:.2} s",
+        report.rows.len(),
+        bench::secs(run.to_start()),
+        run.outcome.elapsed.as_secs_f64()
+    );
+    for (name, result) in &report.rows {
+        println!("  {name} {result:?}");
+    }
+}

@@ -1,0 +1,19 @@
+/* limits.h (kestrel guest C runtime): GCC's own limits.h supplies the C limits
+ * (INT_MAX, LLONG_MAX, ...); this file only stops it from looking for a system
+ * limits.h that does not exist, and adds the POSIX ones below. */
+#ifndef _KESTREL_LIMITS_H
+#define _KESTREL_LIMITS_H
+
+#define _LIBC_LIMITS_H_ 1 /* tells GCC's limits.h there is no further system header */
+#include_next <limits.h>
+
+#define PATH_MAX 4096     /* the kernel's longest path */
+#define PAGESIZE 4096
+#define PAGE_SIZE 4096
+#define NGROUPS_MAX 65536 /* setgroups' limit */
+#define OPEN_MAX 1024     /* descriptors per process */
+#define ATEXIT_MAX 64     /* atexit registrations */
+#define NAME_MAX 255
+#define SSIZE_MAX LONG_MAX
+
+#endif /* _KESTREL_LIMITS_H */

@@ -1,0 +1,22 @@
+/* sys/time.h (kestrel guest C runtime): gettimeofday over CLOCK_REALTIME. */
+#ifndef _SYS_TIME_H
+#define _SYS_TIME_H
+
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct timeval {
+	time_t tv_sec;
+	suseconds_t tv_usec;
+};
+
+int gettimeofday(struct timeval *restrict tv, void *restrict tz);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _SYS_TIME_H */

@@ -1,0 +1,62 @@
+/* internal.h: what the runtime's source files share and programs do not see. */
+#ifndef _KESTREL_INTERNAL_H
+#define _KESTREL_INTERNAL_H
+
+#include <kestrel/syscall.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define hidden __attribute__((__visibility__("hidden")))
+
+/* A stream. The buffer holds either pending output (wpos bytes) or unread input
+ * (rpos..rend), never both. */
+struct __kestrel_file {
+	int fd;
+	int mode;  /* _IOFBF, _IOLBF or _IONBF */
+	int flags; /* F_* below */
+	unsigned char *buf;
+	size_t cap;
+	size_t wpos;
+	size_t rpos, rend;
+	struct __kestrel_file *next; /* the list of open streams */
+};
+
+#define F_READ 1
+#define F_WRITE 2
+#define F_EOF 4
+#define F_ERR 8
+#define F_OWNBUF 16 /* buf came from malloc */
+#define F_STATIC 32 /* stdin, stdout, stderr: never freed */
+
+/* Flushes every open output stream (exit, fork, exec). */
+hidden void __kestrel_flush_all(void);
+
+/* Output for the formatter: `put` receives each piece of the result in order. */
+struct __kestrel_sink {
+	void (*put)(struct __kestrel_sink *sink, const char *s, size_t n);
+};
+
+/* Formats per `fmt`; returns the length of the result (-1 with EOVERFLOW if it exceeds
+ * INT_MAX, EINVAL for a malformed format). */
+hidden int __kestrel_vformat(struct __kestrel_sink *sink, const char *fmt, va_list ap);
+
+/* Writes all of buf to fd, retrying short writes and EINTR; 0 or -1 with errno. */
+hidden int __kestrel_write_all(int fd, const void *buf, size_t n);
+
+/* The exec payload: path\0arg0\0...\0\0env0\0...\0 (kestrel_abi::proc::SpawnArgs), in
+ * memory from malloc. A bare name becomes /scheme/initfs/NAME. Returns its length, or
+ * -1 with errno set (E2BIG for an empty argument string, which it cannot carry). */
+hidden long __kestrel_spawn_payload(const char *path, char *const argv[], char *const envp[], char **out);
+
+/* Handlers installed with SA_SIGINFO run through this trampoline (signal.c). */
+hidden void __kestrel_siginfo_reset(void);
+
+/* The restorer of every handler (sigrestore.S). */
+hidden void __kestrel_sigrestore(void);
+
+extern char **environ;
+
+#endif /* _KESTREL_INTERNAL_H */

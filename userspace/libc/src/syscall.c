@@ -1,0 +1,51 @@
+/* syscall.c: raw results to C results, SYS_CALL, and the proc scheme handle. */
+#include <errno.h>
+#include <fcntl.h>
+
+#include "internal.h"
+
+long __kestrel_ret(long raw)
+{
+	if ((unsigned long)raw > -4096UL) {
+		errno = (int)-raw;
+		return -1;
+	}
+	return raw;
+}
+
+long __kestrel_call(int fd, void *payload, size_t len, unsigned long flags, const uint64_t *metadata, size_t nmeta)
+{
+	if (nmeta > KESTREL_MAX_METADATA) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* An empty payload is passed as a null pointer, as the Rust runtime does. */
+	unsigned long p = len ? (unsigned long)payload : 0;
+	unsigned long m = nmeta ? (unsigned long)metadata : 0;
+	return __kestrel_ret(__kestrel_syscall6(KESTREL_SYS_CALL, (unsigned long)(long)fd, p, len, flags, m, nmeta));
+}
+
+/* -1: not open yet. A fork child inherits both the descriptor and this variable; exec
+ * closes the descriptor (close-on-exec) and starts a new image with -1 again. */
+static int proc_fd = -1;
+
+int __kestrel_proc_fd(void)
+{
+	if (proc_fd >= 0)
+		return proc_fd;
+	static const char path[] = "/scheme/proc/self";
+	long fd = __kestrel_ret(
+		__kestrel_syscall3(KESTREL_SYS_OPEN, (unsigned long)path, sizeof path - 1, O_RDWR | O_CLOEXEC));
+	if (fd < 0)
+		return -1;
+	proc_fd = (int)fd;
+	return proc_fd;
+}
+
+long __kestrel_proc_call(const uint64_t *metadata, size_t nmeta, void *payload, size_t len)
+{
+	int fd = __kestrel_proc_fd();
+	if (fd < 0)
+		return -1;
+	return __kestrel_call(fd, payload, len, 0, metadata, nmeta);
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Host-side checks of the C runtime (run on the build machine, not in the guest):
+# - abi_check: the headers' syscall numbers, flags, signal and errno values against the
+#   kernel's abi/src/*.rs;
+# - printf_diff: the printf formatter against glibc on random formats and values;
+# - strto_diff: strtol and friends against glibc.
+# usage: run.sh [ROUNDS]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+libc=$(cd "$here/../.." && pwd)
+repo=$(cd "$libc/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+gcc_include=$(gcc -print-file-name=include)
+gcc -nostdinc -isystem "$libc/include" -isystem "$gcc_include" -fno-builtin \
+  -c "$here/abi_values.c" -o "$work/abi_values.o"
+gcc -o "$work/abi_values" "$work/abi_values.o"
+"$work/abi_values" | python3 "$here/abi_check.py" "$repo"
+for src in format format_float printf string stdlib ctype; do
+  gcc -std=gnu11 -O2 -ffreestanding -fno-builtin -nostdinc -isystem "$libc/include" -isystem "$gcc_include" \
+    -fno-stack-protector -fno-tree-loop-distribute-patterns -c "$libc/src/$src.c" -o "$work/$src.o"
+done
+ld -r "$work/format.o" "$work/format_float.o" "$work/printf.o" "$work/string.o" "$work/stdlib.o" "$work/ctype.o" \
+  -o "$work/all.o"
+objcopy --prefix-symbols=kx_ "$work/all.o" "$work/kx.o"
+gcc -O1 -Wno-format -Wno-format-truncation -o "$work/printf_diff" "$here/printf_diff.c" "$here/kx_stubs.c" "$work/kx.o"
+gcc -O1 -o "$work/strto_diff" "$here/strto_diff.c" "$here/kx_stubs.c" "$work/kx.o"
+"$work/printf_diff" "$@"
+"$work/strto_diff" "$@"
