@@ -97,8 +97,13 @@ pub fn guest_tests() -> Vec<String> {
 
 /// Builds the guest C sysroot (`target/sysroot`) and compiles every guest C test
 /// (`userspace/libc/tests/c_*.c` and `userspace/c-tests/c_*.c`) into `target/c/`;
-/// returns the programs' paths.
+/// returns the programs' paths. Done once per process (tests call it in parallel).
 pub fn build_c_tests() -> Vec<PathBuf> {
+    static PROGRAMS: OnceLock<Vec<PathBuf>> = OnceLock::new();
+    PROGRAMS.get_or_init(compile_c_tests).clone()
+}
+
+fn compile_c_tests() -> Vec<PathBuf> {
     let root = crate::workspace_root();
     let sysroot = root.join("target/sysroot");
     let status =
