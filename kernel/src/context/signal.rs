@@ -161,6 +161,8 @@ struct SignalFrame {
 }
 
 const RED_ZONE: u64 = 128;
+/// The `vector` of a frame restored by sigreturn (returns with iretq).
+const RESTORED_FRAME: u64 = 0x101;
 /// First non-canonical address above the user half.
 const LOWER_HALF_END: u64 = 0x0000_8000_0000_0000;
 
@@ -231,11 +233,13 @@ pub fn sigreturn(thread: &Arc<Thread>, frame: &mut TrapFrame) -> Result<(), i32>
     // Only user-controllable state comes back: user selectors, and flags without IOPL,
     // with interrupts on.
     const USER_FLAGS: u64 = 0xcd5; // CF PF AF ZF SF TF DF OF
+    // The restored state may be from any point of the program (an interrupt), so every
+    // register must come back: not a syscall frame, which returns with sysret.
     *frame = TrapFrame {
         cs: u64::from(USER_CS),
         ss: u64::from(USER_DS),
         rflags: (regs.rflags & USER_FLAGS) | 0x202,
-        vector: frame.vector,
+        vector: RESTORED_FRAME,
         error_code: 0,
         ..regs
     };

@@ -112,6 +112,36 @@ interrupt_return:
     call {to_user}
     movq CURRENT_FPU_AREA(%rip), %rax
     fxrstor64 (%rax)
+    /* A frame the syscall entry built goes back with sysret, which is much cheaper than
+       iretq; rcx and r11 are clobbered by the syscall ABI anyway. Frames whose registers
+       must all come back (interrupts, sigreturn, new threads) take iretq, and so does a
+       non-canonical rip (sysret would fault in ring 0). */
+    cmpq ${syscall_vector}, {vector_offset}(%rsp)
+    jne 4f
+    movq {rip_offset}(%rsp), %rcx
+    movq %rcx, %r11
+    shrq $47, %r11
+    jnz 4f
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    /* Now rsp points at vector: rip +16, rflags +32, user rsp +40. */
+    movq 16(%rsp), %rcx
+    movq 32(%rsp), %r11
+    movq 40(%rsp), %rsp
+    sysretq
 4:
     popq %r15
     popq %r14
@@ -134,6 +164,9 @@ interrupt_return:
     dispatch = sym interrupt_dispatch,
     to_user = sym return_to_user,
     cs_offset = const core::mem::offset_of!(TrapFrame, cs),
+    rip_offset = const core::mem::offset_of!(TrapFrame, rip),
+    vector_offset = const core::mem::offset_of!(TrapFrame, vector),
+    syscall_vector = const super::syscall::SYSCALL_VECTOR,
     options(att_syntax)
 );
 
