@@ -20,6 +20,8 @@ const PATH_MAX: usize = 4096;
 const IO_CHUNK: usize = 1 << 20;
 /// Most metadata words of SYS_CALL (the Redox kernel's limit).
 const MAX_METADATA: usize = 3;
+/// SYS_CALL payloads up to this size are kept on the kernel stack.
+const SMALL_PAYLOAD: usize = 256;
 /// Largest SYS_CALL payload.
 const MAX_PAYLOAD: usize = 1 << 20;
 
@@ -157,22 +159,27 @@ pub fn call(
     for (i, m) in metadata.iter_mut().enumerate().take(meta_len) {
         *m = u64::from_le_bytes(meta_bytes[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
     }
-    let mut data = if copy_in {
-        cx.process.with_space(|s| read_user_vec(s, payload as u64, payload_len))?
+    // Small payloads (every IPC call's) stay on the stack: no heap round trip per call.
+    let mut small = [0u8; SMALL_PAYLOAD];
+    let mut large = Vec::new();
+    let data: &mut [u8] = if payload_len <= SMALL_PAYLOAD {
+        &mut small[..payload_len]
     } else {
-        let mut zeros = Vec::new();
-        zeros.try_reserve_exact(payload_len).map_err(|_| kestrel_abi::errno::ENOMEM)?;
-        zeros.resize(payload_len, 0);
-        zeros
+        large.try_reserve_exact(payload_len).map_err(|_| kestrel_abi::errno::ENOMEM)?;
+        large.resize(payload_len, 0);
+        &mut large
     };
+    if copy_in {
+        cx.process.with_space(|s| copy_from_user(s, payload as u64, data))?;
+    }
     if copy_out {
         cx.process.with_space(|s| check_writable(s, payload as u64, payload_len))?;
     }
     let space_before = cx.process.pml4();
-    let result = desc.scheme().call(desc.handle, &mut data, &metadata[..meta_len], &mut caller(cx, Some(frame)));
+    let result = desc.scheme().call(desc.handle, data, &metadata[..meta_len], &mut caller(cx, Some(frame)));
     // After an exec the old payload address means nothing in the new image.
     if copy_out && result.is_ok() && cx.process.pml4() == space_before && space_before.is_some() {
-        let _ = cx.process.with_space(|s| copy_to_user(s, payload as u64, &data));
+        let _ = cx.process.with_space(|s| copy_to_user(s, payload as u64, data));
     }
     result
 }
