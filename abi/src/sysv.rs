@@ -45,8 +45,8 @@ pub struct IpcPerm {
     pub gid: u32,
     pub cuid: u32,
     pub cgid: u32,
-    pub mode: u16,
-    pub _pad1: u16,
+    /// A full `mode_t`, as glibc 2.31 and later and the kernel's `ipc64_perm` have it.
+    pub mode: u32,
     pub seq: u16,
     pub _pad2: u16,
     pub _pad3: u32,

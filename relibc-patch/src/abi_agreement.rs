@@ -24,9 +24,7 @@ const_assert_eq!(offset_of!(ipc_perm, __pad2), 26);
 const_assert_eq!(offset_of!(ipc_perm, __glibc_reserved1), 32);
 const_assert_eq!(offset_of!(ipc_perm, __glibc_reserved2), 40);
 
-// The kernel's IpcPerm is the same bytes. It splits mode into a u16 and a zero pad (glibc's
-// layout before 2.31): on little-endian x86_64 a C `mode_t` at offset 20 reads the same
-// value as long as the kernel keeps the pad zero.
+// The kernel's IpcPerm is the same bytes, field for field (mode a full 32-bit mode_t).
 assert_eq_size!(ipc_perm, IpcPerm);
 const_assert_eq!(offset_of!(ipc_perm, __key), offset_of!(IpcPerm, key));
 const_assert_eq!(offset_of!(ipc_perm, uid), offset_of!(IpcPerm, uid));
@@ -34,7 +32,7 @@ const_assert_eq!(offset_of!(ipc_perm, gid), offset_of!(IpcPerm, gid));
 const_assert_eq!(offset_of!(ipc_perm, cuid), offset_of!(IpcPerm, cuid));
 const_assert_eq!(offset_of!(ipc_perm, cgid), offset_of!(IpcPerm, cgid));
 const_assert_eq!(offset_of!(ipc_perm, mode), offset_of!(IpcPerm, mode));
-const_assert_eq!(offset_of!(ipc_perm, mode) + 2, offset_of!(IpcPerm, _pad1));
+const_assert_eq!(size_of::<crate::platform::mode_t>(), size_of::<u32>());
 const_assert_eq!(offset_of!(ipc_perm, __seq), offset_of!(IpcPerm, seq));
 const_assert_eq!(offset_of!(ipc_perm, __glibc_reserved1), offset_of!(IpcPerm, _reserved1));
 const_assert_eq!(offset_of!(ipc_perm, __glibc_reserved2), offset_of!(IpcPerm, _reserved2));

@@ -144,7 +144,7 @@ fn perm_to_abi(p: &IpcPerm) -> AbiPerm {
         gid: p.gid,
         cuid: p.cuid,
         cgid: p.cgid,
-        mode: p.mode,
+        mode: u32::from(p.mode),
         seq: p.seq,
         ..AbiPerm::default()
     }
@@ -245,7 +245,7 @@ impl SemScheme {
             SETVAL => Command::SetVal(arg as u32 as i32),
             IPC_SET => {
                 let ds: AbiDs = caller.process.with_space(|s| read_user(s, arg))?;
-                Command::Set { uid: ds.sem_perm.uid, gid: ds.sem_perm.gid, mode: ds.sem_perm.mode }
+                Command::Set { uid: ds.sem_perm.uid, gid: ds.sem_perm.gid, mode: (ds.sem_perm.mode & 0o777) as u16 }
             }
             SETALL => {
                 let nsems = with_sems(|sems| sems.ns.setall_prepare(&creds, semid))?;
