@@ -61,6 +61,25 @@ const STUB_SIZE: u64 = 16;
 
 global_asm!(
     r#"
+    /* Restores the registers a TrapFrame holds below `vector`, in stack order. */
+    .macro pop_general_registers
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    .endm
+
     .section .text.interrupt_stubs, "ax"
     .balign 16
     .global interrupt_stubs
@@ -122,42 +141,14 @@ interrupt_return:
     movq %rcx, %r11
     shrq $47, %r11
     jnz 4f
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    pop_general_registers
     /* Now rsp points at vector: rip +16, rflags +32, user rsp +40. */
     movq 16(%rsp), %rcx
     movq 32(%rsp), %r11
     movq 40(%rsp), %rsp
     sysretq
 4:
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    pop_general_registers
     addq $16, %rsp
     iretq
 "#,
