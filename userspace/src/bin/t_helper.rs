@@ -7,11 +7,13 @@
 //! - `echo-args`: print the arguments and environment, exit 0.
 //! - `argcheck A B`: exit 0 if the arguments are exactly `t_helper argcheck A B` and the
 //!   environment holds `KESTREL_TEST=spawn`, else 3.
+//! - `fd-open N`: exit 0 if descriptor N is open (`fcntl(N, F_GETFD)` succeeds), 1 if it
+//!   is not (`EBADF`), 3 on any other error.
 
 #![no_std]
 #![no_main]
 
-use userspace::{println, process, rt, time};
+use userspace::{Errno, fs, println, process, rt, time};
 
 userspace::entry!(main);
 
@@ -57,6 +59,17 @@ fn main(args: &[&str]) -> i32 {
                 3
             }
         }
+        ["fd-open", n] => match n.parse() {
+            Ok(fd) => match fs::fcntl(fd, fs::F_GETFD, 0) {
+                Ok(_) => 0,
+                Err(Errno::EBADF) => 1,
+                Err(e) => {
+                    println!("t_helper: fcntl({fd}, F_GETFD): {e:?}");
+                    3
+                }
+            },
+            Err(_) => 2,
+        },
         _ => {
             println!("t_helper: unknown command {args:?}");
             2
