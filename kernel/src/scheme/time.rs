@@ -22,9 +22,12 @@ use crate::memory::user::bytes_of;
 
 struct Timer {
     clock: usize,
-    /// Monotonic deadline of the armed timer.
+    /// Deadline of the armed timer, in nanoseconds on its own clock.
     deadline: Option<u64>,
 }
+
+/// Latest settable realtime, in seconds (Linux's TIME_SETTOD_SEC_MAX).
+const SETTOD_SEC_MAX: u64 = i64::MAX as u64 / 1_000_000_000 - 30 * 365 * 86_400;
 
 /// The time scheme.
 pub struct TimeScheme {
@@ -107,7 +110,7 @@ impl KernelScheme for TimeScheme {
         {
             let mut handles = self.handles.lock();
             let timer = handles.get_mut(&handle).ok_or(EBADF)?;
-            timer.deadline = Some(to_monotonic(timer.clock, ns));
+            timer.deadline = Some(ns);
         }
         super::event::notify();
         Ok(size_of::<TimeSpec>())
@@ -121,6 +124,11 @@ impl KernelScheme for TimeScheme {
                     return Err(EINVAL);
                 }
                 let ns = read_timespec(payload)?.to_nanos().ok_or(EINVAL)?;
+                // Linux refuses times within 30 years of the 64-bit nanosecond limit
+                // (TIME_SETTOD_SEC_MAX, about 2232), so that uptime cannot overflow.
+                if ns / 1_000_000_000 >= SETTOD_SEC_MAX {
+                    return Err(EINVAL);
+                }
                 if !caller.process.creds.lock().is_root() {
                     return Err(EPERM);
                 }
@@ -141,14 +149,15 @@ impl KernelScheme for TimeScheme {
     }
 
     fn poll(&self, handle: usize) -> usize {
-        match self.handles.lock().get(&handle).and_then(|t| t.deadline) {
-            Some(deadline) if deadline <= clock::monotonic_ns() => EVENT_READ,
+        // Deadlines stay on their own clock, so a realtime timer follows clock_settime.
+        match self.handles.lock().get(&handle) {
+            Some(t) if t.deadline.is_some_and(|d| now(t.clock).is_some_and(|n| d <= n)) => EVENT_READ,
             _ => 0,
         }
     }
 
     fn next_deadline(&self, handle: usize) -> Option<u64> {
-        self.handles.lock().get(&handle).and_then(|t| t.deadline)
+        self.handles.lock().get(&handle).and_then(|t| t.deadline.map(|d| to_monotonic(t.clock, d)))
     }
 
     fn close(&self, handle: usize) {

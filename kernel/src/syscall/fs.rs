@@ -96,6 +96,10 @@ pub fn fcntl(cx: &Context, fd: usize, cmd: usize, arg: usize) -> Result {
     match cmd {
         F_DUPFD => {
             let desc = files.get(fd)?.description.clone();
+            // POSIX: a minimum at or past the descriptor limit is EINVAL, not EMFILE.
+            if arg >= crate::scheme::MAX_FDS {
+                return Err(EINVAL);
+            }
             files.insert_from(arg, FileDescriptor { description: desc, cloexec: false })
         }
         F_GETFD => Ok(if files.get(fd)?.cloexec { FD_CLOEXEC } else { 0 }),
