@@ -96,6 +96,7 @@ interrupt_stubs:
     .set vector, vector + 1
     .endr
 
+    .global interrupt_common
 interrupt_common:
     pushq %rax
     pushq %rbx
@@ -226,6 +227,10 @@ extern "C" fn return_to_user(frame: &mut TrapFrame) {
 
 /// Called by the common stub with interrupts disabled.
 extern "C" fn interrupt_dispatch(frame: &mut TrapFrame) {
+    if frame.vector == super::syscall::SYSCALL_VECTOR {
+        crate::syscall::dispatch(frame);
+        return;
+    }
     let vector = frame.vector as u8;
     match vector {
         0..IRQ_BASE => exception::handle(frame),

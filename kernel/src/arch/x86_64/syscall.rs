@@ -1,6 +1,7 @@
-//! The `syscall` instruction's entry: MSR set-up and the assembly that builds a
-//! [`TrapFrame`] on the thread's kernel stack, so that system calls and interrupts share
-//! one frame layout and one return path (`interrupt_return`, which delivers signals).
+//! The `syscall` instruction's entry: MSR set-up and the assembly that builds the
+//! hardware part of a [`TrapFrame`](super::interrupts::TrapFrame) on the thread's kernel stack, then joins the common
+//! interrupt path, so that system calls and interrupts share one frame layout, one entry
+//! and one return path (`interrupt_return`, which delivers signals).
 
 use core::arch::global_asm;
 
@@ -10,7 +11,6 @@ use x86_64::registers::rflags::RFlags;
 use x86_64::structures::gdt::SegmentSelector;
 
 use super::gdt::{KERNEL_CS, KERNEL_DS, USER_CS, USER_DS};
-use super::interrupts::TrapFrame;
 
 /// The `vector` value of a frame built by the syscall entry.
 pub const SYSCALL_VECTOR: u64 = 0x100;
@@ -29,41 +29,17 @@ syscall_entry:
     pushq %rcx
     pushq $0
     pushq ${vector}
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
-    cld
-    movq CURRENT_FPU_AREA(%rip), %rax
-    fxsave64 (%rax)
-    movq %rsp, %rdi
-    call {dispatch}
-    jmp interrupt_return
+    /* From here on a system call is an interrupt from user mode with this vector. */
+    jmp interrupt_common
 "#,
     user_ds = const USER_DS,
     user_cs = const USER_CS,
     vector = const SYSCALL_VECTOR,
-    dispatch = sym syscall_dispatch_entry,
     options(att_syntax)
 );
 
 unsafe extern "C" {
     fn syscall_entry();
-}
-
-extern "C" fn syscall_dispatch_entry(frame: &mut TrapFrame) {
-    crate::syscall::dispatch(frame);
 }
 
 /// Enables `syscall`/`sysret` and points them at the entry above.
