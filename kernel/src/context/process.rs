@@ -17,9 +17,9 @@ use super::signal::SignalState;
 use super::thread::{Thread, WakeReason};
 use super::wait_queue::WaitQueue;
 use super::{exec, ipc, scheduler};
+use crate::arch::fpu::FpuArea;
 use crate::arch::interrupts::TrapFrame;
 use crate::arch::qemu::{self, ExitCode};
-use crate::arch::switch::FpuArea;
 use crate::memory::address_space::AddressSpace;
 use crate::scheme::FileTable;
 

@@ -19,9 +19,9 @@ use kestrel_abi::wait;
 
 use super::thread::{Thread, WakeReason};
 use super::{Process, process, scheduler};
+use crate::arch::fpu::FpuArea;
 use crate::arch::gdt::{USER_CS, USER_DS};
 use crate::arch::interrupts::TrapFrame;
-use crate::arch::switch::FpuArea;
 use crate::memory::user::{copy_from_user, copy_to_user};
 
 /// Per-process signal actions and the process-wide pending set.

@@ -9,8 +9,9 @@ use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use kestrel_abi::errno::ENOMEM;
 
 use super::Process;
+use crate::arch::fpu::{self, FpuArea};
 use crate::arch::interrupts::TrapFrame;
-use crate::arch::switch::{FpuArea, SwitchTarget, prepare_new_stack};
+use crate::arch::switch::{SwitchTarget, prepare_new_stack};
 use crate::memory::{PAGE_SIZE, frame, phys_to_virt};
 
 /// Size of each thread's kernel stack.
@@ -86,7 +87,7 @@ pub struct Thread {
     stack: Option<KernelStack>,
     /// Saved stack pointer while switched out (written only by `switch_to`).
     saved_rsp: UnsafeCell<u64>,
-    /// The user FPU/SSE state, saved on every entry from user mode.
+    /// The user FPU/SSE state while it is not live in the registers (see `arch::fpu`).
     fpu: UnsafeCell<Box<FpuArea>>,
     pub sched: spin::Mutex<SchedState>,
     /// Blocked signals.
@@ -169,16 +170,18 @@ impl Thread {
         unsafe { &mut **self.fpu.get() as *mut FpuArea }
     }
 
-    /// A copy of the saved user FPU state (valid while in the kernel).
+    /// A copy of the thread's user FPU state (valid while in the kernel).
     pub fn fpu_snapshot(&self) -> FpuArea {
-        // SAFETY: the area holds the state saved at kernel entry; this thread is the
-        // one running, so nothing writes it concurrently.
+        fpu::save_if_live(self.fpu_ptr());
+        // SAFETY: the area now holds the user state; this thread is the one running, so
+        // nothing writes it concurrently.
         unsafe { (**self.fpu.get()).clone() }
     }
 
-    /// Replaces the saved user FPU state (sigreturn, exec).
+    /// Replaces the thread's user FPU state (sigreturn, exec).
     pub fn set_fpu(&self, mut area: FpuArea) {
         area.sanitize();
+        fpu::forget(self.fpu_ptr());
         // SAFETY: as for `fpu_snapshot`.
         unsafe { **self.fpu.get() = area };
     }
@@ -186,5 +189,13 @@ impl Thread {
     /// Current run state.
     pub fn run_state(&self) -> RunState {
         self.sched.lock().state
+    }
+}
+
+impl Drop for Thread {
+    fn drop(&mut self) {
+        // The registers may still hold this thread's state on behalf of its area, which
+        // is about to be freed.
+        fpu::forget(self.fpu_ptr());
     }
 }

@@ -80,10 +80,20 @@ pub fn check_writable(space: &mut AddressSpace, uaddr: u64, len: usize) -> Resul
 
 /// Fills `buf` from user memory at `uaddr`.
 pub fn copy_from_user(space: &mut AddressSpace, uaddr: u64, buf: &mut [u8]) -> Result<(), i32> {
-    let dst = buf.as_mut_ptr();
-    for_each_piece(space, uaddr, buf.len(), false, |src, offset, n| {
+    // SAFETY: `buf` is `buf.len()` writable bytes.
+    unsafe { copy_from_user_raw(space, uaddr, buf.as_mut_ptr(), buf.len()) }
+}
+
+/// Copies `len` bytes of user memory at `uaddr` to `dst`, which may be uninitialized
+/// (hot paths use this to avoid zeroing a stack buffer first; see `arch::fpu`). On
+/// success all `len` bytes at `dst` are initialized.
+///
+/// # Safety
+/// `dst` must be valid for writes of `len` bytes.
+pub unsafe fn copy_from_user_raw(space: &mut AddressSpace, uaddr: u64, dst: *mut u8, len: usize) -> Result<(), i32> {
+    for_each_piece(space, uaddr, len, false, |src, offset, n| {
         // SAFETY: `src` points at `n` readable bytes of a user page through the direct
-        // map; `dst + offset .. + n` lies inside `buf`.
+        // map; `dst + offset .. + n` lies inside the caller's `len` bytes.
         unsafe { core::ptr::copy_nonoverlapping(src, dst.add(offset), n) }
     })
 }

@@ -100,7 +100,12 @@ impl KernelScheme for ProcScheme {
                     return Err(EPERM);
                 }
                 let code = if meta(1) == 0 { ExitCode::Success } else { ExitCode::Failure };
-                log::info!("shutdown requested by pid {}: {code:?}", process.pid);
+                log::info!(
+                    "shutdown requested by pid {}: {code:?} ({} lazy FPU saves, last {:#x})",
+                    process.pid,
+                    crate::arch::fpu::lazy_saves(),
+                    crate::arch::fpu::last_lazy_save_rip()
+                );
                 qemu::exit(code)
             }
             _ => Err(EINVAL),

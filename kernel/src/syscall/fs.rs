@@ -11,7 +11,9 @@ use kestrel_abi::syscall::{
 
 use super::{Context, Result};
 use crate::arch::interrupts::TrapFrame;
-use crate::memory::user::{bytes_of, check_writable, copy_from_user, copy_to_user, read_user_vec};
+use core::mem::MaybeUninit;
+
+use crate::memory::user::{bytes_of, check_writable, copy_from_user, copy_from_user_raw, copy_to_user, read_user_vec};
 use crate::scheme::{self, Caller, FileDescriptor, OpenDescription};
 
 /// Longest path accepted.
@@ -157,30 +159,41 @@ pub fn call(
     }
     let (copy_in, copy_out) = if flags == 0 { (true, true) } else { (flags & CALL_WRITE != 0, flags & CALL_READ != 0) };
     let desc = description(cx, fd)?;
-    let mut metadata = [0u64; MAX_METADATA];
-    let mut meta_bytes = [0u8; MAX_METADATA * 8];
-    cx.process.with_space(|s| copy_from_user(s, meta as u64, &mut meta_bytes[..meta_len * 8]))?;
-    for (i, m) in metadata.iter_mut().enumerate().take(meta_len) {
-        *m = u64::from_le_bytes(meta_bytes[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
-    }
+    // The stack buffers start uninitialized: zeroing them would be wide SSE stores, and
+    // the first SSE instruction of a system call costs a lazy FPU save (arch::fpu).
+    let mut meta_words = MaybeUninit::<[u64; MAX_METADATA]>::uninit();
+    // SAFETY: `meta_len <= MAX_METADATA`, so the copy fits `meta_words`.
+    cx.process
+        .with_space(|s| unsafe { copy_from_user_raw(s, meta as u64, meta_words.as_mut_ptr().cast(), meta_len * 8) })?;
+    // SAFETY: the first `meta_len` words were initialized by the copy.
+    let metadata = unsafe { core::slice::from_raw_parts(meta_words.as_ptr().cast::<u64>(), meta_len) };
     // Small payloads (every IPC call's) stay on the stack: no heap round trip per call.
-    let mut small = [0u8; SMALL_PAYLOAD];
+    let mut small = MaybeUninit::<[u8; SMALL_PAYLOAD]>::uninit();
     let mut large = Vec::new();
     let data: &mut [u8] = if payload_len <= SMALL_PAYLOAD {
-        &mut small[..payload_len]
+        let ptr = small.as_mut_ptr().cast::<u8>();
+        if copy_in {
+            // SAFETY: `payload_len <= SMALL_PAYLOAD` bytes fit `small`.
+            cx.process.with_space(|s| unsafe { copy_from_user_raw(s, payload as u64, ptr, payload_len) })?;
+        } else {
+            // SAFETY: as above.
+            unsafe { core::ptr::write_bytes(ptr, 0, payload_len) };
+        }
+        // SAFETY: the first `payload_len` bytes were initialized just above.
+        unsafe { core::slice::from_raw_parts_mut(ptr, payload_len) }
     } else {
         large.try_reserve_exact(payload_len).map_err(|_| kestrel_abi::errno::ENOMEM)?;
         large.resize(payload_len, 0);
+        if copy_in {
+            cx.process.with_space(|s| copy_from_user(s, payload as u64, &mut large))?;
+        }
         &mut large
     };
-    if copy_in {
-        cx.process.with_space(|s| copy_from_user(s, payload as u64, data))?;
-    }
     if copy_out {
         cx.process.with_space(|s| check_writable(s, payload as u64, payload_len))?;
     }
     let space_before = cx.process.pml4();
-    let result = desc.scheme().call(desc.handle, data, &metadata[..meta_len], &mut caller(cx, Some(frame)));
+    let result = desc.scheme().call(desc.handle, data, metadata, &mut caller(cx, Some(frame)));
     // After an exec the old payload address means nothing in the new image.
     if copy_out && result.is_ok() && cx.process.pml4() == space_before && space_before.is_some() {
         let _ = cx.process.with_space(|s| copy_to_user(s, payload as u64, data));

@@ -3,7 +3,8 @@
 //! Selector layout is fixed by `syscall`/`sysret`: kernel code, kernel data, then user
 //! data before user code (sysret loads SS from STAR+8 and CS from STAR+16), then the TSS.
 //! The TSS gives double fault, NMI and machine check their own IST stacks so that a
-//! broken kernel stack still produces a report.
+//! broken kernel stack still produces a report, and `#NM` one so that the lazy FPU save
+//! never writes over the red zone of the kernel code it interrupts.
 
 use core::cell::UnsafeCell;
 
@@ -29,13 +30,15 @@ pub const IST_DOUBLE_FAULT: u16 = 0;
 pub const IST_NMI: u16 = 1;
 /// IST slot for machine check.
 pub const IST_MACHINE_CHECK: u16 = 2;
+/// IST slot for `#NM`, the lazy FPU save (raised by kernel code that may use the red zone).
+pub const IST_DEVICE_NOT_AVAILABLE: u16 = 3;
 
 const IST_STACK_SIZE: usize = 16 * 1024;
 
 #[repr(C, align(16))]
 struct IstStack([u8; IST_STACK_SIZE]);
 
-static mut IST_STACKS: [IstStack; 3] = [const { IstStack([0; IST_STACK_SIZE]) }; 3];
+static mut IST_STACKS: [IstStack; 4] = [const { IstStack([0; IST_STACK_SIZE]) }; 4];
 
 /// The TSS: written at init and on context switches (RSP0), read by the CPU on
 /// privilege changes. Single CPU with interrupts disabled in the kernel, so no two
@@ -51,7 +54,9 @@ static GDT: Once<GlobalDescriptorTable> = Once::new();
 /// Loads the GDT, reloads the segment registers, and loads the TSS.
 pub fn init() {
     let tss = TSS.0.get();
-    for (slot, index) in [IST_DOUBLE_FAULT, IST_NMI, IST_MACHINE_CHECK].into_iter().enumerate() {
+    for (slot, index) in
+        [IST_DOUBLE_FAULT, IST_NMI, IST_MACHINE_CHECK, IST_DEVICE_NOT_AVAILABLE].into_iter().enumerate()
+    {
         let base = &raw const IST_STACKS as u64 + (slot * IST_STACK_SIZE) as u64;
         // SAFETY: init runs once, before interrupts are enabled; nothing else holds the TSS.
         unsafe { (*tss).interrupt_stack_table[usize::from(index)] = VirtAddr::new(base + IST_STACK_SIZE as u64) };

@@ -114,11 +114,13 @@ interrupt_common:
     pushq %r14
     pushq %r15
     cld
-    /* From user mode, save the user's FPU/SSE state before Rust code touches it. */
+    /* From user mode, set CR0.TS: the user's FPU/SSE state stays in the registers
+       until kernel code uses them (see fpu.rs). */
     testb $3, {cs_offset}(%rsp)
     jz 3f
-    movq CURRENT_FPU_AREA(%rip), %rax
-    fxsave64 (%rax)
+    movq %cr0, %rax
+    orq $8, %rax
+    movq %rax, %cr0
 3:
     movq %rsp, %rdi
     call {dispatch}
@@ -130,8 +132,20 @@ interrupt_return:
     /* Back to user mode: signals, exits and rescheduling first, then its FPU state. */
     movq %rsp, %rdi
     call {to_user}
+    /* The registers must hold this thread's FPU state and TS must be clear. A state
+       still live for another thread is saved to its owner's area first. */
     movq CURRENT_FPU_AREA(%rip), %rax
+    clts
+    cmpq FPU_OWNER(%rip), %rax
+    je 6f
+    movq FPU_OWNER(%rip), %rdx
+    testq %rdx, %rdx
+    jz 5f
+    fxsave64 (%rdx)
+5:
     fxrstor64 (%rax)
+    movq %rax, FPU_OWNER(%rip)
+6:
     /* A frame the syscall entry built goes back with sysret, which is much cheaper than
        iretq; rcx and r11 are clobbered by the syscall ABI anyway. Frames whose registers
        must all come back (interrupts, sigreturn, new threads) take iretq, and so does a
@@ -190,7 +204,11 @@ pub fn init() {
             idt.overflow.set_handler_addr(stub_address(4)).set_privilege_level(PrivilegeLevel::Ring3);
             idt.bound_range_exceeded.set_handler_addr(stub_address(5));
             idt.invalid_opcode.set_handler_addr(stub_address(6));
-            idt.device_not_available.set_handler_addr(stub_address(7));
+            // Lazy FPU saves (fpu.rs): its own stack, because the kernel code it
+            // interrupts keeps data in the red zone below its stack pointer.
+            idt.device_not_available
+                .set_handler_addr(VirtAddr::new(super::fpu::device_not_available_handler()))
+                .set_stack_index(gdt::IST_DEVICE_NOT_AVAILABLE);
             idt.double_fault.set_handler_addr(stub_address(8)).set_stack_index(gdt::IST_DOUBLE_FAULT);
             idt.invalid_tss.set_handler_addr(stub_address(10));
             idt.segment_not_present.set_handler_addr(stub_address(11));

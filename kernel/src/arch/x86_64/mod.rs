@@ -5,6 +5,7 @@
 pub mod boot;
 pub mod clock;
 pub mod exception;
+pub mod fpu;
 pub mod gdt;
 pub mod interrupts;
 pub mod memfuncs;

@@ -8,6 +8,7 @@
 use core::arch::{global_asm, naked_asm};
 use core::sync::atomic::{AtomicU64, Ordering};
 
+use super::fpu::FpuArea;
 use super::gdt;
 
 /// Top of the current thread's kernel stack (the syscall entry loads it).
@@ -19,29 +20,6 @@ static CURRENT_FPU_AREA: AtomicU64 = AtomicU64::new(0);
 /// Where the syscall entry parks the user stack pointer for a moment.
 #[unsafe(no_mangle)]
 static USER_RSP_SCRATCH: AtomicU64 = AtomicU64::new(0);
-
-/// The 512-byte `fxsave` area, 16-byte aligned.
-#[repr(C, align(16))]
-#[derive(Clone)]
-pub struct FpuArea(pub [u8; 512]);
-
-impl FpuArea {
-    /// The state after `fninit` with the default MXCSR (all exceptions masked).
-    pub fn initial() -> Self {
-        let mut area = Self([0; 512]);
-        // FCW = 0x37f, MXCSR = 0x1f80.
-        area.0[0..2].copy_from_slice(&0x037fu16.to_le_bytes());
-        area.0[24..28].copy_from_slice(&0x1f80u32.to_le_bytes());
-        area
-    }
-
-    /// Clears MXCSR bits that would make `fxrstor` fault (state coming from user memory).
-    pub fn sanitize(&mut self) {
-        let mut mxcsr = u32::from_le_bytes([self.0[24], self.0[25], self.0[26], self.0[27]]);
-        mxcsr &= 0xffbf;
-        self.0[24..28].copy_from_slice(&mxcsr.to_le_bytes());
-    }
-}
 
 /// What the entry paths must know about the thread about to run.
 pub struct SwitchTarget {

@@ -1,0 +1,118 @@
+//! Lazy saving of the user FPU/SSE state.
+//!
+//! `fxsave` and `fxrstor` move 512 bytes each and dominate a system call's cost under
+//! emulation, so the user state stays in the registers while the kernel runs and is
+//! saved only when something needs the registers: kernel code that uses SSE (the
+//! precompiled `core` and the compiler's struct copies do), or a switch to another
+//! thread that returns to user mode.
+//!
+//! The mechanism is `CR0.TS`. Every entry from user mode sets it, so the kernel's first
+//! SSE instruction raises `#NM`; that handler (assembly, on its own IST stack because
+//! kernel code keeps data in the red zone) clears TS and saves the registers into the
+//! area of their owner. On the way back to user mode the registers are reloaded only if
+//! they no longer hold the returning thread's state.
+//!
+//! Invariants (one CPU, interrupts disabled in the kernel):
+//! - `FPU_OWNER` is the save area whose user state the registers hold, or 0 when they
+//!   hold nothing worth keeping;
+//! - in user mode, TS is clear and `FPU_OWNER` is the running thread's area;
+//! - in the kernel, TS clear implies `FPU_OWNER` is 0: whoever clears TS in the kernel
+//!   saves the owner's state first.
+
+use core::arch::global_asm;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+/// The 512-byte `fxsave` area, 16-byte aligned.
+#[repr(C, align(16))]
+#[derive(Clone)]
+pub struct FpuArea(pub [u8; 512]);
+
+impl FpuArea {
+    /// The state after `fninit` with the default MXCSR (all exceptions masked).
+    pub fn initial() -> Self {
+        let mut area = Self([0; 512]);
+        // FCW = 0x37f, MXCSR = 0x1f80.
+        area.0[0..2].copy_from_slice(&0x037fu16.to_le_bytes());
+        area.0[24..28].copy_from_slice(&0x1f80u32.to_le_bytes());
+        area
+    }
+
+    /// Clears MXCSR bits that would make `fxrstor` fault (state coming from user memory).
+    pub fn sanitize(&mut self) {
+        let mut mxcsr = u32::from_le_bytes([self.0[24], self.0[25], self.0[26], self.0[27]]);
+        mxcsr &= 0xffbf;
+        self.0[24..28].copy_from_slice(&mxcsr.to_le_bytes());
+    }
+}
+
+/// The save area whose user state is live in the registers (0: none).
+#[unsafe(no_mangle)]
+static FPU_OWNER: AtomicU64 = AtomicU64::new(0);
+/// Where the kernel last used SSE with the user state live: the place to look when a
+/// hot path starts paying for lazy saves.
+#[unsafe(no_mangle)]
+static FPU_LAST_RIP: AtomicU64 = AtomicU64::new(0);
+/// Times the kernel's use of SSE forced a save (`#NM` with a live owner).
+#[unsafe(no_mangle)]
+static FPU_LAZY_SAVES: AtomicU64 = AtomicU64::new(0);
+
+global_asm!(
+    r#"
+    .section .text.fpu, "ax"
+    .global device_not_available_entry
+device_not_available_entry:
+    /* #NM: TS was set and something used the FPU. Only the kernel runs with TS set. */
+    pushq %rax
+    clts
+    movq FPU_OWNER(%rip), %rax
+    testq %rax, %rax
+    jz 1f
+    fxsave64 (%rax)
+    movq $0, FPU_OWNER(%rip)
+    incq FPU_LAZY_SAVES(%rip)   /* one CPU, interrupts off: no lock needed */
+    movq 8(%rsp), %rax          /* the trapping rip, above the saved rax */
+    movq %rax, FPU_LAST_RIP(%rip)
+1:
+    popq %rax
+    iretq
+"#,
+    options(att_syntax)
+);
+
+unsafe extern "C" {
+    fn device_not_available_entry();
+}
+
+/// The `#NM` handler's address, for the IDT.
+pub fn device_not_available_handler() -> u64 {
+    device_not_available_entry as *const () as u64
+}
+
+/// How many times kernel code using SSE forced the user state out of the registers.
+pub fn lazy_saves() -> u64 {
+    FPU_LAZY_SAVES.load(Ordering::Relaxed)
+}
+
+/// The kernel address whose SSE use last forced a lazy save.
+pub fn last_lazy_save_rip() -> u64 {
+    FPU_LAST_RIP.load(Ordering::Relaxed)
+}
+
+/// Makes sure `area` holds its thread's user state: if that state is live in the
+/// registers, saves it there (so the area can be read or copied).
+pub fn save_if_live(area: *mut FpuArea) {
+    if FPU_OWNER.load(Ordering::Relaxed) == area as u64 {
+        // SAFETY: the registers hold the owner's state (TS is set or the owner is
+        // current), `area` is that owner's live 512-byte aligned save area, and clearing
+        // TS with the owner reset to 0 keeps the module's invariant.
+        unsafe { core::arch::asm!("clts", "fxsave64 [{}]", in(reg) area, options(nostack, preserves_flags)) };
+        FPU_OWNER.store(0, Ordering::Relaxed);
+    }
+}
+
+/// Forgets the registers' copy of `area`'s state, because the area is about to be
+/// replaced (sigreturn, exec) or freed (thread teardown): the next return to user mode
+/// loads the area instead.
+pub fn forget(area: *mut FpuArea) {
+    let _ = FPU_OWNER.compare_exchange(area as u64, 0, Ordering::Relaxed, Ordering::Relaxed);
+}
