@@ -162,9 +162,11 @@ pub fn call(
     // The stack buffers start uninitialized: zeroing them would be wide SSE stores, and
     // the first SSE instruction of a system call costs a lazy FPU save (arch::fpu).
     let mut meta_words = MaybeUninit::<[u64; MAX_METADATA]>::uninit();
-    // SAFETY: `meta_len <= MAX_METADATA`, so the copy fits `meta_words`.
-    cx.process
-        .with_space(|s| unsafe { copy_from_user_raw(s, meta as u64, meta_words.as_mut_ptr().cast(), meta_len * 8) })?;
+    let meta_ptr = meta_words.as_mut_ptr().cast::<u8>();
+    cx.process.with_space(|s| {
+        // SAFETY: `meta_len <= MAX_METADATA`, so the copy fits `meta_words`.
+        unsafe { copy_from_user_raw(s, meta as u64, meta_ptr, meta_len * 8) }
+    })?;
     // SAFETY: the first `meta_len` words were initialized by the copy.
     let metadata = unsafe { core::slice::from_raw_parts(meta_words.as_ptr().cast::<u64>(), meta_len) };
     // Small payloads (every IPC call's) stay on the stack: no heap round trip per call.
