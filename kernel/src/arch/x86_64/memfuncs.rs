@@ -1,6 +1,10 @@
 //! `memcpy`, `memmove`, `memset`, `memcmp` and `bcmp`: the host target's `core` expects
 //! libc to provide them. They are string instructions in inline assembly so that the
 //! compiler cannot turn them back into calls to themselves.
+//!
+//! Forward copies and fills move 8 bytes per iteration (`movsq`/`stosq`) and finish the
+//! tail bytewise: under emulation each iteration of a `rep` instruction costs about as
+//! much as a whole word move, so a page copied with `rep movsb` takes 7-8 times longer.
 
 use core::arch::asm;
 
@@ -8,9 +12,11 @@ use core::arch::asm;
 /// `dest` and `src` must be valid for `n` bytes and must not overlap.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn memcpy(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 {
-    // SAFETY: the caller guarantees both ranges are valid; rep movsb copies forwards.
+    // SAFETY: the caller guarantees both ranges are valid; movsq then movsb copy forwards,
+    // n / 8 words and then the n % 8 remaining bytes.
     unsafe {
-        asm!("rep movsb", inout("rcx") n => _, inout("rdi") dest => _, inout("rsi") src => _,
+        asm!("rep movsq", "mov rcx, {tail}", "rep movsb",
+             tail = in(reg) n & 7, inout("rcx") n / 8 => _, inout("rdi") dest => _, inout("rsi") src => _,
              options(nostack, preserves_flags));
     }
     dest
@@ -40,9 +46,12 @@ pub unsafe extern "C" fn memmove(dest: *mut u8, src: *const u8, n: usize) -> *mu
 /// `dest` must be valid for `n` bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn memset(dest: *mut u8, value: i32, n: usize) -> *mut u8 {
-    // SAFETY: the caller guarantees the range is valid.
+    let word = u64::from(value as u8) * 0x0101_0101_0101_0101;
+    // SAFETY: the caller guarantees the range is valid; n / 8 words, then the tail bytes
+    // (stosb stores al, the low byte of the same pattern).
     unsafe {
-        asm!("rep stosb", inout("rcx") n => _, inout("rdi") dest => _, in("al") value as u8,
+        asm!("rep stosq", "mov rcx, {tail}", "rep stosb",
+             tail = in(reg) n & 7, inout("rcx") n / 8 => _, inout("rdi") dest => _, in("rax") word,
              options(nostack, preserves_flags));
     }
     dest
