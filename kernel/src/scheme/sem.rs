@@ -2,13 +2,16 @@
 //! rules live in `ipc::sem`; this glue copies user memory, blocks and wakes threads, and
 //! keeps each process's SEM_UNDO adjustments in its `Process`.
 //!
-//! Lock order: `SEMS` → a process's `ipc` lock (through [`ProcessUndo`]). Threads are
-//! woken only after `SEMS` is released.
+//! Lock order: the caller's `creds` → `SEMS` → a process's `ipc` lock (through
+//! [`ProcessUndo`]). Threads are woken only after `SEMS` is released.
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::mem::MaybeUninit;
+
+use arrayvec::ArrayVec;
 
 use kestrel_abi::errno::{E2BIG, EAGAIN, EINTR, EINVAL, ENOMEM};
 use kestrel_abi::syscall::{MODE_CHR, Stat};
@@ -25,7 +28,7 @@ use super::{Caller, KernelScheme, Result};
 use crate::arch::clock;
 use crate::context::thread::{Thread, WakeReason};
 use crate::context::{ipc, process, scheduler};
-use crate::memory::user::{Plain, copy_from_user, read_user, write_user};
+use crate::memory::user::{Plain, copy_from_user, copy_from_user_raw, read_user, write_user};
 
 /// A thread asleep in semop and, once the changer completed its operation, the result.
 type Sleeper = (Arc<Thread>, Option<core::result::Result<(), i32>>);
@@ -37,6 +40,11 @@ struct Sems {
 }
 
 static SEMS: Mutex<Option<Sems>> = Mutex::new(None);
+
+/// Operations of one semop decoded on the stack; longer calls use the heap.
+const SEMOPM_FAST: usize = 64;
+/// Size of a user `struct sembuf`.
+const SEMBUF_SIZE: usize = size_of::<AbiSemBuf>();
 
 // SAFETY: repr(C) structs of integers with explicit padding.
 unsafe impl Plain for AbiSemBuf {}
@@ -173,18 +181,39 @@ impl SemScheme {
         if nsops < 1 {
             return Err(EINVAL);
         }
-        let mut raw = Vec::new();
-        raw.try_reserve_exact(nsops * 6).map_err(|_| ENOMEM)?;
-        raw.resize(nsops * 6, 0);
-        caller.process.with_space(|s| copy_from_user(s, args.sops, &mut raw))?;
-        let ops: Vec<SemBuf> = raw
-            .chunks_exact(6)
-            .map(|c| SemBuf {
-                num: u16::from_le_bytes([c[0], c[1]]),
-                op: i16::from_le_bytes([c[2], c[3]]),
-                flg: i16::from_le_bytes([c[4], c[5]]),
-            })
-            .collect();
+        // Up to SEMOPM_FAST operations are decoded on the stack (as Linux does), so an
+        // ordinary semop allocates nothing.
+        let mut raw_small = MaybeUninit::<[u8; SEMOPM_FAST * SEMBUF_SIZE]>::uninit();
+        let mut raw_large = Vec::new();
+        let raw: &[u8] = if nsops <= SEMOPM_FAST {
+            let ptr = raw_small.as_mut_ptr().cast::<u8>();
+            caller.process.with_space(|s| {
+                // SAFETY: nsops * SEMBUF_SIZE bytes fit `raw_small`.
+                unsafe { copy_from_user_raw(s, args.sops, ptr, nsops * SEMBUF_SIZE) }
+            })?;
+            // SAFETY: the copy initialized these bytes.
+            unsafe { core::slice::from_raw_parts(ptr, nsops * SEMBUF_SIZE) }
+        } else {
+            raw_large.try_reserve_exact(nsops * SEMBUF_SIZE).map_err(|_| ENOMEM)?;
+            raw_large.resize(nsops * SEMBUF_SIZE, 0);
+            caller.process.with_space(|s| copy_from_user(s, args.sops, &mut raw_large))?;
+            &raw_large
+        };
+        let decode = |c: &[u8]| SemBuf {
+            num: u16::from_le_bytes([c[0], c[1]]),
+            op: i16::from_le_bytes([c[2], c[3]]),
+            flg: i16::from_le_bytes([c[4], c[5]]),
+        };
+        let mut ops_small = ArrayVec::<SemBuf, SEMOPM_FAST>::new();
+        let mut ops_large = Vec::new();
+        let ops: &[SemBuf] = if nsops <= SEMOPM_FAST {
+            ops_small.extend(raw.chunks_exact(SEMBUF_SIZE).map(decode));
+            &ops_small
+        } else {
+            ops_large.try_reserve_exact(nsops).map_err(|_| ENOMEM)?;
+            ops_large.extend(raw.chunks_exact(SEMBUF_SIZE).map(decode));
+            &ops_large
+        };
         if semid < 0 {
             return Err(EINVAL);
         }
@@ -198,10 +227,12 @@ impl SemScheme {
         } else {
             None
         };
-        let creds = caller.process.creds.lock().clone();
+        // Held, not cloned, across the call: a copy of the credentials is wide stores
+        // (a lazy FPU save) and, with supplementary groups, an allocation.
+        let creds = caller.process.creds.lock();
         let pid = caller.process.pid;
         let outcome = with_sems(|sems| {
-            let outcome = sems.ns.semop(&creds, pid, semid, &ops, &mut ProcessUndo, now_secs());
+            let outcome = sems.ns.semop(&creds, pid, semid, ops, &mut ProcessUndo, now_secs());
             match outcome {
                 Ok(SemopOutcome::Done { woken }) => Ok((None, complete(sems, woken))),
                 Ok(SemopOutcome::Wait(w)) => {
@@ -211,6 +242,7 @@ impl SemScheme {
                 Err(e) => Err(e),
             }
         });
+        drop(creds);
         let (waiter, to_wake) = outcome?;
         wake(to_wake);
         let Some(waiter) = waiter else { return Ok(0) };

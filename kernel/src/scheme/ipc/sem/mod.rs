@@ -122,53 +122,55 @@ impl SemSet {
     }
 
     /// Tries `ops` atomically for `pid`; on success applies values, pids and undo.
+    ///
+    /// As Linux's `perform_atomic_semop`, the operations are applied in place one by one
+    /// and, if one blocks or fails, the ones before it are reverted in reverse order: no
+    /// scratch copy of the values, so an uncontended semop allocates nothing.
     fn attempt(&mut self, semid: i32, pid: u32, ops: &[SemBuf], undo: &mut dyn UndoStore) -> Attempt {
-        let mut values: Vec<(u16, i32)> = Vec::new();
-        let mut adjs: Vec<(u16, i32)> = Vec::new();
-        let value_of = |values: &Vec<(u16, i32)>, num: u16, sems: &[Sem]| {
-            values.iter().rev().find(|(n, _)| *n == num).map_or(i32::from(sems[usize::from(num)].value), |(_, v)| *v)
-        };
-        for op in ops {
-            let current = value_of(&values, op.num, &self.sems);
+        let nsems = self.sems.len();
+        for (i, op) in ops.iter().enumerate() {
+            let current = i32::from(self.sems[usize::from(op.num)].value);
             let nowait = op.flg & IPC_NOWAIT as i16 != 0;
-            if op.op == 0 {
-                if current != 0 {
-                    return Attempt::Blocked { num: op.num, zero: true, nowait };
+            let stop = if op.op == 0 {
+                (current != 0).then_some(Attempt::Blocked { num: op.num, zero: true, nowait })
+            } else if current + i32::from(op.op) < 0 {
+                Some(Attempt::Blocked { num: op.num, zero: false, nowait })
+            } else if current + i32::from(op.op) > SEMVMX {
+                Some(Attempt::Failed(ERANGE))
+            } else if op.flg & SEM_UNDO != 0 {
+                let new_adj = i32::from(undo.get(pid, semid, op.num)) - i32::from(op.op);
+                if (-SEMAEM - 1..=SEMAEM).contains(&new_adj) {
+                    undo.set(pid, semid, nsems, op.num, new_adj as i16);
+                    None
+                } else {
+                    Some(Attempt::Failed(ERANGE))
                 }
-                continue;
+            } else {
+                None
+            };
+            if let Some(stop) = stop {
+                self.revert(semid, pid, &ops[..i], undo);
+                return stop;
             }
-            let result = current + i32::from(op.op);
-            if result < 0 {
-                return Attempt::Blocked { num: op.num, zero: false, nowait };
-            }
-            if result > SEMVMX {
-                return Attempt::Failed(ERANGE);
-            }
-            if op.flg & SEM_UNDO != 0 {
-                let adj = adjs
-                    .iter()
-                    .rev()
-                    .find(|(n, _)| *n == op.num)
-                    .map_or(i32::from(undo.get(pid, semid, op.num)), |(_, a)| *a);
-                let new_adj = adj - i32::from(op.op);
-                if !(-SEMAEM - 1..=SEMAEM).contains(&new_adj) {
-                    return Attempt::Failed(ERANGE);
-                }
-                adjs.push((op.num, new_adj));
-            }
-            values.push((op.num, result));
-        }
-        for (num, value) in values {
-            self.sems[usize::from(num)].value = value as u16;
+            self.sems[usize::from(op.num)].value = (current + i32::from(op.op)) as u16;
         }
         for op in ops {
             self.sems[usize::from(op.num)].pid = pid;
         }
-        let nsems = self.sems.len();
-        for (num, adj) in adjs {
-            undo.set(pid, semid, nsems, num, adj as i16);
-        }
         Attempt::Done
+    }
+
+    /// Takes back operations `attempt` applied (values and adjustments), last first.
+    fn revert(&mut self, semid: i32, pid: u32, applied: &[SemBuf], undo: &mut dyn UndoStore) {
+        let nsems = self.sems.len();
+        for op in applied.iter().rev() {
+            let sem = &mut self.sems[usize::from(op.num)];
+            sem.value = (i32::from(sem.value) - i32::from(op.op)) as u16;
+            if op.flg & SEM_UNDO != 0 && op.op != 0 {
+                let adj = i32::from(undo.get(pid, semid, op.num)) + i32::from(op.op);
+                undo.set(pid, semid, nsems, op.num, adj as i16);
+            }
+        }
     }
 
     /// Performs every queued operation that can now proceed, in FIFO order, restarting
@@ -176,22 +178,25 @@ impl SemSet {
     fn update_queue(&mut self, semid: i32, undo: &mut dyn UndoStore, now: u64, woken: &mut Vec<Completed>) {
         let mut i = 0;
         while i < self.pending.len() {
-            let p = self.pending[i].clone();
-            match self.attempt(semid, p.pid, &p.ops, undo) {
+            // The operations leave the queue entry for the attempt (which borrows the set
+            // mutably) and go back if it blocks again: no copy per look at a waiter.
+            let (pid, ops) = (self.pending[i].pid, core::mem::take(&mut self.pending[i].ops));
+            match self.attempt(semid, pid, &ops, undo) {
                 Attempt::Done => {
-                    self.pending.remove(i);
+                    let waiter = self.pending.remove(i).map(|p| p.waiter);
                     self.otime = now;
-                    woken.push(Completed { waiter: p.waiter, result: Ok(()) });
-                    if p.ops.iter().any(|op| op.op != 0) {
+                    woken.extend(waiter.map(|waiter| Completed { waiter, result: Ok(()) }));
+                    if ops.iter().any(|op| op.op != 0) {
                         i = 0;
                         continue;
                     }
                 }
                 Attempt::Failed(errno) => {
-                    self.pending.remove(i);
-                    woken.push(Completed { waiter: p.waiter, result: Err(errno) });
+                    let waiter = self.pending.remove(i).map(|p| p.waiter);
+                    woken.extend(waiter.map(|waiter| Completed { waiter, result: Err(errno) }));
                 }
                 Attempt::Blocked { num, zero, .. } => {
+                    self.pending[i].ops = ops;
                     self.pending[i].blocking = (num, zero);
                     i += 1;
                 }
