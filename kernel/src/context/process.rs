@@ -5,7 +5,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use kestrel_abi::errno::{EAGAIN, ECHILD, ENOENT, ESRCH};
 use kestrel_abi::signal::{SIGCHLD, SIGKILL};
@@ -49,6 +49,8 @@ pub struct Process {
     pub signals: Mutex<SignalState>,
     pub threads: Mutex<Vec<Weak<Thread>>>,
     pub state: Mutex<ProcessState>,
+    /// `state` has left `Alive` (it never comes back): read on every return to user mode.
+    exiting: AtomicBool,
     pub children: Mutex<Vec<Arc<Process>>>,
     /// Woken when a child becomes a zombie.
     pub child_exit: WaitQueue,
@@ -84,6 +86,7 @@ impl Process {
             signals: Mutex::new(signals),
             threads: Mutex::new(Vec::new()),
             state: Mutex::new(ProcessState::Alive),
+            exiting: AtomicBool::new(false),
             children: Mutex::new(Vec::new()),
             child_exit: WaitQueue::new(),
             ipc: Mutex::new(ipc::ProcessIpc::default()),
@@ -130,7 +133,7 @@ impl Process {
 
     /// Whether the process is on its way out.
     pub fn is_exiting(&self) -> bool {
-        !matches!(*self.state.lock(), ProcessState::Alive)
+        self.exiting.load(Ordering::Relaxed)
     }
 
     /// Starts ending the process with `status`: every thread leaves at its next return
@@ -142,6 +145,7 @@ impl Process {
                 return;
             }
             *state = ProcessState::Exiting(status);
+            self.exiting.store(true, Ordering::Relaxed);
         }
         for thread in self.live_threads() {
             scheduler::wake(&thread, WakeReason::Interrupted);
@@ -314,6 +318,7 @@ fn finish_exit(process: &Arc<Process>) {
     }
 
     *process.state.lock() = ProcessState::Zombie(status);
+    process.exiting.store(true, Ordering::Relaxed);
     if process.pid == INIT_PID {
         log::error!("init exited ({}); shutting down", describe_status(status));
         qemu::exit(ExitCode::Failure);

@@ -10,6 +10,8 @@
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::mem::ManuallyDrop;
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
 use spin::Mutex;
 
@@ -27,7 +29,6 @@ struct Scheduler {
     sleepers: BTreeMap<(u64, u32), Arc<Thread>>,
     /// Threads that exited; freed once the CPU is off their stacks.
     dead: Vec<Arc<Thread>>,
-    need_resched: bool,
     ticks_in_slice: u32,
 }
 
@@ -37,20 +38,47 @@ static SCHED: Mutex<Scheduler> = Mutex::new(Scheduler {
     run_queue: VecDeque::new(),
     sleepers: BTreeMap::new(),
     dead: Vec::new(),
-    need_resched: false,
     ticks_in_slice: 0,
 });
+
+/// The thread in `SCHED.current`, for the system call and return paths, which borrow it
+/// without the lock or a reference count round trip. Written together with
+/// `SCHED.current`, under its lock.
+static CURRENT: AtomicPtr<Thread> = AtomicPtr::new(core::ptr::null_mut());
+/// A reschedule is due (a time slice ended or a sleeper woke); read on every return to
+/// user mode, so it lives outside the lock.
+static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
+
+fn set_current(s: &mut Scheduler, thread: Arc<Thread>) {
+    CURRENT.store(Arc::as_ptr(&thread).cast_mut(), Ordering::Relaxed);
+    s.current = Some(thread);
+}
 
 /// Makes the boot thread the idle thread and the current one.
 pub fn init(idle: Arc<Thread>) {
     let mut s = SCHED.lock();
-    s.current = Some(idle.clone());
+    set_current(&mut s, idle.clone());
     s.idle = Some(idle);
 }
 
 /// The running thread.
 pub fn current() -> Arc<Thread> {
     SCHED.lock().current.clone().expect("the scheduler runs a thread")
+}
+
+/// Runs `f` with the running thread, borrowed: no lock, no reference count change.
+///
+/// The borrow cannot outlive the thread: while it runs, `SCHED.current` holds it, and a
+/// thread that blocks or yields inside `f` holds its own reference in `block` (or stays in
+/// the run queue) until it runs again, and `f` returns on that same thread.
+pub fn with_current<R>(f: impl FnOnce(&Arc<Thread>) -> R) -> R {
+    let ptr = CURRENT.load(Ordering::Relaxed);
+    assert!(!ptr.is_null(), "the scheduler runs a thread");
+    // SAFETY: `ptr` came from `Arc::as_ptr` of the Arc in `SCHED.current`, which keeps a
+    // strong reference for as long as the thread is current (see above); ManuallyDrop
+    // keeps this handle from releasing a reference it never took.
+    let thread = ManuallyDrop::new(unsafe { Arc::from_raw(ptr) });
+    f(&thread)
 }
 
 /// Queues a new runnable thread.
@@ -60,14 +88,14 @@ pub fn add(thread: Arc<Thread>) {
 
 /// Whether a reschedule is due (checked on the way back to user mode).
 pub fn need_resched() -> bool {
-    SCHED.lock().need_resched
+    NEED_RESCHED.load(Ordering::Relaxed)
 }
 
 /// Gives the CPU to the next runnable thread, if any; returns when this thread runs again.
 pub fn schedule() {
     let (prev_slot, next_rsp, target) = {
         let mut s = SCHED.lock();
-        s.need_resched = false;
+        NEED_RESCHED.store(false, Ordering::Relaxed);
         s.ticks_in_slice = 0;
         let prev = s.current.clone().expect("a current thread");
         // Threads that died earlier are off their stacks now, unless it is `prev` itself.
@@ -99,7 +127,7 @@ pub fn schedule() {
         };
         let slot = prev.saved_rsp_ptr();
         let rsp = next.saved_rsp();
-        s.current = Some(next);
+        set_current(&mut s, next);
         // `prev` stays alive through `s.current` of whoever switches back, or `s.dead`.
         (slot, rsp, target)
     };
@@ -168,14 +196,14 @@ pub fn on_timer_tick(_from_user: bool) {
         }
         s.ticks_in_slice += 1;
         if s.ticks_in_slice >= TIME_SLICE_TICKS && !s.run_queue.is_empty() {
-            s.need_resched = true;
+            NEED_RESCHED.store(true, Ordering::Relaxed);
         }
     }
     for thread in expired {
         // Clear the deadline first: `wake` would otherwise look for the removed entry.
         thread.sched.lock().deadline = None;
         if wake(&thread, WakeReason::TimedOut) {
-            SCHED.lock().need_resched = true;
+            NEED_RESCHED.store(true, Ordering::Relaxed);
         }
     }
 }

@@ -111,6 +111,14 @@ pub fn user_fault(frame: &mut TrapFrame, signo: u8, what: fmt::Arguments<'_>) {
 
 /// Runs before every return to user mode: exits, reschedules, and delivers signals.
 pub fn on_return_to_user(frame: &mut TrapFrame) {
+    // The common case, checked without taking a reference to the thread: nothing to do.
+    let canonical = frame.rip < LOWER_HALF_END && frame.rsp < LOWER_HALF_END;
+    if canonical
+        && !scheduler::need_resched()
+        && scheduler::with_current(|thread| !thread.process.is_exiting() && deliverable(thread) == 0)
+    {
+        return;
+    }
     loop {
         let thread = scheduler::current();
         if thread.process.is_exiting() {

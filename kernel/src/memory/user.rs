@@ -56,6 +56,12 @@ fn for_each_piece(
         return Ok(());
     }
     let end = uaddr.checked_add(len as u64).ok_or(EFAULT)?;
+    if uaddr & !(PAGE_SIZE - 1) == (end - 1) & !(PAGE_SIZE - 1) {
+        // Within one page (every system call's arguments, usually): one lookup.
+        let paddr = space.translate(uaddr, write).ok_or(EFAULT)?;
+        f(phys_to_virt(paddr) as *mut u8, 0, len);
+        return Ok(());
+    }
     // Check every page before touching any, so a failed copy out writes nothing.
     let mut page = uaddr & !(PAGE_SIZE - 1);
     while page < end {

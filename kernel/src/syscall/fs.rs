@@ -32,7 +32,7 @@ fn description(cx: &Context, fd: usize) -> core::result::Result<Arc<OpenDescript
 }
 
 fn caller<'a>(cx: &'a Context, frame: Option<&'a mut TrapFrame>) -> Caller<'a> {
-    Caller { thread: &cx.thread, process: &cx.process, frame }
+    Caller { thread: cx.thread, process: cx.process, frame }
 }
 
 pub fn open(cx: &Context, path_ptr: usize, path_len: usize, flags: usize) -> Result {
@@ -191,6 +191,8 @@ pub fn call(
         }
         &mut large
     };
+    // An empty payload has nothing to check or copy back (and needs no address-space lock).
+    let copy_out = copy_out && payload_len > 0;
     if copy_out {
         cx.process.with_space(|s| check_writable(s, payload as u64, payload_len))?;
     }

@@ -19,46 +19,48 @@ use crate::context::{Process, Thread, scheduler};
 /// A call's result.
 pub type Result = core::result::Result<usize, i32>;
 
-/// The calling thread and its process.
-pub struct Context {
-    pub thread: Arc<Thread>,
-    pub process: Arc<Process>,
+/// The calling thread and its process, borrowed for the call (see
+/// [`scheduler::with_current`]).
+pub struct Context<'a> {
+    pub thread: &'a Arc<Thread>,
+    pub process: &'a Arc<Process>,
 }
 
 /// Runs the system call described by `frame` (number in rax, arguments in rdi, rsi, rdx,
 /// r10, r8, r9).
 pub fn dispatch(frame: &mut TrapFrame) {
-    let thread = scheduler::current();
-    let process = thread.process.clone();
-    let cx = Context { thread, process };
+    scheduler::with_current(|thread| run(&Context { thread, process: &thread.process }, frame));
+}
+
+fn run(cx: &Context<'_>, frame: &mut TrapFrame) {
     let [a, b, c, d, e, f] = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9].map(|v| v as usize);
     let result = match frame.rax as usize {
-        SYS_OPEN => fs::open(&cx, a, b, c),
-        SYS_CLOSE => fs::close(&cx, a),
-        SYS_READ => fs::read(&cx, a, b, c),
-        SYS_WRITE => fs::write(&cx, a, b, c),
-        SYS_DUP2 => fs::dup2(&cx, a, b),
-        SYS_FCNTL => fs::fcntl(&cx, a, b, c),
-        SYS_FSTAT => fs::fstat(&cx, a, b, c),
-        SYS_FPATH => fs::fpath(&cx, a, b, c),
-        SYS_FEVENT => fs::fevent(&cx, a, b),
-        SYS_CALL => fs::call(&cx, frame, [a, b, c, d, e, f]),
-        SYS_FMAP => memory::fmap(&cx, a, b, c),
-        SYS_FUNMAP => memory::funmap(&cx, a, b),
-        SYS_MPROTECT => memory::mprotect(&cx, a, b, c),
+        SYS_OPEN => fs::open(cx, a, b, c),
+        SYS_CLOSE => fs::close(cx, a),
+        SYS_READ => fs::read(cx, a, b, c),
+        SYS_WRITE => fs::write(cx, a, b, c),
+        SYS_DUP2 => fs::dup2(cx, a, b),
+        SYS_FCNTL => fs::fcntl(cx, a, b, c),
+        SYS_FSTAT => fs::fstat(cx, a, b, c),
+        SYS_FPATH => fs::fpath(cx, a, b, c),
+        SYS_FEVENT => fs::fevent(cx, a, b),
+        SYS_CALL => fs::call(cx, frame, [a, b, c, d, e, f]),
+        SYS_FMAP => memory::fmap(cx, a, b, c),
+        SYS_FUNMAP => memory::funmap(cx, a, b),
+        SYS_MPROTECT => memory::mprotect(cx, a, b, c),
         SYS_YIELD => {
             scheduler::yield_now();
             Ok(0)
         }
-        SYS_NANOSLEEP => time::nanosleep(&cx, a, b),
-        SYS_CLOCK_GETTIME => time::clock_gettime(&cx, a, b),
-        SYS_FUTEX => time::futex(&cx, a, b, c, d),
-        SYS_SIGACTION => signal::sigaction(&cx, a, b, c),
-        SYS_SIGPROCMASK => signal::sigprocmask(&cx, a, b, c),
-        SYS_SIGPENDING => signal::sigpending(&cx, a),
+        SYS_NANOSLEEP => time::nanosleep(cx, a, b),
+        SYS_CLOCK_GETTIME => time::clock_gettime(cx, a, b),
+        SYS_FUTEX => time::futex(cx, a, b, c, d),
+        SYS_SIGACTION => signal::sigaction(cx, a, b, c),
+        SYS_SIGPROCMASK => signal::sigprocmask(cx, a, b, c),
+        SYS_SIGPENDING => signal::sigpending(cx, a),
         SYS_SIGRETURN => {
             // The restored frame carries its own rax.
-            if crate::context::signal::sigreturn(&cx.thread, frame).is_err() {
+            if crate::context::signal::sigreturn(cx.thread, frame).is_err() {
                 crate::context::signal::user_fault(
                     frame,
                     kestrel_abi::signal::SIGSEGV,
@@ -67,16 +69,16 @@ pub fn dispatch(frame: &mut TrapFrame) {
             }
             return;
         }
-        SYS_GETRESUID => cred::getresuid(&cx, a, b, c),
-        SYS_GETRESGID => cred::getresgid(&cx, a, b, c),
-        SYS_SETRESUID => cred::setresuid(&cx, a, b, c),
-        SYS_SETRESGID => cred::setresgid(&cx, a, b, c),
-        SYS_SETUID => cred::setuid(&cx, a),
-        SYS_SETGID => cred::setgid(&cx, a),
-        SYS_SETEUID => cred::seteuid(&cx, a),
-        SYS_SETEGID => cred::setegid(&cx, a),
-        SYS_GETGROUPS => cred::getgroups(&cx, a, b),
-        SYS_SETGROUPS => cred::setgroups(&cx, a, b),
+        SYS_GETRESUID => cred::getresuid(cx, a, b, c),
+        SYS_GETRESGID => cred::getresgid(cx, a, b, c),
+        SYS_SETRESUID => cred::setresuid(cx, a, b, c),
+        SYS_SETRESGID => cred::setresgid(cx, a, b, c),
+        SYS_SETUID => cred::setuid(cx, a),
+        SYS_SETGID => cred::setgid(cx, a),
+        SYS_SETEUID => cred::seteuid(cx, a),
+        SYS_SETEGID => cred::setegid(cx, a),
+        SYS_GETGROUPS => cred::getgroups(cx, a, b),
+        SYS_SETGROUPS => cred::setgroups(cx, a, b),
         _ => Err(ENOSYS),
     };
     frame.rax = match result {

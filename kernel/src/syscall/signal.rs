@@ -15,10 +15,10 @@ pub fn sigaction(cx: &Context, signo: usize, new: usize, old: usize) -> Result {
         if new == 0 { None } else { Some(cx.process.with_space(|s| read_user::<SigAction>(s, new as u64))?) };
     if old != 0 {
         // Check the out pointer before changing anything.
-        let current = set_action(&cx.process, signo, None)?;
+        let current = set_action(cx.process, signo, None)?;
         cx.process.with_space(|s| write_user(s, old as u64, &current))?;
     }
-    set_action(&cx.process, signo, new_action)?;
+    set_action(cx.process, signo, new_action)?;
     Ok(0)
 }
 

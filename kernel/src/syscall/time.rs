@@ -53,9 +53,9 @@ pub fn futex(cx: &Context, addr: usize, op: usize, val: usize, timeout: usize) -
             } else {
                 Some(clock::monotonic_ns().saturating_add(read_timeout(cx, timeout)?))
             };
-            futex::wait(&cx.process, addr as u64, val as u32, deadline)
+            futex::wait(cx.process, addr as u64, val as u32, deadline)
         }
-        FUTEX_WAKE => Ok(futex::wake(&cx.process, addr as u64, val)),
+        FUTEX_WAKE => Ok(futex::wake(cx.process, addr as u64, val)),
         _ => Err(EINVAL),
     }
 }
