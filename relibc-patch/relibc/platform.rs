@@ -124,23 +124,24 @@ static SEM_FD: SchemeFd = SchemeFd::new();
 
 /// One call on the kernel's `sem` scheme (`SYS_CALL` on the process's `/scheme/sem`
 /// descriptor, opened on first use): `metadata` as the kernel ABI lays it out, and
-/// `payload`, which the kernel reads and may write back (`sys_call_rw`: `READ | WRITE`).
+/// `payload`, which the kernel only reads (`sys_call_wo`: `WRITE`; results come back as the
+/// return value or through pointers the payload carries).
 /// Returns the kernel's result or its errno (or the errno of opening the scheme).
 ///
 /// A program that closes descriptors it did not open (a daemon closing every descriptor
 /// above 2) closes this one too; the calls then fail with `EBADF`, as with any descriptor a
 /// libc keeps.
 #[cfg(target_os = "redox")]
-pub fn sem_call(payload: &mut [u8], metadata: &[u64]) -> Result<usize, c_int> {
+pub fn sem_call(payload: &[u8], metadata: &[u64]) -> Result<usize, c_int> {
     let fd = SEM_FD.get(open_sem_scheme, |fd| {
         let _ = Sys::close(fd as c_int);
     })?;
-    redox_rt::sys::sys_call_rw(fd, payload, syscall::CallFlags::empty(), metadata)
+    redox_rt::sys::sys_call_wo(fd, payload, syscall::CallFlags::empty(), metadata)
         .map_err(|err| err.errno)
 }
 
 /// No kestrel schemes outside a Redox-target build.
 #[cfg(not(target_os = "redox"))]
-pub fn sem_call(_payload: &mut [u8], _metadata: &[u64]) -> Result<usize, c_int> {
+pub fn sem_call(_payload: &[u8], _metadata: &[u64]) -> Result<usize, c_int> {
     Err(ENOSYS)
 }

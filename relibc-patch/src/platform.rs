@@ -21,7 +21,7 @@ pub use core::ffi::{c_char, c_int, c_long, c_short, c_uint, c_ulong, c_ushort};
 
 pub use kestrel_abi::errno;
 use kestrel_abi::errno::{ENOENT, ENOSYS};
-use kestrel_abi::syscall::{CALL_READ, CALL_WRITE, O_CLOEXEC, O_RDONLY, O_RDWR, Stat};
+use kestrel_abi::syscall::{CALL_WRITE, O_CLOEXEC, O_RDONLY, O_RDWR, Stat};
 use kestrel_abi::sysv::SEM_SCHEME;
 
 /// `key_t`: System V IPC keys.
@@ -133,17 +133,19 @@ static SEM_FD: SchemeFd = SchemeFd::new();
 
 /// One call on the kernel's `sem` scheme (`SYS_CALL` on the process's `/scheme/sem`
 /// descriptor, opened on first use): `metadata` as `kestrel_abi::sysv` lays it out, and
-/// `payload`, which the kernel reads and may write back (`CALL_READ | CALL_WRITE`). Returns
+/// `payload`, which the kernel only reads (`CALL_WRITE`: every sem call's results come back
+/// as the return value or through pointers the payload carries, so nothing is copied
+/// back). Returns
 /// the kernel's result or its errno (or the errno of opening the scheme).
 ///
 /// A program that closes descriptors it did not open (a daemon closing every descriptor
 /// above 2) closes this one too; the calls then fail with `EBADF`, as with any descriptor a
 /// libc keeps.
-pub fn sem_call(payload: &mut [u8], metadata: &[u64]) -> Result<usize, c_int> {
+pub fn sem_call(payload: &[u8], metadata: &[u64]) -> Result<usize, c_int> {
     let fd = SEM_FD.get(open_sem_scheme, |fd| {
         let _ = sys::close(fd);
     })?;
-    sys::call(fd, payload, CALL_READ | CALL_WRITE, metadata)
+    sys::call(fd, payload, CALL_WRITE, metadata)
 }
 
 /// The guest's system calls: `syscall` with the number in `rax`, arguments in `rdi`, `rsi`,
@@ -215,12 +217,13 @@ mod sys {
         unsafe { syscall3(SYS_CLOSE, fd, 0, 0) }.map(drop)
     }
 
-    /// `SYS_CALL`: a scheme call on `fd` with `payload` and `metadata`.
-    pub fn call(fd: usize, payload: &mut [u8], flags: usize, metadata: &[u64]) -> Result<usize, c_int> {
-        let args =
-            [fd, payload.as_mut_ptr() as usize, payload.len(), flags, metadata.as_ptr() as usize, metadata.len()];
-        // SAFETY: the kernel reads `metadata` and reads and writes back at most
-        // `payload.len()` bytes of `payload`, both borrowed for the call. Memory that the
+    /// `SYS_CALL` with a payload the scheme only reads (`flags` must not ask for a copy
+    /// back: the payload is borrowed shared).
+    pub fn call(fd: usize, payload: &[u8], flags: usize, metadata: &[u64]) -> Result<usize, c_int> {
+        debug_assert_eq!(flags & kestrel_abi::syscall::CALL_READ, 0, "a shared payload cannot be written back");
+        let args = [fd, payload.as_ptr() as usize, payload.len(), flags, metadata.as_ptr() as usize, metadata.len()];
+        // SAFETY: the kernel reads `metadata` and at most `payload.len()` bytes of
+        // `payload` (no copy back without CALL_READ), both borrowed for the call. Memory that the
         // scheme reaches through addresses inside the payload is the callers' concern: the
         // header functions document what their C callers promise about it.
         unsafe { syscall6(SYS_CALL, args) }
@@ -320,7 +323,7 @@ pub(crate) mod sys {
     }
 
     /// Records the call and answers with what [`reply_with`] set (by default `Ok(0)`).
-    pub fn call(fd: usize, payload: &mut [u8], flags: usize, metadata: &[u64]) -> Result<usize, c_int> {
+    pub fn call(fd: usize, payload: &[u8], flags: usize, metadata: &[u64]) -> Result<usize, c_int> {
         assert!(metadata.len() <= 3, "the kernel takes at most 3 metadata words");
         let call = Call { fd, payload: payload.to_vec(), flags, metadata: metadata.to_vec() };
         CALLS.with_borrow_mut(|calls| calls.push(call));

@@ -12,6 +12,12 @@ use core::arch::asm;
 /// `dest` and `src` must be valid for `n` bytes and must not overlap.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn memcpy(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+    if n <= 16 {
+        // SAFETY: as below; small copies (system call arguments) take two possibly
+        // overlapping moves instead of a `rep` loop per byte.
+        unsafe { copy_small(dest, src, n) };
+        return dest;
+    }
     // SAFETY: the caller guarantees both ranges are valid; movsq then movsb copy forwards,
     // n / 8 words and then the n % 8 remaining bytes.
     unsafe {
@@ -20,6 +26,35 @@ pub unsafe extern "C" fn memcpy(dest: *mut u8, src: *const u8, n: usize) -> *mut
              options(nostack, preserves_flags));
     }
     dest
+}
+
+/// Copies `n <= 16` bytes with a pair of moves of the largest width that fits, the second
+/// one ending at the last byte (the two may overlap in the middle).
+///
+/// # Safety
+/// `dest` and `src` must be valid for `n` bytes and must not overlap.
+unsafe fn copy_small(dest: *mut u8, src: *const u8, n: usize) {
+    use core::ptr::{read_unaligned as rd, write_unaligned as wr};
+    // SAFETY: every access below lies within the first `n` bytes of both ranges: each
+    // branch reads and writes `w` bytes at 0 and at `n - w`, with `w <= n`. Both loads
+    // happen before the stores, so the result is right whatever the two moves share.
+    unsafe {
+        if n >= 8 {
+            let (a, b) = (rd(src.cast::<u64>()), rd(src.add(n - 8).cast::<u64>()));
+            wr(dest.cast::<u64>(), a);
+            wr(dest.add(n - 8).cast::<u64>(), b);
+        } else if n >= 4 {
+            let (a, b) = (rd(src.cast::<u32>()), rd(src.add(n - 4).cast::<u32>()));
+            wr(dest.cast::<u32>(), a);
+            wr(dest.add(n - 4).cast::<u32>(), b);
+        } else if n >= 2 {
+            let (a, b) = (rd(src.cast::<u16>()), rd(src.add(n - 2).cast::<u16>()));
+            wr(dest.cast::<u16>(), a);
+            wr(dest.add(n - 2).cast::<u16>(), b);
+        } else if n == 1 {
+            *dest = *src;
+        }
+    }
 }
 
 /// # Safety

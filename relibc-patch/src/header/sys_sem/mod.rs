@@ -164,7 +164,7 @@ const fn pack(high: c_int, low: c_int) -> u64 {
 
 /// Makes the scheme call and turns its result into the C convention: the value, or -1 with
 /// `errno` set.
-fn call(payload: &mut [u8], metadata: &[u64; 3]) -> c_int {
+fn call(payload: &[u8], metadata: &[u64; 3]) -> c_int {
     match platform::sem_call(payload, metadata) {
         // The kernel's results (ids, values, counts, pids, indexes) are ints.
         Ok(value) => value as c_int,
@@ -182,7 +182,7 @@ fn call(payload: &mut [u8], metadata: &[u64; 3]) -> c_int {
 /// See <https://pubs.opengroup.org/onlinepubs/9799919799/functions/semget.html>.
 #[unsafe(no_mangle)]
 pub extern "C" fn semget(key: key_t, nsems: c_int, semflg: c_int) -> c_int {
-    call(&mut [], &[SEM_CALL_GET, u64::from(key as u32), pack(nsems, semflg)])
+    call(&[], &[SEM_CALL_GET, u64::from(key as u32), pack(nsems, semflg)])
 }
 
 /// `semop(semid, sops, nsops)`: `semtimedop` without a timeout.
@@ -214,7 +214,7 @@ pub unsafe extern "C" fn semtimedop(semid: c_int, sops: *mut sembuf, nsops: size
     let mut payload = [0u8; 16];
     payload[..8].copy_from_slice(&(sops as usize as u64).to_le_bytes());
     payload[8..].copy_from_slice(&(timeout as usize as u64).to_le_bytes());
-    call(&mut payload, &[SEM_CALL_OP, u64::from(semid as u32), nsops as u64])
+    call(&payload, &[SEM_CALL_OP, u64::from(semid as u32), nsops as u64])
 }
 
 /// `semctl(semid, semnum, cmd, arg)`: the command `cmd` on set `semid` (or, for `SEM_STAT`
@@ -241,5 +241,5 @@ pub unsafe extern "C" fn semctl(semid: c_int, semnum: c_int, cmd: c_int, arg: c_
     // SETVAL's argument is an int: the rest of the register is not part of it.
     #[allow(clippy::useless_conversion, reason = "c_ulong is u32 on 32-bit targets")]
     let arg = if cmd == SETVAL { u64::from(arg as c_uint) } else { u64::from(arg) };
-    call(&mut arg.to_le_bytes(), &[SEM_CALL_CTL, u64::from(semid as u32), pack(semnum, cmd)])
+    call(&arg.to_le_bytes(), &[SEM_CALL_CTL, u64::from(semid as u32), pack(semnum, cmd)])
 }
