@@ -115,11 +115,12 @@ pub fn schedule() {
         if Arc::ptr_eq(&next, &prev) {
             return;
         }
-        let cr3 = {
-            let prev_space = prev.process.pml4();
-            let next_space = next.process.pml4();
-            (next_space != prev_space).then_some(next_space.unwrap_or_else(crate::memory::paging::kernel_pml4))
-        };
+        // A thread without a user address space (the idle thread) runs on whatever page
+        // tables are loaded, as Linux's lazy TLB mode does: every address space maps the
+        // kernel, and each CR3 load flushes the whole TLB (under emulation, every
+        // translation the kernel and the program then touch). An address space is freed
+        // only after leaving it (`finish_exit`, `exec`), so the loaded one stays valid.
+        let cr3 = next.process.pml4().filter(|&next_space| next_space != crate::arch::switch::loaded_page_tables());
         let target = SwitchTarget {
             kernel_stack_top: next.kernel_stack_top().unwrap_or_else(crate::arch::boot::boot_stack_top),
             fpu_area: next.fpu_ptr(),

@@ -1,4 +1,6 @@
-//! The kernel heap behind `alloc`: a linked-list allocator over one physically
+//! The kernel heap behind `alloc`: the `talc` allocator (segregated free lists, so an
+//! allocation or free takes a few steps whatever the heap's fragmentation; the first-fit
+//! list walk of a linked-list allocator cost more than a whole semop) over one physically
 //! contiguous span reached through the direct map.
 //!
 //! Lock order: `HEAP` is a leaf lock. Interrupt handlers never allocate.
@@ -6,8 +8,8 @@
 use core::alloc::{GlobalAlloc, Layout};
 use core::ptr::NonNull;
 
-use linked_list_allocator::Heap;
 use spin::Mutex;
+use talc::{ErrOnOom, Span, Talc};
 
 use super::{LARGE_PAGE_SIZE, PAGE_SIZE, frame, phys_to_virt};
 
@@ -15,22 +17,23 @@ use super::{LARGE_PAGE_SIZE, PAGE_SIZE, frame, phys_to_virt};
 const MIN_HEAP: u64 = 4 << 20;
 const MAX_HEAP: u64 = 128 << 20;
 
-struct KernelHeap(Mutex<Heap>);
+struct KernelHeap(Mutex<Talc<ErrOnOom>>);
 
 #[global_allocator]
-static HEAP: KernelHeap = KernelHeap(Mutex::new(Heap::empty()));
+static HEAP: KernelHeap = KernelHeap(Mutex::new(Talc::new(ErrOnOom)));
 
 // SAFETY: the allocator hands out disjoint blocks of the heap span under its lock and
 // takes back only blocks it handed out (the GlobalAlloc contract binds the callers).
 unsafe impl GlobalAlloc for KernelHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        self.0.lock().allocate_first_fit(layout).map_or(core::ptr::null_mut(), |p| p.as_ptr())
+        // SAFETY: the GlobalAlloc contract: `layout` has a non-zero size.
+        unsafe { self.0.lock().malloc(layout) }.map_or(core::ptr::null_mut(), |p| p.as_ptr())
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if let Some(ptr) = NonNull::new(ptr) {
             // SAFETY: the caller passes a block this allocator returned, with its layout.
-            unsafe { self.0.lock().deallocate(ptr, layout) };
+            unsafe { self.0.lock().free(ptr, layout) };
         }
     }
 }
@@ -53,14 +56,9 @@ pub fn init(usable: u64) -> Option<u64> {
         }
         size /= 2;
     };
-    // SAFETY: the span was just allocated for the heap alone and is mapped read-write
-    // by the direct map; `init` runs once, before anything allocates.
-    unsafe { HEAP.0.lock().init(phys_to_virt(base) as *mut u8, size as usize) };
+    let span = Span::from_base_size(phys_to_virt(base) as *mut u8, size as usize);
+    // SAFETY: the span was just allocated for the heap alone, for good, and is mapped
+    // read-write by the direct map; `init` runs once, before anything allocates.
+    unsafe { HEAP.0.lock().claim(span) }.ok()?;
     Some(size)
-}
-
-/// Bytes in use and the heap's size.
-pub fn usage() -> (usize, usize) {
-    let heap = HEAP.0.lock();
-    (heap.used(), heap.size())
 }

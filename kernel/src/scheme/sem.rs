@@ -5,13 +5,13 @@
 //! Lock order: the caller's `creds` → `SEMS` → a process's `ipc` lock (through
 //! [`ProcessUndo`]). Threads are woken only after `SEMS` is released.
 
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::mem::MaybeUninit;
 
 use arrayvec::ArrayVec;
+use smallvec::SmallVec;
 
 use kestrel_abi::errno::{E2BIG, EAGAIN, EINTR, EINVAL, ENOMEM};
 use kestrel_abi::syscall::{MODE_CHR, Stat};
@@ -22,7 +22,7 @@ use kestrel_abi::sysv::{
 use spin::Mutex;
 
 use super::ipc::sem::ctl::{Command, Reply, SETALL, SETVAL, SemidDs};
-use super::ipc::sem::{Completed, SEMOPM, SemBuf, SemNamespace, SemopOutcome, UndoStore, WaiterId};
+use super::ipc::sem::{SEMOPM, SemBuf, SemNamespace, SemopOutcome, UndoStore, WaiterId, Woken};
 use super::ipc::{IPC_SET, perm::IpcPerm};
 use super::{Caller, KernelScheme, Result};
 use crate::arch::clock;
@@ -36,8 +36,25 @@ type Sleeper = (Arc<Thread>, Option<core::result::Result<(), i32>>);
 /// The semaphore sets and the threads asleep in semop.
 struct Sems {
     ns: SemNamespace,
-    waiters: BTreeMap<WaiterId, Sleeper>,
+    /// Few at a time: a vector searched linearly keeps its capacity, where a map would
+    /// allocate a node each time it goes from empty to one sleeper.
+    waiters: Vec<(WaiterId, Sleeper)>,
 }
+
+impl Sems {
+    fn sleeper(&mut self, waiter: WaiterId) -> Option<&mut Sleeper> {
+        self.waiters.iter_mut().find(|(w, _)| *w == waiter).map(|(_, s)| s)
+    }
+
+    fn remove_sleeper(&mut self, waiter: WaiterId) {
+        if let Some(i) = self.waiters.iter().position(|(w, _)| *w == waiter) {
+            self.waiters.swap_remove(i);
+        }
+    }
+}
+
+/// Threads to wake after a change, inline when few.
+type ToWake = SmallVec<[Arc<Thread>; 4]>;
 
 static SEMS: Mutex<Option<Sems>> = Mutex::new(None);
 
@@ -94,22 +111,22 @@ fn now_secs() -> u64 {
 
 fn with_sems<R>(f: impl FnOnce(&mut Sems) -> R) -> R {
     let mut guard = SEMS.lock();
-    let sems = guard.get_or_insert_with(|| Sems { ns: SemNamespace::new(), waiters: BTreeMap::new() });
+    let sems = guard.get_or_insert_with(|| Sems { ns: SemNamespace::new(), waiters: Vec::new() });
     f(sems)
 }
 
 /// Records the results of completed waiters and returns their threads to wake.
-fn complete(sems: &mut Sems, done: Vec<Completed>) -> Vec<Arc<Thread>> {
+fn complete(sems: &mut Sems, done: Woken) -> ToWake {
     done.into_iter()
         .filter_map(|c| {
-            let entry = sems.waiters.get_mut(&c.waiter)?;
+            let entry = sems.sleeper(c.waiter)?;
             entry.1 = Some(c.result);
             Some(entry.0.clone())
         })
         .collect()
 }
 
-fn wake(threads: Vec<Arc<Thread>>) {
+fn wake(threads: ToWake) {
     for t in threads {
         scheduler::wake(&t, WakeReason::Woken);
     }
@@ -125,7 +142,7 @@ impl ipc::IpcHooks for SemHooks {
         let Some(process) = process::find(pid) else { return };
         let lists = core::mem::take(&mut process.ipc.lock().sem_undo);
         let threads = with_sems(|sems| {
-            let mut done = Vec::new();
+            let mut done = Woken::new();
             for (semid, adj) in lists {
                 done.extend(sems.ns.apply_exit_undo(pid, semid, &adj, &mut ProcessUndo, now_secs()));
             }
@@ -236,8 +253,8 @@ impl SemScheme {
             match outcome {
                 Ok(SemopOutcome::Done { woken }) => Ok((None, complete(sems, woken))),
                 Ok(SemopOutcome::Wait(w)) => {
-                    sems.waiters.insert(w, (caller.thread.clone(), None));
-                    Ok((Some(w), Vec::new()))
+                    sems.waiters.push((w, (caller.thread.clone(), None)));
+                    Ok((Some(w), ToWake::new()))
                 }
                 Err(e) => Err(e),
             }
@@ -249,15 +266,15 @@ impl SemScheme {
         loop {
             let reason = scheduler::block(deadline);
             let finished = with_sems(|sems| {
-                let given = sems.waiters.get(&waiter).and_then(|(_, r)| *r);
+                let given = sems.sleeper(waiter).and_then(|(_, r)| *r);
                 if let Some(result) = given {
-                    sems.waiters.remove(&waiter);
+                    sems.remove_sleeper(waiter);
                     return Some(result);
                 }
                 if reason == WakeReason::Woken {
                     return None; // a spurious wake-up: sleep on until the deadline
                 }
-                sems.waiters.remove(&waiter);
+                sems.remove_sleeper(waiter);
                 let result = sems.ns.cancel(semid, waiter, None);
                 Some(result.unwrap_or(Err(if reason == WakeReason::TimedOut { EAGAIN } else { EINTR })))
             });

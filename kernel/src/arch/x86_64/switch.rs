@@ -51,6 +51,11 @@ pub unsafe fn switch_to(prev_rsp: *mut u64, next_rsp: u64, target: &SwitchTarget
     unsafe { switch_stacks(prev_rsp, next_rsp) }
 }
 
+/// The physical address of the page tables loaded now (CR3 without its flag bits).
+pub fn loaded_page_tables() -> u64 {
+    x86_64::registers::control::Cr3::read_raw().0.start_address().as_u64()
+}
+
 /// Loads `cr3` and sets the entry-path values for the first thread, without switching.
 pub fn set_current(target: &SwitchTarget) {
     gdt::set_kernel_stack(target.kernel_stack_top);

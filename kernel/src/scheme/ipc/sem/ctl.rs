@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use kestrel_abi::errno::{EINVAL, ERANGE};
 pub use kestrel_abi::sysv::SemInfo;
 
-use super::{Completed, SEMAEM, SEMMNI, SEMMNS, SEMMSL, SEMOPM, SEMVMX, SemNamespace, UndoStore};
+use super::{SEMAEM, SEMMNI, SEMMNS, SEMMSL, SEMOPM, SEMVMX, SemNamespace, UndoStore, Woken};
 use crate::context::cred::Credentials;
 use crate::scheme::ipc::perm::{IpcPerm, READ, WRITE};
 use crate::scheme::ipc::{IPC_INFO, IPC_RMID, IPC_STAT};
@@ -147,8 +147,8 @@ impl SemNamespace {
         cmd: Command,
         undo: &mut dyn UndoStore,
         now: u64,
-    ) -> Result<(Reply, Vec<Completed>), i32> {
-        let none = Vec::new();
+    ) -> Result<(Reply, Woken), i32> {
+        let none = Woken::new();
         // Linux rejects a negative id before looking at the command.
         if semid < 0 {
             return Err(EINVAL);
@@ -187,7 +187,7 @@ impl SemNamespace {
                 undo.clear(semid, Some(num));
                 set.sems[usize::from(num)] = super::Sem { value: value as u16, pid };
                 set.ctime = now;
-                let mut woken = Vec::new();
+                let mut woken = Woken::new();
                 set.update_queue(semid, undo, now, &mut woken);
                 Ok((Reply::Int(0), woken))
             }
@@ -205,7 +205,7 @@ impl SemNamespace {
                     *sem = super::Sem { value, pid };
                 }
                 set.ctime = now;
-                let mut woken = Vec::new();
+                let mut woken = Woken::new();
                 set.update_queue(semid, undo, now, &mut woken);
                 Ok((Reply::Int(0), woken))
             }

@@ -20,6 +20,8 @@ pub(crate) mod tests;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
+use smallvec::SmallVec;
+
 use kestrel_abi::errno::{E2BIG, EAGAIN, EEXIST, EFBIG, EIDRM, EINVAL, ENOENT, ENOSPC, ERANGE};
 
 use super::ids::IdTable;
@@ -54,6 +56,13 @@ pub struct SemBuf {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct WaiterId(pub u64);
 
+/// Waiters completed by one change. A change usually completes none or a few, which fit
+/// inline: no allocation on the semop fast path.
+pub type Woken = SmallVec<[Completed; 4]>;
+
+/// The operations of one queued semop, inline when there are few.
+type QueuedOps = SmallVec<[SemBuf; 4]>;
+
 /// A semop that had to wait, and the result the changer gave it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Completed {
@@ -65,7 +74,7 @@ pub struct Completed {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SemopOutcome {
     /// Performed; `woken` are waiters that this change completed.
-    Done { woken: Vec<Completed> },
+    Done { woken: Woken },
     /// Queued: the caller sleeps until completed (or cancels).
     Wait(WaiterId),
 }
@@ -92,7 +101,7 @@ pub struct Sem {
 struct Pending {
     waiter: WaiterId,
     pid: u32,
-    ops: Vec<SemBuf>,
+    ops: QueuedOps,
     /// The operation it is blocked on: (semaphore, waits for zero).
     blocking: (u16, bool),
 }
@@ -175,7 +184,7 @@ impl SemSet {
 
     /// Performs every queued operation that can now proceed, in FIFO order, restarting
     /// after each one that changed values (it may unblock an earlier waiter).
-    fn update_queue(&mut self, semid: i32, undo: &mut dyn UndoStore, now: u64, woken: &mut Vec<Completed>) {
+    fn update_queue(&mut self, semid: i32, undo: &mut dyn UndoStore, now: u64, woken: &mut Woken) {
         let mut i = 0;
         while i < self.pending.len() {
             // The operations leave the queue entry for the attempt (which borrows the set
@@ -205,7 +214,7 @@ impl SemSet {
     }
 
     /// Fails every waiter with EIDRM (the set is being removed).
-    fn drain_removed(&mut self) -> Vec<Completed> {
+    fn drain_removed(&mut self) -> Woken {
         self.pending.drain(..).map(|p| Completed { waiter: p.waiter, result: Err(EIDRM) }).collect()
     }
 }
@@ -301,7 +310,7 @@ impl SemNamespace {
         match set.attempt(semid, pid, ops, undo) {
             Attempt::Done => {
                 set.otime = now;
-                let mut woken = Vec::new();
+                let mut woken = Woken::new();
                 if alter {
                     set.update_queue(semid, undo, now, &mut woken);
                 }
@@ -313,7 +322,7 @@ impl SemNamespace {
                 let waiter = WaiterId(self.next_waiter);
                 self.next_waiter += 1;
                 let set = self.sets.get_mut(semid)?;
-                set.pending.push_back(Pending { waiter, pid, ops: ops.to_vec(), blocking: (num, zero) });
+                set.pending.push_back(Pending { waiter, pid, ops: QueuedOps::from_slice(ops), blocking: (num, zero) });
                 Ok(SemopOutcome::Wait(waiter))
             }
         }
@@ -346,8 +355,8 @@ impl SemNamespace {
         adjustments: &[i16],
         undo: &mut dyn UndoStore,
         now: u64,
-    ) -> Vec<Completed> {
-        let mut woken = Vec::new();
+    ) -> Woken {
+        let mut woken = Woken::new();
         let Ok(set) = self.sets.get_mut(semid) else { return woken };
         let mut changed = false;
         for (num, &adj) in adjustments.iter().enumerate().take(set.sems.len()) {
@@ -365,7 +374,7 @@ impl SemNamespace {
         woken
     }
 
-    pub(crate) fn remove_set(&mut self, semid: i32, undo: &mut dyn UndoStore) -> Result<Vec<Completed>, i32> {
+    pub(crate) fn remove_set(&mut self, semid: i32, undo: &mut dyn UndoStore) -> Result<Woken, i32> {
         let mut set = self.sets.remove(semid)?;
         self.total_sems -= set.sems.len();
         undo.clear(semid, None);

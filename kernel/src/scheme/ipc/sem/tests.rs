@@ -59,7 +59,7 @@ impl Fixture {
     fn semop(&mut self, pid: u32, ops: &[SemBuf]) -> Result<SemopOutcome, i32> {
         self.ns.semop(&user(1000), pid, self.id, ops, &mut self.undo, 5)
     }
-    fn ctl(&mut self, semnum: i32, cmd: Command) -> Result<(Reply, Vec<Completed>), i32> {
+    fn ctl(&mut self, semnum: i32, cmd: Command) -> Result<(Reply, Woken), i32> {
         self.ns.semctl(&user(1000), 77, self.id, semnum, cmd, &mut self.undo, 9)
     }
     fn values(&self) -> Vec<u16> {
@@ -72,7 +72,7 @@ impl Fixture {
 
 fn woken(outcome: Result<SemopOutcome, i32>) -> Vec<Completed> {
     match outcome {
-        Ok(SemopOutcome::Done { woken }) => woken,
+        Ok(SemopOutcome::Done { woken }) => woken.into_vec(),
         other => panic!("expected Done, got {other:?}"),
     }
 }
@@ -170,7 +170,7 @@ fn changer_performs_waiting_ops_in_fifo_order() {
     assert_eq!(done, [Completed { waiter: b, result: Ok(()) }]);
     assert_eq!(f.values(), [0]);
     let done = woken(f.semop(12, &[op(0, 2, 0)]));
-    assert_eq!(done, [Completed { waiter: a, result: Ok(()) }]);
+    assert_eq!(done[..], [Completed { waiter: a, result: Ok(()) }]);
     assert_eq!(f.values(), [0]);
     assert_eq!(f.ns.set(f.id).unwrap().sems[0].pid, 10, "the waiter's pid, not the changer's");
 }
@@ -211,7 +211,7 @@ fn rmid_fails_every_sleeper_with_eidrm() {
     let b = waiter(f.semop(2, &[op(0, 0, 0), op(0, -1, 0)]));
     assert_eq!(f.ns.semctl(&user(3), 3, f.id, 0, Command::Remove, &mut f.undo, 0), Err(EPERM));
     let (_, done) = f.ctl(0, Command::Remove).unwrap();
-    assert_eq!(done, [Completed { waiter: a, result: Err(EIDRM) }, Completed { waiter: b, result: Err(EIDRM) }]);
+    assert_eq!(done[..], [Completed { waiter: a, result: Err(EIDRM) }, Completed { waiter: b, result: Err(EIDRM) }]);
     assert_eq!(f.ns.set(f.id).err(), Some(EINVAL));
 }
 
@@ -253,7 +253,7 @@ fn setval_and_setall_clear_undo_and_wake() {
     assert_eq!(f.ctl(2, Command::SetVal(1)), Err(EINVAL));
     let a = waiter(f.semop(2, &[op(0, -6, 0)]));
     let (_, done) = f.ctl(0, Command::SetVal(8)).unwrap();
-    assert_eq!(done, [Completed { waiter: a, result: Ok(()) }]);
+    assert_eq!(done[..], [Completed { waiter: a, result: Ok(()) }]);
     assert_eq!((f.undo.get(1, f.id, 0), f.undo.get(1, f.id, 1)), (0, -5), "SETVAL clears one semaphore's undo");
     assert_eq!(f.values(), [2, 5]);
     assert_eq!(f.ctl(0, Command::SetAll(vec![1, 40000])), Err(ERANGE));
@@ -278,7 +278,7 @@ fn exit_undo_is_clamped_and_skips_removed_sets() {
     let adj = f.undo.0[&(1, f.id)].clone();
     let done = f.ns.apply_exit_undo(1, f.id, &adj, &mut f.undo, 0);
     assert_eq!(f.values(), [0, 0], "0 - 5 is clamped to 0");
-    assert_eq!(done, [Completed { waiter: a, result: Ok(()) }]);
+    assert_eq!(done[..], [Completed { waiter: a, result: Ok(()) }]);
     let id = f.id;
     f.ctl(0, Command::Remove).unwrap();
     assert!(f.ns.apply_exit_undo(1, id, &[1, 1], &mut f.undo, 0).is_empty());
