@@ -115,19 +115,26 @@ fn with_sems<R>(f: impl FnOnce(&mut Sems) -> R) -> R {
     f(sems)
 }
 
-/// Records the results of completed waiters and returns their threads to wake.
-fn complete(sems: &mut Sems, done: Woken) -> ToWake {
-    done.into_iter()
-        .filter_map(|c| {
-            let entry = sems.sleeper(c.waiter)?;
+/// Records the results of completed waiters and adds their threads to `to_wake`. Both
+/// lists are passed by reference: moving them would be wide copies (see `arch::fpu`).
+fn complete_into(sems: &mut Sems, done: &Woken, to_wake: &mut ToWake) {
+    for c in done {
+        if let Some(entry) = sems.sleeper(c.waiter) {
             entry.1 = Some(c.result);
-            Some(entry.0.clone())
-        })
-        .collect()
+            to_wake.push(entry.0.clone());
+        }
+    }
 }
 
-fn wake(threads: ToWake) {
-    for t in threads {
+/// [`complete_into`] for the paths that are not hot.
+fn complete(sems: &mut Sems, done: Woken) -> ToWake {
+    let mut to_wake = ToWake::new();
+    complete_into(sems, &done, &mut to_wake);
+    to_wake
+}
+
+fn wake(threads: &mut ToWake) {
+    for t in threads.drain(..) {
         scheduler::wake(&t, WakeReason::Woken);
     }
 }
@@ -141,14 +148,14 @@ impl ipc::IpcHooks for SemHooks {
     fn on_exit(&self, pid: u32) {
         let Some(process) = process::find(pid) else { return };
         let lists = core::mem::take(&mut process.ipc.lock().sem_undo);
-        let threads = with_sems(|sems| {
+        let mut threads = with_sems(|sems| {
             let mut done = Woken::new();
             for (semid, adj) in lists {
                 done.extend(sems.ns.apply_exit_undo(pid, semid, &adj, &mut ProcessUndo, now_secs()));
             }
             complete(sems, done)
         });
-        wake(threads);
+        wake(&mut threads);
     }
 }
 
@@ -248,21 +255,19 @@ impl SemScheme {
         // (a lazy FPU save) and, with supplementary groups, an allocation.
         let creds = caller.process.creds.lock();
         let pid = caller.process.pid;
+        let (mut woken, mut to_wake) = (Woken::new(), ToWake::new());
         let outcome = with_sems(|sems| {
-            let outcome = sems.ns.semop(&creds, pid, semid, ops, &mut ProcessUndo, now_secs());
+            let outcome = sems.ns.semop(&creds, pid, semid, ops, &mut ProcessUndo, now_secs(), &mut woken)?;
             match outcome {
-                Ok(SemopOutcome::Done { woken }) => Ok((None, complete(sems, woken))),
-                Ok(SemopOutcome::Wait(w)) => {
-                    sems.waiters.push((w, (caller.thread.clone(), None)));
-                    Ok((Some(w), ToWake::new()))
-                }
-                Err(e) => Err(e),
+                SemopOutcome::Done => complete_into(sems, &woken, &mut to_wake),
+                SemopOutcome::Wait(w) => sems.waiters.push((w, (caller.thread.clone(), None))),
             }
+            Ok::<_, i32>(outcome)
         });
         drop(creds);
-        let (waiter, to_wake) = outcome?;
-        wake(to_wake);
-        let Some(waiter) = waiter else { return Ok(0) };
+        let outcome = outcome?;
+        wake(&mut to_wake);
+        let SemopOutcome::Wait(waiter) = outcome else { return Ok(0) };
         loop {
             let reason = scheduler::block(deadline);
             let finished = with_sems(|sems| {
@@ -304,11 +309,11 @@ impl SemScheme {
             }
             _ => Command::simple(cmd).ok_or(EINVAL)?,
         };
-        let (reply, to_wake) = with_sems(|sems| {
+        let (reply, mut to_wake) = with_sems(|sems| {
             let (reply, done) = sems.ns.semctl(&creds, pid, semid, semnum, command, &mut ProcessUndo, now_secs())?;
             Ok::<_, i32>((reply, complete(sems, done)))
         })?;
-        wake(to_wake);
+        wake(&mut to_wake);
         match reply {
             Reply::Int(v) => Ok(v as usize),
             Reply::Ds(v, ds) => {

@@ -10,7 +10,7 @@
 use super::ipc::IPC_PRIVATE;
 use super::ipc::sem::ctl::{Command, GETALL, GETNCNT, GETPID, GETVAL, GETZCNT, IPC_STAT_CMD, Reply, SETALL, SETVAL};
 use super::ipc::sem::tests::{Fixture, NOWAIT, Rng, TestUndo, cases, root};
-use super::ipc::sem::{SEM_UNDO, SEMOPM, SemBuf, SemNamespace, SemopOutcome};
+use super::ipc::sem::{SEM_UNDO, SEMOPM, SemBuf, SemNamespace, SemopOutcome, Woken};
 use kestrel_abi::errno::EINVAL;
 
 /// One host set and its model counterpart.
@@ -43,8 +43,8 @@ fn linux_values(id: i32, nsems: usize) -> Vec<u16> {
 }
 
 fn model_semop(f: &mut Fixture, pid: u32, id: i32, ops: &[SemBuf]) -> Result<i32, i32> {
-    match f.ns.semop(&root(), pid, id, ops, &mut f.undo, 1) {
-        Ok(SemopOutcome::Done { .. }) => Ok(0),
+    match f.ns.semop(&root(), pid, id, ops, &mut f.undo, 1, &mut Woken::new()) {
+        Ok(SemopOutcome::Done) => Ok(0),
         Ok(SemopOutcome::Wait(_)) => panic!("a non-blocking call was queued"),
         Err(e) => Err(e),
     }

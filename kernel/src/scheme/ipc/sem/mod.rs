@@ -71,10 +71,10 @@ pub struct Completed {
 }
 
 /// What a semop call did.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SemopOutcome {
-    /// Performed; `woken` are waiters that this change completed.
-    Done { woken: Woken },
+    /// Performed; the waiters this change completed were added to the caller's list.
+    Done,
     /// Queued: the caller sleeps until completed (or cancels).
     Wait(WaiterId),
 }
@@ -284,7 +284,10 @@ impl SemNamespace {
 
     /// `semop`/`semtimedop` for process `pid`: performs `ops` atomically, fails, or
     /// queues them. Errors come in Linux's order (EINVAL, E2BIG, then the set: EINVAL,
-    /// EFBIG, EACCES, then ERANGE or EAGAIN from the attempt).
+    /// EFBIG, EACCES, then ERANGE or EAGAIN from the attempt). Waiters that a performed
+    /// change completes are appended to `woken`, which the caller owns: the result stays
+    /// two words, so the call and its return move no wide values (see `arch::fpu`).
+    #[allow(clippy::too_many_arguments, reason = "the call's inputs plus the caller's out-list")]
     pub fn semop(
         &mut self,
         creds: &Credentials,
@@ -293,6 +296,7 @@ impl SemNamespace {
         ops: &[SemBuf],
         undo: &mut dyn UndoStore,
         now: u64,
+        woken: &mut Woken,
     ) -> Result<SemopOutcome, i32> {
         // Linux checks the count first, then (after copying the array) the id's sign.
         if ops.len() > SEMOPM {
@@ -310,11 +314,10 @@ impl SemNamespace {
         match set.attempt(semid, pid, ops, undo) {
             Attempt::Done => {
                 set.otime = now;
-                let mut woken = Woken::new();
                 if alter {
-                    set.update_queue(semid, undo, now, &mut woken);
+                    set.update_queue(semid, undo, now, woken);
                 }
-                Ok(SemopOutcome::Done { woken })
+                Ok(SemopOutcome::Done)
             }
             Attempt::Failed(errno) => Err(errno),
             Attempt::Blocked { nowait: true, .. } => Err(EAGAIN),

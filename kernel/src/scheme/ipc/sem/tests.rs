@@ -56,8 +56,12 @@ impl Fixture {
         let id = ns.semget(&user(1000), IPC_PRIVATE, nsems, mode, 1).unwrap();
         Self { ns, undo: TestUndo::default(), id }
     }
-    fn semop(&mut self, pid: u32, ops: &[SemBuf]) -> Result<SemopOutcome, i32> {
-        self.ns.semop(&user(1000), pid, self.id, ops, &mut self.undo, 5)
+    fn semop(&mut self, pid: u32, ops: &[SemBuf]) -> Result<Outcome, i32> {
+        let mut woken = Woken::new();
+        Ok(match self.ns.semop(&user(1000), pid, self.id, ops, &mut self.undo, 5, &mut woken)? {
+            SemopOutcome::Done => Outcome::Done { woken: woken.into_vec() },
+            SemopOutcome::Wait(w) => Outcome::Wait(w),
+        })
     }
     fn ctl(&mut self, semnum: i32, cmd: Command) -> Result<(Reply, Woken), i32> {
         self.ns.semctl(&user(1000), 77, self.id, semnum, cmd, &mut self.undo, 9)
@@ -70,16 +74,23 @@ impl Fixture {
     }
 }
 
-fn woken(outcome: Result<SemopOutcome, i32>) -> Vec<Completed> {
+/// A semop's outcome with the waiters it completed, for assertions.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    Done { woken: Vec<Completed> },
+    Wait(WaiterId),
+}
+
+fn woken(outcome: Result<Outcome, i32>) -> Vec<Completed> {
     match outcome {
-        Ok(SemopOutcome::Done { woken }) => woken.into_vec(),
+        Ok(Outcome::Done { woken }) => woken,
         other => panic!("expected Done, got {other:?}"),
     }
 }
 
-fn waiter(outcome: Result<SemopOutcome, i32>) -> WaiterId {
+fn waiter(outcome: Result<Outcome, i32>) -> WaiterId {
     match outcome {
-        Ok(SemopOutcome::Wait(w)) => w,
+        Ok(Outcome::Wait(w)) => w,
         other => panic!("expected Wait, got {other:?}"),
     }
 }
@@ -118,10 +129,14 @@ fn semop_error_order() {
     let mut f = Fixture::new(2, 0o600);
     assert_eq!(f.semop(1, &[]), Err(EINVAL));
     assert_eq!(f.semop(1, &vec![op(0, 1, 0); SEMOPM + 1]), Err(E2BIG));
-    assert_eq!(f.ns.semop(&user(1000), 1, f.id + 1, &[op(0, 1, 0)], &mut f.undo, 0), Err(EINVAL));
+    assert_eq!(f.ns.semop(&user(1000), 1, f.id + 1, &[op(0, 1, 0)], &mut f.undo, 0, &mut Woken::new()), Err(EINVAL));
     assert_eq!(f.semop(1, &[op(2, 1, 0)]), Err(EFBIG));
-    assert_eq!(f.ns.semop(&user(5), 1, f.id, &[op(2, 1, 0)], &mut f.undo, 0), Err(EFBIG), "EFBIG before EACCES");
-    assert_eq!(f.ns.semop(&user(5), 1, f.id, &[op(0, 1, 0)], &mut f.undo, 0), Err(EACCES));
+    assert_eq!(
+        f.ns.semop(&user(5), 1, f.id, &[op(2, 1, 0)], &mut f.undo, 0, &mut Woken::new()),
+        Err(EFBIG),
+        "EFBIG before EACCES"
+    );
+    assert_eq!(f.ns.semop(&user(5), 1, f.id, &[op(0, 1, 0)], &mut f.undo, 0, &mut Woken::new()), Err(EACCES));
     assert_eq!(f.semop(1, &[op(0, -1, NOWAIT)]), Err(EAGAIN));
     assert_eq!(f.semop(1, &[op(0, 32767, 0), op(0, 1, 0)]), Err(ERANGE));
     assert_eq!(f.values(), [0, 0], "a failed call changes nothing");
@@ -131,8 +146,11 @@ fn semop_error_order() {
 fn read_only_access_suffices_for_wait_for_zero() {
     let mut f = Fixture::new(1, 0o644);
     let other = user(5);
-    assert!(f.ns.semop(&other, 1, f.id, &[op(0, 0, NOWAIT)], &mut f.undo, 0).is_ok());
-    assert_eq!(f.ns.semop(&other, 1, f.id, &[op(0, 0, 0), op(0, 1, 0)], &mut f.undo, 0), Err(EACCES));
+    assert!(f.ns.semop(&other, 1, f.id, &[op(0, 0, NOWAIT)], &mut f.undo, 0, &mut Woken::new()).is_ok());
+    assert_eq!(
+        f.ns.semop(&other, 1, f.id, &[op(0, 0, 0), op(0, 1, 0)], &mut f.undo, 0, &mut Woken::new()),
+        Err(EACCES)
+    );
 }
 
 #[test]
@@ -154,7 +172,10 @@ fn calls_are_atomic_and_ordered() {
 #[test]
 fn wait_for_zero_success_updates_pid_and_otime() {
     let mut f = Fixture::new(1, 0o600);
-    woken(f.ns.semop(&user(1000), 33, f.id, &[op(0, 0, 0)], &mut f.undo, 12));
+    assert_eq!(
+        f.ns.semop(&user(1000), 33, f.id, &[op(0, 0, 0)], &mut f.undo, 12, &mut Woken::new()),
+        Ok(SemopOutcome::Done)
+    );
     let set = f.ns.set(f.id).unwrap();
     assert_eq!((set.sems[0].pid, set.otime), (33, 12));
 }
@@ -331,8 +352,12 @@ fn negative_ids_are_einval_before_anything_else() {
         assert_eq!(f.ns.semctl(&user(1000), 1, -1, 0, cmd, &mut f.undo, 0).err(), Some(EINVAL));
     }
     let many = vec![op(0, 1, 0); SEMOPM + 1];
-    assert_eq!(f.ns.semop(&user(1000), 1, -1, &many, &mut f.undo, 0), Err(E2BIG), "E2BIG before the id's sign");
-    assert_eq!(f.ns.semop(&user(1000), 1, -1, &[op(0, 1, 0)], &mut f.undo, 0), Err(EINVAL));
+    assert_eq!(
+        f.ns.semop(&user(1000), 1, -1, &many, &mut f.undo, 0, &mut Woken::new()),
+        Err(E2BIG),
+        "E2BIG before the id's sign"
+    );
+    assert_eq!(f.ns.semop(&user(1000), 1, -1, &[op(0, 1, 0)], &mut f.undo, 0, &mut Woken::new()), Err(EINVAL));
 }
 
 #[test]
@@ -397,13 +422,13 @@ fn property_random_sequences_keep_the_invariants() {
                     assert_eq!(f.ns.cancel(f.id, w, None), None, "case {case}: a pending waiter is dequeued");
                 }
                 _ => match f.semop(pid, &ops) {
-                    Ok(SemopOutcome::Done { woken }) => {
+                    Ok(Outcome::Done { woken }) => {
                         waiting.retain(|(_, w)| !woken.iter().any(|c| c.waiter == *w));
                         for c in &woken {
                             assert!(c.result.is_ok() || c.result == Err(ERANGE), "case {case}: {c:?}");
                         }
                     }
-                    Ok(SemopOutcome::Wait(w)) => {
+                    Ok(Outcome::Wait(w)) => {
                         assert_eq!(f.values(), before, "case {case}: a queued call changes nothing");
                         waiting.push((pid, w));
                     }
