@@ -2,9 +2,16 @@
 //! the process's pages.
 //!
 //! The page tables are the only record of what is mapped: there is no separate region
-//! list to drift out of step. Every user page is backed eagerly by a frame the address
-//! space owns, except pages marked [`SHARED_BIT`] (shared memory, whose frames belong to
-//! their segment and are not freed on unmap). Fork copies every owned page.
+//! list to drift out of step. Anonymous memory is demand-zero: mapping it writes entries
+//! marked [`DEMAND_BIT`] that hold the page's rights but no frame, and the first access
+//! (a user page fault, or a kernel copy through [`AddressSpace::translate`]) backs the page
+//! with a zeroed frame the address space owns. Pages marked [`SHARED_BIT`] (shared memory)
+//! map frames that belong to their segment and are not freed on unmap. Fork copies every
+//! owned page that has a frame and keeps the others demand-zero, so a 1 MiB stack of which
+//! a program touched two pages costs two page copies.
+//!
+//! Like Linux, this overcommits: running out of frames shows at the first touch of a page,
+//! as `EFAULT` for a kernel copy and SIGSEGV for the program.
 
 use x86_64::structures::paging::{PageTable, PageTableFlags as Flags};
 
@@ -17,6 +24,47 @@ pub const USER_END: u64 = 0x0000_7fff_ffff_f000;
 pub const MMAP_BASE: u64 = 0x0000_1000_0000_0000;
 /// PTE bit (available to software) marking a page whose frame the address space does not own.
 pub const SHARED_BIT: Flags = Flags::BIT_9;
+/// PTE bit (available to software) of a demand-zero page: mapped, not yet backed. The
+/// entry is never present and holds the page's flags, with [`DEMAND_ACCESSIBLE`] in
+/// place of PRESENT.
+pub const DEMAND_BIT: Flags = Flags::BIT_10;
+/// In a demand-zero entry: the page will be present once backed (it is not PROT_NONE).
+const DEMAND_ACCESSIBLE: Flags = Flags::BIT_11;
+
+/// The entry of a demand-zero page with the given (resident) flags.
+fn demand_entry(flags: Flags) -> Flags {
+    let mut entry = flags.difference(Flags::PRESENT) | DEMAND_BIT;
+    if flags.contains(Flags::PRESENT) {
+        entry |= DEMAND_ACCESSIBLE;
+    }
+    entry
+}
+
+/// The flags a page has once resident, from its entry (demand-zero or not).
+fn resident_flags(entry: Flags) -> Flags {
+    if !entry.contains(DEMAND_BIT) {
+        return entry;
+    }
+    let mut flags = entry.difference(DEMAND_BIT | DEMAND_ACCESSIBLE);
+    if entry.contains(DEMAND_ACCESSIBLE) {
+        flags |= Flags::PRESENT;
+    }
+    flags
+}
+
+type Entry = x86_64::structures::paging::page_table::PageTableEntry;
+
+/// Backs a demand-zero entry with a fresh zeroed frame; the frame, or `None` if no
+/// memory is left. A resident entry's frame is returned as it is.
+fn resident_frame(pte: &mut Entry) -> Option<u64> {
+    if !pte.flags().contains(DEMAND_BIT) {
+        return Some(pte.addr().as_u64());
+    }
+    let frame = frame::alloc_zeroed()?;
+    // Not present before, so no TLB entry can be stale.
+    pte.set_addr(x86_64::PhysAddr::new(frame), resident_flags(pte.flags()));
+    Some(frame)
+}
 
 /// Access rights of user pages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -104,11 +152,7 @@ impl AddressSpace {
     }
 
     /// The leaf entry for `vaddr`, creating tables on the way if `create`.
-    fn pte(
-        &mut self,
-        vaddr: u64,
-        create: bool,
-    ) -> Result<Option<&'static mut x86_64::structures::paging::page_table::PageTableEntry>, i32> {
+    fn pte(&mut self, vaddr: u64, create: bool) -> Result<Option<&'static mut Entry>, i32> {
         let idx = indices(vaddr);
         let mut current = self.pml4;
         for &i in &idx[..3] {
@@ -125,31 +169,46 @@ impl AddressSpace {
         Ok(Some(&mut table(current)[idx[3]]))
     }
 
-    /// The frame and flags mapped at page `vaddr`, if any.
-    pub fn lookup(&mut self, vaddr: u64) -> Option<(u64, Flags)> {
-        let pte = self.pte(vaddr, false).ok()??;
-        (!pte.is_unused()).then(|| (pte.addr().as_u64(), pte.flags()))
+    /// The entry of page `vaddr`, if something (resident or demand-zero) is mapped there.
+    fn mapped(&mut self, vaddr: u64) -> Option<&'static mut Entry> {
+        self.pte(vaddr, false).ok()?.filter(|pte| !pte.is_unused())
+    }
+
+    /// Whether anything is mapped at page `vaddr`.
+    fn is_mapped(&mut self, vaddr: u64) -> bool {
+        self.mapped(vaddr).is_some()
     }
 
     /// Translates a user address for an access of the given kind: the physical address,
-    /// if the page is mapped for user access (and writable when `write`).
+    /// if the page is mapped for user access (and writable when `write`). A demand-zero
+    /// page is backed first; `None` also when that finds no memory.
     pub fn translate(&mut self, vaddr: u64, write: bool) -> Option<u64> {
         if vaddr >= USER_END {
             return None;
         }
-        let (frame, flags) = self.lookup(vaddr & !(PAGE_SIZE - 1))?;
+        let pte = self.mapped(vaddr & !(PAGE_SIZE - 1))?;
+        let flags = resident_flags(pte.flags());
         let ok = flags.contains(Flags::PRESENT | Flags::USER_ACCESSIBLE) && (!write || flags.contains(Flags::WRITABLE));
-        ok.then_some(frame + (vaddr & (PAGE_SIZE - 1)))
+        if !ok {
+            return None;
+        }
+        Some(resident_frame(pte)? + (vaddr & (PAGE_SIZE - 1)))
+    }
+
+    /// Resolves a user page fault on a page that is not present: backs it if it is a
+    /// demand-zero page that allows the access. Returns whether the access can be retried.
+    pub fn fault_in(&mut self, vaddr: u64, write: bool) -> bool {
+        self.translate(vaddr, write).is_some()
     }
 
     fn is_free(&mut self, addr: u64, len: u64) -> bool {
-        (addr..addr + len).step_by(PAGE_SIZE as usize).all(|p| self.lookup(p).is_none())
+        (addr..addr + len).step_by(PAGE_SIZE as usize).all(|p| !self.is_mapped(p))
     }
 
     fn find_free(&mut self, hint: u64, len: u64) -> Option<u64> {
         let mut addr = if hint >= MMAP_BASE && valid_user_range(hint, len) { hint } else { MMAP_BASE };
         while addr.checked_add(len)? <= USER_END {
-            match (addr..addr + len).step_by(PAGE_SIZE as usize).find(|&p| self.lookup(p).is_some()) {
+            match (addr..addr + len).step_by(PAGE_SIZE as usize).find(|&p| self.is_mapped(p)) {
                 None => return Some(addr),
                 Some(used) => addr = used + PAGE_SIZE,
             }
@@ -157,7 +216,7 @@ impl AddressSpace {
         None
     }
 
-    /// Maps fresh zeroed pages; returns the address. On failure nothing changes.
+    /// Maps demand-zero pages; returns the address. On failure nothing mapped changes.
     pub fn map_anonymous(&mut self, placement: Placement, len: u64, prot: Prot) -> Result<u64, i32> {
         let len = len.checked_next_multiple_of(PAGE_SIZE).ok_or(ENOMEM)?;
         let addr = match placement {
@@ -172,22 +231,17 @@ impl AddressSpace {
                 addr
             }
         };
-        // Allocate every frame first so that running out of memory changes nothing.
-        let pages = (len / PAGE_SIZE) as usize;
-        let mut frames = alloc::vec::Vec::new();
-        frames.try_reserve_exact(pages).map_err(|_| ENOMEM)?;
-        for _ in 0..pages {
-            match frame::alloc_zeroed() {
-                Some(f) => frames.push(f),
-                None => {
-                    frames.into_iter().for_each(release_frame);
-                    return Err(ENOMEM);
-                }
-            }
+        // The page tables first: running out of memory for them leaves at most some empty
+        // tables behind, and nothing replaced.
+        for page in (addr..addr + len).step_by(PAGE_SIZE as usize) {
+            self.pte(page, true)?;
         }
         self.unmap(addr, len);
-        for (i, f) in frames.into_iter().enumerate() {
-            self.map_page(addr + i as u64 * PAGE_SIZE, f, prot.flags())?;
+        let entry = demand_entry(prot.flags());
+        for page in (addr..addr + len).step_by(PAGE_SIZE as usize) {
+            if let Ok(Some(pte)) = self.pte(page, false) {
+                pte.set_addr(x86_64::PhysAddr::new(0), entry);
+            }
         }
         Ok(addr)
     }
@@ -206,7 +260,7 @@ impl AddressSpace {
             if let Ok(Some(pte)) = self.pte(page, false)
                 && !pte.is_unused()
             {
-                if !pte.flags().contains(SHARED_BIT) {
+                if !pte.flags().intersects(SHARED_BIT | DEMAND_BIT) {
                     release_frame(pte.addr().as_u64());
                 }
                 pte.set_unused();
@@ -220,13 +274,17 @@ impl AddressSpace {
 
     /// Changes the rights of a fully mapped range; ENOMEM if any page is unmapped.
     pub fn protect(&mut self, addr: u64, len: u64, prot: Prot) -> Result<(), i32> {
-        if !(addr..addr + len).step_by(PAGE_SIZE as usize).all(|p| self.lookup(p).is_some()) {
+        if !(addr..addr + len).step_by(PAGE_SIZE as usize).all(|p| self.is_mapped(p)) {
             return Err(ENOMEM);
         }
         for page in (addr..addr + len).step_by(PAGE_SIZE as usize) {
             if let Ok(Some(pte)) = self.pte(page, false) {
-                let keep = pte.flags() & SHARED_BIT;
-                pte.set_flags(prot.flags() | keep);
+                let flags = if pte.flags().contains(DEMAND_BIT) {
+                    demand_entry(prot.flags())
+                } else {
+                    prot.flags() | (pte.flags() & SHARED_BIT)
+                };
+                pte.set_flags(flags);
             }
         }
         self.flush();
@@ -271,7 +329,8 @@ impl AddressSpace {
         }
     }
 
-    /// A copy for a forked child: owned pages are copied, shared pages shared.
+    /// A copy for a forked child: owned pages are copied, shared pages shared, and
+    /// demand-zero pages stay demand-zero.
     pub fn fork(&self) -> Result<Self, i32> {
         let mut child = Self::new()?;
         let mut result = Ok(());
@@ -279,7 +338,7 @@ impl AddressSpace {
             if result.is_err() {
                 return;
             }
-            let dst = if flags.contains(SHARED_BIT) {
+            let dst = if flags.intersects(SHARED_BIT | DEMAND_BIT) {
                 src
             } else {
                 let Some(dst) = frame::alloc() else {
@@ -298,7 +357,7 @@ impl AddressSpace {
                 dst
             };
             if let Err(e) = child.map_page(vaddr, dst, flags) {
-                if !flags.contains(SHARED_BIT) {
+                if !flags.intersects(SHARED_BIT | DEMAND_BIT) {
                     release_frame(dst);
                 }
                 result = Err(e);
@@ -307,20 +366,14 @@ impl AddressSpace {
         result.map(|()| child)
     }
 
-    /// Number of mapped user pages (for tests and accounting).
-    pub fn mapped_pages(&self) -> usize {
-        let mut n = 0;
-        self.for_each_page(|_, _, _| n += 1);
-        n
-    }
-
     /// Copies `data` into user memory at `vaddr`, through the page tables, regardless of
-    /// the pages' rights (for the loader). Fails if a page is unmapped.
+    /// the pages' rights (for the loader). Fails if a page is unmapped (EINVAL) or cannot
+    /// be backed (ENOMEM).
     pub fn write_bytes(&mut self, vaddr: u64, data: &[u8]) -> Result<(), i32> {
         let mut done = 0;
         while done < data.len() {
             let at = vaddr + done as u64;
-            let (frame, _) = self.lookup(at & !(PAGE_SIZE - 1)).ok_or(EINVAL)?;
+            let frame = resident_frame(self.mapped(at & !(PAGE_SIZE - 1)).ok_or(EINVAL)?).ok_or(ENOMEM)?;
             let offset = at & (PAGE_SIZE - 1);
             let n = (PAGE_SIZE - offset).min((data.len() - done) as u64) as usize;
             // SAFETY: the frame is a user page of this address space, reached through
@@ -344,7 +397,7 @@ impl Drop for AddressSpace {
     fn drop(&mut self) {
         let mut owned = alloc::vec::Vec::new();
         self.for_each_page(|_, flags, frame| {
-            if !flags.contains(SHARED_BIT) {
+            if !flags.intersects(SHARED_BIT | DEMAND_BIT) {
                 owned.push(frame);
             }
         });

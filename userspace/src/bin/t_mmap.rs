@@ -2,6 +2,9 @@
 //! replacement, MAP_FIXED_NOREPLACE refusing an occupied range (EEXIST), bad requests
 //! (EINVAL), funmap (a later touch is SIGSEGV), mprotect (a write to a read-only page is
 //! SIGSEGV), fork giving the child a private copy, and the heap growing past a chunk.
+//! Anonymous pages are demand-zero, so each case also runs on pages never touched: the
+//! first touch by the program or by a kernel copy backs them, mprotect changes their
+//! rights before that, and fork keeps them untouched in both processes.
 
 #![no_std]
 #![no_main]
@@ -165,10 +168,70 @@ fn large_and_heap() {
     check_eq!(heap::mapped_bytes(), mapped, "freed memory was reused, not mapped anew");
 }
 
+fn demand_zero() {
+    println!("t_mmap: a 1 GiB map costs nothing until touched; touched pages read back");
+    const HUGE: usize = 1 << 30;
+    if let Some(addr) = check_ok!(mm::map_anonymous(HUGE, RW), "map 1 GiB (more than the machine has)") {
+        for off in [0, HUGE / 2, HUGE - PAGE_SIZE] {
+            check_eq!(peek(addr + off), 0, "an untouched page reads as zero");
+            poke(addr + off + 7, 0x5a);
+            check_eq!(peek(addr + off + 7), 0x5a, "and keeps what is written");
+        }
+        // SAFETY: nothing uses the range any more.
+        check_ok!(unsafe { mm::funmap(addr, HUGE) }, "funmap 1 GiB");
+    }
+
+    println!("t_mmap: the kernel writes into an untouched page (clock_gettime's result)");
+    if let Some(addr) = check_ok!(mm::map_anonymous(PAGE_SIZE, RW), "map 1 page") {
+        let ts = addr as *mut userspace::abi::syscall::TimeSpec;
+        // SAFETY: the page is mapped read-write and holds nothing else.
+        let r = unsafe { userspace::syscall::syscall2(userspace::abi::syscall::SYS_CLOCK_GETTIME, 1, ts as usize) };
+        check_ok!(r, "clock_gettime into a fresh page");
+        // SAFETY: as above; the kernel wrote a TimeSpec there.
+        check!(unsafe { (*ts).tv_sec } > 0 || unsafe { (*ts).tv_nsec } > 0, "the result landed in the page");
+        // SAFETY: nothing uses the page any more.
+        check_ok!(unsafe { mm::funmap(addr, PAGE_SIZE) }, "funmap");
+    }
+
+    println!("t_mmap: rights set on untouched pages hold at their first touch");
+    if let Some(addr) = check_ok!(mm::map_anonymous(3 * PAGE_SIZE, RW), "map 3 pages") {
+        // SAFETY: only this test touches the pages.
+        check_ok!(unsafe { mm::mprotect(addr, PAGE_SIZE, PROT_READ) }, "mprotect PROT_READ");
+        // SAFETY: as above.
+        check_ok!(unsafe { mm::mprotect(addr + PAGE_SIZE, PAGE_SIZE, PROT_NONE) }, "mprotect PROT_NONE");
+        check_eq!(peek(addr), 0, "a read-only untouched page reads as zero");
+        expect_segv("write to an untouched read-only page", addr + 8, true);
+        expect_segv("read of an untouched PROT_NONE page", addr + PAGE_SIZE, false);
+        let ts = (addr + PAGE_SIZE) as usize;
+        // SAFETY: the kernel must refuse to write into the PROT_NONE page.
+        let r = unsafe { userspace::syscall::syscall2(userspace::abi::syscall::SYS_CLOCK_GETTIME, 1, ts) };
+        check_err!(r, Errno::EFAULT, "a kernel copy into an untouched PROT_NONE page");
+        // SAFETY: as above.
+        check_ok!(unsafe { mm::mprotect(addr + PAGE_SIZE, PAGE_SIZE, RW) }, "mprotect back to read-write");
+        check_eq!(peek(addr + PAGE_SIZE), 0, "still zero when first touched");
+        poke(addr + PAGE_SIZE, 3);
+
+        println!("t_mmap: fork keeps untouched pages untouched and private on both sides");
+        let third = addr + 2 * PAGE_SIZE;
+        let child = process::fork_run(move || {
+            let ok = peek(third) == 0 && peek(addr + PAGE_SIZE) == 3;
+            poke(third, 9);
+            i32::from(!ok || peek(third) != 9)
+        });
+        if let Some(pid) = check_ok!(child, "fork") {
+            check_eq!(process::wait_for(pid).ok().and_then(Status::exited), Some(0), "the child's view");
+            check_eq!(peek(third), 0, "the child's first touch did not reach the parent");
+        }
+        // SAFETY: nothing uses the range any more.
+        check_ok!(unsafe { mm::funmap(addr, 3 * PAGE_SIZE) }, "funmap");
+    }
+}
+
 fn main(_args: &[&str]) -> i32 {
     kernel_chosen();
     fixed();
     protection();
     large_and_heap();
+    demand_zero();
     userspace::check::finish()
 }

@@ -52,12 +52,12 @@ pub fn exception_name(vector: u64) -> (&'static str, &'static str) {
 fn page_fault_cause(code: u64, out: &mut impl Write) {
     let access = if code & 0x10 != 0 {
         "instruction fetch from"
-    } else if code & 0x2 != 0 {
+    } else if code & PF_WRITE != 0 {
         "write to"
     } else {
         "read from"
     };
-    let page = if code & 0x1 != 0 { "a page without the needed rights" } else { "a non-present page" };
+    let page = if code & PF_PRESENT != 0 { "a page without the needed rights" } else { "a non-present page" };
     let mode = if code & 0x4 != 0 { "user" } else { "kernel" };
     let _ = write!(out, "{access} {page} in {mode} mode");
     if code & 0x8 != 0 {
@@ -87,12 +87,25 @@ fn user_signal(vector: u64) -> u8 {
     }
 }
 
+/// Page fault error code: the page was present (a protection fault).
+const PF_PRESENT: u64 = 1 << 0;
+/// Page fault error code: the access was a write.
+const PF_WRITE: u64 = 1 << 1;
+
 /// Handles CPU exceptions: one raised by user code becomes a signal to its process (with
 /// a one-line report); one raised by the kernel is fatal.
 pub fn handle(frame: &mut TrapFrame) {
     if frame.from_user() && frame.vector != 8 && frame.vector != 18 {
         let (mnemonic, name) = exception_name(frame.vector);
         let cr2 = if frame.vector == 14 { Cr2::read_raw() } else { 0 };
+        // A page that is not present may be demand-zero: backing it lets the access retry.
+        if frame.vector == 14 && frame.error_code & PF_PRESENT == 0 {
+            let write = frame.error_code & PF_WRITE != 0;
+            let process = crate::context::scheduler::with_current(|t| t.process.clone());
+            if process.with_space(|s| Ok(s.fault_in(cr2, write))) == Ok(true) {
+                return;
+            }
+        }
         let (rip, error_code, signo) = (frame.rip, frame.error_code, user_signal(frame.vector));
         crate::context::signal::user_fault(
             frame,
