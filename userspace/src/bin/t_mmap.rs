@@ -202,7 +202,7 @@ fn demand_zero() {
         check_eq!(peek(addr), 0, "a read-only untouched page reads as zero");
         expect_segv("write to an untouched read-only page", addr + 8, true);
         expect_segv("read of an untouched PROT_NONE page", addr + PAGE_SIZE, false);
-        let ts = (addr + PAGE_SIZE) as usize;
+        let ts = addr + PAGE_SIZE;
         // SAFETY: the kernel must refuse to write into the PROT_NONE page.
         let r = unsafe { userspace::syscall::syscall2(userspace::abi::syscall::SYS_CLOCK_GETTIME, 1, ts) };
         check_err!(r, Errno::EFAULT, "a kernel copy into an untouched PROT_NONE page");
