@@ -395,14 +395,7 @@ fn release_frame(paddr: u64) {
 
 impl Drop for AddressSpace {
     fn drop(&mut self) {
-        let mut owned = alloc::vec::Vec::new();
-        self.for_each_page(|_, flags, frame| {
-            if !flags.intersects(SHARED_BIT | DEMAND_BIT) {
-                owned.push(frame);
-            }
-        });
-        owned.into_iter().for_each(release_frame);
-        // Free the lower-half page tables, then the PML4.
+        // One walk frees the owned frames and then each table below the PML4.
         let l4 = table(self.pml4);
         for i4 in 0..256 {
             if l4[i4].is_unused() {
@@ -417,9 +410,16 @@ impl Drop for AddressSpace {
                 let l2_frame = l3[i3].addr().as_u64();
                 let l2 = table(l2_frame);
                 for i2 in 0..512 {
-                    if !l2[i2].is_unused() {
-                        release_frame(l2[i2].addr().as_u64());
+                    if l2[i2].is_unused() {
+                        continue;
                     }
+                    let l1_frame = l2[i2].addr().as_u64();
+                    for pte in table(l1_frame).iter().filter(|pte| !pte.is_unused()) {
+                        if !pte.flags().intersects(SHARED_BIT | DEMAND_BIT) {
+                            release_frame(pte.addr().as_u64());
+                        }
+                    }
+                    release_frame(l1_frame);
                 }
                 release_frame(l2_frame);
             }
