@@ -107,6 +107,10 @@ pub enum Placement {
 /// A user address space.
 pub struct AddressSpace {
     pml4: u64,
+    /// The last page [`AddressSpace::translate`] resolved: (page, frame, writable). A
+    /// system call's arguments usually sit on one stack page, so its second and third
+    /// copies skip the page-table walk. Cleared by every change of an entry.
+    recent: Option<(u64, u64, bool)>,
 }
 
 fn table(paddr: u64) -> &'static mut PageTable {
@@ -143,7 +147,7 @@ impl AddressSpace {
         for i in 256..512 {
             new[i] = kernel[i].clone();
         }
-        Ok(Self { pml4 })
+        Ok(Self { pml4, recent: None })
     }
 
     /// Physical address of the PML4, for CR3.
@@ -183,16 +187,25 @@ impl AddressSpace {
     /// if the page is mapped for user access (and writable when `write`). A demand-zero
     /// page is backed first; `None` also when that finds no memory.
     pub fn translate(&mut self, vaddr: u64, write: bool) -> Option<u64> {
+        let (page, offset) = (vaddr & !(PAGE_SIZE - 1), vaddr & (PAGE_SIZE - 1));
+        if let Some((recent, frame, writable)) = self.recent
+            && recent == page
+            && (writable || !write)
+        {
+            return Some(frame + offset);
+        }
         if vaddr >= USER_END {
             return None;
         }
-        let pte = self.mapped(vaddr & !(PAGE_SIZE - 1))?;
+        let pte = self.mapped(page)?;
         let flags = resident_flags(pte.flags());
         let ok = flags.contains(Flags::PRESENT | Flags::USER_ACCESSIBLE) && (!write || flags.contains(Flags::WRITABLE));
         if !ok {
             return None;
         }
-        Some(resident_frame(pte)? + (vaddr & (PAGE_SIZE - 1)))
+        let frame = resident_frame(pte)?;
+        self.recent = Some((page, frame, flags.contains(Flags::WRITABLE)));
+        Some(frame + offset)
     }
 
     /// Resolves a user page fault on a page that is not present: backs it if it is a
@@ -231,6 +244,7 @@ impl AddressSpace {
                 addr
             }
         };
+        self.recent = None;
         // The page tables first: running out of memory for them leaves at most some empty
         // tables behind, and nothing replaced.
         for page in (addr..addr + len).step_by(PAGE_SIZE as usize) {
@@ -248,6 +262,7 @@ impl AddressSpace {
 
     /// Maps `frame` at page `vaddr` with `flags` (which must include USER_ACCESSIBLE).
     pub fn map_page(&mut self, vaddr: u64, frame: u64, flags: Flags) -> Result<(), i32> {
+        self.recent = None;
         let pte = self.pte(vaddr, true)?.ok_or(ENOMEM)?;
         pte.set_addr(x86_64::PhysAddr::new(frame), flags);
         Ok(())
@@ -255,6 +270,7 @@ impl AddressSpace {
 
     /// Unmaps every page in the range, freeing owned frames. Unmapped pages are skipped.
     pub fn unmap(&mut self, addr: u64, len: u64) {
+        self.recent = None;
         let mut flush = false;
         for page in (addr..addr.saturating_add(len).min(USER_END)).step_by(PAGE_SIZE as usize) {
             if let Ok(Some(pte)) = self.pte(page, false)
@@ -277,6 +293,7 @@ impl AddressSpace {
         if !(addr..addr + len).step_by(PAGE_SIZE as usize).all(|p| self.is_mapped(p)) {
             return Err(ENOMEM);
         }
+        self.recent = None;
         for page in (addr..addr + len).step_by(PAGE_SIZE as usize) {
             if let Ok(Some(pte)) = self.pte(page, false) {
                 let flags = if pte.flags().contains(DEMAND_BIT) {
