@@ -39,6 +39,13 @@ fn init() -> PathBuf {
     root.join("target/release/init")
 }
 
+/// The count in the kernel's shutdown line (`... (N lazy FPU saves, last 0x...)`).
+fn lazy_fpu_saves(serial: &str) -> Option<u64> {
+    let line = serial.lines().find(|l| l.contains("shutdown requested"))?;
+    let before = line.split(" lazy FPU saves").next()?;
+    before.rsplit('(').next()?.trim().parse().ok()
+}
+
 #[test]
 fn every_row_prints_a_positive_time() {
     let root = workspace_root();
@@ -66,12 +73,20 @@ fn every_row_prints_a_positive_time() {
         }
     }
     assert_eq!(run.program_end.as_deref(), Some("ended with exit status 0"), "{serial}");
+    // The kernel keeps the user FPU state in the registers and saves it only when kernel
+    // code uses SSE (arch/x86_64/fpu.rs), which costs a trap and two 512-byte copies.
+    // The null_syscall and semop_uncontended loops (14,000 and 7,000 calls at this scale)
+    // must not pay that per call; the other rows switch processes and may, a few
+    // hundred times in all.
+    let saves = lazy_fpu_saves(serial).unwrap_or_else(|| panic!("no lazy FPU count in the shutdown line:\n{serial}"));
+    assert!(saves < 3_000, "{saves} lazy FPU saves: a hot system call path uses SSE again\n{serial}");
     println!(
         "bench_smoke: {} rows, QEMU start to first benchmark line {}, QEMU total {:.2} s",
         report.rows.len(),
         bench::secs(run.to_start()),
         run.outcome.elapsed.as_secs_f64()
     );
+    println!("  {saves} lazy FPU saves in the whole run");
     for (name, result) in &report.rows {
         println!("  {name} {result:?}");
     }
