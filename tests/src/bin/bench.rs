@@ -113,27 +113,33 @@ fn progress(what: &str) {
     eprintln!("bench: {what}");
 }
 
-fn boot_runs(
-    name: &'static str,
-    o: &Options,
-    mut boot: impl FnMut() -> Result<Run, String>,
-) -> Result<Vec<Run>, String> {
-    let mut runs = Vec::new();
-    for i in 0..o.runs {
-        progress(&format!("booting {name} (scale {}%, run {} of {})", o.scale, i + 1, o.runs));
-        let run = boot()?;
-        progress(&format!(
-            "{name}: {} rows in {:.2} s{}",
-            run.report.rows.len(),
-            run.outcome.elapsed.as_secs_f64(),
-            if run.report.done { String::new() } else { format!(" (incomplete: {})", run.why_incomplete()) }
-        ));
-        runs.push(run);
+/// Boots a side once more and records the run; after a failed boot the side keeps the
+/// error and is not booted again.
+fn boot_once(side: &mut Side, boot: &mut Option<Boot<'_>>, o: &Options, i: u32) {
+    let (Some(f), Ok(runs)) = (boot.as_mut(), side.runs.as_mut()) else { return };
+    progress(&format!("booting {} (scale {}%, run {} of {})", side.name, o.scale, i + 1, o.runs));
+    match f() {
+        Ok(run) => {
+            progress(&format!(
+                "{}: {} rows in {:.2} s{}",
+                side.name,
+                run.report.rows.len(),
+                run.outcome.elapsed.as_secs_f64(),
+                if run.report.done { String::new() } else { format!(" (incomplete: {})", run.why_incomplete()) }
+            ));
+            runs.push(run);
+        }
+        Err(why) => {
+            side.runs = Err(why);
+            *boot = None;
+        }
     }
-    Ok(runs)
 }
 
-fn linux_side(o: &Options) -> Side {
+/// One boot of a prepared side.
+type Boot<'a> = Box<dyn FnMut() -> Result<Run, String> + 'a>;
+
+fn linux_side(o: &Options) -> (Side, Option<Boot<'_>>) {
     let (prepared, prepare) = timed(|| -> Result<(PathBuf, PathBuf), String> {
         let kernel = bench::linux_kernel(&mut |s| progress(s))?;
         let program = bench::build_linux_program()?;
@@ -143,14 +149,17 @@ fn linux_side(o: &Options) -> Side {
     match prepared {
         Ok((kernel, initramfs)) => {
             side.notes.push(format!("Linux kernel: {}", kernel.display()));
-            side.runs = boot_runs("Linux", o, || bench::run_linux(&kernel, &initramfs, o.scale, o.timeout, o.stream));
+            let boot = move || bench::run_linux(&kernel, &initramfs, o.scale, o.timeout, o.stream);
+            (side, Some(Box::new(boot)))
         }
-        Err(why) => side.runs = Err(why),
+        Err(why) => {
+            side.runs = Err(why);
+            (side, None)
+        }
     }
-    side
 }
 
-fn kestrel_side(o: &Options) -> Side {
+fn kestrel_side(o: &Options) -> (Side, Option<Boot<'_>>) {
     let root = integration::workspace_root();
     let init = root.join("target/release/init");
     let (prepared, prepare) = timed(|| -> Result<(PathBuf, bench::KestrelProgram), String> {
@@ -166,13 +175,14 @@ fn kestrel_side(o: &Options) -> Side {
             if !program.warnings.trim().is_empty() {
                 side.notes.push(format!("kestrel-cc warnings:\n{}", program.warnings.trim_end()));
             }
-            side.runs = boot_runs("kestrel", o, || {
-                bench::run_kestrel(&kernel, &init, &program.path, o.scale, o.timeout, o.stream)
-            });
+            let boot = move || bench::run_kestrel(&kernel, &init, &program.path, o.scale, o.timeout, o.stream);
+            (side, Some(Box::new(boot)))
         }
-        Err(why) => side.runs = Err(why),
+        Err(why) => {
+            side.runs = Err(why);
+            (side, None)
+        }
     }
-    side
 }
 
 fn cell(v: &Result<f64, String>) -> String {
@@ -193,8 +203,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let ours = if o.ours { kestrel_side(&o) } else { Side::skipped("kestrel", "--linux-only") };
-    let linux = if o.linux { linux_side(&o) } else { Side::skipped("Linux", "--ours-only") };
+    let (mut ours, mut ours_boot) =
+        if o.ours { kestrel_side(&o) } else { (Side::skipped("kestrel", "--linux-only"), None) };
+    let (mut linux, mut linux_boot) =
+        if o.linux { linux_side(&o) } else { (Side::skipped("Linux", "--ours-only"), None) };
+    // The boots alternate, so that a change in the host's load over the minutes of a run
+    // weighs on both columns alike.
+    for i in 0..o.runs {
+        boot_once(&mut ours, &mut ours_boot, &o, i);
+        boot_once(&mut linux, &mut linux_boot, &o, i);
+    }
+    drop((ours_boot, linux_boot));
 
     let mut rows = ours.announced();
     for row in linux.announced() {
