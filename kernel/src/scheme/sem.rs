@@ -53,6 +53,15 @@ impl Sems {
     }
 }
 
+/// A user `struct sembuf`, as the kernel ABI lays it out.
+fn decode_sembuf(c: &[u8]) -> SemBuf {
+    SemBuf {
+        num: u16::from_le_bytes([c[0], c[1]]),
+        op: i16::from_le_bytes([c[2], c[3]]),
+        flg: i16::from_le_bytes([c[4], c[5]]),
+    }
+}
+
 /// Threads to wake after a change, inline when few.
 type ToWake = SmallVec<[Arc<Thread>; 4]>;
 
@@ -206,38 +215,40 @@ impl SemScheme {
             return Err(EINVAL);
         }
         // Up to SEMOPM_FAST operations are decoded on the stack (as Linux does), so an
-        // ordinary semop allocates nothing.
-        let mut raw_small = MaybeUninit::<[u8; SEMOPM_FAST * SEMBUF_SIZE]>::uninit();
-        let mut raw_large = Vec::new();
-        let raw: &[u8] = if nsops <= SEMOPM_FAST {
-            let ptr = raw_small.as_mut_ptr().cast::<u8>();
-            caller.process.with_space(|s| {
-                // SAFETY: nsops * SEMBUF_SIZE bytes fit `raw_small`.
-                unsafe { copy_from_user_raw(s, args.sops, ptr, nsops * SEMBUF_SIZE) }
-            })?;
-            // SAFETY: the copy initialized these bytes.
-            unsafe { core::slice::from_raw_parts(ptr, nsops * SEMBUF_SIZE) }
-        } else {
-            raw_large.try_reserve_exact(nsops * SEMBUF_SIZE).map_err(|_| ENOMEM)?;
-            raw_large.resize(nsops * SEMBUF_SIZE, 0);
-            caller.process.with_space(|s| copy_from_user(s, args.sops, &mut raw_large))?;
-            &raw_large
-        };
-        let decode = |c: &[u8]| SemBuf {
-            num: u16::from_le_bytes([c[0], c[1]]),
-            op: i16::from_le_bytes([c[2], c[3]]),
-            flg: i16::from_le_bytes([c[4], c[5]]),
-        };
-        let mut ops_small = ArrayVec::<SemBuf, SEMOPM_FAST>::new();
-        let mut ops_large = Vec::new();
-        let ops: &[SemBuf] = if nsops <= SEMOPM_FAST {
-            ops_small.extend(raw.chunks_exact(SEMBUF_SIZE).map(decode));
-            &ops_small
-        } else {
-            ops_large.try_reserve_exact(nsops).map_err(|_| ENOMEM)?;
-            ops_large.extend(raw.chunks_exact(SEMBUF_SIZE).map(decode));
-            &ops_large
-        };
+        // ordinary semop allocates nothing; longer calls take the heap path.
+        if nsops > SEMOPM_FAST {
+            let ops = Self::read_ops_large(caller, args.sops, nsops)?;
+            return Self::perform(caller, semid, &ops, ts);
+        }
+        let mut raw = MaybeUninit::<[u8; SEMOPM_FAST * SEMBUF_SIZE]>::uninit();
+        let ptr = raw.as_mut_ptr().cast::<u8>();
+        caller.process.with_space(|s| {
+            // SAFETY: nsops * SEMBUF_SIZE bytes fit `raw`.
+            unsafe { copy_from_user_raw(s, args.sops, ptr, nsops * SEMBUF_SIZE) }
+        })?;
+        // SAFETY: the copy initialized these bytes.
+        let raw = unsafe { core::slice::from_raw_parts(ptr, nsops * SEMBUF_SIZE) };
+        let mut ops = ArrayVec::<SemBuf, SEMOPM_FAST>::new();
+        ops.extend(raw.chunks_exact(SEMBUF_SIZE).map(decode_sembuf));
+        Self::perform(caller, semid, &ops, ts)
+    }
+
+    /// Reads more than SEMOPM_FAST operations through the heap.
+    #[cold]
+    fn read_ops_large(caller: &Caller<'_>, sops: u64, nsops: usize) -> Result<Vec<SemBuf>> {
+        let mut raw = Vec::new();
+        raw.try_reserve_exact(nsops * SEMBUF_SIZE).map_err(|_| ENOMEM)?;
+        raw.resize(nsops * SEMBUF_SIZE, 0);
+        caller.process.with_space(|s| copy_from_user(s, sops, &mut raw))?;
+        let mut ops = Vec::new();
+        ops.try_reserve_exact(nsops).map_err(|_| ENOMEM)?;
+        ops.extend(raw.chunks_exact(SEMBUF_SIZE).map(decode_sembuf));
+        Ok(ops)
+    }
+
+    /// semop once the operations are read: the id's sign, the timeout's validity, then the
+    /// set (Linux's order), and sleeping until the operations complete.
+    fn perform(caller: &Caller<'_>, semid: i32, ops: &[SemBuf], ts: Option<LinuxTimespec>) -> Result<usize> {
         if semid < 0 {
             return Err(EINVAL);
         }
@@ -266,7 +277,9 @@ impl SemScheme {
         });
         drop(creds);
         let outcome = outcome?;
-        wake(&mut to_wake);
+        if !to_wake.is_empty() {
+            wake(&mut to_wake);
+        }
         let SemopOutcome::Wait(waiter) = outcome else { return Ok(0) };
         loop {
             let reason = scheduler::block(deadline);
