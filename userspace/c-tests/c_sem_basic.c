@@ -235,6 +235,25 @@ static void atomic_arrays(void)
 	struct sembuf down_twice[2] = {{2, 1, 0}, {2, -2, IPC_NOWAIT}};
 	CHECK_ERR(semop(id, down_twice, 2), EAGAIN);
 	CHECK_EQ(val(id, 2), 0);
+
+	/* Long arrays (past the 64 a kernel may decode on its stack), up to SEMOPM. */
+	static struct sembuf longest[SEMOPM_MAX];
+	for (int i = 0; i < SEMOPM_MAX; i++) {
+		longest[i] = (struct sembuf){(unsigned short)(i % 2), i < SEMOPM_MAX / 2 ? 1 : -1, 0};
+	}
+	CHECK_OK(setval(id, 1, 0));
+	CHECK_OK(semop(id, longest, 100)); /* 100 ups, 50 on each of two semaphores */
+	CHECK_EQ(val(id, 0), 50);
+	CHECK_EQ(val(id, 1), 50);
+	CHECK_OK(setval(id, 0, 0));
+	CHECK_OK(setval(id, 1, 0));
+	CHECK_OK(semop(id, longest, SEMOPM_MAX)); /* 250 ups, then 250 downs */
+	CHECK_EQ(val(id, 0), 0);
+	CHECK_EQ(val(id, 1), 0);
+	longest[SEMOPM_MAX - 1].sem_flg = IPC_NOWAIT;
+	longest[SEMOPM_MAX - 1].sem_op = -2;
+	CHECK_ERR(semop(id, longest, SEMOPM_MAX), EAGAIN); /* the last one cannot: none done */
+	CHECK_EQ(val(id, 0) + val(id, 1) + val(id, 2), 0);
 }
 
 static int semget_access_child(int key)
