@@ -47,6 +47,9 @@ pub struct Process {
     pub files: Mutex<FileTable>,
     pub creds: Mutex<Credentials>,
     pub signals: Mutex<SignalState>,
+    /// Signals pending for the process as a whole; changed under `signals`' lock, read
+    /// without it (every return to user mode looks).
+    pub pending_signals: AtomicU64,
     pub threads: Mutex<Vec<Weak<Thread>>>,
     pub state: Mutex<ProcessState>,
     /// `state` has left `Alive` (it never comes back): read on every return to user mode.
@@ -84,6 +87,7 @@ impl Process {
             files: Mutex::new(files),
             creds: Mutex::new(creds),
             signals: Mutex::new(signals),
+            pending_signals: AtomicU64::new(0),
             threads: Mutex::new(Vec::new()),
             state: Mutex::new(ProcessState::Alive),
             exiting: AtomicBool::new(false),

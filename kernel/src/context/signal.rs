@@ -24,23 +24,23 @@ use crate::arch::gdt::{USER_CS, USER_DS};
 use crate::arch::interrupts::TrapFrame;
 use crate::memory::user::{copy_from_user, copy_to_user};
 
-/// Per-process signal actions and the process-wide pending set.
+/// Per-process signal actions. The process-wide pending set is `Process::pending_signals`,
+/// an atomic read on every return to user mode; it is changed under this state's lock.
 #[derive(Clone)]
 pub struct SignalState {
     pub actions: [SigAction; NSIG as usize],
-    pub pending: u64,
 }
 
 impl Default for SignalState {
     fn default() -> Self {
-        Self { actions: [SigAction::default(); NSIG as usize], pending: 0 }
+        Self { actions: [SigAction::default(); NSIG as usize] }
     }
 }
 
 impl SignalState {
-    /// A fork child keeps the actions and starts with nothing pending.
+    /// A fork child keeps the actions (and starts with nothing pending).
     pub fn for_fork(&self) -> Self {
-        Self { actions: self.actions, pending: 0 }
+        Self { actions: self.actions }
     }
 
     /// Exec resets handled signals to the default action; ignored ones stay ignored.
@@ -69,11 +69,11 @@ pub fn send(process: &Arc<Process>, signo: u8) {
         return;
     }
     {
-        let mut signals = process.signals.lock();
+        let signals = process.signals.lock();
         if signals.is_ignored(signo) {
             return;
         }
-        signals.pending |= bit(signo);
+        process.pending_signals.fetch_or(bit(signo), Ordering::Relaxed);
     }
     if let Some(thread) =
         process.live_threads().into_iter().find(|t| t.sigmask.load(Ordering::Relaxed) & bit(signo) == 0)
@@ -83,7 +83,7 @@ pub fn send(process: &Arc<Process>, signo: u8) {
 }
 
 fn deliverable(thread: &Thread) -> u64 {
-    let pending = thread.process.signals.lock().pending | thread.pending.load(Ordering::Relaxed);
+    let pending = thread.process.pending_signals.load(Ordering::Relaxed) | thread.pending.load(Ordering::Relaxed);
     pending & !(thread.sigmask.load(Ordering::Relaxed) & !UNBLOCKABLE)
 }
 
@@ -150,7 +150,8 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
         let signo = ready.trailing_zeros() as u8 + 1;
         // Take it from the thread's own set first, else from the process's.
         if thread.pending.fetch_and(!bit(signo), Ordering::Relaxed) & bit(signo) == 0 {
-            thread.process.signals.lock().pending &= !bit(signo);
+            let _signals = thread.process.signals.lock();
+            thread.process.pending_signals.fetch_and(!bit(signo), Ordering::Relaxed);
         }
         deliver(&thread, frame, signo);
     }
@@ -274,7 +275,7 @@ pub fn set_action(process: &Process, signo: u8, new: Option<SigAction>) -> Resul
         signals.actions[usize::from(signo - 1)] = new;
         // Setting SIG_IGN (or a default of ignore) discards the pending signal (POSIX).
         if signals.is_ignored(signo) {
-            signals.pending &= !bit(signo);
+            process.pending_signals.fetch_and(!bit(signo), Ordering::Relaxed);
         }
     }
     Ok(old)

@@ -13,7 +13,9 @@ use super::{Context, Result};
 use crate::arch::interrupts::TrapFrame;
 use core::mem::MaybeUninit;
 
-use crate::memory::user::{bytes_of, check_writable, copy_from_user, copy_from_user_raw, copy_to_user, read_user_vec};
+use crate::memory::user::{
+    bytes_of, check_writable, copy_from_user, copy_from_user_raw, copy_to_user, read_user, read_user_vec,
+};
 use crate::scheme::{self, Caller, FileDescriptor, OpenDescription};
 
 /// Longest path accepted.
@@ -158,44 +160,77 @@ pub fn call(
         return Err(EINVAL);
     }
     let (copy_in, copy_out) = if flags == 0 { (true, true) } else { (flags & CALL_WRITE != 0, flags & CALL_READ != 0) };
+    // An empty payload has nothing to copy either way (and needs no address-space lock).
+    let (copy_in, copy_out) = (copy_in && payload_len > 0, copy_out && payload_len > 0);
     let desc = description(cx, fd)?;
+    if payload_len > SMALL_PAYLOAD {
+        return call_large(cx, frame, &desc, [payload, payload_len, meta, meta_len], copy_in, copy_out);
+    }
     // The stack buffers start uninitialized: zeroing them would be wide SSE stores, and
     // the first SSE instruction of a system call costs a lazy FPU save (arch::fpu).
-    let mut meta_words = MaybeUninit::<[u64; MAX_METADATA]>::uninit();
-    let meta_ptr = meta_words.as_mut_ptr().cast::<u8>();
-    cx.process.with_space(|s| {
-        // SAFETY: `meta_len <= MAX_METADATA`, so the copy fits `meta_words`.
-        unsafe { copy_from_user_raw(s, meta as u64, meta_ptr, meta_len * 8) }
-    })?;
-    // SAFETY: the first `meta_len` words were initialized by the copy.
-    let metadata = unsafe { core::slice::from_raw_parts(meta_words.as_ptr().cast::<u64>(), meta_len) };
     // Small payloads (every IPC call's) stay on the stack: no heap round trip per call.
+    let mut meta_words = MaybeUninit::<[u64; MAX_METADATA]>::uninit();
     let mut small = MaybeUninit::<[u8; SMALL_PAYLOAD]>::uninit();
-    let mut large = Vec::new();
-    let data: &mut [u8] = if payload_len <= SMALL_PAYLOAD {
-        let ptr = small.as_mut_ptr().cast::<u8>();
-        if copy_in {
-            // SAFETY: `payload_len <= SMALL_PAYLOAD` bytes fit `small`.
-            cx.process.with_space(|s| unsafe { copy_from_user_raw(s, payload as u64, ptr, payload_len) })?;
-        } else {
-            // SAFETY: as above.
-            unsafe { core::ptr::write_bytes(ptr, 0, payload_len) };
+    let (meta_ptr, ptr) = (meta_words.as_mut_ptr().cast::<u8>(), small.as_mut_ptr().cast::<u8>());
+    cx.process.with_space(|s| {
+        // SAFETY: `meta_len <= MAX_METADATA` words fit `meta_words`, and
+        // `payload_len <= SMALL_PAYLOAD` bytes fit `small`.
+        unsafe {
+            copy_from_user_raw(s, meta as u64, meta_ptr, meta_len * 8)?;
+            if copy_in {
+                copy_from_user_raw(s, payload as u64, ptr, payload_len)?;
+            } else if payload_len > 0 {
+                core::ptr::write_bytes(ptr, 0, payload_len);
+            }
         }
-        // SAFETY: the first `payload_len` bytes were initialized just above.
-        unsafe { core::slice::from_raw_parts_mut(ptr, payload_len) }
-    } else {
-        large.try_reserve_exact(payload_len).map_err(|_| kestrel_abi::errno::ENOMEM)?;
-        large.resize(payload_len, 0);
-        if copy_in {
-            cx.process.with_space(|s| copy_from_user(s, payload as u64, &mut large))?;
-        }
-        &mut large
+        if copy_out { check_writable(s, payload as u64, payload_len) } else { Ok(()) }
+    })?;
+    // SAFETY: the first `meta_len` words and `payload_len` bytes were initialized above.
+    let (metadata, data) = unsafe {
+        (
+            core::slice::from_raw_parts(meta_words.as_ptr().cast::<u64>(), meta_len),
+            core::slice::from_raw_parts_mut(ptr, payload_len),
+        )
     };
-    // An empty payload has nothing to check or copy back (and needs no address-space lock).
-    let copy_out = copy_out && payload_len > 0;
-    if copy_out {
-        cx.process.with_space(|s| check_writable(s, payload as u64, payload_len))?;
-    }
+    call_scheme(cx, frame, &desc, data, metadata, payload, copy_out)
+}
+
+/// [`call`] with a payload too large for the stack.
+#[cold]
+fn call_large(
+    cx: &Context,
+    frame: &mut TrapFrame,
+    desc: &OpenDescription,
+    [payload, payload_len, meta, meta_len]: [usize; 4],
+    copy_in: bool,
+    copy_out: bool,
+) -> Result {
+    let mut metadata = [0u64; MAX_METADATA];
+    let mut large = Vec::new();
+    large.try_reserve_exact(payload_len).map_err(|_| kestrel_abi::errno::ENOMEM)?;
+    large.resize(payload_len, 0);
+    cx.process.with_space(|s| {
+        for (i, word) in metadata.iter_mut().enumerate().take(meta_len) {
+            *word = read_user(s, meta as u64 + i as u64 * 8)?;
+        }
+        if copy_in {
+            copy_from_user(s, payload as u64, &mut large)?;
+        }
+        if copy_out { check_writable(s, payload as u64, payload_len) } else { Ok(()) }
+    })?;
+    call_scheme(cx, frame, desc, &mut large, &metadata[..meta_len], payload, copy_out)
+}
+
+/// Runs the scheme call and copies the payload back if asked.
+fn call_scheme(
+    cx: &Context,
+    frame: &mut TrapFrame,
+    desc: &OpenDescription,
+    data: &mut [u8],
+    metadata: &[u64],
+    payload: usize,
+    copy_out: bool,
+) -> Result {
     let space_before = cx.process.pml4();
     let result = desc.scheme().call(desc.handle, data, metadata, &mut caller(cx, Some(frame)));
     // After an exec the old payload address means nothing in the new image.

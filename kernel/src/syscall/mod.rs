@@ -34,7 +34,28 @@ pub fn dispatch(frame: &mut TrapFrame) {
 
 fn run(cx: &Context<'_>, frame: &mut TrapFrame) {
     let [a, b, c, d, e, f] = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9].map(|v| v as usize);
-    let result = match frame.rax as usize {
+    let nr = frame.rax as usize;
+    // SYS_CALL carries every scheme operation (IPC included): tested before the rest.
+    let result = if nr == SYS_CALL {
+        fs::call(cx, frame, [a, b, c, d, e, f])
+    } else if nr == SYS_SIGRETURN {
+        // The restored frame carries its own rax.
+        if crate::context::signal::sigreturn(cx.thread, frame).is_err() {
+            crate::context::signal::user_fault(frame, kestrel_abi::signal::SIGSEGV, format_args!("bad signal frame"));
+        }
+        return;
+    } else {
+        other(cx, nr, [a, b, c, d])
+    };
+    frame.rax = match result {
+        Ok(value) => value as u64,
+        Err(errno) => (-(errno as i64)) as u64,
+    };
+}
+
+/// Every call but SYS_CALL.
+fn other(cx: &Context<'_>, nr: usize, [a, b, c, d]: [usize; 4]) -> Result {
+    match nr {
         SYS_OPEN => fs::open(cx, a, b, c),
         SYS_CLOSE => fs::close(cx, a),
         SYS_READ => fs::read(cx, a, b, c),
@@ -44,7 +65,6 @@ fn run(cx: &Context<'_>, frame: &mut TrapFrame) {
         SYS_FSTAT => fs::fstat(cx, a, b, c),
         SYS_FPATH => fs::fpath(cx, a, b, c),
         SYS_FEVENT => fs::fevent(cx, a, b),
-        SYS_CALL => fs::call(cx, frame, [a, b, c, d, e, f]),
         SYS_FMAP => memory::fmap(cx, a, b, c),
         SYS_FUNMAP => memory::funmap(cx, a, b),
         SYS_MPROTECT => memory::mprotect(cx, a, b, c),
@@ -58,17 +78,6 @@ fn run(cx: &Context<'_>, frame: &mut TrapFrame) {
         SYS_SIGACTION => signal::sigaction(cx, a, b, c),
         SYS_SIGPROCMASK => signal::sigprocmask(cx, a, b, c),
         SYS_SIGPENDING => signal::sigpending(cx, a),
-        SYS_SIGRETURN => {
-            // The restored frame carries its own rax.
-            if crate::context::signal::sigreturn(cx.thread, frame).is_err() {
-                crate::context::signal::user_fault(
-                    frame,
-                    kestrel_abi::signal::SIGSEGV,
-                    format_args!("bad signal frame"),
-                );
-            }
-            return;
-        }
         SYS_GETRESUID => cred::getresuid(cx, a, b, c),
         SYS_GETRESGID => cred::getresgid(cx, a, b, c),
         SYS_SETRESUID => cred::setresuid(cx, a, b, c),
@@ -80,9 +89,5 @@ fn run(cx: &Context<'_>, frame: &mut TrapFrame) {
         SYS_GETGROUPS => cred::getgroups(cx, a, b),
         SYS_SETGROUPS => cred::setgroups(cx, a, b),
         _ => Err(ENOSYS),
-    };
-    frame.rax = match result {
-        Ok(value) => value as u64,
-        Err(errno) => (-(errno as i64)) as u64,
-    };
+    }
 }

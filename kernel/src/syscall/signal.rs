@@ -45,7 +45,7 @@ pub fn sigprocmask(cx: &Context, how: usize, set: usize, old: usize) -> Result {
 }
 
 pub fn sigpending(cx: &Context, out: usize) -> Result {
-    let pending = cx.process.signals.lock().pending | cx.thread.pending.load(Ordering::Relaxed);
+    let pending = cx.process.pending_signals.load(Ordering::Relaxed) | cx.thread.pending.load(Ordering::Relaxed);
     let blocked = pending & cx.thread.sigmask.load(Ordering::Relaxed);
     cx.process.with_space(|s| write_user(s, out as u64, &blocked))?;
     Ok(0)

@@ -123,6 +123,12 @@ interrupt_common:
     movq %rax, %cr0
 3:
     movq %rsp, %rdi
+    /* System calls go straight to their dispatcher. */
+    cmpq ${syscall_vector}, {vector_offset}(%rsp)
+    jne 7f
+    call {syscall_dispatch}
+    jmp interrupt_return
+7:
     call {dispatch}
 
     .global interrupt_return
@@ -168,6 +174,7 @@ interrupt_return:
     iretq
 "#,
     dispatch = sym interrupt_dispatch,
+    syscall_dispatch = sym syscall_dispatch,
     to_user = sym return_to_user,
     cs_offset = const core::mem::offset_of!(TrapFrame, cs),
     rip_offset = const core::mem::offset_of!(TrapFrame, rip),
@@ -243,12 +250,13 @@ extern "C" fn return_to_user(frame: &mut TrapFrame) {
     crate::context::signal::on_return_to_user(frame);
 }
 
-/// Called by the common stub with interrupts disabled.
+/// Called by the common stub for a system call frame, with interrupts disabled.
+extern "C" fn syscall_dispatch(frame: &mut TrapFrame) {
+    crate::syscall::dispatch(frame);
+}
+
+/// Called by the common stub for every other vector, with interrupts disabled.
 extern "C" fn interrupt_dispatch(frame: &mut TrapFrame) {
-    if frame.vector == super::syscall::SYSCALL_VECTOR {
-        crate::syscall::dispatch(frame);
-        return;
-    }
     let vector = frame.vector as u8;
     match vector {
         0..IRQ_BASE => exception::handle(frame),
