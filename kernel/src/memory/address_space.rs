@@ -186,6 +186,7 @@ impl AddressSpace {
     /// Translates a user address for an access of the given kind: the physical address,
     /// if the page is mapped for user access (and writable when `write`). A demand-zero
     /// page is backed first; `None` also when that finds no memory.
+    #[inline]
     pub fn translate(&mut self, vaddr: u64, write: bool) -> Option<u64> {
         let (page, offset) = (vaddr & !(PAGE_SIZE - 1), vaddr & (PAGE_SIZE - 1));
         if let Some((recent, frame, writable)) = self.recent
@@ -194,7 +195,12 @@ impl AddressSpace {
         {
             return Some(frame + offset);
         }
-        if vaddr >= USER_END {
+        self.translate_slow(page, write).map(|frame| frame + offset)
+    }
+
+    /// [`translate`](Self::translate) by walking the page tables; the frame of `page`.
+    fn translate_slow(&mut self, page: u64, write: bool) -> Option<u64> {
+        if page >= USER_END {
             return None;
         }
         let pte = self.mapped(page)?;
@@ -205,7 +211,7 @@ impl AddressSpace {
         }
         let frame = resident_frame(pte)?;
         self.recent = Some((page, frame, flags.contains(Flags::WRITABLE)));
-        Some(frame + offset)
+        Some(frame)
     }
 
     /// Resolves a user page fault on a page that is not present: backs it if it is a

@@ -44,6 +44,9 @@ unsafe impl Plain for kestrel_abi::signal::SigAction {}
 unsafe impl Plain for kestrel_abi::proc::ThreadArgs {}
 
 /// Calls `f(kernel pointer, offset, len)` for each page-bounded piece of the user range.
+/// Inlined: the one-page case (every system call's arguments, usually) is a lookup and
+/// the copy itself.
+#[inline]
 fn for_each_piece(
     space: &mut AddressSpace,
     uaddr: u64,
@@ -57,11 +60,22 @@ fn for_each_piece(
     }
     let end = uaddr.checked_add(len as u64).ok_or(EFAULT)?;
     if uaddr & !(PAGE_SIZE - 1) == (end - 1) & !(PAGE_SIZE - 1) {
-        // Within one page (every system call's arguments, usually): one lookup.
         let paddr = space.translate(uaddr, write).ok_or(EFAULT)?;
         f(phys_to_virt(paddr) as *mut u8, 0, len);
         return Ok(());
     }
+    for_each_piece_across_pages(space, uaddr, end, write, &mut f)
+}
+
+/// [`for_each_piece`] for a range over more than one page.
+fn for_each_piece_across_pages(
+    space: &mut AddressSpace,
+    uaddr: u64,
+    end: u64,
+    write: bool,
+    f: &mut dyn FnMut(*mut u8, usize, usize),
+) -> Result<(), i32> {
+    let len = (end - uaddr) as usize;
     // Check every page before touching any, so a failed copy out writes nothing.
     let mut page = uaddr & !(PAGE_SIZE - 1);
     while page < end {
@@ -96,6 +110,7 @@ pub fn copy_from_user(space: &mut AddressSpace, uaddr: u64, buf: &mut [u8]) -> R
 ///
 /// # Safety
 /// `dst` must be valid for writes of `len` bytes.
+#[inline]
 pub unsafe fn copy_from_user_raw(space: &mut AddressSpace, uaddr: u64, dst: *mut u8, len: usize) -> Result<(), i32> {
     for_each_piece(space, uaddr, len, false, |src, offset, n| {
         // SAFETY: `src` points at `n` readable bytes of a user page through the direct

@@ -229,7 +229,10 @@ impl SemScheme {
         // SAFETY: the copy initialized these bytes.
         let raw = unsafe { core::slice::from_raw_parts(ptr, nsops * SEMBUF_SIZE) };
         let mut ops = ArrayVec::<SemBuf, SEMOPM_FAST>::new();
-        ops.extend(raw.chunks_exact(SEMBUF_SIZE).map(decode_sembuf));
+        for c in raw.chunks_exact(SEMBUF_SIZE) {
+            // Cannot fail: nsops <= SEMOPM_FAST.
+            let _ = ops.try_push(decode_sembuf(c));
+        }
         Self::perform(caller, semid, &ops, ts)
     }
 

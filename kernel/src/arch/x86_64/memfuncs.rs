@@ -12,10 +12,18 @@ use core::arch::asm;
 /// `dest` and `src` must be valid for `n` bytes and must not overlap.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn memcpy(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 {
-    if n <= 16 {
-        // SAFETY: as below; small copies (system call arguments) take two possibly
-        // overlapping moves instead of a `rep` loop per byte.
-        unsafe { copy_small(dest, src, n) };
+    if n <= 32 {
+        // SAFETY: as below; small copies (system call arguments) take plain moves
+        // (two halves of up to 16 bytes, each two possibly overlapping moves) instead of
+        // `rep` iterations.
+        unsafe {
+            if n <= 16 {
+                copy_small(dest, src, n);
+            } else {
+                copy_small(dest, src, 16);
+                copy_small(dest.add(16), src.add(16), n - 16);
+            }
+        }
         return dest;
     }
     // SAFETY: the caller guarantees both ranges are valid; movsq then movsb copy forwards,
@@ -29,30 +37,45 @@ pub unsafe extern "C" fn memcpy(dest: *mut u8, src: *const u8, n: usize) -> *mut
 }
 
 /// Copies `n <= 16` bytes with a pair of moves of the largest width that fits, the second
-/// one ending at the last byte (the two may overlap in the middle).
+/// one ending at the last byte (the two may overlap in the middle). The moves are
+/// assembly so that the compiler cannot merge neighbouring ones into SSE moves: the
+/// kernel's first SSE instruction in a system call costs a lazy FPU save (fpu.rs).
 ///
 /// # Safety
 /// `dest` and `src` must be valid for `n` bytes and must not overlap.
 unsafe fn copy_small(dest: *mut u8, src: *const u8, n: usize) {
-    use core::ptr::{read_unaligned as rd, write_unaligned as wr};
-    // SAFETY: every access below lies within the first `n` bytes of both ranges: each
-    // branch reads and writes `w` bytes at 0 and at `n - w`, with `w <= n`. Both loads
-    // happen before the stores, so the result is right whatever the two moves share.
+    if n == 0 {
+        return;
+    }
+    let w = if n >= 8 {
+        8
+    } else if n >= 4 {
+        4
+    } else if n >= 2 {
+        2
+    } else {
+        1
+    };
+    // SAFETY: both moves read `w` bytes at 0 and at `n - w` of `src` and write the same
+    // spans of `dest`, all inside the first `n` bytes (w <= n); both loads come before
+    // the stores, so the result is right whatever the two spans share.
     unsafe {
-        if n >= 8 {
-            let (a, b) = (rd(src.cast::<u64>()), rd(src.add(n - 8).cast::<u64>()));
-            wr(dest.cast::<u64>(), a);
-            wr(dest.add(n - 8).cast::<u64>(), b);
-        } else if n >= 4 {
-            let (a, b) = (rd(src.cast::<u32>()), rd(src.add(n - 4).cast::<u32>()));
-            wr(dest.cast::<u32>(), a);
-            wr(dest.add(n - 4).cast::<u32>(), b);
-        } else if n >= 2 {
-            let (a, b) = (rd(src.cast::<u16>()), rd(src.add(n - 2).cast::<u16>()));
-            wr(dest.cast::<u16>(), a);
-            wr(dest.add(n - 2).cast::<u16>(), b);
-        } else if n == 1 {
-            *dest = *src;
+        let (s2, d2) = (src.add(n - w), dest.add(n - w));
+        match w {
+            8 => asm!("mov {a}, qword ptr [{s1}]", "mov {b}, qword ptr [{s2}]",
+                      "mov qword ptr [{d1}], {a}", "mov qword ptr [{d2}], {b}",
+                      s1 = in(reg) src, s2 = in(reg) s2, d1 = in(reg) dest, d2 = in(reg) d2,
+                      a = out(reg) _, b = out(reg) _, options(nostack, preserves_flags)),
+            4 => asm!("mov {a:e}, dword ptr [{s1}]", "mov {b:e}, dword ptr [{s2}]",
+                      "mov dword ptr [{d1}], {a:e}", "mov dword ptr [{d2}], {b:e}",
+                      s1 = in(reg) src, s2 = in(reg) s2, d1 = in(reg) dest, d2 = in(reg) d2,
+                      a = out(reg) _, b = out(reg) _, options(nostack, preserves_flags)),
+            2 => asm!("movzx {a:e}, word ptr [{s1}]", "movzx {b:e}, word ptr [{s2}]",
+                      "mov word ptr [{d1}], {a:x}", "mov word ptr [{d2}], {b:x}",
+                      s1 = in(reg) src, s2 = in(reg) s2, d1 = in(reg) dest, d2 = in(reg) d2,
+                      a = out(reg) _, b = out(reg) _, options(nostack, preserves_flags)),
+            _ => asm!("movzx {a:e}, byte ptr [{s1}]", "mov byte ptr [{d1}], {a:l}",
+                      s1 = in(reg) src, d1 = in(reg) dest, a = out(reg) _, options(nostack, preserves_flags)),
         }
     }
 }
