@@ -56,10 +56,20 @@ struct KernelStack {
     frames: u64,
 }
 
+/// Freed kernel stacks kept for the next threads: finding 16 contiguous free frames in
+/// the bitmap costs more than the rest of creating a thread. Lock order: a leaf.
+static SPARE_STACKS: spin::Mutex<arrayvec::ArrayVec<u64, SPARE_STACKS_MAX>> =
+    spin::Mutex::new(arrayvec::ArrayVec::new_const());
+/// Most spare stacks kept (the rest go back to the frame allocator).
+const SPARE_STACKS_MAX: usize = 8;
+
 impl KernelStack {
     const PAGES: u64 = KERNEL_STACK_SIZE as u64 / PAGE_SIZE;
 
     fn new() -> Result<Self, i32> {
+        if let Some(frames) = SPARE_STACKS.lock().pop() {
+            return Ok(Self { frames });
+        }
         let frames = frame::alloc_contiguous(Self::PAGES, PAGE_SIZE).ok_or(ENOMEM)?;
         Ok(Self { frames })
     }
@@ -72,6 +82,9 @@ impl KernelStack {
 impl Drop for KernelStack {
     fn drop(&mut self) {
         // A thread's stack is dropped only after the scheduler switched away from it.
+        if SPARE_STACKS.lock().try_push(self.frames).is_ok() {
+            return;
+        }
         for page in 0..Self::PAGES {
             if let Err(e) = frame::free(self.frames + page * PAGE_SIZE) {
                 log::error!("kernel stack frame already free: {e:?}");

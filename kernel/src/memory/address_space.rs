@@ -15,6 +15,7 @@
 
 use x86_64::structures::paging::{PageTable, PageTableFlags as Flags};
 
+use super::table_walk::used;
 use super::{PAGE_SIZE, frame, paging, phys_to_virt};
 use kestrel_abi::errno::{EEXIST, EINVAL, ENOMEM};
 
@@ -325,27 +326,16 @@ impl AddressSpace {
     /// Calls `f(vaddr, pte flags, frame)` for every mapped user page.
     fn for_each_page(&self, mut f: impl FnMut(u64, Flags, u64)) {
         let l4 = table(self.pml4);
-        for i4 in 0..256 {
-            if l4[i4].is_unused() {
-                continue;
-            }
+        for i4 in used(l4, 0..256) {
             let l3 = table(l4[i4].addr().as_u64());
-            for i3 in 0..512 {
-                if l3[i3].is_unused() {
-                    continue;
-                }
+            for i3 in used(l3, 0..512) {
                 let l2 = table(l3[i3].addr().as_u64());
-                for i2 in 0..512 {
-                    if l2[i2].is_unused() {
-                        continue;
-                    }
+                for i2 in used(l2, 0..512) {
                     let l1 = table(l2[i2].addr().as_u64());
-                    for i1 in 0..512 {
-                        if !l1[i1].is_unused() {
-                            let vaddr =
-                                ((i4 as u64) << 39) | ((i3 as u64) << 30) | ((i2 as u64) << 21) | ((i1 as u64) << 12);
-                            f(vaddr, l1[i1].flags(), l1[i1].addr().as_u64());
-                        }
+                    for i1 in used(l1, 0..512) {
+                        let vaddr =
+                            ((i4 as u64) << 39) | ((i3 as u64) << 30) | ((i2 as u64) << 21) | ((i1 as u64) << 12);
+                        f(vaddr, l1[i1].flags(), l1[i1].addr().as_u64());
                     }
                 }
             }
@@ -420,26 +410,18 @@ impl Drop for AddressSpace {
     fn drop(&mut self) {
         // One walk frees the owned frames and then each table below the PML4.
         let l4 = table(self.pml4);
-        for i4 in 0..256 {
-            if l4[i4].is_unused() {
-                continue;
-            }
+        for i4 in used(l4, 0..256) {
             let l3_frame = l4[i4].addr().as_u64();
             let l3 = table(l3_frame);
-            for i3 in 0..512 {
-                if l3[i3].is_unused() {
-                    continue;
-                }
+            for i3 in used(l3, 0..512) {
                 let l2_frame = l3[i3].addr().as_u64();
                 let l2 = table(l2_frame);
-                for i2 in 0..512 {
-                    if l2[i2].is_unused() {
-                        continue;
-                    }
+                for i2 in used(l2, 0..512) {
                     let l1_frame = l2[i2].addr().as_u64();
-                    for pte in table(l1_frame).iter().filter(|pte| !pte.is_unused()) {
-                        if !pte.flags().intersects(SHARED_BIT | DEMAND_BIT) {
-                            release_frame(pte.addr().as_u64());
+                    let l1 = table(l1_frame);
+                    for i1 in used(l1, 0..512) {
+                        if !l1[i1].flags().intersects(SHARED_BIT | DEMAND_BIT) {
+                            release_frame(l1[i1].addr().as_u64());
                         }
                     }
                     release_frame(l1_frame);

@@ -6,6 +6,7 @@
 //! - `KERNEL_VIRT_OFFSET..`: the kernel image, as linked.
 
 pub mod frame_bitmap;
+pub mod table_walk;
 
 #[cfg(not(test))]
 pub mod address_space;
