@@ -166,8 +166,7 @@ impl AddressSpace {
                 if !create {
                     return Ok(None);
                 }
-                let next = frame::alloc_zeroed().ok_or(ENOMEM)?;
-                t[i].set_addr(x86_64::PhysAddr::new(next), Flags::PRESENT | Flags::WRITABLE | Flags::USER_ACCESSIBLE);
+                new_table(&mut t[i])?;
             }
             current = t[i].addr().as_u64();
         }
@@ -323,60 +322,27 @@ impl AddressSpace {
         }
     }
 
-    /// Calls `f(vaddr, pte flags, frame)` for every mapped user page.
-    fn for_each_page(&self, mut f: impl FnMut(u64, Flags, u64)) {
-        let l4 = table(self.pml4);
-        for i4 in used(l4, 0..256) {
-            let l3 = table(l4[i4].addr().as_u64());
-            for i3 in used(l3, 0..512) {
-                let l2 = table(l3[i3].addr().as_u64());
-                for i2 in used(l2, 0..512) {
-                    let l1 = table(l2[i2].addr().as_u64());
-                    for i1 in used(l1, 0..512) {
-                        let vaddr =
-                            ((i4 as u64) << 39) | ((i3 as u64) << 30) | ((i2 as u64) << 21) | ((i1 as u64) << 12);
-                        f(vaddr, l1[i1].flags(), l1[i1].addr().as_u64());
+    /// A copy for a forked child: owned pages are copied, shared pages shared, and
+    /// demand-zero pages stay demand-zero. The child's tables are built in one walk of
+    /// the parent's; on ENOMEM the partly built child is dropped, freeing what it got.
+    pub fn fork(&self) -> Result<Self, i32> {
+        let child = Self::new()?;
+        let (parent_l4, child_l4) = (table(self.pml4), table(child.pml4));
+        for i4 in used(parent_l4, 0..256) {
+            let (parent_l3, child_l3) = (table(parent_l4[i4].addr().as_u64()), new_table(&mut child_l4[i4])?);
+            for i3 in used(parent_l3, 0..512) {
+                let (parent_l2, child_l2) = (table(parent_l3[i3].addr().as_u64()), new_table(&mut child_l3[i3])?);
+                for i2 in used(parent_l2, 0..512) {
+                    let (parent_l1, child_l1) = (table(parent_l2[i2].addr().as_u64()), new_table(&mut child_l2[i2])?);
+                    for i1 in used(parent_l1, 0..512) {
+                        let (flags, src) = (parent_l1[i1].flags(), parent_l1[i1].addr().as_u64());
+                        let dst = if flags.intersects(SHARED_BIT | DEMAND_BIT) { src } else { copy_frame(src)? };
+                        child_l1[i1].set_addr(x86_64::PhysAddr::new(dst), flags);
                     }
                 }
             }
         }
-    }
-
-    /// A copy for a forked child: owned pages are copied, shared pages shared, and
-    /// demand-zero pages stay demand-zero.
-    pub fn fork(&self) -> Result<Self, i32> {
-        let mut child = Self::new()?;
-        let mut result = Ok(());
-        self.for_each_page(|vaddr, flags, src| {
-            if result.is_err() {
-                return;
-            }
-            let dst = if flags.intersects(SHARED_BIT | DEMAND_BIT) {
-                src
-            } else {
-                let Some(dst) = frame::alloc() else {
-                    result = Err(ENOMEM);
-                    return;
-                };
-                // SAFETY: both frames are mapped by the direct map; `dst` is fresh and
-                // `src` is a page of the parent, which does not run during the copy.
-                unsafe {
-                    core::ptr::copy_nonoverlapping(
-                        phys_to_virt(src) as *const u8,
-                        phys_to_virt(dst) as *mut u8,
-                        PAGE_SIZE as usize,
-                    )
-                };
-                dst
-            };
-            if let Err(e) = child.map_page(vaddr, dst, flags) {
-                if !flags.intersects(SHARED_BIT | DEMAND_BIT) {
-                    release_frame(dst);
-                }
-                result = Err(e);
-            }
-        });
-        result.map(|()| child)
+        Ok(child)
     }
 
     /// Copies `data` into user memory at `vaddr`, through the page tables, regardless of
@@ -398,6 +364,24 @@ impl AddressSpace {
         }
         Ok(())
     }
+}
+
+/// Points `entry` at a fresh zeroed page table and returns that table.
+fn new_table(entry: &mut Entry) -> Result<&'static mut PageTable, i32> {
+    let frame = frame::alloc_zeroed().ok_or(ENOMEM)?;
+    entry.set_addr(x86_64::PhysAddr::new(frame), Flags::PRESENT | Flags::WRITABLE | Flags::USER_ACCESSIBLE);
+    Ok(table(frame))
+}
+
+/// A new frame holding a copy of frame `src`.
+fn copy_frame(src: u64) -> Result<u64, i32> {
+    let dst = frame::alloc().ok_or(ENOMEM)?;
+    // SAFETY: both frames are mapped by the direct map; `dst` is fresh and `src` is a page
+    // of the parent, which does not run during the copy.
+    unsafe {
+        core::ptr::copy_nonoverlapping(phys_to_virt(src) as *const u8, phys_to_virt(dst) as *mut u8, PAGE_SIZE as usize)
+    };
+    Ok(dst)
 }
 
 fn release_frame(paddr: u64) {
