@@ -7,16 +7,18 @@
 //! (a user page fault, or a kernel copy through [`AddressSpace::translate`]) backs the page
 //! with a zeroed frame the address space owns. Pages marked [`SHARED_BIT`] (shared memory)
 //! map frames that belong to their segment and are not freed on unmap. Fork copies every
-//! owned page that has a frame and keeps the others demand-zero, so a 1 MiB stack of which
-//! a program touched two pages costs two page copies.
+//! owned writable page that has a frame, keeps the others demand-zero, and shares the
+//! pages that are not writable ([`FORK_SHARED_BIT`], counted in `fork_share`): a program
+//! whose text is read-only and that touched two pages of its 1 MiB stack costs its
+//! writable data and two stack pages.
 //!
 //! Like Linux, this overcommits: running out of frames shows at the first touch of a page,
 //! as `EFAULT` for a kernel copy and SIGSEGV for the program.
 
 use x86_64::structures::paging::{PageTable, PageTableFlags as Flags};
 
-use super::table_walk::used;
-use super::{PAGE_SIZE, frame, paging, phys_to_virt};
+use super::table_walk::{next_used, used};
+use super::{PAGE_SIZE, fork_share, frame, paging, phys_to_virt};
 use kestrel_abi::errno::{EEXIST, EINVAL, ENOMEM};
 
 /// Highest user address plus one (the canonical lower half, minus a guard page).
@@ -31,6 +33,9 @@ pub const SHARED_BIT: Flags = Flags::BIT_9;
 pub const DEMAND_BIT: Flags = Flags::BIT_10;
 /// In a demand-zero entry: the page will be present once backed (it is not PROT_NONE).
 const DEMAND_ACCESSIBLE: Flags = Flags::BIT_11;
+/// PTE bit (available to software) of a page whose frame fork shares with other address
+/// spaces (see `fork_share`); such a page is never writable while it has the bit.
+pub const FORK_SHARED_BIT: Flags = Flags::BIT_52;
 
 /// The entry of a demand-zero page with the given (resident) flags.
 fn demand_entry(flags: Flags) -> Flags {
@@ -282,9 +287,7 @@ impl AddressSpace {
             if let Ok(Some(pte)) = self.pte(page, false)
                 && !pte.is_unused()
             {
-                if !pte.flags().intersects(SHARED_BIT | DEMAND_BIT) {
-                    release_frame(pte.addr().as_u64());
-                }
+                release_page(pte.flags(), pte.addr().as_u64());
                 pte.set_unused();
                 flush = true;
             }
@@ -302,12 +305,15 @@ impl AddressSpace {
         self.recent = None;
         for page in (addr..addr + len).step_by(PAGE_SIZE as usize) {
             if let Ok(Some(pte)) = self.pte(page, false) {
-                let flags = if pte.flags().contains(DEMAND_BIT) {
-                    demand_entry(prot.flags())
+                if pte.flags().contains(DEMAND_BIT) {
+                    pte.set_flags(demand_entry(prot.flags()));
+                } else if pte.flags().contains(FORK_SHARED_BIT) && prot.write {
+                    // Writable: this mapping takes the frame, or a copy of it.
+                    let frame = fork_share::take_for_write(pte.addr().as_u64())?;
+                    pte.set_addr(x86_64::PhysAddr::new(frame), prot.flags());
                 } else {
-                    prot.flags() | (pte.flags() & SHARED_BIT)
-                };
-                pte.set_flags(flags);
+                    pte.set_flags(prot.flags() | (pte.flags() & (SHARED_BIT | FORK_SHARED_BIT)));
+                }
             }
         }
         self.flush();
@@ -334,9 +340,22 @@ impl AddressSpace {
                 let (parent_l2, child_l2) = (table(parent_l3[i3].addr().as_u64()), new_table(&mut child_l3[i3])?);
                 for i2 in used(parent_l2, 0..512) {
                     let (parent_l1, child_l1) = (table(parent_l2[i2].addr().as_u64()), new_table(&mut child_l2[i2])?);
-                    for i1 in used(parent_l1, 0..512) {
-                        let (flags, src) = (parent_l1[i1].flags(), parent_l1[i1].addr().as_u64());
-                        let dst = if flags.intersects(SHARED_BIT | DEMAND_BIT) { src } else { copy_frame(src)? };
+                    // Not `used`: the loop marks the parent's entries as it goes.
+                    let mut from = 0;
+                    while let Some(i1) = next_used(parent_l1, from, 512) {
+                        from = i1 + 1;
+                        let (mut flags, src) = (parent_l1[i1].flags(), parent_l1[i1].addr().as_u64());
+                        let dst = if flags.intersects(SHARED_BIT | DEMAND_BIT) {
+                            src
+                        } else if !flags.contains(Flags::WRITABLE) {
+                            // Never written without a copy first (protect): both map it.
+                            fork_share::add_mapping(src);
+                            flags |= FORK_SHARED_BIT;
+                            parent_l1[i1].set_flags(flags);
+                            src
+                        } else {
+                            copy_frame(src)?
+                        };
                         child_l1[i1].set_addr(x86_64::PhysAddr::new(dst), flags);
                     }
                 }
@@ -384,6 +403,20 @@ fn copy_frame(src: u64) -> Result<u64, i32> {
     Ok(dst)
 }
 
+/// Gives up the frame of a page being unmapped, as its entry's bits say: an owned frame
+/// is freed, a fork-shared one loses a mapping, a shared-memory one is not ours, and a
+/// demand-zero entry has none.
+fn release_page(flags: Flags, frame: u64) {
+    if flags.intersects(SHARED_BIT | DEMAND_BIT) {
+        return;
+    }
+    if flags.contains(FORK_SHARED_BIT) {
+        fork_share::release(frame);
+    } else {
+        release_frame(frame);
+    }
+}
+
 fn release_frame(paddr: u64) {
     if let Err(e) = frame::free(paddr) {
         log::error!("address space released a frame it did not own: {e:?}");
@@ -404,9 +437,7 @@ impl Drop for AddressSpace {
                     let l1_frame = l2[i2].addr().as_u64();
                     let l1 = table(l1_frame);
                     for i1 in used(l1, 0..512) {
-                        if !l1[i1].flags().intersects(SHARED_BIT | DEMAND_BIT) {
-                            release_frame(l1[i1].addr().as_u64());
-                        }
+                        release_page(l1[i1].flags(), l1[i1].addr().as_u64());
                     }
                     release_frame(l1_frame);
                 }

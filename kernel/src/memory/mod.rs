@@ -11,6 +11,8 @@ pub mod table_walk;
 #[cfg(not(test))]
 pub mod address_space;
 #[cfg(not(test))]
+pub mod fork_share;
+#[cfg(not(test))]
 pub mod frame;
 #[cfg(not(test))]
 pub mod heap;

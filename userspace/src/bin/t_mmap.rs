@@ -4,7 +4,9 @@
 //! SIGSEGV), fork giving the child a private copy, and the heap growing past a chunk.
 //! Anonymous pages are demand-zero, so each case also runs on pages never touched: the
 //! first touch by the program or by a kernel copy backs them, mprotect changes their
-//! rights before that, and fork keeps them untouched in both processes.
+//! rights before that, and fork keeps them untouched in both processes. Pages that are
+//! not writable are shared by fork: a write needs mprotect, which gives each process its
+//! own, and a shared page outlives the process that forked.
 
 #![no_std]
 #![no_main]
@@ -21,7 +23,7 @@ use userspace::mm::{
 };
 use userspace::process::{self, Status};
 use userspace::signal::SIGSEGV;
-use userspace::{Errno, check, check_eq, check_err, check_ok, heap, println};
+use userspace::{Errno, check, check_eq, check_err, check_ok, heap, println, sysv, time};
 
 userspace::entry!(main);
 
@@ -227,11 +229,65 @@ fn demand_zero() {
     }
 }
 
+/// Fork shares pages that are not writable (text, read-only data) instead of copying
+/// them; making one writable in one process must not show in the other, and a shared
+/// page must outlive any one of the processes that map it.
+fn fork_sharing() {
+    println!("t_mmap: a read-only page shared by fork; made writable, each side writes its own");
+    let Some(addr) = check_ok!(mm::map_anonymous(PAGE_SIZE, RW), "map 1 page") else { return };
+    poke(addr, 0x11);
+    // SAFETY: only this test touches the page.
+    check_ok!(unsafe { mm::mprotect(addr, PAGE_SIZE, PROT_READ) }, "mprotect PROT_READ");
+    let child = process::fork_run(move || {
+        let shared = peek(addr) == 0x11;
+        // SAFETY: the child's own mapping of the page.
+        let writable = unsafe { mm::mprotect(addr, PAGE_SIZE, RW) }.is_ok();
+        poke(addr, 0x22);
+        i32::from(!(shared && writable && peek(addr) == 0x22))
+    });
+    if let Some(pid) = check_ok!(child, "fork") {
+        check_eq!(process::wait_for(pid).ok().and_then(Status::exited), Some(0), "the child's view");
+    }
+    check_eq!(peek(addr), 0x11, "the child's write did not reach the parent");
+    expect_segv("write to the shared read-only page", addr, true);
+    // SAFETY: as above.
+    check_ok!(unsafe { mm::mprotect(addr, PAGE_SIZE, RW) }, "mprotect back to read-write");
+    poke(addr, 0x33);
+    check_eq!(peek(addr), 0x33, "the parent writes its own copy");
+    // SAFETY: nothing uses the page any more.
+    check_ok!(unsafe { mm::funmap(addr, PAGE_SIZE) }, "funmap");
+
+    println!("t_mmap: a grandchild runs on the shared program text after its parent exited");
+    let Some(sem) = check_ok!(sysv::semget(sysv::IPC_PRIVATE, 1, 0o600), "semget") else { return };
+    let child = process::fork_run(move || {
+        match process::fork() {
+            // The grandchild: wait until its parent is gone, then run more code.
+            Ok(0) => {
+                while process::getppid() != 1 {
+                    let _ = time::sleep_ms(1);
+                }
+                let sum: u64 = (1..=100u64).sum();
+                let _ = sysv::semop(sem, &[sysv::op(0, if sum == 5050 { 1 } else { 2 }, 0)]);
+                process::exit(0)
+            }
+            Ok(_) => 0,
+            Err(_) => 1,
+        }
+    });
+    if let Some(pid) = check_ok!(child, "fork") {
+        check_eq!(process::wait_for(pid).ok().and_then(Status::exited), Some(0), "the middle process");
+        let timeout = userspace::abi::sysv::LinuxTimespec { tv_sec: 5, tv_nsec: 0 };
+        check_ok!(sysv::semtimedop(sem, &[sysv::op(0, -1, 0)], Some(&timeout)), "the grandchild's report");
+    }
+    let _ = sysv::semctl(sem, 0, sysv::IPC_RMID, 0);
+}
+
 fn main(_args: &[&str]) -> i32 {
     kernel_chosen();
     fixed();
     protection();
     large_and_heap();
     demand_zero();
+    fork_sharing();
     userspace::check::finish()
 }
