@@ -135,10 +135,13 @@ impl SemSet {
     /// As Linux's `perform_atomic_semop`, the operations are applied in place one by one
     /// and, if one blocks or fails, the ones before it are reverted in reverse order: no
     /// scratch copy of the values, so an uncontended semop allocates nothing.
-    fn attempt(&mut self, semid: i32, pid: u32, ops: &[SemBuf], undo: &mut dyn UndoStore) -> Attempt {
-        let nsems = self.sems.len();
+    ///
+    /// A function of the values alone (not `&mut self`), so that the queue walk can pass
+    /// a waiter's operations in place.
+    fn attempt(sems: &mut [Sem], semid: i32, pid: u32, ops: &[SemBuf], undo: &mut dyn UndoStore) -> Attempt {
+        let nsems = sems.len();
         for (i, op) in ops.iter().enumerate() {
-            let current = i32::from(self.sems[usize::from(op.num)].value);
+            let current = i32::from(sems[usize::from(op.num)].value);
             let nowait = op.flg & IPC_NOWAIT as i16 != 0;
             let stop = if op.op == 0 {
                 (current != 0).then_some(Attempt::Blocked { num: op.num, zero: true, nowait })
@@ -158,22 +161,22 @@ impl SemSet {
                 None
             };
             if let Some(stop) = stop {
-                self.revert(semid, pid, &ops[..i], undo);
+                Self::revert(sems, semid, pid, &ops[..i], undo);
                 return stop;
             }
-            self.sems[usize::from(op.num)].value = (current + i32::from(op.op)) as u16;
+            sems[usize::from(op.num)].value = (current + i32::from(op.op)) as u16;
         }
         for op in ops {
-            self.sems[usize::from(op.num)].pid = pid;
+            sems[usize::from(op.num)].pid = pid;
         }
         Attempt::Done
     }
 
     /// Takes back operations `attempt` applied (values and adjustments), last first.
-    fn revert(&mut self, semid: i32, pid: u32, applied: &[SemBuf], undo: &mut dyn UndoStore) {
-        let nsems = self.sems.len();
+    fn revert(sems: &mut [Sem], semid: i32, pid: u32, applied: &[SemBuf], undo: &mut dyn UndoStore) {
+        let nsems = sems.len();
         for op in applied.iter().rev() {
-            let sem = &mut self.sems[usize::from(op.num)];
+            let sem = &mut sems[usize::from(op.num)];
             sem.value = (i32::from(sem.value) - i32::from(op.op)) as u16;
             if op.flg & SEM_UNDO != 0 && op.op != 0 {
                 let adj = i32::from(undo.get(pid, semid, op.num)) + i32::from(op.op);
@@ -187,25 +190,23 @@ impl SemSet {
     fn update_queue(&mut self, semid: i32, undo: &mut dyn UndoStore, now: u64, woken: &mut Woken) {
         let mut i = 0;
         while i < self.pending.len() {
-            // The operations leave the queue entry for the attempt (which borrows the set
-            // mutably) and go back if it blocks again: no copy per look at a waiter.
-            let (pid, ops) = (self.pending[i].pid, core::mem::take(&mut self.pending[i].ops));
-            match self.attempt(semid, pid, &ops, undo) {
+            let waiting = &self.pending[i];
+            let (waiter, changes) = (waiting.waiter, waiting.ops.iter().any(|op| op.op != 0));
+            match Self::attempt(&mut self.sems, semid, waiting.pid, &waiting.ops, undo) {
                 Attempt::Done => {
-                    let waiter = self.pending.remove(i).map(|p| p.waiter);
+                    self.pending.remove(i);
                     self.otime = now;
-                    woken.extend(waiter.map(|waiter| Completed { waiter, result: Ok(()) }));
-                    if ops.iter().any(|op| op.op != 0) {
+                    woken.push(Completed { waiter, result: Ok(()) });
+                    if changes {
                         i = 0;
                         continue;
                     }
                 }
                 Attempt::Failed(errno) => {
-                    let waiter = self.pending.remove(i).map(|p| p.waiter);
-                    woken.extend(waiter.map(|waiter| Completed { waiter, result: Err(errno) }));
+                    self.pending.remove(i);
+                    woken.push(Completed { waiter, result: Err(errno) });
                 }
                 Attempt::Blocked { num, zero, .. } => {
-                    self.pending[i].ops = ops;
                     self.pending[i].blocking = (num, zero);
                     i += 1;
                 }
@@ -311,7 +312,7 @@ impl SemNamespace {
         }
         let alter = ops.iter().any(|op| op.op != 0);
         set.perm.check(creds, if alter { WRITE } else { READ })?;
-        match set.attempt(semid, pid, ops, undo) {
+        match SemSet::attempt(&mut set.sems, semid, pid, ops, undo) {
             Attempt::Done => {
                 set.otime = now;
                 if alter {

@@ -442,7 +442,7 @@ fn property_random_sequences_keep_the_invariants() {
                 let mut probe = set.clone();
                 let mut undo = f.undo.clone();
                 assert!(
-                    matches!(probe.attempt(f.id, p.pid, &p.ops, &mut undo), Attempt::Blocked { .. }),
+                    matches!(SemSet::attempt(&mut probe.sems, f.id, p.pid, &p.ops, &mut undo), Attempt::Blocked { .. }),
                     "case {case}: waiter {:?} could proceed but sleeps",
                     p.waiter
                 );
