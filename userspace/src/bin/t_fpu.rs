@@ -1,8 +1,9 @@
 //! `t_fpu`: the user FPU/SSE state (xmm0-15, MXCSR, the x87 control word and stack)
 //! survives every way of entering the kernel: system calls whose kernel path uses SSE
 //! and ones that do not, yielding to another process that uses the same registers,
-//! sleeping, preemption by the timer in the middle of a loop, and fork (the child starts
-//! with the parent's registers). The kernel keeps this state in the registers while it
+//! sleeping, preemption by the timer in the middle of a loop (between processes and
+//! between threads of one process), and fork (the child starts with the parent's
+//! registers). The kernel keeps this state in the registers while it
 //! runs and saves it lazily, so each of these paths is a different case.
 
 #![no_std]
@@ -13,7 +14,7 @@ use core::arch::asm;
 use userspace::abi::proc::PROC_FORK;
 use userspace::abi::syscall::{SYS_CALL, SYS_FSTAT, SYS_NANOSLEEP, SYS_YIELD, Stat, TimeSpec};
 use userspace::process::{self, Status};
-use userspace::{check, check_eq, println};
+use userspace::{check, check_eq, check_ok, println};
 
 userspace::entry!(main);
 
@@ -219,6 +220,21 @@ fn two_processes() {
     check_eq!(process::wait_for(child).map(Status::exited), Ok(Some(0)), "the child saw its own state throughout");
 }
 
+/// Two threads of one process: the state belongs to each thread, not to the process.
+fn two_threads() {
+    println!("t_fpu: two threads yielding and preempted keep their own state");
+    let other = userspace::thread::spawn(|| {
+        survives("thread yield", || RawCall { nr: SYS_YIELD, args: [0; 6] }, 300, 500, 0)
+            + survives("thread spin", || proc_call(&GETPPID), 15, 600, 2_000_000)
+    });
+    let Some(other) = check_ok!(other, "thread spawn") else { return };
+    let yields = survives("main thread yield", || RawCall { nr: SYS_YIELD, args: [0; 6] }, 300, 700, 0);
+    check_eq!(yields, 0, "main thread yield rounds that changed the state");
+    let spins = survives("main thread spin", || proc_call(&GETPPID), 15, 800, 2_000_000);
+    check_eq!(spins, 0, "main thread spin rounds that changed the state");
+    check_eq!(other.join().ok(), Some(0), "rounds in which the other thread's state changed");
+}
+
 /// Forks from inside the loaded state: both sides come back with the parent's registers.
 fn fork_copies_state() {
     println!("t_fpu: a forked child starts with the parent's registers");
@@ -240,6 +256,7 @@ fn fork_copies_state() {
 fn main(_args: &[&str]) -> i32 {
     single_process();
     two_processes();
+    two_threads();
     fork_copies_state();
     userspace::check::finish()
 }
