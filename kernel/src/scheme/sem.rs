@@ -27,7 +27,7 @@ use super::ipc::{IPC_SET, perm::IpcPerm};
 use super::{Caller, KernelScheme, Result};
 use crate::arch::clock;
 use crate::context::thread::{Thread, WakeReason};
-use crate::context::{ipc, process, scheduler};
+use crate::context::{Process, ipc, process, scheduler};
 use crate::memory::user::{Plain, copy_from_user, copy_from_user_raw, read_user, write_user};
 
 /// A thread asleep in semop and, once the changer completed its operation, the result.
@@ -83,18 +83,34 @@ unsafe impl Plain for SemInfo {}
 // SAFETY: as above.
 unsafe impl Plain for LinuxTimespec {}
 
-/// SEM_UNDO adjustments as kept in each process's `ipc` state.
-struct ProcessUndo;
+/// SEM_UNDO adjustments as kept in each process's `ipc` state. `caller` is the calling
+/// process, reached directly: the adjustments a semop changes are its own, and looking
+/// it up in the process table per operation cost more than the operation.
+#[derive(Default)]
+struct ProcessUndo<'a> {
+    caller: Option<&'a Process>,
+}
 
-impl UndoStore for ProcessUndo {
+impl ProcessUndo<'_> {
+    fn with_process<R>(&self, pid: u32, f: impl FnOnce(&Process) -> R) -> Option<R> {
+        match self.caller {
+            Some(caller) if caller.pid == pid => Some(f(caller)),
+            _ => process::find(pid).map(|p| f(&p)),
+        }
+    }
+}
+
+impl UndoStore for ProcessUndo<'_> {
     fn get(&self, pid: u32, semid: i32, num: u16) -> i16 {
-        process::find(pid).and_then(|p| p.ipc.lock().sem_undo.get(&semid).map(|v| v[usize::from(num)])).unwrap_or(0)
+        self.with_process(pid, |p| p.ipc.lock().sem_undo.get(&semid).map(|v| v[usize::from(num)]))
+            .flatten()
+            .unwrap_or(0)
     }
 
     fn set(&mut self, pid: u32, semid: i32, nsems: usize, num: u16, value: i16) {
-        if let Some(p) = process::find(pid) {
+        self.with_process(pid, |p| {
             p.ipc.lock().sem_undo.entry(semid).or_insert_with(|| alloc::vec![0; nsems])[usize::from(num)] = value;
-        }
+        });
     }
 
     fn clear(&mut self, semid: i32, num: Option<u16>) {
@@ -160,7 +176,7 @@ impl ipc::IpcHooks for SemHooks {
         let mut threads = with_sems(|sems| {
             let mut done = Woken::new();
             for (semid, adj) in lists {
-                done.extend(sems.ns.apply_exit_undo(pid, semid, &adj, &mut ProcessUndo, now_secs()));
+                done.extend(sems.ns.apply_exit_undo(pid, semid, &adj, &mut ProcessUndo::default(), now_secs()));
             }
             complete(sems, done)
         });
@@ -271,7 +287,8 @@ impl SemScheme {
         let pid = caller.process.pid;
         let (mut woken, mut to_wake) = (Woken::new(), ToWake::new());
         let outcome = with_sems(|sems| {
-            let outcome = sems.ns.semop(&creds, pid, semid, ops, &mut ProcessUndo, now_secs(), &mut woken)?;
+            let undo = &mut ProcessUndo { caller: Some(caller.process) };
+            let outcome = sems.ns.semop(&creds, pid, semid, ops, undo, now_secs(), &mut woken)?;
             match outcome {
                 SemopOutcome::Done => complete_into(sems, &woken, &mut to_wake),
                 SemopOutcome::Wait(w) => sems.waiters.push((w, (caller.thread.clone(), None))),
@@ -326,7 +343,8 @@ impl SemScheme {
             _ => Command::simple(cmd).ok_or(EINVAL)?,
         };
         let (reply, mut to_wake) = with_sems(|sems| {
-            let (reply, done) = sems.ns.semctl(&creds, pid, semid, semnum, command, &mut ProcessUndo, now_secs())?;
+            let undo = &mut ProcessUndo { caller: Some(caller.process) };
+            let (reply, done) = sems.ns.semctl(&creds, pid, semid, semnum, command, undo, now_secs())?;
             Ok::<_, i32>((reply, complete(sems, done)))
         })?;
         wake(&mut to_wake);
