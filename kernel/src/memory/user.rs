@@ -114,8 +114,15 @@ pub fn copy_from_user(space: &mut AddressSpace, uaddr: u64, buf: &mut [u8]) -> R
 pub unsafe fn copy_from_user_raw(space: &mut AddressSpace, uaddr: u64, dst: *mut u8, len: usize) -> Result<(), i32> {
     for_each_piece(space, uaddr, len, false, |src, offset, n| {
         // SAFETY: `src` points at `n` readable bytes of a user page through the direct
-        // map; `dst + offset .. + n` lies inside the caller's `len` bytes.
-        unsafe { core::ptr::copy_nonoverlapping(src, dst.add(offset), n) }
+        // map; `dst + offset .. + n` lies inside the caller's `len` bytes. A system call's
+        // few words are copied inline rather than through a call to memcpy.
+        unsafe {
+            if n <= 16 {
+                crate::arch::memfuncs::copy_small(dst.add(offset), src, n)
+            } else {
+                core::ptr::copy_nonoverlapping(src, dst.add(offset), n)
+            }
+        }
     })
 }
 

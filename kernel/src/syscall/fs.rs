@@ -222,6 +222,7 @@ fn call_large(
 }
 
 /// Runs the scheme call and copies the payload back if asked.
+#[inline(always)]
 fn call_scheme(
     cx: &Context,
     frame: &mut TrapFrame,

@@ -28,10 +28,12 @@ pub struct Context<'a> {
 
 /// Runs the system call described by `frame` (number in rax, arguments in rdi, rsi, rdx,
 /// r10, r8, r9).
+#[inline(always)]
 pub fn dispatch(frame: &mut TrapFrame) {
     scheduler::with_current(|thread| run(&Context { thread, process: &thread.process }, frame));
 }
 
+#[inline(always)]
 fn run(cx: &Context<'_>, frame: &mut TrapFrame) {
     let [a, b, c, d, e, f] = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9].map(|v| v as usize);
     let nr = frame.rax as usize;

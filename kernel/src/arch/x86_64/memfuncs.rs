@@ -43,7 +43,8 @@ pub unsafe extern "C" fn memcpy(dest: *mut u8, src: *const u8, n: usize) -> *mut
 ///
 /// # Safety
 /// `dest` and `src` must be valid for `n` bytes and must not overlap.
-unsafe fn copy_small(dest: *mut u8, src: *const u8, n: usize) {
+#[inline(always)]
+pub unsafe fn copy_small(dest: *mut u8, src: *const u8, n: usize) {
     if n == 0 {
         return;
     }
