@@ -115,10 +115,13 @@ pub unsafe fn copy_from_user_raw(space: &mut AddressSpace, uaddr: u64, dst: *mut
     for_each_piece(space, uaddr, len, false, |src, offset, n| {
         // SAFETY: `src` points at `n` readable bytes of a user page through the direct
         // map; `dst + offset .. + n` lies inside the caller's `len` bytes. A system call's
-        // few words are copied inline rather than through a call to memcpy.
+        // few words (up to 32 bytes) are copied inline rather than through memcpy.
         unsafe {
             if n <= 16 {
                 crate::arch::memfuncs::copy_small(dst.add(offset), src, n)
+            } else if n <= 32 {
+                crate::arch::memfuncs::copy_small(dst.add(offset), src, 16);
+                crate::arch::memfuncs::copy_small(dst.add(offset + 16), src.add(16), n - 16)
             } else {
                 core::ptr::copy_nonoverlapping(src, dst.add(offset), n)
             }

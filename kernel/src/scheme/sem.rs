@@ -290,7 +290,8 @@ impl SemScheme {
             let undo = &mut ProcessUndo { caller: Some(caller.process) };
             let outcome = sems.ns.semop(&creds, pid, semid, ops, undo, now_secs(), &mut woken)?;
             match outcome {
-                SemopOutcome::Done => complete_into(sems, &woken, &mut to_wake),
+                SemopOutcome::Done if !woken.is_empty() => complete_into(sems, &woken, &mut to_wake),
+                SemopOutcome::Done => {}
                 SemopOutcome::Wait(w) => sems.waiters.push((w, (caller.thread.clone(), None))),
             }
             Ok::<_, i32>(outcome)

@@ -307,10 +307,15 @@ impl SemNamespace {
             return Err(EINVAL);
         }
         let set = self.sets.get_mut(semid)?;
-        if ops.iter().any(|op| usize::from(op.num) >= set.sems.len()) {
+        // One pass for both: a number past the set (EFBIG) and whether anything changes.
+        let (mut too_big, mut alter) = (false, false);
+        for op in ops {
+            too_big |= usize::from(op.num) >= set.sems.len();
+            alter |= op.op != 0;
+        }
+        if too_big {
             return Err(EFBIG);
         }
-        let alter = ops.iter().any(|op| op.op != 0);
         set.perm.check(creds, if alter { WRITE } else { READ })?;
         match SemSet::attempt(&mut set.sems, semid, pid, ops, undo) {
             Attempt::Done => {
