@@ -160,7 +160,7 @@ pub fn call(
         return Err(EINVAL);
     }
     let (copy_in, copy_out) = if flags == 0 { (true, true) } else { (flags & CALL_WRITE != 0, flags & CALL_READ != 0) };
-    // An empty payload has nothing to copy either way (and needs no address-space lock).
+    // An empty payload has nothing to copy either way.
     let (copy_in, copy_out) = (copy_in && payload_len > 0, copy_out && payload_len > 0);
     let desc = description(cx, fd)?;
     if payload_len > SMALL_PAYLOAD {
