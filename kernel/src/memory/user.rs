@@ -118,10 +118,10 @@ pub unsafe fn copy_from_user_raw(space: &mut AddressSpace, uaddr: u64, dst: *mut
         // few words (up to 32 bytes) are copied inline rather than through memcpy.
         unsafe {
             if n <= 16 {
-                crate::arch::memfuncs::copy_small(dst.add(offset), src, n)
+                kestrel_memfuncs::copy_small(dst.add(offset), src, n)
             } else if n <= 32 {
-                crate::arch::memfuncs::copy_small(dst.add(offset), src, 16);
-                crate::arch::memfuncs::copy_small(dst.add(offset + 16), src.add(16), n - 16)
+                kestrel_memfuncs::copy_small(dst.add(offset), src, 16);
+                kestrel_memfuncs::copy_small(dst.add(offset + 16), src.add(16), n - 16)
             } else {
                 core::ptr::copy_nonoverlapping(src, dst.add(offset), n)
             }

@@ -8,12 +8,14 @@ pub mod exception;
 pub mod fpu;
 pub mod gdt;
 pub mod interrupts;
-pub mod memfuncs;
 pub mod pic;
 pub mod qemu;
 pub mod serial;
 pub mod switch;
 pub mod syscall;
+
+// memcpy and friends, which the precompiled `core` calls.
+use kestrel_memfuncs as _;
 
 /// Halts until the next interrupt, with interrupts enabled only while halted.
 ///

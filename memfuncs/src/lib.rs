@@ -1,16 +1,26 @@
-//! `memcpy`, `memmove`, `memset`, `memcmp` and `bcmp`: the host target's `core` expects
-//! libc to provide them. They are string instructions in inline assembly so that the
-//! compiler cannot turn them back into calls to themselves.
+//! `memcpy`, `memmove`, `memset`, `memcmp` and `bcmp` for the kernel and the Rust guest
+//! runtime: the host target's precompiled `core` expects a C library to provide them.
+//! They are string instructions or moves in inline assembly, or loops of volatile reads,
+//! so that the compiler can neither turn them back into calls to themselves nor merge
+//! moves into SSE ones (the kernel's first SSE instruction in a system call costs a lazy
+//! FPU save).
+//!
+//! A program links them by naming the crate (`use kestrel_memfuncs as _;`); the kernel
+//! does so only outside its host tests, whose C library provides its own. This crate's
+//! own tests call them by their Rust names: the symbols are exported only outside
+//! `cfg(test)`, so a test binary keeps its C library's.
 //!
 //! Forward copies and fills move 8 bytes per iteration (`movsq`/`stosq`) and finish the
 //! tail bytewise: under emulation each iteration of a `rep` instruction costs about as
 //! much as a whole word move, so a page copied with `rep movsb` takes 7-8 times longer.
 
+#![cfg_attr(not(test), no_std)]
+
 use core::arch::asm;
 
 /// # Safety
 /// `dest` and `src` must be valid for `n` bytes and must not overlap.
-#[unsafe(no_mangle)]
+#[cfg_attr(not(test), unsafe(no_mangle))]
 pub unsafe extern "C" fn memcpy(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 {
     if n <= 32 {
         // SAFETY: as below; small copies (system call arguments) take plain moves
@@ -83,7 +93,7 @@ pub unsafe fn copy_small(dest: *mut u8, src: *const u8, n: usize) {
 
 /// # Safety
 /// `dest` and `src` must be valid for `n` bytes; they may overlap.
-#[unsafe(no_mangle)]
+#[cfg_attr(not(test), unsafe(no_mangle))]
 pub unsafe extern "C" fn memmove(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 {
     if (dest as usize).wrapping_sub(src as usize) >= n {
         // dest is below src or the ranges do not overlap: a forward copy is safe.
@@ -103,7 +113,7 @@ pub unsafe extern "C" fn memmove(dest: *mut u8, src: *const u8, n: usize) -> *mu
 
 /// # Safety
 /// `dest` must be valid for `n` bytes.
-#[unsafe(no_mangle)]
+#[cfg_attr(not(test), unsafe(no_mangle))]
 pub unsafe extern "C" fn memset(dest: *mut u8, value: i32, n: usize) -> *mut u8 {
     let word = u64::from(value as u8) * 0x0101_0101_0101_0101;
     // SAFETY: the caller guarantees the range is valid; n / 8 words, then the tail bytes
@@ -118,7 +128,7 @@ pub unsafe extern "C" fn memset(dest: *mut u8, value: i32, n: usize) -> *mut u8 
 
 /// # Safety
 /// `a` and `b` must be valid for `n` bytes.
-#[unsafe(no_mangle)]
+#[cfg_attr(not(test), unsafe(no_mangle))]
 pub unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
     let mut i = 0;
     while i < n {
@@ -135,8 +145,73 @@ pub unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
 
 /// # Safety
 /// `a` and `b` must be valid for `n` bytes.
-#[unsafe(no_mangle)]
+#[cfg_attr(not(test), unsafe(no_mangle))]
 pub unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
     // SAFETY: same contract as memcmp.
     unsafe { memcmp(a, b, n) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pattern(n: usize) -> Vec<u8> {
+        (0..n).map(|i| (i * 7 + 3) as u8).collect()
+    }
+
+    #[test]
+    fn memcpy_copies_every_length_and_nothing_more() {
+        for n in (0..=80).chain([4095, 4096, 4097, 8192 + 5]) {
+            let src = pattern(n);
+            let mut dst = vec![0xeeu8; n + 16];
+            // SAFETY: both buffers hold at least `n` bytes and do not overlap.
+            let ret = unsafe { memcpy(dst.as_mut_ptr().add(8), src.as_ptr(), n) };
+            assert_eq!(ret, dst.as_mut_ptr().wrapping_add(8));
+            assert_eq!(&dst[8..8 + n], &src[..], "length {n}");
+            assert!(dst[..8].iter().chain(&dst[8 + n..]).all(|&b| b == 0xee), "length {n} wrote outside");
+        }
+    }
+
+    #[test]
+    fn memmove_handles_overlap_both_ways() {
+        for n in [0, 1, 7, 8, 9, 31, 33, 100, 5000] {
+            for shift in [1usize, 3, 8, 17] {
+                let mut buf = pattern(n + shift);
+                let want_up: Vec<u8> = buf[..n].to_vec();
+                // SAFETY: both ranges lie in `buf`.
+                unsafe { memmove(buf.as_mut_ptr().add(shift), buf.as_ptr(), n) };
+                assert_eq!(&buf[shift..shift + n], &want_up[..], "up: n {n} shift {shift}");
+                let mut buf = pattern(n + shift);
+                let want_down: Vec<u8> = buf[shift..shift + n].to_vec();
+                // SAFETY: as above.
+                unsafe { memmove(buf.as_mut_ptr(), buf.as_ptr().add(shift), n) };
+                assert_eq!(&buf[..n], &want_down[..], "down: n {n} shift {shift}");
+            }
+        }
+    }
+
+    #[test]
+    fn memset_fills_exactly() {
+        for n in [0, 1, 7, 8, 9, 63, 64, 65, 4096] {
+            let mut buf = vec![0u8; n + 2];
+            // SAFETY: the buffer holds `n + 2` bytes.
+            unsafe { memset(buf.as_mut_ptr().add(1), 0x1a5, n) };
+            assert_eq!(buf[0], 0);
+            assert!(buf[1..1 + n].iter().all(|&b| b == 0xa5), "length {n}");
+            assert_eq!(buf[n + 1], 0);
+        }
+    }
+
+    #[test]
+    fn memcmp_orders_by_the_first_difference() {
+        let (a, b) = (b"abcdef", b"abcxef");
+        // SAFETY: both arrays hold 6 bytes.
+        unsafe {
+            assert_eq!(memcmp(a.as_ptr(), a.as_ptr(), 6), 0);
+            assert!(memcmp(a.as_ptr(), b.as_ptr(), 6) < 0);
+            assert!(memcmp(b.as_ptr(), a.as_ptr(), 6) > 0);
+            assert_eq!(memcmp(a.as_ptr(), b.as_ptr(), 3), 0);
+            assert_ne!(bcmp(a.as_ptr(), b.as_ptr(), 6), 0);
+        }
+    }
 }
