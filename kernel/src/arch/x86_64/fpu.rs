@@ -45,6 +45,21 @@ impl FpuArea {
     }
 }
 
+/// CR0 as the kernel runs it, with TS set: what every entry from user mode loads (a
+/// constant, where reading CR0 first would cost another emulated helper per entry).
+#[unsafe(no_mangle)]
+static CR0_TRAPPING: AtomicU64 = AtomicU64::new(0);
+
+/// Records [`CR0_TRAPPING`] from the CR0 that boot set up (which nothing changes later
+/// but TS).
+pub fn init() {
+    let cr0 = x86_64::registers::control::Cr0::read_raw();
+    CR0_TRAPPING.store(cr0 | CR0_TS, Ordering::Relaxed);
+}
+
+/// CR0's task-switched bit.
+const CR0_TS: u64 = 1 << 3;
+
 /// The save area whose user state is live in the registers (0: none).
 #[unsafe(no_mangle)]
 static FPU_OWNER: AtomicU64 = AtomicU64::new(0);

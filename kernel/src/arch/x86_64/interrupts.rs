@@ -118,8 +118,7 @@ interrupt_common:
        until kernel code uses them (see fpu.rs). */
     testb $3, {cs_offset}(%rsp)
     jz 3f
-    movq %cr0, %rax
-    orq $8, %rax
+    movq CR0_TRAPPING(%rip), %rax
     movq %rax, %cr0
 3:
     movq %rsp, %rdi
@@ -195,8 +194,10 @@ fn stub_address(vector: u8) -> VirtAddr {
     VirtAddr::new(base + u64::from(vector) * STUB_SIZE)
 }
 
-/// Builds and loads the IDT. Interrupts stay disabled.
+/// Builds and loads the IDT, and records the CR0 value that entries from user mode load.
+/// Interrupts stay disabled.
 pub fn init() {
+    super::fpu::init();
     let idt = IDT.call_once(|| {
         let mut idt = InterruptDescriptorTable::new();
         // SAFETY: each stub address is the entry of the matching vector in
