@@ -11,6 +11,39 @@
 //! | `SEM_CALL_OP` | semid, nsops | [`SemopArgs`] | 0 |
 //! | `SEM_CALL_CTL` | semid, `semnum << 32 \| cmd` | the `union semun` value as u64 | per command |
 
+/// `IPC_PRIVATE`: always creates a new object.
+pub const IPC_PRIVATE: i32 = 0;
+/// Create the object if the key has none.
+pub const IPC_CREAT: i32 = 0o1000;
+/// With IPC_CREAT: fail if the key has an object.
+pub const IPC_EXCL: i32 = 0o2000;
+/// Do not wait (in `sem_flg` and `msgflg`).
+pub const IPC_NOWAIT: i32 = 0o4000;
+
+/// Remove the object.
+pub const IPC_RMID: i32 = 0;
+/// Set owner and mode.
+pub const IPC_SET: i32 = 1;
+/// Read the object's status.
+pub const IPC_STAT: i32 = 2;
+/// Read the facility's limits.
+pub const IPC_INFO: i32 = 3;
+
+/// semctl commands (Linux values).
+pub const GETPID: i32 = 11;
+pub const GETVAL: i32 = 12;
+pub const GETALL: i32 = 13;
+pub const GETNCNT: i32 = 14;
+pub const GETZCNT: i32 = 15;
+pub const SETVAL: i32 = 16;
+pub const SETALL: i32 = 17;
+pub const SEM_STAT: i32 = 18;
+pub const SEM_INFO: i32 = 19;
+pub const SEM_STAT_ANY: i32 = 20;
+
+/// `sem_flg` bit: undo the operation when the process exits.
+pub const SEM_UNDO: i16 = 0x1000;
+
 pub const SEM_CALL_GET: u64 = 1;
 pub const SEM_CALL_OP: u64 = 2;
 pub const SEM_CALL_CTL: u64 = 3;

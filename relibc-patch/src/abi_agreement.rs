@@ -46,6 +46,15 @@ const_assert_eq!(ipc::IPC_SET, 1);
 const_assert_eq!(ipc::IPC_STAT, 2);
 const_assert_eq!(ipc::IPC_INFO, 3);
 const_assert_eq!(ipc::IPC_PRIVATE, 0);
+// ... and the kernel's numbers are the same ones.
+const_assert_eq!(ipc::IPC_CREAT as i64, kestrel_abi::sysv::IPC_CREAT as i64);
+const_assert_eq!(ipc::IPC_EXCL as i64, kestrel_abi::sysv::IPC_EXCL as i64);
+const_assert_eq!(ipc::IPC_NOWAIT as i64, kestrel_abi::sysv::IPC_NOWAIT as i64);
+const_assert_eq!(ipc::IPC_RMID as i64, kestrel_abi::sysv::IPC_RMID as i64);
+const_assert_eq!(ipc::IPC_SET as i64, kestrel_abi::sysv::IPC_SET as i64);
+const_assert_eq!(ipc::IPC_STAT as i64, kestrel_abi::sysv::IPC_STAT as i64);
+const_assert_eq!(ipc::IPC_INFO as i64, kestrel_abi::sysv::IPC_INFO as i64);
+const_assert_eq!(ipc::IPC_PRIVATE as i64, kestrel_abi::sysv::IPC_PRIVATE as i64);
 assert_eq_size!(crate::platform::key_t, i32);
 
 // sys/sem.h: Linux x86_64 (glibc bits/sem.h and struct_semid_ds.h), and the kernel's
@@ -124,4 +133,16 @@ mod sem {
     const_assert_eq!(sem::SEM_STAT, 18);
     const_assert_eq!(sem::SEM_INFO, 19);
     const_assert_eq!(sem::SEM_STAT_ANY, 20);
+    // ... and the kernel's numbers are the same ones.
+    const_assert_eq!(sem::SEM_UNDO as i64, kestrel_abi::sysv::SEM_UNDO as i64);
+    const_assert_eq!(sem::GETPID as i64, kestrel_abi::sysv::GETPID as i64);
+    const_assert_eq!(sem::GETVAL as i64, kestrel_abi::sysv::GETVAL as i64);
+    const_assert_eq!(sem::GETALL as i64, kestrel_abi::sysv::GETALL as i64);
+    const_assert_eq!(sem::GETNCNT as i64, kestrel_abi::sysv::GETNCNT as i64);
+    const_assert_eq!(sem::GETZCNT as i64, kestrel_abi::sysv::GETZCNT as i64);
+    const_assert_eq!(sem::SETVAL as i64, kestrel_abi::sysv::SETVAL as i64);
+    const_assert_eq!(sem::SETALL as i64, kestrel_abi::sysv::SETALL as i64);
+    const_assert_eq!(sem::SEM_STAT as i64, kestrel_abi::sysv::SEM_STAT as i64);
+    const_assert_eq!(sem::SEM_INFO as i64, kestrel_abi::sysv::SEM_INFO as i64);
+    const_assert_eq!(sem::SEM_STAT_ANY as i64, kestrel_abi::sysv::SEM_STAT_ANY as i64);
 }

@@ -10,20 +10,12 @@ pub use kestrel_abi::sysv::SemBuf;
 
 use crate::{Result, fs};
 
-pub const IPC_PRIVATE: i32 = 0;
-pub const IPC_CREAT: i32 = 0o1000;
-pub const IPC_EXCL: i32 = 0o2000;
-pub const IPC_NOWAIT: i16 = 0o4000;
-pub const IPC_RMID: i32 = 0;
-pub const IPC_STAT: i32 = 2;
-pub const GETPID: i32 = 11;
-pub const GETVAL: i32 = 12;
-pub const GETALL: i32 = 13;
-pub const GETNCNT: i32 = 14;
-pub const GETZCNT: i32 = 15;
-pub const SETVAL: i32 = 16;
-pub const SETALL: i32 = 17;
-pub const SEM_UNDO: i16 = 0x1000;
+pub use kestrel_abi::sysv::{
+    GETALL, GETNCNT, GETPID, GETVAL, GETZCNT, IPC_CREAT, IPC_EXCL, IPC_PRIVATE, IPC_RMID, IPC_STAT, SEM_UNDO, SETALL,
+    SETVAL,
+};
+/// `IPC_NOWAIT` at `sem_flg`'s width, for building `SemBuf`s.
+pub const IPC_NOWAIT: i16 = kestrel_abi::sysv::IPC_NOWAIT as i16;
 
 /// The `/scheme/sem` descriptor, opened on first use (and inherited across fork).
 fn sem_fd() -> Result<usize> {

@@ -12,20 +12,5 @@ pub mod ids;
 pub mod perm;
 pub mod sem;
 
-/// `IPC_PRIVATE`: always creates a new object.
-pub const IPC_PRIVATE: i32 = 0;
-/// Create the object if the key has none.
-pub const IPC_CREAT: i32 = 0o1000;
-/// With IPC_CREAT: fail if the key has an object.
-pub const IPC_EXCL: i32 = 0o2000;
-/// Do not wait.
-pub const IPC_NOWAIT: i32 = 0o4000;
-
-/// Remove the object.
-pub const IPC_RMID: i32 = 0;
-/// Set owner and mode.
-pub const IPC_SET: i32 = 1;
-/// Read the object's status.
-pub const IPC_STAT: i32 = 2;
-/// Read the facility's limits.
-pub const IPC_INFO: i32 = 3;
+// The Linux ABI numbers, stated once in the ABI crate.
+pub use kestrel_abi::sysv::{IPC_CREAT, IPC_EXCL, IPC_INFO, IPC_NOWAIT, IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT};

@@ -12,16 +12,9 @@ use crate::context::cred::Credentials;
 use crate::scheme::ipc::perm::{IpcPerm, READ, WRITE};
 use crate::scheme::ipc::{IPC_INFO, IPC_RMID, IPC_STAT};
 
-pub const GETPID: i32 = 11;
-pub const GETVAL: i32 = 12;
-pub const GETALL: i32 = 13;
-pub const GETNCNT: i32 = 14;
-pub const GETZCNT: i32 = 15;
-pub const SETVAL: i32 = 16;
-pub const SETALL: i32 = 17;
-pub const SEM_STAT: i32 = 18;
-pub const SEM_INFO: i32 = 19;
-pub const SEM_STAT_ANY: i32 = 20;
+pub use kestrel_abi::sysv::{
+    GETALL, GETNCNT, GETPID, GETVAL, GETZCNT, SEM_INFO, SEM_STAT, SEM_STAT_ANY, SETALL, SETVAL,
+};
 /// IPC_STAT, re-exported for callers that name every command from here.
 pub const IPC_STAT_CMD: i32 = IPC_STAT;
 

@@ -41,8 +41,7 @@ pub const SEMAEM: i32 = 32767;
 pub const SEMMNI: usize = 32000;
 /// Most semaphores in all sets.
 pub const SEMMNS: usize = SEMMSL * SEMMNI;
-/// `sem_flg` bit: undo the operation when the process exits.
-pub const SEM_UNDO: i16 = 0x1000;
+pub use kestrel_abi::sysv::SEM_UNDO;
 
 /// One operation of a semop call (`struct sembuf`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
