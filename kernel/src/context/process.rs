@@ -21,6 +21,7 @@ use crate::arch::fpu::FpuArea;
 use crate::arch::interrupts::TrapFrame;
 use crate::arch::qemu::{self, ExitCode};
 use crate::memory::address_space::AddressSpace;
+use crate::memory::user;
 use crate::scheme::FileTable;
 
 /// Pid of the first user process; orphans are given to it.
@@ -115,6 +116,50 @@ impl Process {
         match self.pml4.load(Ordering::Relaxed) {
             0 => None,
             p => Some(p),
+        }
+    }
+
+    /// Whether this process's page tables are the loaded ones (during its own threads'
+    /// system calls).
+    fn is_loaded(&self) -> bool {
+        let pml4 = self.pml4.load(Ordering::Relaxed);
+        pml4 != 0 && pml4 == crate::arch::switch::loaded_page_tables()
+    }
+
+    /// Copies `len` bytes of this process's memory at `uaddr` to `dst`: directly when the
+    /// range is in one page of the loaded address space, else through the page tables
+    /// (`EFAULT` for a bad range). On success all `len` bytes at `dst` are initialized.
+    ///
+    /// # Safety
+    /// `dst` must be valid for writes of `len` bytes.
+    #[inline]
+    pub unsafe fn copy_in(&self, uaddr: u64, dst: *mut u8, len: usize) -> Result<(), i32> {
+        // SAFETY: `dst` is the caller's.
+        if self.is_loaded() && unsafe { user::copy_from_loaded(uaddr, dst, len) } {
+            return Ok(());
+        }
+        // SAFETY: as above.
+        self.with_space(|s| unsafe { user::copy_from_user_raw(s, uaddr, dst, len) })
+    }
+
+    /// Writes `data` to this process's memory at `uaddr`, like [`copy_in`](Self::copy_in).
+    #[inline]
+    pub fn copy_out(&self, uaddr: u64, data: &[u8]) -> Result<(), i32> {
+        if self.is_loaded() && user::copy_to_loaded(uaddr, data) {
+            return Ok(());
+        }
+        self.with_space(|s| user::copy_to_user(s, uaddr, data))
+    }
+
+    /// Reads a `T` from this process's memory, like [`copy_in`](Self::copy_in).
+    #[inline]
+    pub fn read_user<T: user::Plain>(&self, uaddr: u64) -> Result<T, i32> {
+        let mut value = core::mem::MaybeUninit::<T>::uninit();
+        // SAFETY: `value` has room for a T; T is Plain, so the copied bytes form a valid
+        // value once all of them are written (which success guarantees).
+        unsafe {
+            self.copy_in(uaddr, value.as_mut_ptr().cast::<u8>(), size_of::<T>())?;
+            Ok(value.assume_init())
         }
     }
 
@@ -250,7 +295,7 @@ pub fn exec(thread: &Arc<Thread>, frame: &mut TrapFrame, path: &str, args: &[&[u
     // Point of no return.
     let new_pml4 = space.pml4();
     // SAFETY: the new PML4 shares the kernel half, so the kernel keeps running.
-    unsafe { core::arch::asm!("mov cr3, {}", in(reg) new_pml4, options(nostack, preserves_flags)) };
+    unsafe { crate::arch::switch::load_page_tables(new_pml4) };
     process.pml4.store(new_pml4, Ordering::Relaxed);
     let old = process.space.lock().replace(space);
     drop(old);
@@ -297,7 +342,7 @@ fn finish_exit(process: &Arc<Process>) {
     // Leave the address space before freeing it.
     let kernel = crate::memory::paging::kernel_pml4();
     // SAFETY: the kernel PML4 maps everything the kernel uses.
-    unsafe { core::arch::asm!("mov cr3, {}", in(reg) kernel, options(nostack, preserves_flags)) };
+    unsafe { crate::arch::switch::load_page_tables(kernel) };
     process.pml4.store(0, Ordering::Relaxed);
     let space = process.space.lock().take();
     drop(space);

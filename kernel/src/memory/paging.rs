@@ -8,7 +8,6 @@
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use x86_64::registers::control::{Cr3, Cr3Flags};
 use x86_64::registers::model_specific::{Efer, EferFlags};
 use x86_64::structures::paging::mapper::MapToError;
 use x86_64::structures::paging::{
@@ -109,7 +108,7 @@ pub fn init(info: &BootInfo) -> Result<u64, PagingError> {
     // SAFETY: the new table maps the kernel image at its link address (code, the stack in
     // .bss, statics) and the direct map, which is everything the kernel touches from now
     // on; the boot information was copied out beforehand.
-    unsafe { Cr3::write(PhysFrame::containing_address(PhysAddr::new(pml4_frame)), Cr3Flags::empty()) };
+    unsafe { crate::arch::switch::load_page_tables(pml4_frame) };
     KERNEL_PML4.store(pml4_frame, Ordering::Relaxed);
     DIRECT_MAP_END.store(phys_end, Ordering::Relaxed);
     Ok(phys_end)

@@ -3,15 +3,49 @@
 //! A user address is only an allegation until each page it covers has been looked up in
 //! the process's page tables and found mapped for user access (and writable, for a copy
 //! out). The copy then goes through the direct map, so a bad pointer is `EFAULT` and can
-//! never fault in the kernel. The kernel is single-CPU and non-preemptible, so no other
+//! never fault in the kernel. System calls try a faster way first for a range inside one
+//! page of the loaded address space ([`copy_from_loaded`], [`copy_to_loaded`]): the
+//! access itself, with a page fault turned into a fallback to the checked copy. The kernel is single-CPU and non-preemptible, so no other
 //! thread can unmap a page between the check and the copy.
 
 use alloc::vec::Vec;
 
 use kestrel_abi::errno::{EFAULT, ENOMEM};
 
-use super::address_space::AddressSpace;
+use super::address_space::{AddressSpace, USER_END};
 use super::{PAGE_SIZE, phys_to_virt};
+use crate::arch::user_copy;
+
+/// Whether `len > 0` bytes at `uaddr` lie in one page of the user half.
+#[inline]
+fn within_one_user_page(uaddr: u64, len: usize) -> bool {
+    // USER_END is page-aligned, so a range starting below it on one page ends below it.
+    uaddr < USER_END && len <= PAGE_SIZE as usize && uaddr / PAGE_SIZE == (uaddr + len as u64 - 1) / PAGE_SIZE
+}
+
+/// Copies `len` bytes at user address `uaddr` of the address space loaded now to `dst`,
+/// straight through the page tables (see `arch::user_copy`). False when the range is not
+/// inside one user page or the access faulted (a page not present, such as a
+/// demand-zero one, or not user-accessible): the caller then takes the checked path.
+///
+/// # Safety
+/// `dst` must be valid for writes of `len` bytes.
+#[inline]
+pub unsafe fn copy_from_loaded(uaddr: u64, dst: *mut u8, len: usize) -> bool {
+    // SAFETY: the range is in the user half (checked) and `dst` is the caller's.
+    len == 0 || (within_one_user_page(uaddr, len) && unsafe { user_copy::copy(dst, uaddr as *const u8, len) })
+}
+
+/// Writes `data` to user address `uaddr` of the address space loaded now, like
+/// [`copy_from_loaded`]. On false nothing was written: the first store to the one page
+/// is the one that faults.
+#[inline]
+pub fn copy_to_loaded(uaddr: u64, data: &[u8]) -> bool {
+    data.is_empty()
+        || (within_one_user_page(uaddr, data.len())
+            // SAFETY: the range is in the user half (checked); `data` is readable.
+            && unsafe { user_copy::copy(uaddr as *mut u8, data.as_ptr(), data.len()) })
+}
 
 /// Plain data that may be copied to and from user memory as bytes.
 ///

@@ -28,7 +28,7 @@ use super::{Caller, KernelScheme, Result};
 use crate::arch::clock;
 use crate::context::thread::{Thread, WakeReason};
 use crate::context::{Process, ipc, process, scheduler};
-use crate::memory::user::{Plain, copy_from_user, copy_from_user_raw, read_user, write_user};
+use crate::memory::user::{Plain, copy_from_user, read_user, write_user};
 
 /// A thread asleep in semop and, once the changer completed its operation, the result.
 type Sleeper = (Arc<Thread>, Option<core::result::Result<(), i32>>);
@@ -220,7 +220,7 @@ fn ds_to_abi(ds: &SemidDs) -> AbiDs {
 impl SemScheme {
     fn semop(caller: &Caller<'_>, semid: i32, nsops: usize, args: SemopArgs) -> Result<usize> {
         let ts: Option<LinuxTimespec> =
-            if args.timeout == 0 { None } else { Some(caller.process.with_space(|s| read_user(s, args.timeout))?) };
+            if args.timeout == 0 { None } else { Some(caller.process.read_user(args.timeout)?) };
         // Linux's order: the timeout's EFAULT (it is read first), E2BIG, EINVAL for
         // nsops < 1, the array's EFAULT, EINVAL for a negative id, the timeout's EINVAL,
         // then the set.
@@ -238,10 +238,8 @@ impl SemScheme {
         }
         let mut raw = MaybeUninit::<[u8; SEMOPM_FAST * SEMBUF_SIZE]>::uninit();
         let ptr = raw.as_mut_ptr().cast::<u8>();
-        caller.process.with_space(|s| {
-            // SAFETY: nsops * SEMBUF_SIZE bytes fit `raw`.
-            unsafe { copy_from_user_raw(s, args.sops, ptr, nsops * SEMBUF_SIZE) }
-        })?;
+        // SAFETY: nsops * SEMBUF_SIZE bytes fit `raw`.
+        unsafe { caller.process.copy_in(args.sops, ptr, nsops * SEMBUF_SIZE)? };
         // SAFETY: the copy initialized these bytes.
         let raw = unsafe { core::slice::from_raw_parts(ptr, nsops * SEMBUF_SIZE) };
         let mut ops = ArrayVec::<SemBuf, SEMOPM_FAST>::new();

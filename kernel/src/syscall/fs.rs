@@ -13,9 +13,7 @@ use super::{Context, Result};
 use crate::arch::interrupts::TrapFrame;
 use core::mem::MaybeUninit;
 
-use crate::memory::user::{
-    bytes_of, check_writable, copy_from_user, copy_from_user_raw, copy_to_user, read_user, read_user_vec,
-};
+use crate::memory::user::{bytes_of, check_writable, copy_from_user, copy_to_user, read_user, read_user_vec};
 use crate::scheme::{self, Caller, FileDescriptor, OpenDescription};
 
 /// Longest path accepted.
@@ -172,19 +170,19 @@ pub fn call(
     let mut meta_words = MaybeUninit::<[u64; MAX_METADATA]>::uninit();
     let mut small = MaybeUninit::<[u8; SMALL_PAYLOAD]>::uninit();
     let (meta_ptr, ptr) = (meta_words.as_mut_ptr().cast::<u8>(), small.as_mut_ptr().cast::<u8>());
-    cx.process.with_space(|s| {
-        // SAFETY: `meta_len <= MAX_METADATA` words fit `meta_words`, and
-        // `payload_len <= SMALL_PAYLOAD` bytes fit `small`.
-        unsafe {
-            copy_from_user_raw(s, meta as u64, meta_ptr, meta_len * 8)?;
-            if copy_in {
-                copy_from_user_raw(s, payload as u64, ptr, payload_len)?;
-            } else if payload_len > 0 {
-                core::ptr::write_bytes(ptr, 0, payload_len);
-            }
+    // SAFETY: `meta_len <= MAX_METADATA` words fit `meta_words`, and
+    // `payload_len <= SMALL_PAYLOAD` bytes fit `small`.
+    unsafe {
+        cx.process.copy_in(meta as u64, meta_ptr, meta_len * 8)?;
+        if copy_in {
+            cx.process.copy_in(payload as u64, ptr, payload_len)?;
+        } else if payload_len > 0 {
+            core::ptr::write_bytes(ptr, 0, payload_len);
         }
-        if copy_out { check_writable(s, payload as u64, payload_len) } else { Ok(()) }
-    })?;
+    }
+    if copy_out {
+        cx.process.with_space(|s| check_writable(s, payload as u64, payload_len))?;
+    }
     // SAFETY: the first `meta_len` words and `payload_len` bytes were initialized above.
     let (metadata, data) = unsafe {
         (
@@ -236,7 +234,7 @@ fn call_scheme(
     let result = desc.scheme().call(desc.handle, data, metadata, &mut caller(cx, Some(frame)));
     // After an exec the old payload address means nothing in the new image.
     if copy_out && result.is_ok() && cx.process.pml4() == space_before && space_before.is_some() {
-        let _ = cx.process.with_space(|s| copy_to_user(s, payload as u64, data));
+        let _ = cx.process.copy_out(payload as u64, data);
     }
     result
 }

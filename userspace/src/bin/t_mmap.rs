@@ -6,7 +6,10 @@
 //! first touch by the program or by a kernel copy backs them, mprotect changes their
 //! rights before that, and fork keeps them untouched in both processes. Pages that are
 //! not writable are shared by fork: a write needs mprotect, which gives each process its
-//! own, and a shared page outlives the process that forked.
+//! own, and a shared page outlives the process that forked. The kernel's own reads of
+//! call arguments (a semop's operations, its timeout, SYS_CALL metadata) work from
+//! untouched, read-only and page-straddling memory, and fail with EFAULT, changing
+//! nothing, from a PROT_NONE page.
 
 #![no_std]
 #![no_main]
@@ -282,12 +285,79 @@ fn fork_sharing() {
     let _ = sysv::semctl(sem, 0, sysv::IPC_RMID, 0);
 }
 
+/// The `n` semaphore operations at `addr` (which the kernel reads, not this program).
+fn ops_at(addr: usize, n: usize) -> &'static [sysv::SemBuf] {
+    // SAFETY: only the slice's address and length are used (by the kernel, which checks
+    // the memory); callers pass pages this test mapped.
+    unsafe { core::slice::from_raw_parts(addr as *const sysv::SemBuf, n) }
+}
+
+/// Writes semaphore operations at `addr`.
+fn put_ops(addr: usize, ops: &[sysv::SemBuf]) {
+    for (i, o) in ops.iter().enumerate() {
+        // SAFETY: callers pass writable pages this test mapped; sembuf is 2-aligned.
+        unsafe { write_volatile((addr as *mut sysv::SemBuf).add(i), *o) };
+    }
+}
+
+fn kernel_copies() {
+    println!("t_mmap: the kernel reads call arguments from untouched, read-only, straddling and PROT_NONE pages");
+    let Some(sem) = check_ok!(sysv::semget(sysv::IPC_PRIVATE, 1, 0o600), "semget") else { return };
+    let value = || sysv::semctl(sem, 0, sysv::GETVAL, 0);
+    if let Some(addr) = check_ok!(mm::map_anonymous(5 * PAGE_SIZE, RW), "map 5 pages") {
+        // An untouched page reads as zeros: {0, 0, 0} waits for zero, which holds now,
+        // and a zero timeout is valid.
+        check_ok!(sysv::semtimedop_raw(sem, ops_at(addr, 1), 0), "semop with its operation in an untouched page");
+        let ts = (addr + PAGE_SIZE) as u64;
+        check_ok!(sysv::semtimedop_raw(sem, ops_at(addr, 1), ts), "semtimedop with its timeout in an untouched page");
+        if let Some(fd) = check_ok!(userspace::fs::open("/scheme/sem", userspace::fs::O_RDWR), "open /scheme/sem") {
+            // SAFETY: three words of an untouched page: zeros, an unknown sem call.
+            let metadata = unsafe { core::slice::from_raw_parts((addr + 2 * PAGE_SIZE) as *const u64, 3) };
+            let r = userspace::fs::call(fd, &mut [], 0, metadata);
+            check_err!(r, Errno::EINVAL, "SYS_CALL metadata read from an untouched page (call 0 is unknown)");
+            let _ = userspace::fs::close(fd);
+        }
+
+        // Three operations across the boundary of the third and fourth pages.
+        let straddle = addr + 3 * PAGE_SIZE - 6;
+        put_ops(straddle, &[sysv::op(0, 2, 0), sysv::op(0, -1, 0), sysv::op(0, 4, 0)]);
+        check_ok!(sysv::semop(sem, ops_at(straddle, 3)), "semop with operations straddling two pages");
+        check_eq!(value(), Ok(5), "all three applied");
+
+        // Operations in a read-only page are read as they are.
+        put_ops(addr, &[sysv::op(0, -5, 0)]);
+        // SAFETY: only this test uses the pages.
+        check_ok!(unsafe { mm::mprotect(addr, PAGE_SIZE, PROT_READ) }, "mprotect PROT_READ");
+        check_ok!(sysv::semop(sem, ops_at(addr, 1)), "semop with its operation in a read-only page");
+        check_eq!(value(), Ok(0), "applied");
+
+        // A PROT_NONE page: EFAULT and nothing applied, untouched or not.
+        put_ops(addr + PAGE_SIZE, &[sysv::op(0, 3, 0)]);
+        for (page, what) in [(addr + PAGE_SIZE, "a touched"), (addr + 4 * PAGE_SIZE, "an untouched")] {
+            // SAFETY: as above.
+            check_ok!(unsafe { mm::mprotect(page, PAGE_SIZE, PROT_NONE) }, "mprotect PROT_NONE");
+            let r = sysv::semop(sem, ops_at(page, 1));
+            check_err!(r, Errno::EFAULT, "semop with its operation in {what} PROT_NONE page");
+            check_eq!(value(), Ok(0), "nothing applied");
+        }
+        // SAFETY: as above.
+        check_ok!(unsafe { mm::mprotect(addr + 3 * PAGE_SIZE, PAGE_SIZE, PROT_NONE) }, "mprotect PROT_NONE");
+        let r = sysv::semop(sem, ops_at(straddle, 3));
+        check_err!(r, Errno::EFAULT, "semop with operations running into a PROT_NONE page");
+        check_eq!(value(), Ok(0), "nothing applied");
+        // SAFETY: nothing uses the range any more.
+        check_ok!(unsafe { mm::funmap(addr, 5 * PAGE_SIZE) }, "funmap");
+    }
+    let _ = sysv::semctl(sem, 0, sysv::IPC_RMID, 0);
+}
+
 fn main(_args: &[&str]) -> i32 {
     kernel_chosen();
     fixed();
     protection();
     large_and_heap();
     demand_zero();
+    kernel_copies();
     fork_sharing();
     userspace::check::finish()
 }

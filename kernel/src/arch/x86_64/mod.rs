@@ -13,6 +13,7 @@ pub mod qemu;
 pub mod serial;
 pub mod switch;
 pub mod syscall;
+pub mod user_copy;
 
 // memcpy and friends, which the precompiled `core` calls.
 use kestrel_memfuncs as _;

@@ -20,6 +20,9 @@ static CURRENT_FPU_AREA: AtomicU64 = AtomicU64::new(0);
 /// Where the syscall entry parks the user stack pointer for a moment.
 #[unsafe(no_mangle)]
 static USER_RSP_SCRATCH: AtomicU64 = AtomicU64::new(0);
+/// The page tables in CR3, recorded by [`load_page_tables`] (reading CR3 back is an
+/// emulator helper call under QEMU, and user copies ask on every system call).
+static LOADED_PAGE_TABLES: AtomicU64 = AtomicU64::new(0);
 
 /// What the entry paths must know about the thread about to run.
 pub struct SwitchTarget {
@@ -45,15 +48,26 @@ pub unsafe fn switch_to(prev_rsp: *mut u64, next_rsp: u64, target: &SwitchTarget
     CURRENT_FPU_AREA.store(target.fpu_area as u64, Ordering::Relaxed);
     if let Some(cr3) = target.cr3 {
         // SAFETY: `cr3` is a PML4 that shares the kernel half, so the kernel keeps running.
-        unsafe { core::arch::asm!("mov cr3, {}", in(reg) cr3, options(nostack, preserves_flags)) };
+        unsafe { load_page_tables(cr3) };
     }
     // SAFETY: the caller guarantees the stack pointers belong to the right threads.
     unsafe { switch_stacks(prev_rsp, next_rsp) }
 }
 
-/// The physical address of the page tables loaded now (CR3 without its flag bits).
+/// The physical address of the page tables loaded now (0 before the kernel's own).
 pub fn loaded_page_tables() -> u64 {
-    x86_64::registers::control::Cr3::read_raw().0.start_address().as_u64()
+    LOADED_PAGE_TABLES.load(Ordering::Relaxed)
+}
+
+/// Loads the PML4 at physical address `pml4` into CR3 (every CR3 load goes through here,
+/// so [`loaded_page_tables`] stays true).
+///
+/// # Safety
+/// `pml4` must map the kernel (its code, stack and data) where it runs now.
+pub unsafe fn load_page_tables(pml4: u64) {
+    // SAFETY: the caller guarantees the kernel stays mapped.
+    unsafe { core::arch::asm!("mov cr3, {}", in(reg) pml4, options(nostack, preserves_flags)) };
+    LOADED_PAGE_TABLES.store(pml4, Ordering::Relaxed);
 }
 
 /// Loads `cr3` and sets the entry-path values for the first thread, without switching.
