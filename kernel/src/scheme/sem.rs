@@ -130,8 +130,9 @@ impl UndoStore for ProcessUndo<'_> {
     }
 }
 
+/// The time stamped on sets (otime, ctime): seconds as of the last tick, as on Linux.
 fn now_secs() -> u64 {
-    clock::realtime_ns() / 1_000_000_000
+    clock::realtime_secs_coarse()
 }
 
 fn with_sems<R>(f: impl FnOnce(&mut Sems) -> R) -> R {
