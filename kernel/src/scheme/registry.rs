@@ -105,6 +105,7 @@ pub fn by_name(name: &str) -> Option<(SchemeId, &'static dyn KernelScheme)> {
 }
 
 /// The scheme with id `id`.
+#[inline]
 pub fn by_id(id: SchemeId) -> (&'static str, &'static dyn KernelScheme) {
     registry().schemes[id]
 }
@@ -149,6 +150,7 @@ impl OpenDescription {
     }
 
     /// The scheme behind the description.
+    #[inline]
     pub fn scheme(&self) -> &'static dyn KernelScheme {
         by_id(self.scheme).1
     }

@@ -135,6 +135,7 @@ fn now_secs() -> u64 {
     clock::realtime_secs_coarse()
 }
 
+#[inline(always)]
 fn with_sems<R>(f: impl FnOnce(&mut Sems) -> R) -> R {
     let mut guard = SEMS.lock();
     let sems = guard.get_or_insert_with(|| Sems { ns: SemNamespace::new(), waiters: Vec::new() });
@@ -157,6 +158,17 @@ fn complete(sems: &mut Sems, done: Woken) -> ToWake {
     let mut to_wake = ToWake::new();
     complete_into(sems, &done, &mut to_wake);
     to_wake
+}
+
+/// Drops a list, skipping the out-of-line drop (a call per list per semop) when it is
+/// empty and inline, which leaves nothing to free.
+#[inline(always)]
+fn discard<A: smallvec::Array>(list: SmallVec<A>) {
+    if list.is_empty() && !list.spilled() {
+        core::mem::forget(list);
+    } else {
+        drop(list);
+    }
 }
 
 fn wake(threads: &mut ToWake) {
@@ -266,6 +278,7 @@ impl SemScheme {
 
     /// semop once the operations are read: the id's sign, the timeout's validity, then the
     /// set (Linux's order), and sleeping until the operations complete.
+    #[inline(always)]
     fn perform(caller: &Caller<'_>, semid: i32, ops: &[SemBuf], ts: Option<LinuxTimespec>) -> Result<usize> {
         if semid < 0 {
             return Err(EINVAL);
@@ -296,10 +309,12 @@ impl SemScheme {
             Ok::<_, i32>(outcome)
         });
         drop(creds);
+        discard(woken);
         let outcome = outcome?;
         if !to_wake.is_empty() {
             wake(&mut to_wake);
         }
+        discard(to_wake);
         let SemopOutcome::Wait(waiter) = outcome else { return Ok(0) };
         loop {
             let reason = scheduler::block(deadline);

@@ -137,6 +137,7 @@ impl SemSet {
     ///
     /// A function of the values alone (not `&mut self`), so that the queue walk can pass
     /// a waiter's operations in place.
+    #[inline]
     fn attempt(sems: &mut [Sem], semid: i32, pid: u32, ops: &[SemBuf], undo: &mut dyn UndoStore) -> Attempt {
         let nsems = sems.len();
         for (i, op) in ops.iter().enumerate() {
@@ -186,7 +187,16 @@ impl SemSet {
 
     /// Performs every queued operation that can now proceed, in FIFO order, restarting
     /// after each one that changed values (it may unblock an earlier waiter).
+    /// Inlined: an uncontended semop has no queue, and this test is all it costs.
+    #[inline(always)]
     fn update_queue(&mut self, semid: i32, undo: &mut dyn UndoStore, now: u64, woken: &mut Woken) {
+        if !self.pending.is_empty() {
+            self.walk_queue(semid, undo, now, woken);
+        }
+    }
+
+    /// [`update_queue`](Self::update_queue) with sleepers queued.
+    fn walk_queue(&mut self, semid: i32, undo: &mut dyn UndoStore, now: u64, woken: &mut Woken) {
         let mut i = 0;
         while i < self.pending.len() {
             let waiting = &self.pending[i];
