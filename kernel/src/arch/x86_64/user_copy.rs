@@ -7,7 +7,9 @@
 //! Callers pass only ranges inside one user page (see `memory::user::copy_from_loaded`):
 //! then the first access to the page faults if any does, so a failed copy out has
 //! written nothing. CR0.WP is set at boot, so a write to a read-only user page faults
-//! here as it would in user mode.
+//! here as it would in user mode. The kernel leaves CR4.SMAP clear; enabling it would
+//! need `stac`/`clac` around the routine. The user half holds nothing of the kernel's
+//! (`memory::paging`), so a range below the user limit can only reach user pages.
 
 use super::interrupts::TrapFrame;
 
