@@ -110,6 +110,7 @@ pub fn user_fault(frame: &mut TrapFrame, signo: u8, what: fmt::Arguments<'_>) {
 }
 
 /// Runs before every return to user mode: exits, reschedules, and delivers signals.
+#[inline(always)]
 pub fn on_return_to_user(frame: &mut TrapFrame) {
     // The common case, checked without taking a reference to the thread: nothing to do.
     let canonical = frame.rip < LOWER_HALF_END && frame.rsp < LOWER_HALF_END;
@@ -119,6 +120,14 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
     {
         return;
     }
+    work_before_return(frame);
+}
+
+/// [`on_return_to_user`] with something to do. Out of line, so that the common case does
+/// not save and restore the registers and stack frame this needs.
+#[cold]
+#[inline(never)]
+fn work_before_return(frame: &mut TrapFrame) {
     loop {
         let thread = scheduler::current();
         if thread.process.is_exiting() {

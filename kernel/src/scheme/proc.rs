@@ -33,82 +33,13 @@ impl KernelScheme for ProcScheme {
     }
 
     fn call(&self, _handle: usize, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result<usize> {
-        let meta = |i: usize| metadata.get(i).copied().unwrap_or(0);
-        let process = caller.process;
-        match meta(0) {
-            PROC_SPAWN => {
-                let (path, args, env) = spawn_args(payload)?;
-                let mut files = process.files.lock().clone();
-                drop(files.close_on_exec());
-                let creds = process.creds.lock().clone();
-                process::spawn(Some(process), &path, &args, &env, files, creds).map(|pid| pid as usize)
-            }
-            PROC_FORK => {
-                let frame = caller.frame.as_deref().ok_or(EINVAL)?;
-                process::fork(caller.thread, frame).map(|pid| pid as usize)
-            }
-            PROC_EXEC => {
-                let (path, args, env) = spawn_args(payload)?;
-                let frame = caller.frame.as_deref_mut().ok_or(EINVAL)?;
-                process::exec(caller.thread, frame, &path, &args, &env).map(|()| 0)
-            }
-            PROC_EXIT => {
-                process.begin_exit(kestrel_abi::wait::exited(meta(1) as u8));
-                Ok(0)
-            }
-            PROC_WAITPID => {
-                if !payload.is_empty() && payload.len() < 4 {
-                    return Err(EINVAL);
-                }
-                let pid = meta(1) as i64;
-                if pid == 0 || pid < -1 {
-                    return Err(EINVAL);
-                }
-                match process::waitpid(process, pid, meta(2) & WNOHANG != 0)? {
-                    Some((pid, status)) => {
-                        if payload.len() >= 4 {
-                            payload[..4].copy_from_slice(&status.to_le_bytes());
-                        }
-                        Ok(pid as usize)
-                    }
-                    None => Ok(0),
-                }
-            }
-            PROC_KILL => {
-                let pid = meta(1) as i64;
-                let signo = u8::try_from(meta(2)).map_err(|_| EINVAL)?;
-                if pid <= 0 || pid > i64::from(u32::MAX) || signo > kestrel_abi::signal::NSIG {
-                    return Err(EINVAL);
-                }
-                process::kill(process, pid as u32, signo).map(|()| 0)
-            }
-            PROC_GETPID => Ok(process.pid as usize),
-            PROC_GETPPID => Ok(process.ppid.load(Ordering::Relaxed) as usize),
+        // The identity queries are answered here; the operations that do real work are
+        // out of line, so that a query does not pay for their stack frame.
+        match metadata.first().copied().unwrap_or(0) {
+            PROC_GETPID => Ok(caller.process.pid as usize),
+            PROC_GETPPID => Ok(caller.process.ppid.load(Ordering::Relaxed) as usize),
             PROC_GETTID => Ok(caller.thread.tid as usize),
-            PROC_THREAD_CREATE => {
-                if payload.len() != size_of::<ThreadArgs>() {
-                    return Err(EINVAL);
-                }
-                let words: Vec<u64> =
-                    payload.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect();
-                let args = ThreadArgs { entry: words[0], stack_top: words[1], arg: words[2], clear_tid: words[3] };
-                create_thread(caller, args)
-            }
-            PROC_THREAD_EXIT => process::exit_current_thread(),
-            PROC_SHUTDOWN => {
-                if !process.creds.lock().is_root() {
-                    return Err(EPERM);
-                }
-                let code = if meta(1) == 0 { ExitCode::Success } else { ExitCode::Failure };
-                log::info!(
-                    "shutdown requested by pid {}: {code:?} ({} lazy FPU saves, last {:#x})",
-                    process.pid,
-                    crate::arch::fpu::lazy_saves(),
-                    crate::arch::fpu::last_lazy_save_rip()
-                );
-                qemu::exit(code)
-            }
-            _ => Err(EINVAL),
+            _ => operate(payload, metadata, caller),
         }
     }
 
@@ -121,6 +52,85 @@ impl KernelScheme for ProcScheme {
     }
 
     fn close(&self, _handle: usize) {}
+}
+
+/// Every proc call but the identity queries.
+#[inline(never)]
+fn operate(payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result<usize> {
+    let meta = |i: usize| metadata.get(i).copied().unwrap_or(0);
+    let process = caller.process;
+    match meta(0) {
+        PROC_SPAWN => {
+            let (path, args, env) = spawn_args(payload)?;
+            let mut files = process.files.lock().clone();
+            drop(files.close_on_exec());
+            let creds = process.creds.lock().clone();
+            process::spawn(Some(process), &path, &args, &env, files, creds).map(|pid| pid as usize)
+        }
+        PROC_FORK => {
+            let frame = caller.frame.as_deref().ok_or(EINVAL)?;
+            process::fork(caller.thread, frame).map(|pid| pid as usize)
+        }
+        PROC_EXEC => {
+            let (path, args, env) = spawn_args(payload)?;
+            let frame = caller.frame.as_deref_mut().ok_or(EINVAL)?;
+            process::exec(caller.thread, frame, &path, &args, &env).map(|()| 0)
+        }
+        PROC_EXIT => {
+            process.begin_exit(kestrel_abi::wait::exited(meta(1) as u8));
+            Ok(0)
+        }
+        PROC_WAITPID => {
+            if !payload.is_empty() && payload.len() < 4 {
+                return Err(EINVAL);
+            }
+            let pid = meta(1) as i64;
+            if pid == 0 || pid < -1 {
+                return Err(EINVAL);
+            }
+            match process::waitpid(process, pid, meta(2) & WNOHANG != 0)? {
+                Some((pid, status)) => {
+                    if payload.len() >= 4 {
+                        payload[..4].copy_from_slice(&status.to_le_bytes());
+                    }
+                    Ok(pid as usize)
+                }
+                None => Ok(0),
+            }
+        }
+        PROC_KILL => {
+            let pid = meta(1) as i64;
+            let signo = u8::try_from(meta(2)).map_err(|_| EINVAL)?;
+            if pid <= 0 || pid > i64::from(u32::MAX) || signo > kestrel_abi::signal::NSIG {
+                return Err(EINVAL);
+            }
+            process::kill(process, pid as u32, signo).map(|()| 0)
+        }
+        PROC_THREAD_CREATE => {
+            if payload.len() != size_of::<ThreadArgs>() {
+                return Err(EINVAL);
+            }
+            let words: Vec<u64> =
+                payload.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect();
+            let args = ThreadArgs { entry: words[0], stack_top: words[1], arg: words[2], clear_tid: words[3] };
+            create_thread(caller, args)
+        }
+        PROC_THREAD_EXIT => process::exit_current_thread(),
+        PROC_SHUTDOWN => {
+            if !process.creds.lock().is_root() {
+                return Err(EPERM);
+            }
+            let code = if meta(1) == 0 { ExitCode::Success } else { ExitCode::Failure };
+            log::info!(
+                "shutdown requested by pid {}: {code:?} ({} lazy FPU saves, last {:#x})",
+                process.pid,
+                crate::arch::fpu::lazy_saves(),
+                crate::arch::fpu::last_lazy_save_rip()
+            );
+            qemu::exit(code)
+        }
+        _ => Err(EINVAL),
+    }
 }
 
 fn create_thread(caller: &mut Caller<'_>, args: ThreadArgs) -> Result<usize> {

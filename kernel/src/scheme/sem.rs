@@ -42,6 +42,10 @@ struct Sems {
 }
 
 impl Sems {
+    fn new() -> Self {
+        Self { ns: SemNamespace::new(), waiters: Vec::new() }
+    }
+
     fn sleeper(&mut self, waiter: WaiterId) -> Option<&mut Sleeper> {
         self.waiters.iter_mut().find(|(w, _)| *w == waiter).map(|(_, s)| s)
     }
@@ -138,7 +142,7 @@ fn now_secs() -> u64 {
 #[inline(always)]
 fn with_sems<R>(f: impl FnOnce(&mut Sems) -> R) -> R {
     let mut guard = SEMS.lock();
-    let sems = guard.get_or_insert_with(|| Sems { ns: SemNamespace::new(), waiters: Vec::new() });
+    let sems = guard.get_or_insert_with(Sems::new);
     f(sems)
 }
 
@@ -298,16 +302,18 @@ impl SemScheme {
         let creds = caller.process.creds.lock();
         let pid = caller.process.pid;
         let (mut woken, mut to_wake) = (Woken::new(), ToWake::new());
-        let outcome = with_sems(|sems| {
-            let undo = &mut ProcessUndo { caller: Some(caller.process) };
-            let outcome = sems.ns.semop(&creds, pid, semid, ops, undo, now_secs(), &mut woken)?;
-            match outcome {
-                SemopOutcome::Done if !woken.is_empty() => complete_into(sems, &woken, &mut to_wake),
-                SemopOutcome::Done => {}
-                SemopOutcome::Wait(w) => sems.waiters.push((w, (caller.thread.clone(), None))),
-            }
-            Ok::<_, i32>(outcome)
-        });
+        // The lock is taken here rather than through `with_sems`: a closure this size is
+        // not inlined, and its call was a measurable part of an uncontended semop.
+        let mut guard = SEMS.lock();
+        let sems = guard.get_or_insert_with(Sems::new);
+        let undo = &mut ProcessUndo { caller: Some(caller.process) };
+        let outcome = sems.ns.semop(&creds, pid, semid, ops, undo, now_secs(), &mut woken);
+        match outcome {
+            Ok(SemopOutcome::Done) if !woken.is_empty() => complete_into(sems, &woken, &mut to_wake),
+            Ok(SemopOutcome::Wait(w)) => sems.waiters.push((w, (caller.thread.clone(), None))),
+            _ => {}
+        }
+        drop(guard);
         drop(creds);
         discard(woken);
         let outcome = outcome?;
