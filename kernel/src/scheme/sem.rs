@@ -139,7 +139,6 @@ fn now_secs() -> u64 {
     clock::realtime_secs_coarse()
 }
 
-#[inline(always)]
 fn with_sems<R>(f: impl FnOnce(&mut Sems) -> R) -> R {
     let mut guard = SEMS.lock();
     let sems = guard.get_or_insert_with(Sems::new);
