@@ -32,6 +32,7 @@ impl KernelScheme for ProcScheme {
         if path == "self" { Ok(0) } else { Err(ENOENT) }
     }
 
+    #[inline(always)]
     fn call(&self, _handle: usize, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result<usize> {
         // The identity queries are answered here; the operations that do real work are
         // out of line, so that a query does not pay for their stack frame.

@@ -69,6 +69,11 @@ pub trait KernelScheme: Send + Sync {
 /// Index of a scheme in the registry.
 pub type SchemeId = usize;
 
+/// The proc scheme's id: its calls are dispatched statically ([`OpenDescription::call`]).
+pub const PROC: SchemeId = 3;
+/// The sem scheme's id, dispatched statically as [`PROC`] is.
+pub const SEM: SchemeId = 4;
+
 struct Registry {
     schemes: Vec<(&'static str, &'static dyn KernelScheme)>,
 }
@@ -82,7 +87,7 @@ pub fn init(initfs: &'static [u8]) {
             alloc::boxed::Box::leak(alloc::boxed::Box::new(super::initfs::InitFs::new(initfs)));
         initfs.publish();
         super::sem::init();
-        Registry {
+        let registry = Registry {
             schemes: alloc::vec![
                 ("debug", &super::debug::DebugScheme as &dyn KernelScheme),
                 ("event", &super::event::EVENT_SCHEME),
@@ -91,7 +96,9 @@ pub fn init(initfs: &'static [u8]) {
                 ("sem", &super::sem::SemScheme),
                 ("time", &super::time::TIME_SCHEME),
             ],
-        }
+        };
+        assert!(registry.schemes[PROC].0 == "proc" && registry.schemes[SEM].0 == "sem");
+        registry
     });
 }
 
@@ -153,6 +160,18 @@ impl OpenDescription {
     #[inline]
     pub fn scheme(&self) -> &'static dyn KernelScheme {
         by_id(self.scheme).1
+    }
+
+    /// `SYS_CALL` on the description's scheme. The proc and sem schemes, whose calls are
+    /// the frequent ones, are called directly and inlined: an indirect call and its
+    /// return each cost a jump-target lookup under binary translation.
+    #[inline(always)]
+    pub fn call(&self, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result<usize> {
+        match self.scheme {
+            PROC => super::proc::ProcScheme.call(self.handle, payload, metadata, caller),
+            SEM => super::sem::SemScheme.call(self.handle, payload, metadata, caller),
+            _ => self.scheme().call(self.handle, payload, metadata, caller),
+        }
     }
 }
 

@@ -234,6 +234,27 @@ fn ds_to_abi(ds: &SemidDs) -> AbiDs {
 }
 
 impl SemScheme {
+    /// semget and semctl.
+    #[inline(never)]
+    fn get_or_ctl(payload: &[u8], metadata: &[u64], caller: &Caller<'_>) -> Result<usize> {
+        let meta = |i: usize| metadata.get(i).copied().unwrap_or(0);
+        match meta(0) {
+            SEM_CALL_GET => {
+                let key = meta(1) as u32 as i32;
+                let nsems = (meta(2) >> 32) as u32 as i32;
+                let flags = meta(2) as u32 as i32;
+                let creds = caller.process.creds.lock().clone();
+                with_sems(|sems| sems.ns.semget(&creds, key, nsems, flags, now_secs())).map(|id| id as usize)
+            }
+            SEM_CALL_CTL => {
+                let arg: u64 = parse(payload).ok_or(EINVAL)?;
+                Self::semctl(caller, meta(1) as u32 as i32, (meta(2) >> 32) as u32 as i32, meta(2) as u32 as i32, arg)
+            }
+            _ => Err(EINVAL),
+        }
+    }
+
+    #[inline(always)]
     fn semop(caller: &Caller<'_>, semid: i32, nsops: usize, args: SemopArgs) -> Result<usize> {
         let ts: Option<LinuxTimespec> =
             if args.timeout == 0 { None } else { Some(caller.process.read_user(args.timeout)?) };
@@ -392,26 +413,17 @@ impl KernelScheme for SemScheme {
         if path.is_empty() { Ok(0) } else { Err(kestrel_abi::errno::ENOENT) }
     }
 
+    #[inline(always)]
     fn call(&self, _handle: usize, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result<usize> {
-        let meta = |i: usize| metadata.get(i).copied().unwrap_or(0);
-        match meta(0) {
-            SEM_CALL_GET => {
-                let key = meta(1) as u32 as i32;
-                let nsems = (meta(2) >> 32) as u32 as i32;
-                let flags = meta(2) as u32 as i32;
-                let creds = caller.process.creds.lock().clone();
-                with_sems(|sems| sems.ns.semget(&creds, key, nsems, flags, now_secs())).map(|id| id as usize)
-            }
-            SEM_CALL_OP => {
+        // semop inline (SYS_CALL reaches this scheme directly); semget and semctl out of
+        // line, so that a semop does not pay for their stack frames.
+        match metadata.first().copied() {
+            Some(SEM_CALL_OP) => {
                 let args: SemopArgs = parse(payload).ok_or(EINVAL)?;
-                let nsops = meta(2) as usize;
-                Self::semop(caller, meta(1) as u32 as i32, nsops, args)
+                let nsops = metadata.get(2).copied().unwrap_or(0) as usize;
+                Self::semop(caller, metadata.get(1).copied().unwrap_or(0) as u32 as i32, nsops, args)
             }
-            SEM_CALL_CTL => {
-                let arg: u64 = parse(payload).ok_or(EINVAL)?;
-                Self::semctl(caller, meta(1) as u32 as i32, (meta(2) >> 32) as u32 as i32, meta(2) as u32 as i32, arg)
-            }
-            _ => Err(EINVAL),
+            _ => Self::get_or_ctl(payload, metadata, caller),
         }
     }
 

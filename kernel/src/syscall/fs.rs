@@ -231,7 +231,7 @@ fn call_scheme(
     copy_out: bool,
 ) -> Result {
     let space_before = cx.process.pml4();
-    let result = desc.scheme().call(desc.handle, data, metadata, &mut caller(cx, Some(frame)));
+    let result = desc.call(data, metadata, &mut caller(cx, Some(frame)));
     // After an exec the old payload address means nothing in the new image.
     if copy_out && result.is_ok() && cx.process.pml4() == space_before && space_before.is_some() {
         let _ = cx.process.copy_out(payload as u64, data);

@@ -1,4 +1,5 @@
-/* process.c: fork, exec, spawn, wait, kill and process ids, through the proc scheme. */
+/* process.c: fork, exec, spawn, wait and kill, through the proc scheme (the id queries
+ * are in syscall.c). */
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -170,14 +171,3 @@ int raise(int signo)
 	return kill(getpid(), signo);
 }
 
-pid_t getpid(void)
-{
-	uint64_t meta[1] = {KESTREL_PROC_GETPID};
-	return (pid_t)__kestrel_proc_call(meta, 1, NULL, 0);
-}
-
-pid_t getppid(void)
-{
-	uint64_t meta[1] = {KESTREL_PROC_GETPPID};
-	return (pid_t)__kestrel_proc_call(meta, 1, NULL, 0);
-}

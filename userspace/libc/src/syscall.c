@@ -1,6 +1,8 @@
-/* syscall.c: raw results to C results, SYS_CALL, and the proc scheme handle. */
+/* syscall.c: raw results to C results, SYS_CALL, the proc scheme handle, and the process
+ * id queries, which are here so that the proc call is inlined into them. */
 #include <errno.h>
 #include <fcntl.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -48,4 +50,16 @@ long __kestrel_proc_call(const uint64_t *metadata, size_t nmeta, void *payload, 
 	if (fd < 0)
 		return -1;
 	return __kestrel_call(fd, payload, len, 0, metadata, nmeta);
+}
+
+pid_t getpid(void)
+{
+	uint64_t meta[1] = {KESTREL_PROC_GETPID};
+	return (pid_t)__kestrel_proc_call(meta, 1, NULL, 0);
+}
+
+pid_t getppid(void)
+{
+	uint64_t meta[1] = {KESTREL_PROC_GETPPID};
+	return (pid_t)__kestrel_proc_call(meta, 1, NULL, 0);
 }

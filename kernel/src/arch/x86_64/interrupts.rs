@@ -122,11 +122,12 @@ interrupt_common:
     movq %rax, %cr0
 3:
     movq %rsp, %rdi
-    /* System calls go straight to their dispatcher. */
+    /* System calls go straight to their dispatcher, which also does the return-to-user
+       work, so one call and return serves both. */
     cmpq ${syscall_vector}, {vector_offset}(%rsp)
     jne 7f
     call {syscall_dispatch}
-    jmp interrupt_return
+    jmp 8f
 7:
     call {dispatch}
 
@@ -137,6 +138,7 @@ interrupt_return:
     /* Back to user mode: signals, exits and rescheduling first, then its FPU state. */
     movq %rsp, %rdi
     call {to_user}
+8:
     /* The registers must hold this thread's FPU state and TS must be clear. A state
        still live for another thread is saved to its owner's area first. */
     movq CURRENT_FPU_AREA(%rip), %rax
@@ -251,9 +253,11 @@ extern "C" fn return_to_user(frame: &mut TrapFrame) {
     crate::context::signal::on_return_to_user(frame);
 }
 
-/// Called by the common stub for a system call frame, with interrupts disabled.
+/// Called by the common stub for a system call frame, with interrupts disabled: runs the
+/// call, then the work of [`return_to_user`].
 extern "C" fn syscall_dispatch(frame: &mut TrapFrame) {
     crate::syscall::dispatch(frame);
+    crate::context::signal::on_return_to_user(frame);
 }
 
 /// Called by the common stub for every other vector, with interrupts disabled.

@@ -1,8 +1,9 @@
 //! Copies to and from user memory straight through the loaded page tables, as Linux's
-//! `copy_from_user` does: no page-table walk, no lock. A fault inside the copy routine is
-//! not fatal: the page-fault handler resumes the routine at its failure exit
-//! ([`resume_after_fault`]), and the caller falls back to the checked path
-//! (`memory::user`), which backs demand-zero pages and decides `EFAULT`.
+//! `copy_from_user` does: no page-table walk, no lock. A fault inside a copy is not
+//! fatal: the page-fault handler finds the faulting instruction in the fixup table
+//! (section `.user_copy_fixups`, one entry per inlined copy, see [`resume_after_fault`])
+//! and resumes at that copy's failure exit; the caller then falls back to the checked
+//! path (`memory::user`), which backs demand-zero pages and decides `EFAULT`.
 //!
 //! Callers pass only ranges inside one user page (see `memory::user::copy_from_loaded`):
 //! then the first access to the page faults if any does, so a failed copy out has
@@ -13,46 +14,60 @@
 
 use super::interrupts::TrapFrame;
 
-/// Copies `len` bytes from `src` to `dst`; returns 0 when copied, 1 after a fault.
+/// One entry of the fixup table: a kernel-mode page fault at an instruction in
+/// `begin..end` resumes at `fixup`. The linker script gathers the entries between
+/// `__user_copy_fixups_start` and `__user_copy_fixups_end`.
+#[repr(C)]
+struct Fixup {
+    begin: u64,
+    end: u64,
+    fixup: u64,
+}
+
+unsafe extern "C" {
+    static __user_copy_fixups_start: Fixup;
+    static __user_copy_fixups_end: Fixup;
+}
+
+/// Copies `len` bytes from `src` to `dst`, one of which is a user address in the loaded
+/// address space; false if an access faulted (some bytes may have been copied).
 ///
-/// A function of its own, never inlined: a fault pushes its frame onto this stack, so no
-/// caller may keep data in the red zone below the stack pointer (a call ends that), and
-/// this body keeps everything in registers. Not naked: calls to a naked function go
-/// through a GOT slot, an indirect call that QEMU's translator cannot chain.
+/// Inlined into each caller, with an entry of its own in the fixup table: a call and its
+/// return would cost a jump-target lookup under binary translation, on every argument
+/// a system call reads. The copy first moves the stack pointer below the red zone, so
+/// that a fault's frame cannot overwrite data the compiler keeps there.
 ///
 /// Every load comes before the stores it feeds, and small copies are plain moves (a
 /// rep-prefixed move is a loop of translated blocks under QEMU).
 ///
 /// # Safety
-/// As [`copy`].
-// The labels are global so the fault handler can find the routine: the function is
-// never inlined, so they are defined once.
-#[allow(named_asm_labels)]
-#[inline(never)]
-unsafe extern "C" fn user_copy(dst: *mut u8, src: *const u8, len: usize) -> u64 {
+/// The kernel side must be valid for the access (`len` bytes writable at `dst` or
+/// readable at `src`), and the user side must lie below the user address limit, so that
+/// a fault is the only way the access can go wrong.
+#[inline(always)]
+pub unsafe fn copy(dst: *mut u8, src: *const u8, len: usize) -> bool {
     let failed: u64;
     // SAFETY: the caller's contract; the asm only touches `len` bytes at `dst` and `src`,
-    // and a fault inside it resumes at `user_copy_fault`.
+    // restores the stack pointer, and a fault inside it resumes at its label 38 through
+    // the fixup entry it emits.
     unsafe {
         core::arch::asm!(
             r#"
-    .global user_copy_begin
-    .global user_copy_end
-    .global user_copy_fault
-user_copy_begin:
+    leaq -128(%rsp), %rsp
+30:
     cmpq $8, %rdx
-    jb 4f
+    jb 34f
     cmpq $16, %rdx
-    ja 2f
+    ja 32f
     /* 8..=16 bytes: two words, overlapping when fewer than 16. */
     movq (%rsi), %rax
     movq -8(%rsi,%rdx), %rcx
     movq %rax, (%rdi)
     movq %rcx, -8(%rdi,%rdx)
-    jmp 6f
-2:
+    jmp 36f
+32:
     cmpq $32, %rdx
-    ja 3f
+    ja 33f
     /* 17..=32 bytes: four words. */
     movq (%rsi), %rax
     movq 8(%rsi), %rcx
@@ -62,8 +77,8 @@ user_copy_begin:
     movq %rcx, 8(%rdi)
     movq %r8, -16(%rdi,%rdx)
     movq %r9, -8(%rdi,%rdx)
-    jmp 6f
-3:
+    jmp 36f
+33:
     /* Longer: words, then the remaining bytes. */
     movq %rdx, %rcx
     shrq $3, %rcx
@@ -71,19 +86,19 @@ user_copy_begin:
     movq %rdx, %rcx
     andq $7, %rcx
     rep movsb
-    jmp 6f
-4:
+    jmp 36f
+34:
     cmpq $4, %rdx
-    jb 5f
+    jb 35f
     /* 4..=7 bytes: two overlapping halves. */
     movl (%rsi), %eax
     movl -4(%rsi,%rdx), %ecx
     movl %eax, (%rdi)
     movl %ecx, -4(%rdi,%rdx)
-    jmp 6f
-5:
+    jmp 36f
+35:
     testq %rdx, %rdx
-    jz 6f
+    jz 36f
     /* 1..=3 bytes: the first, middle and last byte. */
     movq %rdx, %r8
     shrq $1, %r8
@@ -93,13 +108,17 @@ user_copy_begin:
     movb %al, (%rdi)
     movb %cl, (%rdi,%r8)
     movb %r9b, -1(%rdi,%rdx)
-6:
+36:
     xorl %eax, %eax
-    jmp 7f
-user_copy_end:
-user_copy_fault:
+    jmp 39f
+38:
     movl $1, %eax
-7:
+39:
+    leaq 128(%rsp), %rsp
+    .pushsection .user_copy_fixups, "a"
+    .balign 8
+    .quad 30b, 38b, 38b
+    .popsection
 "#,
             inout("rdi") dst => _,
             inout("rsi") src => _,
@@ -111,35 +130,23 @@ user_copy_fault:
             options(nostack, att_syntax),
         );
     }
-    failed
+    failed == 0
 }
 
-unsafe extern "C" {
-    static user_copy_begin: u8;
-    static user_copy_end: u8;
-    static user_copy_fault: u8;
-}
-
-/// Copies `len` bytes from `src` to `dst`, one of which is a user address in the loaded
-/// address space; false if an access faulted (some bytes may have been copied).
-///
-/// # Safety
-/// The kernel side must be valid for the access (`len` bytes writable at `dst` or
-/// readable at `src`), and the user side must lie below the user address limit, so that
-/// a fault is the only way the access can go wrong.
-#[inline]
-pub unsafe fn copy(dst: *mut u8, src: *const u8, len: usize) -> bool {
-    // SAFETY: the caller's contract; a fault returns 1 through `resume_after_fault`.
-    unsafe { user_copy(dst, src, len) == 0 }
-}
-
-/// For a kernel-mode page fault: if it hit inside the copy routine, points the frame at
-/// the routine's failure exit and returns true.
+/// For a kernel-mode page fault: if it hit inside a user copy, points the frame at that
+/// copy's failure exit and returns true.
 pub fn resume_after_fault(frame: &mut TrapFrame) -> bool {
-    let (begin, end) = (&raw const user_copy_begin as u64, &raw const user_copy_end as u64);
-    if !(begin..end).contains(&frame.rip) {
-        return false;
+    let start = &raw const __user_copy_fixups_start;
+    let end = &raw const __user_copy_fixups_end;
+    let count = (end as usize - start as usize) / size_of::<Fixup>();
+    // SAFETY: the linker script places the table's entries, each a `Fixup` the copies'
+    // asm emitted, contiguously between the two symbols.
+    let table = unsafe { core::slice::from_raw_parts(start, count) };
+    match table.iter().find(|entry| (entry.begin..entry.end).contains(&frame.rip)) {
+        Some(entry) => {
+            frame.rip = entry.fixup;
+            true
+        }
+        None => false,
     }
-    frame.rip = &raw const user_copy_fault as u64;
-    true
 }
