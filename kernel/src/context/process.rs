@@ -121,6 +121,7 @@ impl Process {
 
     /// Whether this process's page tables are the loaded ones (during its own threads'
     /// system calls).
+    #[inline(always)]
     fn is_loaded(&self) -> bool {
         let pml4 = self.pml4.load(Ordering::Relaxed);
         pml4 != 0 && pml4 == crate::arch::switch::loaded_page_tables()
@@ -132,22 +133,42 @@ impl Process {
     ///
     /// # Safety
     /// `dst` must be valid for writes of `len` bytes.
-    #[inline]
+    ///
+    /// The direct copy is inlined into the caller; the checked path is out of line.
+    #[inline(always)]
     pub unsafe fn copy_in(&self, uaddr: u64, dst: *mut u8, len: usize) -> Result<(), i32> {
         // SAFETY: `dst` is the caller's.
         if self.is_loaded() && unsafe { user::copy_from_loaded(uaddr, dst, len) } {
             return Ok(());
         }
         // SAFETY: as above.
+        unsafe { self.copy_in_checked(uaddr, dst, len) }
+    }
+
+    /// [`copy_in`](Self::copy_in) through a page-table walk.
+    ///
+    /// # Safety
+    /// As for [`copy_in`](Self::copy_in).
+    #[cold]
+    #[inline(never)]
+    unsafe fn copy_in_checked(&self, uaddr: u64, dst: *mut u8, len: usize) -> Result<(), i32> {
+        // SAFETY: `dst` is the caller's.
         self.with_space(|s| unsafe { user::copy_from_user_raw(s, uaddr, dst, len) })
     }
 
     /// Writes `data` to this process's memory at `uaddr`, like [`copy_in`](Self::copy_in).
-    #[inline]
+    #[inline(always)]
     pub fn copy_out(&self, uaddr: u64, data: &[u8]) -> Result<(), i32> {
         if self.is_loaded() && user::copy_to_loaded(uaddr, data) {
             return Ok(());
         }
+        self.copy_out_checked(uaddr, data)
+    }
+
+    /// [`copy_out`](Self::copy_out) through a page-table walk.
+    #[cold]
+    #[inline(never)]
+    fn copy_out_checked(&self, uaddr: u64, data: &[u8]) -> Result<(), i32> {
         self.with_space(|s| user::copy_to_user(s, uaddr, data))
     }
 

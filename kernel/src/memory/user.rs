@@ -19,7 +19,7 @@ use super::{PAGE_SIZE, phys_to_virt};
 use crate::arch::user_copy;
 
 /// Whether `len > 0` bytes at `uaddr` lie in one page of the user half.
-#[inline]
+#[inline(always)]
 fn within_one_user_page(uaddr: u64, len: usize) -> bool {
     // USER_END is page-aligned, so a range starting below it on one page ends below it.
     uaddr < USER_END && len <= PAGE_SIZE as usize && uaddr / PAGE_SIZE == (uaddr + len as u64 - 1) / PAGE_SIZE
@@ -32,7 +32,7 @@ fn within_one_user_page(uaddr: u64, len: usize) -> bool {
 ///
 /// # Safety
 /// `dst` must be valid for writes of `len` bytes.
-#[inline]
+#[inline(always)]
 pub unsafe fn copy_from_loaded(uaddr: u64, dst: *mut u8, len: usize) -> bool {
     // SAFETY: the range is in the user half (checked) and `dst` is the caller's.
     len == 0 || (within_one_user_page(uaddr, len) && unsafe { user_copy::copy(dst, uaddr as *const u8, len) })
@@ -41,7 +41,7 @@ pub unsafe fn copy_from_loaded(uaddr: u64, dst: *mut u8, len: usize) -> bool {
 /// Writes `data` to user address `uaddr` of the address space loaded now, like
 /// [`copy_from_loaded`]. On false nothing was written: the first store to the one page
 /// is the one that faults.
-#[inline]
+#[inline(always)]
 pub fn copy_to_loaded(uaddr: u64, data: &[u8]) -> bool {
     data.is_empty()
         || (within_one_user_page(uaddr, data.len())

@@ -42,7 +42,7 @@ struct Sems {
 }
 
 impl Sems {
-    fn new() -> Self {
+    const fn new() -> Self {
         Self { ns: SemNamespace::new(), waiters: Vec::new() }
     }
 
@@ -69,7 +69,7 @@ fn decode_sembuf(c: &[u8]) -> SemBuf {
 /// Threads to wake after a change, inline when few.
 type ToWake = SmallVec<[Arc<Thread>; 4]>;
 
-static SEMS: Mutex<Option<Sems>> = Mutex::new(None);
+static SEMS: Mutex<Sems> = Mutex::new(Sems::new());
 
 /// Operations of one semop decoded on the stack; longer calls use the heap.
 const SEMOPM_FAST: usize = 64;
@@ -140,9 +140,7 @@ fn now_secs() -> u64 {
 }
 
 fn with_sems<R>(f: impl FnOnce(&mut Sems) -> R) -> R {
-    let mut guard = SEMS.lock();
-    let sems = guard.get_or_insert_with(Sems::new);
-    f(sems)
+    f(&mut SEMS.lock())
 }
 
 /// Records the results of completed waiters and adds their threads to `to_wake`. Both
@@ -325,7 +323,7 @@ impl SemScheme {
         // The lock is taken here rather than through `with_sems`: a closure this size is
         // not inlined, and its call was a measurable part of an uncontended semop.
         let mut guard = SEMS.lock();
-        let sems = guard.get_or_insert_with(Sems::new);
+        let sems = &mut *guard;
         let undo = &mut ProcessUndo { caller: Some(caller.process) };
         let outcome = sems.ns.semop(&creds, pid, semid, ops, undo, now_secs(), &mut woken);
         match outcome {

@@ -31,8 +31,9 @@ pub struct IdTable<T> {
 
 impl<T> IdTable<T> {
     /// An empty table for at most `limit` (≤ 32768) objects.
-    pub fn new(limit: usize) -> Self {
-        Self { slots: Vec::new(), limit: limit.min(IPCMNI), in_use: 0, seq: 0, last_index: None }
+    pub const fn new(limit: usize) -> Self {
+        let limit = if limit < IPCMNI { limit } else { IPCMNI };
+        Self { slots: Vec::new(), limit, in_use: 0, seq: 0, last_index: None }
     }
 
     /// Number of objects.

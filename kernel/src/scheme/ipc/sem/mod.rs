@@ -136,8 +136,9 @@ impl SemSet {
     /// scratch copy of the values, so an uncontended semop allocates nothing.
     ///
     /// A function of the values alone (not `&mut self`), so that the queue walk can pass
-    /// a waiter's operations in place.
-    #[inline]
+    /// a waiter's operations in place. Inlined into its two callers: a call and return
+    /// cost a jump-target lookup under binary translation, on every semop.
+    #[inline(always)]
     fn attempt(sems: &mut [Sem], semid: i32, pid: u32, ops: &[SemBuf], undo: &mut dyn UndoStore) -> Attempt {
         let nsems = sems.len();
         for (i, op) in ops.iter().enumerate() {
@@ -244,7 +245,7 @@ impl Default for SemNamespace {
 
 impl SemNamespace {
     /// No sets.
-    pub fn new() -> Self {
+    pub const fn new() -> Self {
         Self { sets: IdTable::new(SEMMNI), next_waiter: 1, total_sems: 0 }
     }
 
