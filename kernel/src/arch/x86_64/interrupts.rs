@@ -123,21 +123,11 @@ interrupt_common:
 3:
     movq %rsp, %rdi
     /* System calls go straight to their dispatcher, which also does the return-to-user
-       work, so one call and return serves both. */
+       work, so one call and return serves both; then the FPU and register restore
+       below, without a jump. Other vectors go to 7. */
     cmpq ${syscall_vector}, {vector_offset}(%rsp)
     jne 7f
     call {syscall_dispatch}
-    jmp 8f
-7:
-    call {dispatch}
-
-    .global interrupt_return
-interrupt_return:
-    testb $3, {cs_offset}(%rsp)
-    jz 4f
-    /* Back to user mode: signals, exits and rescheduling first, then its FPU state. */
-    movq %rsp, %rdi
-    call {to_user}
 8:
     /* The registers must hold this thread's FPU state and TS must be clear. A state
        still live for another thread is saved to its owner's area first. */
@@ -173,6 +163,17 @@ interrupt_return:
     pop_general_registers
     addq $16, %rsp
     iretq
+7:
+    call {dispatch}
+
+    .global interrupt_return
+interrupt_return:
+    testb $3, {cs_offset}(%rsp)
+    jz 4b
+    /* Back to user mode: signals, exits and rescheduling first, then its FPU state. */
+    movq %rsp, %rdi
+    call {to_user}
+    jmp 8b
 "#,
     dispatch = sym interrupt_dispatch,
     syscall_dispatch = sym syscall_dispatch,
