@@ -115,11 +115,17 @@ interrupt_common:
     pushq %r15
     cld
     /* From user mode, set CR0.TS: the user's FPU/SSE state stays in the registers
-       until kernel code uses them (see fpu.rs). */
+       until kernel code uses them (see fpu.rs). It is set already if the return to
+       user mode left it parked. */
     testb $3, {cs_offset}(%rsp)
     jz 3f
+    cmpb $0, TS_PARKED(%rip)
+    jne 2f
     movq CR0_TRAPPING(%rip), %rax
     movq %rax, %cr0
+    jmp 3f
+2:
+    movb $0, TS_PARKED(%rip)
 3:
     movq %rsp, %rdi
     /* System calls go straight to their dispatcher, which also does the return-to-user
@@ -129,17 +135,30 @@ interrupt_common:
     jne 7f
     call {syscall_dispatch}
 8:
-    /* The registers must hold this thread's FPU state and TS must be clear. A state
-       still live for another thread is saved to its owner's area first. */
+    /* The registers must hold this thread's FPU state. A state still live for another
+       thread is saved to its owner's area first. */
     movq CURRENT_FPU_AREA(%rip), %rax
-    clts
     cmpq FPU_OWNER(%rip), %rax
-    je 6f
+    jne 5f
+    /* Live already, so TS is set (fpu.rs). A thread whose user code has not used the
+       FPU since the last timer tick goes back with TS still set (parked); the others
+       with it clear. */
+    testq %rax, %rax
+    jz 1f
+    cmpq FPU_HOT_AREA(%rip), %rax
+    je 1f
+    movb $1, TS_PARKED(%rip)
+    jmp 6f
+1:
+    clts
+    jmp 6f
+5:
+    clts
     movq FPU_OWNER(%rip), %rdx
     testq %rdx, %rdx
-    jz 5f
+    jz 2f
     fxsave64 (%rdx)
-5:
+2:
     fxrstor64 (%rax)
     movq %rax, FPU_OWNER(%rip)
 6:
@@ -269,6 +288,7 @@ extern "C" fn interrupt_dispatch(frame: &mut TrapFrame) {
         TIMER_VECTOR => {
             TIMER_TICKS.fetch_add(1, Ordering::Relaxed);
             super::clock::update_coarse();
+            super::fpu::on_timer_tick();
             pic::end_of_interrupt(0);
             crate::context::scheduler::on_timer_tick(frame.from_user());
         }
