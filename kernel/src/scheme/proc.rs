@@ -123,10 +123,11 @@ fn operate(payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Res
             }
             let code = if meta(1) == 0 { ExitCode::Success } else { ExitCode::Failure };
             log::info!(
-                "shutdown requested by pid {}: {code:?} ({} lazy FPU saves, last {:#x})",
+                "shutdown requested by pid {}: {code:?} ({} lazy FPU saves, last {:#x}; {} FPU uses after a parked return)",
                 process.pid,
                 crate::arch::fpu::lazy_saves(),
-                crate::arch::fpu::last_lazy_save_rip()
+                crate::arch::fpu::last_lazy_save_rip(),
+                crate::arch::fpu::parked_traps()
             );
             qemu::exit(code)
         }

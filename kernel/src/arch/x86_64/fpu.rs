@@ -84,6 +84,9 @@ static TS_PARKED: AtomicU8 = AtomicU8::new(0);
 /// (0: none): its returns to user mode clear TS instead of parking it.
 #[unsafe(no_mangle)]
 static FPU_HOT_AREA: AtomicU64 = AtomicU64::new(0);
+/// Times user code used the FPU with TS parked (`#NM` from user mode).
+#[unsafe(no_mangle)]
+static FPU_PARKED_TRAPS: AtomicU64 = AtomicU64::new(0);
 /// Where the kernel last used SSE with the user state live: the place to look when a
 /// hot path starts paying for lazy saves.
 #[unsafe(no_mangle)]
@@ -106,6 +109,7 @@ device_not_available_entry:
     movq CURRENT_FPU_AREA(%rip), %rax
     movq %rax, FPU_HOT_AREA(%rip)
     movb $0, TS_PARKED(%rip)
+    incq FPU_PARKED_TRAPS(%rip)
     popq %rax
     iretq
 2:
@@ -142,6 +146,11 @@ pub fn on_timer_tick() {
 /// How many times kernel code using SSE forced the user state out of the registers.
 pub fn lazy_saves() -> u64 {
     FPU_LAZY_SAVES.load(Ordering::Relaxed)
+}
+
+/// How many times user code used the FPU after a return that parked TS.
+pub fn parked_traps() -> u64 {
+    FPU_PARKED_TRAPS.load(Ordering::Relaxed)
 }
 
 /// The kernel address whose SSE use last forced a lazy save.
