@@ -2,14 +2,19 @@
 //! the Linux x86_64 (glibc) layout.
 //!
 //! A process opens `/scheme/sem` once and issues `SYS_CALL` with `metadata[0]` = the
-//! call. Pointers to user memory travel in the payload, so that the kernel, not the
-//! library, reads them (a bad pointer is `EFAULT`, not a crash in the library).
+//! call. Pointers to user memory travel as they are, so that the kernel, not the library,
+//! reads them (a bad pointer is `EFAULT`, not a crash in the library).
 //!
 //! | call | metadata[1], [2] | payload | result |
 //! |---|---|---|---|
 //! | `SEM_CALL_GET` | key (as i32), `nsems << 32 \| semflg` | | semid |
-//! | `SEM_CALL_OP` | semid, nsops | [`SemopArgs`] | 0 |
+//! | `SEM_CALL_OP` | `nsops << 32 \| semid`, `sops` address | none, or the `timeout` address (u64) | 0 |
 //! | `SEM_CALL_CTL` | semid, `semnum << 32 \| cmd` | the `union semun` value as u64 | per command |
+//!
+//! `SEM_CALL_OP` packs `nsops` into 32 bits: Linux's semop and semtimedop take it as an
+//! `unsigned int`, so a `size_t` count's high half is ignored there too. The array's
+//! address is metadata, so a semop without a timeout has no payload to copy; semtimedop
+//! with a timeout sends the timeout's address (8 bytes; an address of 0 means none).
 
 /// `IPC_PRIVATE`: always creates a new object.
 pub const IPC_PRIVATE: i32 = 0;
@@ -51,13 +56,10 @@ pub const SEM_CALL_CTL: u64 = 3;
 /// The scheme path.
 pub const SEM_SCHEME: &str = "/scheme/sem";
 
-/// `SEM_CALL_OP`'s payload: where the `sembuf` array is, and the relative timeout
-/// (`struct timespec` with 64-bit fields, as Linux's; 0 for none).
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SemopArgs {
-    pub sops: u64,
-    pub timeout: u64,
+/// `SEM_CALL_OP`'s `metadata[1]`: the count in the high half (as Linux, only its low 32
+/// bits count) and the id in the low half.
+pub const fn semop_word(semid: i32, nsops: usize) -> u64 {
+    ((nsops as u32 as u64) << 32) | semid as u32 as u64
 }
 
 /// `struct sembuf`.
@@ -129,7 +131,6 @@ static_assertions::assert_eq_size!(SemBuf, [u8; 6]);
 static_assertions::assert_eq_size!(IpcPerm, [u8; 48]);
 static_assertions::assert_eq_size!(SemidDs, [u8; 104]);
 static_assertions::assert_eq_size!(SemInfo, [u8; 40]);
-static_assertions::assert_eq_size!(SemopArgs, [u8; 16]);
 static_assertions::const_assert_eq!(core::mem::offset_of!(IpcPerm, mode), 20);
 static_assertions::const_assert_eq!(core::mem::offset_of!(IpcPerm, seq), 24);
 static_assertions::const_assert_eq!(core::mem::offset_of!(SemidDs, sem_otime), 48);

@@ -126,6 +126,13 @@ static void semop_errors(void)
 	CHECK_ERR(semop(id, many, SEMOPM_MAX + 1), E2BIG);
 	CHECK_ERR(semop(stale, NULL, SEMOPM_MAX + 1), E2BIG);
 	CHECK_ERR(semtimedop(-1, unmapped, 100000, &bad_ts), E2BIG);
+	/* Only nsops's low 32 bits count: Linux takes it as an unsigned int. */
+	CHECK_ERR(semop(id, &one, (size_t)1 << 32), EINVAL);
+	CHECK_ERR(semop(id, many, ((size_t)1 << 32) + SEMOPM_MAX + 1), E2BIG);
+	struct sembuf undo_one = {0, -1, 0};
+	CHECK_OK(semop(id, &one, ((size_t)1 << 32) + 1));
+	CHECK_EQ(val(id, 0), 1);
+	CHECK_OK(semtimedop(id, &undo_one, ((size_t)1 << 32) + 1, &ok_ts));
 	/* An unreadable sembuf array: EFAULT, before the timeout's values and the id. */
 	CHECK_ERR(semop(id, NULL, 1), EFAULT);
 	CHECK_ERR(semop(id, unmapped, 2), EFAULT);

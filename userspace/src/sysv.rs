@@ -4,7 +4,7 @@
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use kestrel_abi::sysv::{LinuxTimespec, SEM_CALL_CTL, SEM_CALL_GET, SEM_CALL_OP, SEM_SCHEME, SemopArgs};
+use kestrel_abi::sysv::{LinuxTimespec, SEM_CALL_CTL, SEM_CALL_GET, SEM_CALL_OP, SEM_SCHEME, semop_word};
 
 pub use kestrel_abi::sysv::SemBuf;
 
@@ -44,11 +44,18 @@ pub fn semtimedop(id: i32, ops: &[SemBuf], timeout: Option<&LinuxTimespec>) -> R
 /// `semtimedop` with the timeout given as an address (0: none), which the kernel reads:
 /// for testing what it does with a bad one.
 pub fn semtimedop_raw(id: i32, ops: &[SemBuf], timeout: u64) -> Result<()> {
-    let args = SemopArgs { sops: ops.as_ptr() as u64, timeout };
-    let mut payload = [0u8; 16];
-    payload[..8].copy_from_slice(&args.sops.to_le_bytes());
-    payload[8..].copy_from_slice(&args.timeout.to_le_bytes());
-    fs::call(sem_fd()?, &mut payload, 0, &[SEM_CALL_OP, id as u32 as u64, ops.len() as u64]).map(|_| ())
+    semop_at(id, ops.as_ptr() as u64, ops.len(), timeout)
+}
+
+/// The raw `SEM_CALL_OP`: `nsops` operations at address `sops` (the kernel reads them, and
+/// only the low 32 bits of `nsops` count, as on Linux), and the timeout's address (0: none).
+pub fn semop_at(id: i32, sops: u64, nsops: usize, timeout: u64) -> Result<()> {
+    let meta = [SEM_CALL_OP, semop_word(id, nsops), sops];
+    if timeout == 0 {
+        fs::call(sem_fd()?, &mut [], 0, &meta).map(|_| ())
+    } else {
+        fs::call(sem_fd()?, &mut timeout.to_le_bytes(), kestrel_abi::syscall::CALL_WRITE, &meta).map(|_| ())
+    }
 }
 
 /// `semop(id, ops)`.

@@ -10,14 +10,13 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::mem::MaybeUninit;
 
-use arrayvec::ArrayVec;
 use smallvec::SmallVec;
 
 use kestrel_abi::errno::{E2BIG, EAGAIN, EINTR, EINVAL, ENOMEM};
 use kestrel_abi::syscall::{MODE_CHR, Stat};
 use kestrel_abi::sysv::{
     IpcPerm as AbiPerm, LinuxTimespec, SEM_CALL_CTL, SEM_CALL_GET, SEM_CALL_OP, SemBuf as AbiSemBuf, SemInfo,
-    SemidDs as AbiDs, SemopArgs,
+    SemidDs as AbiDs,
 };
 use spin::Mutex;
 
@@ -57,15 +56,6 @@ impl Sems {
     }
 }
 
-/// A user `struct sembuf`, as the kernel ABI lays it out.
-fn decode_sembuf(c: &[u8]) -> SemBuf {
-    SemBuf {
-        num: u16::from_le_bytes([c[0], c[1]]),
-        op: i16::from_le_bytes([c[2], c[3]]),
-        flg: i16::from_le_bytes([c[4], c[5]]),
-    }
-}
-
 /// Threads to wake after a change, inline when few.
 type ToWake = SmallVec<[Arc<Thread>; 4]>;
 
@@ -76,10 +66,16 @@ const SEMOPM_FAST: usize = 64;
 /// Size of a user `struct sembuf`.
 const SEMBUF_SIZE: usize = size_of::<AbiSemBuf>();
 
+// A user's `sembuf` array is copied straight into `SemBuf`s: the layouts must agree.
+static_assertions::assert_eq_size!(SemBuf, AbiSemBuf);
+static_assertions::const_assert_eq!(core::mem::offset_of!(SemBuf, num), core::mem::offset_of!(AbiSemBuf, sem_num));
+static_assertions::const_assert_eq!(core::mem::offset_of!(SemBuf, op), core::mem::offset_of!(AbiSemBuf, sem_op));
+static_assertions::const_assert_eq!(core::mem::offset_of!(SemBuf, flg), core::mem::offset_of!(AbiSemBuf, sem_flg));
+
 // SAFETY: repr(C) structs of integers with explicit padding.
 unsafe impl Plain for AbiSemBuf {}
-// SAFETY: as above.
-unsafe impl Plain for SemopArgs {}
+// SAFETY: as above (three 16-bit integers, no padding).
+unsafe impl Plain for SemBuf {}
 // SAFETY: as above.
 unsafe impl Plain for AbiDs {}
 // SAFETY: as above.
@@ -132,6 +128,17 @@ impl UndoStore for ProcessUndo<'_> {
             }
         }
     }
+}
+
+/// The monotonic deadline of a relative semtimedop timeout (EINVAL if it is malformed).
+/// What remains of it is kept across wake-ups.
+#[cold]
+fn deadline_after(ts: LinuxTimespec) -> Result<u64> {
+    if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+        return Err(EINVAL);
+    }
+    let ns = (ts.tv_sec as u64).saturating_mul(1_000_000_000).saturating_add(ts.tv_nsec as u64);
+    Ok(clock::monotonic_ns().saturating_add(ns))
 }
 
 /// The time stamped on sets (otime, ctime): seconds as of the last tick, as on Linux.
@@ -252,10 +259,12 @@ impl SemScheme {
         }
     }
 
+    /// semop and semtimedop: `word` is `nsops << 32 | semid` (the count as Linux's
+    /// `unsigned int`), `sops` the array's address, `timeout` the timeout's (0: none).
     #[inline(always)]
-    fn semop(caller: &Caller<'_>, semid: i32, nsops: usize, args: SemopArgs) -> Result<usize> {
-        let ts: Option<LinuxTimespec> =
-            if args.timeout == 0 { None } else { Some(caller.process.read_user(args.timeout)?) };
+    fn semop(caller: &Caller<'_>, word: u64, sops: u64, timeout: u64) -> Result<usize> {
+        let (semid, nsops) = (word as u32 as i32, (word >> 32) as usize);
+        let ts: Option<LinuxTimespec> = if timeout == 0 { None } else { Some(caller.process.read_user(timeout)?) };
         // Linux's order: the timeout's EFAULT (it is read first), E2BIG, EINVAL for
         // nsops < 1, the array's EFAULT, EINVAL for a negative id, the timeout's EINVAL,
         // then the set.
@@ -265,81 +274,92 @@ impl SemScheme {
         if nsops < 1 {
             return Err(EINVAL);
         }
-        // Up to SEMOPM_FAST operations are decoded on the stack (as Linux does), so an
+        // Up to SEMOPM_FAST operations are copied onto the stack (as Linux does), so an
         // ordinary semop allocates nothing; longer calls take the heap path.
         if nsops > SEMOPM_FAST {
-            let ops = Self::read_ops_large(caller, args.sops, nsops)?;
+            let ops = Self::read_ops_large(caller, sops, nsops)?;
             return Self::perform(caller, semid, &ops, ts);
         }
-        let mut raw = MaybeUninit::<[u8; SEMOPM_FAST * SEMBUF_SIZE]>::uninit();
-        let ptr = raw.as_mut_ptr().cast::<u8>();
-        // SAFETY: nsops * SEMBUF_SIZE bytes fit `raw`.
-        unsafe { caller.process.copy_in(args.sops, ptr, nsops * SEMBUF_SIZE)? };
-        // SAFETY: the copy initialized these bytes.
-        let raw = unsafe { core::slice::from_raw_parts(ptr, nsops * SEMBUF_SIZE) };
-        let mut ops = ArrayVec::<SemBuf, SEMOPM_FAST>::new();
-        for c in raw.chunks_exact(SEMBUF_SIZE) {
-            // Cannot fail: nsops <= SEMOPM_FAST.
-            let _ = ops.try_push(decode_sembuf(c));
-        }
-        Self::perform(caller, semid, &ops, ts)
+        let mut buf = MaybeUninit::<[SemBuf; SEMOPM_FAST]>::uninit();
+        let ptr = buf.as_mut_ptr().cast::<SemBuf>();
+        // SAFETY: nsops <= SEMOPM_FAST operations fit `buf`.
+        unsafe { caller.process.copy_in(sops, ptr.cast::<u8>(), nsops * SEMBUF_SIZE)? };
+        // SAFETY: the copy wrote `nsops` operations, and SemBuf is Plain (any bytes are a
+        // valid value; its layout is the user's, asserted above).
+        let ops = unsafe { core::slice::from_raw_parts(ptr, nsops) };
+        Self::perform(caller, semid, ops, ts)
     }
 
     /// Reads more than SEMOPM_FAST operations through the heap.
     #[cold]
     fn read_ops_large(caller: &Caller<'_>, sops: u64, nsops: usize) -> Result<Vec<SemBuf>> {
-        let mut raw = Vec::new();
-        raw.try_reserve_exact(nsops * SEMBUF_SIZE).map_err(|_| ENOMEM)?;
-        raw.resize(nsops * SEMBUF_SIZE, 0);
-        caller.process.with_space(|s| copy_from_user(s, sops, &mut raw))?;
-        let mut ops = Vec::new();
+        let mut ops = Vec::<SemBuf>::new();
         ops.try_reserve_exact(nsops).map_err(|_| ENOMEM)?;
-        ops.extend(raw.chunks_exact(SEMBUF_SIZE).map(decode_sembuf));
+        // SAFETY: the reserved capacity holds `nsops` operations.
+        unsafe { caller.process.copy_in(sops, ops.as_mut_ptr().cast::<u8>(), nsops * SEMBUF_SIZE)? };
+        // SAFETY: the copy initialized `nsops` operations (SemBuf is Plain).
+        unsafe { ops.set_len(nsops) };
         Ok(ops)
     }
 
     /// semop once the operations are read: the id's sign, the timeout's validity, then the
-    /// set (Linux's order), and sleeping until the operations complete.
+    /// set (Linux's order). An uncontended call returns from here; one that completes
+    /// waiters or must wait goes on in [`settle`](Self::settle).
     #[inline(always)]
     fn perform(caller: &Caller<'_>, semid: i32, ops: &[SemBuf], ts: Option<LinuxTimespec>) -> Result<usize> {
         if semid < 0 {
             return Err(EINVAL);
         }
-        let deadline = if let Some(ts) = ts {
-            if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
-                return Err(EINVAL);
-            }
-            let ns = (ts.tv_sec as u64).saturating_mul(1_000_000_000).saturating_add(ts.tv_nsec as u64);
-            // The timeout is relative, and what remains is kept across wake-ups.
-            Some(clock::monotonic_ns().saturating_add(ns))
-        } else {
-            None
+        let deadline = match ts {
+            None => None,
+            Some(ts) => Some(deadline_after(ts)?),
         };
         // Held, not cloned, across the call: a copy of the credentials is wide stores
         // (a lazy FPU save) and, with supplementary groups, an allocation.
         let creds = caller.process.creds.lock();
-        let pid = caller.process.pid;
-        let (mut woken, mut to_wake) = (Woken::new(), ToWake::new());
+        let mut woken = Woken::new();
         // The lock is taken here rather than through `with_sems`: a closure this size is
         // not inlined, and its call was a measurable part of an uncontended semop.
         let mut guard = SEMS.lock();
-        let sems = &mut *guard;
         let undo = &mut ProcessUndo { caller: Some(caller.process) };
-        let outcome = sems.ns.semop(&creds, pid, semid, ops, undo, now_secs(), &mut woken);
-        match outcome {
-            Ok(SemopOutcome::Done) if !woken.is_empty() => complete_into(sems, &woken, &mut to_wake),
-            Ok(SemopOutcome::Wait(w)) => sems.waiters.push((w, (caller.thread.clone(), None))),
-            _ => {}
-        }
-        drop(guard);
+        let outcome = guard.ns.semop(&creds, caller.process.pid, semid, ops, undo, now_secs(), &mut woken);
         drop(creds);
+        // Only a performed change completes waiters; an error changed nothing.
+        let result = match outcome {
+            Ok(SemopOutcome::Done) if woken.is_empty() => Ok(0),
+            Err(errno) => Err(errno),
+            Ok(outcome) => Self::settle(caller, guard, semid, outcome, &woken, deadline),
+        };
         discard(woken);
-        let outcome = outcome?;
-        if !to_wake.is_empty() {
-            wake(&mut to_wake);
-        }
-        discard(to_wake);
-        let SemopOutcome::Wait(waiter) = outcome else { return Ok(0) };
+        result
+    }
+
+    /// The rest of a semop that completed waiters (they are woken) or must wait (the
+    /// caller sleeps until a changer completes its operation, the deadline passes or a
+    /// signal arrives). `guard` is released before anyone is woken or the caller sleeps.
+    #[inline(never)]
+    fn settle(
+        caller: &Caller<'_>,
+        mut guard: spin::MutexGuard<'_, Sems>,
+        semid: i32,
+        outcome: SemopOutcome,
+        woken: &Woken,
+        deadline: Option<u64>,
+    ) -> Result<usize> {
+        let waiter = match outcome {
+            SemopOutcome::Done => {
+                let mut to_wake = ToWake::new();
+                complete_into(&mut guard, woken, &mut to_wake);
+                drop(guard);
+                wake(&mut to_wake);
+                return Ok(0);
+            }
+            SemopOutcome::Wait(waiter) => {
+                guard.waiters.push((waiter, (caller.thread.clone(), None)));
+                drop(guard);
+                waiter
+            }
+        };
         loop {
             let reason = scheduler::block(deadline);
             let finished = with_sems(|sems| {
@@ -417,9 +437,14 @@ impl KernelScheme for SemScheme {
         // line, so that a semop does not pay for their stack frames.
         match metadata.first().copied() {
             Some(SEM_CALL_OP) => {
-                let args: SemopArgs = parse(payload).ok_or(EINVAL)?;
-                let nsops = metadata.get(2).copied().unwrap_or(0) as usize;
-                Self::semop(caller, metadata.get(1).copied().unwrap_or(0) as u32 as i32, nsops, args)
+                // The payload is empty (no timeout) or the timeout's address.
+                let timeout = match payload.len() {
+                    0 => 0,
+                    8 => parse::<u64>(payload).ok_or(EINVAL)?,
+                    _ => return Err(EINVAL),
+                };
+                let meta = |i: usize| metadata.get(i).copied().unwrap_or(0);
+                Self::semop(caller, meta(1), meta(2), timeout)
             }
             _ => Self::get_or_ctl(payload, metadata, caller),
         }

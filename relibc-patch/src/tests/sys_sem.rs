@@ -6,7 +6,7 @@ use core::ffi::{c_int, c_ulong, c_ushort};
 
 use kestrel_abi::errno::{EACCES, EAGAIN, EBADF, EINVAL, EMFILE, ENOENT, ENOSYS, ERANGE};
 use kestrel_abi::syscall::{CALL_WRITE, O_CLOEXEC, O_RDWR};
-use kestrel_abi::sysv::{SEM_CALL_CTL, SEM_CALL_GET, SEM_CALL_OP, SemopArgs};
+use kestrel_abi::sysv::{SEM_CALL_CTL, SEM_CALL_GET, SEM_CALL_OP, semop_word};
 
 use crate::header::sys_ipc::{IPC_CREAT, IPC_EXCL, IPC_INFO, IPC_NOWAIT, IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT};
 use crate::header::sys_sem::{
@@ -71,7 +71,7 @@ fn semget_failure_is_minus_one_with_errno() {
 }
 
 #[test]
-fn semop_sends_the_array_address_and_no_timeout() {
+fn semop_sends_the_array_address_and_no_payload() {
     let mut ops = [
         sembuf { sem_num: 0, sem_op: -1, sem_flg: SEM_UNDO as i16 },
         sembuf { sem_num: 1, sem_op: 1, sem_flg: IPC_NOWAIT as i16 },
@@ -80,10 +80,8 @@ fn semop_sends_the_array_address_and_no_timeout() {
     // SAFETY: `ops` holds 2 sembufs.
     let (ret, call) = one_call(Ok(0), || unsafe { semop(9, sops, 2) });
     assert_eq!(ret, 0);
-    assert_eq!(call.metadata, [SEM_CALL_OP, 9, 2]);
-    assert_eq!(call.payload.len(), size_of::<SemopArgs>());
-    assert_eq!(u64_at(&call.payload, 0), sops as u64, "payload: the sembuf array's address");
-    assert_eq!(u64_at(&call.payload, 8), 0, "no timeout");
+    assert_eq!(call.metadata, [SEM_CALL_OP, (2 << 32) | 9, sops as u64], "count, id and the array's address");
+    assert!(call.payload.is_empty(), "no timeout, no payload");
 }
 
 #[test]
@@ -96,26 +94,27 @@ fn semtimedop_sends_the_timeout_address() {
     let (ret, call) = one_call(Err(EAGAIN), || unsafe { semtimedop(-1, sops, 1, ts) });
     assert_eq!(ret, -1);
     assert_eq!(sys::errno(), EAGAIN);
-    assert_eq!(call.metadata, [SEM_CALL_OP, 0xffff_ffff, 1]);
-    assert_eq!(u64_at(&call.payload, 0), sops as u64);
-    assert_eq!(u64_at(&call.payload, 8), ts as u64);
+    assert_eq!(call.metadata, [SEM_CALL_OP, (1 << 32) | 0xffff_ffff, sops as u64]);
+    assert_eq!(call.payload.len(), 8);
+    assert_eq!(u64_at(&call.payload, 0), ts as u64, "payload: the timeout's address");
 }
 
 #[test]
 fn semop_passes_bad_counts_and_pointers_unchanged() {
-    // nsops 0 (EINVAL), 501 (E2BIG), a huge count, null and unaligned pointers: all the
-    // kernel's to judge.
-    for nsops in [0, 501, usize::MAX] {
+    // nsops 0 (EINVAL), 501 (E2BIG), a huge count (its low 32 bits, as Linux takes it),
+    // null and unaligned pointers: all the kernel's to judge.
+    for (nsops, sent) in [(0, 0), (501, 501), (usize::MAX, 0xffff_ffff), ((1 << 32) | 2, 2)] {
         // SAFETY: the stand-in kernel reads nothing at the address.
         let (_, call) = one_call(Err(EINVAL), || unsafe { semop(3, core::ptr::null_mut(), nsops) });
-        assert_eq!(call.metadata, [SEM_CALL_OP, 3, nsops as u64]);
-        assert_eq!(call.payload, [0; 16]);
+        assert_eq!(call.metadata, [SEM_CALL_OP, (sent << 32) | 3, 0]);
+        assert_eq!(call.metadata[1], semop_word(3, nsops), "the kernel ABI's packing");
+        assert!(call.payload.is_empty());
     }
     let odd = 0x1001 as *mut sembuf;
     let bad_timeout = 0x1_0007 as *const timespec;
     // SAFETY: as above.
     let (_, call) = one_call(Err(EINVAL), || unsafe { semtimedop(3, odd, 1, bad_timeout) });
-    assert_eq!((u64_at(&call.payload, 0), u64_at(&call.payload, 8)), (0x1001, 0x1_0007));
+    assert_eq!((call.metadata[2], u64_at(&call.payload, 0)), (0x1001, 0x1_0007));
 }
 
 #[test]

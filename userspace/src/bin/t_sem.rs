@@ -10,7 +10,8 @@ use userspace::abi::sysv::LinuxTimespec;
 use userspace::process::{self, Status};
 use userspace::signal::{SIGKILL, SIGUSR1};
 use userspace::sysv::{
-    GETNCNT, GETVAL, IPC_PRIVATE, IPC_RMID, SEM_UNDO, SETVAL, op, semctl, semget, semop, semtimedop, semtimedop_raw,
+    GETNCNT, GETVAL, IPC_PRIVATE, IPC_RMID, SEM_UNDO, SETVAL, op, semctl, semget, semop, semop_at, semtimedop,
+    semtimedop_raw,
 };
 use userspace::{Errno, check, check_eq, check_ok, cred, println, signal, time};
 
@@ -70,6 +71,19 @@ fn timed_out() {
     let bad = LinuxTimespec { tv_sec: 0, tv_nsec: 1_000_000_000 };
     check_eq!(semtimedop(id, &[op(0, -1, 0)], Some(&bad)), Err(Errno::EINVAL), "a bad timeout");
     check_eq!(semtimedop_raw(id, &[op(0, -1, 0)], 8), Err(Errno::EFAULT), "an unreadable timeout");
+    let _ = semctl(id, 0, IPC_RMID, 0);
+}
+
+fn count_is_an_unsigned_int() {
+    println!("t_sem: only the low 32 bits of nsops count, as in Linux's unsigned int");
+    let Some(id) = new_set(1) else { return };
+    let ops = [op(0, 1, 0)];
+    let sops = ops.as_ptr() as u64;
+    check_ok!(semop_at(id, sops, (1 << 32) | 1, 0), "nsops 2^32 + 1 is one operation");
+    check_eq!(semctl(id, 0, GETVAL, 0), Ok(1), "the operation ran once");
+    check_eq!(semop_at(id, sops, 1 << 32, 0), Err(Errno::EINVAL), "nsops 2^32 is none");
+    check_eq!(semop_at(id, sops, (1 << 32) + 501, 0), Err(Errno::E2BIG), "nsops 2^32 + 501 is 501");
+    check_eq!(semctl(id, 0, GETVAL, 0), Ok(1), "the failed calls changed nothing");
     let _ = semctl(id, 0, IPC_RMID, 0);
 }
 
@@ -169,6 +183,7 @@ fn permissions() {
 fn main(_args: &[&str]) -> i32 {
     blocking_and_waking();
     timed_out();
+    count_is_an_unsigned_int();
     removed_and_interrupted();
     undo();
     permissions();

@@ -15,8 +15,8 @@
 //! Each function encodes its arguments for the kernel's `sem` scheme and makes one scheme
 //! call through the platform adapter (`sem_call`): `metadata[0]` says which call, the small
 //! arguments travel in the other two metadata words, and pointers (the `sembuf` array, the
-//! timeout, the `semctl` buffer) travel in the payload as addresses that the kernel itself
-//! reads or writes, so a bad pointer is `EFAULT` from the kernel, not a crash here. The
+//! timeout, the `semctl` buffer) travel as addresses that the kernel itself reads or
+//! writes, so a bad pointer is `EFAULT` from the kernel, not a crash here. The
 //! kernel makes every check, in Linux's order; the wrapper checks nothing and passes the
 //! values through unchanged (a negative `nsems` or `semnum`, a huge `nsops`, a null
 //! pointer). Failure returns -1 with `errno` set; success leaves `errno` alone.
@@ -24,7 +24,7 @@
 //! | call | `metadata[1]` | `metadata[2]` | payload |
 //! |---|---|---|---|
 //! | `semget` | key (as u32) | `nsems << 32 \| semflg` (each as u32) | none |
-//! | `semop`, `semtimedop` | semid (as u32) | nsops | `sops` address, `timeout` address (0: none), little-endian u64s |
+//! | `semop`, `semtimedop` | `nsops << 32 \| semid` (each as u32) | `sops` address | none, or the `timeout` address as a little-endian u64 |
 //! | `semctl` | semid (as u32) | `semnum << 32 \| cmd` (each as u32) | the argument as a u64 |
 //!
 //! # `semctl` is variadic in C, and defined here with a fixed fourth argument
@@ -211,10 +211,11 @@ pub unsafe extern "C" fn semop(semid: c_int, sops: *mut sembuf, nsops: size_t) -
 /// (the kernel reads them and reports `EFAULT` for an unreadable address).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn semtimedop(semid: c_int, sops: *mut sembuf, nsops: size_t, timeout: *const timespec) -> c_int {
-    let mut payload = [0u8; 16];
-    payload[..8].copy_from_slice(&(sops as usize as u64).to_le_bytes());
-    payload[8..].copy_from_slice(&(timeout as usize as u64).to_le_bytes());
-    call(&payload, &[SEM_CALL_OP, u64::from(semid as u32), nsops as u64])
+    // Only the count's low 32 bits reach the kernel: Linux takes it as an unsigned int.
+    let metadata = [SEM_CALL_OP, pack(nsops as c_int, semid), sops as usize as u64];
+    // Without a timeout there is no payload at all, so a semop copies nothing but the
+    // metadata and the array.
+    if timeout.is_null() { call(&[], &metadata) } else { call(&(timeout as usize as u64).to_le_bytes(), &metadata) }
 }
 
 /// `semctl(semid, semnum, cmd, arg)`: the command `cmd` on set `semid` (or, for `SEM_STAT`

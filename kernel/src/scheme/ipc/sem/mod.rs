@@ -43,8 +43,10 @@ pub const SEMMNI: usize = 32000;
 pub const SEMMNS: usize = SEMMSL * SEMMNI;
 pub use kestrel_abi::sysv::SEM_UNDO;
 
-/// One operation of a semop call (`struct sembuf`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// One operation of a semop call (`struct sembuf`), laid out as the user's: the kernel
+/// copies a caller's array straight into these.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SemBuf {
     pub num: u16,
     pub op: i16,
@@ -224,6 +226,13 @@ impl SemSet {
         }
     }
 
+    /// Queues a semop that must wait (out of line: an uncontended semop never gets here).
+    #[cold]
+    #[inline(never)]
+    fn enqueue(&mut self, waiter: WaiterId, pid: u32, ops: &[SemBuf], blocking: (u16, bool)) {
+        self.pending.push_back(Pending { waiter, pid, ops: QueuedOps::from_slice(ops), blocking });
+    }
+
     /// Fails every waiter with EIDRM (the set is being removed).
     fn drain_removed(&mut self) -> Woken {
         self.pending.drain(..).map(|p| Completed { waiter: p.waiter, result: Err(EIDRM) }).collect()
@@ -298,7 +307,12 @@ impl SemNamespace {
     /// EFBIG, EACCES, then ERANGE or EAGAIN from the attempt). Waiters that a performed
     /// change completes are appended to `woken`, which the caller owns: the result stays
     /// two words, so the call and its return move no wide values (see `arch::fpu`).
+    ///
+    /// Inlined into the kernel's one caller, with queueing out of line: an uncontended
+    /// semop then makes no call at all (each call and return is a jump-target lookup
+    /// under binary translation).
     #[allow(clippy::too_many_arguments, reason = "the call's inputs plus the caller's out-list")]
+    #[inline(always)]
     pub fn semop(
         &mut self,
         creds: &Credentials,
@@ -317,14 +331,16 @@ impl SemNamespace {
             return Err(EINVAL);
         }
         let set = self.sets.get_mut(semid)?;
-        // One pass for both: a number past the set (EFBIG) and whether anything changes.
-        let (mut too_big, mut alter) = (false, false);
+        // One pass for both: a number past the set (EFBIG, before any permission check)
+        // and whether anything changes. Stopping at the first bad number gives the same
+        // errno as looking at all of them, and keeps the loop simple for one operation.
+        let nsems = set.sems.len();
+        let mut alter = false;
         for op in ops {
-            too_big |= usize::from(op.num) >= set.sems.len();
+            if usize::from(op.num) >= nsems {
+                return Err(EFBIG);
+            }
             alter |= op.op != 0;
-        }
-        if too_big {
-            return Err(EFBIG);
         }
         set.perm.check(creds, if alter { WRITE } else { READ })?;
         match SemSet::attempt(&mut set.sems, semid, pid, ops, undo) {
@@ -340,8 +356,7 @@ impl SemNamespace {
             Attempt::Blocked { num, zero, nowait: false } => {
                 let waiter = WaiterId(self.next_waiter);
                 self.next_waiter += 1;
-                let set = self.sets.get_mut(semid)?;
-                set.pending.push_back(Pending { waiter, pid, ops: QueuedOps::from_slice(ops), blocking: (num, zero) });
+                set.enqueue(waiter, pid, ops, (num, zero));
                 Ok(SemopOutcome::Wait(waiter))
             }
         }
