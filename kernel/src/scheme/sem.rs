@@ -261,7 +261,12 @@ impl SemScheme {
 
     /// semop and semtimedop: `word` is `nsops << 32 | semid` (the count as Linux's
     /// `unsigned int`), `sops` the array's address, `timeout` the timeout's (0: none).
-    #[inline(always)]
+    ///
+    /// Out of line, in hot text of its own (see linker.ld): inlined into the system call
+    /// dispatcher it more than doubled the dispatcher's size, and its blocks spread over
+    /// pages that a jump between costs a jump-target lookup under binary translation.
+    #[inline(never)]
+    #[unsafe(link_section = ".text.hot.sem")]
     fn semop(caller: &Caller<'_>, word: u64, sops: u64, timeout: u64) -> Result<usize> {
         let (semid, nsops) = (word as u32 as i32, (word >> 32) as usize);
         let ts: Option<LinuxTimespec> = if timeout == 0 { None } else { Some(caller.process.read_user(timeout)?) };

@@ -96,6 +96,10 @@ interrupt_stubs:
     .set vector, vector + 1
     .endr
 
+    /* The entry and exit paths go in the hot text (see linker.ld), beside the system
+       call dispatcher. */
+    .section .text.hot.entry, "ax"
+    .balign 64
     .global interrupt_common
 interrupt_common:
     pushq %rax
@@ -275,6 +279,7 @@ extern "C" fn return_to_user(frame: &mut TrapFrame) {
 
 /// Called by the common stub for a system call frame, with interrupts disabled: runs the
 /// call, then the work of [`return_to_user`].
+#[unsafe(link_section = ".text.hot.dispatch")]
 extern "C" fn syscall_dispatch(frame: &mut TrapFrame) {
     crate::syscall::dispatch(frame);
     crate::context::signal::on_return_to_user(frame);

@@ -17,7 +17,8 @@ pub const SYSCALL_VECTOR: u64 = 0x100;
 
 global_asm!(
     r#"
-    .section .text.syscall_entry, "ax"
+    .section .text.hot.entry, "ax"
+    .balign 64
     .global syscall_entry
 syscall_entry:
     movq %rsp, USER_RSP_SCRATCH(%rip)
