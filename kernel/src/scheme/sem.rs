@@ -29,29 +29,47 @@ use crate::context::thread::{Thread, WakeReason};
 use crate::context::{Process, ipc, process, scheduler};
 use crate::memory::user::{Plain, copy_from_user, read_user, write_user};
 
-/// A thread asleep in semop and, once the changer completed its operation, the result.
-type Sleeper = (Arc<Thread>, Option<core::result::Result<(), i32>>);
+/// A thread asleep in semop and, once a changer completed its operation, the result. A
+/// slot without a thread is free.
+struct Sleeper {
+    waiter: WaiterId,
+    thread: Option<Arc<Thread>>,
+    result: Option<core::result::Result<(), i32>>,
+}
 
 /// The semaphore sets and the threads asleep in semop.
 struct Sems {
     ns: SemNamespace,
     /// Few at a time: a vector searched linearly keeps its capacity, where a map would
-    /// allocate a node each time it goes from empty to one sleeper.
-    waiters: Vec<(WaiterId, Sleeper)>,
+    /// allocate a node each time it goes from empty to one sleeper. Slots are filled and
+    /// emptied in place, never moved: a move this wide is an SSE copy, which costs the
+    /// caller's FPU state a lazy save (see `arch::fpu`).
+    sleepers: Vec<Sleeper>,
 }
 
 impl Sems {
     const fn new() -> Self {
-        Self { ns: SemNamespace::new(), waiters: Vec::new() }
+        Self { ns: SemNamespace::new(), sleepers: Vec::new() }
+    }
+
+    fn add_sleeper(&mut self, waiter: WaiterId, thread: &Arc<Thread>) {
+        match self.sleepers.iter_mut().find(|s| s.thread.is_none()) {
+            Some(slot) => {
+                slot.waiter = waiter;
+                slot.result = None;
+                slot.thread = Some(thread.clone());
+            }
+            None => self.sleepers.push(Sleeper { waiter, thread: Some(thread.clone()), result: None }),
+        }
     }
 
     fn sleeper(&mut self, waiter: WaiterId) -> Option<&mut Sleeper> {
-        self.waiters.iter_mut().find(|(w, _)| *w == waiter).map(|(_, s)| s)
+        self.sleepers.iter_mut().find(|s| s.waiter == waiter && s.thread.is_some())
     }
 
     fn remove_sleeper(&mut self, waiter: WaiterId) {
-        if let Some(i) = self.waiters.iter().position(|(w, _)| *w == waiter) {
-            self.waiters.swap_remove(i);
+        if let Some(slot) = self.sleeper(waiter) {
+            slot.thread = None;
         }
     }
 }
@@ -154,9 +172,11 @@ fn with_sems<R>(f: impl FnOnce(&mut Sems) -> R) -> R {
 /// lists are passed by reference: moving them would be wide copies (see `arch::fpu`).
 fn complete_into(sems: &mut Sems, done: &Woken, to_wake: &mut ToWake) {
     for c in done {
-        if let Some(entry) = sems.sleeper(c.waiter) {
-            entry.1 = Some(c.result);
-            to_wake.push(entry.0.clone());
+        if let Some(entry) = sems.sleeper(c.waiter)
+            && let Some(thread) = &entry.thread
+        {
+            entry.result = Some(c.result);
+            to_wake.push(thread.clone());
         }
     }
 }
@@ -166,17 +186,6 @@ fn complete(sems: &mut Sems, done: Woken) -> ToWake {
     let mut to_wake = ToWake::new();
     complete_into(sems, &done, &mut to_wake);
     to_wake
-}
-
-/// Drops a list, skipping the out-of-line drop (a call per list per semop) when it is
-/// empty and inline, which leaves nothing to free.
-#[inline(always)]
-fn discard<A: smallvec::Array>(list: SmallVec<A>) {
-    if list.is_empty() && !list.spilled() {
-        core::mem::forget(list);
-    } else {
-        drop(list);
-    }
 }
 
 fn wake(threads: &mut ToWake) {
@@ -335,7 +344,14 @@ impl SemScheme {
             Err(errno) => Err(errno),
             Ok(outcome) => Self::settle(caller, guard, semid, outcome, &woken, deadline),
         };
-        discard(woken);
+        // Completed waiters are plain values: an inline list has nothing to free, and
+        // skipping its drop saves an out-of-line call per semop. (Not through a helper
+        // taking the list by value: that move is a wide, SSE copy.)
+        if woken.spilled() {
+            drop(woken);
+        } else {
+            core::mem::forget(woken);
+        }
         result
     }
 
@@ -360,7 +376,7 @@ impl SemScheme {
                 return Ok(0);
             }
             SemopOutcome::Wait(waiter) => {
-                guard.waiters.push((waiter, (caller.thread.clone(), None)));
+                guard.add_sleeper(waiter, caller.thread);
                 drop(guard);
                 waiter
             }
@@ -368,7 +384,7 @@ impl SemScheme {
         loop {
             let reason = scheduler::block(deadline);
             let finished = with_sems(|sems| {
-                let given = sems.sleeper(waiter).and_then(|(_, r)| *r);
+                let given = sems.sleeper(waiter).and_then(|s| s.result);
                 if let Some(result) = given {
                     sems.remove_sleeper(waiter);
                     return Some(result);

@@ -13,17 +13,18 @@
 //! provides (the kernel keeps them in each process's state).
 
 pub mod ctl;
+mod queue;
 
 #[cfg(test)]
 pub(crate) mod tests;
 
-use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use smallvec::SmallVec;
 
 use kestrel_abi::errno::{E2BIG, EAGAIN, EEXIST, EFBIG, EIDRM, EINVAL, ENOENT, ENOSPC, ERANGE};
 
+use self::queue::PendingQueue;
 use super::ids::IdTable;
 use super::perm::{IpcPerm, READ, WRITE};
 use super::{IPC_CREAT, IPC_EXCL, IPC_NOWAIT, IPC_PRIVATE};
@@ -61,9 +62,6 @@ pub struct WaiterId(pub u64);
 /// inline: no allocation on the semop fast path.
 pub type Woken = SmallVec<[Completed; 4]>;
 
-/// The operations of one queued semop, inline when there are few.
-type QueuedOps = SmallVec<[SemBuf; 4]>;
-
 /// A semop that had to wait, and the result the changer gave it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Completed {
@@ -98,15 +96,6 @@ pub struct Sem {
     pub pid: u32,
 }
 
-#[derive(Clone, Debug)]
-struct Pending {
-    waiter: WaiterId,
-    pid: u32,
-    ops: QueuedOps,
-    /// The operation it is blocked on: (semaphore, waits for zero).
-    blocking: (u16, bool),
-}
-
 /// A semaphore set.
 #[derive(Clone, Debug)]
 pub struct SemSet {
@@ -115,7 +104,7 @@ pub struct SemSet {
     /// Last semop time and last change time (seconds since the epoch).
     pub otime: u64,
     pub ctime: u64,
-    pending: VecDeque<Pending>,
+    pending: PendingQueue,
 }
 
 /// Why an atomic attempt stopped.
@@ -202,7 +191,7 @@ impl SemSet {
     fn walk_queue(&mut self, semid: i32, undo: &mut dyn UndoStore, now: u64, woken: &mut Woken) {
         let mut i = 0;
         while i < self.pending.len() {
-            let waiting = &self.pending[i];
+            let waiting = self.pending.get(i);
             let (waiter, changes) = (waiting.waiter, waiting.ops.iter().any(|op| op.op != 0));
             match Self::attempt(&mut self.sems, semid, waiting.pid, &waiting.ops, undo) {
                 Attempt::Done => {
@@ -219,7 +208,7 @@ impl SemSet {
                     woken.push(Completed { waiter, result: Err(errno) });
                 }
                 Attempt::Blocked { num, zero, .. } => {
-                    self.pending[i].blocking = (num, zero);
+                    self.pending.get_mut(i).blocking = (num, zero);
                     i += 1;
                 }
             }
@@ -230,12 +219,12 @@ impl SemSet {
     #[cold]
     #[inline(never)]
     fn enqueue(&mut self, waiter: WaiterId, pid: u32, ops: &[SemBuf], blocking: (u16, bool)) {
-        self.pending.push_back(Pending { waiter, pid, ops: QueuedOps::from_slice(ops), blocking });
+        self.pending.push(waiter, pid, ops, blocking);
     }
 
     /// Fails every waiter with EIDRM (the set is being removed).
     fn drain_removed(&mut self) -> Woken {
-        self.pending.drain(..).map(|p| Completed { waiter: p.waiter, result: Err(EIDRM) }).collect()
+        self.pending.drain_waiters().map(|waiter| Completed { waiter, result: Err(EIDRM) }).collect()
     }
 }
 
@@ -290,7 +279,7 @@ impl SemNamespace {
             sems: alloc::vec![Sem::default(); nsems as usize],
             otime: 0,
             ctime: now,
-            pending: VecDeque::new(),
+            pending: PendingQueue::new(),
         };
         let id = self.sets.insert(set)?;
         self.total_sems += nsems as usize;
@@ -371,7 +360,7 @@ impl SemNamespace {
         completed: Option<Result<(), i32>>,
     ) -> Option<Result<(), i32>> {
         if let Ok(set) = self.sets.get_mut(semid)
-            && let Some(i) = set.pending.iter().position(|p| p.waiter == waiter)
+            && let Some(i) = set.pending.position(waiter)
         {
             set.pending.remove(i);
             return None;

@@ -438,7 +438,7 @@ fn property_random_sequences_keep_the_invariants() {
             let set = f.ns.set(f.id).unwrap();
             assert!(set.sems.iter().all(|s| i32::from(s.value) <= SEMVMX), "case {case}: values stay in range");
             // No waiter that could proceed is left asleep.
-            for p in &set.pending {
+            for p in set.pending.iter() {
                 let mut probe = set.clone();
                 let mut undo = f.undo.clone();
                 assert!(
