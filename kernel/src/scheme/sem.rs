@@ -276,7 +276,7 @@ impl SemScheme {
     /// pages that a jump between costs a jump-target lookup under binary translation.
     #[inline(never)]
     #[unsafe(link_section = ".text.hot.sem")]
-    fn semop(caller: &Caller<'_>, word: u64, sops: u64, timeout: u64) -> Result<usize> {
+    fn semop(caller: &Caller<'_>, word: u64, sops: u64, timeout: u64) -> Result<()> {
         let (semid, nsops) = (word as u32 as i32, (word >> 32) as usize);
         let ts: Option<LinuxTimespec> = if timeout == 0 { None } else { Some(caller.process.read_user(timeout)?) };
         // Linux's order: the timeout's EFAULT (it is read first), E2BIG, EINVAL for
@@ -320,7 +320,7 @@ impl SemScheme {
     /// set (Linux's order). An uncontended call returns from here; one that completes
     /// waiters or must wait goes on in [`settle`](Self::settle).
     #[inline(always)]
-    fn perform(caller: &Caller<'_>, semid: i32, ops: &[SemBuf], ts: Option<LinuxTimespec>) -> Result<usize> {
+    fn perform(caller: &Caller<'_>, semid: i32, ops: &[SemBuf], ts: Option<LinuxTimespec>) -> Result<()> {
         if semid < 0 {
             return Err(EINVAL);
         }
@@ -340,7 +340,7 @@ impl SemScheme {
         drop(creds);
         // Only a performed change completes waiters; an error changed nothing.
         let result = match outcome {
-            Ok(SemopOutcome::Done) if woken.is_empty() => Ok(0),
+            Ok(SemopOutcome::Done) if woken.is_empty() => Ok(()),
             Err(errno) => Err(errno),
             Ok(outcome) => Self::settle(caller, guard, semid, outcome, &woken, deadline),
         };
@@ -366,14 +366,14 @@ impl SemScheme {
         outcome: SemopOutcome,
         woken: &Woken,
         deadline: Option<u64>,
-    ) -> Result<usize> {
+    ) -> Result<()> {
         let waiter = match outcome {
             SemopOutcome::Done => {
                 let mut to_wake = ToWake::new();
                 complete_into(&mut guard, woken, &mut to_wake);
                 drop(guard);
                 wake(&mut to_wake);
-                return Ok(0);
+                return Ok(());
             }
             SemopOutcome::Wait(waiter) => {
                 guard.add_sleeper(waiter, caller.thread);
@@ -397,7 +397,7 @@ impl SemScheme {
                 Some(result.unwrap_or(Err(if reason == WakeReason::TimedOut { EAGAIN } else { EINTR })))
             });
             if let Some(result) = finished {
-                return result.map(|()| 0);
+                return result;
             }
         }
     }
@@ -465,7 +465,8 @@ impl KernelScheme for SemScheme {
                     _ => return Err(EINVAL),
                 };
                 let meta = |i: usize| metadata.get(i).copied().unwrap_or(0);
-                Self::semop(caller, meta(1), meta(2), timeout)
+                // The result is small (a unit or an errno), so it comes back in a register.
+                Self::semop(caller, meta(1), meta(2), timeout).map(|()| 0)
             }
             _ => Self::get_or_ctl(payload, metadata, caller),
         }
