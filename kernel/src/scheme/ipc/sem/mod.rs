@@ -215,13 +215,6 @@ impl SemSet {
         }
     }
 
-    /// Queues a semop that must wait (out of line: an uncontended semop never gets here).
-    #[cold]
-    #[inline(never)]
-    fn enqueue(&mut self, waiter: WaiterId, pid: u32, ops: &[SemBuf], blocking: (u16, bool)) {
-        self.pending.push(waiter, pid, ops, blocking);
-    }
-
     /// Fails every waiter with EIDRM (the set is being removed).
     fn drain_removed(&mut self) -> Woken {
         self.pending.drain_waiters().map(|waiter| Completed { waiter, result: Err(EIDRM) }).collect()
@@ -345,7 +338,7 @@ impl SemNamespace {
             Attempt::Blocked { num, zero, nowait: false } => {
                 let waiter = WaiterId(self.next_waiter);
                 self.next_waiter += 1;
-                set.enqueue(waiter, pid, ops, (num, zero));
+                set.pending.push(waiter, pid, ops, (num, zero));
                 Ok(SemopOutcome::Wait(waiter))
             }
         }

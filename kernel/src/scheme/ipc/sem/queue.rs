@@ -72,7 +72,10 @@ impl PendingQueue {
         self.order.iter().position(|&slot| self.slots[slot as usize].waiter == waiter)
     }
 
-    /// Appends an entry, filling a free slot field by field when there is one.
+    /// Appends an entry, filling a free slot field by field when there is one. Out of
+    /// line: an uncontended semop never gets here.
+    #[cold]
+    #[inline(never)]
     pub(super) fn push(&mut self, waiter: WaiterId, pid: u32, ops: &[SemBuf], blocking: (u16, bool)) {
         let slot = match self.free.pop() {
             Some(slot) => {
