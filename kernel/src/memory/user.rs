@@ -18,35 +18,47 @@ use super::address_space::{AddressSpace, USER_END};
 use super::{PAGE_SIZE, phys_to_virt};
 use crate::arch::user_copy;
 
-/// Whether `len > 0` bytes at `uaddr` lie in one page of the user half.
+/// Whether `len` bytes at `uaddr` may be copied straight through the loaded page tables:
+/// `loaded_difference` is zero when the caller's address space is the loaded one, and the
+/// range must be non-empty and inside one page of the user half.
+///
+/// The conditions are folded into one number tested once. Written as comparisons joined
+/// by `&&` (or even `&`), the compiler emits a branch for each, and each branch ends a
+/// translated block under binary translation, on every system call's argument copy.
 #[inline(always)]
-fn within_one_user_page(uaddr: u64, len: usize) -> bool {
+fn direct_range(loaded_difference: u64, uaddr: u64, len: usize) -> bool {
+    let last = uaddr.wrapping_add(len as u64).wrapping_sub(1);
+    let page_shift = PAGE_SIZE.trailing_zeros();
+    let crosses_page = (uaddr ^ last) >> page_shift;
+    // Zero or more than a page (the first also makes `last` wrap below `uaddr`).
+    let bad_len = (len as u64).wrapping_sub(1) >> page_shift;
     // USER_END is page-aligned, so a range starting below it on one page ends below it.
-    uaddr < USER_END && len <= PAGE_SIZE as usize && uaddr / PAGE_SIZE == (uaddr + len as u64 - 1) / PAGE_SIZE
+    let kernel_half = u64::from(uaddr >= USER_END);
+    loaded_difference | crosses_page | bad_len | kernel_half == 0
 }
 
 /// Copies `len` bytes at user address `uaddr` of the address space loaded now to `dst`,
-/// straight through the page tables (see `arch::user_copy`). False when the range is not
-/// inside one user page or the access faulted (a page not present, such as a
+/// straight through the page tables (see `arch::user_copy`). False when the caller's
+/// space is not the loaded one (`loaded_difference` not zero), the range is empty or not
+/// inside one user page, or the access faulted (a page not present, such as a
 /// demand-zero one, or not user-accessible): the caller then takes the checked path.
 ///
 /// # Safety
 /// `dst` must be valid for writes of `len` bytes.
 #[inline(always)]
-pub unsafe fn copy_from_loaded(uaddr: u64, dst: *mut u8, len: usize) -> bool {
+pub unsafe fn copy_from_loaded(loaded_difference: u64, uaddr: u64, dst: *mut u8, len: usize) -> bool {
     // SAFETY: the range is in the user half (checked) and `dst` is the caller's.
-    len == 0 || (within_one_user_page(uaddr, len) && unsafe { user_copy::copy(dst, uaddr as *const u8, len) })
+    direct_range(loaded_difference, uaddr, len) && unsafe { user_copy::copy(dst, uaddr as *const u8, len) }
 }
 
 /// Writes `data` to user address `uaddr` of the address space loaded now, like
 /// [`copy_from_loaded`]. On false nothing was written: the first store to the one page
 /// is the one that faults.
 #[inline(always)]
-pub fn copy_to_loaded(uaddr: u64, data: &[u8]) -> bool {
-    data.is_empty()
-        || (within_one_user_page(uaddr, data.len())
-            // SAFETY: the range is in the user half (checked); `data` is readable.
-            && unsafe { user_copy::copy(uaddr as *mut u8, data.as_ptr(), data.len()) })
+pub fn copy_to_loaded(loaded_difference: u64, uaddr: u64, data: &[u8]) -> bool {
+    direct_range(loaded_difference, uaddr, data.len())
+        // SAFETY: the range is in the user half (checked); `data` is readable.
+        && unsafe { user_copy::copy(uaddr as *mut u8, data.as_ptr(), data.len()) }
 }
 
 /// Plain data that may be copied to and from user memory as bytes.

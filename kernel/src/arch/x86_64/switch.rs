@@ -21,8 +21,10 @@ static CURRENT_FPU_AREA: AtomicU64 = AtomicU64::new(0);
 #[unsafe(no_mangle)]
 static USER_RSP_SCRATCH: AtomicU64 = AtomicU64::new(0);
 /// The page tables in CR3, recorded by [`load_page_tables`] (reading CR3 back is an
-/// emulator helper call under QEMU, and user copies ask on every system call).
-static LOADED_PAGE_TABLES: AtomicU64 = AtomicU64::new(0);
+/// emulator helper call under QEMU, and user copies ask on every system call). Never 0,
+/// the value of a process without an address space: until paging is set up it holds a
+/// value no page table has.
+static LOADED_PAGE_TABLES: AtomicU64 = AtomicU64::new(u64::MAX);
 
 /// What the entry paths must know about the thread about to run.
 pub struct SwitchTarget {
@@ -54,7 +56,8 @@ pub unsafe fn switch_to(prev_rsp: *mut u64, next_rsp: u64, target: &SwitchTarget
     unsafe { switch_stacks(prev_rsp, next_rsp) }
 }
 
-/// The physical address of the page tables loaded now (0 before the kernel's own).
+/// The physical address of the page tables loaded now (`u64::MAX` before the kernel's
+/// own, never 0).
 pub fn loaded_page_tables() -> u64 {
     LOADED_PAGE_TABLES.load(Ordering::Relaxed)
 }

@@ -29,13 +29,61 @@ unsafe extern "C" {
     static __user_copy_fixups_end: Fixup;
 }
 
+/// One guarded move: the accesses in `$body` (AT&T syntax, `%rdi` = dst, `%rsi` = src,
+/// `%rdx` = len, scratch `%rax %rcx %r8 %r9`) run straight through; a fault inside them
+/// resumes at an exit kept out of line (in `.text.unlikely`), which records the failure
+/// and jumps back to the end. The success path therefore has no jump of its own: it
+/// continues in the caller's translated block under binary translation. Evaluates to
+/// whether the move succeeded.
+///
+/// The stack pointer first moves below the red zone, so that a fault's frame cannot
+/// overwrite data the compiler keeps there.
+macro_rules! guarded_move {
+    ($dst:expr, $src:expr, $len:expr, $body:literal) => {{
+        let failed: u32;
+        // SAFETY: the caller's contract (see `copy`); the asm touches only `len` bytes at
+        // `dst` and `src`, restores the stack pointer, and a fault inside it resumes at
+        // its out-of-line exit through the fixup entry it emits.
+        unsafe {
+            core::arch::asm!(
+                concat!(
+                    "leaq -128(%rsp), %rsp\n",
+                    "30:\n",
+                    $body,
+                    "\n37:\n",
+                    "leaq 128(%rsp), %rsp\n",
+                    ".pushsection .text.unlikely.user_copy_fault, \"ax\"\n",
+                    "38:\n",
+                    "movl $1, {failed:e}\n",
+                    "jmp 37b\n",
+                    ".popsection\n",
+                    ".pushsection .user_copy_fixups, \"a\"\n",
+                    ".balign 8\n",
+                    ".quad 30b, 37b, 38b\n",
+                    ".popsection",
+                ),
+                failed = inout(reg) 0u32 => failed,
+                inout("rdi") $dst => _,
+                inout("rsi") $src => _,
+                inout("rdx") $len => _,
+                out("rax") _,
+                out("rcx") _,
+                out("r8") _,
+                out("r9") _,
+                options(nostack, att_syntax),
+            );
+        }
+        failed == 0
+    }};
+}
+
 /// Copies `len` bytes from `src` to `dst`, one of which is a user address in the loaded
 /// address space; false if an access faulted (some bytes may have been copied).
 ///
-/// Inlined into each caller, with an entry of its own in the fixup table: a call and its
-/// return would cost a jump-target lookup under binary translation, on every argument
-/// a system call reads. The copy first moves the stack pointer below the red zone, so
-/// that a fault's frame cannot overwrite data the compiler keeps there.
+/// Inlined into each caller, with fixup entries of its own: a call and its return would
+/// cost a jump-target lookup under binary translation, on every argument a system call
+/// reads. The length is dispatched here rather than inside the asm, so that a copy of a
+/// constant size (a `read_user::<T>`) compiles to its one straight-line move.
 ///
 /// Every load comes before the stores it feeds, and small copies are plain moves (a
 /// rep-prefixed move is a loop of translated blocks under QEMU).
@@ -46,91 +94,77 @@ unsafe extern "C" {
 /// a fault is the only way the access can go wrong.
 #[inline(always)]
 pub unsafe fn copy(dst: *mut u8, src: *const u8, len: usize) -> bool {
-    let failed: u64;
-    // SAFETY: the caller's contract; the asm only touches `len` bytes at `dst` and `src`,
-    // restores the stack pointer, and a fault inside it resumes at its label 38 through
-    // the fixup entry it emits.
-    unsafe {
-        core::arch::asm!(
-            r#"
-    leaq -128(%rsp), %rsp
-30:
-    cmpq $8, %rdx
-    jb 34f
-    cmpq $16, %rdx
-    ja 32f
-    /* 8..=16 bytes: two words, overlapping when fewer than 16. */
-    movq (%rsi), %rax
-    movq -8(%rsi,%rdx), %rcx
-    movq %rax, (%rdi)
-    movq %rcx, -8(%rdi,%rdx)
-    jmp 36f
-32:
-    cmpq $32, %rdx
-    ja 33f
-    /* 17..=32 bytes: four words. */
-    movq (%rsi), %rax
-    movq 8(%rsi), %rcx
-    movq -16(%rsi,%rdx), %r8
-    movq -8(%rsi,%rdx), %r9
-    movq %rax, (%rdi)
-    movq %rcx, 8(%rdi)
-    movq %r8, -16(%rdi,%rdx)
-    movq %r9, -8(%rdi,%rdx)
-    jmp 36f
-33:
-    /* Longer: words, then the remaining bytes. */
-    movq %rdx, %rcx
-    shrq $3, %rcx
-    rep movsq
-    movq %rdx, %rcx
-    andq $7, %rcx
-    rep movsb
-    jmp 36f
-34:
-    cmpq $4, %rdx
-    jb 35f
-    /* 4..=7 bytes: two overlapping halves. */
-    movl (%rsi), %eax
-    movl -4(%rsi,%rdx), %ecx
-    movl %eax, (%rdi)
-    movl %ecx, -4(%rdi,%rdx)
-    jmp 36f
-35:
-    testq %rdx, %rdx
-    jz 36f
-    /* 1..=3 bytes: the first, middle and last byte. */
-    movq %rdx, %r8
+    if len < 4 {
+        if len == 0 {
+            return true;
+        }
+        // 1..=3 bytes: the first, middle and last byte.
+        return guarded_move!(
+            dst,
+            src,
+            len,
+            "movq %rdx, %r8
     shrq $1, %r8
     movzbl (%rsi), %eax
     movzbl (%rsi,%r8), %ecx
     movzbl -1(%rsi,%rdx), %r9d
     movb %al, (%rdi)
     movb %cl, (%rdi,%r8)
-    movb %r9b, -1(%rdi,%rdx)
-36:
-    xorl %eax, %eax
-    jmp 39f
-38:
-    movl $1, %eax
-39:
-    leaq 128(%rsp), %rsp
-    .pushsection .user_copy_fixups, "a"
-    .balign 8
-    .quad 30b, 38b, 38b
-    .popsection
-"#,
-            inout("rdi") dst => _,
-            inout("rsi") src => _,
-            inout("rdx") len => _,
-            out("rax") failed,
-            out("rcx") _,
-            out("r8") _,
-            out("r9") _,
-            options(nostack, att_syntax),
+    movb %r9b, -1(%rdi,%rdx)"
         );
     }
-    failed == 0
+    if len < 8 {
+        // 4..=7 bytes: two overlapping halves.
+        return guarded_move!(
+            dst,
+            src,
+            len,
+            "movl (%rsi), %eax
+    movl -4(%rsi,%rdx), %ecx
+    movl %eax, (%rdi)
+    movl %ecx, -4(%rdi,%rdx)"
+        );
+    }
+    if len <= 16 {
+        // 8..=16 bytes: two words, overlapping when fewer than 16.
+        return guarded_move!(
+            dst,
+            src,
+            len,
+            "movq (%rsi), %rax
+    movq -8(%rsi,%rdx), %rcx
+    movq %rax, (%rdi)
+    movq %rcx, -8(%rdi,%rdx)"
+        );
+    }
+    if len <= 32 {
+        // 17..=32 bytes: four words.
+        return guarded_move!(
+            dst,
+            src,
+            len,
+            "movq (%rsi), %rax
+    movq 8(%rsi), %rcx
+    movq -16(%rsi,%rdx), %r8
+    movq -8(%rsi,%rdx), %r9
+    movq %rax, (%rdi)
+    movq %rcx, 8(%rdi)
+    movq %r8, -16(%rdi,%rdx)
+    movq %r9, -8(%rdi,%rdx)"
+        );
+    }
+    // Longer: words, then the remaining bytes.
+    guarded_move!(
+        dst,
+        src,
+        len,
+        "movq %rdx, %rcx
+    shrq $3, %rcx
+    rep movsq
+    movq %rdx, %rcx
+    andq $7, %rcx
+    rep movsb"
+    )
 }
 
 /// For a kernel-mode page fault: if it hit inside a user copy, points the frame at that
