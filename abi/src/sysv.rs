@@ -15,6 +15,7 @@
 //! `unsigned int`, so a `size_t` count's high half is ignored there too. The array's
 //! address is metadata, so a semop without a timeout has no payload to copy; semtimedop
 //! with a timeout sends the timeout's address (8 bytes; an address of 0 means none).
+//! `SEM_CALL_OP` takes exactly these three metadata words; any other count is `EINVAL`.
 
 /// `IPC_PRIVATE`: always creates a new object.
 pub const IPC_PRIVATE: i32 = 0;

@@ -21,7 +21,7 @@ use kestrel_abi::sysv::{
 use spin::Mutex;
 
 use super::ipc::sem::ctl::{Command, Reply, SETALL, SETVAL, SemidDs};
-use super::ipc::sem::{SEMOPM, SemBuf, SemNamespace, SemopOutcome, UndoStore, WaiterId, Woken};
+use super::ipc::sem::{Completed, SEMOPM, SemBuf, SemNamespace, SemopOutcome, UndoStore, WaiterId, Woken};
 use super::ipc::{IPC_SET, perm::IpcPerm};
 use super::{Caller, KernelScheme, Result};
 use crate::arch::clock;
@@ -45,11 +45,15 @@ struct Sems {
     /// emptied in place, never moved: a move this wide is an SSE copy, which costs the
     /// caller's FPU state a lazy save (see `arch::fpu`).
     sleepers: Vec<Sleeper>,
+    /// The waiters a semop's change completed, until the semop wakes them. Kept here,
+    /// emptied after each use, so that it keeps its capacity: an uncontended semop tests
+    /// its length and nothing more (no list to set up or drop per call).
+    woken: Woken,
 }
 
 impl Sems {
     const fn new() -> Self {
-        Self { ns: SemNamespace::new(), sleepers: Vec::new() }
+        Self { ns: SemNamespace::new(), sleepers: Vec::new(), woken: Woken::new() }
     }
 
     fn add_sleeper(&mut self, waiter: WaiterId, thread: &Arc<Thread>) {
@@ -64,7 +68,7 @@ impl Sems {
     }
 
     fn sleeper(&mut self, waiter: WaiterId) -> Option<&mut Sleeper> {
-        self.sleepers.iter_mut().find(|s| s.waiter == waiter && s.thread.is_some())
+        find_sleeper(&mut self.sleepers, waiter)
     }
 
     fn remove_sleeper(&mut self, waiter: WaiterId) {
@@ -72,6 +76,10 @@ impl Sems {
             slot.thread = None;
         }
     }
+}
+
+fn find_sleeper(sleepers: &mut [Sleeper], waiter: WaiterId) -> Option<&mut Sleeper> {
+    sleepers.iter_mut().find(|s| s.waiter == waiter && s.thread.is_some())
 }
 
 /// Threads to wake after a change, inline when few.
@@ -159,6 +167,22 @@ fn deadline_after(ts: LinuxTimespec) -> Result<u64> {
     Ok(clock::monotonic_ns().saturating_add(ns))
 }
 
+/// Locks `lock`, trying once inline: a free lock (always, on this single-CPU kernel
+/// when nothing is interrupted) costs one test. `Mutex::lock`'s retry loop, inlined,
+/// added a jump to every acquisition.
+#[inline(always)]
+fn lock_fast<T>(lock: &Mutex<T>) -> spin::MutexGuard<'_, T> {
+    match lock.try_lock() {
+        Some(guard) => guard,
+        None => lock_slow(lock),
+    }
+}
+
+#[cold]
+fn lock_slow<T>(lock: &Mutex<T>) -> spin::MutexGuard<'_, T> {
+    lock.lock()
+}
+
 /// The time stamped on sets (otime, ctime): seconds as of the last tick, as on Linux.
 fn now_secs() -> u64 {
     clock::realtime_secs_coarse()
@@ -168,11 +192,11 @@ fn with_sems<R>(f: impl FnOnce(&mut Sems) -> R) -> R {
     f(&mut SEMS.lock())
 }
 
-/// Records the results of completed waiters and adds their threads to `to_wake`. Both
-/// lists are passed by reference: moving them would be wide copies (see `arch::fpu`).
-fn complete_into(sems: &mut Sems, done: &Woken, to_wake: &mut ToWake) {
+/// Records the results of completed waiters and adds their threads to `to_wake`, which
+/// is passed by reference: moving it would be a wide copy (see `arch::fpu`).
+fn complete_into(sleepers: &mut [Sleeper], done: impl Iterator<Item = Completed>, to_wake: &mut ToWake) {
     for c in done {
-        if let Some(entry) = sems.sleeper(c.waiter)
+        if let Some(entry) = find_sleeper(sleepers, c.waiter)
             && let Some(thread) = &entry.thread
         {
             entry.result = Some(c.result);
@@ -181,10 +205,10 @@ fn complete_into(sems: &mut Sems, done: &Woken, to_wake: &mut ToWake) {
     }
 }
 
-/// [`complete_into`] for the paths that are not hot.
+/// [`complete_into`] for a change other than a semop's.
 fn complete(sems: &mut Sems, done: Woken) -> ToWake {
     let mut to_wake = ToWake::new();
-    complete_into(sems, &done, &mut to_wake);
+    complete_into(&mut sems.sleepers, done.into_iter(), &mut to_wake);
     to_wake
 }
 
@@ -271,6 +295,12 @@ impl SemScheme {
     /// semop and semtimedop: `word` is `nsops << 32 | semid` (the count as Linux's
     /// `unsigned int`), `sops` the array's address, `timeout` the timeout's (0: none).
     ///
+    /// The common call, one operation without a timeout, has a path of its own: the
+    /// operation is read with one fixed-size move, and with the count known the checks
+    /// and loops over the operations compile to straight-line code. (The errors come in
+    /// the same order as on the general path: with one operation there is no count to
+    /// reject and no timeout to read.)
+    ///
     /// Out of line, in hot text of its own (see linker.ld): inlined into the system call
     /// dispatcher it more than doubled the dispatcher's size, and its blocks spread over
     /// pages that a jump between costs a jump-target lookup under binary translation.
@@ -278,6 +308,16 @@ impl SemScheme {
     #[unsafe(link_section = ".text.hot.sem")]
     fn semop(caller: &Caller<'_>, word: u64, sops: u64, timeout: u64) -> Result<()> {
         let (semid, nsops) = (word as u32 as i32, (word >> 32) as usize);
+        if nsops == 1 && timeout == 0 {
+            let op: SemBuf = caller.process.read_user(sops)?;
+            return Self::perform(caller, semid, core::slice::from_ref(&op), None);
+        }
+        Self::semop_general(caller, semid, nsops, sops, timeout)
+    }
+
+    /// [`semop`](Self::semop) with a timeout or a count other than one.
+    #[inline(never)]
+    fn semop_general(caller: &Caller<'_>, semid: i32, nsops: usize, sops: u64, timeout: u64) -> Result<()> {
         let ts: Option<LinuxTimespec> = if timeout == 0 { None } else { Some(caller.process.read_user(timeout)?) };
         // Linux's order: the timeout's EFAULT (it is read first), E2BIG, EINVAL for
         // nsops < 1, the array's EFAULT, EINVAL for a negative id, the timeout's EINVAL,
@@ -321,38 +361,29 @@ impl SemScheme {
     /// waiters or must wait goes on in [`settle`](Self::settle).
     #[inline(always)]
     fn perform(caller: &Caller<'_>, semid: i32, ops: &[SemBuf], ts: Option<LinuxTimespec>) -> Result<()> {
-        if semid < 0 {
-            return Err(EINVAL);
-        }
         let deadline = match ts {
             None => None,
+            // A negative id is EINVAL before a bad timeout is; without a timeout the
+            // set lookup rejects it.
+            Some(_) if semid < 0 => return Err(EINVAL),
             Some(ts) => Some(deadline_after(ts)?),
         };
         // Held, not cloned, across the call: a copy of the credentials is wide stores
         // (a lazy FPU save) and, with supplementary groups, an allocation.
-        let creds = caller.process.creds.lock();
-        let mut woken = Woken::new();
+        let creds = lock_fast(&caller.process.creds);
         // The lock is taken here rather than through `with_sems`: a closure this size is
         // not inlined, and its call was a measurable part of an uncontended semop.
         let mut guard = SEMS.lock();
+        let sems = &mut *guard;
         let undo = &mut ProcessUndo { caller: Some(caller.process) };
-        let outcome = guard.ns.semop(&creds, caller.process.pid, semid, ops, undo, now_secs(), &mut woken);
+        let outcome = sems.ns.semop(&creds, caller.process.pid, semid, ops, undo, now_secs(), &mut sems.woken);
         drop(creds);
         // Only a performed change completes waiters; an error changed nothing.
-        let result = match outcome {
-            Ok(SemopOutcome::Done) if woken.is_empty() => Ok(()),
+        match outcome {
+            Ok(SemopOutcome::Done { woke: false }) => Ok(()),
             Err(errno) => Err(errno),
-            Ok(outcome) => Self::settle(caller, guard, semid, outcome, &woken, deadline),
-        };
-        // Completed waiters are plain values: an inline list has nothing to free, and
-        // skipping its drop saves an out-of-line call per semop. (Not through a helper
-        // taking the list by value: that move is a wide, SSE copy.)
-        if woken.spilled() {
-            drop(woken);
-        } else {
-            core::mem::forget(woken);
+            Ok(outcome) => Self::settle(caller, guard, semid, outcome, deadline),
         }
-        result
     }
 
     /// The rest of a semop that completed waiters (they are woken) or must wait (the
@@ -364,13 +395,13 @@ impl SemScheme {
         mut guard: spin::MutexGuard<'_, Sems>,
         semid: i32,
         outcome: SemopOutcome,
-        woken: &Woken,
         deadline: Option<u64>,
     ) -> Result<()> {
         let waiter = match outcome {
-            SemopOutcome::Done => {
+            SemopOutcome::Done { .. } => {
                 let mut to_wake = ToWake::new();
-                complete_into(&mut guard, woken, &mut to_wake);
+                let Sems { sleepers, woken, .. } = &mut *guard;
+                complete_into(sleepers, woken.drain(..), &mut to_wake);
                 drop(guard);
                 wake(&mut to_wake);
                 return Ok(());
@@ -456,17 +487,18 @@ impl KernelScheme for SemScheme {
     fn call(&self, _handle: usize, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result<usize> {
         // semop inline (SYS_CALL reaches this scheme directly); semget and semctl out of
         // line, so that a semop does not pay for their stack frames.
-        match metadata.first().copied() {
-            Some(SEM_CALL_OP) => {
+        match *metadata {
+            // Exactly three words (one length test, where reading each word past a
+            // shorter slice needs its own).
+            [SEM_CALL_OP, word, sops] => {
                 // The payload is empty (no timeout) or the timeout's address.
                 let timeout = match payload.len() {
                     0 => 0,
                     8 => parse::<u64>(payload).ok_or(EINVAL)?,
                     _ => return Err(EINVAL),
                 };
-                let meta = |i: usize| metadata.get(i).copied().unwrap_or(0);
                 // The result is small (a unit or an errno), so it comes back in a register.
-                Self::semop(caller, meta(1), meta(2), timeout).map(|()| 0)
+                Self::semop(caller, word, sops, timeout).map(|()| 0)
             }
             _ => Self::get_or_ctl(payload, metadata, caller),
         }

@@ -44,7 +44,7 @@ fn linux_values(id: i32, nsems: usize) -> Vec<u16> {
 
 fn model_semop(f: &mut Fixture, pid: u32, id: i32, ops: &[SemBuf]) -> Result<i32, i32> {
     match f.ns.semop(&root(), pid, id, ops, &mut f.undo, 1, &mut Woken::new()) {
-        Ok(SemopOutcome::Done) => Ok(0),
+        Ok(SemopOutcome::Done { .. }) => Ok(0),
         Ok(SemopOutcome::Wait(_)) => panic!("a non-blocking call was queued"),
         Err(e) => Err(e),
     }

@@ -1,19 +1,20 @@
 //! `t_sem`: the semaphore scheme's kernel side: blocking and waking across processes,
-//! semtimedop expiry, EIDRM and EINTR for sleepers, SEM_UNDO after exit and after
+//! semtimedop expiry, the semop call's encoding (32-bit count, exactly three metadata
+//! words), EIDRM and EINTR for sleepers, SEM_UNDO after exit and after
 //! SIGKILL, SETVAL clearing undo, and permissions after dropping privileges. (The rules
 //! themselves are tested on the host against Linux; this checks the glue.)
 
 #![no_std]
 #![no_main]
 
-use userspace::abi::sysv::LinuxTimespec;
+use userspace::abi::sysv::{LinuxTimespec, SEM_CALL_OP, SEM_SCHEME, semop_word};
 use userspace::process::{self, Status};
 use userspace::signal::{SIGKILL, SIGUSR1};
 use userspace::sysv::{
     GETNCNT, GETVAL, IPC_PRIVATE, IPC_RMID, SEM_UNDO, SETVAL, op, semctl, semget, semop, semop_at, semtimedop,
     semtimedop_raw,
 };
-use userspace::{Errno, check, check_eq, check_ok, cred, println, signal, time};
+use userspace::{Errno, check, check_eq, check_ok, cred, fs, println, signal, time};
 
 userspace::entry!(main);
 
@@ -84,6 +85,21 @@ fn count_is_an_unsigned_int() {
     check_eq!(semop_at(id, sops, 1 << 32, 0), Err(Errno::EINVAL), "nsops 2^32 is none");
     check_eq!(semop_at(id, sops, (1 << 32) + 501, 0), Err(Errno::E2BIG), "nsops 2^32 + 501 is 501");
     check_eq!(semctl(id, 0, GETVAL, 0), Ok(1), "the failed calls changed nothing");
+    let _ = semctl(id, 0, IPC_RMID, 0);
+}
+
+fn op_takes_three_metadata_words() {
+    println!("t_sem: SEM_CALL_OP takes exactly three metadata words");
+    let Some(id) = new_set(1) else { return };
+    let Some(fd) = check_ok!(fs::open(SEM_SCHEME, fs::O_RDWR), "open the scheme") else { return };
+    let ops = [op(0, 1, 0)];
+    let (word, sops) = (semop_word(id, 1), ops.as_ptr() as u64);
+    check_eq!(fs::call(fd, &mut [], 0, &[SEM_CALL_OP, word]), Err(Errno::EINVAL), "two words");
+    check_eq!(fs::call(fd, &mut [], 0, &[SEM_CALL_OP, word, sops, 0]), Err(Errno::EINVAL), "four words");
+    check_eq!(value(id, 0), Ok(0), "neither ran");
+    check_eq!(fs::call(fd, &mut [], 0, &[SEM_CALL_OP, word, sops]), Ok(0), "three words");
+    check_eq!(value(id, 0), Ok(1), "the three-word call ran");
+    let _ = fs::close(fd);
     let _ = semctl(id, 0, IPC_RMID, 0);
 }
 
@@ -184,6 +200,7 @@ fn main(_args: &[&str]) -> i32 {
     blocking_and_waking();
     timed_out();
     count_is_an_unsigned_int();
+    op_takes_three_metadata_words();
     removed_and_interrupted();
     undo();
     permissions();

@@ -75,27 +75,28 @@ impl<T> IdTable<T> {
         Ok(index as i32 + i32::from(seq) * IPCMNI as i32)
     }
 
-    fn split(id: i32) -> Result<(usize, u16), i32> {
-        if id < 0 {
-            return Err(EINVAL);
-        }
-        Ok(((id as usize) % IPCMNI, ((id as usize) / IPCMNI) as u16))
+    /// An id's index and sequence number. A negative id is not rejected here: its
+    /// sequence number (from the id as unsigned) is at least 65536, which no slot has, so
+    /// the lookups fail it (EINVAL) without a test of their own.
+    fn split(id: i32) -> (usize, u32) {
+        let id = id as u32 as usize;
+        (id % IPCMNI, (id / IPCMNI) as u32)
     }
 
-    /// The object with id `id`; EINVAL for a stale id or an empty slot.
+    /// The object with id `id`; EINVAL for a stale or negative id or an empty slot.
     pub fn get(&self, id: i32) -> Result<&T, i32> {
-        let (index, seq) = Self::split(id)?;
+        let (index, seq) = Self::split(id);
         match self.slots.get(index) {
-            Some(Some(slot)) if slot.seq == seq => Ok(&slot.object),
+            Some(Some(slot)) if u32::from(slot.seq) == seq => Ok(&slot.object),
             _ => Err(EINVAL),
         }
     }
 
     /// Mutable access to the object with id `id`.
     pub fn get_mut(&mut self, id: i32) -> Result<&mut T, i32> {
-        let (index, seq) = Self::split(id)?;
+        let (index, seq) = Self::split(id);
         match self.slots.get_mut(index) {
-            Some(Some(slot)) if slot.seq == seq => Ok(&mut slot.object),
+            Some(Some(slot)) if u32::from(slot.seq) == seq => Ok(&mut slot.object),
             _ => Err(EINVAL),
         }
     }
@@ -103,7 +104,7 @@ impl<T> IdTable<T> {
     /// Removes and returns the object with id `id`.
     pub fn remove(&mut self, id: i32) -> Result<T, i32> {
         self.get(id)?;
-        let (index, _) = Self::split(id)?;
+        let (index, _) = Self::split(id);
         let slot = self.slots[index].take().ok_or(EINVAL)?;
         self.in_use -= 1;
         Ok(slot.object)
@@ -151,6 +152,19 @@ mod tests {
         assert_eq!(t.remove(a), Err(EINVAL));
         assert_eq!(t.get(-1), Err(EINVAL));
         assert_eq!(t.get(12345), Err(EINVAL));
+    }
+
+    #[test]
+    fn negative_ids_name_nothing_even_with_a_live_index() {
+        let mut t = IdTable::new(128);
+        let a = t.insert(|_| "a").unwrap();
+        // The same index and low sequence bits as `a`, with the sign bit set.
+        let negative = a | i32::MIN;
+        assert!(negative < 0);
+        assert_eq!(t.get(negative), Err(EINVAL));
+        assert_eq!(t.get_mut(negative), Err(EINVAL));
+        assert_eq!(t.remove(negative), Err(EINVAL));
+        assert_eq!(t.get(a), Ok(&"a"));
     }
 
     #[test]

@@ -20,8 +20,6 @@ pub(crate) mod tests;
 
 use alloc::vec::Vec;
 
-use smallvec::SmallVec;
-
 use kestrel_abi::errno::{E2BIG, EAGAIN, EEXIST, EFBIG, EIDRM, EINVAL, ENOENT, ENOSPC, ERANGE};
 
 use self::queue::PendingQueue;
@@ -36,6 +34,8 @@ pub const SEMMSL: usize = 32000;
 pub const SEMOPM: usize = 500;
 /// Largest semaphore value.
 pub const SEMVMX: i32 = 32767;
+// `SemSet::attempt` tests the range 0..=SEMVMX with a shift by 15.
+static_assertions::const_assert_eq!(SEMVMX, (1 << 15) - 1);
 /// Largest adjust-on-exit magnitude.
 pub const SEMAEM: i32 = 32767;
 /// Most sets.
@@ -58,9 +58,9 @@ pub struct SemBuf {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct WaiterId(pub u64);
 
-/// Waiters completed by one change. A change usually completes none or a few, which fit
-/// inline: no allocation on the semop fast path.
-pub type Woken = SmallVec<[Completed; 4]>;
+/// Waiters completed by one change. The kernel passes semop a list it keeps from call to
+/// call (so it allocates once, not per change); other changes return a new one.
+pub type Woken = Vec<Completed>;
 
 /// A semop that had to wait, and the result the changer gave it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,8 +72,10 @@ pub struct Completed {
 /// What a semop call did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SemopOutcome {
-    /// Performed; the waiters this change completed were added to the caller's list.
-    Done,
+    /// Performed; the waiters this change completed were added to the caller's list,
+    /// and `woke` says whether there were any (the uncontended path then tests one
+    /// value it already has, not the list).
+    Done { woke: bool },
     /// Queued: the caller sleeps until completed (or cancels).
     Wait(WaiterId),
 }
@@ -134,12 +136,24 @@ impl SemSet {
         let nsems = sems.len();
         for (i, op) in ops.iter().enumerate() {
             let current = i32::from(sems[usize::from(op.num)].value);
+            let new = current + i32::from(op.op);
+            // The usual operation changes the value, keeps it in 0..=SEMVMX and has no
+            // SEM_UNDO. Tested as one number (each part is non-zero when it fails): as
+            // separate comparisons it is a branch each, and each ends a translated
+            // block under binary translation.
+            let unusual = (u32::from(op.op as u16).wrapping_sub(1) >> 16) // op == 0
+                | (new as u32 >> 15) // outside 0..=SEMVMX (2^15 - 1)
+                | u32::from(op.flg as u16 & SEM_UNDO as u16);
+            if unusual == 0 {
+                sems[usize::from(op.num)].value = new as u16;
+                continue;
+            }
             let nowait = op.flg & IPC_NOWAIT as i16 != 0;
             let stop = if op.op == 0 {
                 (current != 0).then_some(Attempt::Blocked { num: op.num, zero: true, nowait })
-            } else if current + i32::from(op.op) < 0 {
+            } else if new < 0 {
                 Some(Attempt::Blocked { num: op.num, zero: false, nowait })
-            } else if current + i32::from(op.op) > SEMVMX {
+            } else if new > SEMVMX {
                 Some(Attempt::Failed(ERANGE))
             } else if op.flg & SEM_UNDO != 0 {
                 let new_adj = i32::from(undo.get(pid, semid, op.num)) - i32::from(op.op);
@@ -156,7 +170,7 @@ impl SemSet {
                 Self::revert(sems, semid, pid, &ops[..i], undo);
                 return stop;
             }
-            sems[usize::from(op.num)].value = (current + i32::from(op.op)) as u16;
+            sems[usize::from(op.num)].value = new as u16;
         }
         for op in ops {
             sems[usize::from(op.num)].pid = pid;
@@ -178,17 +192,17 @@ impl SemSet {
     }
 
     /// Performs every queued operation that can now proceed, in FIFO order, restarting
-    /// after each one that changed values (it may unblock an earlier waiter).
+    /// after each one that changed values (it may unblock an earlier waiter). Returns
+    /// whether it completed any waiter (each is appended to `woken`).
     /// Inlined: an uncontended semop has no queue, and this test is all it costs.
     #[inline(always)]
-    fn update_queue(&mut self, semid: i32, undo: &mut dyn UndoStore, now: u64, woken: &mut Woken) {
-        if !self.pending.is_empty() {
-            self.walk_queue(semid, undo, now, woken);
-        }
+    fn update_queue(&mut self, semid: i32, undo: &mut dyn UndoStore, now: u64, woken: &mut Woken) -> bool {
+        !self.pending.is_empty() && self.walk_queue(semid, undo, now, woken)
     }
 
     /// [`update_queue`](Self::update_queue) with sleepers queued.
-    fn walk_queue(&mut self, semid: i32, undo: &mut dyn UndoStore, now: u64, woken: &mut Woken) {
+    fn walk_queue(&mut self, semid: i32, undo: &mut dyn UndoStore, now: u64, woken: &mut Woken) -> bool {
+        let before = woken.len();
         let mut i = 0;
         while i < self.pending.len() {
             let waiting = self.pending.get(i);
@@ -213,6 +227,7 @@ impl SemSet {
                 }
             }
         }
+        woken.len() > before
     }
 
     /// Fails every waiter with EIDRM (the set is being removed).
@@ -309,9 +324,10 @@ impl SemNamespace {
         if ops.len() > SEMOPM {
             return Err(E2BIG);
         }
-        if ops.is_empty() || semid < 0 {
+        if ops.is_empty() {
             return Err(EINVAL);
         }
+        // A negative id is EINVAL from the lookup.
         let set = self.sets.get_mut(semid)?;
         // One pass for both: a number past the set (EFBIG, before any permission check)
         // and whether anything changes. Stopping at the first bad number gives the same
@@ -328,10 +344,9 @@ impl SemNamespace {
         match SemSet::attempt(&mut set.sems, semid, pid, ops, undo) {
             Attempt::Done => {
                 set.otime = now;
-                if alter {
-                    set.update_queue(semid, undo, now, woken);
-                }
-                Ok(SemopOutcome::Done)
+                // The queue first: empty, it is the one test an uncontended call makes.
+                let woke = !set.pending.is_empty() && alter && set.walk_queue(semid, undo, now, woken);
+                Ok(SemopOutcome::Done { woke })
             }
             Attempt::Failed(errno) => Err(errno),
             Attempt::Blocked { nowait: true, .. } => Err(EAGAIN),

@@ -59,7 +59,10 @@ impl Fixture {
     fn semop(&mut self, pid: u32, ops: &[SemBuf]) -> Result<Outcome, i32> {
         let mut woken = Woken::new();
         Ok(match self.ns.semop(&user(1000), pid, self.id, ops, &mut self.undo, 5, &mut woken)? {
-            SemopOutcome::Done => Outcome::Done { woken: woken.into_vec() },
+            SemopOutcome::Done { woke } => {
+                assert_eq!(woke, !woken.is_empty(), "`woke` says whether waiters were completed");
+                Outcome::Done { woken }
+            }
             SemopOutcome::Wait(w) => Outcome::Wait(w),
         })
     }
@@ -143,6 +146,36 @@ fn semop_error_order() {
 }
 
 #[test]
+fn a_negative_id_is_einval_even_when_its_low_bits_name_a_set() {
+    let mut f = Fixture::new(1, 0o600);
+    let alias = f.id | i32::MIN;
+    assert_eq!(f.ns.semop(&user(1000), 1, alias, &[op(0, 1, 0)], &mut f.undo, 0, &mut Woken::new()), Err(EINVAL));
+    assert_eq!(f.values(), [0]);
+}
+
+#[test]
+fn single_operations_at_the_edges_of_the_range() {
+    // Each case once alone (the path the kernel takes for one operation) and once after
+    // a no-op wait-for-zero on another semaphore (the general loop).
+    for lead in [None, Some(op(1, 0, 0))] {
+        let run = |f: &mut Fixture, o: SemBuf| {
+            let ops: Vec<SemBuf> = lead.into_iter().chain([o]).collect();
+            f.semop(1, &ops).map(|outcome| matches!(outcome, Outcome::Done { .. }))
+        };
+        let mut f = Fixture::new(2, 0o600);
+        assert_eq!(run(&mut f, op(0, 32767, 0)), Ok(true), "up to SEMVMX");
+        assert_eq!(run(&mut f, op(0, 1, NOWAIT)), Err(ERANGE), "past SEMVMX");
+        assert_eq!(run(&mut f, op(0, -32767, 0)), Ok(true), "down to 0");
+        assert_eq!(run(&mut f, op(0, -1, NOWAIT)), Err(EAGAIN), "below 0");
+        assert_eq!(run(&mut f, op(0, 0, 0)), Ok(true), "wait for zero at 0");
+        assert_eq!(run(&mut f, op(0, 1, SEM_UNDO)), Ok(true), "with SEM_UNDO");
+        assert_eq!(f.undo.0.get(&(1, f.id)).map(|adj| adj[0]), Some(-1), "SEM_UNDO recorded");
+        assert_eq!(run(&mut f, op(0, 0, NOWAIT)), Err(EAGAIN), "wait for zero at 1");
+        assert_eq!(f.values(), [1, 0]);
+    }
+}
+
+#[test]
 fn read_only_access_suffices_for_wait_for_zero() {
     let mut f = Fixture::new(1, 0o644);
     let other = user(5);
@@ -174,7 +207,7 @@ fn wait_for_zero_success_updates_pid_and_otime() {
     let mut f = Fixture::new(1, 0o600);
     assert_eq!(
         f.ns.semop(&user(1000), 33, f.id, &[op(0, 0, 0)], &mut f.undo, 12, &mut Woken::new()),
-        Ok(SemopOutcome::Done)
+        Ok(SemopOutcome::Done { woke: false })
     );
     let set = f.ns.set(f.id).unwrap();
     assert_eq!((set.sems[0].pid, set.otime), (33, 12));
