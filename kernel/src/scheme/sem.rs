@@ -179,6 +179,7 @@ fn lock_fast<T>(lock: &Mutex<T>) -> spin::MutexGuard<'_, T> {
 }
 
 #[cold]
+#[inline(never)]
 fn lock_slow<T>(lock: &Mutex<T>) -> spin::MutexGuard<'_, T> {
     lock.lock()
 }
@@ -293,31 +294,36 @@ impl SemScheme {
     }
 
     /// semop and semtimedop: `word` is `nsops << 32 | semid` (the count as Linux's
-    /// `unsigned int`), `sops` the array's address, `timeout` the timeout's (0: none).
+    /// `unsigned int`), `sops` the array's address; the payload is empty (no timeout) or
+    /// the timeout's address.
     ///
-    /// The common call, one operation without a timeout, has a path of its own: the
-    /// operation is read with one fixed-size move, and with the count known the checks
-    /// and loops over the operations compile to straight-line code. (The errors come in
-    /// the same order as on the general path: with one operation there is no count to
-    /// reject and no timeout to read.)
+    /// The common call, one operation without a timeout, has a path of its own, chosen
+    /// by one test of one number: the operation is read with one fixed-size move, and
+    /// with the count known the checks and loops over the operations compile to
+    /// straight-line code. (The errors come in the same order as on the general path:
+    /// with one operation there is no count to reject and no timeout to read.)
     ///
-    /// Out of line, in hot text of its own (see linker.ld): inlined into the system call
-    /// dispatcher it more than doubled the dispatcher's size, and its blocks spread over
-    /// pages that a jump between costs a jump-target lookup under binary translation.
-    #[inline(never)]
-    #[unsafe(link_section = ".text.hot.sem")]
-    fn semop(caller: &Caller<'_>, word: u64, sops: u64, timeout: u64) -> Result<()> {
-        let (semid, nsops) = (word as u32 as i32, (word >> 32) as usize);
-        if nsops == 1 && timeout == 0 {
+    /// Inlined into the system call dispatcher, in the first page of hot text (see
+    /// linker.ld), with everything but the one-operation path out of line: a call and
+    /// return into other pages cost two jump-target lookups under binary translation.
+    #[inline(always)]
+    fn semop(caller: &Caller<'_>, payload: &[u8], word: u64, sops: u64) -> Result<()> {
+        if payload.len() as u64 | ((word >> 32) ^ 1) == 0 {
             let op: SemBuf = caller.process.read_user(sops)?;
-            return Self::perform(caller, semid, core::slice::from_ref(&op), None);
+            return Self::perform(caller, word as u32 as i32, core::slice::from_ref(&op), None);
         }
-        Self::semop_general(caller, semid, nsops, sops, timeout)
+        Self::semop_general(caller, payload, word, sops)
     }
 
     /// [`semop`](Self::semop) with a timeout or a count other than one.
     #[inline(never)]
-    fn semop_general(caller: &Caller<'_>, semid: i32, nsops: usize, sops: u64, timeout: u64) -> Result<()> {
+    fn semop_general(caller: &Caller<'_>, payload: &[u8], word: u64, sops: u64) -> Result<()> {
+        let timeout = match payload.len() {
+            0 => 0,
+            8 => parse::<u64>(payload).ok_or(EINVAL)?,
+            _ => return Err(EINVAL),
+        };
+        let (semid, nsops) = (word as u32 as i32, (word >> 32) as usize);
         let ts: Option<LinuxTimespec> = if timeout == 0 { None } else { Some(caller.process.read_user(timeout)?) };
         // Linux's order: the timeout's EFAULT (it is read first), E2BIG, EINVAL for
         // nsops < 1, the array's EFAULT, EINVAL for a negative id, the timeout's EINVAL,
@@ -490,16 +496,8 @@ impl KernelScheme for SemScheme {
         match *metadata {
             // Exactly three words (one length test, where reading each word past a
             // shorter slice needs its own).
-            [SEM_CALL_OP, word, sops] => {
-                // The payload is empty (no timeout) or the timeout's address.
-                let timeout = match payload.len() {
-                    0 => 0,
-                    8 => parse::<u64>(payload).ok_or(EINVAL)?,
-                    _ => return Err(EINVAL),
-                };
-                // The result is small (a unit or an errno), so it comes back in a register.
-                Self::semop(caller, word, sops, timeout).map(|()| 0)
-            }
+            // The result is small (a unit or an errno), so it comes back in a register.
+            [SEM_CALL_OP, word, sops] => Self::semop(caller, payload, word, sops).map(|()| 0),
             _ => Self::get_or_ctl(payload, metadata, caller),
         }
     }

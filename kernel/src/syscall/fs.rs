@@ -174,14 +174,9 @@ pub fn call(
     // `payload_len <= SMALL_PAYLOAD` bytes fit `small`.
     unsafe {
         cx.process.copy_in(meta as u64, meta_ptr, meta_len * 8)?;
-        if copy_in {
-            cx.process.copy_in(payload as u64, ptr, payload_len)?;
-        } else if payload_len > 0 {
-            core::ptr::write_bytes(ptr, 0, payload_len);
+        if payload_len > 0 {
+            stage_payload(cx, payload, ptr, payload_len, copy_in, copy_out)?;
         }
-    }
-    if copy_out {
-        cx.process.with_space(|s| check_writable(s, payload as u64, payload_len))?;
     }
     // SAFETY: the first `meta_len` words and `payload_len` bytes were initialized above.
     let (metadata, data) = unsafe {
@@ -191,6 +186,44 @@ pub fn call(
         )
     };
     call_scheme(cx, frame, &desc, data, metadata, payload, copy_out)
+}
+
+/// Brings a small payload of `len > 0` bytes at user address `payload` to `dst`: copied
+/// (`copy_in`) or zeroed, and checked writable if it is to be copied back (`copy_out`).
+///
+/// Out of line: the calls without a payload (getppid, semop) share the first page of
+/// hot text with the system call entry (see linker.ld), and these copies inlined were
+/// several hundred bytes of it.
+///
+/// # Safety
+/// `dst` must be valid for writes of `len` bytes.
+#[inline(never)]
+unsafe fn stage_payload(
+    cx: &Context,
+    payload: usize,
+    dst: *mut u8,
+    len: usize,
+    copy_in: bool,
+    copy_out: bool,
+) -> core::result::Result<(), i32> {
+    if copy_in {
+        // SAFETY: the caller's.
+        unsafe { cx.process.copy_in(payload as u64, dst, len)? };
+    } else {
+        // SAFETY: the caller's.
+        unsafe { core::ptr::write_bytes(dst, 0, len) };
+    }
+    if copy_out {
+        cx.process.with_space(|s| check_writable(s, payload as u64, len))?;
+    }
+    Ok(())
+}
+
+/// Copies a call's payload back to user address `payload`: out of line, as
+/// [`stage_payload`] is.
+#[inline(never)]
+fn copy_payload_back(cx: &Context, payload: usize, data: &[u8]) {
+    let _ = cx.process.copy_out(payload as u64, data);
 }
 
 /// [`call`] with a payload too large for the stack.
@@ -234,7 +267,7 @@ fn call_scheme(
     let result = desc.call(data, metadata, &mut caller(cx, Some(frame)));
     // After an exec the old payload address means nothing in the new image.
     if copy_out && result.is_ok() && cx.process.pml4() == space_before && space_before.is_some() {
-        let _ = cx.process.copy_out(payload as u64, data);
+        copy_payload_back(cx, payload, data);
     }
     result
 }

@@ -42,9 +42,7 @@ fn run(cx: &Context<'_>, frame: &mut TrapFrame) {
         fs::call(cx, frame, [a, b, c, d, e, f])
     } else if nr == SYS_SIGRETURN {
         // The restored frame carries its own rax.
-        if crate::context::signal::sigreturn(cx.thread, frame).is_err() {
-            crate::context::signal::user_fault(frame, kestrel_abi::signal::SIGSEGV, format_args!("bad signal frame"));
-        }
+        sigreturn(cx, frame);
         return;
     } else {
         other(cx, nr, [a, b, c, d])
@@ -53,6 +51,15 @@ fn run(cx: &Context<'_>, frame: &mut TrapFrame) {
         Ok(value) => value as u64,
         Err(errno) => (-(errno as i64)) as u64,
     };
+}
+
+/// `SYS_SIGRETURN`, out of line: inlined, it took room in the first page of hot text
+/// (see linker.ld) that the frequent calls need.
+#[inline(never)]
+fn sigreturn(cx: &Context<'_>, frame: &mut TrapFrame) {
+    if crate::context::signal::sigreturn(cx.thread, frame).is_err() {
+        crate::context::signal::user_fault(frame, kestrel_abi::signal::SIGSEGV, format_args!("bad signal frame"));
+    }
 }
 
 /// Every call but SYS_CALL.

@@ -9,6 +9,11 @@ pub const READ: u16 = 0o444;
 /// Write permission bits in all three classes (`S_IWUGO`).
 pub const WRITE: u16 = 0o222;
 
+/// The access bits `flag` asks for in any class (rwx, the low three bits).
+pub const fn requested_bits(flag: u16) -> u16 {
+    ((flag >> 6) | (flag >> 3) | flag) & 0o7
+}
+
 /// Ownership, mode and identity of an object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IpcPerm {
@@ -40,29 +45,40 @@ impl IpcPerm {
     /// the caller's class: owner if its euid is the owner or creator, group if it is in
     /// the owner's or creator's group, else other. Root passes.
     ///
-    /// Inlined into semop's fast path, where a granted request costs two tests: the
-    /// owner test (one product, zero when either id matches) and the bits. Each branch
-    /// ends a translated block under binary translation.
+    /// Inlined into semop's fast path, where the owner's granted request costs one test
+    /// (each branch ends a translated block under binary translation); every other
+    /// case is decided out of line.
     #[inline(always)]
     pub fn check(&self, creds: &Credentials, flag: u16) -> Result<(), i32> {
-        let requested = ((flag >> 6) | (flag >> 3) | flag) & 0o7;
-        let owner = u64::from(creds.euid ^ self.cuid) * u64::from(creds.euid ^ self.uid) == 0;
-        let granted = if owner { self.mode >> 6 } else { self.group_or_other_bits(creds) };
-        if requested & !granted & 0o7 != 0 {
-            return Self::check_root(creds);
+        self.check_bits(creds, requested_bits(flag))
+    }
+
+    /// [`check`](Self::check) with the request already folded to three bits (see
+    /// [`requested_bits`]), for a caller choosing between requests at run time.
+    #[inline(always)]
+    pub fn check_bits(&self, creds: &Credentials, requested: u16) -> Result<(), i32> {
+        // Zero exactly when the caller is the owner (the product of the two id
+        // differences) and the owner bits grant the request.
+        let not_owner = u64::from(creds.euid ^ self.cuid) * u64::from(creds.euid ^ self.uid);
+        let owner_lacks = requested & !(self.mode >> 6) & 0o7;
+        if not_owner | u64::from(owner_lacks) == 0 {
+            return Ok(());
         }
-        Ok(())
+        self.check_slow(creds, requested, not_owner == 0)
     }
 
-    /// Bits the caller's class lacks: only root passes.
-    #[cold]
-    fn check_root(creds: &Credentials) -> Result<(), i32> {
-        if creds.is_root() { Ok(()) } else { Err(EACCES) }
-    }
-
-    /// The mode bits granted to a caller that is not the owner.
-    fn group_or_other_bits(&self, creds: &Credentials) -> u16 {
-        if creds.in_group(self.cgid) || creds.in_group(self.gid) { self.mode >> 3 } else { self.mode }
+    /// [`check_bits`](Self::check_bits) for anyone but an owner the mode grants: the
+    /// caller's class, then root.
+    #[inline(never)]
+    fn check_slow(&self, creds: &Credentials, requested: u16, owner: bool) -> Result<(), i32> {
+        let granted = if owner {
+            self.mode >> 6
+        } else if creds.in_group(self.cgid) || creds.in_group(self.gid) {
+            self.mode >> 3
+        } else {
+            self.mode
+        };
+        if requested & !granted & 0o7 == 0 || creds.is_root() { Ok(()) } else { Err(EACCES) }
     }
 
     /// IPC_SET and IPC_RMID: only the owner, the creator or root.
