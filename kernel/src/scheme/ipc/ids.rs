@@ -15,21 +15,34 @@ const SEQ_LIMIT: u32 = (i32::MAX as u32) / IPCMNI as u32;
 /// Linux's smallest cycle before indices are reused.
 const MIN_CYCLE: usize = 64;
 
+/// A slot's `seq` while it holds no object (no id has a sequence number this large).
+const FREE: u32 = u32::MAX;
+
+/// An object and its sequence number; a free slot has `seq == FREE` and a default
+/// object. Not an `Option`: a lookup then tests the sequence number alone, where an
+/// `Option` would add a test of its own (each a translated block under binary
+/// translation, on every semop).
 struct Slot<T> {
-    seq: u16,
+    seq: u32,
     object: T,
+}
+
+impl<T> Slot<T> {
+    fn is_free(&self) -> bool {
+        self.seq == FREE
+    }
 }
 
 /// A table of at most `limit` objects.
 pub struct IdTable<T> {
-    slots: Vec<Option<Slot<T>>>,
+    slots: Vec<Slot<T>>,
     limit: usize,
     in_use: usize,
     seq: u32,
     last_index: Option<usize>,
 }
 
-impl<T> IdTable<T> {
+impl<T: Default> IdTable<T> {
     /// An empty table for at most `limit` (≤ 32768) objects.
     pub const fn new(limit: usize) -> Self {
         let limit = if limit < IPCMNI { limit } else { IPCMNI };
@@ -47,7 +60,7 @@ impl<T> IdTable<T> {
     }
 
     fn is_free(&self, index: usize) -> bool {
-        self.slots.get(index).is_none_or(Option::is_none)
+        self.slots.get(index).is_none_or(Slot::is_free)
     }
 
     /// Stores a new object made from its sequence number; returns its id, or ENOSPC.
@@ -68,9 +81,9 @@ impl<T> IdTable<T> {
         self.last_index = Some(index);
         let seq = self.seq as u16;
         if self.slots.len() <= index {
-            self.slots.resize_with(index + 1, || None);
+            self.slots.resize_with(index + 1, || Slot { seq: FREE, object: T::default() });
         }
-        self.slots[index] = Some(Slot { seq, object: make(seq) });
+        self.slots[index] = Slot { seq: u32::from(seq), object: make(seq) };
         self.in_use += 1;
         Ok(index as i32 + i32::from(seq) * IPCMNI as i32)
     }
@@ -87,7 +100,7 @@ impl<T> IdTable<T> {
     pub fn get(&self, id: i32) -> Result<&T, i32> {
         let (index, seq) = Self::split(id);
         match self.slots.get(index) {
-            Some(Some(slot)) if u32::from(slot.seq) == seq => Ok(&slot.object),
+            Some(slot) if slot.seq == seq => Ok(&slot.object),
             _ => Err(EINVAL),
         }
     }
@@ -96,7 +109,7 @@ impl<T> IdTable<T> {
     pub fn get_mut(&mut self, id: i32) -> Result<&mut T, i32> {
         let (index, seq) = Self::split(id);
         match self.slots.get_mut(index) {
-            Some(Some(slot)) if u32::from(slot.seq) == seq => Ok(&mut slot.object),
+            Some(slot) if slot.seq == seq => Ok(&mut slot.object),
             _ => Err(EINVAL),
         }
     }
@@ -105,31 +118,34 @@ impl<T> IdTable<T> {
     pub fn remove(&mut self, id: i32) -> Result<T, i32> {
         self.get(id)?;
         let (index, _) = Self::split(id);
-        let slot = self.slots[index].take().ok_or(EINVAL)?;
+        let slot = &mut self.slots[index];
+        slot.seq = FREE;
         self.in_use -= 1;
-        Ok(slot.object)
+        Ok(core::mem::take(&mut slot.object))
     }
 
     /// The id and object at `index` (for the `*_STAT` commands, which take an index).
     pub fn by_index(&self, index: i32) -> Result<(i32, &T), i32> {
         let index = usize::try_from(index).map_err(|_| EINVAL)?;
         match self.slots.get(index) {
-            Some(Some(slot)) => Ok((index as i32 + i32::from(slot.seq) * IPCMNI as i32, &slot.object)),
+            Some(slot) if !slot.is_free() => Ok((Self::id(index, slot), &slot.object)),
             _ => Err(EINVAL),
         }
     }
 
     /// The highest index in use (0 when empty), as `*_INFO` reports it.
     pub fn highest_index(&self) -> i32 {
-        self.slots.iter().rposition(Option::is_some).map_or(0, |i| i as i32)
+        self.slots.iter().rposition(|s| !s.is_free()).map_or(0, |i| i as i32)
     }
 
     /// Every (id, object).
     pub fn iter(&self) -> impl Iterator<Item = (i32, &T)> {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| s.as_ref().map(|s| (i as i32 + i32::from(s.seq) * IPCMNI as i32, &s.object)))
+        self.slots.iter().enumerate().filter(|(_, s)| !s.is_free()).map(|(i, s)| (Self::id(i, s), &s.object))
+    }
+
+    /// The id of the object in use at `index`.
+    fn id(index: usize, slot: &Slot<T>) -> i32 {
+        index as i32 + slot.seq as i32 * IPCMNI as i32
     }
 
     /// The id of the first object for which `f` holds.

@@ -15,7 +15,7 @@ pub const fn requested_bits(flag: u16) -> u16 {
 }
 
 /// Ownership, mode and identity of an object.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct IpcPerm {
     pub key: i32,
     pub uid: u32,
@@ -64,6 +64,9 @@ impl IpcPerm {
         if not_owner | u64::from(owner_lacks) == 0 {
             return Ok(());
         }
+        // Said to the compiler so that semop keeps its values in registers on the
+        // owner's path and saves them around this call only.
+        core::hint::cold_path();
         self.check_slow(creds, requested, not_owner == 0)
     }
 

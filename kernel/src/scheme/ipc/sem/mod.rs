@@ -98,8 +98,8 @@ pub struct Sem {
     pub pid: u32,
 }
 
-/// A semaphore set.
-#[derive(Clone, Debug)]
+/// A semaphore set. (The default, empty set fills the id table's free slots.)
+#[derive(Clone, Debug, Default)]
 pub struct SemSet {
     pub perm: IpcPerm,
     pub sems: Vec<Sem>,
@@ -148,6 +148,9 @@ impl SemSet {
                 sems[usize::from(op.num)].value = new as u16;
                 continue;
             }
+            // Said to the compiler so that it keeps the usual path's values in registers
+            // and saves them only on this one (which calls the undo store).
+            core::hint::cold_path();
             let nowait = op.flg & IPC_NOWAIT as i16 != 0;
             let stop = if op.op == 0 {
                 (current != 0).then_some(Attempt::Blocked { num: op.num, zero: true, nowait })
@@ -348,7 +351,12 @@ impl SemNamespace {
             Attempt::Done => {
                 set.otime = now;
                 // The queue first: empty, it is the one test an uncontended call makes.
-                let woke = !set.pending.is_empty() && alter && set.walk_queue(semid, undo, now, woken);
+                let woke = if set.pending.is_empty() || !alter {
+                    false
+                } else {
+                    core::hint::cold_path();
+                    set.walk_queue(semid, undo, now, woken)
+                };
                 Ok(SemopOutcome::Done { woke })
             }
             Attempt::Failed(errno) => Err(errno),
