@@ -39,7 +39,7 @@ unsafe extern "C" {
 /// The stack pointer first moves below the red zone, so that a fault's frame cannot
 /// overwrite data the compiler keeps there.
 macro_rules! guarded_move {
-    ($dst:expr, $src:expr, $len:expr, $body:literal) => {{
+    ($dst:expr, $src:expr, $len:expr, $body:expr) => {{
         let failed: u32;
         // SAFETY: the caller's contract (see `copy`); the asm touches only `len` bytes at
         // `dst` and `src`, restores the stack pointer, and a fault inside it resumes at
@@ -75,6 +75,40 @@ macro_rules! guarded_move {
         }
         failed == 0
     }};
+}
+
+/// A [`guarded_move!`] of `$width..=2 * $width` bytes as two overlapping halves: `$mov`
+/// moves `$width` bytes through the scratch registers `$first` and `$second`.
+macro_rules! overlapping_halves {
+    ($dst:expr, $src:expr, $len:expr, $mov:literal, $first:literal, $second:literal, $width:literal) => {
+        guarded_move!(
+            $dst,
+            $src,
+            $len,
+            concat!(
+                $mov,
+                " (%rsi), %",
+                $first,
+                "\n",
+                $mov,
+                " -",
+                $width,
+                "(%rsi,%rdx), %",
+                $second,
+                "\n",
+                $mov,
+                " %",
+                $first,
+                ", (%rdi)\n",
+                $mov,
+                " %",
+                $second,
+                ", -",
+                $width,
+                "(%rdi,%rdx)"
+            )
+        )
+    };
 }
 
 /// Copies `len` bytes from `src` to `dst`, one of which is a user address in the loaded
@@ -114,28 +148,10 @@ pub unsafe fn copy(dst: *mut u8, src: *const u8, len: usize) -> bool {
         );
     }
     if len < 8 {
-        // 4..=7 bytes: two overlapping halves.
-        return guarded_move!(
-            dst,
-            src,
-            len,
-            "movl (%rsi), %eax
-    movl -4(%rsi,%rdx), %ecx
-    movl %eax, (%rdi)
-    movl %ecx, -4(%rdi,%rdx)"
-        );
+        return overlapping_halves!(dst, src, len, "movl", "eax", "ecx", 4);
     }
     if len <= 16 {
-        // 8..=16 bytes: two words, overlapping when fewer than 16.
-        return guarded_move!(
-            dst,
-            src,
-            len,
-            "movq (%rsi), %rax
-    movq -8(%rsi,%rdx), %rcx
-    movq %rax, (%rdi)
-    movq %rcx, -8(%rdi,%rdx)"
-        );
+        return overlapping_halves!(dst, src, len, "movq", "rax", "rcx", 8);
     }
     if len <= 32 {
         // 17..=32 bytes: four words.
