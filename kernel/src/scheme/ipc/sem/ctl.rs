@@ -181,7 +181,7 @@ impl SemNamespace {
                 set.sems[usize::from(num)] = super::Sem { value: value as u16, pid };
                 set.ctime = now;
                 let mut woken = Woken::new();
-                set.update_queue(semid, undo, now, &mut woken);
+                set.update_queue(true, semid, undo, now, &mut woken);
                 Ok((Reply::Int(0), woken))
             }
             Command::SetAll(values) => {
@@ -199,7 +199,7 @@ impl SemNamespace {
                 }
                 set.ctime = now;
                 let mut woken = Woken::new();
-                set.update_queue(semid, undo, now, &mut woken);
+                set.update_queue(true, semid, undo, now, &mut woken);
                 Ok((Reply::Int(0), woken))
             }
             Command::GetAll => {

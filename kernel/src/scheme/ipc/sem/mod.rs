@@ -194,13 +194,29 @@ impl SemSet {
         }
     }
 
-    /// Performs every queued operation that can now proceed, in FIFO order, restarting
-    /// after each one that changed values (it may unblock an earlier waiter). Returns
-    /// whether it completed any waiter (each is appended to `woken`).
-    /// Inlined: an uncontended semop has no queue, and this test is all it costs.
+    /// After a change (`changed`: some value may have moved), performs every queued
+    /// operation that can now proceed, in FIFO order, restarting after each one that
+    /// changed values (it may unblock an earlier waiter). Returns whether it completed
+    /// any waiter (each is appended to `woken`).
+    /// Inlined: an uncontended semop has no queue, and this test is all it costs (the
+    /// queue is tested first: the compiler does not carry `changed` over from where
+    /// semop computed it, so testing it first would be a test more).
     #[inline(always)]
-    fn update_queue(&mut self, semid: i32, undo: &mut dyn UndoStore, now: u64, woken: &mut Woken) -> bool {
-        !self.pending.is_empty() && self.walk_queue(semid, undo, now, woken)
+    fn update_queue(
+        &mut self,
+        changed: bool,
+        semid: i32,
+        undo: &mut dyn UndoStore,
+        now: u64,
+        woken: &mut Woken,
+    ) -> bool {
+        if self.pending.is_empty() || !changed {
+            return false;
+        }
+        // Said to the compiler so that semop keeps its values in registers on the
+        // uncontended path and saves them around the walk only.
+        core::hint::cold_path();
+        self.walk_queue(semid, undo, now, woken)
     }
 
     /// [`update_queue`](Self::update_queue) with sleepers queued.
@@ -350,13 +366,7 @@ impl SemNamespace {
         match SemSet::attempt(&mut set.sems, semid, pid, ops, undo) {
             Attempt::Done => {
                 set.otime = now;
-                // The queue first: empty, it is the one test an uncontended call makes.
-                let woke = if set.pending.is_empty() || !alter {
-                    false
-                } else {
-                    core::hint::cold_path();
-                    set.walk_queue(semid, undo, now, woken)
-                };
+                let woke = set.update_queue(alter, semid, undo, now, woken);
                 Ok(SemopOutcome::Done { woke })
             }
             Attempt::Failed(errno) => Err(errno),
@@ -410,9 +420,7 @@ impl SemNamespace {
             sem.pid = pid;
             changed = true;
         }
-        if changed {
-            set.update_queue(semid, undo, now, &mut woken);
-        }
+        set.update_queue(changed, semid, undo, now, &mut woken);
         woken
     }
 
