@@ -1,5 +1,5 @@
-//! System V IPC through the kernel's `sem` scheme, and the user-visible structures in
-//! the Linux x86_64 (glibc) layout.
+//! System V IPC through the kernel's `sem` and `msg` schemes, and the user-visible
+//! structures in the Linux x86_64 (glibc) layout.
 //!
 //! A process opens `/scheme/sem` once and issues `SYS_CALL` with `metadata[0]` = the
 //! call. Pointers to user memory travel as they are, so that the kernel, not the library,
@@ -137,3 +137,92 @@ static_assertions::const_assert_eq!(core::mem::offset_of!(IpcPerm, seq), 24);
 static_assertions::const_assert_eq!(core::mem::offset_of!(SemidDs, sem_otime), 48);
 static_assertions::const_assert_eq!(core::mem::offset_of!(SemidDs, sem_ctime), 64);
 static_assertions::const_assert_eq!(core::mem::offset_of!(SemidDs, sem_nsems), 80);
+
+/// Message queue calls: a process opens `/scheme/msg` once and issues `SYS_CALL` with
+/// `metadata[0]` = the call. Each call takes exactly three metadata words (any other count
+/// is `EINVAL`). The message buffer (`struct msgbuf`: a `long` type, then the text) is read
+/// and written by the kernel at its user address, so a message's bytes are copied once
+/// from the sender and once to the receiver.
+///
+/// | call | metadata[1] | metadata[2] | payload | result |
+/// |---|---|---|---|---|
+/// | `MSG_CALL_GET` | key (as u32) | msgflg (as u32) | none | msqid |
+/// | `MSG_CALL_SND` | `msgflg << 32 \| msqid` (each as u32) | `msgp` address | msgsz (u64, little-endian) | 0 |
+/// | `MSG_CALL_RCV` | `msgflg << 32 \| msqid` (each as u32) | `msgp` address | msgsz (u64), then msgtyp (i64) | bytes of text received |
+/// | `MSG_CALL_CTL` | `cmd << 32 \| msqid` (each as u32) | `buf` address | none | per command |
+///
+/// msgsz travels as the caller's full `size_t`: a value that is negative as a `long`, or
+/// above MSGMAX, is the kernel's EINVAL, as on Linux.
+pub const MSG_CALL_GET: u64 = 1;
+pub const MSG_CALL_SND: u64 = 2;
+pub const MSG_CALL_RCV: u64 = 3;
+pub const MSG_CALL_CTL: u64 = 4;
+
+/// The message queue scheme's path.
+pub const MSG_SCHEME: &str = "/scheme/msg";
+
+/// `metadata[1]` of `MSG_CALL_SND`, `MSG_CALL_RCV` (`high` = msgflg) and `MSG_CALL_CTL`
+/// (`high` = cmd): two 32-bit values, the id in the low half.
+pub const fn msg_word(msqid: i32, high: i32) -> u64 {
+    ((high as u32 as u64) << 32) | msqid as u32 as u64
+}
+
+/// msgrcv flag: truncate a message longer than the buffer instead of failing with E2BIG.
+pub const MSG_NOERROR: i32 = 0o10000;
+/// msgrcv flag: with msgtyp > 0, receive the first message of any other type.
+pub const MSG_EXCEPT: i32 = 0o20000;
+/// msgrcv flag: copy the message at index msgtyp without removing it (needs IPC_NOWAIT).
+pub const MSG_COPY: i32 = 0o40000;
+
+/// msgctl commands (Linux values).
+pub const MSG_STAT: i32 = 11;
+pub const MSG_INFO: i32 = 12;
+pub const MSG_STAT_ANY: i32 = 13;
+
+/// Largest message text, in bytes (Linux's default `msgmax`).
+pub const MSGMAX: i32 = 8192;
+/// Default capacity of a queue, in bytes (Linux's default `msgmnb`).
+pub const MSGMNB: i32 = 16384;
+/// Most message queues (Linux's default `msgmni`).
+pub const MSGMNI: i32 = 32000;
+
+/// `struct msqid_ds` (glibc, x86_64): 120 bytes.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MsqidDs {
+    pub msg_perm: IpcPerm,
+    pub msg_stime: i64,
+    pub msg_rtime: i64,
+    pub msg_ctime: i64,
+    /// Bytes of text queued (`__msg_cbytes`).
+    pub msg_cbytes: u64,
+    pub msg_qnum: u64,
+    pub msg_qbytes: u64,
+    pub msg_lspid: i32,
+    pub msg_lrpid: i32,
+    pub _reserved4: u64,
+    pub _reserved5: u64,
+}
+
+/// `struct msginfo` (`IPC_INFO`, `MSG_INFO`): 32 bytes.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MsgInfo {
+    pub msgpool: i32,
+    pub msgmap: i32,
+    pub msgmax: i32,
+    pub msgmnb: i32,
+    pub msgmni: i32,
+    pub msgssz: i32,
+    pub msgtql: i32,
+    pub msgseg: u16,
+    pub _pad: u16,
+}
+
+static_assertions::assert_eq_size!(MsqidDs, [u8; 120]);
+static_assertions::assert_eq_size!(MsgInfo, [u8; 32]);
+static_assertions::const_assert_eq!(core::mem::offset_of!(MsqidDs, msg_stime), 48);
+static_assertions::const_assert_eq!(core::mem::offset_of!(MsqidDs, msg_cbytes), 72);
+static_assertions::const_assert_eq!(core::mem::offset_of!(MsqidDs, msg_qbytes), 88);
+static_assertions::const_assert_eq!(core::mem::offset_of!(MsqidDs, msg_lspid), 96);
+static_assertions::const_assert_eq!(core::mem::offset_of!(MsgInfo, msgseg), 28);
