@@ -12,6 +12,7 @@ extern crate alloc;
 pub mod boot_info;
 pub mod cmdline;
 pub mod context;
+pub mod errno;
 pub mod memory;
 pub mod scheme;
 pub mod time;

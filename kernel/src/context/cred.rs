@@ -5,7 +5,7 @@
 
 use alloc::vec::Vec;
 
-use kestrel_abi::errno::{EINVAL, EPERM};
+use crate::errno::{EINVAL, EPERM};
 
 /// Most supplementary groups (Linux's NGROUPS_MAX).
 pub const NGROUPS_MAX: usize = 65536;
@@ -41,14 +41,14 @@ impl Credentials {
     }
 
     /// `setresuid`: without root each new id must be one of the current three.
-    pub fn set_res_uid(&mut self, r: u32, e: u32, s: u32) -> Result<(), i32> {
+    pub fn set_res_uid(&mut self, r: u32, e: u32, s: u32) -> Result<(), crate::errno::Errno> {
         let current = [self.ruid, self.euid, self.suid];
         let root = self.euid == 0;
         set_res(&mut [&mut self.ruid, &mut self.euid, &mut self.suid], [r, e, s], current, root)
     }
 
     /// `setresgid`: without root each new id must be one of the current three gids.
-    pub fn set_res_gid(&mut self, r: u32, e: u32, s: u32) -> Result<(), i32> {
+    pub fn set_res_gid(&mut self, r: u32, e: u32, s: u32) -> Result<(), crate::errno::Errno> {
         let current = [self.rgid, self.egid, self.sgid];
         let root = self.euid == 0;
         set_res(&mut [&mut self.rgid, &mut self.egid, &mut self.sgid], [r, e, s], current, root)
@@ -56,7 +56,7 @@ impl Credentials {
 
     /// `setuid`: root sets all three; otherwise only the effective id, to the real or
     /// saved one.
-    pub fn set_uid(&mut self, uid: u32) -> Result<(), i32> {
+    pub fn set_uid(&mut self, uid: u32) -> Result<(), crate::errno::Errno> {
         if uid == KEEP {
             return Err(EINVAL);
         }
@@ -72,7 +72,7 @@ impl Credentials {
     }
 
     /// `setgid`: as `setuid`, for group ids (root is still decided by the euid).
-    pub fn set_gid(&mut self, gid: u32) -> Result<(), i32> {
+    pub fn set_gid(&mut self, gid: u32) -> Result<(), crate::errno::Errno> {
         if gid == KEEP {
             return Err(EINVAL);
         }
@@ -88,7 +88,7 @@ impl Credentials {
     }
 
     /// `seteuid`: the effective id only, to the real or saved one unless root.
-    pub fn set_euid(&mut self, uid: u32) -> Result<(), i32> {
+    pub fn set_euid(&mut self, uid: u32) -> Result<(), crate::errno::Errno> {
         if uid == KEEP {
             return Err(EINVAL);
         }
@@ -96,7 +96,7 @@ impl Credentials {
     }
 
     /// `setegid`.
-    pub fn set_egid(&mut self, gid: u32) -> Result<(), i32> {
+    pub fn set_egid(&mut self, gid: u32) -> Result<(), crate::errno::Errno> {
         if gid == KEEP {
             return Err(EINVAL);
         }
@@ -104,7 +104,7 @@ impl Credentials {
     }
 
     /// `setgroups`: root only (checked first, as Linux does); at most [`NGROUPS_MAX`].
-    pub fn set_groups(&mut self, groups: Vec<u32>) -> Result<(), i32> {
+    pub fn set_groups(&mut self, groups: Vec<u32>) -> Result<(), crate::errno::Errno> {
         if self.euid != 0 {
             return Err(EPERM);
         }
@@ -116,7 +116,12 @@ impl Credentials {
     }
 }
 
-fn set_res(fields: &mut [&mut u32; 3], new: [u32; 3], current: [u32; 3], root: bool) -> Result<(), i32> {
+fn set_res(
+    fields: &mut [&mut u32; 3],
+    new: [u32; 3],
+    current: [u32; 3],
+    root: bool,
+) -> Result<(), crate::errno::Errno> {
     // Check all three before changing any: the call is all or nothing.
     if !root && new.iter().any(|&id| id != KEEP && !current.contains(&id)) {
         return Err(EPERM);

@@ -4,10 +4,10 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::errno::{E2BIG, ENOEXEC, ENOMEM};
 use elf::ElfBytes;
 use elf::abi::{EM_X86_64, ET_EXEC, PF_R, PF_W, PF_X, PT_LOAD};
 use elf::endian::LittleEndian;
-use kestrel_abi::errno::{E2BIG, ENOEXEC, ENOMEM};
 
 use crate::memory::PAGE_SIZE;
 use crate::memory::address_space::{AddressSpace, Placement, Prot, USER_END};
@@ -48,7 +48,12 @@ fn prot_of(flags: u32) -> Prot {
 }
 
 /// Loads `image` into `space` and builds the initial stack.
-pub fn load(space: &mut AddressSpace, image: &[u8], args: &[&[u8]], env: &[&[u8]]) -> Result<Loaded, i32> {
+pub fn load(
+    space: &mut AddressSpace,
+    image: &[u8],
+    args: &[&[u8]],
+    env: &[&[u8]],
+) -> Result<Loaded, crate::errno::Errno> {
     let file = ElfBytes::<LittleEndian>::minimal_parse(image).map_err(|_| ENOEXEC)?;
     if file.ehdr.e_machine != EM_X86_64 || file.ehdr.e_type != ET_EXEC {
         return Err(ENOEXEC);
@@ -103,14 +108,14 @@ fn build_stack(
     entry: u64,
     phdr: u64,
     phnum: u64,
-) -> Result<u64, i32> {
+) -> Result<u64, crate::errno::Errno> {
     let bytes: usize = args.iter().chain(env).map(|s| s.len() + 1).sum();
     if bytes > MAX_ARG_BYTES {
         return Err(E2BIG);
     }
     space.map_anonymous(Placement::FixedNoReplace(USER_STACK_TOP - USER_STACK_SIZE), USER_STACK_SIZE, Prot::RW)?;
     let mut sp = USER_STACK_TOP;
-    let mut put_string = |space: &mut AddressSpace, s: &[u8]| -> Result<u64, i32> {
+    let mut put_string = |space: &mut AddressSpace, s: &[u8]| -> Result<u64, crate::errno::Errno> {
         sp -= s.len() as u64 + 1;
         space.write_bytes(sp, s)?;
         space.write_bytes(sp + s.len() as u64, &[0])?;

@@ -4,7 +4,7 @@
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 
-use kestrel_abi::errno::{EAGAIN, EFAULT, EINTR, EINVAL, ETIMEDOUT};
+use crate::errno::{EAGAIN, EFAULT, EINTR, EINVAL, ETIMEDOUT};
 use spin::Mutex;
 
 use super::Process;
@@ -14,7 +14,7 @@ use crate::memory::user::read_user;
 
 static FUTEXES: Mutex<BTreeMap<u64, Arc<WaitQueue>>> = Mutex::new(BTreeMap::new());
 
-fn key(process: &Process, uaddr: u64) -> Result<u64, i32> {
+fn key(process: &Process, uaddr: u64) -> Result<u64, crate::errno::Errno> {
     if !uaddr.is_multiple_of(4) {
         return Err(EINVAL);
     }
@@ -23,7 +23,7 @@ fn key(process: &Process, uaddr: u64) -> Result<u64, i32> {
 
 /// `FUTEX_WAIT`: sleeps while `*uaddr == expected`, until woken, `deadline` (monotonic
 /// ns) or a signal.
-pub fn wait(process: &Process, uaddr: u64, expected: u32, deadline: Option<u64>) -> Result<usize, i32> {
+pub fn wait(process: &Process, uaddr: u64, expected: u32, deadline: Option<u64>) -> Result<usize, crate::errno::Errno> {
     let key = key(process, uaddr)?;
     let value: u32 = process.with_space(|s| read_user(s, uaddr))?;
     if value != expected {

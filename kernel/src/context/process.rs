@@ -7,7 +7,7 @@ use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
-use kestrel_abi::errno::{EAGAIN, ECHILD, ENOENT, ESRCH};
+use crate::errno::{EAGAIN, ECHILD, ENOENT, ESRCH};
 use kestrel_abi::signal::{SIGCHLD, SIGKILL};
 use kestrel_abi::wait;
 use spin::Mutex;
@@ -137,7 +137,7 @@ impl Process {
     ///
     /// The direct copy is inlined into the caller; the checked path is out of line.
     #[inline(always)]
-    pub unsafe fn copy_in(&self, uaddr: u64, dst: *mut u8, len: usize) -> Result<(), i32> {
+    pub unsafe fn copy_in(&self, uaddr: u64, dst: *mut u8, len: usize) -> Result<(), crate::errno::Errno> {
         // SAFETY: `dst` is the caller's.
         if unsafe { user::copy_from_loaded(self.loaded_difference(), uaddr, dst, len) } {
             return Ok(());
@@ -153,14 +153,14 @@ impl Process {
     /// As for [`copy_in`](Self::copy_in).
     #[cold]
     #[inline(never)]
-    unsafe fn copy_in_checked(&self, uaddr: u64, dst: *mut u8, len: usize) -> Result<(), i32> {
+    unsafe fn copy_in_checked(&self, uaddr: u64, dst: *mut u8, len: usize) -> Result<(), crate::errno::Errno> {
         // SAFETY: `dst` is the caller's.
         self.with_space(|s| unsafe { user::copy_from_user_raw(s, uaddr, dst, len) })
     }
 
     /// Writes `data` to this process's memory at `uaddr`, like [`copy_in`](Self::copy_in).
     #[inline(always)]
-    pub fn copy_out(&self, uaddr: u64, data: &[u8]) -> Result<(), i32> {
+    pub fn copy_out(&self, uaddr: u64, data: &[u8]) -> Result<(), crate::errno::Errno> {
         if user::copy_to_loaded(self.loaded_difference(), uaddr, data) {
             return Ok(());
         }
@@ -171,14 +171,14 @@ impl Process {
     /// [`copy_out`](Self::copy_out) through a page-table walk.
     #[cold]
     #[inline(never)]
-    fn copy_out_checked(&self, uaddr: u64, data: &[u8]) -> Result<(), i32> {
+    fn copy_out_checked(&self, uaddr: u64, data: &[u8]) -> Result<(), crate::errno::Errno> {
         self.with_space(|s| user::copy_to_user(s, uaddr, data))
     }
 
     /// Reads a `T` from this process's memory, like [`copy_in`](Self::copy_in). Always
     /// inlined: with the size known, the copy is one straight-line move.
     #[inline(always)]
-    pub fn read_user<T: user::Plain>(&self, uaddr: u64) -> Result<T, i32> {
+    pub fn read_user<T: user::Plain>(&self, uaddr: u64) -> Result<T, crate::errno::Errno> {
         let mut value = core::mem::MaybeUninit::<T>::uninit();
         // SAFETY: `value` has room for a T; T is Plain, so the copied bytes form a valid
         // value once all of them are written (which success guarantees).
@@ -189,9 +189,12 @@ impl Process {
     }
 
     /// Runs `f` on the user address space.
-    pub fn with_space<R>(&self, f: impl FnOnce(&mut AddressSpace) -> Result<R, i32>) -> Result<R, i32> {
+    pub fn with_space<R>(
+        &self,
+        f: impl FnOnce(&mut AddressSpace) -> Result<R, crate::errno::Errno>,
+    ) -> Result<R, crate::errno::Errno> {
         let mut space = self.space.lock();
-        f(space.as_mut().ok_or(kestrel_abi::errno::EFAULT)?)
+        f(space.as_mut().ok_or(crate::errno::EFAULT)?)
     }
 
     /// The live threads.
@@ -232,7 +235,7 @@ pub fn find(pid: u32) -> Option<Arc<Process>> {
     PROCESSES.lock().get(&pid).cloned()
 }
 
-fn allocate_pid() -> Result<u32, i32> {
+fn allocate_pid() -> Result<u32, crate::errno::Errno> {
     if PROCESSES.lock().len() >= MAX_PROCESSES {
         return Err(EAGAIN);
     }
@@ -269,7 +272,7 @@ pub fn spawn(
     env: &[&[u8]],
     files: FileTable,
     creds: Credentials,
-) -> Result<u32, i32> {
+) -> Result<u32, crate::errno::Errno> {
     let image = exec::program_image(path).ok_or(ENOENT)?;
     let mut space = AddressSpace::new()?;
     let loaded = exec::load(&mut space, image, args, env)?;
@@ -286,7 +289,7 @@ pub fn spawn(
 /// Forks the calling thread's process: the child gets a copy of the address space, the
 /// descriptors, credentials and signal actions, and one thread that returns 0 from the
 /// same call.
-pub fn fork(thread: &Arc<Thread>, frame: &TrapFrame) -> Result<u32, i32> {
+pub fn fork(thread: &Arc<Thread>, frame: &TrapFrame) -> Result<u32, crate::errno::Errno> {
     let parent = &thread.process;
     let space = parent.with_space(|s| s.fork())?;
     let pid = allocate_pid()?;
@@ -308,11 +311,17 @@ pub fn fork(thread: &Arc<Thread>, frame: &TrapFrame) -> Result<u32, i32> {
 
 /// Replaces the calling process's program. On success `frame` starts the new program;
 /// on failure nothing has changed.
-pub fn exec(thread: &Arc<Thread>, frame: &mut TrapFrame, path: &str, args: &[&[u8]], env: &[&[u8]]) -> Result<(), i32> {
+pub fn exec(
+    thread: &Arc<Thread>,
+    frame: &mut TrapFrame,
+    path: &str,
+    args: &[&[u8]],
+    env: &[&[u8]],
+) -> Result<(), crate::errno::Errno> {
     let process = &thread.process;
     if process.live_threads().len() > 1 {
         // Linux ends the other threads; here a multi-threaded exec is refused instead.
-        return Err(kestrel_abi::errno::EBUSY);
+        return Err(crate::errno::EBUSY);
     }
     let image = exec::program_image(path).ok_or(ENOENT)?;
     let mut space = AddressSpace::new()?;
@@ -414,7 +423,7 @@ pub fn describe_status(status: i32) -> alloc::string::String {
 
 /// `waitpid`: reaps a zombie child (`pid` -1 for any). `Ok(None)` with `nohang` when
 /// children exist but none has ended.
-pub fn waitpid(parent: &Arc<Process>, pid: i64, nohang: bool) -> Result<Option<(u32, i32)>, i32> {
+pub fn waitpid(parent: &Arc<Process>, pid: i64, nohang: bool) -> Result<Option<(u32, i32)>, crate::errno::Errno> {
     loop {
         {
             let mut children = parent.children.lock();
@@ -436,13 +445,13 @@ pub fn waitpid(parent: &Arc<Process>, pid: i64, nohang: bool) -> Result<Option<(
             return Ok(None);
         }
         if parent.child_exit.wait(None) == WakeReason::Interrupted {
-            return Err(kestrel_abi::errno::EINTR);
+            return Err(crate::errno::EINTR);
         }
     }
 }
 
 /// Sends `signo` (0: only check) to process `pid` on behalf of `sender`.
-pub fn kill(sender: &Arc<Process>, pid: u32, signo: u8) -> Result<(), i32> {
+pub fn kill(sender: &Arc<Process>, pid: u32, signo: u8) -> Result<(), crate::errno::Errno> {
     let target = find(pid).ok_or(ESRCH)?;
     if matches!(*target.state.lock(), ProcessState::Zombie(_)) {
         // Linux lets a zombie be signalled (to no effect).
@@ -455,7 +464,7 @@ pub fn kill(sender: &Arc<Process>, pid: u32, signo: u8) -> Result<(), i32> {
         // POSIX: the sender's real or effective uid matches the target's real or saved uid.
         let allowed = s.euid == 0 || s.ruid == t.ruid || s.ruid == t.suid || s.euid == t.ruid || s.euid == t.suid;
         if !allowed {
-            return Err(kestrel_abi::errno::EPERM);
+            return Err(crate::errno::EPERM);
         }
     }
     if signo == 0 {

@@ -9,8 +9,8 @@
 use core::fmt;
 use core::sync::atomic::Ordering;
 
+use crate::errno::{EFAULT, EINVAL};
 use alloc::sync::Arc;
-use kestrel_abi::errno::{EFAULT, EINVAL};
 use kestrel_abi::signal::{
     DefaultAction, NSIG, SA_NODEFER, SA_RESETHAND, SA_RESTORER, SIG_DFL, SIG_IGN, SIGKILL, SIGSTOP, SigAction,
     UNBLOCKABLE, bit, default_action,
@@ -238,7 +238,7 @@ fn deliver(thread: &Arc<Thread>, frame: &mut TrapFrame, signo: u8) {
 
 /// `SYS_SIGRETURN`: restores what [`deliver`] saved. The frame's stack pointer is where
 /// the restorer's `ret` left it: just past the return address, at `signo`.
-pub fn sigreturn(thread: &Arc<Thread>, frame: &mut TrapFrame) -> Result<(), i32> {
+pub fn sigreturn(thread: &Arc<Thread>, frame: &mut TrapFrame) -> Result<(), crate::errno::Errno> {
     let at = frame.rsp.checked_sub(8).ok_or(EFAULT)?;
     let mut sig_frame =
         SignalFrame { restorer: 0, signo: 0, old_mask: 0, _pad: 0, regs: TrapFrame::default(), fpu: FpuArea([0; 512]) };
@@ -267,7 +267,7 @@ pub fn sigreturn(thread: &Arc<Thread>, frame: &mut TrapFrame) -> Result<(), i32>
 }
 
 /// `sigaction`: SIGKILL and SIGSTOP cannot be changed; a handler needs SA_RESTORER.
-pub fn set_action(process: &Process, signo: u8, new: Option<SigAction>) -> Result<SigAction, i32> {
+pub fn set_action(process: &Process, signo: u8, new: Option<SigAction>) -> Result<SigAction, crate::errno::Errno> {
     if signo == 0 || signo > NSIG {
         return Err(EINVAL);
     }

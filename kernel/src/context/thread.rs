@@ -6,7 +6,7 @@ use alloc::sync::Arc;
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-use kestrel_abi::errno::ENOMEM;
+use crate::errno::ENOMEM;
 
 use super::Process;
 use crate::arch::fpu::{self, FpuArea};
@@ -66,7 +66,7 @@ const SPARE_STACKS_MAX: usize = 8;
 impl KernelStack {
     const PAGES: u64 = KERNEL_STACK_SIZE as u64 / PAGE_SIZE;
 
-    fn new() -> Result<Self, i32> {
+    fn new() -> Result<Self, crate::errno::Errno> {
         if let Some(frames) = SPARE_STACKS.lock().pop() {
             return Ok(Self { frames });
         }
@@ -146,7 +146,11 @@ impl Thread {
     }
 
     /// A new user thread that will start by returning to user mode with `frame`.
-    pub fn new_user(process: Arc<Process>, frame: &TrapFrame, fpu: Option<&FpuArea>) -> Result<Arc<Self>, i32> {
+    pub fn new_user(
+        process: Arc<Process>,
+        frame: &TrapFrame,
+        fpu: Option<&FpuArea>,
+    ) -> Result<Arc<Self>, crate::errno::Errno> {
         let stack = KernelStack::new()?;
         let frame_addr = stack.top() - size_of::<TrapFrame>() as u64;
         // SAFETY: the frame fits at the top of the fresh stack, which nothing else uses.

@@ -19,7 +19,7 @@ use x86_64::structures::paging::{PageTable, PageTableFlags as Flags};
 
 use super::table_walk::{next_used, used};
 use super::{PAGE_SIZE, fork_share, frame, paging, phys_to_virt};
-use kestrel_abi::errno::{EEXIST, EINVAL, ENOMEM};
+use crate::errno::{EEXIST, EINVAL, ENOMEM};
 
 /// Highest user address plus one (the canonical lower half, minus a guard page).
 pub const USER_END: u64 = 0x0000_7fff_ffff_f000;
@@ -146,7 +146,7 @@ pub fn valid_user_range(addr: u64, len: u64) -> bool {
 
 impl AddressSpace {
     /// An empty address space sharing the kernel half.
-    pub fn new() -> Result<Self, i32> {
+    pub fn new() -> Result<Self, crate::errno::Errno> {
         let pml4 = frame::alloc_zeroed().ok_or(ENOMEM)?;
         let kernel = table(paging::kernel_pml4());
         let new = table(pml4);
@@ -162,7 +162,7 @@ impl AddressSpace {
     }
 
     /// The leaf entry for `vaddr`, creating tables on the way if `create`.
-    fn pte(&mut self, vaddr: u64, create: bool) -> Result<Option<&'static mut Entry>, i32> {
+    fn pte(&mut self, vaddr: u64, create: bool) -> Result<Option<&'static mut Entry>, crate::errno::Errno> {
         let idx = indices(vaddr);
         let mut current = self.pml4;
         for &i in &idx[..3] {
@@ -241,7 +241,7 @@ impl AddressSpace {
     }
 
     /// Maps demand-zero pages; returns the address. On failure nothing mapped changes.
-    pub fn map_anonymous(&mut self, placement: Placement, len: u64, prot: Prot) -> Result<u64, i32> {
+    pub fn map_anonymous(&mut self, placement: Placement, len: u64, prot: Prot) -> Result<u64, crate::errno::Errno> {
         let len = len.checked_next_multiple_of(PAGE_SIZE).ok_or(ENOMEM)?;
         let addr = match placement {
             Placement::Anywhere(hint) => self.find_free(hint & !(PAGE_SIZE - 1), len).ok_or(ENOMEM)?,
@@ -272,7 +272,7 @@ impl AddressSpace {
     }
 
     /// Maps `frame` at page `vaddr` with `flags` (which must include USER_ACCESSIBLE).
-    pub fn map_page(&mut self, vaddr: u64, frame: u64, flags: Flags) -> Result<(), i32> {
+    pub fn map_page(&mut self, vaddr: u64, frame: u64, flags: Flags) -> Result<(), crate::errno::Errno> {
         self.recent = None;
         let pte = self.pte(vaddr, true)?.ok_or(ENOMEM)?;
         pte.set_addr(x86_64::PhysAddr::new(frame), flags);
@@ -298,7 +298,7 @@ impl AddressSpace {
     }
 
     /// Changes the rights of a fully mapped range; ENOMEM if any page is unmapped.
-    pub fn protect(&mut self, addr: u64, len: u64, prot: Prot) -> Result<(), i32> {
+    pub fn protect(&mut self, addr: u64, len: u64, prot: Prot) -> Result<(), crate::errno::Errno> {
         if !(addr..addr + len).step_by(PAGE_SIZE as usize).all(|p| self.is_mapped(p)) {
             return Err(ENOMEM);
         }
@@ -331,7 +331,7 @@ impl AddressSpace {
     /// A copy for a forked child: owned pages are copied, shared pages shared, and
     /// demand-zero pages stay demand-zero. The child's tables are built in one walk of
     /// the parent's; on ENOMEM the partly built child is dropped, freeing what it got.
-    pub fn fork(&self) -> Result<Self, i32> {
+    pub fn fork(&self) -> Result<Self, crate::errno::Errno> {
         let child = Self::new()?;
         let (parent_l4, child_l4) = (table(self.pml4), table(child.pml4));
         for i4 in used(parent_l4, 0..256) {
@@ -367,7 +367,7 @@ impl AddressSpace {
     /// Copies `data` into user memory at `vaddr`, through the page tables, regardless of
     /// the pages' rights (for the loader). Fails if a page is unmapped (EINVAL) or cannot
     /// be backed (ENOMEM).
-    pub fn write_bytes(&mut self, vaddr: u64, data: &[u8]) -> Result<(), i32> {
+    pub fn write_bytes(&mut self, vaddr: u64, data: &[u8]) -> Result<(), crate::errno::Errno> {
         let mut done = 0;
         while done < data.len() {
             let at = vaddr + done as u64;
@@ -386,14 +386,14 @@ impl AddressSpace {
 }
 
 /// Points `entry` at a fresh zeroed page table and returns that table.
-fn new_table(entry: &mut Entry) -> Result<&'static mut PageTable, i32> {
+fn new_table(entry: &mut Entry) -> Result<&'static mut PageTable, crate::errno::Errno> {
     let frame = frame::alloc_zeroed().ok_or(ENOMEM)?;
     entry.set_addr(x86_64::PhysAddr::new(frame), Flags::PRESENT | Flags::WRITABLE | Flags::USER_ACCESSIBLE);
     Ok(table(frame))
 }
 
 /// A new frame holding a copy of frame `src`.
-fn copy_frame(src: u64) -> Result<u64, i32> {
+fn copy_frame(src: u64) -> Result<u64, crate::errno::Errno> {
     let dst = frame::alloc().ok_or(ENOMEM)?;
     // SAFETY: both frames are mapped by the direct map; `dst` is fresh and `src` is a page
     // of the parent, which does not run during the copy.

@@ -13,7 +13,7 @@
 
 use alloc::collections::BTreeMap;
 
-use kestrel_abi::errno::ENOMEM;
+use crate::errno::ENOMEM;
 use spin::Mutex;
 
 use super::{PAGE_SIZE, frame, phys_to_virt};
@@ -50,7 +50,7 @@ pub fn release(frame: u64) {
 
 /// The frame an entry that maps `frame` may write to: `frame` itself if that entry is
 /// its only mapping (which then owns it), else a fresh copy.
-pub fn take_for_write(frame: u64) -> Result<u64, i32> {
+pub fn take_for_write(frame: u64) -> Result<u64, crate::errno::Errno> {
     let mut shares = SHARES.lock();
     let Some(count) = shares.get_mut(&frame) else { return Ok(frame) };
     if *count <= 1 {

@@ -12,7 +12,7 @@
 
 use alloc::vec::Vec;
 
-use kestrel_abi::errno::{EFAULT, ENOMEM};
+use crate::errno::{EFAULT, ENOMEM};
 
 use super::address_space::{AddressSpace, USER_END};
 use super::{PAGE_SIZE, phys_to_virt};
@@ -101,7 +101,7 @@ fn for_each_piece(
     len: usize,
     write: bool,
     mut f: impl FnMut(*mut u8, usize, usize),
-) -> Result<(), i32> {
+) -> Result<(), crate::errno::Errno> {
     // An empty range touches nothing, whatever its address (as on Linux).
     if len == 0 {
         return Ok(());
@@ -122,7 +122,7 @@ fn for_each_piece_across_pages(
     end: u64,
     write: bool,
     f: &mut dyn FnMut(*mut u8, usize, usize),
-) -> Result<(), i32> {
+) -> Result<(), crate::errno::Errno> {
     let len = (end - uaddr) as usize;
     // Check every page before touching any, so a failed copy out writes nothing.
     let mut page = uaddr & !(PAGE_SIZE - 1);
@@ -142,12 +142,12 @@ fn for_each_piece_across_pages(
 }
 
 /// Checks that `len` bytes at `uaddr` are mapped writable for the user (`EFAULT` if not).
-pub fn check_writable(space: &mut AddressSpace, uaddr: u64, len: usize) -> Result<(), i32> {
+pub fn check_writable(space: &mut AddressSpace, uaddr: u64, len: usize) -> Result<(), crate::errno::Errno> {
     for_each_piece(space, uaddr, len, true, |_, _, _| {})
 }
 
 /// Fills `buf` from user memory at `uaddr`.
-pub fn copy_from_user(space: &mut AddressSpace, uaddr: u64, buf: &mut [u8]) -> Result<(), i32> {
+pub fn copy_from_user(space: &mut AddressSpace, uaddr: u64, buf: &mut [u8]) -> Result<(), crate::errno::Errno> {
     // SAFETY: `buf` is `buf.len()` writable bytes.
     unsafe { copy_from_user_raw(space, uaddr, buf.as_mut_ptr(), buf.len()) }
 }
@@ -159,7 +159,12 @@ pub fn copy_from_user(space: &mut AddressSpace, uaddr: u64, buf: &mut [u8]) -> R
 /// # Safety
 /// `dst` must be valid for writes of `len` bytes.
 #[inline]
-pub unsafe fn copy_from_user_raw(space: &mut AddressSpace, uaddr: u64, dst: *mut u8, len: usize) -> Result<(), i32> {
+pub unsafe fn copy_from_user_raw(
+    space: &mut AddressSpace,
+    uaddr: u64,
+    dst: *mut u8,
+    len: usize,
+) -> Result<(), crate::errno::Errno> {
     for_each_piece(space, uaddr, len, false, |src, offset, n| {
         // SAFETY: `src` points at `n` readable bytes of a user page through the direct
         // map; `dst + offset .. + n` lies inside the caller's `len` bytes. A system call's
@@ -178,7 +183,7 @@ pub unsafe fn copy_from_user_raw(space: &mut AddressSpace, uaddr: u64, dst: *mut
 }
 
 /// Writes `data` to user memory at `uaddr`.
-pub fn copy_to_user(space: &mut AddressSpace, uaddr: u64, data: &[u8]) -> Result<(), i32> {
+pub fn copy_to_user(space: &mut AddressSpace, uaddr: u64, data: &[u8]) -> Result<(), crate::errno::Errno> {
     let src = data.as_ptr();
     for_each_piece(space, uaddr, data.len(), true, |dst, offset, n| {
         // SAFETY: `dst` points at `n` bytes of a writable user page through the direct
@@ -188,7 +193,7 @@ pub fn copy_to_user(space: &mut AddressSpace, uaddr: u64, data: &[u8]) -> Result
 }
 
 /// Reads a `T` from user memory.
-pub fn read_user<T: Plain>(space: &mut AddressSpace, uaddr: u64) -> Result<T, i32> {
+pub fn read_user<T: Plain>(space: &mut AddressSpace, uaddr: u64) -> Result<T, crate::errno::Errno> {
     let mut value = T::default();
     // SAFETY: T is Plain, so any bytes written into it form a valid value.
     let bytes = unsafe { core::slice::from_raw_parts_mut(&mut value as *mut T as *mut u8, size_of::<T>()) };
@@ -197,7 +202,7 @@ pub fn read_user<T: Plain>(space: &mut AddressSpace, uaddr: u64) -> Result<T, i3
 }
 
 /// Writes a `T` to user memory.
-pub fn write_user<T: Plain>(space: &mut AddressSpace, uaddr: u64, value: &T) -> Result<(), i32> {
+pub fn write_user<T: Plain>(space: &mut AddressSpace, uaddr: u64, value: &T) -> Result<(), crate::errno::Errno> {
     // SAFETY: T is Plain: reading its bytes is defined.
     let bytes = unsafe { core::slice::from_raw_parts(value as *const T as *const u8, size_of::<T>()) };
     copy_to_user(space, uaddr, bytes)
@@ -205,7 +210,7 @@ pub fn write_user<T: Plain>(space: &mut AddressSpace, uaddr: u64, value: &T) -> 
 
 /// Copies `len` bytes from user memory into a new vector (`ENOMEM` if that cannot be
 /// allocated).
-pub fn read_user_vec(space: &mut AddressSpace, uaddr: u64, len: usize) -> Result<Vec<u8>, i32> {
+pub fn read_user_vec(space: &mut AddressSpace, uaddr: u64, len: usize) -> Result<Vec<u8>, crate::errno::Errno> {
     let mut buf = Vec::new();
     buf.try_reserve_exact(len).map_err(|_| ENOMEM)?;
     buf.resize(len, 0);

@@ -11,7 +11,7 @@ use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 
-use kestrel_abi::errno::{EAGAIN, EBADF, EINTR, EINVAL};
+use crate::errno::{EAGAIN, EBADF, EINTR, EINVAL};
 use kestrel_abi::syscall::{EVENT_READ, EVENT_WRITE, Event, MODE_CHR, Stat};
 use spin::Mutex;
 

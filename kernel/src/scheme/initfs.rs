@@ -5,7 +5,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use kestrel_abi::errno::{EACCES, EBADF, EISDIR, ENOENT};
+use crate::errno::{EACCES, EBADF, EISDIR, ENOENT};
 use kestrel_abi::initfs::Image;
 use kestrel_abi::syscall::{EVENT_READ, MODE_DIR, MODE_FILE, O_ACCMODE, O_RDONLY, Stat};
 use spin::Mutex;

@@ -6,7 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 
-use kestrel_abi::errno::{EFAULT, EINVAL, ENOENT, EPERM};
+use crate::errno::{EFAULT, EINVAL, ENOENT, EPERM};
 use kestrel_abi::proc::*;
 use kestrel_abi::syscall::{MODE_CHR, Stat};
 

@@ -6,14 +6,14 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use kestrel_abi::errno::{EBADF, EMFILE, ENOENT, EOPNOTSUPP};
+use crate::errno::{EBADF, EMFILE, ENOENT, EOPNOTSUPP};
 use kestrel_abi::syscall::{O_ACCMODE, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY, Stat};
 
 use crate::arch::interrupts::TrapFrame;
 use crate::context::{Process, Thread};
 
 /// Result of a scheme operation: a value or a Linux errno.
-pub type Result<T> = core::result::Result<T, i32>;
+pub type Result<T> = core::result::Result<T, crate::errno::Errno>;
 
 /// Who is calling, for permission checks and for operations on the caller itself.
 pub struct Caller<'a> {

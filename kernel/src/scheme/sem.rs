@@ -12,7 +12,7 @@ use core::mem::MaybeUninit;
 
 use smallvec::SmallVec;
 
-use kestrel_abi::errno::{E2BIG, EAGAIN, EINTR, EINVAL, ENOMEM};
+use crate::errno::{E2BIG, EAGAIN, EINTR, EINVAL, ENOMEM};
 use kestrel_abi::syscall::{MODE_CHR, Stat};
 use kestrel_abi::sysv::{
     IpcPerm as AbiPerm, LinuxTimespec, SEM_CALL_CTL, SEM_CALL_GET, SEM_CALL_OP, SemBuf as AbiSemBuf, SemInfo,
@@ -34,7 +34,7 @@ use crate::memory::user::{Plain, copy_from_user, read_user, write_user};
 struct Sleeper {
     waiter: WaiterId,
     thread: Option<Arc<Thread>>,
-    result: Option<core::result::Result<(), i32>>,
+    result: Option<core::result::Result<(), crate::errno::Errno>>,
 }
 
 /// The semaphore sets and the threads asleep in semop.
@@ -486,7 +486,7 @@ impl SemScheme {
 
 impl KernelScheme for SemScheme {
     fn open(&self, path: &str, _flags: usize, _caller: &mut Caller<'_>) -> Result<usize> {
-        if path.is_empty() { Ok(0) } else { Err(kestrel_abi::errno::ENOENT) }
+        if path.is_empty() { Ok(0) } else { Err(crate::errno::ENOENT) }
     }
 
     #[inline(always)]

@@ -8,10 +8,11 @@
 //! sets); stale ids are compared by behaviour (EINVAL on both sides).
 
 use super::ipc::IPC_PRIVATE;
-use super::ipc::sem::ctl::{Command, GETALL, GETNCNT, GETPID, GETVAL, GETZCNT, IPC_STAT_CMD, Reply, SETALL, SETVAL};
+use super::ipc::sem::ctl::{Command, GETALL, GETNCNT, GETPID, GETVAL, GETZCNT, IPC_STAT, Reply, SETALL, SETVAL};
 use super::ipc::sem::tests::{Fixture, NOWAIT, Rng, TestUndo, cases, root};
-use super::ipc::sem::{SEM_UNDO, SEMOPM, SemBuf, SemNamespace, SemopOutcome, Woken};
-use kestrel_abi::errno::EINVAL;
+use super::ipc::sem::{SEM_UNDO, SEMOPM, SemBuf, SemNamespace, Woken};
+use super::ipc::wait::Outcome;
+use crate::errno::EINVAL;
 
 /// One host set and its model counterpart.
 struct Pair {
@@ -23,11 +24,11 @@ fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
 
-fn linux_result(ret: i32) -> Result<i32, i32> {
-    if ret == -1 { Err(errno()) } else { Ok(ret) }
+fn linux_result(ret: i32) -> Result<i32, crate::errno::Errno> {
+    if ret == -1 { Err(crate::errno::Errno::from_raw(errno())) } else { Ok(ret) }
 }
 
-fn linux_semop(id: i32, ops: &[SemBuf]) -> Result<i32, i32> {
+fn linux_semop(id: i32, ops: &[SemBuf]) -> Result<i32, crate::errno::Errno> {
     let mut bufs: Vec<libc::sembuf> =
         ops.iter().map(|o| libc::sembuf { sem_num: o.num, sem_op: o.op, sem_flg: o.flg }).collect();
     // SAFETY: `bufs` holds `bufs.len()` initialised sembufs for the call's duration.
@@ -42,16 +43,17 @@ fn linux_values(id: i32, nsems: usize) -> Vec<u16> {
     values
 }
 
-fn model_semop(f: &mut Fixture, pid: u32, id: i32, ops: &[SemBuf]) -> Result<i32, i32> {
+fn model_semop(f: &mut Fixture, pid: u32, id: i32, ops: &[SemBuf]) -> Result<i32, crate::errno::Errno> {
     match f.ns.semop(&root(), pid, id, ops, &mut f.undo, 1, &mut Woken::new()) {
-        Ok(SemopOutcome::Done { .. }) => Ok(0),
-        Ok(SemopOutcome::Wait(_)) => panic!("a non-blocking call was queued"),
+        Ok(Outcome::Done(())) => Ok(0),
+        Ok(Outcome::Wait(_)) => panic!("a non-blocking call was queued"),
         Err(e) => Err(e),
     }
 }
 
-fn model_ctl(f: &mut Fixture, id: i32, semnum: i32, cmd: Command) -> Result<i32, i32> {
-    f.ns.semctl(&root(), std::process::id(), id, semnum, cmd, &mut f.undo, 1).map(|(reply, woken)| {
+fn model_ctl(f: &mut Fixture, id: i32, semnum: i32, cmd: Command) -> Result<i32, crate::errno::Errno> {
+    let mut woken = Woken::new();
+    f.ns.semctl(&root(), std::process::id(), id, semnum, cmd, &mut f.undo, 1, &mut woken).map(|reply| {
         assert!(woken.is_empty(), "no waiters exist in these sequences");
         match reply {
             Reply::Int(v) | Reply::Ds(v, _) | Reply::Info(v, _) => v,
@@ -141,11 +143,10 @@ fn differential_against_the_host_kernel() {
                 9 => {
                     let mut ds: libc::semid_ds = unsafe_zeroed();
                     // SAFETY: IPC_STAT writes one semid_ds into `ds`.
-                    let l = linux_result(unsafe {
-                        libc::semctl(pair.linux, 0, IPC_STAT_CMD, &mut ds as *mut libc::semid_ds)
-                    });
-                    let m = f.ns.semctl(&root(), pid, pair.model, 0, Command::Stat, &mut f.undo, 1);
-                    if let (Ok(_), Ok((Reply::Ds(_, md), _))) = (&l, &m) {
+                    let l =
+                        linux_result(unsafe { libc::semctl(pair.linux, 0, IPC_STAT, &mut ds as *mut libc::semid_ds) });
+                    let m = f.ns.semctl(&root(), pid, pair.model, 0, Command::Stat, &mut f.undo, 1, &mut Woken::new());
+                    if let (Ok(_), Ok(Reply::Ds(_, md))) = (&l, &m) {
                         assert_eq!(u64::from(ds.sem_nsems as u32), md.nsems, "case {case} step {step}: sem_nsems");
                         assert_eq!(ds.sem_perm.mode & 0o777, md.perm.mode & 0o777, "case {case} step {step}: mode");
                         assert_eq!((ds.sem_otime != 0), (md.otime != 0), "case {case} step {step}: otime set");

@@ -11,7 +11,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use kestrel_abi::errno::{EBADF, EINVAL, ENOENT, EPERM};
+use crate::errno::{EBADF, EINVAL, ENOENT, EPERM};
 use kestrel_abi::syscall::{CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_REALTIME, EVENT_READ, MODE_CHR, Stat, TimeSpec};
 use kestrel_abi::time::TIME_CALL_SETTIME;
 use spin::Mutex;

@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 
-use kestrel_abi::errno::{EINVAL, ENOMEM};
+use crate::errno::{EINVAL, ENOMEM};
 
 use super::{Context, Result};
 use crate::context::cred::{Credentials, NGROUPS_MAX};
@@ -33,7 +33,7 @@ fn id(value: usize) -> u32 {
     if value == usize::MAX { u32::MAX } else { value as u32 }
 }
 
-fn change(cx: &Context, f: impl FnOnce(&mut Credentials) -> core::result::Result<(), i32>) -> Result {
+fn change(cx: &Context, f: impl FnOnce(&mut Credentials) -> core::result::Result<(), crate::errno::Errno>) -> Result {
     f(&mut cx.process.creds.lock()).map(|()| 0)
 }
 
@@ -78,7 +78,7 @@ pub fn getgroups(cx: &Context, size: usize, list: usize) -> Result {
 /// `setgroups(size, list)`: EPERM, then EINVAL, then EFAULT, in Linux's order.
 pub fn setgroups(cx: &Context, size: usize, list: usize) -> Result {
     if !cx.process.creds.lock().is_root() {
-        return Err(kestrel_abi::errno::EPERM);
+        return Err(crate::errno::EPERM);
     }
     if size > NGROUPS_MAX {
         return Err(EINVAL);

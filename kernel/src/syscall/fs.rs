@@ -4,7 +4,7 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use kestrel_abi::errno::{EBADF, EINVAL, ENAMETOOLONG, ENOENT};
+use crate::errno::{EBADF, EINVAL, ENAMETOOLONG, ENOENT};
 use kestrel_abi::syscall::{
     CALL_READ, CALL_WRITE, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC, Stat,
 };
@@ -27,7 +27,7 @@ const SMALL_PAYLOAD: usize = 256;
 /// Largest SYS_CALL payload.
 const MAX_PAYLOAD: usize = 1 << 20;
 
-fn description(cx: &Context, fd: usize) -> core::result::Result<Arc<OpenDescription>, i32> {
+fn description(cx: &Context, fd: usize) -> core::result::Result<Arc<OpenDescription>, crate::errno::Errno> {
     Ok(cx.process.files.lock().get(fd)?.description.clone())
 }
 
@@ -61,7 +61,7 @@ pub fn read(cx: &Context, fd: usize, buf: usize, len: usize) -> Result {
     // Check the buffer first: a bad pointer must not consume data.
     cx.process.with_space(|s| check_writable(s, buf as u64, len.min(IO_CHUNK)))?;
     let mut kbuf = Vec::new();
-    kbuf.try_reserve_exact(len.min(IO_CHUNK)).map_err(|_| kestrel_abi::errno::ENOMEM)?;
+    kbuf.try_reserve_exact(len.min(IO_CHUNK)).map_err(|_| crate::errno::ENOMEM)?;
     kbuf.resize(len.min(IO_CHUNK), 0);
     let n = desc.scheme().read(desc.handle, &mut kbuf, desc.nonblock(), &mut caller(cx, None))?;
     cx.process.with_space(|s| copy_to_user(s, buf as u64, &kbuf[..n]))?;
@@ -205,7 +205,7 @@ unsafe fn stage_payload(
     len: usize,
     copy_in: bool,
     copy_out: bool,
-) -> core::result::Result<(), i32> {
+) -> core::result::Result<(), crate::errno::Errno> {
     if copy_in {
         // SAFETY: the caller's.
         unsafe { cx.process.copy_in(payload as u64, dst, len)? };
@@ -238,7 +238,7 @@ fn call_large(
 ) -> Result {
     let mut metadata = [0u64; MAX_METADATA];
     let mut large = Vec::new();
-    large.try_reserve_exact(payload_len).map_err(|_| kestrel_abi::errno::ENOMEM)?;
+    large.try_reserve_exact(payload_len).map_err(|_| crate::errno::ENOMEM)?;
     large.resize(payload_len, 0);
     cx.process.with_space(|s| {
         for (i, word) in metadata.iter_mut().enumerate().take(meta_len) {

@@ -1,7 +1,7 @@
 //! Memory calls: anonymous `fmap` (with MAP_FIXED and MAP_FIXED_NOREPLACE), `funmap` and
 //! `mprotect`.
 
-use kestrel_abi::errno::{EINVAL, ENODEV, EOPNOTSUPP};
+use crate::errno::{EINVAL, ENODEV, EOPNOTSUPP};
 use kestrel_abi::syscall::{
     MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED, Map, PROT_EXEC, PROT_READ, PROT_WRITE,
 };

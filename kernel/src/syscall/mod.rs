@@ -10,14 +10,14 @@ mod time;
 
 use alloc::sync::Arc;
 
-use kestrel_abi::errno::ENOSYS;
+use crate::errno::ENOSYS;
 use kestrel_abi::syscall::*;
 
 use crate::arch::interrupts::TrapFrame;
 use crate::context::{Process, Thread, scheduler};
 
 /// A call's result.
-pub type Result = core::result::Result<usize, i32>;
+pub type Result = core::result::Result<usize, crate::errno::Errno>;
 
 /// The calling thread and its process, borrowed for the call (see
 /// [`scheduler::with_current`]).

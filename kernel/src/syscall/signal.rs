@@ -2,7 +2,7 @@
 
 use core::sync::atomic::Ordering;
 
-use kestrel_abi::errno::EINVAL;
+use crate::errno::EINVAL;
 use kestrel_abi::signal::{NSIG, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SigAction, UNBLOCKABLE};
 
 use super::{Context, Result};

@@ -1,6 +1,6 @@
 //! Time calls: nanosleep, clock_gettime, and futex (whose timeout is a time too).
 
-use kestrel_abi::errno::{EINTR, EINVAL};
+use crate::errno::{EINTR, EINVAL};
 use kestrel_abi::syscall::{FUTEX_WAIT, FUTEX_WAKE, TimeSpec};
 
 use super::{Context, Result};
@@ -11,7 +11,7 @@ use crate::context::thread::WakeReason;
 use crate::memory::user::{read_user, write_user};
 use crate::scheme::time::now;
 
-fn read_timeout(cx: &Context, ptr: usize) -> core::result::Result<u64, i32> {
+fn read_timeout(cx: &Context, ptr: usize) -> core::result::Result<u64, crate::errno::Errno> {
     let ts: TimeSpec = cx.process.with_space(|s| read_user(s, ptr as u64))?;
     ts.to_nanos().ok_or(EINVAL)
 }

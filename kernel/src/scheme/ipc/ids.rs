@@ -6,7 +6,7 @@
 
 use alloc::vec::Vec;
 
-use kestrel_abi::errno::{EINVAL, ENOSPC};
+use crate::errno::{EINVAL, ENOSPC, Result};
 
 /// Ids are `index + seq * IPCMNI`.
 pub const IPCMNI: usize = 32768;
@@ -15,34 +15,22 @@ const SEQ_LIMIT: u32 = (i32::MAX as u32) / IPCMNI as u32;
 /// Linux's smallest cycle before indices are reused.
 const MIN_CYCLE: usize = 64;
 
-/// A slot's `seq` while it holds no object (no id has a sequence number this large).
-const FREE: u32 = u32::MAX;
-
-/// An object and its sequence number; a free slot has `seq == FREE` and a default
-/// object. Not an `Option`: a lookup then tests the sequence number alone, where an
-/// `Option` would add a test of its own (each a translated block under binary
-/// translation, on every semop).
+/// An object and the sequence number its id carries.
 struct Slot<T> {
     seq: u32,
     object: T,
 }
 
-impl<T> Slot<T> {
-    fn is_free(&self) -> bool {
-        self.seq == FREE
-    }
-}
-
 /// A table of at most `limit` objects.
 pub struct IdTable<T> {
-    slots: Vec<Slot<T>>,
+    slots: Vec<Option<Slot<T>>>,
     limit: usize,
     in_use: usize,
     seq: u32,
     last_index: Option<usize>,
 }
 
-impl<T: Default> IdTable<T> {
+impl<T> IdTable<T> {
     /// An empty table for at most `limit` (≤ 32768) objects.
     pub const fn new(limit: usize) -> Self {
         let limit = if limit < IPCMNI { limit } else { IPCMNI };
@@ -60,11 +48,11 @@ impl<T: Default> IdTable<T> {
     }
 
     fn is_free(&self, index: usize) -> bool {
-        self.slots.get(index).is_none_or(Slot::is_free)
+        self.slots.get(index).is_none_or(Option::is_none)
     }
 
-    /// Stores a new object made from its sequence number; returns its id, or ENOSPC.
-    pub fn insert(&mut self, make: impl FnOnce(u16) -> T) -> Result<i32, i32> {
+    /// Stores a new object; returns its id, or ENOSPC when the table is full.
+    pub fn insert(&mut self, object: T) -> Result<i32> {
         if self.in_use >= self.limit {
             return Err(ENOSPC);
         }
@@ -79,73 +67,79 @@ impl<T: Default> IdTable<T> {
             self.seq = (self.seq + 1) % SEQ_LIMIT;
         }
         self.last_index = Some(index);
-        let seq = self.seq as u16;
         if self.slots.len() <= index {
-            self.slots.resize_with(index + 1, || Slot { seq: FREE, object: T::default() });
+            self.slots.resize_with(index + 1, || None);
         }
-        self.slots[index] = Slot { seq: u32::from(seq), object: make(seq) };
+        self.slots[index] = Some(Slot { seq: self.seq, object });
         self.in_use += 1;
-        Ok(index as i32 + i32::from(seq) * IPCMNI as i32)
+        Ok(Self::id(index, self.seq))
     }
 
-    /// An id's index and sequence number. A negative id is not rejected here: its
-    /// sequence number (from the id as unsigned) is at least 65536, which no slot has, so
-    /// the lookups fail it (EINVAL) without a test of their own.
-    fn split(id: i32) -> (usize, u32) {
-        let id = id as u32 as usize;
-        (id % IPCMNI, (id / IPCMNI) as u32)
+    /// An id's index and sequence number; `None` for a negative id.
+    fn split(id: i32) -> Option<(usize, u32)> {
+        let id = usize::try_from(id).ok()?;
+        Some((id % IPCMNI, (id / IPCMNI) as u32))
+    }
+
+    /// The sequence number an id carries (`ipc_perm.__seq`).
+    pub fn seq_of(id: i32) -> u16 {
+        (id as u32 as usize / IPCMNI) as u16
+    }
+
+    /// The slot index of the object `id` names, if it names one.
+    fn index_of(&self, id: i32) -> Result<usize> {
+        let (index, seq) = Self::split(id).ok_or(EINVAL)?;
+        match self.slots.get(index) {
+            Some(Some(slot)) if slot.seq == seq => Ok(index),
+            _ => Err(EINVAL),
+        }
     }
 
     /// The object with id `id`; EINVAL for a stale or negative id or an empty slot.
-    pub fn get(&self, id: i32) -> Result<&T, i32> {
-        let (index, seq) = Self::split(id);
-        match self.slots.get(index) {
-            Some(slot) if slot.seq == seq => Ok(&slot.object),
-            _ => Err(EINVAL),
-        }
+    pub fn get(&self, id: i32) -> Result<&T> {
+        let index = self.index_of(id)?;
+        Ok(&self.slots[index].as_ref().expect("index_of found it").object)
     }
 
     /// Mutable access to the object with id `id`.
-    pub fn get_mut(&mut self, id: i32) -> Result<&mut T, i32> {
-        let (index, seq) = Self::split(id);
-        match self.slots.get_mut(index) {
-            Some(slot) if slot.seq == seq => Ok(&mut slot.object),
-            _ => Err(EINVAL),
-        }
+    pub fn get_mut(&mut self, id: i32) -> Result<&mut T> {
+        let index = self.index_of(id)?;
+        Ok(&mut self.slots[index].as_mut().expect("index_of found it").object)
     }
 
     /// Removes and returns the object with id `id`.
-    pub fn remove(&mut self, id: i32) -> Result<T, i32> {
-        self.get(id)?;
-        let (index, _) = Self::split(id);
-        let slot = &mut self.slots[index];
-        slot.seq = FREE;
+    pub fn remove(&mut self, id: i32) -> Result<T> {
+        let index = self.index_of(id)?;
         self.in_use -= 1;
-        Ok(core::mem::take(&mut slot.object))
+        Ok(self.slots[index].take().expect("index_of found it").object)
     }
 
     /// The id and object at `index` (for the `*_STAT` commands, which take an index).
-    pub fn by_index(&self, index: i32) -> Result<(i32, &T), i32> {
+    pub fn by_index(&self, index: i32) -> Result<(i32, &T)> {
         let index = usize::try_from(index).map_err(|_| EINVAL)?;
         match self.slots.get(index) {
-            Some(slot) if !slot.is_free() => Ok((Self::id(index, slot), &slot.object)),
+            Some(Some(slot)) => Ok((Self::id(index, slot.seq), &slot.object)),
             _ => Err(EINVAL),
         }
     }
 
     /// The highest index in use (0 when empty), as `*_INFO` reports it.
     pub fn highest_index(&self) -> i32 {
-        self.slots.iter().rposition(|s| !s.is_free()).map_or(0, |i| i as i32)
+        self.slots.iter().rposition(Option::is_some).map_or(0, |i| i as i32)
     }
 
     /// Every (id, object).
     pub fn iter(&self) -> impl Iterator<Item = (i32, &T)> {
-        self.slots.iter().enumerate().filter(|(_, s)| !s.is_free()).map(|(i, s)| (Self::id(i, s), &s.object))
+        self.slots.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|s| (Self::id(i, s.seq), &s.object)))
     }
 
-    /// The id of the object in use at `index`.
-    fn id(index: usize, slot: &Slot<T>) -> i32 {
-        index as i32 + slot.seq as i32 * IPCMNI as i32
+    /// Every (id, object), mutably.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (i32, &mut T)> {
+        self.slots.iter_mut().enumerate().filter_map(|(i, s)| s.as_mut().map(|s| (Self::id(i, s.seq), &mut s.object)))
+    }
+
+    fn id(index: usize, seq: u32) -> i32 {
+        index as i32 + seq as i32 * IPCMNI as i32
     }
 
     /// The id of the first object for which `f` holds.
@@ -161,7 +155,7 @@ mod tests {
     #[test]
     fn stale_ids_are_einval() {
         let mut t = IdTable::new(128);
-        let a = t.insert(|_| "a").unwrap();
+        let a = t.insert("a").unwrap();
         assert_eq!(t.get(a), Ok(&"a"));
         t.remove(a).unwrap();
         assert_eq!(t.get(a), Err(EINVAL));
@@ -173,7 +167,7 @@ mod tests {
     #[test]
     fn negative_ids_name_nothing_even_with_a_live_index() {
         let mut t = IdTable::new(128);
-        let a = t.insert(|_| "a").unwrap();
+        let a = t.insert("a").unwrap();
         // The same index and low sequence bits as `a`, with the sign bit set.
         let negative = a | i32::MIN;
         assert!(negative < 0);
@@ -188,7 +182,7 @@ mod tests {
         let mut t = IdTable::new(128);
         let mut seen = Vec::new();
         for _ in 0..200 {
-            let id = t.insert(|_| ()).unwrap();
+            let id = t.insert(()).unwrap();
             assert!(!seen.contains(&id), "id {id} reused");
             seen.push(id);
             t.remove(id).unwrap();
@@ -203,8 +197,8 @@ mod tests {
     #[test]
     fn limit_gives_enospc_and_stat_takes_indices() {
         let mut t = IdTable::new(3);
-        let ids: Vec<_> = (0..3).map(|i| t.insert(|_| i).unwrap()).collect();
-        assert_eq!(t.insert(|_| 9), Err(ENOSPC));
+        let ids: Vec<_> = (0..3).map(|i| t.insert(i).unwrap()).collect();
+        assert_eq!(t.insert(9), Err(ENOSPC));
         assert_eq!(t.by_index(1), Ok((ids[1], &1)));
         assert_eq!(t.by_index(7), Err(EINVAL));
         assert_eq!(t.by_index(-1), Err(EINVAL));

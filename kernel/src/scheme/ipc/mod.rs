@@ -1,16 +1,38 @@
-//! The IPC facilities: System V semaphore sets (and, in later work, message queues,
-//! shared memory), POSIX message queues and timerfd.
+//! The IPC facilities' rules: System V semaphore sets and message queues (and, in later
+//! work, shared memory), POSIX message queues and timerfd.
 //!
-//! The semantics here are plain safe Rust with no hardware and no global state, so the
-//! host runs their unit, property and differential tests. A semantic operation returns
-//! "done", "must wait" (with a waiter id) or an errno, and a state change returns the
-//! waiters it completed; the kernel glue blocks and wakes threads accordingly.
+//! The rules are plain safe Rust with no hardware and no global state, so the host runs
+//! their unit, property and differential tests. Every facility has the same shape:
+//! - [`ids`]: the id table (`index + seq * 32768`; a stale id is EINVAL);
+//! - [`perm`]: `ipc_perm` and Linux's access and ownership checks;
+//! - [`get`]: the `*get` call, generic in the object;
+//! - [`ctl`]: the `*ctl` commands every object has (STAT, SET, RMID, INFO, `*_STAT`);
+//! - [`wait`]: blocking as data: a call returns done, "wait under this id" or an errno,
+//!   and a change returns the waiters it completed, with their results;
+//! - one folder per facility ([`sem`], [`msg`]) with its own rules only.
+//!
+//! The kernel glue (`scheme::ipc_glue`) sleeps and wakes threads as these results say.
 
 #![forbid(unsafe_code)]
 
+pub mod ctl;
+pub mod get;
 pub mod ids;
 pub mod perm;
 pub mod sem;
+pub mod wait;
 
 // The Linux ABI numbers, stated once in the ABI crate.
 pub use kestrel_abi::sysv::{IPC_CREAT, IPC_EXCL, IPC_INFO, IPC_NOWAIT, IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT};
+
+/// A System V key (`key_t`); [`IPC_PRIVATE`] always makes a new object.
+pub type Key = i32;
+
+bitflags::bitflags! {
+    /// The flags of a `*get` call above its nine permission bits.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct GetFlags: i32 {
+        const CREAT = IPC_CREAT;
+        const EXCL = IPC_EXCL;
+    }
+}

@@ -1,20 +1,15 @@
 //! `ipc_perm`: ownership and mode of a System V object, and Linux's access rules.
 
-use kestrel_abi::errno::{EACCES, EPERM};
-
 use crate::context::cred::Credentials;
+use crate::errno::{EACCES, EPERM, Result};
 
 /// Read permission bits in all three classes (`S_IRUGO`).
 pub const READ: u16 = 0o444;
 /// Write permission bits in all three classes (`S_IWUGO`).
 pub const WRITE: u16 = 0o222;
 
-/// The access bits `flag` asks for in any class (rwx, the low three bits).
-pub const fn requested_bits(flag: u16) -> u16 {
-    ((flag >> 6) | (flag >> 3) | flag) & 0o7
-}
-
-/// Ownership, mode and identity of an object.
+/// Ownership, mode and key of an object. (Its `__seq` is part of its id: see
+/// `IdTable::seq_of`.)
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct IpcPerm {
     pub key: i32,
@@ -24,57 +19,21 @@ pub struct IpcPerm {
     pub cgid: u32,
     /// Permission bits (low 9) and state bits such as SHM_DEST.
     pub mode: u16,
-    pub seq: u16,
 }
 
 impl IpcPerm {
-    /// A new object's permissions: owner and creator are the caller's effective ids.
-    pub fn new(key: i32, flags: i32, creds: &Credentials, seq: u16) -> Self {
-        Self {
-            key,
-            uid: creds.euid,
-            gid: creds.egid,
-            cuid: creds.euid,
-            cgid: creds.egid,
-            mode: (flags & 0o777) as u16,
-            seq,
-        }
+    /// A new object's permissions: owner and creator are the caller's effective ids, the
+    /// mode is the low 9 bits of the `*get` flags.
+    pub fn new(key: i32, flags: i32, creds: &Credentials) -> Self {
+        Self { key, uid: creds.euid, gid: creds.egid, cuid: creds.euid, cgid: creds.egid, mode: (flags & 0o777) as u16 }
     }
 
-    /// Linux `ipcperms`: the requested bits (any class of `flag`) must all be granted to
-    /// the caller's class: owner if its euid is the owner or creator, group if it is in
-    /// the owner's or creator's group, else other. Root passes.
-    ///
-    /// Inlined into semop's fast path, where the owner's granted request costs one test
-    /// (each branch ends a translated block under binary translation); every other
-    /// case is decided out of line.
-    #[inline(always)]
-    pub fn check(&self, creds: &Credentials, flag: u16) -> Result<(), i32> {
-        self.check_bits(creds, requested_bits(flag))
-    }
-
-    /// [`check`](Self::check) with the request already folded to three bits (see
-    /// [`requested_bits`]), for a caller choosing between requests at run time.
-    #[inline(always)]
-    pub fn check_bits(&self, creds: &Credentials, requested: u16) -> Result<(), i32> {
-        // Zero exactly when the caller is the owner (the product of the two id
-        // differences) and the owner bits grant the request.
-        let not_owner = u64::from(creds.euid ^ self.cuid) * u64::from(creds.euid ^ self.uid);
-        let owner_lacks = requested & !(self.mode >> 6) & 0o7;
-        if not_owner | u64::from(owner_lacks) == 0 {
-            return Ok(());
-        }
-        // Said to the compiler so that semop keeps its values in registers on the
-        // owner's path and saves them around this call only.
-        core::hint::cold_path();
-        self.check_slow(creds, requested, not_owner == 0)
-    }
-
-    /// [`check_bits`](Self::check_bits) for anyone but an owner the mode grants: the
-    /// caller's class, then root.
-    #[inline(never)]
-    fn check_slow(&self, creds: &Credentials, requested: u16, owner: bool) -> Result<(), i32> {
-        let granted = if owner {
+    /// Linux `ipcperms`: the bits `flag` asks for (in any of its three classes) must all
+    /// be granted to the caller's class: owner if its euid is the owner or creator,
+    /// group if it is in the owner's or creator's group, else other. Root passes.
+    pub fn check(&self, creds: &Credentials, flag: u16) -> Result<()> {
+        let requested = ((flag >> 6) | (flag >> 3) | flag) & 0o7;
+        let granted = if creds.euid == self.cuid || creds.euid == self.uid {
             self.mode >> 6
         } else if creds.in_group(self.cgid) || creds.in_group(self.gid) {
             self.mode >> 3
@@ -85,7 +44,7 @@ impl IpcPerm {
     }
 
     /// IPC_SET and IPC_RMID: only the owner, the creator or root.
-    pub fn check_owner(&self, creds: &Credentials) -> Result<(), i32> {
+    pub fn check_owner(&self, creds: &Credentials) -> Result<()> {
         if creds.euid == self.cuid || creds.euid == self.uid || creds.is_root() { Ok(()) } else { Err(EPERM) }
     }
 
@@ -108,7 +67,7 @@ mod tests {
     #[test]
     fn classes_are_chosen_in_order() {
         let owner = user(1000, 100, &[]);
-        let p = IpcPerm::new(5, 0o640, &owner, 0);
+        let p = IpcPerm::new(5, 0o640, &owner);
         assert_eq!((p.uid, p.cuid, p.gid, p.cgid, p.mode), (1000, 1000, 100, 100, 0o640));
         assert_eq!(p.check(&owner, WRITE), Ok(()));
         assert_eq!(p.check(&user(2000, 100, &[]), READ), Ok(()));
@@ -121,13 +80,13 @@ mod tests {
     #[test]
     fn owner_class_is_final_even_if_it_grants_less() {
         let owner = user(1000, 100, &[]);
-        let p = IpcPerm::new(0, 0o066, &owner, 0);
+        let p = IpcPerm::new(0, 0o066, &owner);
         assert_eq!(p.check(&owner, READ), Err(EACCES));
     }
 
     #[test]
     fn get_flags_low_bits_are_requests() {
-        let p = IpcPerm::new(0, 0o600, &user(1, 1, &[]), 0);
+        let p = IpcPerm::new(0, 0o600, &user(1, 1, &[]));
         assert_eq!(p.check(&user(2, 2, &[]), 0), Ok(()), "asking for nothing always passes");
         assert_eq!(p.check(&user(2, 2, &[]), 0o004), Err(EACCES));
         assert_eq!(p.check(&user(1, 1, &[]), 0o600), Ok(()));
@@ -135,7 +94,7 @@ mod tests {
 
     #[test]
     fn ownership_and_set() {
-        let mut p = IpcPerm::new(0, 0o600, &user(1, 1, &[]), 0);
+        let mut p = IpcPerm::new(0, 0o600, &user(1, 1, &[]));
         p.set(5, 6, 0o7777);
         assert_eq!((p.uid, p.gid, p.mode), (5, 6, 0o777));
         assert_eq!(p.check_owner(&user(1, 9, &[])), Ok(()), "creator keeps control");

@@ -4,27 +4,28 @@
 
 use alloc::vec::Vec;
 
-use kestrel_abi::errno::{EINVAL, ERANGE};
 pub use kestrel_abi::sysv::SemInfo;
 
-use super::{SEMAEM, SEMMNI, SEMMNS, SEMMSL, SEMOPM, SEMVMX, SemNamespace, UndoStore, Woken};
+use super::{SEMAEM, SEMMNI, SEMMNS, SEMMSL, SEMOPM, SEMVMX, Sem, SemNamespace, SemSet, UndoStore, Woken};
 use crate::context::cred::Credentials;
-use crate::scheme::ipc::perm::{IpcPerm, READ, WRITE};
-use crate::scheme::ipc::{IPC_INFO, IPC_RMID, IPC_STAT};
+use crate::errno::{EINVAL, ERANGE, Result};
+use crate::scheme::ipc::ctl::{self, NewOwner};
+use crate::scheme::ipc::perm::WRITE;
+pub use crate::scheme::ipc::{IPC_INFO, IPC_RMID, IPC_STAT};
 
 pub use kestrel_abi::sysv::{
     GETALL, GETNCNT, GETPID, GETVAL, GETZCNT, SEM_INFO, SEM_STAT, SEM_STAT_ANY, SETALL, SETVAL,
 };
-/// IPC_STAT, re-exported for callers that name every command from here.
-pub const IPC_STAT_CMD: i32 = IPC_STAT;
 
-/// Linux's constants reported by IPC_INFO that have no limit of their own here.
+/// Linux's constant reported by IPC_INFO that has no limit of its own here.
 const SEMUSZ: i32 = 20;
 
 /// `struct semid_ds`, without its layout (the glue lays it out).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SemidDs {
-    pub perm: IpcPerm,
+    pub perm: crate::scheme::ipc::perm::IpcPerm,
+    /// The set's id (`__seq` is derived from it).
+    pub id: i32,
     pub otime: u64,
     pub ctime: u64,
     pub nsems: u64,
@@ -40,11 +41,7 @@ pub enum Command {
         any: bool,
     },
     /// IPC_SET with the new owner and mode.
-    Set {
-        uid: u32,
-        gid: u32,
-        mode: u16,
-    },
+    Set(NewOwner),
     /// IPC_RMID.
     Remove,
     /// IPC_INFO (`usage`: SEM_INFO, with the usage counts).
@@ -95,12 +92,18 @@ impl Command {
     }
 }
 
-impl SemNamespace {
-    fn stat(&self, id: i32) -> SemidDs {
-        let set = self.sets.get(id).expect("caller checked the id");
-        SemidDs { perm: set.perm, otime: set.otime, ctime: set.ctime, nsems: set.sems.len() as u64 }
+impl SemSet {
+    fn ds(&self, id: i32) -> SemidDs {
+        SemidDs { perm: self.perm, id, otime: self.otime, ctime: self.ctime, nsems: self.sems.len() as u64 }
     }
 
+    /// Semaphore `semnum` of the set (EINVAL past its end).
+    fn num(&self, semnum: i32) -> Result<u16> {
+        u16::try_from(semnum).ok().filter(|&n| usize::from(n) < self.sems.len()).ok_or(EINVAL)
+    }
+}
+
+impl SemNamespace {
     fn info(&self, usage: bool) -> SemInfo {
         let mut info = SemInfo {
             semmap: SEMMNS as i32,
@@ -123,14 +126,15 @@ impl SemNamespace {
 
     /// Checks what SETALL needs before its values are read: the set exists and the
     /// caller may write it. Returns the number of values to read.
-    pub fn setall_prepare(&self, creds: &Credentials, semid: i32) -> Result<usize, i32> {
+    pub fn setall_prepare(&self, creds: &Credentials, semid: i32) -> Result<usize> {
         let set = self.sets.get(semid)?;
         set.perm.check(creds, WRITE)?;
         Ok(set.sems.len())
     }
 
-    /// `semctl(semid, semnum, cmd, arg)` for process `pid`.
-    #[allow(clippy::too_many_arguments)]
+    /// `semctl(semid, semnum, cmd, arg)` for process `pid`; waiters that SETVAL or
+    /// SETALL completed, or that IPC_RMID failed with EIDRM, are appended to `woken`.
+    #[allow(clippy::too_many_arguments, reason = "the call's inputs plus the caller's out-list")]
     pub fn semctl(
         &mut self,
         creds: &Credentials,
@@ -140,49 +144,45 @@ impl SemNamespace {
         cmd: Command,
         undo: &mut dyn UndoStore,
         now: u64,
-    ) -> Result<(Reply, Woken), i32> {
-        let none = Woken::new();
+        woken: &mut Woken,
+    ) -> Result<Reply> {
         // Linux rejects a negative id before looking at the command.
         if semid < 0 {
             return Err(EINVAL);
         }
         match cmd {
-            Command::Info { usage } => Ok((Reply::Info(self.sets.highest_index(), self.info(usage)), none)),
+            Command::Info { usage } => Ok(Reply::Info(ctl::info_result(&self.sets), self.info(usage))),
             Command::StatIndex { any } => {
-                let (id, set) = self.sets.by_index(semid)?;
-                if !any {
-                    set.perm.check(creds, READ)?;
-                }
-                Ok((Reply::Ds(id, self.stat(id)), none))
+                let (id, set) = ctl::stat_index(&self.sets, creds, semid, any)?;
+                Ok(Reply::Ds(id, set.ds(id)))
             }
-            Command::Stat => {
-                self.sets.get(semid)?.perm.check(creds, READ)?;
-                Ok((Reply::Ds(0, self.stat(semid)), none))
-            }
-            Command::Set { uid, gid, mode } => {
-                let set = self.sets.get_mut(semid)?;
-                set.perm.check_owner(creds)?;
-                set.perm.set(uid, gid, mode);
-                set.ctime = now;
-                Ok((Reply::Int(0), none))
+            Command::Stat => Ok(Reply::Ds(0, ctl::stat(&self.sets, creds, semid)?.ds(semid))),
+            Command::Set(owner) => {
+                ctl::set(&mut self.sets, creds, semid, owner, |set| {
+                    set.ctime = now;
+                    Ok(())
+                })?;
+                Ok(Reply::Int(0))
             }
             Command::Remove => {
-                self.sets.get(semid)?.perm.check_owner(creds)?;
-                Ok((Reply::Int(0), self.remove_set(semid, undo)?))
+                let mut set = ctl::remove(&mut self.sets, creds, semid)?;
+                self.total_sems -= set.sems.len();
+                undo.clear(semid, None);
+                woken.extend(set.drain_removed());
+                Ok(Reply::Int(0))
             }
             Command::SetVal(value) => {
                 if !(0..=SEMVMX).contains(&value) {
                     return Err(ERANGE);
                 }
                 let set = self.sets.get_mut(semid)?;
-                let num = u16::try_from(semnum).ok().filter(|&n| usize::from(n) < set.sems.len()).ok_or(EINVAL)?;
+                let num = set.num(semnum)?;
                 set.perm.check(creds, WRITE)?;
                 undo.clear(semid, Some(num));
-                set.sems[usize::from(num)] = super::Sem { value: value as u16, pid };
+                set.sems[usize::from(num)] = Sem { value: value as u16, pid };
                 set.ctime = now;
-                let mut woken = Woken::new();
-                set.update_queue(true, semid, undo, now, &mut woken);
-                Ok((Reply::Int(0), woken))
+                set.update_queue(semid, undo, now, woken);
+                Ok(Reply::Int(0))
             }
             Command::SetAll(values) => {
                 let nsems = self.setall_prepare(creds, semid)?;
@@ -195,22 +195,19 @@ impl SemNamespace {
                 let set = self.sets.get_mut(semid)?;
                 undo.clear(semid, None);
                 for (sem, &value) in set.sems.iter_mut().zip(&values) {
-                    *sem = super::Sem { value, pid };
+                    *sem = Sem { value, pid };
                 }
                 set.ctime = now;
-                let mut woken = Woken::new();
-                set.update_queue(true, semid, undo, now, &mut woken);
-                Ok((Reply::Int(0), woken))
+                set.update_queue(semid, undo, now, woken);
+                Ok(Reply::Int(0))
             }
             Command::GetAll => {
-                let set = self.sets.get(semid)?;
-                set.perm.check(creds, READ)?;
-                Ok((Reply::Values(set.sems.iter().map(|s| s.value).collect()), none))
+                let set = ctl::stat(&self.sets, creds, semid)?;
+                Ok(Reply::Values(set.sems.iter().map(|s| s.value).collect()))
             }
             Command::GetVal | Command::GetPid | Command::GetNcnt | Command::GetZcnt => {
-                let set = self.sets.get(semid)?;
-                set.perm.check(creds, READ)?;
-                let num = u16::try_from(semnum).ok().filter(|&n| usize::from(n) < set.sems.len()).ok_or(EINVAL)?;
+                let set = ctl::stat(&self.sets, creds, semid)?;
+                let num = set.num(semnum)?;
                 let sem = set.sems[usize::from(num)];
                 let value = match cmd {
                     Command::GetVal => i32::from(sem.value),
@@ -218,7 +215,7 @@ impl SemNamespace {
                     Command::GetNcnt => set.waiters_on(num, false) as i32,
                     _ => set.waiters_on(num, true) as i32,
                 };
-                Ok((Reply::Int(value), none))
+                Ok(Reply::Int(value))
             }
         }
     }

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use super::ctl::{Command, Reply};
 use super::*;
-use kestrel_abi::errno::{EACCES, EPERM};
+use crate::errno::{EACCES, EEXIST, ENOENT, EPERM};
+use crate::scheme::ipc::ctl::NewOwner;
+use crate::scheme::ipc::{IPC_CREAT, IPC_EXCL, IPC_PRIVATE};
 
 /// Undo adjustments of every (pid, set), as the kernel keeps them per process.
 #[derive(Default, Debug, Clone)]
@@ -56,18 +58,20 @@ impl Fixture {
         let id = ns.semget(&user(1000), IPC_PRIVATE, nsems, mode, 1).unwrap();
         Self { ns, undo: TestUndo::default(), id }
     }
-    fn semop(&mut self, pid: u32, ops: &[SemBuf]) -> Result<Outcome, i32> {
+    fn semop(&mut self, pid: u32, ops: &[SemBuf]) -> Result<Outcome> {
         let mut woken = Woken::new();
         Ok(match self.ns.semop(&user(1000), pid, self.id, ops, &mut self.undo, 5, &mut woken)? {
-            SemopOutcome::Done { woke } => {
-                assert_eq!(woke, !woken.is_empty(), "`woke` says whether waiters were completed");
-                Outcome::Done { woken }
+            wait::Outcome::Done(()) => Outcome::Done { woken },
+            wait::Outcome::Wait(w) => {
+                assert!(woken.is_empty(), "a call that waits changed nothing");
+                Outcome::Wait(w)
             }
-            SemopOutcome::Wait(w) => Outcome::Wait(w),
         })
     }
-    fn ctl(&mut self, semnum: i32, cmd: Command) -> Result<(Reply, Woken), i32> {
-        self.ns.semctl(&user(1000), 77, self.id, semnum, cmd, &mut self.undo, 9)
+    fn ctl(&mut self, semnum: i32, cmd: Command) -> Result<(Reply, Woken)> {
+        let mut woken = Woken::new();
+        let reply = self.ns.semctl(&user(1000), 77, self.id, semnum, cmd, &mut self.undo, 9, &mut woken)?;
+        Ok((reply, woken))
     }
     fn values(&self) -> Vec<u16> {
         self.ns.set(self.id).unwrap().sems.iter().map(|s| s.value).collect()
@@ -84,14 +88,14 @@ enum Outcome {
     Wait(WaiterId),
 }
 
-fn woken(outcome: Result<Outcome, i32>) -> Vec<Completed> {
+fn woken(outcome: Result<Outcome>) -> Vec<Completed> {
     match outcome {
         Ok(Outcome::Done { woken }) => woken,
         other => panic!("expected Done, got {other:?}"),
     }
 }
 
-fn waiter(outcome: Result<Outcome, i32>) -> WaiterId {
+fn waiter(outcome: Result<Outcome>) -> WaiterId {
     match outcome {
         Ok(Outcome::Wait(w)) => w,
         other => panic!("expected Wait, got {other:?}"),
@@ -207,7 +211,7 @@ fn wait_for_zero_success_updates_pid_and_otime() {
     let mut f = Fixture::new(1, 0o600);
     assert_eq!(
         f.ns.semop(&user(1000), 33, f.id, &[op(0, 0, 0)], &mut f.undo, 12, &mut Woken::new()),
-        Ok(SemopOutcome::Done { woke: false })
+        Ok(wait::Outcome::Done(()))
     );
     let set = f.ns.set(f.id).unwrap();
     assert_eq!((set.sems[0].pid, set.otime), (33, 12));
@@ -263,7 +267,7 @@ fn rmid_fails_every_sleeper_with_eidrm() {
     let mut f = Fixture::new(1, 0o600);
     let a = waiter(f.semop(1, &[op(0, -1, 0)]));
     let b = waiter(f.semop(2, &[op(0, 0, 0), op(0, -1, 0)]));
-    assert_eq!(f.ns.semctl(&user(3), 3, f.id, 0, Command::Remove, &mut f.undo, 0), Err(EPERM));
+    assert_eq!(f.ns.semctl(&user(3), 3, f.id, 0, Command::Remove, &mut f.undo, 0, &mut Woken::new()), Err(EPERM));
     let (_, done) = f.ctl(0, Command::Remove).unwrap();
     assert_eq!(done[..], [Completed { waiter: a, result: Err(EIDRM) }, Completed { waiter: b, result: Err(EIDRM) }]);
     assert_eq!(f.ns.set(f.id).err(), Some(EINVAL));
@@ -273,12 +277,12 @@ fn rmid_fails_every_sleeper_with_eidrm() {
 fn cancel_dequeues_or_returns_the_given_result() {
     let mut f = Fixture::new(1, 0o600);
     let a = waiter(f.semop(1, &[op(0, -1, 0)]));
-    assert_eq!(f.ns.cancel(f.id, a, None), None);
+    assert!(f.ns.cancel(f.id, a), "a queued waiter is dequeued");
     assert!(woken(f.semop(2, &[op(0, 1, 0)])).is_empty(), "a cancelled waiter is not performed");
     let b = waiter(f.semop(3, &[op(0, -2, 0)]));
     let done = woken(f.semop(2, &[op(0, 1, 0)]));
     assert_eq!(done, [Completed { waiter: b, result: Ok(()) }]);
-    assert_eq!(f.ns.cancel(f.id, b, Some(Ok(()))), Some(Ok(())), "it already happened");
+    assert!(!f.ns.cancel(f.id, b), "it already happened: its result stands");
 }
 
 #[test]
@@ -324,25 +328,28 @@ fn exit_undo_is_clamped_and_skips_removed_sets() {
     f.set_all(&[1, 1]);
     // SETALL cleared the adjustments; make new ones.
     woken(f.semop(1, &[op(0, 2, SEM_UNDO)]));
-    f.ctl(0, Command::SetVal(0)).unwrap_or_else(|e| panic!("{e}"));
+    f.ctl(0, Command::SetVal(0)).unwrap();
     // The adjustment of -2 for sem 0 was cleared by SETVAL; put one back by hand.
     f.undo.set(1, f.id, 2, 0, -5);
     let a = waiter(f.semop(2, &[op(1, 0, 0)]));
     f.undo.set(1, f.id, 2, 1, -1);
     let adj = f.undo.0[&(1, f.id)].clone();
-    let done = f.ns.apply_exit_undo(1, f.id, &adj, &mut f.undo, 0);
+    let mut done = Woken::new();
+    f.ns.apply_exit_undo(1, f.id, &adj, &mut f.undo, 0, &mut done);
     assert_eq!(f.values(), [0, 0], "0 - 5 is clamped to 0");
     assert_eq!(done[..], [Completed { waiter: a, result: Ok(()) }]);
     let id = f.id;
     f.ctl(0, Command::Remove).unwrap();
-    assert!(f.ns.apply_exit_undo(1, id, &[1, 1], &mut f.undo, 0).is_empty());
+    let mut done = Woken::new();
+    f.ns.apply_exit_undo(1, id, &[1, 1], &mut f.undo, 0, &mut done);
+    assert!(done.is_empty());
 }
 
 #[test]
 fn exit_undo_clamps_at_semvmx() {
     let mut f = Fixture::new(1, 0o600);
     f.set_all(&[32000]);
-    f.ns.apply_exit_undo(9, f.id, &[32767], &mut f.undo, 0);
+    f.ns.apply_exit_undo(9, f.id, &[32767], &mut f.undo, 0, &mut Woken::new());
     assert_eq!(f.values(), [SEMVMX as u16]);
 }
 
@@ -351,27 +358,40 @@ fn stat_set_and_info() {
     let mut f = Fixture::new(3, 0o640);
     let Reply::Ds(0, ds) = f.ctl(0, Command::Stat).unwrap().0 else { panic!() };
     assert_eq!((ds.nsems, ds.perm.mode, ds.perm.uid, ds.ctime), (3, 0o640, 1000, 1));
-    assert_eq!(f.ns.semctl(&user(5), 5, f.id, 0, Command::Stat, &mut f.undo, 0).err(), Some(EACCES));
+    assert_eq!(f.ns.semctl(&user(5), 5, f.id, 0, Command::Stat, &mut f.undo, 0, &mut Woken::new()).err(), Some(EACCES));
     assert_eq!(
-        f.ns.semctl(&user(5), 5, f.id, 0, Command::Set { uid: 5, gid: 5, mode: 0o777 }, &mut f.undo, 0).err(),
+        f.ns.semctl(
+            &user(5),
+            5,
+            f.id,
+            0,
+            Command::Set(NewOwner { uid: 5, gid: 5, mode: 0o777 }),
+            &mut f.undo,
+            0,
+            &mut Woken::new()
+        )
+        .err(),
         Some(EPERM)
     );
-    f.ctl(0, Command::Set { uid: 5, gid: 6, mode: 0o1604 }).unwrap();
+    f.ctl(0, Command::Set(NewOwner { uid: 5, gid: 6, mode: 0o1604 })).unwrap();
     let Reply::Ds(_, ds) = f.ctl(0, Command::Stat).unwrap().0 else { panic!() };
     assert_eq!((ds.perm.uid, ds.perm.gid, ds.perm.mode, ds.perm.cuid, ds.ctime), (5, 6, 0o604, 1000, 9));
     let index = f.id % 32768;
     let Reply::Ds(id, _) =
-        f.ns.semctl(&user(9), 9, index, 0, Command::StatIndex { any: false }, &mut f.undo, 0).unwrap().0
+        f.ns.semctl(&user(9), 9, index, 0, Command::StatIndex { any: false }, &mut f.undo, 0, &mut Woken::new())
+            .unwrap()
     else {
         panic!()
     };
     assert_eq!(id, f.id, "SEM_STAT takes an index and returns the id");
-    f.ctl(0, Command::Set { uid: 5, gid: 6, mode: 0o600 }).unwrap();
+    f.ctl(0, Command::Set(NewOwner { uid: 5, gid: 6, mode: 0o600 })).unwrap();
     assert_eq!(
-        f.ns.semctl(&user(9), 9, index, 0, Command::StatIndex { any: false }, &mut f.undo, 0).err(),
+        f.ns.semctl(&user(9), 9, index, 0, Command::StatIndex { any: false }, &mut f.undo, 0, &mut Woken::new()).err(),
         Some(EACCES)
     );
-    assert!(f.ns.semctl(&user(9), 9, index, 0, Command::StatIndex { any: true }, &mut f.undo, 0).is_ok());
+    assert!(
+        f.ns.semctl(&user(9), 9, index, 0, Command::StatIndex { any: true }, &mut f.undo, 0, &mut Woken::new()).is_ok()
+    );
     let Reply::Info(max, info) = f.ctl(0, Command::Info { usage: true }).unwrap().0 else { panic!() };
     assert_eq!((max, info.semusz, info.semaem, info.semmsl), (index, 1, 3, SEMMSL as i32));
     let Reply::Info(_, info) = f.ctl(0, Command::Info { usage: false }).unwrap().0 else { panic!() };
@@ -382,7 +402,7 @@ fn stat_set_and_info() {
 fn negative_ids_are_einval_before_anything_else() {
     let mut f = Fixture::new(1, 0o600);
     for cmd in [Command::Info { usage: true }, Command::SetVal(40000), Command::Stat] {
-        assert_eq!(f.ns.semctl(&user(1000), 1, -1, 0, cmd, &mut f.undo, 0).err(), Some(EINVAL));
+        assert_eq!(f.ns.semctl(&user(1000), 1, -1, 0, cmd, &mut f.undo, 0, &mut Woken::new()).err(), Some(EINVAL));
     }
     let many = vec![op(0, 1, 0); SEMOPM + 1];
     assert_eq!(
@@ -396,7 +416,10 @@ fn negative_ids_are_einval_before_anything_else() {
 #[test]
 fn get_commands_check_read_access_then_semnum() {
     let mut f = Fixture::new(1, 0o600);
-    assert_eq!(f.ns.semctl(&user(5), 5, f.id, 9, Command::GetVal, &mut f.undo, 0).err(), Some(EACCES));
+    assert_eq!(
+        f.ns.semctl(&user(5), 5, f.id, 9, Command::GetVal, &mut f.undo, 0, &mut Woken::new()).err(),
+        Some(EACCES)
+    );
     assert_eq!(f.ctl(1, Command::GetVal).err(), Some(EINVAL));
     assert_eq!(f.ctl(-1, Command::GetPid).err(), Some(EINVAL));
     assert_eq!(f.ctl(0, Command::GetAll).unwrap().0, Reply::Values(vec![0]));
@@ -452,7 +475,7 @@ fn property_random_sequences_keep_the_invariants() {
                 }
                 1 if !waiting.is_empty() => {
                     let (_, w) = waiting.remove(rng.below(waiting.len() as u64) as usize);
-                    assert_eq!(f.ns.cancel(f.id, w, None), None, "case {case}: a pending waiter is dequeued");
+                    assert!(f.ns.cancel(f.id, w), "case {case}: a pending waiter is dequeued");
                 }
                 _ => match f.semop(pid, &ops) {
                     Ok(Outcome::Done { woken }) => {
