@@ -1,14 +1,16 @@
-//! The per-process IPC state: the slot that the IPC schemes fill (SEM_UNDO adjustments,
-//! shared memory attachments) and the rules for it at fork, exec and exit.
+//! The per-process IPC state, and the one interface through which the IPC facilities
+//! follow a process's life.
 //!
-//! Each IPC facility registers an [`IpcHooks`] implementation; the process code calls
-//! every registered hook at the three lifecycle points, so the facilities stay in
-//! `scheme/ipc/` and the process code knows none of them.
+//! A process owns its facilities' per-process state in [`ProcessIpc`] (behind its `ipc`
+//! lock, level `ProcessIpc` in `lock_order`). Each facility implements [`IpcHooks`]; the
+//! process code calls every facility's hook at fork, exec and exit with the processes
+//! themselves, so the facilities stay in `scheme/` and the process code names none of
+//! them (the list is `scheme::ipc_facilities`).
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
-/// A process's own IPC state, kept in its `Process` and guarded by its `ipc` lock.
+/// A process's own IPC state.
 #[derive(Debug, Default)]
 pub struct ProcessIpc {
     /// SEM_UNDO adjustments: per semaphore set id, one adjustment per semaphore. Threads
@@ -16,40 +18,36 @@ pub struct ProcessIpc {
     pub sem_undo: BTreeMap<i32, Vec<i16>>,
 }
 
-/// What an IPC facility does when a process forks, execs or exits.
-pub trait IpcHooks: Send + Sync {
-    /// A child `child` was forked from `parent`.
-    fn on_fork(&self, parent: u32, child: u32);
-    /// Process `pid` replaced its program image.
-    fn on_exec(&self, pid: u32);
-    /// Process `pid` is exiting (all its threads are gone).
-    fn on_exit(&self, pid: u32);
-}
+#[cfg(not(test))]
+pub use self::hooks::*;
 
-static HOOKS: spin::Mutex<Vec<&'static dyn IpcHooks>> = spin::Mutex::new(Vec::new());
+#[cfg(not(test))]
+mod hooks {
+    use crate::context::Process;
 
-/// Registers a facility's hooks (at boot).
-pub fn register(hooks: &'static dyn IpcHooks) {
-    HOOKS.lock().push(hooks);
-}
+    /// What an IPC facility does when a process forks, execs or exits. Each hook runs
+    /// with no lock held.
+    pub trait IpcHooks: Sync {
+        /// `child` was forked from `parent` (before the child runs).
+        fn on_fork(&self, _parent: &Process, _child: &Process) {}
+        /// `process` replaced its program image.
+        fn on_exec(&self, _process: &Process) {}
+        /// `process` is exiting: all its threads are gone, its descriptors closed.
+        fn on_exit(&self, _process: &Process) {}
+    }
 
-fn each(f: impl Fn(&'static dyn IpcHooks)) {
-    // Copy the list out so that no lock is held while the hooks run.
-    let hooks: Vec<_> = HOOKS.lock().clone();
-    hooks.into_iter().for_each(f);
-}
+    /// Runs every facility's fork rule.
+    pub fn fork(parent: &Process, child: &Process) {
+        crate::scheme::ipc_facilities().iter().for_each(|f| f.on_fork(parent, child));
+    }
 
-/// Runs every facility's fork rule.
-pub fn fork(parent: u32, child: u32) {
-    each(|h| h.on_fork(parent, child));
-}
+    /// Runs every facility's exec rule.
+    pub fn exec(process: &Process) {
+        crate::scheme::ipc_facilities().iter().for_each(|f| f.on_exec(process));
+    }
 
-/// Runs every facility's exec rule.
-pub fn exec(pid: u32) {
-    each(|h| h.on_exec(pid));
-}
-
-/// Runs every facility's exit rule.
-pub fn exit(pid: u32) {
-    each(|h| h.on_exit(pid));
+    /// Runs every facility's exit rule.
+    pub fn exit(process: &Process) {
+        crate::scheme::ipc_facilities().iter().for_each(|f| f.on_exit(process));
+    }
 }

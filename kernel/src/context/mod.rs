@@ -4,12 +4,15 @@
 //! its children and its per-process IPC state; its [`Thread`]s share all of that and
 //! each has a kernel stack, saved registers, an FPU save area and a signal mask.
 //!
-//! Lock order (outer first): `scheduler::SCHED` → `Thread::sched`; a process's locks
-//! (`space`, `files`, `creds`, `signals`, `children`, `state`, `threads`) are leaves taken
-//! one at a time, never while blocking.
+//! Lock order (outer first): `scheduler::SCHED` → `Thread::sched`. A process's `creds`,
+//! its `ipc` state and the process table take part in the IPC paths' order, written and
+//! checked in [`lock_order`] (`creds` → a facility's lock → the process table → a
+//! process's `ipc`). The other locks of a process (`space`, `files`, `signals`,
+//! `children`, `state`, `threads`) are leaves taken one at a time, never while blocking.
 
 pub mod cred;
 pub mod ipc;
+pub mod lock_order;
 
 #[cfg(not(test))]
 pub mod exec;

@@ -13,6 +13,7 @@ use kestrel_abi::wait;
 use spin::Mutex;
 
 use super::cred::Credentials;
+use super::lock_order::{Level, OrderedMutex};
 use super::signal::SignalState;
 use super::thread::{Thread, WakeReason};
 use super::wait_queue::WaitQueue;
@@ -46,7 +47,8 @@ pub struct Process {
     pub space: Mutex<Option<AddressSpace>>,
     pml4: AtomicU64,
     pub files: Mutex<FileTable>,
-    pub creds: Mutex<Credentials>,
+    /// Level `Creds` in `lock_order`: held across an IPC facility's call.
+    pub creds: OrderedMutex<Credentials>,
     pub signals: Mutex<SignalState>,
     /// Signals pending for the process as a whole; changed under `signals`' lock, read
     /// without it (every return to user mode looks).
@@ -58,11 +60,12 @@ pub struct Process {
     pub children: Mutex<Vec<Arc<Process>>>,
     /// Woken when a child becomes a zombie.
     pub child_exit: WaitQueue,
-    /// Per-process IPC state (SEM_UNDO adjustments).
-    pub ipc: Mutex<ipc::ProcessIpc>,
+    /// Per-process IPC state (SEM_UNDO adjustments); level `ProcessIpc` in `lock_order`.
+    pub ipc: OrderedMutex<ipc::ProcessIpc>,
 }
 
-static PROCESSES: Mutex<BTreeMap<u32, Arc<Process>>> = Mutex::new(BTreeMap::new());
+/// The process table; level `ProcessTable` in `lock_order`.
+static PROCESSES: OrderedMutex<BTreeMap<u32, Arc<Process>>> = OrderedMutex::new(Level::ProcessTable, BTreeMap::new());
 static NEXT_PID: AtomicU32 = AtomicU32::new(INIT_PID);
 
 /// Most processes alive at once.
@@ -86,7 +89,7 @@ impl Process {
             space: Mutex::new(space),
             pml4: AtomicU64::new(pml4),
             files: Mutex::new(files),
-            creds: Mutex::new(creds),
+            creds: OrderedMutex::new(Level::Creds, creds),
             signals: Mutex::new(signals),
             pending_signals: AtomicU64::new(0),
             threads: Mutex::new(Vec::new()),
@@ -94,7 +97,7 @@ impl Process {
             exiting: AtomicBool::new(false),
             children: Mutex::new(Vec::new()),
             child_exit: WaitQueue::new(),
-            ipc: Mutex::new(ipc::ProcessIpc::default()),
+            ipc: OrderedMutex::new(Level::ProcessIpc, ipc::ProcessIpc::default()),
         })
     }
 
@@ -304,7 +307,7 @@ pub fn fork(thread: &Arc<Thread>, frame: &TrapFrame) -> Result<u32, crate::errno
     let child_thread = Thread::new_user(child.clone(), &child_frame, Some(&fpu))?;
     child_thread.sigmask.store(thread.sigmask.load(Ordering::Relaxed), Ordering::Relaxed);
     register(Some(parent), &child);
-    ipc::fork(parent.pid, pid);
+    ipc::fork(parent, &child);
     child.start_thread(child_thread);
     Ok(pid)
 }
@@ -338,7 +341,7 @@ pub fn exec(
     process.signals.lock().reset_for_exec();
     *process.name.lock() = exec::program_name(path);
     thread.set_fpu(FpuArea::initial());
-    ipc::exec(process.pid);
+    ipc::exec(process);
     *frame = user_entry_frame(loaded.entry, loaded.stack_top);
     Ok(())
 }
@@ -380,7 +383,7 @@ fn finish_exit(process: &Arc<Process>) {
     process.pml4.store(0, Ordering::Relaxed);
     let space = process.space.lock().take();
     drop(space);
-    ipc::exit(process.pid);
+    ipc::exit(process);
 
     let orphans: Vec<_> = core::mem::take(&mut *process.children.lock());
     if !orphans.is_empty() {

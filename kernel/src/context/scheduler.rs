@@ -145,6 +145,7 @@ pub fn yield_now() {
 /// Blocks the current thread until it is woken, its deadline (monotonic ns) passes, or
 /// (for an interruptible wait) a signal arrives.
 pub fn block(deadline: Option<u64>) -> WakeReason {
+    debug_assert!(super::lock_order::none_held(), "blocking while holding an ordered lock");
     let thread = current();
     if super::signal::must_interrupt(&thread) {
         return WakeReason::Interrupted;

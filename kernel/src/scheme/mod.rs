@@ -5,9 +5,12 @@
 //! descriptors in a process's [`FileTable`] share descriptions (dup, fork), and the
 //! scheme's `close` runs when the last reference goes.
 //!
-//! Scheme operations run with interrupts disabled on the only CPU; an operation that
-//! must wait blocks through `context::wait_queue`, never while holding a lock that a
-//! waker needs.
+//! Scheme operations run with interrupts disabled on the only CPU. An IPC call that must
+//! wait sleeps through [`ipc_glue`]: the facility's rules queue a waiter and return
+//! "wait", the caller sleeps on its own stack record with the facility's lock released,
+//! and a later change hands it its result and wakes it after that lock is dropped (see
+//! `ipc_glue` for timeouts, signals and the clocks). Other schemes (event, proc's
+//! waitpid) block on a `context::wait_queue`. Nothing blocks holding a lock a waker needs.
 
 pub mod ipc;
 
@@ -20,6 +23,8 @@ pub mod debug;
 pub mod event;
 #[cfg(not(test))]
 pub mod initfs;
+#[cfg(not(test))]
+pub mod ipc_glue;
 #[cfg(not(test))]
 pub mod proc;
 #[cfg(not(test))]

@@ -13,7 +13,7 @@ use crate::arch::interrupts::TrapFrame;
 use crate::context::{Process, Thread};
 
 /// Result of a scheme operation: a value or a Linux errno.
-pub type Result<T> = core::result::Result<T, crate::errno::Errno>;
+pub type Result<T> = crate::errno::Result<T>;
 
 /// Who is calling, for permission checks and for operations on the caller itself.
 pub struct Caller<'a> {
@@ -66,55 +66,62 @@ pub trait KernelScheme: Send + Sync {
     fn close(&self, handle: usize);
 }
 
-/// Index of a scheme in the registry.
-pub type SchemeId = usize;
-
-/// The proc scheme's id: its calls are dispatched statically ([`OpenDescription::call`]).
-pub const PROC: SchemeId = 3;
-/// The sem scheme's id, dispatched statically as [`PROC`] is.
-pub const SEM: SchemeId = 4;
-
-struct Registry {
-    schemes: Vec<(&'static str, &'static dyn KernelScheme)>,
+/// The kernel's schemes. A description names its scheme by this, so the frequent calls
+/// (proc, sem) are dispatched with a match, not through the trait object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SchemeId {
+    Debug,
+    Event,
+    Initfs,
+    Proc,
+    Sem,
+    Time,
 }
 
-static REGISTRY: spin::Once<Registry> = spin::Once::new();
+impl SchemeId {
+    /// Every scheme, with the name it is opened by (`/scheme/NAME`).
+    const ALL: [(&'static str, SchemeId); 6] = [
+        ("debug", Self::Debug),
+        ("event", Self::Event),
+        ("initfs", Self::Initfs),
+        ("proc", Self::Proc),
+        ("sem", Self::Sem),
+        ("time", Self::Time),
+    ];
 
-/// Registers the kernel's schemes. `initfs` is the boot module image (may be empty).
+    /// The scheme opened as `/scheme/NAME`.
+    pub fn by_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|&(_, id)| id)
+    }
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        Self::ALL.iter().find(|&&(_, id)| id == self).map_or("?", |(n, _)| n)
+    }
+
+    /// The scheme itself.
+    pub fn scheme(self) -> &'static dyn KernelScheme {
+        match self {
+            Self::Debug => &super::debug::DebugScheme,
+            Self::Event => &super::event::EVENT_SCHEME,
+            Self::Initfs => super::initfs::instance(),
+            Self::Proc => &super::proc::ProcScheme,
+            Self::Sem => &super::sem::SemScheme,
+            Self::Time => &super::time::TIME_SCHEME,
+        }
+    }
+}
+
+/// The IPC facilities whose per-process state follows fork, exec and exit.
+pub fn ipc_facilities() -> &'static [&'static dyn crate::context::ipc::IpcHooks] {
+    &[&super::sem::SemHooks]
+}
+
+/// Serves `initfs` (the boot module image; may be empty) as `/scheme/initfs`.
 pub fn init(initfs: &'static [u8]) {
-    REGISTRY.call_once(|| {
-        let initfs: &'static super::initfs::InitFs =
-            alloc::boxed::Box::leak(alloc::boxed::Box::new(super::initfs::InitFs::new(initfs)));
-        initfs.publish();
-        super::sem::init();
-        let registry = Registry {
-            schemes: alloc::vec![
-                ("debug", &super::debug::DebugScheme as &dyn KernelScheme),
-                ("event", &super::event::EVENT_SCHEME),
-                ("initfs", initfs),
-                ("proc", &super::proc::ProcScheme),
-                ("sem", &super::sem::SemScheme),
-                ("time", &super::time::TIME_SCHEME),
-            ],
-        };
-        assert!(registry.schemes[PROC].0 == "proc" && registry.schemes[SEM].0 == "sem");
-        registry
-    });
-}
-
-fn registry() -> &'static Registry {
-    REGISTRY.get().expect("schemes are registered at boot")
-}
-
-/// The scheme registered as `name`.
-pub fn by_name(name: &str) -> Option<(SchemeId, &'static dyn KernelScheme)> {
-    registry().schemes.iter().enumerate().find(|(_, (n, _))| *n == name).map(|(id, (_, s))| (id, *s))
-}
-
-/// The scheme with id `id`.
-#[inline]
-pub fn by_id(id: SchemeId) -> (&'static str, &'static dyn KernelScheme) {
-    registry().schemes[id]
+    let initfs: &'static super::initfs::InitFs =
+        alloc::boxed::Box::leak(alloc::boxed::Box::new(super::initfs::InitFs::new(initfs)));
+    initfs.publish();
 }
 
 /// The initfs scheme's image, for the program loader.
@@ -159,25 +166,25 @@ impl OpenDescription {
     /// The scheme behind the description.
     #[inline]
     pub fn scheme(&self) -> &'static dyn KernelScheme {
-        by_id(self.scheme).1
+        self.scheme.scheme()
     }
 
     /// `SYS_CALL` on the description's scheme. The proc and sem schemes, whose calls are
-    /// the frequent ones, are called directly and inlined: an indirect call and its
-    /// return each cost a jump-target lookup under binary translation.
+    /// the frequent ones, are called directly (and inlined) rather than through the trait
+    /// object.
     #[inline(always)]
     pub fn call(&self, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result<usize> {
         match self.scheme {
-            PROC => super::proc::ProcScheme.call(self.handle, payload, metadata, caller),
-            SEM => super::sem::SemScheme.call(self.handle, payload, metadata, caller),
-            _ => self.scheme().call(self.handle, payload, metadata, caller),
+            SchemeId::Proc => super::proc::ProcScheme.call(self.handle, payload, metadata, caller),
+            SchemeId::Sem => super::sem::SemScheme.call(self.handle, payload, metadata, caller),
+            other => other.scheme().call(self.handle, payload, metadata, caller),
         }
     }
 }
 
 impl Drop for OpenDescription {
     fn drop(&mut self) {
-        by_id(self.scheme).1.close(self.handle);
+        self.scheme.scheme().close(self.handle);
     }
 }
 
@@ -185,7 +192,8 @@ impl Drop for OpenDescription {
 pub fn open(path: &str, flags: usize, caller: &mut Caller<'_>) -> Result<Arc<OpenDescription>> {
     let rest = path.strip_prefix("/scheme/").ok_or(ENOENT)?;
     let (name, sub) = rest.split_once('/').unwrap_or((rest, ""));
-    let (scheme, ops) = by_name(name).ok_or(ENOENT)?;
+    let scheme = SchemeId::by_name(name).ok_or(ENOENT)?;
+    let ops = scheme.scheme();
     // No access mode given means read-only, as O_RDONLY is 0 in C.
     let mode = if flags & O_ACCMODE == 0 { O_RDONLY } else { flags & O_ACCMODE };
     let handle = ops.open(sub, flags, caller)?;

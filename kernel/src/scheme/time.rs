@@ -5,11 +5,11 @@
 //! - `write` of a `TimeSpec` arms the timer for that absolute time on the clock; the
 //!   handle then becomes readable (level-triggered, for the event scheme) once it passes.
 //! - `SYS_CALL` `TIME_CALL_SETTIME` sets CLOCK_REALTIME to the payload's `TimeSpec`
-//!   (root only): `clock_settime`. Hooks registered with [`on_realtime_set`] run after.
+//!   (root only): `clock_settime`. IPC calls asleep until a realtime deadline
+//!   measure it again (`ipc_glue::realtime_clock_set`).
 
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
-use alloc::vec::Vec;
 
 use crate::errno::{EBADF, EINVAL, ENOENT, EPERM};
 use kestrel_abi::syscall::{CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_REALTIME, EVENT_READ, MODE_CHR, Stat, TimeSpec};
@@ -38,13 +38,6 @@ pub struct TimeScheme {
 /// The registered instance.
 pub static TIME_SCHEME: TimeScheme = TimeScheme { handles: Mutex::new(BTreeMap::new()), next: Mutex::new(1) };
 
-static REALTIME_HOOKS: Mutex<Vec<fn()>> = Mutex::new(Vec::new());
-
-/// Registers `hook` to run after every `clock_settime` of CLOCK_REALTIME.
-pub fn on_realtime_set(hook: fn()) {
-    REALTIME_HOOKS.lock().push(hook);
-}
-
 /// Current time of `clock` in nanoseconds, or `None` for an unknown clock.
 pub fn now(clock_id: usize) -> Option<u64> {
     match clock_id {
@@ -64,11 +57,10 @@ pub fn to_monotonic(clock_id: usize, ns: u64) -> u64 {
     }
 }
 
-/// Sets CLOCK_REALTIME and runs the hooks.
+/// Sets CLOCK_REALTIME; calls asleep until a realtime deadline measure it again.
 pub fn set_realtime(ns: u64) {
     clock::set_realtime_ns(ns);
-    let hooks: Vec<fn()> = REALTIME_HOOKS.lock().clone();
-    hooks.into_iter().for_each(|hook| hook());
+    super::ipc_glue::realtime_clock_set();
     super::event::notify();
 }
 

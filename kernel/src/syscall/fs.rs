@@ -133,8 +133,8 @@ pub fn fstat(cx: &Context, fd: usize, buf: usize, len: usize) -> Result {
 
 pub fn fpath(cx: &Context, fd: usize, buf: usize, len: usize) -> Result {
     let desc = description(cx, fd)?;
-    let (name, ops) = scheme::by_id(desc.scheme);
-    let sub = ops.fpath(desc.handle)?;
+    let name = desc.scheme.name();
+    let sub = desc.scheme().fpath(desc.handle)?;
     let full = if sub.is_empty() { alloc::format!("/scheme/{name}") } else { alloc::format!("/scheme/{name}/{sub}") };
     let n = full.len().min(len);
     cx.process.with_space(|s| copy_to_user(s, buf as u64, &full.as_bytes()[..n]))?;

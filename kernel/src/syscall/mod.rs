@@ -49,7 +49,7 @@ fn run(cx: &Context<'_>, frame: &mut TrapFrame) {
     };
     frame.rax = match result {
         Ok(value) => value as u64,
-        Err(errno) => (-(errno as i64)) as u64,
+        Err(errno) => errno.to_syscall_return() as u64,
     };
 }
 

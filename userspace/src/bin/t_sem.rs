@@ -7,7 +7,7 @@
 #![no_std]
 #![no_main]
 
-use userspace::abi::sysv::{LinuxTimespec, SEM_CALL_OP, SEM_SCHEME, semop_word};
+use userspace::abi::sysv::{LinuxTimespec, SEM_CALL_CTL, SEM_CALL_GET, SEM_CALL_OP, SEM_SCHEME, semop_word};
 use userspace::process::{self, Status};
 use userspace::signal::{SIGKILL, SIGUSR1};
 use userspace::sysv::{
@@ -88,8 +88,8 @@ fn count_is_an_unsigned_int() {
     let _ = semctl(id, 0, IPC_RMID, 0);
 }
 
-fn op_takes_three_metadata_words() {
-    println!("t_sem: SEM_CALL_OP takes exactly three metadata words");
+fn calls_take_three_metadata_words() {
+    println!("t_sem: every sem call takes exactly three metadata words");
     let Some(id) = new_set(1) else { return };
     let Some(fd) = check_ok!(fs::open(SEM_SCHEME, fs::O_RDWR), "open the scheme") else { return };
     let ops = [op(0, 1, 0)];
@@ -99,6 +99,21 @@ fn op_takes_three_metadata_words() {
     check_eq!(value(id, 0), Ok(0), "neither ran");
     check_eq!(fs::call(fd, &mut [], 0, &[SEM_CALL_OP, word, sops]), Ok(0), "three words");
     check_eq!(value(id, 0), Ok(1), "the three-word call ran");
+    // semget and semctl too: a missing word is never read as zero (a semctl with one
+    // word would otherwise be IPC_RMID of set 0).
+    let ctl_word = u64::from(IPC_RMID as u32);
+    let mut arg = 0u64.to_le_bytes();
+    check_eq!(fs::call(fd, &mut arg, 0, &[SEM_CALL_CTL]), Err(Errno::EINVAL), "semctl with one word");
+    check_eq!(fs::call(fd, &mut arg, 0, &[SEM_CALL_CTL, id as u32 as u64]), Err(Errno::EINVAL), "semctl, two");
+    check_eq!(
+        fs::call(fd, &mut arg, 0, &[SEM_CALL_CTL, id as u32 as u64, ctl_word, 0]),
+        Err(Errno::EINVAL),
+        "semctl, four"
+    );
+    check_eq!(value(id, 0), Ok(1), "the set is still there");
+    check_eq!(fs::call(fd, &mut [], 0, &[SEM_CALL_GET, 0]), Err(Errno::EINVAL), "semget with two words");
+    check_eq!(fs::call(fd, &mut [], 0, &[SEM_CALL_GET, 0, 1 << 32, 0]), Err(Errno::EINVAL), "semget, four");
+    check_eq!(fs::call(fd, &mut [], 0, &[]), Err(Errno::EINVAL), "no words at all");
     let _ = fs::close(fd);
     let _ = semctl(id, 0, IPC_RMID, 0);
 }
@@ -200,7 +215,7 @@ fn main(_args: &[&str]) -> i32 {
     blocking_and_waking();
     timed_out();
     count_is_an_unsigned_int();
-    op_takes_three_metadata_words();
+    calls_take_three_metadata_words();
     removed_and_interrupted();
     undo();
     permissions();

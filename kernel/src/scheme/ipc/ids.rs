@@ -15,6 +15,11 @@ const SEQ_LIMIT: u32 = (i32::MAX as u32) / IPCMNI as u32;
 /// Linux's smallest cycle before indices are reused.
 const MIN_CYCLE: usize = 64;
 
+/// The sequence number an id carries (`ipc_perm.__seq`).
+pub fn seq_of(id: i32) -> u16 {
+    (id as u32 as usize / IPCMNI) as u16
+}
+
 /// An object and the sequence number its id carries.
 struct Slot<T> {
     seq: u32,
@@ -79,11 +84,6 @@ impl<T> IdTable<T> {
     fn split(id: i32) -> Option<(usize, u32)> {
         let id = usize::try_from(id).ok()?;
         Some((id % IPCMNI, (id / IPCMNI) as u32))
-    }
-
-    /// The sequence number an id carries (`ipc_perm.__seq`).
-    pub fn seq_of(id: i32) -> u16 {
-        (id as u32 as usize / IPCMNI) as u16
     }
 
     /// The slot index of the object `id` names, if it names one.

@@ -36,7 +36,7 @@ impl WaiterIds {
     }
 
     /// A fresh id.
-    pub fn next(&mut self) -> WaiterId {
+    pub fn fresh(&mut self) -> WaiterId {
         let id = WaiterId(self.next);
         self.next += 1;
         id

@@ -303,7 +303,7 @@ impl SemNamespace {
             Attempt::Failed(errno) => Err(errno),
             Attempt::Blocked { nowait: true, .. } => Err(EAGAIN),
             Attempt::Blocked { num, zero, nowait: false } => {
-                let waiter = self.waiter_ids.next();
+                let waiter = self.waiter_ids.fresh();
                 set.pending.push(waiter, pid, ops, (num, zero));
                 Ok(Outcome::Wait(waiter))
             }

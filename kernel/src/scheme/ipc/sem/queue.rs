@@ -39,11 +39,6 @@ pub(super) struct PendingQueue {
 }
 
 impl PendingQueue {
-    /// No entries.
-    pub(super) const fn new() -> Self {
-        Self { slots: Vec::new(), order: VecDeque::new(), free: Vec::new() }
-    }
-
     pub(super) fn len(&self) -> usize {
         self.order.len()
     }
@@ -124,7 +119,7 @@ mod tests {
 
     #[test]
     fn arrival_order_survives_removal_and_slot_reuse() {
-        let mut q = PendingQueue::new();
+        let mut q = PendingQueue::default();
         for w in 1..=3 {
             q.push(WaiterId(w), 10 + w as u32, &[op(w as u16)], (w as u16, false));
         }

@@ -1,0 +1,250 @@
+//! The kernel side every IPC facility shares: the threads asleep in a call that the rules
+//! answered with `Outcome::Wait`, and how they sleep, time out, are interrupted and wake.
+//!
+//! A facility keeps a [`Sleepers`] list inside the state its lock guards, beside its rules.
+//! A call that must wait links a [`Sleeper`] record that lives on its own kernel stack
+//! (no allocation per wait) and sleeps in [`sleep`] with the lock released. A change that
+//! completes waiters hands their results to [`Sleepers::complete`] under the lock, which
+//! stores each result in its sleeper, unlinks it and collects its thread; the facility
+//! wakes them with [`Wakeups::wake`] once the lock is dropped. A sleeper that times out or
+//! is interrupted takes the lock again and either finds its result (the change came
+//! first) or unlinks itself and asks the rules to cancel its waiter: no wake-up is lost
+//! and nobody is woken who has nothing to do.
+//!
+//! Deadlines are on the clock the call names ([`Deadline`]): a relative timeout is a
+//! monotonic deadline; an absolute `CLOCK_REALTIME` one follows `clock_settime`, which
+//! wakes its sleepers ([`realtime_clock_set`]) so they measure again.
+
+use alloc::sync::Arc;
+use core::cell::Cell;
+use core::pin::pin;
+
+use intrusive_collections::{LinkedList, LinkedListLink, UnsafeRef, intrusive_adapter};
+use smallvec::SmallVec;
+use spin::Mutex;
+
+use super::ipc::ids;
+use super::ipc::perm::IpcPerm;
+use super::ipc::wait::{Completed, WaiterId};
+use crate::arch::clock;
+use crate::context::lock_order::{OrderedGuard, OrderedMutex};
+use crate::context::scheduler;
+use crate::context::thread::{Thread, WakeReason};
+use crate::errno::{EINTR, Errno, Result};
+
+/// When a blocked call gives up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deadline {
+    /// Sleeps until completed or interrupted.
+    Never,
+    /// At this `CLOCK_MONOTONIC` time (ns): relative timeouts.
+    Monotonic(u64),
+    /// At this `CLOCK_REALTIME` time (ns since the epoch): absolute timeouts, which move
+    /// with the clock when it is set.
+    Realtime(u64),
+}
+
+impl Deadline {
+    /// A relative timeout of `ns` from now.
+    pub fn after(ns: u64) -> Self {
+        Self::Monotonic(clock::monotonic_ns().saturating_add(ns))
+    }
+
+    /// The monotonic time to sleep until, as the clocks stand now; `None`: for ever.
+    fn monotonic(self) -> Option<u64> {
+        match self {
+            Self::Never => None,
+            Self::Monotonic(at) => Some(at),
+            Self::Realtime(at) => {
+                let (now_real, now_mono) = (clock::realtime_ns(), clock::monotonic_ns());
+                Some(now_mono.saturating_add(at.saturating_sub(now_real)))
+            }
+        }
+    }
+
+    fn passed(self) -> bool {
+        match self {
+            Self::Never => false,
+            Self::Monotonic(at) => clock::monotonic_ns() >= at,
+            Self::Realtime(at) => clock::realtime_ns() >= at,
+        }
+    }
+}
+
+/// A thread asleep in an IPC call. It lives on the sleeping thread's kernel stack and is
+/// linked into its facility's [`Sleepers`] from before the thread sleeps until it has its
+/// result: the completer unlinks it when it stores the result, or the thread itself does
+/// when it gives up. Both happen under the facility's lock.
+pub struct Sleeper<R> {
+    link: LinkedListLink,
+    waiter: WaiterId,
+    thread: Arc<Thread>,
+    result: Cell<Option<Result<R>>>,
+}
+
+intrusive_adapter!(SleeperLink<R> = UnsafeRef<Sleeper<R>>: Sleeper<R> { link: LinkedListLink });
+
+/// A facility's sleeping threads, kept under the facility's lock.
+pub struct Sleepers<R> {
+    list: LinkedList<SleeperLink<R>>,
+}
+
+// SAFETY: the list and the sleepers it links are only touched under the lock of the
+// facility that owns the list (every method takes `&mut self`, which only the guard
+// gives), and each sleeper outlives its time in the list (see `sleep`).
+unsafe impl<R: Send> Send for Sleepers<R> {}
+
+impl<R> Default for Sleepers<R> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Threads to wake once the facility's lock is dropped.
+#[derive(Default)]
+pub struct Wakeups(SmallVec<[Arc<Thread>; 4]>);
+
+impl Wakeups {
+    /// Whether there is nobody to wake.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Wakes them (call with no spinlock held).
+    pub fn wake(self) {
+        for thread in self.0 {
+            scheduler::wake(&thread, WakeReason::Woken);
+        }
+    }
+}
+
+impl<R> Sleepers<R> {
+    /// Nobody asleep.
+    pub fn new() -> Self {
+        Self { list: LinkedList::new(SleeperLink::NEW) }
+    }
+
+    /// Hands each completed waiter its result: stores it in the waiter's sleeper, unlinks
+    /// the sleeper and adds its thread to `wakeups`. Every queued waiter has a linked
+    /// sleeper: [`sleep`] links it under the same hold of the lock in which the rules
+    /// queued the waiter, and unlinks it under the same hold in which it cancels.
+    pub fn complete(&mut self, done: impl IntoIterator<Item = Completed<R>>, wakeups: &mut Wakeups) {
+        for Completed { waiter, result } in done {
+            let mut cursor = self.list.front_mut();
+            while let Some(sleeper) = cursor.get() {
+                if sleeper.waiter == waiter {
+                    sleeper.result.set(Some(result));
+                    wakeups.0.push(sleeper.thread.clone());
+                    cursor.remove();
+                    break;
+                }
+                cursor.move_next();
+            }
+        }
+    }
+
+    /// Number of threads asleep.
+    pub fn len(&self) -> usize {
+        self.list.iter().count()
+    }
+
+    /// Whether nobody is asleep.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    fn unlink(&mut self, sleeper: &Sleeper<R>) {
+        if sleeper.link.is_linked() {
+            // SAFETY: the sleeper is linked, and only ever into this list (it is linked
+            // by `sleep` into the list of the facility whose lock the caller holds).
+            unsafe { self.list.cursor_mut_from_ptr(sleeper).remove() };
+        }
+    }
+}
+
+/// A facility whose calls can sleep: its state (behind one lock) holds the rules and
+/// the sleepers.
+pub trait Facility: Send + 'static {
+    /// What a completed waiter of this facility gets.
+    type Result;
+    /// The sleepers list inside the state.
+    fn sleepers(&mut self) -> &mut Sleepers<Self::Result>;
+}
+
+/// Puts the current thread to sleep on `waiter`, which the rules just queued under
+/// `guard`, until a change completes it (its result is returned), `deadline` passes
+/// (`timeout_errno`) or a signal arrives (EINTR). The lock is released while asleep and
+/// on return. `cancel` is the rules' cancel of this waiter: `true` if it was still queued
+/// (now removed), `false` if a change already completed it.
+pub fn sleep<F: Facility>(
+    lock: &OrderedMutex<F>,
+    mut guard: OrderedGuard<'_, F>,
+    thread: &Arc<Thread>,
+    waiter: WaiterId,
+    deadline: Deadline,
+    timeout_errno: Errno,
+    cancel: impl FnOnce(&mut F) -> bool,
+) -> Result<F::Result> {
+    let realtime = matches!(deadline, Deadline::Realtime(_));
+    let sleeper =
+        pin!(Sleeper { link: LinkedListLink::new(), waiter, thread: thread.clone(), result: Cell::new(None) });
+    let sleeper: &Sleeper<F::Result> = &sleeper;
+    // SAFETY: `sleeper` is pinned on this stack frame and stays linked only while this
+    // function runs: every return below happens with it unlinked (by the completer, or
+    // by `unlink` here), under the lock.
+    guard.sleepers().list.push_back(unsafe { UnsafeRef::from_raw(sleeper) });
+    drop(guard);
+    // Woken by `clock_settime` to measure the deadline again.
+    if realtime {
+        REALTIME_SLEEPERS.lock().push(thread.clone());
+    }
+    let result = loop {
+        let reason = scheduler::block(deadline.monotonic());
+        let mut guard = lock.lock();
+        if let Some(result) = sleeper.result.take() {
+            break result;
+        }
+        let errno = match reason {
+            WakeReason::Interrupted => EINTR,
+            WakeReason::TimedOut => timeout_errno,
+            // A realtime deadline the clock moved past, else a spurious wake-up: sleep on.
+            WakeReason::Woken if deadline.passed() => timeout_errno,
+            WakeReason::Woken => continue,
+        };
+        guard.sleepers().unlink(sleeper);
+        let dequeued = cancel(&mut guard);
+        debug_assert!(dequeued, "a waiter without its result must still be queued");
+        break Err(errno);
+    };
+    if realtime {
+        REALTIME_SLEEPERS.lock().retain(|t| !Arc::ptr_eq(t, thread));
+    }
+    result
+}
+
+/// Threads asleep in an IPC call with a realtime deadline. Lock order: a leaf (taken
+/// after a facility's lock is released).
+static REALTIME_SLEEPERS: Mutex<alloc::vec::Vec<Arc<Thread>>> = Mutex::new(alloc::vec::Vec::new());
+
+/// The realtime clock was set: every sleeper with a realtime deadline wakes to measure
+/// it again (it sleeps on if the deadline is still ahead).
+pub fn realtime_clock_set() {
+    let sleepers = REALTIME_SLEEPERS.lock().clone();
+    for thread in sleepers {
+        scheduler::wake(&thread, WakeReason::Woken);
+    }
+}
+
+/// A System V object's `ipc_perm` as the user sees it (`__seq` comes from its id).
+pub fn abi_perm(perm: &IpcPerm, id: i32) -> kestrel_abi::sysv::IpcPerm {
+    kestrel_abi::sysv::IpcPerm {
+        key: perm.key,
+        uid: perm.uid,
+        gid: perm.gid,
+        cuid: perm.cuid,
+        cgid: perm.cgid,
+        mode: u32::from(perm.mode),
+        seq: ids::seq_of(id),
+        ..Default::default()
+    }
+}

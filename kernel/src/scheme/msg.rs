@@ -1,0 +1,292 @@
+//! `/scheme/msg`: System V message queues (see `kestrel_abi::sysv` for the calls). The
+//! rules live in `ipc::msg`; this glue decodes the calls, copies the message between user
+//! memory and the kernel (once from the sender, once to the receiver), and sleeps and
+//! wakes through `ipc_glue`.
+//!
+//! Locks, in the order of `context::lock_order`: the caller's `creds` (held across the
+//! call, for the permission checks), then `MSGS`. Threads are woken only after `MSGS` is
+//! released.
+//!
+//! One deliberate difference from Linux: msgrcv checks that its buffer (the type and up to
+//! `min(msgsz, MSGMAX)` bytes of text) is writable before it takes a message, so a bad
+//! buffer is EFAULT with the message still queued. Linux takes the message first and
+//! loses it when the copy to the caller fails.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use kestrel_abi::syscall::{MODE_CHR, Stat};
+use kestrel_abi::sysv::{
+    IPC_INFO, IPC_RMID, IPC_SET, IPC_STAT, MSG_CALL_CTL, MSG_CALL_GET, MSG_CALL_RCV, MSG_CALL_SND, MSG_INFO,
+    MSG_STAT, MSG_STAT_ANY, MSGMAX, MsgInfo, MsqidDs as AbiDs,
+};
+
+use super::ipc::ctl::NewOwner;
+use super::ipc::msg::{Command, Delivery, Message, MsgFlags, MsgNamespace, MsqidDs, Reply, Woken};
+use super::ipc::wait::Outcome;
+use super::ipc_glue::{self, Deadline, Facility, Sleepers, Wakeups};
+use super::{Caller, KernelScheme, Result};
+use crate::arch::clock;
+use crate::context::lock_order::{Level, OrderedMutex};
+use crate::errno::{EINTR, EINVAL, ENOENT, ENOMEM};
+use crate::memory::user::{Plain, check_writable};
+
+/// The message queues and the threads asleep in msgsnd and msgrcv.
+struct Msgs {
+    ns: MsgNamespace,
+    sleepers: Sleepers<Delivery>,
+    /// The waiters a call's change completed, until they are handed to their sleepers.
+    woken: Woken,
+}
+
+impl Msgs {
+    /// Hands the completed waiters their results; returns their threads to wake.
+    fn complete_woken(&mut self) -> Wakeups {
+        let mut wakeups = Wakeups::default();
+        self.sleepers.complete(self.woken.drain(..), &mut wakeups);
+        wakeups
+    }
+}
+
+impl Facility for Msgs {
+    type Result = Delivery;
+
+    fn sleepers(&mut self) -> &mut Sleepers<Delivery> {
+        &mut self.sleepers
+    }
+}
+
+static MSGS: spin::LazyLock<OrderedMutex<Msgs>> = spin::LazyLock::new(|| {
+    OrderedMutex::new(Level::Facility, Msgs { ns: MsgNamespace::new(), sleepers: Sleepers::new(), woken: Woken::new() })
+});
+
+// SAFETY: repr(C) structs of integers with explicit padding.
+unsafe impl Plain for AbiDs {}
+// SAFETY: as above.
+unsafe impl Plain for MsgInfo {}
+
+/// The time stamped on queues (stime, rtime, ctime): seconds as of the last tick.
+fn now_secs() -> u64 {
+    clock::realtime_secs_coarse()
+}
+
+/// A call's id and the 32-bit value beside it (`kestrel_abi::sysv::msg_word`).
+fn split_word(word: u64) -> (i32, i32) {
+    (word as u32 as i32, (word >> 32) as u32 as i32)
+}
+
+/// Reads a little-endian u64 at `at` of a payload.
+fn payload_u64(payload: &[u8], at: usize) -> Result<u64> {
+    let bytes = payload.get(at..at + 8).ok_or(EINVAL)?;
+    Ok(u64::from_le_bytes(bytes.try_into().map_err(|_| EINVAL)?))
+}
+
+fn ds_to_abi(ds: &MsqidDs) -> AbiDs {
+    AbiDs {
+        msg_perm: ipc_glue::abi_perm(&ds.perm, ds.id),
+        msg_stime: ds.stime as i64,
+        msg_rtime: ds.rtime as i64,
+        msg_ctime: ds.ctime as i64,
+        msg_cbytes: ds.cbytes,
+        msg_qnum: ds.qnum,
+        msg_qbytes: ds.qbytes,
+        msg_lspid: ds.lspid as i32,
+        msg_lrpid: ds.lrpid as i32,
+        ..AbiDs::default()
+    }
+}
+
+/// Runs a call's rules under the locks, then settles its outcome: a call that is done
+/// wakes whomever it completed; one that must wait sleeps until a change completes it or
+/// a signal arrives (EINTR; these calls have no timeout).
+fn run<T>(
+    caller: &Caller<'_>,
+    msqid: i32,
+    call: impl FnOnce(&crate::context::cred::Credentials, &mut MsgNamespace, &mut Woken) -> Result<Outcome<T>>,
+    from_delivery: impl FnOnce(Delivery) -> Result<T>,
+) -> Result<T> {
+    let creds = caller.process.creds.lock();
+    let mut guard = MSGS.lock();
+    let Msgs { ns, woken, .. } = &mut *guard;
+    let outcome = call(&creds, ns, woken);
+    drop(creds);
+    let wakeups = guard.complete_woken();
+    match outcome {
+        Err(errno) => {
+            drop(guard);
+            wakeups.wake();
+            Err(errno)
+        }
+        Ok(Outcome::Done(value)) => {
+            drop(guard);
+            wakeups.wake();
+            Ok(value)
+        }
+        Ok(Outcome::Wait(waiter)) => {
+            // A call that waits changed nothing, so it completed nobody.
+            debug_assert!(wakeups.is_empty());
+            let delivery = ipc_glue::sleep(&MSGS, guard, caller.thread, waiter, Deadline::Never, EINTR, |msgs| {
+                msgs.ns.cancel(msqid, waiter)
+            })?;
+            from_delivery(delivery)
+        }
+    }
+}
+
+/// A sender completed as a receiver or the other way round: a bug in the rules, reported
+/// in debug builds and answered with EIO otherwise.
+fn mismatched_delivery() -> crate::errno::Errno {
+    debug_assert!(false, "a waiter was completed with the other kind of delivery");
+    crate::errno::EIO
+}
+
+/// The msg scheme.
+pub struct MsgScheme;
+
+impl MsgScheme {
+    /// msgget: `[MSG_CALL_GET, key, msgflg]`.
+    fn msgget(caller: &Caller<'_>, key: u64, flags: u64) -> Result<usize> {
+        let creds = caller.process.creds.lock();
+        let id = MSGS.lock().ns.msgget(&creds, key as u32 as i32, flags as u32 as i32, now_secs())?;
+        Ok(id as usize)
+    }
+
+    /// msgsnd: `[MSG_CALL_SND, msgflg << 32 | msqid, msgp]`, msgsz in the payload. The
+    /// checks come in Linux's order: the type's EFAULT (it is read first), the size, id
+    /// and type's EINVAL, the text's EFAULT, then the queue's.
+    fn msgsnd(caller: &Caller<'_>, payload: &[u8], word: u64, msgp: u64) -> Result<usize> {
+        if payload.len() != 8 {
+            return Err(EINVAL);
+        }
+        let msgsz = payload_u64(payload, 0)?;
+        let (msqid, msgflg) = split_word(word);
+        let mtype: i64 = caller.process.read_user(msgp)?;
+        let size = MsgNamespace::msgsnd_check(msqid, mtype, msgsz)?;
+        let mut text = Vec::new();
+        text.try_reserve_exact(size).map_err(|_| ENOMEM)?;
+        // SAFETY: the reserved capacity holds `size` bytes.
+        unsafe { caller.process.copy_in(msgp.wrapping_add(8), text.as_mut_ptr(), size)? };
+        // SAFETY: the copy initialized all `size` bytes.
+        unsafe { text.set_len(size) };
+        let message = Message { mtype, text };
+        let flags = MsgFlags::from_bits_truncate(msgflg);
+        let pid = caller.process.pid;
+        run(
+            caller,
+            msqid,
+            |creds, ns, woken| ns.msgsnd(creds, pid, msqid, message, flags, now_secs(), woken),
+            |delivery| match delivery {
+                Delivery::Sent => Ok(()),
+                Delivery::Received(_) => Err(mismatched_delivery()),
+            },
+        )?;
+        Ok(0)
+    }
+
+    /// msgrcv: `[MSG_CALL_RCV, msgflg << 32 | msqid, msgp]`, msgsz then msgtyp in the
+    /// payload. Returns the number of bytes of text received.
+    fn msgrcv(caller: &Caller<'_>, payload: &[u8], word: u64, msgp: u64) -> Result<usize> {
+        if payload.len() != 16 {
+            return Err(EINVAL);
+        }
+        let (bufsz, msgtyp) = (payload_u64(payload, 0)?, payload_u64(payload, 8)? as i64);
+        let (msqid, msgflg) = split_word(word);
+        let flags = MsgFlags::from_bits_truncate(msgflg);
+        let bufsz = MsgNamespace::msgrcv_check(msqid, bufsz, flags)?;
+        // Nothing is taken for a buffer the message could not be copied to.
+        let room = 8 + bufsz.min(MSGMAX as usize);
+        caller.process.with_space(|s| check_writable(s, msgp, room))?;
+        let pid = caller.process.pid;
+        let message = run(
+            caller,
+            msqid,
+            |creds, ns, woken| ns.msgrcv(creds, pid, msqid, bufsz, msgtyp, flags, now_secs(), woken),
+            |delivery| match delivery {
+                Delivery::Received(message) => Ok(message),
+                Delivery::Sent => Err(mismatched_delivery()),
+            },
+        )?;
+        caller.process.copy_out(msgp, &message.mtype.to_le_bytes())?;
+        caller.process.copy_out(msgp.wrapping_add(8), &message.text)?;
+        Ok(message.text.len())
+    }
+
+    /// msgctl: `[MSG_CALL_CTL, cmd << 32 | msqid, buf]`.
+    fn msgctl(caller: &Caller<'_>, word: u64, buf: u64) -> Result<usize> {
+        let (msqid, cmd) = split_word(word);
+        if msqid < 0 || cmd < 0 {
+            return Err(EINVAL);
+        }
+        let command = match cmd {
+            IPC_SET => {
+                let ds: AbiDs = caller.process.read_user(buf)?;
+                let perm = ds.msg_perm;
+                let owner = NewOwner { uid: perm.uid, gid: perm.gid, mode: (perm.mode & 0o777) as u16 };
+                Command::Set { owner, qbytes: ds.msg_qbytes }
+            }
+            IPC_STAT => Command::Stat,
+            MSG_STAT => Command::StatIndex { any: false },
+            MSG_STAT_ANY => Command::StatIndex { any: true },
+            IPC_INFO => Command::Info { usage: false },
+            MSG_INFO => Command::Info { usage: true },
+            IPC_RMID => Command::Remove,
+            _ => return Err(EINVAL),
+        };
+        let reply = {
+            let creds = caller.process.creds.lock();
+            let mut guard = MSGS.lock();
+            let Msgs { ns, woken, .. } = &mut *guard;
+            let reply = ns.msgctl(&creds, msqid, command, now_secs(), woken);
+            drop(creds);
+            let wakeups = guard.complete_woken();
+            drop(guard);
+            wakeups.wake();
+            reply?
+        };
+        match reply {
+            Reply::Int(value) => Ok(value as usize),
+            Reply::Ds(value, ds) => {
+                caller.process.copy_out(buf, bytes_of(&ds_to_abi(&ds)))?;
+                Ok(value as usize)
+            }
+            Reply::Info(value, info) => {
+                caller.process.copy_out(buf, bytes_of(&info))?;
+                Ok(value as usize)
+            }
+        }
+    }
+}
+
+/// The bytes of a plain value.
+fn bytes_of<T: Plain>(value: &T) -> &[u8] {
+    // SAFETY: T is Plain (integers with explicit padding), so all its bytes are initialized.
+    unsafe { core::slice::from_raw_parts((value as *const T).cast::<u8>(), size_of::<T>()) }
+}
+
+impl KernelScheme for MsgScheme {
+    fn open(&self, path: &str, _flags: usize, _caller: &mut Caller<'_>) -> Result<usize> {
+        if path.is_empty() { Ok(0) } else { Err(ENOENT) }
+    }
+
+    /// Every call takes exactly three metadata words (`kestrel_abi::sysv`); any other
+    /// count is EINVAL, never a call with missing words read as zero.
+    fn call(&self, _handle: usize, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result<usize> {
+        match *metadata {
+            [MSG_CALL_GET, key, flags] => Self::msgget(caller, key, flags),
+            [MSG_CALL_SND, word, msgp] => Self::msgsnd(caller, payload, word, msgp),
+            [MSG_CALL_RCV, word, msgp] => Self::msgrcv(caller, payload, word, msgp),
+            [MSG_CALL_CTL, word, buf] => Self::msgctl(caller, word, buf),
+            _ => Err(EINVAL),
+        }
+    }
+
+    fn fstat(&self, _handle: usize) -> Result<Stat> {
+        Ok(Stat { st_mode: MODE_CHR | 0o666, ..Stat::default() })
+    }
+
+    fn fpath(&self, _handle: usize) -> Result<String> {
+        Ok(String::new())
+    }
+
+    fn close(&self, _handle: usize) {}
+}
