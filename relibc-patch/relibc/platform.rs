@@ -3,12 +3,13 @@
 //! Installed by the kestrel `relibc.patch` as `src/header/_kestrel/mod.rs` (a directory
 //! whose leading underscore keeps relibc's build from generating a C header for it). It is
 //! the twin of the kestrel wrapper crate's `src/platform.rs` and exports the same names, so
-//! that the header modules (`sys_ipc`, `sys_sem`, ...) build unchanged in both places: C
-//! types from relibc's `platform::types`, errno values and `ERRNO` from relibc, files through
-//! relibc's `Sys`, scheme calls through `redox_rt`.
+//! that the header modules (`sys_ipc`, `sys_sem`, `sys_msg`, ...) build unchanged in both
+//! places: C types from relibc's `platform::types`, errno values and `ERRNO` from relibc,
+//! files through relibc's `Sys`, scheme calls through `redox_rt`.
 //!
-//! The IPC calls reach kestrel's kernel schemes (`/scheme/sem`), which only a Redox-target
-//! build can call; on other targets (relibc's Linux build) [`sem_call`] fails with `ENOSYS`.
+//! The IPC calls reach kestrel's kernel schemes (`/scheme/sem`, `/scheme/msg`), which only
+//! a Redox-target build can call; on other targets (relibc's Linux build) [`sem_call`] and
+//! [`msg_call`] fail with `ENOSYS`.
 
 #[cfg(target_os = "redox")]
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -27,8 +28,8 @@ use crate::{
 pub use crate::{
     header::{bits_timespec::timespec, errno},
     platform::types::{
-        c_char, c_int, c_long, c_short, c_uint, c_ulong, c_ushort, gid_t, key_t, mode_t, size_t,
-        time_t, uid_t,
+        c_char, c_int, c_long, c_short, c_uint, c_ulong, c_ushort, c_void, gid_t, key_t, mode_t,
+        pid_t, size_t, ssize_t, time_t, uid_t,
     },
 };
 
@@ -101,12 +102,12 @@ impl SchemeFd {
     }
 }
 
-/// Opens `/scheme/sem` for reading and writing, close-on-exec. A kernel without the scheme
-/// (`ENOENT`) makes the semaphore calls fail with `ENOSYS`: `ENOENT` would read as "no set
-/// for this key" from `semget`.
+/// Opens an IPC scheme (`/scheme/sem`, `/scheme/msg`) for reading and writing,
+/// close-on-exec. A kernel without the scheme (`ENOENT`) makes its calls fail with `ENOSYS`:
+/// `ENOENT` would read as "nothing for this key" from `semget` or `msgget`.
 #[cfg(target_os = "redox")]
-pub(crate) fn open_sem_scheme() -> Result<usize, c_int> {
-    Sys::open(c"/scheme/sem".into(), O_RDWR | O_CLOEXEC, 0)
+pub(crate) fn open_scheme(path: &core::ffi::CStr) -> Result<usize, c_int> {
+    Sys::open(path.into(), O_RDWR | O_CLOEXEC, 0)
         .map(|fd| fd as usize)
         .map_err(|err| scheme_open_errno(err.0))
 }
@@ -121,27 +122,56 @@ pub(crate) fn scheme_open_errno(errno: c_int) -> c_int {
 /// The process's `/scheme/sem` descriptor.
 #[cfg(target_os = "redox")]
 static SEM_FD: SchemeFd = SchemeFd::new();
+/// The process's `/scheme/msg` descriptor.
+#[cfg(target_os = "redox")]
+static MSG_FD: SchemeFd = SchemeFd::new();
 
-/// One call on the kernel's `sem` scheme (`SYS_CALL` on the process's `/scheme/sem`
-/// descriptor, opened on first use): `metadata` as the kernel ABI lays it out, and
+/// One call on the IPC scheme at `path` (`SYS_CALL` on the process's descriptor of it,
+/// cached in `fd` and opened on first use): `metadata` as the kernel ABI lays it out, and
 /// `payload`, which the kernel only reads (`sys_call_wo`: `WRITE`; results come back as the
-/// return value or through pointers the payload carries).
+/// return value or through addresses the call carries).
 /// Returns the kernel's result or its errno (or the errno of opening the scheme).
 ///
 /// A program that closes descriptors it did not open (a daemon closing every descriptor
-/// above 2) closes this one too; the calls then fail with `EBADF`, as with any descriptor a
+/// above 2) closes these too; the calls then fail with `EBADF`, as with any descriptor a
 /// libc keeps.
 #[cfg(target_os = "redox")]
-pub fn sem_call(payload: &[u8], metadata: &[u64]) -> Result<usize, c_int> {
-    let fd = SEM_FD.get(open_sem_scheme, |fd| {
-        let _ = Sys::close(fd as c_int);
-    })?;
+fn scheme_call(
+    fd: &SchemeFd,
+    path: &core::ffi::CStr,
+    payload: &[u8],
+    metadata: &[u64],
+) -> Result<usize, c_int> {
+    let fd = fd.get(
+        || open_scheme(path),
+        |fd| {
+            let _ = Sys::close(fd as c_int);
+        },
+    )?;
     redox_rt::sys::sys_call_wo(fd, payload, syscall::CallFlags::empty(), metadata)
         .map_err(|err| err.errno)
+}
+
+/// One call on the kernel's `sem` scheme (`/scheme/sem`), as [`scheme_call`] describes.
+#[cfg(target_os = "redox")]
+pub fn sem_call(payload: &[u8], metadata: &[u64]) -> Result<usize, c_int> {
+    scheme_call(&SEM_FD, c"/scheme/sem", payload, metadata)
+}
+
+/// One call on the kernel's `msg` scheme (`/scheme/msg`), as [`scheme_call`] describes.
+#[cfg(target_os = "redox")]
+pub fn msg_call(payload: &[u8], metadata: &[u64]) -> Result<usize, c_int> {
+    scheme_call(&MSG_FD, c"/scheme/msg", payload, metadata)
 }
 
 /// No kestrel schemes outside a Redox-target build.
 #[cfg(not(target_os = "redox"))]
 pub fn sem_call(_payload: &[u8], _metadata: &[u64]) -> Result<usize, c_int> {
+    Err(ENOSYS)
+}
+
+/// No kestrel schemes outside a Redox-target build.
+#[cfg(not(target_os = "redox"))]
+pub fn msg_call(_payload: &[u8], _metadata: &[u64]) -> Result<usize, c_int> {
     Err(ENOSYS)
 }

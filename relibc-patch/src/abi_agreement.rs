@@ -146,3 +146,83 @@ mod sem {
     const_assert_eq!(sem::SEM_INFO as i64, kestrel_abi::sysv::SEM_INFO as i64);
     const_assert_eq!(sem::SEM_STAT_ANY as i64, kestrel_abi::sysv::SEM_STAT_ANY as i64);
 }
+
+// sys/msg.h: Linux x86_64 (glibc bits/msq.h and struct_msqid_ds.h), and the kernel's
+// kestrel_abi::sysv structures, which the msg scheme copies to and from user memory as they
+// are.
+mod msg {
+    use core::mem::{offset_of, size_of};
+
+    use kestrel_abi::sysv::{MsgInfo, MsqidDs};
+    use static_assertions::{assert_eq_size, const_assert_eq};
+
+    use crate::header::sys_msg::{self as msg, msgbuf, msginfo, msglen_t, msgqnum_t, msqid_ds};
+    use crate::platform::{c_long, pid_t};
+
+    assert_eq_size!(msqid_ds, [u8; 120]);
+    const_assert_eq!(offset_of!(msqid_ds, msg_perm), 0);
+    const_assert_eq!(offset_of!(msqid_ds, msg_stime), 48);
+    const_assert_eq!(offset_of!(msqid_ds, msg_rtime), 56);
+    const_assert_eq!(offset_of!(msqid_ds, msg_ctime), 64);
+    const_assert_eq!(offset_of!(msqid_ds, __msg_cbytes), 72);
+    const_assert_eq!(offset_of!(msqid_ds, msg_qnum), 80);
+    const_assert_eq!(offset_of!(msqid_ds, msg_qbytes), 88);
+    const_assert_eq!(offset_of!(msqid_ds, msg_lspid), 96);
+    const_assert_eq!(offset_of!(msqid_ds, msg_lrpid), 100);
+    const_assert_eq!(offset_of!(msqid_ds, __glibc_reserved4), 104);
+    const_assert_eq!(offset_of!(msqid_ds, __glibc_reserved5), 112);
+    const_assert_eq!(size_of::<msgqnum_t>(), 8);
+    const_assert_eq!(size_of::<msglen_t>(), 8);
+    const_assert_eq!(size_of::<pid_t>(), 4);
+    assert_eq_size!(msqid_ds, MsqidDs);
+    const_assert_eq!(offset_of!(msqid_ds, msg_perm), offset_of!(MsqidDs, msg_perm));
+    const_assert_eq!(offset_of!(msqid_ds, msg_stime), offset_of!(MsqidDs, msg_stime));
+    const_assert_eq!(offset_of!(msqid_ds, msg_rtime), offset_of!(MsqidDs, msg_rtime));
+    const_assert_eq!(offset_of!(msqid_ds, msg_ctime), offset_of!(MsqidDs, msg_ctime));
+    const_assert_eq!(offset_of!(msqid_ds, __msg_cbytes), offset_of!(MsqidDs, msg_cbytes));
+    const_assert_eq!(offset_of!(msqid_ds, msg_qnum), offset_of!(MsqidDs, msg_qnum));
+    const_assert_eq!(offset_of!(msqid_ds, msg_qbytes), offset_of!(MsqidDs, msg_qbytes));
+    const_assert_eq!(offset_of!(msqid_ds, msg_lspid), offset_of!(MsqidDs, msg_lspid));
+    const_assert_eq!(offset_of!(msqid_ds, msg_lrpid), offset_of!(MsqidDs, msg_lrpid));
+    const_assert_eq!(offset_of!(msqid_ds, __glibc_reserved4), offset_of!(MsqidDs, _reserved4));
+    const_assert_eq!(offset_of!(msqid_ds, __glibc_reserved5), offset_of!(MsqidDs, _reserved5));
+
+    assert_eq_size!(msginfo, [u8; 32]);
+    const_assert_eq!(offset_of!(msginfo, msgseg), 28);
+    assert_eq_size!(msginfo, MsgInfo);
+    const_assert_eq!(offset_of!(msginfo, msgpool), offset_of!(MsgInfo, msgpool));
+    const_assert_eq!(offset_of!(msginfo, msgmap), offset_of!(MsgInfo, msgmap));
+    const_assert_eq!(offset_of!(msginfo, msgmax), offset_of!(MsgInfo, msgmax));
+    const_assert_eq!(offset_of!(msginfo, msgmnb), offset_of!(MsgInfo, msgmnb));
+    const_assert_eq!(offset_of!(msginfo, msgmni), offset_of!(MsgInfo, msgmni));
+    const_assert_eq!(offset_of!(msginfo, msgssz), offset_of!(MsgInfo, msgssz));
+    const_assert_eq!(offset_of!(msginfo, msgtql), offset_of!(MsgInfo, msgtql));
+    const_assert_eq!(offset_of!(msginfo, msgseg), offset_of!(MsgInfo, msgseg));
+
+    // The message: a long type (the kernel reads an i64), then the text.
+    assert_eq_size!(msgbuf, [u8; 16]);
+    const_assert_eq!(offset_of!(msgbuf, mtype), 0);
+    const_assert_eq!(offset_of!(msgbuf, mtext), size_of::<i64>());
+    assert_eq_size!(c_long, i64);
+
+    // The scheme's call numbers.
+    const_assert_eq!(msg::MSG_CALL_GET, kestrel_abi::sysv::MSG_CALL_GET);
+    const_assert_eq!(msg::MSG_CALL_SND, kestrel_abi::sysv::MSG_CALL_SND);
+    const_assert_eq!(msg::MSG_CALL_RCV, kestrel_abi::sysv::MSG_CALL_RCV);
+    const_assert_eq!(msg::MSG_CALL_CTL, kestrel_abi::sysv::MSG_CALL_CTL);
+
+    // Values: Linux x86_64 (SEMANTICS.md, "ABI values"; MSG_STAT_ANY from glibc bits/msq.h).
+    const_assert_eq!(msg::MSG_NOERROR, 0o10000);
+    const_assert_eq!(msg::MSG_EXCEPT, 0o20000);
+    const_assert_eq!(msg::MSG_COPY, 0o40000);
+    const_assert_eq!(msg::MSG_STAT, 11);
+    const_assert_eq!(msg::MSG_INFO, 12);
+    const_assert_eq!(msg::MSG_STAT_ANY, 13);
+    // ... and the kernel's numbers are the same ones.
+    const_assert_eq!(msg::MSG_NOERROR as i64, kestrel_abi::sysv::MSG_NOERROR as i64);
+    const_assert_eq!(msg::MSG_EXCEPT as i64, kestrel_abi::sysv::MSG_EXCEPT as i64);
+    const_assert_eq!(msg::MSG_COPY as i64, kestrel_abi::sysv::MSG_COPY as i64);
+    const_assert_eq!(msg::MSG_STAT as i64, kestrel_abi::sysv::MSG_STAT as i64);
+    const_assert_eq!(msg::MSG_INFO as i64, kestrel_abi::sysv::MSG_INFO as i64);
+    const_assert_eq!(msg::MSG_STAT_ANY as i64, kestrel_abi::sysv::MSG_STAT_ANY as i64);
+}

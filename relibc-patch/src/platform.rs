@@ -11,18 +11,19 @@
 //!   global `int errno`.
 //! - System calls: raw kestrel syscalls (`SYS_OPEN`, `SYS_FSTAT`, `SYS_CLOSE`, `SYS_CALL`).
 //!   On the host, under `cargo test`, a stand-in kernel answers them instead (see `sys`).
-//! - The `sem` scheme: one descriptor per process, opened on first use (see [`sem_call`]).
+//! - The `sem` and `msg` schemes: one descriptor each per process, opened on first use (see
+//!   [`sem_call`] and [`msg_call`]).
 
 #![allow(non_camel_case_types)]
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-pub use core::ffi::{c_char, c_int, c_long, c_short, c_uint, c_ulong, c_ushort};
+pub use core::ffi::{c_char, c_int, c_long, c_short, c_uint, c_ulong, c_ushort, c_void};
 
 pub use kestrel_abi::errno;
 use kestrel_abi::errno::{ENOENT, ENOSYS};
 use kestrel_abi::syscall::{CALL_WRITE, O_CLOEXEC, O_RDONLY, O_RDWR, Stat};
-use kestrel_abi::sysv::SEM_SCHEME;
+use kestrel_abi::sysv::{MSG_SCHEME, SEM_SCHEME};
 
 /// `key_t`: System V IPC keys.
 pub type key_t = c_int;
@@ -34,6 +35,10 @@ pub type gid_t = u32;
 pub type mode_t = u32;
 /// `size_t`.
 pub type size_t = usize;
+/// `ssize_t`.
+pub type ssize_t = isize;
+/// `pid_t`.
+pub type pid_t = c_int;
 /// `time_t`: 64-bit seconds.
 pub type time_t = i64;
 
@@ -115,11 +120,11 @@ impl SchemeFd {
     }
 }
 
-/// Opens `/scheme/sem` for reading and writing, close-on-exec. A kernel without the scheme
-/// (`ENOENT`) makes the semaphore calls fail with `ENOSYS`: `ENOENT` would read as "no set
-/// for this key" from `semget`.
-pub(crate) fn open_sem_scheme() -> Result<usize, c_int> {
-    sys::open(SEM_SCHEME.as_bytes(), O_RDWR | O_CLOEXEC).map_err(scheme_open_errno)
+/// Opens an IPC scheme (`/scheme/sem`, `/scheme/msg`) for reading and writing,
+/// close-on-exec. A kernel without the scheme (`ENOENT`) makes its calls fail with `ENOSYS`:
+/// `ENOENT` would read as "nothing for this key" from `semget` or `msgget`.
+pub(crate) fn open_scheme(path: &str) -> Result<usize, c_int> {
+    sys::open(path.as_bytes(), O_RDWR | O_CLOEXEC).map_err(scheme_open_errno)
 }
 
 /// The errno that a failed open of an IPC scheme gives the IPC calls: `ENOSYS` for a
@@ -130,22 +135,37 @@ pub(crate) fn scheme_open_errno(errno: c_int) -> c_int {
 
 /// The process's `/scheme/sem` descriptor.
 static SEM_FD: SchemeFd = SchemeFd::new();
+/// The process's `/scheme/msg` descriptor.
+static MSG_FD: SchemeFd = SchemeFd::new();
 
-/// One call on the kernel's `sem` scheme (`SYS_CALL` on the process's `/scheme/sem`
-/// descriptor, opened on first use): `metadata` as `kestrel_abi::sysv` lays it out, and
-/// `payload`, which the kernel only reads (`CALL_WRITE`: every sem call's results come back
-/// as the return value or through pointers the payload carries, so nothing is copied
-/// back). Returns
-/// the kernel's result or its errno (or the errno of opening the scheme).
+/// One call on the IPC scheme at `path` (`SYS_CALL` on the process's descriptor of it,
+/// cached in `fd` and opened on first use): `metadata` as `kestrel_abi::sysv` lays it out,
+/// and `payload`, which the kernel only reads (`CALL_WRITE`: every sem and msg call's
+/// results come back as the return value or through addresses the call carries, so nothing
+/// is copied back). Returns the kernel's result or its errno (or the errno of opening the
+/// scheme).
 ///
 /// A program that closes descriptors it did not open (a daemon closing every descriptor
-/// above 2) closes this one too; the calls then fail with `EBADF`, as with any descriptor a
+/// above 2) closes these too; the calls then fail with `EBADF`, as with any descriptor a
 /// libc keeps.
-pub fn sem_call(payload: &[u8], metadata: &[u64]) -> Result<usize, c_int> {
-    let fd = SEM_FD.get(open_sem_scheme, |fd| {
-        let _ = sys::close(fd);
-    })?;
+fn scheme_call(fd: &SchemeFd, path: &str, payload: &[u8], metadata: &[u64]) -> Result<usize, c_int> {
+    let fd = fd.get(
+        || open_scheme(path),
+        |fd| {
+            let _ = sys::close(fd);
+        },
+    )?;
     sys::call(fd, payload, CALL_WRITE, metadata)
+}
+
+/// One call on the kernel's `sem` scheme (`/scheme/sem`), as [`scheme_call`] describes.
+pub fn sem_call(payload: &[u8], metadata: &[u64]) -> Result<usize, c_int> {
+    scheme_call(&SEM_FD, SEM_SCHEME, payload, metadata)
+}
+
+/// One call on the kernel's `msg` scheme (`/scheme/msg`), as [`scheme_call`] describes.
+pub fn msg_call(payload: &[u8], metadata: &[u64]) -> Result<usize, c_int> {
+    scheme_call(&MSG_FD, MSG_SCHEME, payload, metadata)
 }
 
 /// The guest's system calls: `syscall` with the number in `rax`, arguments in `rdi`, `rsi`,
@@ -237,8 +257,8 @@ mod sys {
 }
 
 /// A stand-in kernel for host tests: a few fixed files, descriptors counted so that tests
-/// see leaks, `errno` in a thread-local, and a `sem` scheme that records each call and
-/// answers what the test asked for.
+/// see leaks, `errno` in a thread-local, and `sem` and `msg` schemes that record each call
+/// and answer what the test asked for.
 #[cfg(test)]
 pub(crate) mod sys {
     use std::cell::{Cell, RefCell};
@@ -247,7 +267,7 @@ pub(crate) mod sys {
 
     use kestrel_abi::errno::{EBADF, EIO, ENOENT};
     use kestrel_abi::syscall::{O_ACCMODE, O_RDONLY, Stat};
-    use kestrel_abi::sysv::SEM_SCHEME;
+    use kestrel_abi::sysv::{MSG_SCHEME, SEM_SCHEME};
 
     use super::c_int;
 
@@ -274,6 +294,8 @@ pub(crate) mod sys {
     /// The descriptor the stand-in gives `/scheme/sem`. Process-wide, like the adapter's
     /// cache of it, which every test thread shares.
     pub const FAKE_SEM_FD: usize = 0x5e;
+    /// The descriptor the stand-in gives `/scheme/msg`, likewise.
+    pub const FAKE_MSG_FD: usize = 0x6d;
 
     /// A `SYS_CALL` as the stand-in received it.
     #[derive(Clone, Debug, PartialEq, Eq)]
@@ -286,6 +308,8 @@ pub(crate) mod sys {
 
     /// The flags of every open of `/scheme/sem` (by any test thread).
     pub static SEM_OPENS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+    /// The flags of every open of `/scheme/msg` (by any test thread).
+    pub static MSG_OPENS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
 
     thread_local! {
         static ERRNO: Cell<c_int> = const { Cell::new(0) };
@@ -299,6 +323,10 @@ pub(crate) mod sys {
         if path == SEM_SCHEME.as_bytes() {
             SEM_OPENS.lock().unwrap().push(flags);
             return Ok(FAKE_SEM_FD);
+        }
+        if path == MSG_SCHEME.as_bytes() {
+            MSG_OPENS.lock().unwrap().push(flags);
+            return Ok(FAKE_MSG_FD);
         }
         assert_eq!(flags & O_ACCMODE, O_RDONLY, "ftok must not ask for write access");
         let index = FILES.iter().position(|f| f.path.as_bytes() == path).ok_or(ENOENT)?;

@@ -8,4 +8,5 @@
 pub(crate) use crate::platform as _kestrel;
 
 pub mod sys_ipc;
+pub mod sys_msg;
 pub mod sys_sem;
