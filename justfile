@@ -55,9 +55,11 @@ qemu-iso: iso
     {{qemu_run}} --firmware bios "{{iso}}"
     {{qemu_run}} --firmware uefi "{{iso}}"
 
-# Run every test: host unit tests, QEMU boots (ELF and ISO, BIOS and UEFI), the guest suite.
+# Run every test: host unit tests, QEMU boots (ELF and ISO, BIOS and UEFI), the guest suite
+# (on the release kernel and on the debug kernel, whose lock-order checks are live).
 test: kernel initfs
-    KESTREL_KERNEL="{{kernel_elf}}" KESTREL_INITFS="{{initfs_img}}" cargo test --workspace
+    cargo build -q -p kernel
+    KESTREL_KERNEL="{{kernel_elf}}" KESTREL_DEBUG_KERNEL="{{justfile_directory()}}/target/debug/kernel" KESTREL_INITFS="{{initfs_img}}" cargo test --workspace
 
 # Formatting and lints, warnings denied.
 check:

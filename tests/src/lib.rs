@@ -300,3 +300,26 @@ pub fn kernel_iso(name: &str, cmdline: &str) -> PathBuf {
     cmd.args(cmdline.split_whitespace());
     run_checked(&mut cmd, "scripts/mkiso")
 }
+
+/// The kernel ELF built without optimizations, with debug assertions: the lock-order
+/// checks of `context::lock_order` and the rules' internal assertions are live in it.
+/// `KESTREL_DEBUG_KERNEL` names a prebuilt one; otherwise it is built here.
+pub fn debug_kernel_elf() -> PathBuf {
+    static KERNEL: OnceLock<PathBuf> = OnceLock::new();
+    KERNEL
+        .get_or_init(|| {
+            if let Some(path) = std::env::var_os("KESTREL_DEBUG_KERNEL") {
+                return PathBuf::from(path);
+            }
+            let root = workspace_root();
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = Command::new(cargo)
+                .args(["build", "-q", "-p", "kernel"])
+                .current_dir(&root)
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "building the debug kernel failed");
+            root.join("target/debug/kernel")
+        })
+        .clone()
+}

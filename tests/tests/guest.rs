@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use integration::initfs::guest_initfs;
-use integration::{Boot, Ending, Firmware, kernel_elf};
+use std::path::Path;
+
+use integration::{Boot, Ending, Firmware, debug_kernel_elf, kernel_elf};
 use kestrel_abi::initfs::{Image, MANIFEST};
 
 /// The `N passed, M failed` line init prints last.
@@ -17,7 +19,18 @@ fn summary(serial: &str) -> Option<(usize, usize)> {
 
 #[test]
 fn guest_suite_passes() {
-    let mut boot = Boot::new(kernel_elf(), Firmware::Pvh);
+    run_suite(&kernel_elf(), "guest suite");
+}
+
+/// The same suite on the kernel built with debug assertions, where taking the IPC locks
+/// out of their written order (`context::lock_order`) panics.
+#[test]
+fn guest_suite_passes_with_debug_assertions() {
+    run_suite(&debug_kernel_elf(), "guest suite (debug kernel)");
+}
+
+fn run_suite(kernel: &Path, what: &str) {
+    let mut boot = Boot::new(kernel.to_path_buf(), Firmware::Pvh);
     boot.initrd = Some(guest_initfs());
     boot.timeout = Duration::from_secs(600);
     let out = boot.run().expect("QEMU runs");
@@ -32,7 +45,7 @@ fn guest_suite_passes() {
         assert!(out.serial.contains(&format!("PASS {test} (")), "{test} did not pass:\n{}", out.serial);
     }
     assert_eq!(out.ending, Ending::Success, "serial:\n{}", out.serial);
-    println!("guest suite: {} tests in {:.2} s of QEMU time", expected.len(), out.elapsed.as_secs_f64());
+    println!("{what}: {} tests in {:.2} s of QEMU time", expected.len(), out.elapsed.as_secs_f64());
 }
 
 #[test]

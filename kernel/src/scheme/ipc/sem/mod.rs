@@ -53,13 +53,28 @@ pub struct SemBuf {
     pub flg: i16,
 }
 
+bitflags::bitflags! {
+    /// The flags of one operation (`sem_flg`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct SemFlags: i16 {
+        /// Fail with EAGAIN instead of waiting.
+        const NOWAIT = IPC_NOWAIT as i16;
+        /// Undo the operation when the process exits.
+        const UNDO = SEM_UNDO;
+    }
+}
+
 impl SemBuf {
+    fn flags(&self) -> SemFlags {
+        SemFlags::from_bits_truncate(self.flg)
+    }
+
     fn nowait(&self) -> bool {
-        self.flg & IPC_NOWAIT as i16 != 0
+        self.flags().contains(SemFlags::NOWAIT)
     }
 
     fn undo(&self) -> bool {
-        self.flg & SEM_UNDO != 0
+        self.flags().contains(SemFlags::UNDO)
     }
 }
 

@@ -67,10 +67,7 @@ impl PendingQueue {
         self.order.iter().position(|&slot| self.slots[slot as usize].waiter == waiter)
     }
 
-    /// Appends an entry, filling a free slot field by field when there is one. Out of
-    /// line: an uncontended semop never gets here.
-    #[cold]
-    #[inline(never)]
+    /// Appends an entry, filling a free slot field by field when there is one.
     pub(super) fn push(&mut self, waiter: WaiterId, pid: u32, ops: &[SemBuf], blocking: (u16, bool)) {
         let slot = match self.free.pop() {
             Some(slot) => {
