@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use integration::bench::{self, RowResult};
+use integration::bench::{self, Clock, RowResult};
 use integration::{kernel_elf, workspace_root};
 
 /// The benchmark's ITER_SCALE for the smoke run (percent of the default iterations).
@@ -58,8 +58,9 @@ fn every_row_prints_a_positive_time() {
     let program = bench::build_kestrel_program(&sysroot()).unwrap_or_else(|e| panic!("{e}"));
     assert!(program.notes.is_empty(), "{:?}", program.notes);
     assert!(program.warnings.trim().is_empty(), "kestrel-cc warned:\n{}", program.warnings);
-    let run = bench::run_kestrel(&kernel_elf(), &init(), &program.path, SCALE, Duration::from_secs(60), false)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let run =
+        bench::run_kestrel(&kernel_elf(), &init(), &program.path, SCALE, Clock::Wall, Duration::from_secs(60), false)
+            .unwrap_or_else(|e| panic!("{e}"));
     let serial = &run.outcome.serial;
     let report = &run.report;
     assert!(report.started && report.done, "incomplete ({}):\n{serial}", run.why_incomplete());
