@@ -68,8 +68,10 @@ check:
 
 # Run bench/ipcbench.c on kestrel and on Linux (Debian's kernel, fetched once into
 # target/bench/linux) in the same QEMU configuration; print both and the ratio.
-# Options: --scale N (percent of the default iterations), --runs N, --ours-only,
-# --linux-only, --timeout SECS, --stream. Without a sysroot the kestrel column is n/a.
+# Options: --icount (QEMU -icount shift=0: guest instructions per operation, the same
+# every run, instead of wall time), --scale N (percent of the default iterations),
+# --runs N, --ours-only, --linux-only, --timeout SECS, --stream. Without a sysroot the
+# kestrel column is n/a.
 bench *ARGS: kernel
     cargo build -q -p userspace --release --bin init
     {{just_executable()}} sysroot || echo "bench: just sysroot failed: kestrel's column will be n/a" >&2

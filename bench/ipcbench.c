@@ -9,14 +9,24 @@
  *
  *     NAME VALUE ns
  *
- * with the median time per operation in nanoseconds, or `NAME FAIL CALL errno=N` when a
- * call failed (`NAME FAIL WHY` without an errno). The output starts with
- * `# ipcbench start`, then `# rows: NAME...` lists the rows, and it ends with
- * `# ipcbench done`; lines starting with `#` are comments.
+ * with the median time per operation in nanoseconds, or, for a throughput row,
  *
- * Portable POSIX C: it builds with glibc (`gcc -static -O2 -Wall -Wextra`) and with
- * kestrel's `kestrel-cc`. A row is one function registered in `rows[]` below; it sets
- * up, times only its loop with CLOCK_MONOTONIC, and cleans up.
+ *     NAME VALUE MB/s
+ *
+ * with the median rate in megabytes (10^6 bytes of message text) per second; or
+ * `NAME FAIL CALL errno=N` when a call failed (`NAME FAIL WHY` without an errno). The
+ * output starts with `# ipcbench start`, then `# rows: NAME...` lists the rows, and it
+ * ends with `# ipcbench done`; lines starting with `#` are comments.
+ *
+ * Under `qemu -icount shift=0` (`just bench --icount`) the guest clock advances one
+ * nanosecond per executed instruction: "ns" then reads "instructions", and "MB/s" reads
+ * "MB per 10^9 instructions".
+ *
+ * Portable POSIX C with System V IPC (<sys/sem.h>, <sys/msg.h>): it builds with glibc
+ * (`gcc -static -O2 -Wall -Wextra`) and with kestrel's `kestrel-cc`. A row is one
+ * function registered in `rows[]` below; it sets up, times only its loop with
+ * CLOCK_MONOTONIC, and cleans up (every semaphore set and message queue it creates is
+ * removed before it returns).
  *
  * Built with -DIPCBENCH_NO_SEM (for a libc without <sys/sem.h> yet), the semaphore rows
  * report FAIL instead of running.
@@ -26,7 +36,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ipc.h>
+#include <sys/msg.h>
 #ifndef IPCBENCH_NO_SEM
 #include <sys/sem.h>
 #endif
@@ -66,6 +78,21 @@ static double per_op(long long start, long long end, long ops)
         return fail("clock_gettime");
     }
     return (double)(end - start) / (double)ops;
+}
+
+/* Waits for a row's child and returns `result`; fail() if waitpid fails, or if the row
+ * has succeeded so far (`result` >= 0) but the child did not exit with status 0. */
+static double reap(pid_t child, double result)
+{
+    int status;
+    if (waitpid(child, &status, 0) != child) {
+        return fail("waitpid");
+    }
+    if (result >= 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+        errno = 0;
+        return fail("child");
+    }
+    return result;
 }
 
 /* null_syscall: a getppid round trip. */
@@ -181,13 +208,7 @@ static double row_sem_pingpong(long iters)
     if (!failed) {
         result = per_op(start, now_ns(), iters);
     }
-    int status;
-    if (waitpid(child, &status, 0) != child) {
-        result = fail("waitpid");
-    } else if (result >= 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-        errno = 0;
-        result = fail("child");
-    }
+    result = reap(child, result);
     semctl(id, 0, IPC_RMID);
     return result;
 }
@@ -209,6 +230,135 @@ static double row_sem_pingpong(long iters)
 }
 
 #endif /* IPCBENCH_NO_SEM */
+
+/* Message text sizes of the two message queue rows. */
+#define PINGPONG_BYTES 64
+#define THROUGHPUT_BYTES 1024
+
+/* A message: its type, then the text (at most THROUGHPUT_BYTES). */
+struct bench_msg {
+    long mtype;
+    char mtext[THROUGHPUT_BYTES];
+};
+
+/* A private message queue; -1 on failure. */
+static int new_queue(void)
+{
+    int id = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+    if (id < 0) {
+        fail("msgget");
+    }
+    return id;
+}
+
+/* msg_pingpong: one queue; the parent sends a 64-byte message of type 1 and receives one
+ * of type 2, the child receives type 1 and answers with type 2; the time of one round
+ * trip. One untimed round first lets the child start. */
+static double row_msg_pingpong(long iters)
+{
+    static struct bench_msg m;
+    memset(&m, 'p', sizeof m);
+    int id = new_queue();
+    if (id < 0) {
+        return -1.0;
+    }
+    pid_t child = fork();
+    if (child < 0) {
+        msgctl(id, IPC_RMID, NULL);
+        return fail("fork");
+    }
+    if (child == 0) {
+        for (long i = 0; i <= iters; i++) {
+            if (msgrcv(id, &m, PINGPONG_BYTES, 1, 0) != PINGPONG_BYTES) {
+                /* Removing the queue wakes the parent with EIDRM. */
+                msgctl(id, IPC_RMID, NULL);
+                _exit(1);
+            }
+            m.mtype = 2;
+            if (msgsnd(id, &m, PINGPONG_BYTES, 0) != 0) {
+                msgctl(id, IPC_RMID, NULL);
+                _exit(1);
+            }
+        }
+        _exit(0);
+    }
+    double result = -1.0;
+    int failed = 0;
+    long long start = -1;
+    for (long i = 0; i <= iters && !failed; i++) {
+        if (i == 1) {
+            start = now_ns();
+        }
+        m.mtype = 1;
+        if (msgsnd(id, &m, PINGPONG_BYTES, 0) != 0) {
+            result = fail("msgsnd");
+            failed = 1;
+        } else if (msgrcv(id, &m, PINGPONG_BYTES, 2, 0) != PINGPONG_BYTES) {
+            result = fail("msgrcv");
+            failed = 1;
+        }
+        if (failed) {
+            kill(child, SIGKILL);
+        }
+    }
+    if (!failed) {
+        result = per_op(start, now_ns(), iters);
+    }
+    result = reap(child, result);
+    msgctl(id, IPC_RMID, NULL);
+    return result;
+}
+
+/* msg_throughput: the child sends `iters` 1 KiB messages of type 1 to one queue as fast
+ * as the queue takes them (a full queue blocks it), the parent receives them; timed from
+ * the parent's go message (type 2, empty), which the child waits for before it starts,
+ * to the last message received. The time per message; `rows[]` turns it into MB/s. */
+static double row_msg_throughput(long iters)
+{
+    static struct bench_msg m;
+    memset(&m, 't', sizeof m);
+    int id = new_queue();
+    if (id < 0) {
+        return -1.0;
+    }
+    pid_t child = fork();
+    if (child < 0) {
+        msgctl(id, IPC_RMID, NULL);
+        return fail("fork");
+    }
+    if (child == 0) {
+        if (msgrcv(id, &m, THROUGHPUT_BYTES, 2, 0) != 0) {
+            msgctl(id, IPC_RMID, NULL);
+            _exit(1);
+        }
+        m.mtype = 1;
+        for (long i = 0; i < iters; i++) {
+            if (msgsnd(id, &m, THROUGHPUT_BYTES, 0) != 0) {
+                msgctl(id, IPC_RMID, NULL);
+                _exit(1);
+            }
+        }
+        _exit(0);
+    }
+    double result = -1.0;
+    long long start = now_ns();
+    m.mtype = 2;
+    if (msgsnd(id, &m, 0, 0) != 0) {
+        result = fail("msgsnd");
+    } else {
+        long i = 0;
+        while (i < iters && msgrcv(id, &m, THROUGHPUT_BYTES, 1, 0) == THROUGHPUT_BYTES) {
+            i++;
+        }
+        result = i == iters ? per_op(start, now_ns(), iters) : fail("msgrcv");
+    }
+    if (result < 0) {
+        kill(child, SIGKILL);
+    }
+    result = reap(child, result);
+    msgctl(id, IPC_RMID, NULL);
+    return result;
+}
 
 /* fork_wait: fork a child that calls _exit(0) at once, and waitpid for it. */
 static double row_fork_wait(long iters)
@@ -234,20 +384,24 @@ static double row_fork_wait(long iters)
     return per_op(start, now_ns(), iters);
 }
 
-/* One row of the table: its name, its iterations per repetition at ITER_SCALE 100, and
- * the function that runs one repetition and returns nanoseconds per operation (negative
- * after fail()). */
+/* One row of the table: its name, its iterations per repetition at ITER_SCALE 100, the
+ * function that runs one repetition and returns nanoseconds per operation (negative
+ * after fail()), and for a throughput row the bytes one operation moves (the row is then
+ * reported in MB/s; 0: in ns per operation). */
 struct row {
     const char *name;
     long iters;
     double (*run)(long iters);
+    long bytes;
 };
 
 static const struct row rows[] = {
-    {"null_syscall", 200000, row_null_syscall},
-    {"semop_uncontended", 50000, row_semop_uncontended},
-    {"sem_pingpong", 2000, row_sem_pingpong},
-    {"fork_wait", 150, row_fork_wait},
+    {"null_syscall", 200000, row_null_syscall, 0},
+    {"semop_uncontended", 50000, row_semop_uncontended, 0},
+    {"sem_pingpong", 2000, row_sem_pingpong, 0},
+    {"fork_wait", 150, row_fork_wait, 0},
+    {"msg_pingpong", 2000, row_msg_pingpong, 0},
+    {"msg_throughput", 3000, row_msg_throughput, THROUGHPUT_BYTES},
 };
 
 #define NROWS ((int)(sizeof rows / sizeof rows[0]))
@@ -286,7 +440,8 @@ int main(int argc, char **argv)
         }
     }
     printf("# ipcbench start\n");
-    printf("# scale %ld%%, %d repetitions, median ns per operation\n", scale, REPS);
+    printf("# scale %ld%%, %d repetitions, median ns per operation (throughput rows: MB/s)\n", scale,
+           REPS);
     printf("# rows:");
     for (int r = 0; r < NROWS; r++) {
         printf(" %s", rows[r].name);
@@ -306,8 +461,15 @@ int main(int argc, char **argv)
             ok = times[rep] >= 0;
         }
         if (ok) {
+            /* The median time; for a throughput row, its rate (the median rate, since
+             * REPS is odd and the rate falls as the time grows). */
             sort(times, REPS);
-            printf("%s %.1f ns\n", row->name, times[REPS / 2]);
+            double median = times[REPS / 2];
+            if (row->bytes > 0) {
+                printf("%s %.1f MB/s\n", row->name, (double)row->bytes * 1000.0 / median);
+            } else {
+                printf("%s %.1f ns\n", row->name, median);
+            }
         } else {
             if (failed_errno != 0) {
                 printf("%s FAIL %s errno=%d\n", row->name, failed_call, failed_errno);

@@ -10,8 +10,13 @@
 //! - kestrel: the benchmark built with the sysroot's `kestrel-cc`, packed with `init`
 //!   and a `run` file (as `scripts/run-guest` does), so init runs it as the only program.
 //!
-//! The benchmark prints `# ipcbench start`, `# rows: NAME...`, then `NAME VALUE ns` or
-//! `NAME FAIL CALL errno=N` per row, and `# ipcbench done`.
+//! The benchmark prints `# ipcbench start`, `# rows: NAME...`, then `NAME VALUE ns` (time
+//! per operation), `NAME VALUE MB/s` (a throughput row) or `NAME FAIL CALL errno=N` per
+//! row, and `# ipcbench done`.
+//!
+//! With [`Clock::Icount`] both kernels run under `-icount shift=0,align=off,sleep=off`:
+//! the guest clock advances one nanosecond per executed instruction, so every figure is a
+//! count of guest instructions, the same from run to run (see [`Clock`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,10 +35,98 @@ pub const KESTREL_PROGRAM: &str = "ipcbench.kestrel";
 /// Overrides the Debian kernel: a bzImage to boot as the Linux side.
 pub const LINUX_KERNEL_ENV: &str = "KESTREL_BENCH_LINUX_KERNEL";
 
+/// The QEMU arguments of [`Clock::Icount`]: one guest nanosecond per instruction
+/// (`shift=0`), no pacing against the host (`align=off`), and a halted CPU jumps the
+/// clock to its next timer deadline (`sleep=off`). The RTC starts at a fixed date and
+/// follows the guest clock: Linux seeds its random numbers (kernel and user address
+/// layout, hash tables) partly from the RTC, and with a host-dependent date its
+/// instruction counts differ from boot to boot.
+pub const ICOUNT_QEMU_ARGS: [&str; 4] =
+    ["-icount", "shift=0,align=off,sleep=off", "-rtc", "base=2026-01-01T00:00:00,clock=vm"];
+
+/// Linux's extra command line words under [`Clock::Icount`]: no kernel or user address
+/// randomisation (kestrel has none), so that the figures do not depend on the layout one
+/// random seed gives (fork_wait moved by 4 % between seeds with it).
+pub const ICOUNT_LINUX_APPEND: &str = "nokaslr norandmaps";
+
+/// What the guest clock measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clock {
+    /// QEMU's default: the guest clock follows the host's, so figures are wall time under
+    /// software emulation (and vary with the host's load).
+    Wall,
+    /// `-icount shift=0` ([`ICOUNT_QEMU_ARGS`]): one guest nanosecond per executed
+    /// instruction, so "ns per operation" is instructions per operation and "MB/s" is MB
+    /// per 10^9 instructions; deterministic.
+    ///
+    /// With `sleep=off` the clock does not run while the CPU is halted but jumps to the next
+    /// timer deadline, so idle waits still end as long as a timer is armed: kestrel's PIT
+    /// tick, Linux's clockevents (both boot and exit under it; checked with QEMU 7.2).
+    Icount,
+}
+
+impl Clock {
+    /// QEMU arguments added to every boot.
+    pub fn qemu_args(self) -> Vec<String> {
+        match self {
+            Clock::Wall => Vec::new(),
+            Clock::Icount => ICOUNT_QEMU_ARGS.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    /// Words added to Linux's command line.
+    pub fn linux_append(self) -> &'static str {
+        match self {
+            Clock::Wall => "",
+            Clock::Icount => ICOUNT_LINUX_APPEND,
+        }
+    }
+}
+
+/// What a row's figure measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// Time per operation (`ns`): lower is better.
+    NsPerOp,
+    /// Throughput (`MB/s`, 10^6 bytes per second): higher is better.
+    MBps,
+}
+
+impl Unit {
+    /// The unit a row printed, if it is one of these.
+    pub fn parse(unit: &str) -> Option<Unit> {
+        match unit {
+            "ns" => Some(Unit::NsPerOp),
+            "MB/s" => Some(Unit::MBps),
+            _ => None,
+        }
+    }
+
+    /// The unit's name in the table.
+    pub fn label(self, clock: Clock) -> &'static str {
+        match (self, clock) {
+            (Unit::NsPerOp, Clock::Wall) => "ns/op",
+            (Unit::MBps, Clock::Wall) => "MB/s",
+            (Unit::NsPerOp, Clock::Icount) => "instr/op",
+            (Unit::MBps, Clock::Icount) => "MB/Ginstr",
+        }
+    }
+
+    /// kestrel's cost divided by Linux's: for a time per operation kestrel's over
+    /// Linux's, for a throughput Linux's over kestrel's (the time per byte). Below 1
+    /// kestrel is cheaper; below 0.5 it costs at most half of what Linux does.
+    pub fn cost_ratio(self, kestrel: f64, linux: f64) -> f64 {
+        match self {
+            Unit::NsPerOp => kestrel / linux,
+            Unit::MBps => linux / kestrel,
+        }
+    }
+}
+
 /// The result of one row.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RowResult {
-    /// The median time per operation.
+    /// The median over the repetitions, and its unit as printed (`ns`, `MB/s`).
     Value { value: f64, unit: String },
     /// The row failed: why.
     Failed(String),
@@ -119,10 +212,12 @@ impl Run {
     }
 
     /// The result of row `name`, or why there is none.
-    pub fn row(&self, name: &str) -> Result<f64, String> {
+    pub fn row(&self, name: &str) -> Result<(f64, Unit), String> {
         match self.report.row(name) {
-            Some(RowResult::Value { value, unit }) if unit == "ns" && *value > 0.0 => Ok(*value),
-            Some(RowResult::Value { value, unit }) => Err(format!("unexpected value {value} {unit}")),
+            Some(RowResult::Value { value, unit }) => match Unit::parse(unit) {
+                Some(known) if *value > 0.0 => Ok((*value, known)),
+                _ => Err(format!("unexpected value {value} {unit}")),
+            },
             Some(RowResult::Failed(why)) => Err(format!("failed: {why}")),
             None => Err(format!("no result: {}", self.why_incomplete())),
         }
@@ -273,9 +368,21 @@ fn linux_init_status(serial: &str) -> Option<String> {
 }
 
 /// Boots `kernel` with `initramfs` and the benchmark argument `scale`.
-pub fn run_linux(kernel: &Path, initramfs: &Path, scale: u32, timeout: Duration, stream: bool) -> Result<Run, String> {
+pub fn run_linux(
+    kernel: &Path,
+    initramfs: &Path,
+    scale: u32,
+    clock: Clock,
+    timeout: Duration,
+    stream: bool,
+) -> Result<Run, String> {
     let mut boot = Boot::new(kernel, Firmware::Pvh);
-    boot.append = format!("console=ttyS0 quiet panic=-1 -- {scale}");
+    let extra = match clock.linux_append() {
+        "" => String::new(),
+        words => format!("{words} "),
+    };
+    boot.append = format!("console=ttyS0 quiet panic=-1 {extra}-- {scale}");
+    boot.qemu_args = clock.qemu_args();
     boot.initrd = Some(initramfs.to_path_buf());
     boot.timeout = timeout;
     boot.stream = stream;
@@ -340,6 +447,7 @@ pub fn run_kestrel(
     init: &Path,
     program: &Path,
     scale: u32,
+    clock: Clock,
     timeout: Duration,
     stream: bool,
 ) -> Result<Run, String> {
@@ -355,6 +463,7 @@ pub fn run_kestrel(
     boot.initrd = Some(initrd);
     boot.timeout = timeout;
     boot.stream = stream;
+    boot.qemu_args = clock.qemu_args();
     let outcome = boot.run().map_err(|e| format!("QEMU: {e}"))?;
     let program_end = crate::guest_program_status(&outcome.serial).map(|s| match s {
         0..128 => format!("ended with exit status {s}"),
@@ -394,7 +503,7 @@ mod tests {
     #[test]
     fn parses_rows_failures_and_noise() {
         let serial = "boot noise 12 ns\r\n# ipcbench start\r\n# scale 1%\n# rows: a b c d\nSeaBIOS x\na 12.5 ns\r\n\
-                      b FAIL semop errno=38\nkernel: stray 3 ns\nc 7 ns\n# ipcbench done\nd 1 ns\n";
+                      b FAIL semop errno=38\nkernel: stray 3 ns\nc 7 MB/s\n# ipcbench done\nd 1 ns\n";
         let r = parse_output(serial);
         assert!(r.started && r.done);
         assert_eq!(r.announced, ["a", "b", "c", "d"]);
@@ -403,10 +512,19 @@ mod tests {
             [
                 ("a".to_string(), RowResult::Value { value: 12.5, unit: "ns".into() }),
                 ("b".to_string(), RowResult::Failed("semop errno=38".into())),
-                ("c".to_string(), RowResult::Value { value: 7.0, unit: "ns".into() }),
+                ("c".to_string(), RowResult::Value { value: 7.0, unit: "MB/s".into() }),
             ]
         );
         assert_eq!(parse_output("a 1 ns\n"), Report::default());
+    }
+
+    #[test]
+    fn cost_ratios_are_kestrel_over_linux() {
+        assert_eq!(Unit::NsPerOp.cost_ratio(100.0, 400.0), 0.25);
+        assert_eq!(Unit::MBps.cost_ratio(400.0, 100.0), 0.25);
+        assert_eq!(Unit::parse("ns"), Some(Unit::NsPerOp));
+        assert_eq!(Unit::parse("MB/s"), Some(Unit::MBps));
+        assert_eq!(Unit::parse("us"), None);
     }
 
     #[test]

@@ -102,6 +102,8 @@ pub struct Boot {
     pub memory_mib: u32,
     /// Copy the serial console to stdout while running.
     pub stream: bool,
+    /// Further QEMU arguments, after the others (e.g. `-icount ...`).
+    pub qemu_args: Vec<String>,
 }
 
 impl Boot {
@@ -115,6 +117,7 @@ impl Boot {
             timeout: Duration::from_secs(60),
             memory_mib: 512,
             stream: false,
+            qemu_args: Vec::new(),
         }
     }
 
@@ -146,6 +149,7 @@ impl Boot {
                 cmd.arg("-cdrom").arg(&self.image);
             }
         }
+        cmd.args(&self.qemu_args);
         cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit());
         cmd
     }

@@ -1,6 +1,8 @@
 //! A few-iteration run of `bench/ipcbench.c` on kestrel (`just bench-smoke`), so the
 //! benchmark cannot rot: it must build warning-free with the sysroot's `kestrel-cc`, and
-//! every row it announces must print a positive time.
+//! every row it announces (at least [`ROWS`]) must print a positive figure: a time per
+//! operation, or MB/s for a throughput row. The message queue rows need the sysroot's
+//! `<sys/msg.h>` (relibc-patch) and the kernel's `msg` scheme.
 //!
 //! Skipped (passing) only while the sources of the guest sysroot (`userspace/libc`,
 //! `scripts/mksysroot`) do not exist yet, since it cannot be built without them. The sysroot is
@@ -10,11 +12,21 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use integration::bench::{self, RowResult};
+use integration::bench::{self, Clock, RowResult, Unit};
 use integration::{kernel_elf, workspace_root};
 
 /// The benchmark's ITER_SCALE for the smoke run (percent of the default iterations).
 const SCALE: u32 = 1;
+
+/// The rows the benchmark must announce and measure, with their units.
+const ROWS: [(&str, Unit); 6] = [
+    ("null_syscall", Unit::NsPerOp),
+    ("semop_uncontended", Unit::NsPerOp),
+    ("sem_pingpong", Unit::NsPerOp),
+    ("fork_wait", Unit::NsPerOp),
+    ("msg_pingpong", Unit::NsPerOp),
+    ("msg_throughput", Unit::MBps),
+];
 
 fn sysroot() -> PathBuf {
     if let Some(path) = std::env::var_os("KESTREL_SYSROOT") {
@@ -47,7 +59,7 @@ fn lazy_fpu_saves(serial: &str) -> Option<u64> {
 }
 
 #[test]
-fn every_row_prints_a_positive_time() {
+fn every_row_prints_a_positive_figure() {
     let root = workspace_root();
     for source in ["userspace/libc", "scripts/mksysroot"] {
         if std::env::var_os("KESTREL_SYSROOT").is_none() && !root.join(source).exists() {
@@ -58,16 +70,20 @@ fn every_row_prints_a_positive_time() {
     let program = bench::build_kestrel_program(&sysroot()).unwrap_or_else(|e| panic!("{e}"));
     assert!(program.notes.is_empty(), "{:?}", program.notes);
     assert!(program.warnings.trim().is_empty(), "kestrel-cc warned:\n{}", program.warnings);
-    let run = bench::run_kestrel(&kernel_elf(), &init(), &program.path, SCALE, Duration::from_secs(60), false)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let run =
+        bench::run_kestrel(&kernel_elf(), &init(), &program.path, SCALE, Clock::Wall, Duration::from_secs(60), false)
+            .unwrap_or_else(|e| panic!("{e}"));
     let serial = &run.outcome.serial;
     let report = &run.report;
     assert!(report.started && report.done, "incomplete ({}):\n{serial}", run.why_incomplete());
-    assert!(report.announced.len() >= 4, "rows announced: {:?}\n{serial}", report.announced);
+    for (name, _) in ROWS {
+        assert!(report.announced.iter().any(|n| n == name), "{name} not announced: {:?}\n{serial}", report.announced);
+    }
     for name in &report.announced {
+        let expected = ROWS.iter().find(|(n, _)| n == name).map_or(Unit::NsPerOp, |(_, u)| *u);
         match report.row(name) {
             Some(RowResult::Value { value, unit }) => {
-                assert!(*value > 0.0 && unit == "ns", "{name}: {value} {unit}\n{serial}")
+                assert!(*value > 0.0 && Unit::parse(unit) == Some(expected), "{name}: {value} {unit}\n{serial}")
             }
             other => panic!("{name}: {other:?}\n{serial}"),
         }
@@ -76,9 +92,10 @@ fn every_row_prints_a_positive_time() {
     // The kernel keeps the user FPU state in the registers and saves it only when kernel
     // code uses SSE (arch/x86_64/fpu.rs), which costs a trap and two 512-byte copies.
     // The null_syscall and semop_uncontended loops (14,000 and 7,000 calls at this scale)
-    // must not pay that per call, nor sem_pingpong per round trip (about 140, each with
-    // two blocking semops: their queue entries once cost four saves a round trip); fork,
-    // exec and exit may, about a hundred times in all.
+    // must not pay that per call, nor sem_pingpong and msg_pingpong per round trip (about
+    // 140 each; sem_pingpong's two blocking semops and their queue entries once cost four
+    // saves a round trip), nor msg_throughput per message (1,400 of 1 KiB); fork, exec and
+    // exit may, about a hundred times in all.
     let saves = lazy_fpu_saves(serial).unwrap_or_else(|| panic!("no lazy FPU count in the shutdown line:\n{serial}"));
     assert!(saves < 400, "{saves} lazy FPU saves: a hot system call path uses SSE again\n{serial}");
     println!(

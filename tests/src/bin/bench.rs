@@ -1,7 +1,12 @@
-//! `bench [--scale N] [--runs N] [--ours-only | --linux-only] [--timeout SECS] [--stream]`
+//! `bench [--icount] [--scale N] [--runs N] [--ours-only | --linux-only] [--timeout SECS] [--stream]`
 //!
 //! Runs `bench/ipcbench.c` on kestrel and on Linux in the same QEMU configuration and
-//! prints a table: each operation's median time on both and the ratio kestrel/Linux.
+//! prints a table: each operation's median figure on both and the cost ratio
+//! kestrel/Linux (for a throughput row Linux's MB/s over kestrel's, so that the ratio
+//! always reads "kestrel's cost over Linux's").
+//! `--icount` boots both under `-icount shift=0` ([`bench::Clock::Icount`]): the figures
+//! are then guest instructions per operation (and MB per 10^9 instructions), identical
+//! from run to run, instead of wall time under emulation.
 //! `--scale` is the benchmark's ITER_SCALE (percent of the default iterations, 100);
 //! `--runs` boots each side N times and reports the median of the runs' medians;
 //! `--stream` copies the serial consoles to stdout. A row that cannot be measured on a
@@ -14,9 +19,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use integration::bench::{self, Run, median, secs, timed};
+use integration::bench::{self, Clock, Run, Unit, median, secs, timed};
 
-const USAGE: &str = "usage: bench [--scale N] [--runs N] [--ours-only | --linux-only] [--timeout SECS] [--stream]";
+const USAGE: &str =
+    "usage: bench [--icount] [--scale N] [--runs N] [--ours-only | --linux-only] [--timeout SECS] [--stream]";
 
 #[derive(Debug)]
 struct Options {
@@ -24,13 +30,21 @@ struct Options {
     runs: u32,
     ours: bool,
     linux: bool,
+    clock: Clock,
     timeout: Duration,
     stream: bool,
 }
 
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
-    let mut o =
-        Options { scale: 100, runs: 1, ours: true, linux: true, timeout: Duration::from_secs(900), stream: false };
+    let mut o = Options {
+        scale: 100,
+        runs: 1,
+        ours: true,
+        linux: true,
+        clock: Clock::Wall,
+        timeout: Duration::from_secs(900),
+        stream: false,
+    };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let mut number = |what: &str| -> Result<u32, String> {
@@ -45,6 +59,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
             "--timeout" => o.timeout = Duration::from_secs(number("--timeout")?.into()),
             "--ours-only" => o.linux = false,
             "--linux-only" => o.ours = false,
+            "--icount" => o.clock = Clock::Icount,
             "--stream" => o.stream = true,
             "-h" | "--help" => return Err(String::new()),
             _ => return Err(format!("unknown argument {arg}")),
@@ -71,11 +86,16 @@ impl Side {
         Side { name, wanted: false, runs: Err(why.into()), notes: Vec::new(), prepare: Duration::ZERO }
     }
 
-    /// The median over the runs of row `row`, or why there is none.
-    fn value(&self, row: &str) -> Result<f64, String> {
+    /// The median over the runs of row `row` and its unit, or why there is none.
+    fn value(&self, row: &str) -> Result<(f64, Unit), String> {
         let runs = self.runs.as_ref().map_err(Clone::clone)?;
-        let values = runs.iter().map(|r| r.row(row)).collect::<Result<Vec<f64>, String>>()?;
-        median(&values).ok_or_else(|| "no run".into())
+        let results = runs.iter().map(|r| r.row(row)).collect::<Result<Vec<(f64, Unit)>, String>>()?;
+        let unit = results.first().ok_or("no run")?.1;
+        if results.iter().any(|(_, u)| *u != unit) {
+            return Err("the runs printed different units".into());
+        }
+        let values: Vec<f64> = results.iter().map(|(v, _)| *v).collect();
+        Ok((median(&values).ok_or("no run")?, unit))
     }
 
     /// The rows the side's benchmark announced.
@@ -117,7 +137,8 @@ fn progress(what: &str) {
 /// error and is not booted again.
 fn boot_once(side: &mut Side, boot: &mut Option<Boot<'_>>, o: &Options, i: u32) {
     let (Some(f), Ok(runs)) = (boot.as_mut(), side.runs.as_mut()) else { return };
-    progress(&format!("booting {} (scale {}%, run {} of {})", side.name, o.scale, i + 1, o.runs));
+    let icount = if o.clock == Clock::Icount { ", -icount" } else { "" };
+    progress(&format!("booting {} (scale {}%{icount}, run {} of {})", side.name, o.scale, i + 1, o.runs));
     match f() {
         Ok(run) => {
             progress(&format!(
@@ -149,7 +170,7 @@ fn linux_side(o: &Options) -> (Side, Option<Boot<'_>>) {
     match prepared {
         Ok((kernel, initramfs)) => {
             side.notes.push(format!("Linux kernel: {}", kernel.display()));
-            let boot = move || bench::run_linux(&kernel, &initramfs, o.scale, o.timeout, o.stream);
+            let boot = move || bench::run_linux(&kernel, &initramfs, o.scale, o.clock, o.timeout, o.stream);
             (side, Some(Box::new(boot)))
         }
         Err(why) => {
@@ -175,7 +196,7 @@ fn kestrel_side(o: &Options) -> (Side, Option<Boot<'_>>) {
             if !program.warnings.trim().is_empty() {
                 side.notes.push(format!("kestrel-cc warnings:\n{}", program.warnings.trim_end()));
             }
-            let boot = move || bench::run_kestrel(&kernel, &init, &program.path, o.scale, o.timeout, o.stream);
+            let boot = move || bench::run_kestrel(&kernel, &init, &program.path, o.scale, o.clock, o.timeout, o.stream);
             (side, Some(Box::new(boot)))
         }
         Err(why) => {
@@ -185,9 +206,9 @@ fn kestrel_side(o: &Options) -> (Side, Option<Boot<'_>>) {
     }
 }
 
-fn cell(v: &Result<f64, String>) -> String {
+fn cell(v: &Result<(f64, Unit), String>) -> String {
     match v {
-        Ok(v) => format!("{v:.1}"),
+        Ok((v, _)) => format!("{v:.1}"),
         Err(_) => "n/a".into(),
     }
 }
@@ -230,18 +251,34 @@ fn main() -> ExitCode {
     }
 
     println!();
-    println!("ipcbench, scale {}%, {} run(s) per side: median ns per operation", o.scale, o.runs);
-    println!("{:<20} {:>14} {:>14} {:>14}", "operation", "kestrel (ns)", "Linux (ns)", "kestrel/Linux");
+    match o.clock {
+        Clock::Wall => println!(
+            "ipcbench, scale {}%, {} run(s) per side: median per operation, wall time under QEMU (TCG)",
+            o.scale, o.runs
+        ),
+        Clock::Icount => println!(
+            "ipcbench --icount, scale {}%, {} run(s) per side: median guest instructions per operation \
+             (QEMU -icount shift=0: one guest ns per instruction; MB/Ginstr = MB per 10^9 instructions)",
+            o.scale, o.runs
+        ),
+    }
+    println!("{:<20} {:>10} {:>14} {:>14} {:>8}", "operation", "unit", "kestrel", "Linux", "ratio*");
     let mut reasons = Vec::new();
     let mut complete = true;
     for row in &rows {
         let k = ours.value(row);
         let l = linux.value(row);
+        let unit = k.as_ref().or(l.as_ref()).map_or("?", |(_, u)| u.label(o.clock));
         let ratio = match (&k, &l) {
-            (Ok(k), Ok(l)) => format!("{:.2}", k / l),
+            (Ok((k, ku)), Ok((l, lu))) if ku == lu => format!("{:.2}", ku.cost_ratio(*k, *l)),
+            (Ok(_), Ok(_)) => {
+                complete = false;
+                reasons.push(format!("  {row}: the two sides printed different units"));
+                "n/a".into()
+            }
             _ => "n/a".into(),
         };
-        println!("{row:<20} {:>14} {:>14} {ratio:>14}", cell(&k), cell(&l));
+        println!("{row:<20} {unit:>10} {:>14} {:>14} {ratio:>8}", cell(&k), cell(&l));
         for (side, v) in [(&ours, &k), (&linux, &l)] {
             if let Err(why) = v {
                 complete &= !side.wanted;
@@ -252,6 +289,11 @@ fn main() -> ExitCode {
             }
         }
     }
+    println!(
+        "* ratio: kestrel's cost over Linux's, per operation: kestrel/Linux for a time (or instruction count), \
+         Linux/kestrel for a throughput (MB/s). Below 1 kestrel is cheaper; below 0.5 it costs at most half of \
+         Linux's."
+    );
     for side in [&ours, &linux] {
         if let (Err(why), true) = (&side.runs, side.wanted) {
             reasons.push(format!("  every row on {}: {why}", side.name));
@@ -286,7 +328,9 @@ mod tests {
         let o = parse_args(args(&["--scale", "5", "--runs", "3", "--ours-only"])).unwrap();
         assert_eq!((o.scale, o.runs, o.ours, o.linux), (5, 3, true, false));
         let o = parse_args(args(&[])).unwrap();
-        assert_eq!((o.scale, o.runs, o.ours, o.linux), (100, 1, true, true));
+        assert_eq!((o.scale, o.runs, o.ours, o.linux, o.clock), (100, 1, true, true, Clock::Wall));
+        let o = parse_args(args(&["--icount", "--linux-only", "--runs", "2"])).unwrap();
+        assert_eq!((o.runs, o.ours, o.linux, o.clock), (2, false, true, Clock::Icount));
         assert!(parse_args(args(&["--scale", "0"])).is_err());
         assert!(parse_args(args(&["--scale"])).is_err());
         assert!(parse_args(args(&["--ours-only", "--linux-only"])).is_err());
