@@ -86,32 +86,33 @@ impl<T> IdTable<T> {
         Some((id % IPCMNI, (id / IPCMNI) as u32))
     }
 
-    /// The slot index of the object `id` names, if it names one.
-    fn index_of(&self, id: i32) -> Result<usize> {
+    /// The object with id `id`; EINVAL for a stale or negative id or an empty slot.
+    #[inline]
+    pub fn get(&self, id: i32) -> Result<&T> {
         let (index, seq) = Self::split(id).ok_or(EINVAL)?;
         match self.slots.get(index) {
-            Some(Some(slot)) if slot.seq == seq => Ok(index),
+            Some(Some(slot)) if slot.seq == seq => Ok(&slot.object),
             _ => Err(EINVAL),
         }
     }
 
-    /// The object with id `id`; EINVAL for a stale or negative id or an empty slot.
-    pub fn get(&self, id: i32) -> Result<&T> {
-        let index = self.index_of(id)?;
-        Ok(&self.slots[index].as_ref().expect("index_of found it").object)
-    }
-
     /// Mutable access to the object with id `id`.
+    #[inline]
     pub fn get_mut(&mut self, id: i32) -> Result<&mut T> {
-        let index = self.index_of(id)?;
-        Ok(&mut self.slots[index].as_mut().expect("index_of found it").object)
+        let (index, seq) = Self::split(id).ok_or(EINVAL)?;
+        match self.slots.get_mut(index) {
+            Some(Some(slot)) if slot.seq == seq => Ok(&mut slot.object),
+            _ => Err(EINVAL),
+        }
     }
 
     /// Removes and returns the object with id `id`.
     pub fn remove(&mut self, id: i32) -> Result<T> {
-        let index = self.index_of(id)?;
+        self.get(id)?;
+        let (index, _) = Self::split(id).ok_or(EINVAL)?;
+        let slot = self.slots[index].take().ok_or(EINVAL)?;
         self.in_use -= 1;
-        Ok(self.slots[index].take().expect("index_of found it").object)
+        Ok(slot.object)
     }
 
     /// The id and object at `index` (for the `*_STAT` commands, which take an index).

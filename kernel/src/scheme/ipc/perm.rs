@@ -31,6 +31,7 @@ impl IpcPerm {
     /// Linux `ipcperms`: the bits `flag` asks for (in any of its three classes) must all
     /// be granted to the caller's class: owner if its euid is the owner or creator,
     /// group if it is in the owner's or creator's group, else other. Root passes.
+    #[inline]
     pub fn check(&self, creds: &Credentials, flag: u16) -> Result<()> {
         let requested = ((flag >> 6) | (flag >> 3) | flag) & 0o7;
         let granted = if creds.euid == self.cuid || creds.euid == self.uid {
