@@ -15,6 +15,8 @@
 pub mod ipc;
 
 #[cfg(test)]
+mod msg_differential;
+#[cfg(test)]
 mod sem_differential;
 
 #[cfg(not(test))]

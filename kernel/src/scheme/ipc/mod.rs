@@ -18,6 +18,7 @@
 pub mod ctl;
 pub mod get;
 pub mod ids;
+pub mod msg;
 pub mod perm;
 pub mod sem;
 pub mod wait;
