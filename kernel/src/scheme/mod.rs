@@ -28,6 +28,8 @@ pub mod initfs;
 #[cfg(not(test))]
 pub mod ipc_glue;
 #[cfg(not(test))]
+pub mod msg;
+#[cfg(not(test))]
 pub mod proc;
 #[cfg(not(test))]
 mod registry;

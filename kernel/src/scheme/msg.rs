@@ -17,12 +17,13 @@ use alloc::vec::Vec;
 
 use kestrel_abi::syscall::{MODE_CHR, Stat};
 use kestrel_abi::sysv::{
-    IPC_INFO, IPC_RMID, IPC_SET, IPC_STAT, MSG_CALL_CTL, MSG_CALL_GET, MSG_CALL_RCV, MSG_CALL_SND, MSG_INFO,
-    MSG_STAT, MSG_STAT_ANY, MSGMAX, MsgInfo, MsqidDs as AbiDs,
+    IPC_INFO, IPC_RMID, IPC_SET, IPC_STAT, MSG_CALL_CTL, MSG_CALL_GET, MSG_CALL_RCV, MSG_CALL_SND, MSG_INFO, MSG_STAT,
+    MSG_STAT_ANY, MSGMAX, MsgInfo, MsqidDs as AbiDs,
 };
 
 use super::ipc::ctl::NewOwner;
-use super::ipc::msg::{Command, Delivery, Message, MsgFlags, MsgNamespace, MsqidDs, Reply, Woken};
+use super::ipc::msg::ctl::{Command, MsqidDs, Reply};
+use super::ipc::msg::{Delivery, Message, MsgFlags, MsgNamespace, Woken};
 use super::ipc::wait::Outcome;
 use super::ipc_glue::{self, Deadline, Facility, Sleepers, Wakeups};
 use super::{Caller, KernelScheme, Result};
@@ -160,7 +161,7 @@ impl MsgScheme {
         }
         let msgsz = payload_u64(payload, 0)?;
         let (msqid, msgflg) = split_word(word);
-        let mtype: i64 = caller.process.read_user(msgp)?;
+        let mtype = caller.process.read_user::<u64>(msgp)? as i64;
         let size = MsgNamespace::msgsnd_check(msqid, mtype, msgsz)?;
         let mut text = Vec::new();
         text.try_reserve_exact(size).map_err(|_| ENOMEM)?;
@@ -214,9 +215,8 @@ impl MsgScheme {
     /// msgctl: `[MSG_CALL_CTL, cmd << 32 | msqid, buf]`.
     fn msgctl(caller: &Caller<'_>, word: u64, buf: u64) -> Result<usize> {
         let (msqid, cmd) = split_word(word);
-        if msqid < 0 || cmd < 0 {
-            return Err(EINVAL);
-        }
+        // The id and command are checked before IPC_SET's buffer is read, as on Linux.
+        MsgNamespace::msgctl_check(msqid, cmd)?;
         let command = match cmd {
             IPC_SET => {
                 let ds: AbiDs = caller.process.read_user(buf)?;

@@ -76,14 +76,16 @@ pub enum SchemeId {
     Proc,
     Sem,
     Time,
+    Msg,
 }
 
 impl SchemeId {
     /// Every scheme, with the name it is opened by (`/scheme/NAME`).
-    const ALL: [(&'static str, SchemeId); 6] = [
+    const ALL: [(&'static str, SchemeId); 7] = [
         ("debug", Self::Debug),
         ("event", Self::Event),
         ("initfs", Self::Initfs),
+        ("msg", Self::Msg),
         ("proc", Self::Proc),
         ("sem", Self::Sem),
         ("time", Self::Time),
@@ -105,6 +107,7 @@ impl SchemeId {
             Self::Debug => &super::debug::DebugScheme,
             Self::Event => &super::event::EVENT_SCHEME,
             Self::Initfs => super::initfs::instance(),
+            Self::Msg => &super::msg::MsgScheme,
             Self::Proc => &super::proc::ProcScheme,
             Self::Sem => &super::sem::SemScheme,
             Self::Time => &super::time::TIME_SCHEME,

@@ -7,10 +7,10 @@
 #![no_std]
 #![no_main]
 
+use userspace::abi::syscall::CALL_WRITE;
 use userspace::abi::sysv::{
     IPC_NOWAIT, IPC_PRIVATE, IPC_RMID, MSG_CALL_CTL, MSG_CALL_GET, MSG_CALL_RCV, MSG_CALL_SND, MSG_SCHEME, msg_word,
 };
-use userspace::abi::syscall::CALL_WRITE;
 use userspace::mm::{self, PAGE_SIZE, PROT_READ};
 use userspace::{Errno, check_eq, check_ok, fs, println};
 

@@ -239,7 +239,7 @@ impl MsgNamespace {
         if flags.contains(MsgFlags::NOWAIT) {
             return Err(EAGAIN);
         }
-        let waiter = self.waiter_ids.next();
+        let waiter = self.waiter_ids.fresh();
         queue.senders.push_back(SleepingSender { waiter, pid, creds: creds.clone(), message });
         Ok(Outcome::Wait(waiter))
     }
@@ -285,7 +285,7 @@ impl MsgNamespace {
             if flags.contains(MsgFlags::NOWAIT) {
                 return Err(ENOMSG);
             }
-            let waiter = self.waiter_ids.next();
+            let waiter = self.waiter_ids.fresh();
             let creds = creds.clone();
             queue.receivers.push_back(SleepingReceiver { waiter, pid, creds, wanted, bufsz, noerror });
             return Ok(Outcome::Wait(waiter));
