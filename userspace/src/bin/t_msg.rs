@@ -52,13 +52,14 @@ fn calls_take_three_metadata_words(fd: usize) {
     check_eq!(fs::call(fd, &mut size, 0, &[MSG_CALL_SND, word]), Err(Errno::EINVAL), "msgsnd, two words");
     check_eq!(fs::call(fd, &mut size, 0, &[MSG_CALL_SND, word, msgp, 0]), Err(Errno::EINVAL), "msgsnd, four");
     check_eq!(fs::call(fd, &mut [0u8; 4], 0, &[MSG_CALL_SND, word, msgp]), Err(Errno::EINVAL), "a short size");
-    check_eq!(rcv_at(fd, id, 0, 16, 0, IPC_NOWAIT), Err(Errno::ENOMSG), "none was sent");
+    let mut out = MsgBuf { mtype: 0, text: [0; 16] };
+    let outp = &mut out as *mut MsgBuf as u64;
+    check_eq!(rcv_at(fd, id, outp, 16, 0, IPC_NOWAIT), Err(Errno::ENOMSG), "none was sent");
     check_eq!(fs::call(fd, &mut [0u8; 8], 0, &[MSG_CALL_RCV, word, msgp]), Err(Errno::EINVAL), "msgrcv, no type");
     check_eq!(fs::call(fd, &mut [], 0, &[MSG_CALL_CTL, msg_word(id, IPC_RMID)]), Err(Errno::EINVAL), "msgctl, two");
     check_eq!(fs::call(fd, &mut [], 0, &[]), Err(Errno::EINVAL), "no words at all");
     check_eq!(snd(fd, id, &msg, 16, IPC_NOWAIT), Ok(0), "three words");
-    let mut out = MsgBuf { mtype: 0, text: [0; 16] };
-    check_eq!(rcv_at(fd, id, &mut out as *mut MsgBuf as u64, 16, 0, IPC_NOWAIT), Ok(16), "received");
+    check_eq!(rcv_at(fd, id, outp, 16, 0, IPC_NOWAIT), Ok(16), "received");
     check_eq!((out.mtype, out.text), (1, msg.text), "the message");
     check_eq!(fs::call(fd, &mut [], 0, &[MSG_CALL_CTL, msg_word(id, IPC_RMID), 0]), Ok(0), "msgctl, three");
 }
