@@ -30,6 +30,14 @@ impl Credentials {
         Self::default()
     }
 
+    /// Becomes a copy of `other`, reusing this one's storage for the groups (no
+    /// allocation when it has room, no move of the whole record).
+    pub fn copy_from(&mut self, other: &Self) {
+        (self.ruid, self.euid, self.suid) = (other.ruid, other.euid, other.suid);
+        (self.rgid, self.egid, self.sgid) = (other.rgid, other.egid, other.sgid);
+        self.groups.clone_from(&other.groups);
+    }
+
     /// Whether the effective uid is root.
     pub fn is_root(&self) -> bool {
         self.euid == 0

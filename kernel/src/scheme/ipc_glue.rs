@@ -100,7 +100,9 @@ impl<R> Default for Sleepers<R> {
     }
 }
 
-/// Threads to wake once the facility's lock is dropped.
+/// Threads to wake once the facility's lock is dropped. Kept in place and passed by
+/// reference: moving it whole would be a wide copy, and the kernel's first SSE
+/// instruction in a system call costs the caller's FPU state a save (`arch::fpu`).
 #[derive(Default)]
 pub struct Wakeups(SmallVec<[Arc<Thread>; 4]>);
 
@@ -111,8 +113,8 @@ impl Wakeups {
     }
 
     /// Wakes them (call with no spinlock held).
-    pub fn wake(self) {
-        for thread in self.0 {
+    pub fn wake(&mut self) {
+        for thread in self.0.drain(..) {
             scheduler::wake(&thread, WakeReason::Woken);
         }
     }

@@ -41,11 +41,9 @@ struct Msgs {
 }
 
 impl Msgs {
-    /// Hands the completed waiters their results; returns their threads to wake.
-    fn complete_woken(&mut self) -> Wakeups {
-        let mut wakeups = Wakeups::default();
-        self.sleepers.complete(self.woken.drain(..), &mut wakeups);
-        wakeups
+    /// Hands the completed waiters their results and adds their threads to `wakeups`.
+    fn complete_woken(&mut self, wakeups: &mut Wakeups) {
+        self.sleepers.complete(self.woken.drain(..), wakeups);
     }
 }
 
@@ -106,12 +104,13 @@ fn run<T>(
     call: impl FnOnce(&crate::context::cred::Credentials, &mut MsgNamespace, &mut Woken) -> Result<Outcome<T>>,
     from_delivery: impl FnOnce(Delivery) -> Result<T>,
 ) -> Result<T> {
+    let mut wakeups = Wakeups::default();
     let creds = caller.process.creds.lock();
     let mut guard = MSGS.lock();
     let Msgs { ns, woken, .. } = &mut *guard;
     let outcome = call(&creds, ns, woken);
     drop(creds);
-    let wakeups = guard.complete_woken();
+    guard.complete_woken(&mut wakeups);
     match outcome {
         Err(errno) => {
             drop(guard);
@@ -169,7 +168,7 @@ impl MsgScheme {
         unsafe { caller.process.copy_in(msgp.wrapping_add(8), text.as_mut_ptr(), size)? };
         // SAFETY: the copy initialized all `size` bytes.
         unsafe { text.set_len(size) };
-        let message = Message { mtype, text };
+        let message = alloc::boxed::Box::new(Message { mtype, text });
         let flags = MsgFlags::from_bits_truncate(msgflg);
         let pid = caller.process.pid;
         run(
@@ -238,7 +237,8 @@ impl MsgScheme {
             let Msgs { ns, woken, .. } = &mut *guard;
             let reply = ns.msgctl(&creds, msqid, command, now_secs(), woken);
             drop(creds);
-            let wakeups = guard.complete_woken();
+            let mut wakeups = Wakeups::default();
+            guard.complete_woken(&mut wakeups);
             drop(guard);
             wakeups.wake();
             reply?

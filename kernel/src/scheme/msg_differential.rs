@@ -139,7 +139,7 @@ impl Model {
         let size = MsgNamespace::msgsnd_check(id, mtype, msgsz)?;
         let message = Message { mtype, text: text[..size].to_vec() };
         let flags = MsgFlags::NOWAIT;
-        match self.ns.msgsnd(&self.creds, self.pid, id, message, flags, 1, &mut Woken::new())? {
+        match self.ns.msgsnd(&self.creds, self.pid, id, Box::new(message), flags, 1, &mut Woken::new())? {
             Outcome::Done(()) => Ok(0),
             Outcome::Wait(_) => panic!("a msgsnd with IPC_NOWAIT sleeps"),
         }
@@ -149,7 +149,7 @@ impl Model {
         let flags = MsgFlags::from_bits_truncate(flags);
         let bufsz = MsgNamespace::msgrcv_check(id, bufsz, flags)?;
         match self.ns.msgrcv(&self.creds, self.pid, id, bufsz, msgtyp, flags, 1, &mut Woken::new())? {
-            Outcome::Done(message) => Ok((message.text.len() as i64, message)),
+            Outcome::Done(message) => Ok((message.text.len() as i64, *message)),
             Outcome::Wait(_) => panic!("a msgrcv with IPC_NOWAIT sleeps"),
         }
     }

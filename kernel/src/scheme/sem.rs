@@ -44,11 +44,10 @@ impl Sems {
         Self { ns: SemNamespace::new(), sleepers: Sleepers::new(), woken: Woken::new() }
     }
 
-    /// Hands the completed waiters in `self.woken` their results; returns their threads.
-    fn complete_woken(&mut self) -> Wakeups {
-        let mut wakeups = Wakeups::default();
-        self.sleepers.complete(self.woken.drain(..), &mut wakeups);
-        wakeups
+    /// Hands the completed waiters in `self.woken` their results and adds their threads
+    /// to `wakeups`.
+    fn complete_woken(&mut self, wakeups: &mut Wakeups) {
+        self.sleepers.complete(self.woken.drain(..), wakeups);
     }
 }
 
@@ -148,10 +147,12 @@ fn now_secs() -> u64 {
 
 /// Runs `f` on the sets; wakes the waiters it completed once the lock is dropped.
 fn with_sems<R>(f: impl FnOnce(&mut Sems) -> R) -> R {
-    let (result, wakeups) = {
+    let mut wakeups = Wakeups::default();
+    let result = {
         let mut sems = SEMS.lock();
         let result = f(&mut sems);
-        (result, sems.complete_woken())
+        sems.complete_woken(&mut wakeups);
+        result
     };
     wakeups.wake();
     result
@@ -301,7 +302,8 @@ impl SemScheme {
     ) -> Result<()> {
         match outcome {
             Outcome::Done(()) => {
-                let wakeups = guard.complete_woken();
+                let mut wakeups = Wakeups::default();
+                guard.complete_woken(&mut wakeups);
                 drop(guard);
                 wakeups.wake();
                 Ok(())

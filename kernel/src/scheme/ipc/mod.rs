@@ -9,6 +9,7 @@
 //! - [`ctl`]: the `*ctl` commands every object has (STAT, SET, RMID, INFO, `*_STAT`);
 //! - [`wait`]: blocking as data: a call returns done, "wait under this id" or an errno,
 //!   and a change returns the waiters it completed, with their results;
+//! - [`slots`]: the queue of an object's sleepers, in arrival order, kept in place;
 //! - one folder per facility ([`sem`], [`msg`]) with its own rules only.
 //!
 //! The kernel glue (`scheme::ipc_glue`) sleeps and wakes threads as these results say.
@@ -21,6 +22,7 @@ pub mod ids;
 pub mod msg;
 pub mod perm;
 pub mod sem;
+pub mod slots;
 pub mod wait;
 
 // The Linux ABI numbers, stated once in the ABI crate.

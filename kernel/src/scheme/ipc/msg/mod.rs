@@ -29,12 +29,13 @@ mod properties;
 #[cfg(test)]
 pub(crate) mod tests;
 
-use alloc::collections::VecDeque;
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use self::queue::Messages;
 pub use self::queue::Wanted;
 use self::sleepers::{SleepingReceiver, SleepingSender};
+use super::slots::SlotQueue;
 use super::get::{self, IpcObject};
 use super::ids::IdTable;
 use super::perm::{IpcPerm, READ, WRITE};
@@ -51,6 +52,10 @@ pub struct Message {
     pub mtype: i64,
     pub text: Vec<u8>,
 }
+
+/// A message as it travels from sender to queue to receiver: boxed, so that handing it
+/// on moves one pointer (as Linux's queues link `msg_msg` records).
+pub type Boxed = Box<Message>;
 
 bitflags::bitflags! {
     /// The `msgflg` bits of msgsnd and msgrcv (the glue keeps the known ones with
@@ -72,7 +77,7 @@ bitflags::bitflags! {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Delivery {
     /// A receiver: its message, already truncated to its buffer if MSG_NOERROR applied.
-    Received(Message),
+    Received(Boxed),
     /// A sender: its message was queued or handed to a receiver.
     Sent,
 }
@@ -97,8 +102,8 @@ pub struct MsgQueue {
     lspid: u32,
     lrpid: u32,
     messages: Messages,
-    senders: VecDeque<SleepingSender>,
-    receivers: VecDeque<SleepingReceiver>,
+    senders: SlotQueue<SleepingSender>,
+    receivers: SlotQueue<SleepingReceiver>,
 }
 
 impl IpcObject for MsgQueue {
@@ -154,7 +159,7 @@ impl MsgQueue {
 
     /// Sends `message` for `pid`: to the first sleeping receiver that takes it, else onto
     /// the queue. The caller has checked that it fits.
-    fn send(&mut self, pid: u32, message: Message, now: u64, woken: &mut Woken) {
+    fn send(&mut self, pid: u32, message: Boxed, now: u64, woken: &mut Woken) {
         self.lspid = pid;
         self.stime = now;
         if let Some(message) = self.hand_to_receiver(message, now, woken) {
@@ -163,7 +168,7 @@ impl MsgQueue {
     }
 
     /// Removes the message at `index` for a receive by `pid`.
-    fn take(&mut self, index: usize, pid: u32, now: u64) -> Message {
+    fn take(&mut self, index: usize, pid: u32, now: u64) -> Boxed {
         self.lrpid = pid;
         self.rtime = now;
         self.messages.remove(index)
@@ -224,7 +229,7 @@ impl MsgNamespace {
         creds: &Credentials,
         pid: u32,
         msqid: i32,
-        message: Message,
+        message: Boxed,
         flags: MsgFlags,
         now: u64,
         woken: &mut Woken,
@@ -240,7 +245,7 @@ impl MsgNamespace {
             return Err(EAGAIN);
         }
         let waiter = self.waiter_ids.fresh();
-        queue.senders.push_back(SleepingSender { waiter, pid, creds: creds.clone(), message });
+        sleepers::push_sender(&mut queue.senders, waiter, pid, creds, message);
         Ok(Outcome::Wait(waiter))
     }
 
@@ -275,7 +280,7 @@ impl MsgNamespace {
         flags: MsgFlags,
         now: u64,
         woken: &mut Woken,
-    ) -> Result<Outcome<Message>> {
+    ) -> Result<Outcome<Boxed>> {
         Self::msgrcv_check(msqid, bufsz as u64, flags)?;
         let queue = self.queues.get_mut(msqid)?;
         queue.perm.check(creds, READ)?;
@@ -286,8 +291,7 @@ impl MsgNamespace {
                 return Err(ENOMSG);
             }
             let waiter = self.waiter_ids.fresh();
-            let creds = creds.clone();
-            queue.receivers.push_back(SleepingReceiver { waiter, pid, creds, wanted, bufsz, noerror });
+            sleepers::push_receiver(&mut queue.receivers, waiter, pid, creds, (wanted, bufsz, noerror));
             return Ok(Outcome::Wait(waiter));
         };
         let size = queue.messages.get(index).text.len();
@@ -300,7 +304,7 @@ impl MsgNamespace {
             if size > bufsz.min(MSGMAX as usize) {
                 return Err(EINVAL);
             }
-            return Ok(Outcome::Done(queue.messages.get(index).clone()));
+            return Ok(Outcome::Done(Box::new(queue.messages.get(index).clone())));
         }
         let mut message = queue.take(index, pid, now);
         message.text.truncate(bufsz);

@@ -155,7 +155,7 @@ impl World {
                     match result {
                         Err(E2BIG) => assert!(!fits, "case {case}: E2BIG with room"),
                         Ok(Delivery::Received(got)) => {
-                            assert!(fits && got == truncated(m, bufsz), "case {case}: got {got:?} for {m:?}");
+                            assert!(fits && *got == truncated(m, bufsz), "case {case}: got {got:?} for {m:?}");
                             offer = None;
                             self.received = (pid, self.now);
                         }
@@ -224,7 +224,7 @@ impl World {
             Ok(false)
         };
         let mut woken = Woken::new();
-        let result = self.ns.msgsnd(&creds(pid), pid, self.id, message.clone(), flags, self.now, &mut woken);
+        let result = self.ns.msgsnd(&creds(pid), pid, self.id, Box::new(message.clone()), flags, self.now, &mut woken);
         match result {
             Ok(Outcome::Done(())) => {
                 assert_eq!(expected, Ok(true), "case {case}: sent {message:?}");
@@ -262,7 +262,7 @@ impl World {
             Ok(Outcome::Done(got)) => {
                 let index = expected.ok().flatten().unwrap_or_else(|| panic!("case {case}: received {got:?}"));
                 let message = if copy { self.queued[index].clone() } else { self.queued.remove(index) };
-                assert_eq!(got, truncated(&message, bufsz), "case {case}: msgtyp {msgtyp} {flags:?}");
+                assert_eq!(*got, truncated(&message, bufsz), "case {case}: msgtyp {msgtyp} {flags:?}");
                 assert!(!copy || woken.is_empty(), "case {case}: a copy woke someone");
                 if !copy {
                     self.received = (pid, self.now);

@@ -2,7 +2,7 @@
 
 use alloc::collections::VecDeque;
 
-use super::{Message, MsgFlags};
+use super::{Boxed, Message, MsgFlags};
 
 /// Which message a receiver takes, from msgrcv's `msgtyp` and flags (Linux's search
 /// modes, `convert_mode`).
@@ -50,7 +50,7 @@ impl Wanted {
 /// Queued messages, first first, with the bytes of text they hold (`cbytes`).
 #[derive(Debug, Default)]
 pub(super) struct Messages {
-    list: VecDeque<Message>,
+    list: VecDeque<Boxed>,
     bytes: u64,
 }
 
@@ -64,7 +64,7 @@ impl Messages {
     }
 
     pub(super) fn iter(&self) -> impl Iterator<Item = &Message> {
-        self.list.iter()
+        self.list.iter().map(|message| &**message)
     }
 
     pub(super) fn get(&self, index: usize) -> &Message {
@@ -72,13 +72,13 @@ impl Messages {
     }
 
     /// Appends a message.
-    pub(super) fn push(&mut self, message: Message) {
+    pub(super) fn push(&mut self, message: Boxed) {
         self.bytes += message.text.len() as u64;
         self.list.push_back(message);
     }
 
     /// Removes the message at `index`.
-    pub(super) fn remove(&mut self, index: usize) -> Message {
+    pub(super) fn remove(&mut self, index: usize) -> Boxed {
         let message = self.list.remove(index).expect("index from find");
         self.bytes -= message.text.len() as u64;
         message
@@ -109,7 +109,7 @@ mod tests {
     fn queue(types: &[i64]) -> Messages {
         let mut messages = Messages::default();
         for (i, &mtype) in types.iter().enumerate() {
-            messages.push(Message { mtype, text: alloc::vec![0; i] });
+            messages.push(Box::new(Message { mtype, text: alloc::vec![0; i] }));
         }
         messages
     }

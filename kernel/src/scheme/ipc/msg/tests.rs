@@ -43,7 +43,7 @@ impl Fixture {
 
     fn send_as(&mut self, who: &Credentials, pid: u32, m: Message, flags: MsgFlags) -> (Result<Outcome<()>>, Woken) {
         let mut woken = Woken::new();
-        let result = self.ns.msgsnd(who, pid, self.id, m, flags, 10, &mut woken);
+        let result = self.ns.msgsnd(who, pid, self.id, Box::new(m), flags, 10, &mut woken);
         (result, woken)
     }
 
@@ -61,6 +61,10 @@ impl Fixture {
     ) -> (Result<Outcome<Message>>, Woken) {
         let mut woken = Woken::new();
         let result = self.ns.msgrcv(who, pid, self.id, bufsz, msgtyp, flags, 20, &mut woken);
+        let result = result.map(|outcome| match outcome {
+            Outcome::Done(message) => Outcome::Done(*message),
+            Outcome::Wait(waiter) => Outcome::Wait(waiter),
+        });
         (result, woken)
     }
 
@@ -120,7 +124,7 @@ fn done(waiter: WaiterId, result: Result<Delivery>) -> Completed {
 }
 
 fn received(waiter: WaiterId, m: Message) -> Completed {
-    done(waiter, Ok(Delivery::Received(m)))
+    done(waiter, Ok(Delivery::Received(Box::new(m))))
 }
 
 fn failed(waiter: WaiterId, errno: Errno) -> Completed {
@@ -173,10 +177,10 @@ fn msgsnd_errors_in_linux_order() {
     let stranger = user(2000);
     let (id, m) = (f.id, message(1, 1, 0));
     let mut woken = Woken::new();
-    assert_eq!(f.ns.msgsnd(&stranger, 1, id + 1, m.clone(), NOWAIT, 0, &mut woken), Err(EINVAL), "id first");
-    assert_eq!(f.ns.msgsnd(&stranger, 1, id, m.clone(), NOWAIT, 0, &mut woken), Err(EACCES), "EACCES before EAGAIN");
-    assert_eq!(f.ns.msgsnd(&user(OWNER), 1, id, message(0, 1, 0), NOWAIT, 0, &mut woken), Err(EINVAL));
-    assert_eq!(f.ns.msgsnd(&user(OWNER), 1, id | i32::MIN, m.clone(), NOWAIT, 0, &mut woken), Err(EINVAL));
+    assert_eq!(f.ns.msgsnd(&stranger, 1, id + 1, Box::new(m.clone()), NOWAIT, 0, &mut woken), Err(EINVAL), "id first");
+    assert_eq!(f.ns.msgsnd(&stranger, 1, id, Box::new(m.clone()), NOWAIT, 0, &mut woken), Err(EACCES), "EACCES before EAGAIN");
+    assert_eq!(f.ns.msgsnd(&user(OWNER), 1, id, Box::new(message(0, 1, 0)), NOWAIT, 0, &mut woken), Err(EINVAL));
+    assert_eq!(f.ns.msgsnd(&user(OWNER), 1, id | i32::MIN, Box::new(m.clone()), NOWAIT, 0, &mut woken), Err(EINVAL));
     assert_eq!(f.send(1, m, NOWAIT).0, Err(EAGAIN), "full, with IPC_NOWAIT");
     assert!(woken.is_empty());
     assert_eq!(f.types(), [1], "failed calls change nothing");

@@ -221,7 +221,9 @@ impl SemSet {
 
     /// Fails every waiter with EIDRM (the set is being removed).
     fn drain_removed(&mut self) -> Woken {
-        self.pending.drain_waiters().map(|waiter| Completed { waiter, result: Err(EIDRM) }).collect()
+        let mut woken = Woken::new();
+        self.pending.drain(|p| woken.push(Completed { waiter: p.waiter, result: Err(EIDRM) }));
+        woken
     }
 }
 
@@ -321,7 +323,7 @@ impl SemNamespace {
             Attempt::Blocked { nowait: true, .. } => Err(EAGAIN),
             Attempt::Blocked { num, zero, nowait: false } => {
                 let waiter = self.waiter_ids.fresh();
-                set.pending.push(waiter, pid, ops, (num, zero));
+                queue::push(&mut set.pending, waiter, pid, ops, (num, zero));
                 Ok(Outcome::Wait(waiter))
             }
         }
@@ -331,7 +333,7 @@ impl SemNamespace {
     /// removed); `false` if a change already completed it (its result is on its way).
     pub fn cancel(&mut self, semid: i32, waiter: WaiterId) -> bool {
         if let Ok(set) = self.sets.get_mut(semid)
-            && let Some(i) = set.pending.position(waiter)
+            && let Some(i) = set.pending.position(|p| p.waiter == waiter)
         {
             set.pending.remove(i);
             return true;
