@@ -34,7 +34,8 @@ run-c FILE *ARGS: kernel sysroot
     cargo build -q -p userspace --release --bin init
     scripts/run-c "$@"
 
-# Run a guest stress test: `just stress sem [PROCS [SEMS [SECONDS]]]` (default 32 16 3).
+# Run a guest stress test: `just stress sem [PROCS [SEMS [SECONDS]]]` (default 32 16 3),
+# `just stress msg [PROCS [SECONDS]]` (default 16 3).
 [no-exit-message]
 [positional-arguments]
 stress NAME *ARGS: kernel

@@ -1,6 +1,6 @@
-/* Helpers shared by the c_sem_*.c conformance tests: checks that print `FAIL file:line ...`
- * and count failures, child processes whose failures come back through their exit status,
- * waiting until a process sleeps in semop, and removal of every set a test created.
+/* Helpers shared by the c_sem_*.c conformance tests: waiting until a process sleeps in
+ * semop, set bookkeeping and removal, and `union semun`. The checks, children and
+ * privileges come from c_common.h.
  *
  * Plain POSIX and Linux C: the same sources build with the kestrel sysroot and with the
  * host's gcc and glibc, and pass on both (the tests follow Linux's semantics).
@@ -8,24 +8,9 @@
 #ifndef C_SEM_COMMON_H
 #define C_SEM_COMMON_H
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* glibc: semtimedop, SEM_STAT, setresuid */
-#endif
+#include "c_common.h"
 
-#include <errno.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ipc.h>
 #include <sys/sem.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-#ifdef __GLIBC__
-#include <grp.h> /* setgroups (the kestrel runtime declares it in unistd.h) */
-#endif
 
 /* As Linux programs define it: <sys/sem.h> leaves it to them. */
 union semun {
@@ -40,63 +25,6 @@ union semun {
 #define SEMOPM_MAX 500
 #define SEMVMX_MAX 32767
 #define SEMAEM_MAX 32767
-/* Ids are index + seq * 32768. */
-#define IPCMNI 32768
-
-/* The uid and gid a child takes when it drops its privileges. */
-#define OTHER_ID 1000
-
-static const char *test_name = "c_sem";
-static int failures;
-
-#define SECTION(what) printf("%s: %s\n", test_name, what)
-
-#define FAIL_AT(...)                                              \
-	do {                                                      \
-		failures++;                                       \
-		printf("FAIL %s:%d ", __FILE__, __LINE__);        \
-		printf(__VA_ARGS__);                              \
-		printf("\n");                                     \
-		fflush(stdout);                                   \
-	} while (0)
-
-/* COND holds. */
-#define CHECK(cond)                                                       \
-	do {                                                              \
-		if (!(cond))                                              \
-			FAIL_AT("%s", #cond);                             \
-	} while (0)
-
-/* A == B, as long longs. */
-#define CHECK_EQ(a, b)                                                          \
-	do {                                                                    \
-		long long a_ = (long long)(a), b_ = (long long)(b);             \
-		if (a_ != b_)                                                   \
-			FAIL_AT("%s == %s: %lld != %lld", #a, #b, a_, b_);      \
-	} while (0)
-
-/* CALL succeeds (is not -1); its value is left in `ret`. */
-#define CHECK_OK(call)                                                                \
-	do {                                                                          \
-		errno = 0;                                                            \
-		ret = (long long)(call);                                              \
-		if (ret == -1)                                                        \
-			FAIL_AT("%s: -1, errno %d (%s)", #call, errno, strerror(errno)); \
-	} while (0)
-
-/* CALL fails with ERR. */
-#define CHECK_ERR(call, err)                                                                  \
-	do {                                                                                  \
-		errno = 0;                                                                    \
-		long long r_ = (long long)(call);                                             \
-		int e_ = errno;                                                               \
-		if (r_ != -1 || e_ != (err))                                                  \
-			FAIL_AT("%s: %lld, errno %d (%s); expected -1, errno %s (%d)", #call, \
-			        r_, e_, strerror(e_), #err, (err));                           \
-	} while (0)
-
-/* The result of the last CHECK_OK. */
-static long long ret;
 
 /* Sets this test created, removed at the end. */
 static int created[256];
@@ -116,12 +44,6 @@ static inline int new_set(int nsems, int mode)
 	if (id < 0)
 		FAIL_AT("semget(IPC_PRIVATE, %d, 0%o): errno %d (%s)", nsems, mode, errno, strerror(errno));
 	return track(id);
-}
-
-/* A key for this process's use: distinct per process and per N. */
-static inline key_t test_key(int n)
-{
-	return (key_t)(0x4b000000 | ((getpid() & 0xffff) << 8) | (n & 0xff));
 }
 
 static inline void remove_all(void)
@@ -149,20 +71,6 @@ static inline int op1(int id, unsigned short num, short op, short flg)
 	return semop(id, &sb, 1);
 }
 
-static inline long long now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static inline void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
-	}
-}
-
 /* Waits (up to 10 s) until GETNCNT (ZERO: GETZCNT) of semaphore NUM is WANT. */
 static inline int wait_count(int id, int num, int zero, int want)
 {
@@ -175,63 +83,11 @@ static inline int wait_count(int id, int num, int zero, int want)
 #define WAIT_NCNT(id, num, want) CHECK(wait_count(id, num, 0, want))
 #define WAIT_ZCNT(id, num, want) CHECK(wait_count(id, num, 1, want))
 
-/* Forks a child that runs FN(ARG) and exits 0 if it and every check in it passed. */
-static inline pid_t spawn(int (*fn)(int), int arg)
-{
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		failures = 0;
-		int status = fn(arg);
-		fflush(stdout);
-		_exit(failures ? 1 : status);
-	}
-	if (pid < 0)
-		FAIL_AT("fork: errno %d (%s)", errno, strerror(errno));
-	return pid;
-}
-
-/* Waits for PID; returns its wait status (or -1). */
-static inline int reap(pid_t pid)
-{
-	int status;
-	while (waitpid(pid, &status, 0) == -1) {
-		if (errno != EINTR)
-			return -1;
-	}
-	return status;
-}
-
-/* PID (evaluated once) exited with status 0. */
-#define CHECK_CHILD_OK(pid)                                                                   \
-	do {                                                                                  \
-		pid_t pid_ = (pid);                                                           \
-		int st_ = reap(pid_);                                                         \
-		if (st_ == -1 || !WIFEXITED(st_) || WEXITSTATUS(st_) != 0)                    \
-			FAIL_AT("child %d: wait status 0x%x, expected exit 0", (int)pid_, st_); \
-	} while (0)
-
-/* In a child: leave root for uid and gid OTHER_ID, without supplementary groups. */
-static inline void drop_privileges(void)
-{
-	if (setgroups(0, NULL) != 0)
-		FAIL_AT("setgroups: errno %d (%s)", errno, strerror(errno));
-	if (setresgid(OTHER_ID, OTHER_ID, OTHER_ID) != 0)
-		FAIL_AT("setresgid: errno %d (%s)", errno, strerror(errno));
-	if (setresuid(OTHER_ID, OTHER_ID, OTHER_ID) != 0)
-		FAIL_AT("setresuid: errno %d (%s)", errno, strerror(errno));
-}
-
 /* Removes the sets, prints the verdict and returns the exit status. */
 static inline int finish(void)
 {
 	remove_all();
-	if (failures)
-		printf("%s: %d check(s) failed\n", test_name, failures);
-	else
-		printf("%s: all checks passed\n", test_name);
-	fflush(stdout);
-	return failures ? 1 : 0;
+	return report();
 }
 
 #endif /* C_SEM_COMMON_H */

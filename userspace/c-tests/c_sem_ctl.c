@@ -27,13 +27,6 @@ static int set_of(int id, struct semid_ds *ds)
 	return semctl(id, 0, IPC_SET, arg);
 }
 
-/* Waits until time() has moved past T. */
-static void wait_past(time_t t)
-{
-	while (time(NULL) <= t)
-		sleep_ms(20);
-}
-
 static int stat_denied_child(int unused)
 {
 	(void)unused;

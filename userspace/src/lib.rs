@@ -10,6 +10,8 @@
 //! - [`thread`]: threads with their own stacks, joined through the futex on their
 //!   clear-tid word.
 //! - [`check`]: assertion helpers for the guest tests.
+//! - [`sysv`], [`msg`]: System V semaphores and message queues over the kernel's `sem`
+//!   and `msg` schemes.
 //!
 //! The language items and C symbols that the precompiled `core` and `alloc` expect
 //! (`memcpy` and friends, the panic handler, `rust_eh_personality`) live in `lang`.
@@ -26,6 +28,7 @@ pub mod heap;
 pub mod io;
 mod lang;
 pub mod mm;
+pub mod msg;
 pub mod process;
 pub mod rt;
 pub mod signal;
