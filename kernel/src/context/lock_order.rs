@@ -18,8 +18,9 @@
 //!    (SETVAL clearing every process's adjustments);
 //! 4. [`Level::ProcessIpc`]: one process's IPC state (its SEM_UNDO adjustments).
 //!
-//! Other locks (the scheduler's, a process's `files` or `space`) are not taken under these
-//! on the IPC paths; threads are woken only after the facility's lock is dropped.
+//! Leaves below all of these: the caller's own `space` (msgrcv checks its buffer under
+//! `MSGS`) and the kernel heap. The scheduler's locks are not taken under them: threads
+//! are woken only after the facility's lock is dropped.
 
 use core::sync::atomic::{AtomicU32, Ordering};
 

@@ -7,10 +7,12 @@
 //! call, for the permission checks), then `MSGS`. Threads are woken only after `MSGS` is
 //! released.
 //!
-//! One deliberate difference from Linux: msgrcv checks that its buffer (the type and up to
-//! `min(msgsz, MSGMAX)` bytes of text) is writable before it takes a message, so a bad
-//! buffer is EFAULT with the message still queued. Linux takes the message first and
-//! loses it when the copy to the caller fails.
+//! One deliberate difference from Linux: msgrcv checks that its buffer can take the
+//! message before the message is taken (and, before it sleeps, that it can take the
+//! largest it may be handed), so a bad buffer is EFAULT with the message still queued.
+//! Linux takes the message first and loses it when the copy to the caller fails. A
+//! process's address space is locked for that check under `MSGS`, which no interrupt
+//! takes.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -18,7 +20,7 @@ use alloc::vec::Vec;
 use kestrel_abi::syscall::{MODE_CHR, Stat};
 use kestrel_abi::sysv::{
     IPC_INFO, IPC_RMID, IPC_SET, IPC_STAT, MSG_CALL_CTL, MSG_CALL_GET, MSG_CALL_RCV, MSG_CALL_SND, MSG_INFO, MSG_STAT,
-    MSG_STAT_ANY, MSGMAX, MsgInfo, MsqidDs as AbiDs,
+    MSG_STAT_ANY, MsgInfo, MsqidDs as AbiDs,
 };
 
 use super::ipc::ctl::NewOwner;
@@ -193,14 +195,13 @@ impl MsgScheme {
         let (msqid, msgflg) = split_word(word);
         let flags = MsgFlags::from_bits_truncate(msgflg);
         let bufsz = MsgNamespace::msgrcv_check(msqid, bufsz, flags)?;
-        // Nothing is taken for a buffer the message could not be copied to.
-        let room = 8 + bufsz.min(MSGMAX as usize);
-        caller.process.with_space(|s| check_writable(s, msgp, room))?;
         let pid = caller.process.pid;
+        // Asked by the rules before a message is taken: the type and `n` bytes of text.
+        let writable = |n: usize| caller.process.with_space(|s| check_writable(s, msgp, 8 + n));
         let message = run(
             caller,
             msqid,
-            |creds, ns, woken| ns.msgrcv(creds, pid, msqid, bufsz, msgtyp, flags, now_secs(), woken),
+            |creds, ns, woken| ns.msgrcv(creds, pid, msqid, bufsz, msgtyp, flags, now_secs(), woken, writable),
             |delivery| match delivery {
                 Delivery::Received(message) => Ok(message),
                 Delivery::Sent => Err(mismatched_delivery()),

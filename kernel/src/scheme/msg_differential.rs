@@ -148,7 +148,7 @@ impl Model {
     fn receive(&mut self, id: i32, bufsz: u64, msgtyp: i64, flags: i32) -> Result<(i64, Message)> {
         let flags = MsgFlags::from_bits_truncate(flags);
         let bufsz = MsgNamespace::msgrcv_check(id, bufsz, flags)?;
-        match self.ns.msgrcv(&self.creds, self.pid, id, bufsz, msgtyp, flags, 1, &mut Woken::new())? {
+        match self.ns.msgrcv(&self.creds, self.pid, id, bufsz, msgtyp, flags, 1, &mut Woken::new(), |_| Ok(()))? {
             Outcome::Done(message) => Ok((message.text.len() as i64, *message)),
             Outcome::Wait(_) => panic!("a msgrcv with IPC_NOWAIT sleeps"),
         }

@@ -35,10 +35,10 @@ use alloc::vec::Vec;
 use self::queue::Messages;
 pub use self::queue::Wanted;
 use self::sleepers::{SleepingReceiver, SleepingSender};
-use super::slots::SlotQueue;
 use super::get::{self, IpcObject};
 use super::ids::IdTable;
 use super::perm::{IpcPerm, READ, WRITE};
+use super::slots::SlotQueue;
 use super::wait::{self, Outcome, WaiterId, WaiterIds};
 use super::{IPC_NOWAIT, Key};
 use crate::context::cred::Credentials;
@@ -269,6 +269,13 @@ impl MsgNamespace {
     /// (EACCES), the picked message longer than `bufsz` without MSG_NOERROR (E2BIG, the
     /// message stays), none with IPC_NOWAIT (ENOMSG). Sleeping senders that the freed
     /// space let through (and receivers their messages went to) are appended to `woken`.
+    ///
+    /// `writable(n)` says whether the caller's buffer can take a message with `n` bytes
+    /// of text (EFAULT if not). It is asked before a message is taken or copied, so a bad
+    /// buffer leaves the message queued, and before the caller sleeps, with the most the
+    /// buffer may receive, so that no message is handed to a buffer it cannot reach.
+    /// (Linux takes the message and loses it when the copy fails, and sleeps with a bad
+    /// buffer; otherwise the errors are Linux's.)
     #[allow(clippy::too_many_arguments, reason = "the call's inputs plus the caller's out-list")]
     pub fn msgrcv(
         &mut self,
@@ -280,6 +287,7 @@ impl MsgNamespace {
         flags: MsgFlags,
         now: u64,
         woken: &mut Woken,
+        writable: impl FnOnce(usize) -> Result<()>,
     ) -> Result<Outcome<Boxed>> {
         Self::msgrcv_check(msqid, bufsz as u64, flags)?;
         let queue = self.queues.get_mut(msqid)?;
@@ -290,6 +298,7 @@ impl MsgNamespace {
             if flags.contains(MsgFlags::NOWAIT) {
                 return Err(ENOMSG);
             }
+            writable(bufsz.min(MSGMAX as usize))?;
             let waiter = self.waiter_ids.fresh();
             sleepers::push_receiver(&mut queue.receivers, waiter, pid, creds, (wanted, bufsz, noerror));
             return Ok(Outcome::Wait(waiter));
@@ -298,6 +307,7 @@ impl MsgNamespace {
         if bufsz < size && !noerror {
             return Err(E2BIG);
         }
+        writable(size.min(bufsz))?;
         if flags.contains(MsgFlags::COPY) {
             // Linux copies into a message of min(bufsz, MSGMAX) bytes, and `copy_msg`
             // refuses a longer one with EINVAL: MSG_NOERROR does not truncate a copy.

@@ -257,7 +257,7 @@ impl World {
             }
         };
         let mut woken = Woken::new();
-        let result = self.ns.msgrcv(&creds(pid), pid, self.id, bufsz, msgtyp, flags, self.now, &mut woken);
+        let result = self.ns.msgrcv(&creds(pid), pid, self.id, bufsz, msgtyp, flags, self.now, &mut woken, |_| Ok(()));
         match result {
             Ok(Outcome::Done(got)) => {
                 let index = expected.ok().flatten().unwrap_or_else(|| panic!("case {case}: received {got:?}"));

@@ -5,7 +5,7 @@
 
 use super::ctl::{Command, IPC_SET, MsgInfo, MsqidDs, Reply};
 use super::*;
-use crate::errno::{EACCES, EEXIST, EIDRM, ENOENT, ENOSPC, EPERM, Errno};
+use crate::errno::{EACCES, EEXIST, EFAULT, EIDRM, ENOENT, ENOSPC, EPERM, Errno};
 use crate::scheme::ipc::ctl::NewOwner;
 use crate::scheme::ipc::{IPC_CREAT, IPC_EXCL, IPC_PRIVATE};
 
@@ -60,7 +60,7 @@ impl Fixture {
         flags: MsgFlags,
     ) -> (Result<Outcome<Message>>, Woken) {
         let mut woken = Woken::new();
-        let result = self.ns.msgrcv(who, pid, self.id, bufsz, msgtyp, flags, 20, &mut woken);
+        let result = self.ns.msgrcv(who, pid, self.id, bufsz, msgtyp, flags, 20, &mut woken, |_| Ok(()));
         let result = result.map(|outcome| match outcome {
             Outcome::Done(message) => Outcome::Done(*message),
             Outcome::Wait(waiter) => Outcome::Wait(waiter),
@@ -178,7 +178,11 @@ fn msgsnd_errors_in_linux_order() {
     let (id, m) = (f.id, message(1, 1, 0));
     let mut woken = Woken::new();
     assert_eq!(f.ns.msgsnd(&stranger, 1, id + 1, Box::new(m.clone()), NOWAIT, 0, &mut woken), Err(EINVAL), "id first");
-    assert_eq!(f.ns.msgsnd(&stranger, 1, id, Box::new(m.clone()), NOWAIT, 0, &mut woken), Err(EACCES), "EACCES before EAGAIN");
+    assert_eq!(
+        f.ns.msgsnd(&stranger, 1, id, Box::new(m.clone()), NOWAIT, 0, &mut woken),
+        Err(EACCES),
+        "EACCES before EAGAIN"
+    );
     assert_eq!(f.ns.msgsnd(&user(OWNER), 1, id, Box::new(message(0, 1, 0)), NOWAIT, 0, &mut woken), Err(EINVAL));
     assert_eq!(f.ns.msgsnd(&user(OWNER), 1, id | i32::MIN, Box::new(m.clone()), NOWAIT, 0, &mut woken), Err(EINVAL));
     assert_eq!(f.send(1, m, NOWAIT).0, Err(EAGAIN), "full, with IPC_NOWAIT");
@@ -229,6 +233,30 @@ fn msgrcv_checks_before_any_lookup() {
 }
 
 #[test]
+fn a_buffer_that_cannot_take_the_message_leaves_it_queued() {
+    let mut f = Fixture::new(0o600);
+    f.put(message(3, 8, 7));
+    let id = f.id;
+    let mut woken = Woken::new();
+    let mut asked = Vec::new();
+    let mut refuse = |n| {
+        asked.push(n);
+        Err(EFAULT)
+    };
+    assert_eq!(f.ns.msgrcv(&user(OWNER), 1, id, 5, 0, MsgFlags::NOERROR, 0, &mut woken, &mut refuse), Err(EFAULT));
+    assert_eq!(f.ns.msgrcv(&user(OWNER), 1, id, 4, 0, NONE, 0, &mut woken, &mut refuse), Err(E2BIG), "E2BIG first");
+    assert_eq!(
+        f.ns.msgrcv(&user(OWNER), 1, id, 9, 4, NONE, 0, &mut woken, &mut refuse),
+        Err(EFAULT),
+        "before sleeping"
+    );
+    assert_eq!(f.ns.msgrcv(&user(OWNER), 1, id, 9, 4, NOWAIT, 0, &mut woken, &mut refuse), Err(ENOMSG));
+    assert_eq!(asked, [5, 9], "the truncated size, then the most a sleeper may be handed");
+    assert!(woken.is_empty() && f.ns.queue(id).unwrap().sleepers().1.next().is_none(), "nobody sleeps");
+    assert_eq!(f.recv(1, 8, 0, NOWAIT).0, Ok(Outcome::Done(message(3, 8, 7))), "still queued, intact");
+}
+
+#[test]
 fn msgrcv_errors_in_linux_order() {
     let mut f = Fixture::new(0o600);
     f.put(message(2, 8, 0));
@@ -237,7 +265,11 @@ fn msgrcv_errors_in_linux_order() {
     assert_eq!(r, Err(EACCES), "EACCES before E2BIG");
     let id = f.id;
     let mut woken = Woken::new();
-    assert_eq!(f.ns.msgrcv(&stranger, 1, id + 1, 1, 0, NOWAIT, 0, &mut woken), Err(EINVAL), "id before EACCES");
+    assert_eq!(
+        f.ns.msgrcv(&stranger, 1, id + 1, 1, 0, NOWAIT, 0, &mut woken, |_| Ok(())),
+        Err(EINVAL),
+        "id before EACCES"
+    );
     assert_eq!(f.recv(1, 7, 0, NOWAIT).0, Err(E2BIG));
     assert_eq!(f.recv(1, 7, 0, NONE).0, Err(E2BIG), "E2BIG does not wait");
     assert_eq!(f.types(), [2], "a message too long stays queued");
