@@ -15,7 +15,6 @@
 //! takes.
 
 use alloc::string::String;
-use alloc::vec::Vec;
 
 use kestrel_abi::syscall::{MODE_CHR, Stat};
 use kestrel_abi::sysv::{
@@ -25,7 +24,7 @@ use kestrel_abi::sysv::{
 
 use super::ipc::ctl::NewOwner;
 use super::ipc::msg::ctl::{Command, MsqidDs, Reply};
-use super::ipc::msg::{Delivery, Message, MsgFlags, MsgNamespace, Woken};
+use super::ipc::msg::{Delivery, MsgFlags, MsgNamespace, Woken};
 use super::ipc::wait::Outcome;
 use super::ipc_glue::{self, Deadline, Facility, Sleepers, Wakeups};
 use super::{Caller, KernelScheme, Result};
@@ -142,6 +141,37 @@ fn mismatched_delivery() -> crate::errno::Errno {
     crate::errno::EIO
 }
 
+/// Message records kept for reuse: a message's record and text buffer go back here once
+/// its receiver has copied it out, and the next msgsnd refills one, so a steady stream
+/// of messages does not allocate (each allocation and free costs about as much as the
+/// rest of the call). Bounded in count and in the size of the buffers kept.
+mod spare_messages {
+    use alloc::boxed::Box;
+
+    use arrayvec::ArrayVec;
+
+    use crate::scheme::ipc::msg::{Boxed, MSGMAX, Message};
+
+    /// Most records kept.
+    const KEPT: usize = 16;
+
+    /// The spare records. Lock order: a leaf, taken under no other lock.
+    static SPARE: spin::Mutex<ArrayVec<Boxed, KEPT>> = spin::Mutex::new(ArrayVec::new_const());
+
+    /// A record to fill: a spare one, or a new one.
+    pub(super) fn take() -> Boxed {
+        SPARE.lock().pop().unwrap_or_else(|| Box::new(Message::default()))
+    }
+
+    /// Keeps `message`'s record for a later send, if there is room and its buffer is not
+    /// larger than a message can be.
+    pub(super) fn give_back(message: Boxed) {
+        if message.text.capacity() <= MSGMAX as usize {
+            let _ = SPARE.lock().try_push(message);
+        }
+    }
+}
+
 /// The msg scheme.
 pub struct MsgScheme;
 
@@ -164,13 +194,15 @@ impl MsgScheme {
         let (msqid, msgflg) = split_word(word);
         let mtype = caller.process.read_user::<u64>(msgp)? as i64;
         let size = MsgNamespace::msgsnd_check(msqid, mtype, msgsz)?;
-        let mut text = Vec::new();
+        let mut message = spare_messages::take();
+        message.mtype = mtype;
+        let text = &mut message.text;
+        text.clear();
         text.try_reserve_exact(size).map_err(|_| ENOMEM)?;
         // SAFETY: the reserved capacity holds `size` bytes.
         unsafe { caller.process.copy_in(msgp.wrapping_add(8), text.as_mut_ptr(), size)? };
         // SAFETY: the copy initialized all `size` bytes.
         unsafe { text.set_len(size) };
-        let message = alloc::boxed::Box::new(Message { mtype, text });
         let flags = MsgFlags::from_bits_truncate(msgflg);
         let pid = caller.process.pid;
         run(
@@ -207,9 +239,11 @@ impl MsgScheme {
                 Delivery::Sent => Err(mismatched_delivery()),
             },
         )?;
-        caller.process.copy_out(msgp, &message.mtype.to_le_bytes())?;
-        caller.process.copy_out(msgp.wrapping_add(8), &message.text)?;
-        Ok(message.text.len())
+        let copied = caller.process.copy_out(msgp, &message.mtype.to_le_bytes());
+        let copied = copied.and_then(|()| caller.process.copy_out(msgp.wrapping_add(8), &message.text));
+        let len = message.text.len();
+        spare_messages::give_back(message);
+        copied.map(|()| len)
     }
 
     /// msgctl: `[MSG_CALL_CTL, cmd << 32 | msqid, buf]`.
