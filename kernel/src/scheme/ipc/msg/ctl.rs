@@ -10,7 +10,6 @@ use super::{MSGMAX, MSGMNB, MSGMNI, MsgNamespace, MsgQueue, Woken};
 use crate::context::cred::Credentials;
 use crate::errno::{EINVAL, EPERM, Result};
 use crate::scheme::ipc::ctl::{self, NewOwner};
-use crate::scheme::ipc::ids::IPCMNI;
 use crate::scheme::ipc::perm::IpcPerm;
 pub use crate::scheme::ipc::{IPC_INFO, IPC_RMID, IPC_SET, IPC_STAT};
 
@@ -23,9 +22,6 @@ const MSGSEG: u16 = {
     let segments = MSGPOOL as i64 * 1024 / MSGSSZ as i64;
     if segments <= 0xffff { segments as u16 } else { 0xffff }
 };
-
-/// The uid or gid `(uid_t)-1`, which names no one: IPC_SET refuses it (EINVAL).
-const NO_ID: u32 = u32::MAX;
 
 /// `struct msqid_ds`, without its layout (the glue lays it out).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,22 +159,18 @@ impl MsgNamespace {
         match cmd {
             Command::Info { usage } => Ok(Reply::Info(ctl::info_result(&self.queues), self.info(usage))),
             Command::StatIndex { any } => {
-                let (id, queue) = ctl::stat_index(&self.queues, creds, msqid % IPCMNI as i32, any)?;
+                let (id, queue) = ctl::stat_index(&self.queues, creds, msqid, any)?;
                 Ok(Reply::Ds(id, queue.ds(id)))
             }
             Command::Stat => Ok(Reply::Ds(0, ctl::stat(&self.queues, creds, msqid)?.ds(msqid))),
             Command::Set { owner, qbytes } => {
                 let qbytes = qbytes as u32 as i32;
-                ctl::set(&mut self.queues, creds, msqid, owner, |queue| {
-                    if qbytes as u32 > MSGMNB as u32 && !creds.is_root() {
-                        return Err(EPERM);
-                    }
-                    if owner.uid == NO_ID || owner.gid == NO_ID {
-                        return Err(EINVAL);
-                    }
+                let check = |_: &MsgQueue| {
+                    if qbytes as u32 > MSGMNB as u32 && !creds.is_root() { Err(EPERM) } else { Ok(()) }
+                };
+                ctl::set(&mut self.queues, creds, msqid, owner, check, |queue| {
                     queue.qbytes = i64::from(qbytes) as u64;
                     queue.ctime = now;
-                    Ok(())
                 })?;
                 let queue = self.queues.get_mut(msqid)?;
                 queue.recheck_receivers(woken);

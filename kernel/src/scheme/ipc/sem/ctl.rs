@@ -158,10 +158,7 @@ impl SemNamespace {
             }
             Command::Stat => Ok(Reply::Ds(0, ctl::stat(&self.sets, creds, semid)?.ds(semid))),
             Command::Set(owner) => {
-                ctl::set(&mut self.sets, creds, semid, owner, |set| {
-                    set.ctime = now;
-                    Ok(())
-                })?;
+                ctl::set(&mut self.sets, creds, semid, owner, |_| Ok(()), |set| set.ctime = now)?;
                 Ok(Reply::Int(0))
             }
             Command::Remove => {
