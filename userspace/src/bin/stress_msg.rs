@@ -505,6 +505,11 @@ fn main(_args: &[&str]) -> i32 {
         let _ = msgctl(reports, IPC_SET, &mut ds);
     }
 
+    // Handled here before any worker is forked, so that every worker inherits the
+    // handler: a worker forked late may be signalled before its own code runs.
+    if !check!(signal::set_handler(SIGUSR1, wake).is_ok(), "SIGUSR1 handler") {
+        return 1;
+    }
     let start = time::monotonic_ns();
     let end = start + seconds * 1_000_000_000;
     let mut ledger = Ledger::default();

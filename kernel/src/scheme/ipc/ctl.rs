@@ -85,30 +85,12 @@ pub fn info_result<T>(table: &IdTable<T>) -> i32 {
 mod tests {
     use super::*;
     use crate::errno::{EACCES, EPERM};
+    use crate::scheme::ipc::get::test_object::{Thing, user};
     use crate::scheme::ipc::perm::IpcPerm;
-
-    #[derive(Default, Debug)]
-    struct Thing {
-        perm: IpcPerm,
-        limit: u32,
-    }
-
-    impl IpcObject for Thing {
-        fn perm(&self) -> &IpcPerm {
-            &self.perm
-        }
-        fn perm_mut(&mut self) -> &mut IpcPerm {
-            &mut self.perm
-        }
-    }
-
-    fn user(uid: u32) -> Credentials {
-        Credentials { ruid: uid, euid: uid, suid: uid, rgid: uid, egid: uid, sgid: uid, groups: alloc::vec![] }
-    }
 
     fn table() -> (IdTable<Thing>, i32) {
         let mut t = IdTable::new(8);
-        let id = t.insert(Thing { perm: IpcPerm::new(1, 0o600, &user(10)), limit: 1 }).unwrap();
+        let id = t.insert(Thing { perm: IpcPerm::new(1, 0o600, &user(10)), size: 1 }).unwrap();
         (t, id)
     }
 
@@ -129,16 +111,16 @@ mod tests {
         let (mut t, id) = table();
         let owner = NewOwner { uid: 20, gid: 21, mode: 0o640 };
         let refuse = |_: &Thing| Err(EPERM);
-        let apply = |thing: &mut Thing| thing.limit = 99;
+        let apply = |thing: &mut Thing| thing.size = 99;
         assert_eq!(set(&mut t, &user(11), id, NewOwner { uid: u32::MAX, ..owner }, |_| Ok(()), apply), Err(EPERM));
         assert_eq!(set(&mut t, &user(10), id, NewOwner { uid: u32::MAX, ..owner }, refuse, apply), Err(EPERM));
         assert_eq!(set(&mut t, &user(10), id, NewOwner { uid: u32::MAX, ..owner }, |_| Ok(()), apply), Err(EINVAL));
         assert_eq!(set(&mut t, &user(10), id, NewOwner { gid: u32::MAX, ..owner }, |_| Ok(()), apply), Err(EINVAL));
-        assert_eq!(t.get(id).unwrap().limit, 1, "a refused IPC_SET changes nothing");
+        assert_eq!(t.get(id).unwrap().size, 1, "a refused IPC_SET changes nothing");
         assert_eq!(set(&mut t, &user(10), id, owner, |_| Ok(()), apply), Ok(()));
         let thing = t.get(id).unwrap();
         assert_eq!(
-            (thing.perm.uid, thing.perm.gid, thing.perm.mode, thing.perm.cuid, thing.limit),
+            (thing.perm.uid, thing.perm.gid, thing.perm.mode, thing.perm.cuid, thing.size),
             (20, 21, 0o640, 10, 99)
         );
     }

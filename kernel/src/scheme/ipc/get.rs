@@ -58,16 +58,18 @@ pub fn get<T: IpcObject + Default>(
     Ok(Got { id, created: true })
 }
 
+/// A minimal System V object and callers, for the skeleton's own tests.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::errno::{EACCES, EINVAL, ENOSPC};
-    use crate::scheme::ipc::{IPC_CREAT, IPC_EXCL};
+pub(crate) mod test_object {
+    use super::IpcObject;
+    use crate::context::cred::Credentials;
+    use crate::scheme::ipc::perm::IpcPerm;
 
+    /// An object with a size (what `*get` checks) and a facility field (what IPC_SET sets).
     #[derive(Default, Debug)]
-    struct Thing {
-        perm: IpcPerm,
-        size: usize,
+    pub(crate) struct Thing {
+        pub(crate) perm: IpcPerm,
+        pub(crate) size: usize,
     }
 
     impl IpcObject for Thing {
@@ -79,9 +81,18 @@ mod tests {
         }
     }
 
-    fn user(uid: u32) -> Credentials {
+    /// A caller with uid and gid `uid` and no supplementary groups.
+    pub(crate) fn user(uid: u32) -> Credentials {
         Credentials { ruid: uid, euid: uid, suid: uid, rgid: uid, egid: uid, sgid: uid, groups: alloc::vec![] }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_object::{Thing, user};
+    use super::*;
+    use crate::errno::{EACCES, EINVAL, ENOSPC};
+    use crate::scheme::ipc::{IPC_CREAT, IPC_EXCL};
 
     fn get_thing(t: &mut IdTable<Thing>, who: &Credentials, key: Key, flg: i32, size: usize) -> Result<Got> {
         get(
