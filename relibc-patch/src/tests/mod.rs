@@ -9,3 +9,24 @@ mod c_headers_sem;
 mod sys_ipc;
 mod sys_msg;
 mod sys_sem;
+
+use core::ffi::c_int;
+
+use kestrel_abi::syscall::CALL_WRITE;
+
+use crate::platform::sys::{self, Call};
+
+/// Runs `f` against a stand-in kernel that answers `reply`, and returns what `f` returned
+/// and the one scheme call it made, which must go to descriptor `fd` with an input-only
+/// payload.
+fn one_call_on<R>(fd: usize, reply: Result<usize, c_int>, f: impl FnOnce() -> R) -> (R, Call) {
+    sys::take_calls();
+    sys::reply_with(reply);
+    let ret = f();
+    let mut calls = sys::take_calls();
+    assert_eq!(calls.len(), 1, "one scheme call: {calls:?}");
+    let call = calls.pop().unwrap();
+    assert_eq!(call.fd, fd, "the call goes to the scheme's descriptor");
+    assert_eq!(call.flags, CALL_WRITE, "the payload is input only: no copy back");
+    (ret, call)
+}

@@ -5,7 +5,7 @@
 use core::ffi::{c_int, c_long, c_void};
 
 use kestrel_abi::errno::{E2BIG, EACCES, EAGAIN, EFAULT, EIDRM, EINVAL, ENOENT, ENOMSG};
-use kestrel_abi::syscall::{CALL_WRITE, O_CLOEXEC, O_RDWR};
+use kestrel_abi::syscall::{O_CLOEXEC, O_RDWR};
 use kestrel_abi::sysv::{MSG_CALL_CTL, MSG_CALL_GET, MSG_CALL_RCV, MSG_CALL_SND, msg_word};
 
 use crate::header::sys_ipc::{IPC_CREAT, IPC_EXCL, IPC_INFO, IPC_NOWAIT, IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT};
@@ -19,14 +19,7 @@ use crate::platform::sys::{self, Call, FAKE_MSG_FD};
 /// Runs `f` against a stand-in kernel that answers `reply`, and returns what `f` returned
 /// and the one scheme call it made.
 fn one_call<R>(reply: Result<usize, c_int>, f: impl FnOnce() -> R) -> (R, Call) {
-    sys::take_calls();
-    sys::reply_with(reply);
-    let ret = f();
-    let mut calls = sys::take_calls();
-    assert_eq!(calls.len(), 1, "one scheme call: {calls:?}");
-    let call = calls.pop().unwrap();
-    assert_eq!(call.fd, FAKE_MSG_FD, "the call goes to the /scheme/msg descriptor");
-    assert_eq!(call.flags, CALL_WRITE, "the payload is input only: no copy back");
+    let (ret, call) = super::one_call_on(FAKE_MSG_FD, reply, f);
     assert_eq!(call.metadata.len(), 3, "every msg call takes exactly three metadata words");
     (ret, call)
 }

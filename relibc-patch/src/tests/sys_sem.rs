@@ -5,7 +5,7 @@
 use core::ffi::{c_int, c_ulong, c_ushort};
 
 use kestrel_abi::errno::{EACCES, EAGAIN, EBADF, EINVAL, EMFILE, ENOENT, ENOSYS, ERANGE};
-use kestrel_abi::syscall::{CALL_WRITE, O_CLOEXEC, O_RDWR};
+use kestrel_abi::syscall::{O_CLOEXEC, O_RDWR};
 use kestrel_abi::sysv::{SEM_CALL_CTL, SEM_CALL_GET, SEM_CALL_OP, semop_word};
 
 use crate::header::sys_ipc::{IPC_CREAT, IPC_EXCL, IPC_INFO, IPC_NOWAIT, IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT};
@@ -19,15 +19,7 @@ use crate::platform::{SchemeFd, scheme_open_errno, timespec};
 /// Runs `f` against a stand-in kernel that answers `reply`, and returns what `f` returned
 /// and the one scheme call it made.
 fn one_call(reply: Result<usize, c_int>, f: impl FnOnce() -> c_int) -> (c_int, Call) {
-    sys::take_calls();
-    sys::reply_with(reply);
-    let ret = f();
-    let mut calls = sys::take_calls();
-    assert_eq!(calls.len(), 1, "one scheme call: {calls:?}");
-    let call = calls.pop().unwrap();
-    assert_eq!(call.fd, FAKE_SEM_FD, "the call goes to the /scheme/sem descriptor");
-    assert_eq!(call.flags, CALL_WRITE, "the payload is input only: no copy back");
-    (ret, call)
+    super::one_call_on(FAKE_SEM_FD, reply, f)
 }
 
 fn u64_at(payload: &[u8], offset: usize) -> u64 {
