@@ -145,16 +145,6 @@ impl<R> Sleepers<R> {
         }
     }
 
-    /// Number of threads asleep.
-    pub fn len(&self) -> usize {
-        self.list.iter().count()
-    }
-
-    /// Whether nobody is asleep.
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
-
     fn unlink(&mut self, sleeper: &Sleeper<R>) {
         if sleeper.link.is_linked() {
             // SAFETY: the sleeper is linked, and only ever into this list (it is linked

@@ -29,8 +29,9 @@ use super::ipc::wait::Outcome;
 use super::ipc_glue::{self, Deadline, Facility, Sleepers, Wakeups};
 use super::{Caller, KernelScheme, Result};
 use crate::arch::clock;
+use crate::context::cred::Credentials;
 use crate::context::lock_order::{Level, OrderedMutex};
-use crate::errno::{EINTR, EINVAL, ENOENT, ENOMEM};
+use crate::errno::{EINTR, EINVAL, EIO, ENOENT, ENOMEM, Errno};
 use crate::memory::user::{Plain, check_writable};
 
 /// The message queues and the threads asleep in msgsnd and msgrcv.
@@ -102,7 +103,7 @@ fn ds_to_abi(ds: &MsqidDs) -> AbiDs {
 fn run<T>(
     caller: &Caller<'_>,
     msqid: i32,
-    call: impl FnOnce(&crate::context::cred::Credentials, &mut MsgNamespace, &mut Woken) -> Result<Outcome<T>>,
+    call: impl FnOnce(&Credentials, &mut MsgNamespace, &mut Woken) -> Result<Outcome<T>>,
     from_delivery: impl FnOnce(Delivery) -> Result<T>,
 ) -> Result<T> {
     let mut wakeups = Wakeups::default();
@@ -136,9 +137,9 @@ fn run<T>(
 
 /// A sender completed as a receiver or the other way round: a bug in the rules, reported
 /// in debug builds and answered with EIO otherwise.
-fn mismatched_delivery() -> crate::errno::Errno {
+fn mismatched_delivery() -> Errno {
     debug_assert!(false, "a waiter was completed with the other kind of delivery");
-    crate::errno::EIO
+    EIO
 }
 
 /// Message records kept for reuse: a message's record and text buffer go back here once
