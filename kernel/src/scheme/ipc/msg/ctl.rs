@@ -173,12 +173,16 @@ impl MsgNamespace {
                     queue.ctime = now;
                 })?;
                 let queue = self.queues.get_mut(msqid)?;
+                let before = queue.held();
                 queue.recheck_receivers(woken);
                 queue.wake_senders(now, woken);
+                self.held = self.held - before + queue.held();
                 Ok(Reply::Int(0))
             }
             Command::Remove => {
-                ctl::remove(&mut self.queues, creds, msqid)?.drain_removed(woken);
+                let mut queue = ctl::remove(&mut self.queues, creds, msqid)?;
+                self.held -= queue.held();
+                queue.drain_removed(woken);
                 Ok(Reply::Int(0))
             }
         }

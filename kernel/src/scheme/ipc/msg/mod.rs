@@ -42,7 +42,7 @@ use super::slots::SlotQueue;
 use super::wait::{self, Outcome, WaiterId, WaiterIds};
 use super::{IPC_NOWAIT, Key};
 use crate::context::cred::Credentials;
-use crate::errno::{E2BIG, EAGAIN, EINVAL, ENOMSG, Result};
+use crate::errno::{E2BIG, EAGAIN, EINVAL, ENOMEM, ENOMSG, Result};
 
 pub use kestrel_abi::sysv::{MSG_COPY, MSG_EXCEPT, MSG_NOERROR, MSGMAX, MSGMNB, MSGMNI};
 
@@ -121,6 +121,11 @@ impl MsgQueue {
         Self { perm, ctime: now, qbytes: MSGMNB as u64, ..Self::default() }
     }
 
+    /// Kernel memory its queued messages hold: their text and [`MESSAGE_OVERHEAD`] each.
+    pub fn held(&self) -> usize {
+        self.messages.bytes() as usize + self.messages.len() * MESSAGE_OVERHEAD
+    }
+
     /// Ownership and mode.
     pub fn perm(&self) -> &IpcPerm {
         &self.perm
@@ -179,7 +184,16 @@ impl MsgQueue {
 pub struct MsgNamespace {
     queues: IdTable<MsgQueue>,
     waiter_ids: WaiterIds,
+    /// Kernel memory the queued messages of every queue hold ([`MsgQueue::held`]).
+    held: usize,
 }
+
+/// Most kernel memory the queued messages of all queues may hold. Linux bounds them by
+/// the memory the allocator finds (a send that finds none is ENOMEM); this kernel's heap
+/// is far smaller than MSGMNI full queues, so the bound is explicit, with the same errno.
+pub const MSG_MEMORY: usize = 16 << 20;
+/// What a queued message holds besides its text: its record and its place in the queue.
+pub const MESSAGE_OVERHEAD: usize = 64;
 
 impl Default for MsgNamespace {
     fn default() -> Self {
@@ -190,7 +204,7 @@ impl Default for MsgNamespace {
 impl MsgNamespace {
     /// No queues.
     pub const fn new() -> Self {
-        Self { queues: IdTable::new(MSGMNI as usize), waiter_ids: WaiterIds::new() }
+        Self { queues: IdTable::new(MSGMNI as usize), waiter_ids: WaiterIds::new(), held: 0 }
     }
 
     /// The queue with id `msqid`.
@@ -221,8 +235,10 @@ impl MsgNamespace {
 
     /// `msgsnd(msqid, msgp, msgsz, msgflg)` for process `pid`: sends `message`, fails, or
     /// queues the sender with its message. Errors in Linux's order: [`Self::msgsnd_check`],
-    /// then the id (EINVAL), write permission (EACCES), a full queue with IPC_NOWAIT
-    /// (EAGAIN). Receivers the message completed are appended to `woken`.
+    /// then ENOMEM when the queued messages of all queues hold [`MSG_MEMORY`] (Linux's
+    /// allocation of the message fails at this point too), the id (EINVAL), write
+    /// permission (EACCES), a full queue with IPC_NOWAIT (EAGAIN). Receivers the message
+    /// completed are appended to `woken`.
     #[allow(clippy::too_many_arguments, reason = "the call's inputs plus the caller's out-list")]
     pub fn msgsnd(
         &mut self,
@@ -235,10 +251,15 @@ impl MsgNamespace {
         woken: &mut Woken,
     ) -> Result<Outcome<()>> {
         Self::msgsnd_check(msqid, message.mtype, message.text.len() as u64)?;
+        if self.held + message.text.len() + MESSAGE_OVERHEAD > MSG_MEMORY {
+            return Err(ENOMEM);
+        }
         let queue = self.queues.get_mut(msqid)?;
         queue.perm.check(creds, WRITE)?;
         if queue.fits(message.text.len()) {
+            let before = queue.held();
             queue.send(pid, message, now, woken);
+            self.held = self.held - before + queue.held();
             return Ok(Outcome::Done(()));
         }
         if flags.contains(MsgFlags::NOWAIT) {
@@ -316,10 +337,17 @@ impl MsgNamespace {
             }
             return Ok(Outcome::Done(Box::new(queue.messages.get(index).clone())));
         }
+        let before = queue.held();
         let mut message = queue.take(index, pid, now);
         message.text.truncate(bufsz);
         queue.wake_senders(now, woken);
+        self.held = self.held - before + queue.held();
         Ok(Outcome::Done(message))
+    }
+
+    /// Kernel memory the queued messages of every queue hold (what [`MSG_MEMORY`] bounds).
+    pub fn held(&self) -> usize {
+        self.held
     }
 
     /// A waiter gives up (a signal): `true` if it was still queued (now removed), `false`

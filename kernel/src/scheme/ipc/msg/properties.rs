@@ -190,6 +190,7 @@ impl World {
         assert!(queue.messages().eq(self.queued.iter()), "case {case}: the queue differs from the account");
         let bytes: usize = self.queued.iter().map(|m| m.text.len()).sum();
         assert_eq!((queue.qnum(), queue.cbytes()), (self.queued.len() as u64, bytes as u64), "case {case}");
+        assert_eq!(self.ns.held(), bytes + self.queued.len() * MESSAGE_OVERHEAD, "case {case}: memory held");
         if self.accepted {
             assert!(queue.qnum() <= queue.qbytes() && queue.cbytes() <= queue.qbytes(), "case {case}: overfull");
         }

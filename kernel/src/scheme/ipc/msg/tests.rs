@@ -5,7 +5,7 @@
 
 use super::ctl::{Command, IPC_SET, MsgInfo, MsqidDs, Reply};
 use super::*;
-use crate::errno::{EACCES, EEXIST, EFAULT, EIDRM, ENOENT, ENOSPC, EPERM, Errno};
+use crate::errno::{EACCES, EEXIST, EFAULT, EIDRM, ENOENT, ENOMEM, ENOSPC, EPERM, Errno};
 use crate::scheme::ipc::ctl::NewOwner;
 use crate::scheme::ipc::{IPC_CREAT, IPC_EXCL, IPC_PRIVATE};
 
@@ -399,4 +399,50 @@ fn cancel_dequeues_or_leaves_the_given_result() {
     let receiver = f.blocked_recv(2, 10, 0, NONE);
     assert_eq!(f.send(1, message(1, 1, 0), NONE).1, [received(receiver, message(1, 1, 0))]);
     assert!(!f.ns.cancel(f.id, receiver), "already completed: its message stands");
+}
+
+#[test]
+fn the_messages_of_all_queues_share_a_memory_bound() {
+    let mut ns = MsgNamespace::new();
+    let owner = user(OWNER);
+    let cost = MSGMAX as usize + MESSAGE_OVERHEAD;
+    let mut ids = Vec::new();
+    let mut sent = 0;
+    let refused = loop {
+        let id = ns.msgget(&owner, IPC_PRIVATE, 0o600, 0).unwrap();
+        ids.push(id);
+        let mut woken = Woken::new();
+        let big = || Box::new(message(1, MSGMAX as usize, 0));
+        match (
+            ns.msgsnd(&owner, 1, id, big(), NOWAIT, 0, &mut woken),
+            ns.msgsnd(&owner, 1, id, big(), NOWAIT, 0, &mut woken),
+        ) {
+            (Ok(_), Ok(_)) => sent += 2,
+            (Ok(_), Err(e)) => break (sent + 1, e),
+            (Err(e), _) => break (sent, e),
+        }
+    };
+    assert_eq!(refused, (MSG_MEMORY / cost, ENOMEM), "ENOMEM once the bound is reached");
+    assert_eq!(ns.held(), refused.0 * cost);
+    let mut woken = Woken::new();
+    // Empty messages take what is left, MESSAGE_OVERHEAD each.
+    let room = (MSG_MEMORY - ns.held()) / MESSAGE_OVERHEAD;
+    for _ in 0..room {
+        let empty = Box::new(message(2, 0, 0));
+        assert_eq!(ns.msgsnd(&owner, 1, ids[0], empty, NOWAIT, 0, &mut woken), Ok(Outcome::Done(())));
+    }
+    let empty = Box::new(message(2, 0, 0));
+    assert_eq!(ns.msgsnd(&owner, 1, ids[0], empty, NOWAIT, 0, &mut woken), Err(ENOMEM), "then even an empty one");
+    for _ in 0..room {
+        let got = ns.msgrcv(&owner, 2, ids[0], 0, 2, NOWAIT, 0, &mut woken, |_| Ok(()));
+        assert!(matches!(got, Ok(Outcome::Done(_))));
+    }
+    // Receives and a removal give memory back.
+    let took = ns.msgrcv(&owner, 2, ids[0], MSGMAX as usize, 0, NOWAIT, 0, &mut woken, |_| Ok(()));
+    assert!(matches!(took, Ok(Outcome::Done(_))));
+    assert_eq!(ns.held(), (refused.0 - 1) * cost);
+    ns.msgctl(&owner, ids[1], Command::Remove, 0, &mut woken).unwrap();
+    assert_eq!(ns.held(), (refused.0 - 3) * cost);
+    let small = Box::new(message(1, 10, 0));
+    assert_eq!(ns.msgsnd(&owner, 1, ids[0], small, NOWAIT, 0, &mut woken), Ok(Outcome::Done(())));
 }

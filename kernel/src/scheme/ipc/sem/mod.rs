@@ -27,7 +27,7 @@ use super::perm::{IpcPerm, READ, WRITE};
 use super::wait::{self, Outcome, WaiterId, WaiterIds};
 use super::{IPC_NOWAIT, Key};
 use crate::context::cred::Credentials;
-use crate::errno::{E2BIG, EAGAIN, EFBIG, EIDRM, EINVAL, ENOSPC, ERANGE, Errno, Result};
+use crate::errno::{E2BIG, EAGAIN, EFBIG, EIDRM, EINVAL, ENOMEM, ENOSPC, ERANGE, Errno, Result};
 
 /// Most semaphores in a set.
 pub const SEMMSL: usize = 32000;
@@ -248,7 +248,8 @@ impl SemNamespace {
 
     /// `semget(key, nsems, flags)`: nsems outside 0..=SEMMSL is EINVAL before anything
     /// else; an existing set with fewer semaphores is EINVAL; a new set needs at least
-    /// one semaphore (EINVAL) and room in SEMMNS (ENOSPC).
+    /// one semaphore (EINVAL), room in SEMMNS (ENOSPC) and memory for its values
+    /// (ENOMEM).
     pub fn semget(&mut self, creds: &Credentials, key: Key, nsems: i32, flags: i32, now: u64) -> Result<i32> {
         let nsems = usize::try_from(nsems).ok().filter(|&n| n <= SEMMSL).ok_or(EINVAL)?;
         let total = self.total_sems;
@@ -265,7 +266,12 @@ impl SemNamespace {
                 if total + nsems > SEMMNS {
                     return Err(ENOSPC);
                 }
-                Ok(SemSet { perm, sems: alloc::vec![Sem::default(); nsems], otime: 0, ctime: now, ..SemSet::default() })
+                // Linux's allocation of the set fails with ENOMEM when memory is short;
+                // so does this one, rather than stopping the kernel.
+                let mut sems = Vec::new();
+                sems.try_reserve_exact(nsems).map_err(|_| ENOMEM)?;
+                sems.resize(nsems, Sem::default());
+                Ok(SemSet { perm, sems, otime: 0, ctime: now, ..SemSet::default() })
             },
         )?;
         if got.created {
