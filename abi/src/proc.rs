@@ -1,8 +1,8 @@
 //! Process management through the `proc` scheme.
 //!
 //! A process opens `/scheme/proc/self` once and issues `SYS_CALL` on that fd with
-//! `metadata[0]` = the operation below and up to two more metadata words; variable-size
-//! arguments travel in the payload.
+//! `metadata[0]` = the operation below and exactly the metadata words the table lists
+//! for it (any other count is `EINVAL`); variable-size arguments travel in the payload.
 //!
 //! | op | metadata[1], [2] | payload | result |
 //! |---|---|---|---|

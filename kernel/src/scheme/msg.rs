@@ -66,9 +66,9 @@ unsafe impl Plain for AbiDs {}
 // SAFETY: as above.
 unsafe impl Plain for MsgInfo {}
 
-/// The time stamped on queues (stime, rtime, ctime): seconds as of the last tick.
+/// The time stamped on queues (stime, rtime, ctime).
 fn now_secs() -> u64 {
-    clock::realtime_secs_coarse()
+    clock::realtime_secs()
 }
 
 /// A call's id and the 32-bit value beside it (`kestrel_abi::sysv::msg_word`).

@@ -35,11 +35,13 @@ impl KernelScheme for ProcScheme {
     #[inline(always)]
     fn call(&self, _handle: usize, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result<usize> {
         // The identity queries are answered here; the operations that do real work are
-        // out of line, so that a query does not pay for their stack frame.
-        match metadata.first().copied().unwrap_or(0) {
-            PROC_GETPID => Ok(caller.process.pid as usize),
-            PROC_GETPPID => Ok(caller.process.ppid.load(Ordering::Relaxed) as usize),
-            PROC_GETTID => Ok(caller.thread.tid as usize),
+        // out of line, so that a query does not pay for their stack frame. Each call
+        // takes exactly its documented metadata words (`kestrel_abi::proc`); any other
+        // count is EINVAL, never a word read as zero.
+        match *metadata {
+            [PROC_GETPID] => Ok(caller.process.pid as usize),
+            [PROC_GETPPID] => Ok(caller.process.ppid.load(Ordering::Relaxed) as usize),
+            [PROC_GETTID] => Ok(caller.thread.tid as usize),
             _ => operate(payload, metadata, caller),
         }
     }
@@ -58,38 +60,37 @@ impl KernelScheme for ProcScheme {
 /// Every proc call but the identity queries.
 #[inline(never)]
 fn operate(payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result<usize> {
-    let meta = |i: usize| metadata.get(i).copied().unwrap_or(0);
     let process = caller.process;
-    match meta(0) {
-        PROC_SPAWN => {
+    match *metadata {
+        [PROC_SPAWN] => {
             let (path, args, env) = spawn_args(payload)?;
             let mut files = process.files.lock().clone();
             drop(files.close_on_exec());
             let creds = process.creds.lock().clone();
             process::spawn(Some(process), &path, &args, &env, files, creds).map(|pid| pid as usize)
         }
-        PROC_FORK => {
+        [PROC_FORK] => {
             let frame = caller.frame.as_deref().ok_or(EINVAL)?;
             process::fork(caller.thread, frame).map(|pid| pid as usize)
         }
-        PROC_EXEC => {
+        [PROC_EXEC] => {
             let (path, args, env) = spawn_args(payload)?;
             let frame = caller.frame.as_deref_mut().ok_or(EINVAL)?;
             process::exec(caller.thread, frame, &path, &args, &env).map(|()| 0)
         }
-        PROC_EXIT => {
-            process.begin_exit(kestrel_abi::wait::exited(meta(1) as u8));
+        [PROC_EXIT, status] => {
+            process.begin_exit(kestrel_abi::wait::exited(status as u8));
             Ok(0)
         }
-        PROC_WAITPID => {
+        [PROC_WAITPID, pid, options] => {
             if !payload.is_empty() && payload.len() < 4 {
                 return Err(EINVAL);
             }
-            let pid = meta(1) as i64;
+            let pid = pid as i64;
             if pid == 0 || pid < -1 {
                 return Err(EINVAL);
             }
-            match process::waitpid(process, pid, meta(2) & WNOHANG != 0)? {
+            match process::waitpid(process, pid, options & WNOHANG != 0)? {
                 Some((pid, status)) => {
                     if payload.len() >= 4 {
                         payload[..4].copy_from_slice(&status.to_le_bytes());
@@ -99,15 +100,15 @@ fn operate(payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Res
                 None => Ok(0),
             }
         }
-        PROC_KILL => {
-            let pid = meta(1) as i64;
-            let signo = u8::try_from(meta(2)).map_err(|_| EINVAL)?;
+        [PROC_KILL, pid, signo] => {
+            let pid = pid as i64;
+            let signo = u8::try_from(signo).map_err(|_| EINVAL)?;
             if pid <= 0 || pid > i64::from(u32::MAX) || signo > kestrel_abi::signal::NSIG {
                 return Err(EINVAL);
             }
             process::kill(process, pid as u32, signo).map(|()| 0)
         }
-        PROC_THREAD_CREATE => {
+        [PROC_THREAD_CREATE] => {
             if payload.len() != size_of::<ThreadArgs>() {
                 return Err(EINVAL);
             }
@@ -116,12 +117,12 @@ fn operate(payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Res
             let args = ThreadArgs { entry: words[0], stack_top: words[1], arg: words[2], clear_tid: words[3] };
             create_thread(caller, args)
         }
-        PROC_THREAD_EXIT => process::exit_current_thread(),
-        PROC_SHUTDOWN => {
+        [PROC_THREAD_EXIT] => process::exit_current_thread(),
+        [PROC_SHUTDOWN, status] => {
             if !process.creds.lock().is_root() {
                 return Err(EPERM);
             }
-            let code = if meta(1) == 0 { ExitCode::Success } else { ExitCode::Failure };
+            let code = if status == 0 { ExitCode::Success } else { ExitCode::Failure };
             log::info!(
                 "shutdown requested by pid {}: {code:?} ({} lazy FPU saves, last {:#x}; {} FPU uses after a parked return)",
                 process.pid,

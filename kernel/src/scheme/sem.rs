@@ -140,9 +140,9 @@ fn deadline_after(ts: LinuxTimespec) -> Result<Deadline> {
     Ok(Deadline::after((ts.tv_sec as u64).saturating_mul(1_000_000_000).saturating_add(ts.tv_nsec as u64)))
 }
 
-/// The time stamped on sets (otime, ctime): seconds as of the last tick, as on Linux.
+/// The time stamped on sets (otime, ctime).
 fn now_secs() -> u64 {
-    clock::realtime_secs_coarse()
+    clock::realtime_secs()
 }
 
 /// Runs `f` on the sets; wakes the waiters it completed once the lock is dropped.

@@ -110,8 +110,8 @@ impl KernelScheme for TimeScheme {
 
     fn call(&self, handle: usize, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result<usize> {
         let clock_id = self.handles.lock().get(&handle).ok_or(EBADF)?.clock;
-        match metadata.first().copied() {
-            Some(TIME_CALL_SETTIME) => {
+        match *metadata {
+            [TIME_CALL_SETTIME] => {
                 if clock_id != CLOCK_REALTIME {
                     return Err(EINVAL);
                 }

@@ -184,6 +184,12 @@ fn settime_errors(fd: usize, reference: &Reference) {
     let mut short = [0u8; 8];
     short.copy_from_slice(&YEAR_2030.to_le_bytes());
     check_err!(fs::call(fd, &mut short, CALL_WRITE, &[TIME_CALL_SETTIME]), Errno::EINVAL, "an 8-byte payload");
+    let mut payload = [0u8; 16];
+    check_err!(
+        fs::call(fd, &mut payload, CALL_WRITE, &[TIME_CALL_SETTIME, 0]),
+        Errno::EINVAL,
+        "TIME_CALL_SETTIME with a second metadata word"
+    );
     let mut value = ts(YEAR_2030, 0);
     check_err!(fs::call(fd, bytes_of_mut(&mut value), CALL_WRITE, &[99]), Errno::EINVAL, "time call 99");
     check_err!(fs::call(fd, bytes_of_mut(&mut value), CALL_WRITE, &[]), Errno::EINVAL, "a time call without metadata");

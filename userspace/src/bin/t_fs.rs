@@ -14,7 +14,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use userspace::abi::proc::{PROC_GETPID, PROC_SELF};
+use userspace::abi::proc::{PROC_EXIT, PROC_GETPID, PROC_KILL, PROC_SELF, PROC_SHUTDOWN, PROC_WAITPID};
 use userspace::abi::syscall::{MODE_CHR, MODE_DIR, MODE_FILE};
 use userspace::fs::{
     self, EVENT_READ, EVENT_WRITE, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_ACCMODE, O_CLOEXEC,
@@ -423,6 +423,13 @@ fn proc_scheme() {
     }
     check_eq!(fs::call(p, &mut [], 0, &[PROC_GETPID]), Ok(process::getpid()), "PROC_GETPID through a new handle");
     check_err!(fs::call(p, &mut [], 0, &[999]), Errno::EINVAL, "an unknown proc operation");
+    // Each operation takes exactly its metadata words: a missing one is never read as 0.
+    check_err!(fs::call(p, &mut [], 0, &[]), Errno::EINVAL, "no metadata words");
+    check_err!(fs::call(p, &mut [], 0, &[PROC_GETPID, 0]), Errno::EINVAL, "PROC_GETPID with two words");
+    check_err!(fs::call(p, &mut [], 0, &[PROC_EXIT]), Errno::EINVAL, "PROC_EXIT without its status");
+    check_err!(fs::call(p, &mut [], 0, &[PROC_KILL, 1]), Errno::EINVAL, "PROC_KILL without its signal");
+    check_err!(fs::call(p, &mut [], 0, &[PROC_WAITPID, u64::MAX]), Errno::EINVAL, "PROC_WAITPID, two words");
+    check_err!(fs::call(p, &mut [], 0, &[PROC_SHUTDOWN]), Errno::EINVAL, "PROC_SHUTDOWN without its status");
     check_err!(fs::call(p, &mut [], 1, &[PROC_GETPID]), Errno::EINVAL, "SYS_CALL with an unknown flag bit");
     check_err!(fs::read(p, &mut [0u8; 8]), Errno::EBADF, "read of the proc handle");
     if let Some(f) = check_ok!(fs::open(MANIFEST, O_RDONLY), "open the manifest") {

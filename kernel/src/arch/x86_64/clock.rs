@@ -2,7 +2,7 @@
 //! channel 2 at boot), and the realtime clock, initialised from the CMOS RTC and kept as
 //! an offset from the monotonic clock so that setting it is one store.
 
-use core::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicI64, Ordering};
 
 use spin::Once;
 use x86_64::instructions::port::Port;
@@ -23,8 +23,6 @@ pub struct ClockSource {
 static SOURCE: Once<ClockSource> = Once::new();
 /// Realtime minus monotonic, in nanoseconds.
 static REALTIME_OFFSET: AtomicI64 = AtomicI64::new(0);
-/// Realtime seconds as of the last timer tick or clock change (see [`realtime_secs_coarse`]).
-static REALTIME_SECS_COARSE: AtomicU64 = AtomicU64::new(0);
 
 const CALIBRATION_TICKS: u16 = 11_932; // 10 ms of the PIT
 const CALIBRATION_ROUNDS: usize = 3;
@@ -71,20 +69,14 @@ pub fn realtime_ns() -> u64 {
 /// Sets the realtime clock (a discontinuous jump).
 pub fn set_realtime_ns(ns: u64) {
     REALTIME_OFFSET.store(ns as i64 - monotonic_ns() as i64, Ordering::Relaxed);
-    update_coarse();
 }
 
-/// Seconds since the Unix epoch as of the last timer tick (at most a tick behind): the
-/// System V IPC timestamps, as Linux's `ktime_get_real_seconds`. One load, where
-/// [`realtime_ns`] reads the TSC (an emulator helper call under QEMU, a fair part of an
-/// uncontended semop).
-pub fn realtime_secs_coarse() -> u64 {
-    REALTIME_SECS_COARSE.load(Ordering::Relaxed)
-}
-
-/// Brings [`realtime_secs_coarse`] up to date (every timer tick).
-pub fn update_coarse() {
-    REALTIME_SECS_COARSE.store(realtime_ns() / 1_000_000_000, Ordering::Relaxed);
+/// Whole seconds since the Unix epoch: the System V IPC timestamps. Read from the clock,
+/// as `time()` reads it, so that a timestamp is never behind a `time()` taken before the
+/// call (Linux keeps both from the tick, which agrees too; a value kept by this kernel's
+/// tick could lag a precise `time()` by a second just after the second changed).
+pub fn realtime_secs() -> u64 {
+    realtime_ns() / 1_000_000_000
 }
 
 fn cmos_read(reg: u8) -> u8 {

@@ -292,7 +292,6 @@ extern "C" fn interrupt_dispatch(frame: &mut TrapFrame) {
         0..IRQ_BASE => exception::handle(frame),
         TIMER_VECTOR => {
             TIMER_TICKS.fetch_add(1, Ordering::Relaxed);
-            super::clock::update_coarse();
             super::fpu::on_timer_tick();
             pic::end_of_interrupt(0);
             crate::context::scheduler::on_timer_tick(frame.from_user());
