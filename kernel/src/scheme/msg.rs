@@ -17,10 +17,7 @@
 use alloc::string::String;
 
 use kestrel_abi::syscall::{MODE_CHR, Stat};
-use kestrel_abi::sysv::{
-    IPC_INFO, IPC_RMID, IPC_SET, IPC_STAT, MSG_CALL_CTL, MSG_CALL_GET, MSG_CALL_RCV, MSG_CALL_SND, MSG_INFO, MSG_STAT,
-    MSG_STAT_ANY, MsgInfo, MsqidDs as AbiDs,
-};
+use kestrel_abi::sysv::{IPC_SET, MSG_CALL_CTL, MSG_CALL_GET, MSG_CALL_RCV, MSG_CALL_SND, MsgInfo, MsqidDs as AbiDs};
 
 use super::ipc::ctl::NewOwner;
 use super::ipc::msg::ctl::{Command, MsqidDs, Reply};
@@ -259,13 +256,7 @@ impl MsgScheme {
                 let owner = NewOwner { uid: perm.uid, gid: perm.gid, mode: (perm.mode & 0o777) as u16 };
                 Command::Set { owner, qbytes: ds.msg_qbytes }
             }
-            IPC_STAT => Command::Stat,
-            MSG_STAT => Command::StatIndex { any: false },
-            MSG_STAT_ANY => Command::StatIndex { any: true },
-            IPC_INFO => Command::Info { usage: false },
-            MSG_INFO => Command::Info { usage: true },
-            IPC_RMID => Command::Remove,
-            _ => return Err(EINVAL),
+            _ => Command::simple(cmd).ok_or(EINVAL)?,
         };
         let reply = {
             let creds = caller.process.creds.lock();
