@@ -11,6 +11,8 @@
 //! | `SYS_FCNTL` | fd, cmd (`F_GETFD`, `F_SETFD`, `F_GETFL`, `F_SETFL`, `F_DUPFD`), arg | value |
 //! | `SYS_FSTAT` | fd, `*mut Stat`, size | 0 |
 //! | `SYS_FPATH` | fd, buf, len | bytes |
+//! | `SYS_FTRUNCATE` | fd, length | 0 |
+//! | `SYS_UNLINK` | path ptr, path len | 0 |
 //! | `SYS_FEVENT` | fd, flags | current readiness |
 //! | `SYS_CALL` | fd, payload ptr, payload len, flags (`CALL_READ`/`CALL_WRITE`, or 0 for both), metadata ptr, metadata len (≤ 3 u64) | scheme-defined |
 //! | `SYS_FMAP` | fd (`usize::MAX`: anonymous), `*const Map`, size | address |
@@ -51,6 +53,8 @@ pub const SYS_FMAP: usize = CLASS_FILE | ARG_SLICE | 900;
 pub const SYS_FUNMAP: usize = CLASS_FILE | 92;
 pub const SYS_FPATH: usize = CLASS_FILE | ARG_MSLICE | 928;
 pub const SYS_FSTAT: usize = CLASS_FILE | ARG_MSLICE | 28;
+pub const SYS_FTRUNCATE: usize = CLASS_FILE | 93;
+pub const SYS_UNLINK: usize = CLASS_PATH | 10;
 pub const SYS_CLOCK_GETTIME: usize = 265;
 pub const SYS_FUTEX: usize = 240;
 pub const SYS_MPROTECT: usize = 125;
@@ -89,6 +93,7 @@ pub const O_WRONLY: usize = 0x0002_0000;
 pub const O_RDWR: usize = 0x0003_0000;
 pub const O_NONBLOCK: usize = 0x0004_0000;
 pub const O_CREAT: usize = 0x0200_0000;
+pub const O_TRUNC: usize = 0x0400_0000;
 pub const O_EXCL: usize = 0x0800_0000;
 pub const O_CLOEXEC: usize = 0x0100_0000;
 pub const O_ACCMODE: usize = O_RDWR;

@@ -226,3 +226,111 @@ static_assertions::const_assert_eq!(core::mem::offset_of!(MsqidDs, msg_cbytes), 
 static_assertions::const_assert_eq!(core::mem::offset_of!(MsqidDs, msg_qbytes), 88);
 static_assertions::const_assert_eq!(core::mem::offset_of!(MsqidDs, msg_lspid), 96);
 static_assertions::const_assert_eq!(core::mem::offset_of!(MsgInfo, msgseg), 28);
+
+/// System V shared memory calls: a process opens `/scheme/shm` (the scheme's root; a
+/// name below it is a POSIX shared memory object) and issues `SYS_CALL` with
+/// `metadata[0]` = the call. Each call takes exactly three metadata words (any other
+/// count is `EINVAL`) and no payload.
+///
+/// | call | metadata[1] | metadata[2] | result |
+/// |---|---|---|---|
+/// | `SHM_CALL_GET` | `shmflg << 32 \| key` (each as u32) | size (the caller's `size_t`) | shmid |
+/// | `SHM_CALL_AT` | `shmflg << 32 \| shmid` (each as u32) | shmaddr | the attach address |
+/// | `SHM_CALL_DT` | shmaddr | 0 | 0 |
+/// | `SHM_CALL_CTL` | `cmd << 32 \| shmid` (each as u32) | `buf` address | per command |
+///
+/// The attach address is below the user half's end, so it never reads as an error
+/// (`-4095..=-1`).
+pub const SHM_CALL_GET: u64 = 1;
+pub const SHM_CALL_AT: u64 = 2;
+pub const SHM_CALL_DT: u64 = 3;
+pub const SHM_CALL_CTL: u64 = 4;
+
+/// The shared memory scheme's path: its root takes the System V calls, and
+/// `/scheme/shm/NAME` is the POSIX shared memory object `NAME` (`shm_open`).
+pub const SHM_SCHEME: &str = "/scheme/shm";
+
+/// `metadata[1]` of the shm calls that carry an id or key and a 32-bit value beside it
+/// (`high` = shmflg or cmd): the id or key in the low half.
+pub const fn shm_word(id: i32, high: i32) -> u64 {
+    msg_word(id, high)
+}
+
+/// shmat flags (Linux values).
+pub const SHM_RDONLY: i32 = 0o10000;
+pub const SHM_RND: i32 = 0o20000;
+pub const SHM_REMAP: i32 = 0o40000;
+pub const SHM_EXEC: i32 = 0o100000;
+
+/// shmctl commands (Linux values).
+pub const SHM_LOCK: i32 = 11;
+pub const SHM_UNLOCK: i32 = 12;
+pub const SHM_STAT: i32 = 13;
+pub const SHM_INFO: i32 = 14;
+pub const SHM_STAT_ANY: i32 = 15;
+
+/// `shm_perm.mode` bits: removed while attached (freed at the last detach), and locked.
+pub const SHM_DEST: u32 = 0o1000;
+pub const SHM_LOCKED: u32 = 0o2000;
+
+/// Attach addresses are multiples of this (the page size on x86_64).
+pub const SHMLBA: u64 = 4096;
+/// Smallest segment (bytes).
+pub const SHMMIN: u64 = 1;
+/// Largest segment (bytes) and most pages in all segments: Linux's defaults.
+pub const SHMMAX: u64 = u64::MAX - (1 << 24);
+pub const SHMALL: u64 = u64::MAX - (1 << 24);
+/// Most segments (Linux's default `shmmni`).
+pub const SHMMNI: u64 = 4096;
+
+/// `struct shmid_ds` (glibc, x86_64): 112 bytes.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ShmidDs {
+    pub shm_perm: IpcPerm,
+    /// The size asked for at creation, in bytes.
+    pub shm_segsz: u64,
+    pub shm_atime: i64,
+    pub shm_dtime: i64,
+    pub shm_ctime: i64,
+    pub shm_cpid: i32,
+    pub shm_lpid: i32,
+    pub shm_nattch: u64,
+    pub _reserved5: u64,
+    pub _reserved6: u64,
+}
+
+/// `struct shminfo` (`IPC_INFO`): 72 bytes.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ShmInfo {
+    pub shmmax: u64,
+    pub shmmin: u64,
+    pub shmmni: u64,
+    pub shmseg: u64,
+    pub shmall: u64,
+    pub _reserved: [u64; 4],
+}
+
+/// `struct shm_info` (`SHM_INFO`): 48 bytes.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ShmUsage {
+    pub used_ids: i32,
+    pub _pad: u32,
+    /// Pages in all segments.
+    pub shm_tot: u64,
+    /// Pages that have memory behind them.
+    pub shm_rss: u64,
+    pub shm_swp: u64,
+    pub swap_attempts: u64,
+    pub swap_successes: u64,
+}
+
+static_assertions::assert_eq_size!(ShmidDs, [u8; 112]);
+static_assertions::assert_eq_size!(ShmInfo, [u8; 72]);
+static_assertions::assert_eq_size!(ShmUsage, [u8; 48]);
+static_assertions::const_assert_eq!(core::mem::offset_of!(ShmidDs, shm_segsz), 48);
+static_assertions::const_assert_eq!(core::mem::offset_of!(ShmidDs, shm_cpid), 80);
+static_assertions::const_assert_eq!(core::mem::offset_of!(ShmidDs, shm_nattch), 88);
+static_assertions::const_assert_eq!(core::mem::offset_of!(ShmUsage, shm_tot), 8);
