@@ -36,6 +36,10 @@ mod registry;
 #[cfg(not(test))]
 pub mod sem;
 #[cfg(not(test))]
+pub mod shm;
+#[cfg(not(test))]
+mod shm_sysv;
+#[cfg(not(test))]
 pub mod time;
 
 #[cfg(not(test))]

@@ -1,0 +1,152 @@
+//! The shared mappings of an address space: which [`SharedMemory`] object backs each range
+//! mapped shared, from which of its pages, and the most the mapping may ever allow.
+//!
+//! The page tables stay the record of what is mapped; this list only adds, for the pages
+//! whose entries carry `SHARED_BIT`, what they map. A shared page starts as a demand
+//! entry (`SHARED_BIT | DEMAND_BIT`) and is backed at the first touch with the object's
+//! frame for that page (allocated then if no mapping touched it before), so every
+//! address space that maps the object sees the same memory.
+//!
+//! Each region counts as one mapping of its object (System V's `shm_nattch` counts them,
+//! like Linux's VMAs): mapping adds one, unmapping, exit and exec take one away, fork adds
+//! one per region the child inherits, and unmapping the middle of a region leaves two.
+
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+
+use x86_64::structures::paging::PageTableFlags as Flags;
+
+use super::PAGE_SIZE;
+use super::address_space::{AddressSpace, Placement, Prot};
+use super::shared::SharedMemory;
+use crate::errno::{EACCES, EINVAL};
+
+/// A range of an address space mapped shared.
+#[derive(Clone)]
+pub struct SharedRegion {
+    pub len: u64,
+    pub object: Arc<SharedMemory>,
+    /// The object's page mapped at the region's start.
+    pub first_page: u64,
+    /// The most the mapping may allow: `mprotect` beyond it is EACCES (a System V
+    /// attachment's mode, a descriptor's access mode).
+    pub max: Prot,
+}
+
+/// The shared regions of an address space, by start address.
+pub type SharedRegions = BTreeMap<u64, SharedRegion>;
+
+impl Prot {
+    /// Whether every right of `self` is in `max`.
+    pub fn within(self, max: Prot) -> bool {
+        (!self.read || max.read) && (!self.write || max.write) && (!self.exec || max.exec)
+    }
+}
+
+impl AddressSpace {
+    /// Maps `len` bytes (a page multiple) of `object` from its page `first_page`, with
+    /// rights `prot` never to exceed `max`; returns the address. Nothing is backed until
+    /// touched. `FixedNoReplace` fails with EEXIST if anything is mapped in the range.
+    pub fn map_shared(
+        &mut self,
+        placement: Placement,
+        len: u64,
+        prot: Prot,
+        max: Prot,
+        object: &Arc<SharedMemory>,
+        first_page: u64,
+    ) -> Result<u64, crate::errno::Errno> {
+        if !prot.within(max) {
+            return Err(EACCES);
+        }
+        let addr = self.map_demand(placement, len, prot, super::address_space::SHARED_BIT)?;
+        self.shared_regions_mut().insert(addr, SharedRegion { len, object: object.clone(), first_page, max });
+        object.mapped();
+        Ok(addr)
+    }
+
+    /// The region that contains `addr`, with its start.
+    fn shared_region_at(&self, addr: u64) -> Option<(u64, &SharedRegion)> {
+        let (&start, region) = self.shared_regions().range(..=addr).next_back()?;
+        (addr < start + region.len).then_some((start, region))
+    }
+
+    /// The frame behind shared page `page` (backing it now if no mapping has yet): `None`
+    /// if no region covers it, it is past its object's end, or no memory is left.
+    pub(super) fn shared_frame(&self, page: u64) -> Option<u64> {
+        let (start, region) = self.shared_region_at(page)?;
+        region.object.frame(region.first_page + (page - start) / PAGE_SIZE)
+    }
+
+    /// Checks that `prot` is within what every shared region in the range allows.
+    pub(super) fn check_shared_max(&self, addr: u64, len: u64, prot: Prot) -> Result<(), crate::errno::Errno> {
+        let end = addr.saturating_add(len);
+        let first = self.shared_region_at(addr).map_or(addr, |(start, _)| start);
+        let allowed = self.shared_regions().range(first..end).all(|(_, region)| prot.within(region.max));
+        if allowed { Ok(()) } else { Err(EACCES) }
+    }
+
+    /// Drops the parts of shared regions inside `[addr, addr + len)`, whose entries the
+    /// caller has already cleared (and whose TLB entries it has flushed): a region wholly
+    /// inside goes, one cut by the range keeps its pieces outside it.
+    pub(super) fn forget_shared(&mut self, addr: u64, len: u64) {
+        let end = addr.saturating_add(len);
+        let first = self.shared_region_at(addr).map_or(addr, |(start, _)| start);
+        let cut: alloc::vec::Vec<u64> = self.shared_regions().range(first..end).map(|(&start, _)| start).collect();
+        for start in cut {
+            let Some(region) = self.shared_regions_mut().remove(&start) else { continue };
+            let region_end = start + region.len;
+            if start < addr {
+                let left = SharedRegion { len: addr - start, ..region.clone() };
+                self.shared_regions_mut().insert(start, left);
+                region.object.mapped();
+            }
+            if region_end > end {
+                let skipped = (end - start) / PAGE_SIZE;
+                let right =
+                    SharedRegion { len: region_end - end, first_page: region.first_page + skipped, ..region.clone() };
+                self.shared_regions_mut().insert(end, right);
+                region.object.mapped();
+            }
+            region.object.unmapped();
+        }
+    }
+
+    /// `shmdt(addr)`: unmaps the System V attachment that starts at `addr`, with the
+    /// regions that continue it (an attachment cut in two by mprotect-free unmapping of a
+    /// middle part is detached whole, as Linux detaches every piece of one attachment).
+    /// EINVAL if no attachment starts there.
+    pub fn detach_segment(&mut self, addr: u64) -> Result<(), crate::errno::Errno> {
+        let region = self.shared_regions().get(&addr).filter(|r| r.object.is_segment()).ok_or(EINVAL)?;
+        let object = region.object.clone();
+        let mut end = addr + region.len;
+        let mut next_page = region.first_page + region.len / PAGE_SIZE;
+        while let Some(next) = self.shared_regions().get(&end)
+            && Arc::ptr_eq(&next.object, &object)
+            && next.first_page == next_page
+        {
+            next_page += next.len / PAGE_SIZE;
+            end += next.len;
+        }
+        self.unmap(addr, end - addr);
+        Ok(())
+    }
+
+    /// The regions a fork child inherits: the same objects, each counted once more.
+    pub(super) fn fork_shared(&self) -> SharedRegions {
+        let regions = self.shared_regions().clone();
+        regions.values().for_each(|region| region.object.mapped());
+        regions
+    }
+
+    /// Counts every region as gone (the address space is being dropped).
+    pub(super) fn drop_shared(&mut self) {
+        let regions = core::mem::take(self.shared_regions_mut());
+        regions.values().for_each(|region| region.object.unmapped());
+    }
+}
+
+/// Whether an entry maps shared memory not yet backed.
+pub(super) fn is_shared_demand(entry: Flags) -> bool {
+    entry.contains(super::address_space::SHARED_BIT | super::address_space::DEMAND_BIT)
+}
