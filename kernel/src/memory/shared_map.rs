@@ -78,6 +78,13 @@ impl AddressSpace {
         region.object.frame(region.first_page + (page - start) / PAGE_SIZE)
     }
 
+    /// Whether `addr` is in a shared mapping but past the end of its object: a touch there
+    /// is SIGBUS, as on Linux, not SIGSEGV.
+    pub fn past_object_end(&self, addr: u64) -> bool {
+        self.shared_region_at(addr)
+            .is_some_and(|(start, region)| region.first_page + (addr - start) / PAGE_SIZE >= region.object.pages())
+    }
+
     /// Checks that `prot` is within what every shared region in the range allows.
     pub(super) fn check_shared_max(&self, addr: u64, len: u64, prot: Prot) -> Result<(), crate::errno::Errno> {
         let end = addr.saturating_add(len);

@@ -17,7 +17,7 @@ use core::ptr::{read_volatile, write_volatile};
 use userspace::mm::{self, MAP_FIXED, PAGE_SIZE, PROT_READ, PROT_WRITE};
 use userspace::process;
 use userspace::shm::{self, IPC_CREAT, IPC_PRIVATE, IPC_STAT, SHM_DEST, SHM_RDONLY, SHM_REMAP, SHM_RND, ShmidDs};
-use userspace::signal::SIGSEGV;
+use userspace::signal::{SIGBUS, SIGSEGV};
 use userspace::{Errno, check, check_eq, check_err, check_ok, fs, println};
 
 userspace::entry!(main);
@@ -101,9 +101,13 @@ fn posix_objects() {
     let Some(off) = check_ok!(shm::map_fd(fd, PAGE_SIZE, PAGE_SIZE, RW), "map from an offset") else { return };
     check_eq!(peek(off), 0x55, "the offset mapping starts at the object's second page");
     check_eq!(in_child("past the end", || i32::from(peek(a + 2 * PAGE_SIZE + 200) == 0)), Some(1), "the last partial page reads");
-    // SAFETY: the child only probes.
-    let past = in_child("past the object", || { peek(a + 3 * PAGE_SIZE - 1); 0 });
-    check_eq!(past, Some(0), "a touch inside the mapped size but within the object's last page works");
+    check_eq!(in_child("the object's last byte", || { peek(a + 3 * PAGE_SIZE - 1); 0 }), Some(0), "its last page reads");
+    if let Some(long) = check_ok!(shm::map_fd(fd, 4 * PAGE_SIZE, 0, RW), "map past the object's end") {
+        let status = in_child("past the object", || { peek(long + 3 * PAGE_SIZE); 0 });
+        check_eq!(status, Some(100 + i32::from(SIGBUS)), "a touch past the object's pages is SIGBUS");
+        // SAFETY: nothing uses it any more.
+        check_ok!(unsafe { mm::funmap(long, 4 * PAGE_SIZE) }, "funmap");
+    }
 
     println!("t_shm: a read-only descriptor maps only for reading");
     let Some(ro) = check_ok!(shm::open_named("t_shm.pool", fs::O_RDONLY), "open read-only") else { return };
