@@ -227,6 +227,7 @@ impl Process {
             *state = ProcessState::Exiting(status);
             self.exiting.store(true, Ordering::Relaxed);
         }
+        scheduler::request_return_check();
         for thread in self.live_threads() {
             scheduler::wake(&thread, WakeReason::Interrupted);
         }
@@ -343,6 +344,7 @@ pub fn exec(
     thread.set_fpu(FpuArea::initial());
     ipc::exec(process);
     *frame = user_entry_frame(loaded.entry, loaded.stack_top);
+    scheduler::request_return_check();
     Ok(())
 }
 

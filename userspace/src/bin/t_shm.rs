@@ -63,7 +63,14 @@ fn anonymous_shared() {
     println!("t_shm: MAP_PRIVATE memory is still a copy in the child");
     let Some(private) = check_ok!(mm::map_anonymous(PAGE_SIZE, RW), "map a private page") else { return };
     poke(private, 1);
-    check_eq!(in_child("private copy", || { poke(private, 2); 0 }), Some(0), "child wrote its copy");
+    check_eq!(
+        in_child("private copy", || {
+            poke(private, 2);
+            0
+        }),
+        Some(0),
+        "child wrote its copy"
+    );
     check_eq!(peek(private), 1, "the parent's private page is unchanged");
     // SAFETY: nothing uses the ranges any more.
     unsafe {
@@ -85,7 +92,8 @@ fn posix_objects() {
 
     println!("t_shm: two mappings of one object, and a child, see one memory");
     let len = 3 * PAGE_SIZE;
-    let (Some(a), Some(b)) = (check_ok!(shm::map_fd(fd, len, 0, RW), "map"), check_ok!(shm::map_fd(fd, len, 0, RW), "map again"))
+    let (Some(a), Some(b)) =
+        (check_ok!(shm::map_fd(fd, len, 0, RW), "map"), check_ok!(shm::map_fd(fd, len, 0, RW), "map again"))
     else {
         return;
     };
@@ -100,10 +108,24 @@ fn posix_objects() {
     check_eq!(peek(a + PAGE_SIZE), 0x55, "the child's write shows in the parent");
     let Some(off) = check_ok!(shm::map_fd(fd, PAGE_SIZE, PAGE_SIZE, RW), "map from an offset") else { return };
     check_eq!(peek(off), 0x55, "the offset mapping starts at the object's second page");
-    check_eq!(in_child("past the end", || i32::from(peek(a + 2 * PAGE_SIZE + 200) == 0)), Some(1), "the last partial page reads");
-    check_eq!(in_child("the object's last byte", || { peek(a + 3 * PAGE_SIZE - 1); 0 }), Some(0), "its last page reads");
+    check_eq!(
+        in_child("past the end", || i32::from(peek(a + 2 * PAGE_SIZE + 200) == 0)),
+        Some(1),
+        "the last partial page reads"
+    );
+    check_eq!(
+        in_child("the object's last byte", || {
+            peek(a + 3 * PAGE_SIZE - 1);
+            0
+        }),
+        Some(0),
+        "its last page reads"
+    );
     if let Some(long) = check_ok!(shm::map_fd(fd, 4 * PAGE_SIZE, 0, RW), "map past the object's end") {
-        let status = in_child("past the object", || { peek(long + 3 * PAGE_SIZE); 0 });
+        let status = in_child("past the object", || {
+            peek(long + 3 * PAGE_SIZE);
+            0
+        });
         check_eq!(status, Some(100 + i32::from(SIGBUS)), "a touch past the object's pages is SIGBUS");
         // SAFETY: nothing uses it any more.
         check_ok!(unsafe { mm::funmap(long, 4 * PAGE_SIZE) }, "funmap");
@@ -116,7 +138,14 @@ fn posix_objects() {
         check_eq!(peek(r + 5), 0x44, "reads the object");
         // SAFETY: the test copes with either protection.
         check_err!(unsafe { mm::mprotect(r, PAGE_SIZE, RW) }, Errno::EACCES, "mprotect beyond the descriptor's access");
-        check_eq!(in_child("write to read-only", || { poke(r, 9); 0 }), Some(100 + i32::from(SIGSEGV)), "a write faults");
+        check_eq!(
+            in_child("write to read-only", || {
+                poke(r, 9);
+                0
+            }),
+            Some(100 + i32::from(SIGSEGV)),
+            "a write faults"
+        );
         // SAFETY: nothing uses it any more.
         check_ok!(unsafe { mm::funmap(r, PAGE_SIZE) }, "funmap");
     }
@@ -171,13 +200,22 @@ fn system_v() {
     let Some(a) = check_ok!(unsafe { shm::shmat(id, 0, 0) }, "shmat NULL") else { return };
     // SAFETY: nothing of the program's lives at FIXED.
     check_eq!(unsafe { shm::shmat(id, FIXED, 0) }, Ok(FIXED), "shmat at a fixed address");
-    check_eq!(unsafe { shm::shmat(id, FIXED + 123, SHM_RND) }, Err(Errno::EINVAL), "SHM_RND onto the attachment: overlap");
+    check_eq!(
+        unsafe { shm::shmat(id, FIXED + 123, SHM_RND) },
+        Err(Errno::EINVAL),
+        "SHM_RND onto the attachment: overlap"
+    );
     check_err!(unsafe { shm::shmat(id, FIXED + 123, 0) }, Errno::EINVAL, "unaligned without SHM_RND");
     poke(a + 9, 0x66);
     check_eq!(peek(FIXED + 9), 0x66, "one segment at two addresses");
     check_eq!(stat(id).map(|d| d.shm_nattch), Some(2), "nattch 2");
     let anon = FIXED + 16 * PAGE_SIZE;
-    let map = userspace::abi::syscall::Map { offset: 0, size: 2 * PAGE_SIZE, flags: RW | mm::MAP_PRIVATE | MAP_FIXED, address: anon };
+    let map = userspace::abi::syscall::Map {
+        offset: 0,
+        size: 2 * PAGE_SIZE,
+        flags: RW | mm::MAP_PRIVATE | MAP_FIXED,
+        address: anon,
+    };
     // SAFETY: nothing of the program's lives there.
     check_ok!(unsafe { mm::fmap(mm::ANONYMOUS, &map) }, "an anonymous mapping");
     check_err!(unsafe { shm::shmat(id, anon, 0) }, Errno::EINVAL, "attach over it without SHM_REMAP");
