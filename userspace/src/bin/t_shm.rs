@@ -201,10 +201,12 @@ fn system_v() {
     // SAFETY: nothing of the program's lives at FIXED.
     check_eq!(unsafe { shm::shmat(id, FIXED, 0) }, Ok(FIXED), "shmat at a fixed address");
     check_eq!(
+        // SAFETY: refused (the range is taken), so nothing is replaced.
         unsafe { shm::shmat(id, FIXED + 123, SHM_RND) },
         Err(Errno::EINVAL),
         "SHM_RND onto the attachment: overlap"
     );
+    // SAFETY: refused (unaligned), so nothing is mapped.
     check_err!(unsafe { shm::shmat(id, FIXED + 123, 0) }, Errno::EINVAL, "unaligned without SHM_RND");
     poke(a + 9, 0x66);
     check_eq!(peek(FIXED + 9), 0x66, "one segment at two addresses");
@@ -218,7 +220,9 @@ fn system_v() {
     };
     // SAFETY: nothing of the program's lives there.
     check_ok!(unsafe { mm::fmap(mm::ANONYMOUS, &map) }, "an anonymous mapping");
+    // SAFETY: refused (the range is taken), so nothing is replaced.
     check_err!(unsafe { shm::shmat(id, anon, 0) }, Errno::EINVAL, "attach over it without SHM_REMAP");
+    // SAFETY: only this test's anonymous mapping lives there.
     check_eq!(unsafe { shm::shmat(id, anon, SHM_REMAP) }, Ok(anon), "SHM_REMAP replaces it");
     check_eq!(peek(anon + 9), 0x66, "the segment is there now");
 
