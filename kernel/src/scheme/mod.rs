@@ -18,6 +18,8 @@ pub mod ipc;
 mod msg_differential;
 #[cfg(test)]
 mod sem_differential;
+#[cfg(test)]
+mod shm_differential;
 
 #[cfg(not(test))]
 pub mod debug;
