@@ -120,6 +120,8 @@ pub struct AddressSpace {
     recent: Option<(u64, u64, bool)>,
     /// What the `SHARED_BIT` pages map (see `shared_map`).
     shared: SharedRegions,
+    /// Shared mapping calls made so far (each region records the one that made it).
+    map_calls: u64,
 }
 
 fn table(paddr: u64) -> &'static mut PageTable {
@@ -156,7 +158,7 @@ impl AddressSpace {
         for i in 256..512 {
             new[i] = kernel[i].clone();
         }
-        Ok(Self { pml4, recent: None, shared: SharedRegions::new() })
+        Ok(Self { pml4, recent: None, shared: SharedRegions::new(), map_calls: 0 })
     }
 
     pub(super) fn shared_regions(&self) -> &SharedRegions {
@@ -165,6 +167,12 @@ impl AddressSpace {
 
     pub(super) fn shared_regions_mut(&mut self) -> &mut SharedRegions {
         &mut self.shared
+    }
+
+    /// A number for a new shared mapping call.
+    pub(super) fn next_map_call(&mut self) -> u64 {
+        self.map_calls += 1;
+        self.map_calls
     }
 
     /// Physical address of the PML4, for CR3.
@@ -397,6 +405,7 @@ impl AddressSpace {
             }
         }
         child.shared = self.fork_shared();
+        child.map_calls = self.map_calls;
         Ok(child)
     }
 

@@ -10,6 +10,8 @@
 //! Each region counts as one mapping of its object (System V's `shm_nattch` counts them,
 //! like Linux's VMAs): mapping adds one, unmapping, exit and exec take one away, fork adds
 //! one per region the child inherits, and unmapping the middle of a region leaves two.
+//! A region remembers the mapping call that made it (its address, length and a number),
+//! which its pieces keep: `shmdt` detaches an attachment by the address it was made at.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
@@ -31,6 +33,11 @@ pub struct SharedRegion {
     /// The most the mapping may allow: `mprotect` beyond it is EACCES (a System V
     /// attachment's mode, a descriptor's access mode).
     pub max: Prot,
+    /// The mapping call that made the region (pieces of one region keep it): where it
+    /// mapped, how much, and its number in this address space.
+    pub origin: u64,
+    pub origin_len: u64,
+    pub call: u64,
 }
 
 /// The shared regions of an address space, by start address.
@@ -59,9 +66,29 @@ impl AddressSpace {
         if !prot.within(max) {
             return Err(EACCES);
         }
-        let addr = self.map_demand(placement, len, prot, super::address_space::SHARED_BIT)?;
-        self.shared_regions_mut().insert(addr, SharedRegion { len, object: object.clone(), first_page, max });
-        object.mapped();
+        // A mapping that replaces others is counted before them, so that replacing the
+        // last mapping of a System V segment marked for removal with a new one of the
+        // same segment does not free it in between (Linux's shmat holds a count on its
+        // segment while it maps).
+        let replacing = matches!(placement, Placement::FixedReplace(_));
+        if replacing {
+            object.mapped();
+        }
+        let addr = match self.map_demand(placement, len, prot, super::address_space::SHARED_BIT) {
+            Ok(addr) => addr,
+            Err(e) => {
+                if replacing {
+                    object.unmapped();
+                }
+                return Err(e);
+            }
+        };
+        let call = self.next_map_call();
+        let region = SharedRegion { len, object: object.clone(), first_page, max, origin: addr, origin_len: len, call };
+        self.shared_regions_mut().insert(addr, region);
+        if !replacing {
+            object.mapped();
+        }
         Ok(addr)
     }
 
@@ -119,23 +146,26 @@ impl AddressSpace {
         }
     }
 
-    /// `shmdt(addr)`: unmaps the System V attachment that starts at `addr`, with the
-    /// regions that continue it (an attachment cut in two by mprotect-free unmapping of a
-    /// middle part is detached whole, as Linux detaches every piece of one attachment).
-    /// EINVAL if no attachment starts there.
+    /// `shmdt(addr)`, as Linux's: the lowest region of a System V attachment made at
+    /// `addr` goes (even if that attachment's first pages were since replaced), then the
+    /// further pieces of that same attachment that end within its length of `addr`.
+    /// EINVAL if no attachment was made at `addr`.
     pub fn detach_segment(&mut self, addr: u64) -> Result<(), crate::errno::Errno> {
-        let region = self.shared_regions().get(&addr).filter(|r| r.object.is_segment()).ok_or(EINVAL)?;
-        let object = region.object.clone();
-        let mut end = addr + region.len;
-        let mut next_page = region.first_page + region.len / PAGE_SIZE;
-        while let Some(next) = self.shared_regions().get(&end)
-            && Arc::ptr_eq(&next.object, &object)
-            && next.first_page == next_page
-        {
-            next_page += next.len / PAGE_SIZE;
-            end += next.len;
+        let (&first, found) =
+            self.shared_regions().iter().find(|(_, r)| r.origin == addr && r.object.is_segment()).ok_or(EINVAL)?;
+        let (call, limit) = (found.call, addr + found.origin_len);
+        let mut gone = alloc::vec![(first, found.len)];
+        for (&start, region) in self.shared_regions().range(first + 1..) {
+            if start + region.len > limit {
+                break;
+            }
+            if region.call == call {
+                gone.push((start, region.len));
+            }
         }
-        self.unmap(addr, end - addr);
+        for (start, len) in gone {
+            self.unmap(start, len);
+        }
         Ok(())
     }
 
