@@ -35,7 +35,8 @@ run-c FILE *ARGS: kernel sysroot
     scripts/run-c "$@"
 
 # Run a guest stress test: `just stress sem [PROCS [SEMS [SECONDS]]]` (default 32 16 3),
-# `just stress msg [PROCS [SECONDS]]` (default 16 3).
+# `just stress msg [PROCS [SECONDS]]` (default 16 3), `just stress shm [PROCS [SEGMENTS
+# [SECONDS]]]` (default 8 6 3: worker processes, shared memory segments, run time).
 [no-exit-message]
 [positional-arguments]
 stress NAME *ARGS: kernel

@@ -36,9 +36,9 @@
 //!    counts are back to where they were.
 //!
 //! Around the conductor (a process of its own, so that nothing it maps stays behind),
-//! the first process reads the kernel's free-frame count before and after, and checks
-//! that it is back to its start (see [`free_frames`]). Prints the figures and exits 0 only
-//! if every check held.
+//! the first process reads the kernel's free-frame count (`PROC_FREE_FRAMES`, which
+//! counts the spare kernel stacks as free) before and after, and checks that it is back
+//! to its start. Prints the figures and exits 0 only if every check held.
 
 #![no_std]
 #![no_main]
@@ -49,16 +49,16 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering, fence};
 
+use userspace::abi::proc::PROC_FREE_FRAMES;
 use userspace::abi::syscall::Map;
 use userspace::abi::sysv::{
     IPC_PRIVATE, IPC_STAT, SHM_DEST, SHM_RDONLY, SHM_REMAP, SHM_RND, SHM_STAT, ShmUsage, ShmidDs,
 };
 use userspace::mm::{self, ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PAGE_SIZE, PROT_READ, PROT_WRITE};
 use userspace::process::{self, WNOHANG};
+use userspace::shm::{self, shmat, shmctl, shmdt, shmget};
 use userspace::signal::SIGKILL;
 use userspace::{Errno, check, check_eq, check_ok, println, rt, time};
-
-use shm::{shm_info, shmat, shmctl, shmctl_rmid, shmdt, shmget};
 
 userspace::entry!(main);
 
@@ -89,86 +89,21 @@ const VERIFIED: usize = 1;
 const ATTACHES: usize = 2;
 const FORKS: usize = 3;
 
-/// System V shared memory through `/scheme/shm`: the calls of `kestrel_abi::sysv`'s table
-/// (`SHM_CALL_*`, three metadata words, no payload).
-mod shm {
-    use core::sync::atomic::{AtomicUsize, Ordering};
-
-    use userspace::abi::sysv::{
-        IPC_RMID, SHM_CALL_AT, SHM_CALL_CTL, SHM_CALL_DT, SHM_CALL_GET, SHM_INFO, SHM_SCHEME, ShmUsage, ShmidDs,
-        shm_word,
-    };
-    use userspace::{Result, fs};
-
-    /// The `/scheme/shm` descriptor, opened on first use (and inherited across fork).
-    fn shm_fd() -> Result<usize> {
-        static FD: AtomicUsize = AtomicUsize::new(usize::MAX);
-        match FD.load(Ordering::Relaxed) {
-            usize::MAX => {
-                let fd = fs::open(SHM_SCHEME, fs::O_RDWR | fs::O_CLOEXEC)?;
-                FD.store(fd, Ordering::Relaxed);
-                Ok(fd)
-            }
-            fd => Ok(fd),
-        }
-    }
-
-    fn call(word1: u64, word2: u64, op: u64) -> Result<usize> {
-        fs::call(shm_fd()?, &mut [], 0, &[op, word1, word2])
-    }
-
-    /// `shmget(key, size, flags)`.
-    pub fn shmget(key: i32, size: usize, flags: i32) -> Result<i32> {
-        call(shm_word(key, flags), size as u64, SHM_CALL_GET).map(|id| id as i32)
-    }
-
-    /// `shmat(id, addr, flags)`: the attach address.
-    ///
-    /// # Safety
-    /// With `SHM_REMAP` the attachment replaces whatever was mapped at `addr`: nothing the
-    /// program still uses may live there.
-    pub unsafe fn shmat(id: i32, addr: usize, flags: i32) -> Result<usize> {
-        call(shm_word(id, flags), addr as u64, SHM_CALL_AT)
-    }
-
-    /// `shmdt(addr)`.
-    ///
-    /// # Safety
-    /// Nothing may use the attachment's memory afterwards.
-    pub unsafe fn shmdt(addr: usize) -> Result<()> {
-        call(addr as u64, 0, SHM_CALL_DT).map(drop)
-    }
-
-    /// `shmctl(id, cmd, ds)` for IPC_STAT, SHM_STAT and SHM_STAT_ANY.
-    pub fn shmctl(id: i32, cmd: i32, ds: &mut ShmidDs) -> Result<i32> {
-        call(shm_word(id, cmd), ds as *mut ShmidDs as u64, SHM_CALL_CTL).map(|v| v as i32)
-    }
-
-    /// `shmctl(id, IPC_RMID, NULL)`.
-    pub fn shmctl_rmid(id: i32) -> Result<()> {
-        call(shm_word(id, IPC_RMID), 0, SHM_CALL_CTL).map(drop)
-    }
-
-    /// `shmctl(0, SHM_INFO, usage)`: the highest used index.
-    pub fn shm_info(usage: &mut ShmUsage) -> Result<i32> {
-        call(shm_word(0, SHM_INFO), usage as *mut ShmUsage as u64, SHM_CALL_CTL).map(|v| v as i32)
-    }
-}
-
-// ---- The kernel's free-frame count -------------------------------------------------------
-
-/// The proc scheme operation that would return the number of free physical frames (no
-/// further metadata words, no payload). NOT YET PROVIDED BY THE KERNEL: proposed as
-/// `kestrel_abi::proc::PROC_FREE_FRAMES`; until the kernel answers it, the call fails
-/// (EINVAL) and so does this test's frame check.
-const PROC_FREE_FRAMES: u64 = 13;
-
-/// The kernel's count of free physical frames: the only place this test asks for it.
+/// The kernel's count of free physical frames (its spare kernel stacks counted as free).
 fn free_frames() -> Result<u64, Errno> {
     process::proc_call(&[PROC_FREE_FRAMES], &mut []).map(|n| n as u64)
 }
 
-// ------------------------------------------------------------------------------------------
+/// `shmctl(0, SHM_INFO, usage)`: the highest used index.
+fn shm_info(usage: &mut ShmUsage) -> Result<i32, Errno> {
+    // SAFETY: SHM_INFO writes a struct shm_info (48 bytes), and usage is one.
+    unsafe { shm::shmctl_at(0, shm::SHM_INFO, usage as *mut ShmUsage as u64) }
+}
+
+/// `shmctl(id, IPC_RMID, NULL)`.
+fn shmctl_rmid(id: i32) -> Result<(), Errno> {
+    shm::remove(id)
+}
 
 fn arg_or(i: usize, default: u64) -> u64 {
     rt::arg(i).and_then(|a| a.parse().ok()).unwrap_or(default)
@@ -338,7 +273,10 @@ enum Placement {
 }
 
 /// A worker's window of fixed attach addresses: `SLOT_PAGES` pages per segment slot, kept
-/// mapped (anonymous memory) wherever no segment is attached.
+/// mapped (anonymous memory) wherever no segment is attached. Only the first pages of a
+/// slot's part, as many as its segment occupies, are ever unmapped or replaced: the rest
+/// stays mapped, so that no mapping the kernel places (an attachment anywhere) can land
+/// in a part and be replaced when the part is reserved again.
 struct Window {
     base: usize,
 }
@@ -352,23 +290,28 @@ impl Window {
         self.base + slot * SLOT_PAGES * PAGE_SIZE
     }
 
-    /// Maps anonymous memory over slot `slot`'s part again.
+    /// The bytes of slot `slot`'s part that its segment covers (whole pages).
+    fn span(slot: usize) -> usize {
+        segment_size(slot).next_multiple_of(PAGE_SIZE)
+    }
+
+    /// Maps anonymous memory where slot `slot`'s segment was attached.
     fn reserve(&self, slot: usize) -> Result<(), Errno> {
         let map = Map {
             offset: 0,
-            size: SLOT_PAGES * PAGE_SIZE,
+            size: Self::span(slot),
             flags: PROT_READ | PROT_WRITE | MAP_PRIVATE | MAP_FIXED,
             address: self.at(slot),
         };
-        // SAFETY: the part belongs to this window and nothing of the program lives there
+        // SAFETY: the range belongs to this window and nothing of the program lives there
         // (an attachment there was just detached, or nothing was attached).
         unsafe { mm::fmap(ANONYMOUS, &map) }.map(drop)
     }
 
-    /// Unmaps slot `slot`'s part (for an attach without SHM_REMAP).
+    /// Unmaps the range slot `slot`'s segment covers (for an attach without SHM_REMAP).
     fn release(&self, slot: usize) -> Result<(), Errno> {
         // SAFETY: only the reservation is there, which nothing uses.
-        unsafe { mm::funmap(self.at(slot), SLOT_PAGES * PAGE_SIZE) }
+        unsafe { mm::funmap(self.at(slot), Self::span(slot)) }
     }
 }
 
@@ -962,23 +905,6 @@ fn conductor(procs: usize, segments: usize, seconds: u64) -> i32 {
     userspace::check::status()
 }
 
-/// Forks 16 children that live at the same time, then reaps them: the kernel's caches
-/// of freed resources (its spare kernel stacks) end up as full as they get, so that two
-/// free-frame counts taken after this compare like for like.
-fn warm_up() {
-    let mut pids = [0usize; 16];
-    for pid in pids.iter_mut() {
-        *pid = process::fork_run(|| {
-            let _ = time::sleep_ms(20);
-            0
-        })
-        .unwrap_or(0);
-    }
-    for &pid in pids.iter().filter(|&&p| p != 0) {
-        let _ = process::wait_for(pid);
-    }
-}
-
 fn main(_args: &[&str]) -> i32 {
     let procs = arg_or(1, 8).clamp(1, MAX_PROCS as u64) as usize;
     let segments = arg_or(2, 6).clamp(1, MAX_SEGMENTS as u64) as usize;
@@ -986,7 +912,6 @@ fn main(_args: &[&str]) -> i32 {
     println!("stress_shm: {procs} processes, {segments} segments, {seconds} s");
     let mut usage0 = ShmUsage::default();
     check_ok!(shm_info(&mut usage0), "SHM_INFO at the start");
-    warm_up();
     let frames0 = free_frames();
 
     let status = process::fork_run(move || conductor(procs, segments, seconds)).and_then(process::wait_for);
@@ -998,7 +923,6 @@ fn main(_args: &[&str]) -> i32 {
     let settle_deadline = time::monotonic_ns() + 3000 * MS;
     while frames.is_ok() && frames != frames0 && time::monotonic_ns() < settle_deadline {
         let _ = time::sleep_ms(20);
-        warm_up();
         frames = free_frames();
     }
     match (frames0, frames) {
