@@ -22,14 +22,15 @@
  * nanosecond per executed instruction: "ns" then reads "instructions", and "MB/s" reads
  * "MB per 10^9 instructions".
  *
- * Portable POSIX C with System V IPC (<sys/sem.h>, <sys/msg.h>): it builds with glibc
- * (`gcc -static -O2 -Wall -Wextra`) and with kestrel's `kestrel-cc`. A row is one
- * function registered in `rows[]` below; it sets up, times only its loop with
- * CLOCK_MONOTONIC, and cleans up (every semaphore set and message queue it creates is
- * removed before it returns).
+ * Portable POSIX C with System V IPC (<sys/sem.h>, <sys/msg.h>, <sys/shm.h>): it builds
+ * with glibc (`gcc -static -O2 -Wall -Wextra`) and with kestrel's `kestrel-cc`. A row is
+ * one function registered in `rows[]` below; it sets up, times only its loop with
+ * CLOCK_MONOTONIC, and cleans up (every semaphore set, message queue and shared memory
+ * segment it creates is removed before it returns).
  *
- * Built with -DIPCBENCH_NO_SEM (for a libc without <sys/sem.h> yet), the semaphore rows
- * report FAIL instead of running.
+ * Built with -DIPCBENCH_NO_SEM (for a libc without <sys/sem.h> yet), the rows that need
+ * semaphores (the semaphore rows and shm_pingpong) report FAIL instead of running; built
+ * with -DIPCBENCH_NO_SHM (without <sys/shm.h>), the shared memory rows do.
  */
 
 #include <errno.h>
@@ -41,6 +42,9 @@
 #include <sys/msg.h>
 #ifndef IPCBENCH_NO_SEM
 #include <sys/sem.h>
+#endif
+#ifndef IPCBENCH_NO_SHM
+#include <sys/shm.h>
 #endif
 #include <sys/wait.h>
 #include <time.h>
@@ -360,6 +364,161 @@ static double row_msg_throughput(long iters)
     return result;
 }
 
+#ifndef IPCBENCH_NO_SHM
+
+/* A private shared memory segment of one page; -1 on failure. */
+static int new_segment(void)
+{
+    int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+    if (id < 0) {
+        fail("shmget");
+    }
+    return id;
+}
+
+/* shm_attach_detach: shmat of a one-page segment where the kernel chooses, a write to
+ * its page, shmdt; per iteration. The segment's page exists from the first touch on (an
+ * untimed one), so the loop measures the mapping, not the page's allocation. */
+static double row_shm_attach_detach(long iters)
+{
+    int id = new_segment();
+    if (id < 0) {
+        return -1.0;
+    }
+    double result = -1.0;
+    volatile char *p = shmat(id, NULL, 0);
+    if (p == (void *)-1) {
+        fail("shmat");
+    } else {
+        p[0] = 1;
+        if (shmdt((const void *)p) != 0) {
+            fail("shmdt");
+        } else {
+            long long start = now_ns();
+            long i = 0;
+            for (; i < iters; i++) {
+                p = shmat(id, NULL, 0);
+                if (p == (void *)-1) {
+                    fail("shmat");
+                    break;
+                }
+                p[i % 4096] = (char)i;
+                if (shmdt((const void *)p) != 0) {
+                    fail("shmdt");
+                    break;
+                }
+            }
+            if (i == iters) {
+                result = per_op(start, now_ns(), iters);
+            }
+        }
+    }
+    shmctl(id, IPC_RMID, NULL);
+    return result;
+}
+
+#ifndef IPCBENCH_NO_SEM
+
+/* shm_pingpong: a shared page and a semaphore pair; the parent writes a number to the
+ * page and posts semaphore 0, the child waits on 0, checks the number and writes the
+ * next one, and posts 1, on which the parent waits and checks it; the time of one round
+ * trip. One untimed round first lets the child start. */
+static double row_shm_pingpong(long iters)
+{
+    int id = new_segment();
+    if (id < 0) {
+        return -1.0;
+    }
+    volatile long *page = shmat(id, NULL, 0);
+    /* Removed now: the attachments keep it until the parent and the child detach. */
+    shmctl(id, IPC_RMID, NULL);
+    if (page == (void *)-1) {
+        return fail("shmat");
+    }
+    int sems = new_set(2);
+    if (sems < 0) {
+        shmdt((const void *)page);
+        return -1.0;
+    }
+    pid_t child = fork();
+    if (child < 0) {
+        semctl(sems, 0, IPC_RMID);
+        shmdt((const void *)page);
+        return fail("fork");
+    }
+    if (child == 0) {
+        for (long i = 0; i <= iters; i++) {
+            if (sem_add(sems, 0, -1) != 0 || page[0] != 2 * i) {
+                /* Removing the set wakes the parent with EIDRM. */
+                semctl(sems, 0, IPC_RMID);
+                _exit(1);
+            }
+            page[0] = 2 * i + 1;
+            if (sem_add(sems, 1, 1) != 0) {
+                semctl(sems, 0, IPC_RMID);
+                _exit(1);
+            }
+        }
+        _exit(0);
+    }
+    double result = -1.0;
+    int failed = 0;
+    long long start = -1;
+    for (long i = 0; i <= iters && !failed; i++) {
+        if (i == 1) {
+            start = now_ns();
+        }
+        page[0] = 2 * i;
+        if (sem_add(sems, 0, 1) != 0 || sem_add(sems, 1, -1) != 0) {
+            result = fail("semop");
+            failed = 1;
+        } else if (page[0] != 2 * i + 1) {
+            errno = 0;
+            result = fail("the child's number");
+            failed = 1;
+        }
+        if (failed) {
+            kill(child, SIGKILL);
+        }
+    }
+    if (!failed) {
+        result = per_op(start, now_ns(), iters);
+    }
+    result = reap(child, result);
+    semctl(sems, 0, IPC_RMID);
+    shmdt((const void *)page);
+    return result;
+}
+
+#else /* IPCBENCH_NO_SEM */
+
+static double row_shm_pingpong(long iters)
+{
+    (void)iters;
+    errno = 0;
+    return fail("built without <sys/sem.h>");
+}
+
+#endif /* IPCBENCH_NO_SEM */
+
+#else /* IPCBENCH_NO_SHM */
+
+static double row_shm_attach_detach(long iters)
+{
+    (void)iters;
+    errno = 0;
+    return fail("built without <sys/shm.h>");
+}
+
+static double row_shm_pingpong(long iters)
+{
+    (void)iters;
+    errno = 0;
+    return fail("built without <sys/shm.h>");
+}
+
+#endif /* IPCBENCH_NO_SHM */
+
 /* fork_wait: fork a child that calls _exit(0) at once, and waitpid for it. */
 static double row_fork_wait(long iters)
 {
@@ -402,6 +561,8 @@ static const struct row rows[] = {
     {"fork_wait", 150, row_fork_wait, 0},
     {"msg_pingpong", 2000, row_msg_pingpong, 0},
     {"msg_throughput", 3000, row_msg_throughput, THROUGHPUT_BYTES},
+    {"shm_attach_detach", 2500, row_shm_attach_detach, 0},
+    {"shm_pingpong", 2000, row_shm_pingpong, 0},
 };
 
 #define NROWS ((int)(sizeof rows / sizeof rows[0]))

@@ -410,14 +410,16 @@ fn find_file(dir: &Path, suffix: &str, depth: u32) -> bool {
 pub struct KestrelProgram {
     /// `target/bench/ipcbench.kestrel`.
     pub path: PathBuf,
-    /// Why some rows cannot work (built without `sys/sem.h`).
+    /// Why some rows cannot work (built without `sys/sem.h` or `sys/shm.h`).
     pub notes: Vec<String>,
     /// What the compiler printed (warnings).
     pub warnings: String,
 }
 
 /// Compiles the benchmark with `SYSROOT/bin/kestrel-cc -O2 -Wall -Wextra`; without a
-/// `sys/sem.h` in the sysroot, with `-DIPCBENCH_NO_SEM` (the semaphore rows then fail).
+/// `sys/sem.h` in the sysroot, with `-DIPCBENCH_NO_SEM` (the rows that need semaphores
+/// then fail), and without a `sys/shm.h`, with `-DIPCBENCH_NO_SHM` (the shared memory
+/// rows then fail).
 pub fn build_kestrel_program(sysroot: &Path) -> Result<KestrelProgram, String> {
     let cc = sysroot.join("bin/kestrel-cc");
     if !cc.exists() {
@@ -429,6 +431,10 @@ pub fn build_kestrel_program(sysroot: &Path) -> Result<KestrelProgram, String> {
     if !find_file(sysroot, "/sys/sem.h", 4) {
         notes.push(format!("{} has no sys/sem.h: built without the semaphore rows", sysroot.display()));
         cmd.arg("-DIPCBENCH_NO_SEM");
+    }
+    if !find_file(sysroot, "/sys/shm.h", 4) {
+        notes.push(format!("{} has no sys/shm.h: built without the shared memory rows", sysroot.display()));
+        cmd.arg("-DIPCBENCH_NO_SHM");
     }
     std::fs::create_dir_all(bench_dir()).map_err(|e| format!("{}: {e}", bench_dir().display()))?;
     let path = bench_dir().join(KESTREL_PROGRAM);
