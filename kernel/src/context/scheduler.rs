@@ -117,6 +117,13 @@ pub fn need_resched() -> bool {
     NEED_RESCHED.load(Ordering::Relaxed)
 }
 
+/// Frees what threads that ended left behind (their kernel stacks), as the next switch
+/// would: for a count of free memory that does not depend on when the last switch was.
+pub fn release_dead() {
+    let dead = core::mem::take(&mut SCHED.lock().dead);
+    drop(dead);
+}
+
 /// Gives the CPU to the next runnable thread, if any; returns when this thread runs again.
 pub fn schedule() {
     let (prev_slot, next_rsp, target) = {

@@ -110,12 +110,6 @@ fn ds_to_abi(ds: &ShmidDs) -> AbiDs {
     }
 }
 
-/// The bytes of a plain value.
-fn bytes_of<T: Plain>(value: &T) -> &[u8] {
-    // SAFETY: T is Plain (integers with explicit padding), so all its bytes are initialized.
-    unsafe { core::slice::from_raw_parts((value as *const T).cast::<u8>(), size_of::<T>()) }
-}
-
 /// shmget: `[SHM_CALL_GET, shmflg << 32 | key, size]`.
 fn shmget(caller: &Caller<'_>, word: u64, size: u64) -> Result<usize> {
     let (key, flags) = split_word(word);
@@ -193,18 +187,9 @@ fn shmctl(caller: &Caller<'_>, word: u64, buf: u64) -> Result<usize> {
             drop(segment);
             Ok(0)
         }
-        Reply::Ds(value, ds) => {
-            caller.process.copy_out(buf, bytes_of(&ds_to_abi(&ds)))?;
-            Ok(value as usize)
-        }
-        Reply::Info(value, info) => {
-            caller.process.copy_out(buf, bytes_of(&info))?;
-            Ok(value as usize)
-        }
-        Reply::Usage(value, usage) => {
-            caller.process.copy_out(buf, bytes_of(&usage))?;
-            Ok(value as usize)
-        }
+        Reply::Ds(value, ds) => ipc_glue::reply_with(caller.process, buf, value, &ds_to_abi(&ds)),
+        Reply::Info(value, info) => ipc_glue::reply_with(caller.process, buf, value, &info),
+        Reply::Usage(value, usage) => ipc_glue::reply_with(caller.process, buf, value, &usage),
     }
 }
 

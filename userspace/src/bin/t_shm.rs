@@ -261,9 +261,7 @@ fn system_v() {
 
 fn main(_args: &[&str]) -> i32 {
     // Everything runs in a child, so that its page tables and heap are gone with it when
-    // the frame count is compared. A first child that does nothing settles the count: the
-    // kernel stack of a thread that ended is freed only once another dead thread's is.
-    let _ = in_child("warm-up", || 0);
+    // the frame count is compared.
     let free = process::free_frames();
     let status = in_child("the checks", || {
         anonymous_shared();
