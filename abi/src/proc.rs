@@ -17,6 +17,7 @@
 //! | `PROC_THREAD_EXIT` | | | does not return |
 //! | `PROC_GETTID` | | | tid |
 //! | `PROC_SHUTDOWN` | status (0 success, else failure); root only | | ends the machine |
+//! | `PROC_FREE_FRAMES` | | | the kernel's free physical frames, counting those its caches of spare kernel stacks hold (for leak checks) |
 //!
 //! `kill` with pid 0 or a negative pid is not supported (no process groups): EINVAL.
 
@@ -32,6 +33,7 @@ pub const PROC_THREAD_CREATE: u64 = 9;
 pub const PROC_THREAD_EXIT: u64 = 10;
 pub const PROC_GETTID: u64 = 11;
 pub const PROC_SHUTDOWN: u64 = 12;
+pub const PROC_FREE_FRAMES: u64 = 13;
 
 /// `waitpid` option: return 0 at once when no child has ended.
 pub const WNOHANG: u64 = 1;

@@ -10,7 +10,7 @@ use crate::{Errno, Result, slice_addr, slice_addr_mut};
 
 pub use kestrel_abi::syscall::{
     EVENT_READ, EVENT_WRITE, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_ACCMODE, O_CLOEXEC, O_CREAT,
-    O_EXCL, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY,
+    O_EXCL, O_NONBLOCK, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY,
 };
 
 /// Standard input, output and error.

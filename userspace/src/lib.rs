@@ -31,6 +31,7 @@ pub mod mm;
 pub mod msg;
 pub mod process;
 pub mod rt;
+pub mod shm;
 pub mod signal;
 pub mod syscall;
 pub mod sysv;

@@ -11,8 +11,8 @@ use core::fmt;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use kestrel_abi::proc::{
-    PROC_EXEC, PROC_EXIT, PROC_FORK, PROC_GETPID, PROC_GETPPID, PROC_GETTID, PROC_KILL, PROC_SELF, PROC_SHUTDOWN,
-    PROC_SPAWN, PROC_THREAD_CREATE, PROC_THREAD_EXIT, PROC_WAITPID, SpawnArgs, ThreadArgs,
+    PROC_EXEC, PROC_EXIT, PROC_FORK, PROC_FREE_FRAMES, PROC_GETPID, PROC_GETPPID, PROC_GETTID, PROC_KILL, PROC_SELF,
+    PROC_SHUTDOWN, PROC_SPAWN, PROC_THREAD_CREATE, PROC_THREAD_EXIT, PROC_WAITPID, SpawnArgs, ThreadArgs,
 };
 use kestrel_abi::wait;
 
@@ -133,6 +133,11 @@ pub fn getpid() -> usize {
 /// The parent's process id.
 pub fn getppid() -> usize {
     proc_call(&[PROC_GETPPID], &mut []).unwrap_or(0)
+}
+
+/// The kernel's free physical frames now (for leak checks).
+pub fn free_frames() -> usize {
+    proc_call(&[PROC_FREE_FRAMES], &mut []).unwrap_or(0)
 }
 
 /// The calling thread's id.

@@ -16,11 +16,16 @@
 //! 2. [`Level::Facility`]: a facility's state (`SEMS`, `MSGS`), its rules and sleepers;
 //! 3. [`Level::ProcessTable`]: the table of processes, to reach another process's state
 //!    (SETVAL clearing every process's adjustments);
-//! 4. [`Level::ProcessIpc`]: one process's IPC state (its SEM_UNDO adjustments).
+//! 4. [`Level::ProcessIpc`]: one process's IPC state (its SEM_UNDO adjustments);
+//! 5. [`Level::Space`]: a process's address space (msgrcv checks its buffer under
+//!    `MSGS`; shmat maps under nothing else);
+//! 6. [`Level::Segments`]: the System V shared memory segments (`SHMS`), told of every
+//!    mapping of a segment that appears or goes, which happens under the address space's
+//!    lock (`memory::shared`).
 //!
-//! Leaves below all of these: the caller's own `space` (msgrcv checks its buffer under
-//! `MSGS`) and the kernel heap. The scheduler's locks are not taken under them: threads
-//! are woken only after the facility's lock is dropped.
+//! Leaves below all of these: a shared memory object's frame list, the frame allocator
+//! and the kernel heap. The scheduler's locks are not taken under them: threads are woken
+//! only after the facility's lock is dropped.
 
 use core::sync::atomic::{AtomicU32, Ordering};
 
@@ -32,6 +37,8 @@ pub enum Level {
     Facility = 2,
     ProcessTable = 3,
     ProcessIpc = 4,
+    Space = 5,
+    Segments = 6,
 }
 
 /// The levels held now, one bit each.

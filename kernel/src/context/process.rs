@@ -44,7 +44,7 @@ pub struct Process {
     pub ppid: AtomicU32,
     pub name: Mutex<String>,
     /// The user address space (`None` for the kernel's own process 0).
-    pub space: Mutex<Option<AddressSpace>>,
+    pub space: OrderedMutex<Option<AddressSpace>>,
     pml4: AtomicU64,
     pub files: Mutex<FileTable>,
     /// Level `Creds` in `lock_order`: held across an IPC facility's call.
@@ -86,7 +86,7 @@ impl Process {
             pid,
             ppid: AtomicU32::new(ppid),
             name: Mutex::new(name),
-            space: Mutex::new(space),
+            space: OrderedMutex::new(Level::Space, space),
             pml4: AtomicU64::new(pml4),
             files: Mutex::new(files),
             creds: OrderedMutex::new(Level::Creds, creds),
@@ -227,6 +227,7 @@ impl Process {
             *state = ProcessState::Exiting(status);
             self.exiting.store(true, Ordering::Relaxed);
         }
+        scheduler::request_return_check();
         for thread in self.live_threads() {
             scheduler::wake(&thread, WakeReason::Interrupted);
         }
@@ -343,6 +344,7 @@ pub fn exec(
     thread.set_fpu(FpuArea::initial());
     ipc::exec(process);
     *frame = user_entry_frame(loaded.entry, loaded.stack_top);
+    scheduler::request_return_check();
     Ok(())
 }
 

@@ -48,6 +48,32 @@ static CURRENT: AtomicPtr<Thread> = AtomicPtr::new(core::ptr::null_mut());
 /// A reschedule is due (a time slice ended or a sleeper woke); read on every return to
 /// user mode, so it lives outside the lock.
 static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
+/// The next return to user mode must run the full check of [`signal::on_return_to_user`]
+/// (exit, reschedule, signals, a frame that user input changed). Everything that may give
+/// a return work sets it: a reschedule request, a switch of threads, a signal sent, a
+/// signal mask changed, an exit begun, sigreturn and exec. The check clears it when it
+/// finds nothing to do, so that the other returns read this one flag instead of the
+/// thread's masks and pending sets.
+///
+/// [`signal::on_return_to_user`]: super::signal::on_return_to_user
+static RETURN_CHECK: AtomicBool = AtomicBool::new(true);
+
+/// Makes the next return to user mode run the full check (see [`RETURN_CHECK`]).
+pub fn request_return_check() {
+    RETURN_CHECK.store(true, Ordering::Relaxed);
+}
+
+/// Whether the next return to user mode must run the full check; clears the request.
+#[inline(always)]
+pub fn take_return_check() -> bool {
+    // A load and a store rather than a swap, which is a locked instruction: nothing else
+    // runs between them (one CPU, interrupts disabled).
+    let requested = RETURN_CHECK.load(Ordering::Relaxed);
+    if requested {
+        RETURN_CHECK.store(false, Ordering::Relaxed);
+    }
+    requested
+}
 
 fn set_current(s: &mut Scheduler, thread: Arc<Thread>) {
     CURRENT.store(Arc::as_ptr(&thread).cast_mut(), Ordering::Relaxed);
@@ -91,11 +117,20 @@ pub fn need_resched() -> bool {
     NEED_RESCHED.load(Ordering::Relaxed)
 }
 
+/// Frees what threads that ended left behind (their kernel stacks), as the next switch
+/// would: for a count of free memory that does not depend on when the last switch was.
+pub fn release_dead() {
+    let dead = core::mem::take(&mut SCHED.lock().dead);
+    drop(dead);
+}
+
 /// Gives the CPU to the next runnable thread, if any; returns when this thread runs again.
 pub fn schedule() {
     let (prev_slot, next_rsp, target) = {
         let mut s = SCHED.lock();
         NEED_RESCHED.store(false, Ordering::Relaxed);
+        // Whichever thread runs next returns to user mode with its own signals to check.
+        request_return_check();
         s.ticks_in_slice = 0;
         let prev = s.current.clone().expect("a current thread");
         // Threads that died earlier are off their stacks now, unless it is `prev` itself.
@@ -199,6 +234,7 @@ pub fn on_timer_tick(_from_user: bool) {
         s.ticks_in_slice += 1;
         if s.ticks_in_slice >= TIME_SLICE_TICKS && !s.run_queue.is_empty() {
             NEED_RESCHED.store(true, Ordering::Relaxed);
+            request_return_check();
         }
     }
     for thread in expired {
@@ -206,6 +242,7 @@ pub fn on_timer_tick(_from_user: bool) {
         thread.sched.lock().deadline = None;
         if wake(&thread, WakeReason::TimedOut) {
             NEED_RESCHED.store(true, Ordering::Relaxed);
+            request_return_check();
         }
     }
 }

@@ -75,6 +75,7 @@ pub fn send(process: &Arc<Process>, signo: u8) {
         }
         process.pending_signals.fetch_or(bit(signo), Ordering::Relaxed);
     }
+    scheduler::request_return_check();
     if let Some(thread) =
         process.live_threads().into_iter().find(|t| t.sigmask.load(Ordering::Relaxed) & bit(signo) == 0)
     {
@@ -103,6 +104,7 @@ pub fn user_fault(frame: &mut TrapFrame, signo: u8, what: fmt::Arguments<'_>) {
     let blocked = thread.sigmask.load(Ordering::Relaxed) & bit(signo) != 0;
     if action.sa_handler > SIG_IGN && !blocked {
         thread.pending.fetch_or(bit(signo), Ordering::Relaxed);
+        scheduler::request_return_check();
         return;
     }
     log::warn!("pid {} ({}) killed by signal {signo}: {what}", process.pid, process.name.lock());
@@ -112,6 +114,11 @@ pub fn user_fault(frame: &mut TrapFrame, signo: u8, what: fmt::Arguments<'_>) {
 /// Runs before every return to user mode: exits, reschedules, and delivers signals.
 #[inline(always)]
 pub fn on_return_to_user(frame: &mut TrapFrame) {
+    // The most common case: nothing happened since the last check that could give this
+    // return work (see `scheduler::RETURN_CHECK`).
+    if !scheduler::take_return_check() {
+        return;
+    }
     // The common case, checked without taking a reference to the thread: nothing to do.
     let canonical = frame.rip < LOWER_HALF_END && frame.rsp < LOWER_HALF_END;
     if canonical
@@ -263,6 +270,8 @@ pub fn sigreturn(thread: &Arc<Thread>, frame: &mut TrapFrame) -> Result<(), crat
     };
     thread.set_fpu(sig_frame.fpu);
     thread.sigmask.store(sig_frame.old_mask & !UNBLOCKABLE, Ordering::Relaxed);
+    // The restored mask may unblock a pending signal, and the frame came from user memory.
+    scheduler::request_return_check();
     Ok(())
 }
 

@@ -17,6 +17,7 @@
 
 use x86_64::structures::paging::{PageTable, PageTableFlags as Flags};
 
+use super::shared_map::{SharedRegions, is_shared_demand};
 use super::table_walk::{next_used, used};
 use super::{PAGE_SIZE, fork_share, frame, paging, phys_to_virt};
 use crate::errno::{EEXIST, EINVAL, ENOMEM};
@@ -117,6 +118,10 @@ pub struct AddressSpace {
     /// system call's arguments usually sit on one stack page, so its second and third
     /// copies skip the page-table walk. Cleared by every change of an entry.
     recent: Option<(u64, u64, bool)>,
+    /// What the `SHARED_BIT` pages map (see `shared_map`).
+    shared: SharedRegions,
+    /// Shared mapping calls made so far (each region records the one that made it).
+    map_calls: u64,
 }
 
 fn table(paddr: u64) -> &'static mut PageTable {
@@ -153,7 +158,21 @@ impl AddressSpace {
         for i in 256..512 {
             new[i] = kernel[i].clone();
         }
-        Ok(Self { pml4, recent: None })
+        Ok(Self { pml4, recent: None, shared: SharedRegions::new(), map_calls: 0 })
+    }
+
+    pub(super) fn shared_regions(&self) -> &SharedRegions {
+        &self.shared
+    }
+
+    pub(super) fn shared_regions_mut(&mut self) -> &mut SharedRegions {
+        &mut self.shared
+    }
+
+    /// A number for a new shared mapping call.
+    pub(super) fn next_map_call(&mut self) -> u64 {
+        self.map_calls += 1;
+        self.map_calls
     }
 
     /// Physical address of the PML4, for CR3.
@@ -214,7 +233,14 @@ impl AddressSpace {
         if !ok {
             return None;
         }
-        let frame = resident_frame(pte)?;
+        let frame = if is_shared_demand(pte.flags()) {
+            // Not present before, so no TLB entry can be stale.
+            let frame = self.shared_frame(page)?;
+            pte.set_addr(x86_64::PhysAddr::new(frame), flags);
+            frame
+        } else {
+            resident_frame(pte)?
+        };
         self.recent = Some((page, frame, flags.contains(Flags::WRITABLE)));
         Some(frame)
     }
@@ -242,6 +268,19 @@ impl AddressSpace {
 
     /// Maps demand-zero pages; returns the address. On failure nothing mapped changes.
     pub fn map_anonymous(&mut self, placement: Placement, len: u64, prot: Prot) -> Result<u64, crate::errno::Errno> {
+        self.map_demand(placement, len, prot, Flags::empty())
+    }
+
+    /// Maps pages backed at their first touch, their entries marked with `bits` besides
+    /// (`SHARED_BIT` for shared memory); returns the address. On failure nothing mapped
+    /// changes.
+    pub(super) fn map_demand(
+        &mut self,
+        placement: Placement,
+        len: u64,
+        prot: Prot,
+        bits: Flags,
+    ) -> Result<u64, crate::errno::Errno> {
         let len = len.checked_next_multiple_of(PAGE_SIZE).ok_or(ENOMEM)?;
         let addr = match placement {
             Placement::Anywhere(hint) => self.find_free(hint & !(PAGE_SIZE - 1), len).ok_or(ENOMEM)?,
@@ -262,7 +301,7 @@ impl AddressSpace {
             self.pte(page, true)?;
         }
         self.unmap(addr, len);
-        let entry = demand_entry(prot.flags());
+        let entry = demand_entry(prot.flags()) | bits;
         for page in (addr..addr + len).step_by(PAGE_SIZE as usize) {
             if let Ok(Some(pte)) = self.pte(page, false) {
                 pte.set_addr(x86_64::PhysAddr::new(0), entry);
@@ -295,18 +334,22 @@ impl AddressSpace {
         if flush {
             self.flush();
         }
+        // After the flush: dropping a region may free its object's frames.
+        self.forget_shared(addr, len);
     }
 
-    /// Changes the rights of a fully mapped range; ENOMEM if any page is unmapped.
+    /// Changes the rights of a fully mapped range; ENOMEM if any page is unmapped, EACCES
+    /// if a shared mapping in it may not have them.
     pub fn protect(&mut self, addr: u64, len: u64, prot: Prot) -> Result<(), crate::errno::Errno> {
         if !(addr..addr + len).step_by(PAGE_SIZE as usize).all(|p| self.is_mapped(p)) {
             return Err(ENOMEM);
         }
+        self.check_shared_max(addr, len, prot)?;
         self.recent = None;
         for page in (addr..addr + len).step_by(PAGE_SIZE as usize) {
             if let Ok(Some(pte)) = self.pte(page, false) {
                 if pte.flags().contains(DEMAND_BIT) {
-                    pte.set_flags(demand_entry(prot.flags()));
+                    pte.set_flags(demand_entry(prot.flags()) | (pte.flags() & SHARED_BIT));
                 } else if pte.flags().contains(FORK_SHARED_BIT) && prot.write {
                     // Writable: this mapping takes the frame, or a copy of it.
                     let frame = fork_share::take_for_write(pte.addr().as_u64())?;
@@ -332,7 +375,7 @@ impl AddressSpace {
     /// demand-zero pages stay demand-zero. The child's tables are built in one walk of
     /// the parent's; on ENOMEM the partly built child is dropped, freeing what it got.
     pub fn fork(&self) -> Result<Self, crate::errno::Errno> {
-        let child = Self::new()?;
+        let mut child = Self::new()?;
         let (parent_l4, child_l4) = (table(self.pml4), table(child.pml4));
         for i4 in used(parent_l4, 0..256) {
             let (parent_l3, child_l3) = (table(parent_l4[i4].addr().as_u64()), new_table(&mut child_l4[i4])?);
@@ -361,6 +404,8 @@ impl AddressSpace {
                 }
             }
         }
+        child.shared = self.fork_shared();
+        child.map_calls = self.map_calls;
         Ok(child)
     }
 
@@ -446,5 +491,6 @@ impl Drop for AddressSpace {
             release_frame(l3_frame);
         }
         release_frame(self.pml4);
+        self.drop_shared();
     }
 }

@@ -19,6 +19,10 @@ pub mod heap;
 #[cfg(not(test))]
 pub mod paging;
 #[cfg(not(test))]
+pub mod shared;
+#[cfg(not(test))]
+pub mod shared_map;
+#[cfg(not(test))]
 pub mod user;
 
 /// Size of a page and of a physical frame.

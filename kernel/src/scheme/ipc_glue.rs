@@ -227,6 +227,17 @@ pub fn realtime_clock_set() {
     }
 }
 
+/// A `*ctl` call's result `value` with the structure it copies out to the caller's `buf`.
+pub fn reply_with<T: crate::memory::user::Plain>(
+    process: &crate::context::Process,
+    buf: u64,
+    value: i32,
+    data: &T,
+) -> Result<usize> {
+    process.copy_out(buf, crate::memory::user::bytes_of(data))?;
+    Ok(value as usize)
+}
+
 /// A System V object's `ipc_perm` as the user sees it (`__seq` comes from its id).
 pub fn abi_perm(perm: &IpcPerm, id: i32) -> kestrel_abi::sysv::IpcPerm {
     kestrel_abi::sysv::IpcPerm {

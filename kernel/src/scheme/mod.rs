@@ -18,6 +18,8 @@ pub mod ipc;
 mod msg_differential;
 #[cfg(test)]
 mod sem_differential;
+#[cfg(test)]
+mod shm_differential;
 
 #[cfg(not(test))]
 pub mod debug;
@@ -35,6 +37,10 @@ pub mod proc;
 mod registry;
 #[cfg(not(test))]
 pub mod sem;
+#[cfg(not(test))]
+pub mod shm;
+#[cfg(not(test))]
+mod shm_sysv;
 #[cfg(not(test))]
 pub mod time;
 

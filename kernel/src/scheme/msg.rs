@@ -272,22 +272,10 @@ impl MsgScheme {
         };
         match reply {
             Reply::Int(value) => Ok(value as usize),
-            Reply::Ds(value, ds) => {
-                caller.process.copy_out(buf, bytes_of(&ds_to_abi(&ds)))?;
-                Ok(value as usize)
-            }
-            Reply::Info(value, info) => {
-                caller.process.copy_out(buf, bytes_of(&info))?;
-                Ok(value as usize)
-            }
+            Reply::Ds(value, ds) => ipc_glue::reply_with(caller.process, buf, value, &ds_to_abi(&ds)),
+            Reply::Info(value, info) => ipc_glue::reply_with(caller.process, buf, value, &info),
         }
     }
-}
-
-/// The bytes of a plain value.
-fn bytes_of<T: Plain>(value: &T) -> &[u8] {
-    // SAFETY: T is Plain (integers with explicit padding), so all its bytes are initialized.
-    unsafe { core::slice::from_raw_parts((value as *const T).cast::<u8>(), size_of::<T>()) }
 }
 
 impl KernelScheme for MsgScheme {

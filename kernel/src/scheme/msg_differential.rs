@@ -63,7 +63,7 @@ fn host_ctl<T>(id: i32, cmd: i32, buf: &mut T) -> Result<i64> {
 }
 
 /// The host's credentials, for the rules' side.
-fn host_credentials() -> Credentials {
+pub(super) fn host_credentials() -> Credentials {
     // SAFETY: plain id queries.
     let (euid, egid) = unsafe { (libc::geteuid(), libc::getegid()) };
     let mut groups = vec![0; 256];

@@ -118,6 +118,12 @@ fn operate(payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Res
             create_thread(caller, args)
         }
         [PROC_THREAD_EXIT] => process::exit_current_thread(),
+        [PROC_FREE_FRAMES] => {
+            // The caller runs, so no thread that ended is still on its stack.
+            crate::context::scheduler::release_dead();
+            let spare = crate::context::thread::spare_stack_frames();
+            Ok((crate::memory::frame::free_frames() + spare) as usize)
+        }
         [PROC_SHUTDOWN, status] => {
             if !process.creds.lock().is_root() {
                 return Err(EPERM);

@@ -6,7 +6,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::errno::{EBADF, EMFILE, ENOENT, EOPNOTSUPP};
+use crate::errno::{EBADF, EINVAL, EMFILE, ENODEV, ENOENT, EOPNOTSUPP};
 use kestrel_abi::syscall::{O_ACCMODE, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY, Stat};
 
 use crate::arch::interrupts::TrapFrame;
@@ -62,6 +62,22 @@ pub trait KernelScheme: Send + Sync {
         None
     }
 
+    /// Sets the size of the handle's file (`ftruncate`).
+    fn ftruncate(&self, _handle: usize, _len: u64) -> Result<()> {
+        Err(EINVAL)
+    }
+
+    /// Removes the name `path` (the part after `/scheme/NAME/`).
+    fn unlink(&self, _path: &str, _caller: &mut Caller<'_>) -> Result<()> {
+        Err(EOPNOTSUPP)
+    }
+
+    /// The shared memory behind the handle, for `fmap` with `MAP_SHARED`; ENODEV if the
+    /// handle's file cannot be mapped.
+    fn shared_memory(&self, _handle: usize) -> Result<Arc<crate::memory::shared::SharedMemory>> {
+        Err(ENODEV)
+    }
+
     /// The last description of the handle went away.
     fn close(&self, handle: usize);
 }
@@ -77,17 +93,19 @@ pub enum SchemeId {
     Sem,
     Time,
     Msg,
+    Shm,
 }
 
 impl SchemeId {
     /// Every scheme, with the name it is opened by (`/scheme/NAME`).
-    const ALL: [(&'static str, SchemeId); 7] = [
+    const ALL: [(&'static str, SchemeId); 8] = [
         ("debug", Self::Debug),
         ("event", Self::Event),
         ("initfs", Self::Initfs),
         ("msg", Self::Msg),
         ("proc", Self::Proc),
         ("sem", Self::Sem),
+        ("shm", Self::Shm),
         ("time", Self::Time),
     ];
 
@@ -110,6 +128,7 @@ impl SchemeId {
             Self::Msg => &super::msg::MsgScheme,
             Self::Proc => &super::proc::ProcScheme,
             Self::Sem => &super::sem::SemScheme,
+            Self::Shm => &super::shm::ShmScheme,
             Self::Time => &super::time::TIME_SCHEME,
         }
     }
@@ -191,11 +210,22 @@ impl Drop for OpenDescription {
     }
 }
 
-/// Opens `path` (`/scheme/NAME[/REST]`) for the caller.
-pub fn open(path: &str, flags: usize, caller: &mut Caller<'_>) -> Result<Arc<OpenDescription>> {
+/// The scheme a path (`/scheme/NAME[/REST]`) names, and REST.
+fn resolve(path: &str) -> Result<(SchemeId, &str)> {
     let rest = path.strip_prefix("/scheme/").ok_or(ENOENT)?;
     let (name, sub) = rest.split_once('/').unwrap_or((rest, ""));
-    let scheme = SchemeId::by_name(name).ok_or(ENOENT)?;
+    Ok((SchemeId::by_name(name).ok_or(ENOENT)?, sub))
+}
+
+/// Removes the name `path` (`/scheme/NAME/REST`).
+pub fn unlink(path: &str, caller: &mut Caller<'_>) -> Result<()> {
+    let (scheme, sub) = resolve(path)?;
+    scheme.scheme().unlink(sub, caller)
+}
+
+/// Opens `path` (`/scheme/NAME[/REST]`) for the caller.
+pub fn open(path: &str, flags: usize, caller: &mut Caller<'_>) -> Result<Arc<OpenDescription>> {
+    let (scheme, sub) = resolve(path)?;
     let ops = scheme.scheme();
     // No access mode given means read-only, as O_RDONLY is 0 in C.
     let mode = if flags & O_ACCMODE == 0 { O_RDONLY } else { flags & O_ACCMODE };

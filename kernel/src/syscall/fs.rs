@@ -27,7 +27,7 @@ const SMALL_PAYLOAD: usize = 256;
 /// Largest SYS_CALL payload.
 const MAX_PAYLOAD: usize = 1 << 20;
 
-fn description(cx: &Context, fd: usize) -> core::result::Result<Arc<OpenDescription>, crate::errno::Errno> {
+pub(super) fn description(cx: &Context, fd: usize) -> core::result::Result<Arc<OpenDescription>, crate::errno::Errno> {
     Ok(cx.process.files.lock().get(fd)?.description.clone())
 }
 
@@ -35,15 +35,42 @@ fn caller<'a>(cx: &'a Context, frame: Option<&'a mut TrapFrame>) -> Caller<'a> {
     Caller { thread: cx.thread, process: cx.process, frame }
 }
 
-pub fn open(cx: &Context, path_ptr: usize, path_len: usize, flags: usize) -> Result {
+/// Reads a path argument.
+fn read_path(cx: &Context, path_ptr: usize, path_len: usize) -> core::result::Result<Vec<u8>, crate::errno::Errno> {
     if path_len > PATH_MAX {
         return Err(ENAMETOOLONG);
     }
-    let bytes = cx.process.with_space(|s| read_user_vec(s, path_ptr as u64, path_len))?;
+    cx.process.with_space(|s| read_user_vec(s, path_ptr as u64, path_len))
+}
+
+pub fn open(cx: &Context, path_ptr: usize, path_len: usize, flags: usize) -> Result {
+    let bytes = read_path(cx, path_ptr, path_len)?;
     let path = core::str::from_utf8(&bytes).map_err(|_| ENOENT)?;
     let desc = scheme::open(path, flags, &mut caller(cx, None))?;
     let cloexec = flags & O_CLOEXEC != 0;
     cx.process.files.lock().insert_from(0, FileDescriptor { description: desc, cloexec })
+}
+
+/// `unlink(path)`: the scheme removes the name.
+pub fn unlink(cx: &Context, path_ptr: usize, path_len: usize) -> Result {
+    let bytes = read_path(cx, path_ptr, path_len)?;
+    let path = core::str::from_utf8(&bytes).map_err(|_| ENOENT)?;
+    scheme::unlink(path, &mut caller(cx, None))?;
+    Ok(0)
+}
+
+/// `ftruncate(fd, length)`: as Linux, a negative length and a descriptor not open for
+/// writing are EINVAL.
+pub fn ftruncate(cx: &Context, fd: usize, len: usize) -> Result {
+    if (len as i64) < 0 {
+        return Err(EINVAL);
+    }
+    let desc = description(cx, fd)?;
+    if !desc.writable() {
+        return Err(EINVAL);
+    }
+    desc.scheme().ftruncate(desc.handle, len as u64)?;
+    Ok(0)
 }
 
 pub fn close(cx: &Context, fd: usize) -> Result {

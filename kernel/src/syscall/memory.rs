@@ -1,7 +1,10 @@
-//! Memory calls: anonymous `fmap` (with MAP_FIXED and MAP_FIXED_NOREPLACE), `funmap` and
-//! `mprotect`.
+//! Memory calls: `fmap` (anonymous memory, private or shared, and the shared memory behind
+//! a descriptor; with MAP_FIXED and MAP_FIXED_NOREPLACE), `funmap` and `mprotect`.
+//!
+//! A deliberate difference from Linux: a descriptor maps only `MAP_SHARED` (ENODEV for
+//! `MAP_PRIVATE`), since no scheme here has file pages to copy on write.
 
-use crate::errno::{EINVAL, ENODEV, EOPNOTSUPP};
+use crate::errno::{EACCES, EINVAL, ENODEV};
 use kestrel_abi::syscall::{
     MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED, Map, PROT_EXEC, PROT_READ, PROT_WRITE,
 };
@@ -9,25 +12,26 @@ use kestrel_abi::syscall::{
 use super::{Context, Result};
 use crate::memory::PAGE_SIZE;
 use crate::memory::address_space::{Placement, Prot, valid_user_range};
+use crate::memory::shared::SharedMemory;
 use crate::memory::user::read_user;
 
 fn prot(flags: usize) -> Prot {
     Prot { read: flags & PROT_READ != 0, write: flags & PROT_WRITE != 0, exec: flags & PROT_EXEC != 0 }
 }
 
-/// `fmap(fd, &Map, size)`: only anonymous memory (`fd == usize::MAX`) for now; a
-/// scheme fd gives ENODEV.
+/// `fmap(fd, &Map, size)`: anonymous memory (`fd == usize::MAX`) or the shared memory
+/// behind `fd`.
 pub fn fmap(cx: &Context, fd: usize, map_ptr: usize, map_size: usize) -> Result {
     if map_size != size_of::<Map>() {
         return Err(EINVAL);
     }
     let map: Map = cx.process.with_space(|s| read_user(s, map_ptr as u64))?;
-    if fd != usize::MAX {
-        cx.process.files.lock().get(fd)?;
-        return Err(ENODEV);
-    }
+    let desc = if fd == usize::MAX { None } else { Some(super::fs::description(cx, fd)?) };
     let sharing = map.flags & (MAP_SHARED | MAP_PRIVATE);
-    if map.size == 0 || sharing == (MAP_SHARED | MAP_PRIVATE) || map.offset != 0 {
+    if map.size == 0 || sharing == (MAP_SHARED | MAP_PRIVATE) || sharing == 0 {
+        return Err(EINVAL);
+    }
+    if !(map.offset as u64).is_multiple_of(PAGE_SIZE) || (desc.is_none() && map.offset != 0) {
         return Err(EINVAL);
     }
     let len = (map.size as u64).checked_next_multiple_of(PAGE_SIZE).ok_or(EINVAL)?;
@@ -38,12 +42,26 @@ pub fn fmap(cx: &Context, fd: usize, map_ptr: usize, map_size: usize) -> Result 
     } else {
         Placement::Anywhere(map.address as u64)
     };
-    // Shared anonymous memory needs frames shared across fork, which arrive with the
-    // shared memory scheme; until then it is refused rather than silently made private.
-    if sharing == MAP_SHARED {
-        return Err(EOPNOTSUPP);
-    }
-    cx.process.with_space(|s| s.map_anonymous(placement, len, prot(map.flags))).map(|addr| addr as usize)
+    let prot = prot(map.flags);
+    let (object, max) = match desc {
+        None if sharing == MAP_PRIVATE => {
+            return cx.process.with_space(|s| s.map_anonymous(placement, len, prot)).map(|addr| addr as usize);
+        }
+        // Anonymous shared memory: a new object that only this mapping (and the copies
+        // fork makes of it) maps.
+        None => (SharedMemory::new(len / PAGE_SIZE, None), Prot { read: true, write: true, exec: true }),
+        Some(_) if sharing == MAP_PRIVATE => return Err(ENODEV),
+        Some(desc) => {
+            // As Linux: mapping needs read access; a shared writable mapping, write access.
+            if !desc.readable() || (prot.write && !desc.writable()) {
+                return Err(EACCES);
+            }
+            let object = desc.scheme().shared_memory(desc.handle)?;
+            (object, Prot { read: true, write: desc.writable(), exec: true })
+        }
+    };
+    let first_page = map.offset as u64 / PAGE_SIZE;
+    cx.process.with_space(|s| s.map_shared(placement, len, prot, max, &object, first_page)).map(|addr| addr as usize)
 }
 
 pub fn funmap(cx: &Context, addr: usize, len: usize) -> Result {

@@ -73,6 +73,8 @@ fn other(cx: &Context<'_>, nr: usize, [a, b, c, d]: [usize; 4]) -> Result {
         SYS_FCNTL => fs::fcntl(cx, a, b, c),
         SYS_FSTAT => fs::fstat(cx, a, b, c),
         SYS_FPATH => fs::fpath(cx, a, b, c),
+        SYS_FTRUNCATE => fs::ftruncate(cx, a, b),
+        SYS_UNLINK => fs::unlink(cx, a, b),
         SYS_FEVENT => fs::fevent(cx, a, b),
         SYS_FMAP => memory::fmap(cx, a, b, c),
         SYS_FUNMAP => memory::funmap(cx, a, b),

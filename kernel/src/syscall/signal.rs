@@ -40,6 +40,8 @@ pub fn sigprocmask(cx: &Context, how: usize, set: usize, old: usize) -> Result {
     }
     if let Some(mask) = new {
         cx.thread.sigmask.store(mask & !UNBLOCKABLE, Ordering::Relaxed);
+        // A signal the new mask unblocks is delivered before the call returns.
+        crate::context::scheduler::request_return_check();
     }
     Ok(0)
 }

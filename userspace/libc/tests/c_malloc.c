@@ -302,6 +302,14 @@ int main(void)
 		CHECK(m[0] == 1);
 		CHECK(munmap(m, 3 * 4096) == 0);
 	}
+	/* Shared anonymous memory: zero-filled, writable, unmappable. */
+	unsigned char *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(shared != MAP_FAILED && all_zero(shared, 4096));
+	if (shared != MAP_FAILED) {
+		shared[0] = 2;
+		CHECK(shared[0] == 2);
+		CHECK(munmap(shared, 4096) == 0);
+	}
 	CHECK_ERRNO(mmap(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), MAP_FAILED, EINVAL);
 	CHECK_ERRNO(munmap((void *)0x1001, 4096), -1, EINVAL);
 

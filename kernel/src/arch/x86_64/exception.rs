@@ -111,7 +111,14 @@ pub fn handle(frame: &mut TrapFrame) {
                 return;
             }
         }
-        let (rip, error_code, signo) = (frame.rip, frame.error_code, user_signal(frame.vector));
+        let (rip, error_code, mut signo) = (frame.rip, frame.error_code, user_signal(frame.vector));
+        // Past the end of a shared memory object's pages: SIGBUS, as on Linux.
+        if frame.vector == 14 {
+            let process = crate::context::scheduler::with_current(|t| t.process.clone());
+            if process.with_space(|s| Ok(s.past_object_end(cr2))) == Ok(true) {
+                signo = kestrel_abi::signal::SIGBUS;
+            }
+        }
         crate::context::signal::user_fault(
             frame,
             signo,

@@ -71,7 +71,7 @@ pub fn set<T: IpcObject>(
 
 /// IPC_RMID: only the owner, the creator or root (EPERM). Returns the removed object,
 /// whose waiters the facility then fails with EIDRM.
-pub fn remove<T: IpcObject + Default>(table: &mut IdTable<T>, creds: &Credentials, id: i32) -> Result<T> {
+pub fn remove<T: IpcObject>(table: &mut IdTable<T>, creds: &Credentials, id: i32) -> Result<T> {
     table.get(id)?.perm().check_owner(creds)?;
     table.remove(id)
 }

@@ -30,7 +30,7 @@ pub struct Got {
 /// `*get(key, flg)` over `table`. `fits` checks an existing object against the call's
 /// arguments; `create` checks them for a new object and builds it with the given
 /// permissions (owner and creator: the caller; mode: the low 9 bits of `flg`).
-pub fn get<T: IpcObject + Default>(
+pub fn get<T: IpcObject>(
     table: &mut IdTable<T>,
     creds: &Credentials,
     key: Key,

@@ -1,5 +1,5 @@
-//! The IPC facilities' rules: System V semaphore sets and message queues (and, in later
-//! work, shared memory), POSIX message queues and timerfd.
+//! The IPC facilities' rules: System V semaphore sets, message queues and shared memory
+//! (and, in later work, POSIX message queues and timerfd).
 //!
 //! The rules are plain safe Rust with no hardware and no global state, so the host runs
 //! their unit, property and differential tests. Every facility has the same shape:
@@ -10,7 +10,7 @@
 //! - [`wait`]: blocking as data: a call returns done, "wait under this id" or an errno,
 //!   and a change returns the waiters it completed, with their results;
 //! - [`slots`]: the queue of an object's sleepers, in arrival order, kept in place;
-//! - one folder per facility ([`sem`], [`msg`]) with its own rules only.
+//! - one folder per facility ([`sem`], [`msg`], [`shm`]) with its own rules only.
 //!
 //! The kernel glue (`scheme::ipc_glue`) sleeps and wakes threads as these results say.
 
@@ -22,6 +22,7 @@ pub mod ids;
 pub mod msg;
 pub mod perm;
 pub mod sem;
+pub mod shm;
 pub mod slots;
 pub mod wait;
 

@@ -1,0 +1,189 @@
+//! The shared mappings of an address space: which [`SharedMemory`] object backs each range
+//! mapped shared, from which of its pages, and the most the mapping may ever allow.
+//!
+//! The page tables stay the record of what is mapped; this list only adds, for the pages
+//! whose entries carry `SHARED_BIT`, what they map. A shared page starts as a demand
+//! entry (`SHARED_BIT | DEMAND_BIT`) and is backed at the first touch with the object's
+//! frame for that page (allocated then if no mapping touched it before), so every
+//! address space that maps the object sees the same memory.
+//!
+//! Each region counts as one mapping of its object (System V's `shm_nattch` counts them,
+//! like Linux's VMAs): mapping adds one, unmapping, exit and exec take one away, fork adds
+//! one per region the child inherits, and unmapping the middle of a region leaves two.
+//! A region remembers the mapping call that made it (its address, length and a number),
+//! which its pieces keep: `shmdt` detaches an attachment by the address it was made at.
+
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+
+use x86_64::structures::paging::PageTableFlags as Flags;
+
+use super::PAGE_SIZE;
+use super::address_space::{AddressSpace, Placement, Prot};
+use super::shared::SharedMemory;
+use crate::errno::{EACCES, EINVAL};
+
+/// A range of an address space mapped shared.
+#[derive(Clone)]
+pub struct SharedRegion {
+    pub len: u64,
+    pub object: Arc<SharedMemory>,
+    /// The object's page mapped at the region's start.
+    pub first_page: u64,
+    /// The most the mapping may allow: `mprotect` beyond it is EACCES (a System V
+    /// attachment's mode, a descriptor's access mode).
+    pub max: Prot,
+    /// The mapping call that made the region (pieces of one region keep it): where it
+    /// mapped, how much, and its number in this address space.
+    pub origin: u64,
+    pub origin_len: u64,
+    pub call: u64,
+}
+
+/// The shared regions of an address space, by start address.
+pub type SharedRegions = BTreeMap<u64, SharedRegion>;
+
+impl Prot {
+    /// Whether every right of `self` is in `max`.
+    pub fn within(self, max: Prot) -> bool {
+        (!self.read || max.read) && (!self.write || max.write) && (!self.exec || max.exec)
+    }
+}
+
+impl AddressSpace {
+    /// Maps `len` bytes (a page multiple) of `object` from its page `first_page`, with
+    /// rights `prot` never to exceed `max`; returns the address. Nothing is backed until
+    /// touched. `FixedNoReplace` fails with EEXIST if anything is mapped in the range.
+    pub fn map_shared(
+        &mut self,
+        placement: Placement,
+        len: u64,
+        prot: Prot,
+        max: Prot,
+        object: &Arc<SharedMemory>,
+        first_page: u64,
+    ) -> Result<u64, crate::errno::Errno> {
+        if !prot.within(max) {
+            return Err(EACCES);
+        }
+        // A mapping that replaces others is counted before them, so that replacing the
+        // last mapping of a System V segment marked for removal with a new one of the
+        // same segment does not free it in between (Linux's shmat holds a count on its
+        // segment while it maps).
+        let replacing = matches!(placement, Placement::FixedReplace(_));
+        if replacing {
+            object.mapped();
+        }
+        let addr = match self.map_demand(placement, len, prot, super::address_space::SHARED_BIT) {
+            Ok(addr) => addr,
+            Err(e) => {
+                if replacing {
+                    object.unmapped();
+                }
+                return Err(e);
+            }
+        };
+        let call = self.next_map_call();
+        let region = SharedRegion { len, object: object.clone(), first_page, max, origin: addr, origin_len: len, call };
+        self.shared_regions_mut().insert(addr, region);
+        if !replacing {
+            object.mapped();
+        }
+        Ok(addr)
+    }
+
+    /// The region that contains `addr`, with its start.
+    fn shared_region_at(&self, addr: u64) -> Option<(u64, &SharedRegion)> {
+        let (&start, region) = self.shared_regions().range(..=addr).next_back()?;
+        (addr < start + region.len).then_some((start, region))
+    }
+
+    /// The frame behind shared page `page` (backing it now if no mapping has yet): `None`
+    /// if no region covers it, it is past its object's end, or no memory is left.
+    pub(super) fn shared_frame(&self, page: u64) -> Option<u64> {
+        let (start, region) = self.shared_region_at(page)?;
+        region.object.frame(region.first_page + (page - start) / PAGE_SIZE)
+    }
+
+    /// Whether `addr` is in a shared mapping but past the end of its object: a touch there
+    /// is SIGBUS, as on Linux, not SIGSEGV.
+    pub fn past_object_end(&self, addr: u64) -> bool {
+        self.shared_region_at(addr)
+            .is_some_and(|(start, region)| region.first_page + (addr - start) / PAGE_SIZE >= region.object.pages())
+    }
+
+    /// Checks that `prot` is within what every shared region in the range allows.
+    pub(super) fn check_shared_max(&self, addr: u64, len: u64, prot: Prot) -> Result<(), crate::errno::Errno> {
+        let end = addr.saturating_add(len);
+        let first = self.shared_region_at(addr).map_or(addr, |(start, _)| start);
+        let allowed = self.shared_regions().range(first..end).all(|(_, region)| prot.within(region.max));
+        if allowed { Ok(()) } else { Err(EACCES) }
+    }
+
+    /// Drops the parts of shared regions inside `[addr, addr + len)`, whose entries the
+    /// caller has already cleared (and whose TLB entries it has flushed): a region wholly
+    /// inside goes, one cut by the range keeps its pieces outside it.
+    pub(super) fn forget_shared(&mut self, addr: u64, len: u64) {
+        let end = addr.saturating_add(len);
+        let first = self.shared_region_at(addr).map_or(addr, |(start, _)| start);
+        let cut: alloc::vec::Vec<u64> = self.shared_regions().range(first..end).map(|(&start, _)| start).collect();
+        for start in cut {
+            let Some(region) = self.shared_regions_mut().remove(&start) else { continue };
+            let region_end = start + region.len;
+            if start < addr {
+                let left = SharedRegion { len: addr - start, ..region.clone() };
+                self.shared_regions_mut().insert(start, left);
+                region.object.mapped();
+            }
+            if region_end > end {
+                let skipped = (end - start) / PAGE_SIZE;
+                let right =
+                    SharedRegion { len: region_end - end, first_page: region.first_page + skipped, ..region.clone() };
+                self.shared_regions_mut().insert(end, right);
+                region.object.mapped();
+            }
+            region.object.unmapped();
+        }
+    }
+
+    /// `shmdt(addr)`, as Linux's: the lowest region of a System V attachment made at
+    /// `addr` goes (even if that attachment's first pages were since replaced), then the
+    /// further pieces of that same attachment that end within its length of `addr`.
+    /// EINVAL if no attachment was made at `addr`.
+    pub fn detach_segment(&mut self, addr: u64) -> Result<(), crate::errno::Errno> {
+        let (&first, found) =
+            self.shared_regions().iter().find(|(_, r)| r.origin == addr && r.object.is_segment()).ok_or(EINVAL)?;
+        let (call, limit) = (found.call, addr + found.origin_len);
+        let mut gone = alloc::vec![(first, found.len)];
+        for (&start, region) in self.shared_regions().range(first + 1..) {
+            if start + region.len > limit {
+                break;
+            }
+            if region.call == call {
+                gone.push((start, region.len));
+            }
+        }
+        for (start, len) in gone {
+            self.unmap(start, len);
+        }
+        Ok(())
+    }
+
+    /// The regions a fork child inherits: the same objects, each counted once more.
+    pub(super) fn fork_shared(&self) -> SharedRegions {
+        let regions = self.shared_regions().clone();
+        regions.values().for_each(|region| region.object.mapped());
+        regions
+    }
+
+    /// Counts every region as gone (the address space is being dropped).
+    pub(super) fn drop_shared(&mut self) {
+        let regions = core::mem::take(self.shared_regions_mut());
+        regions.values().for_each(|region| region.object.unmapped());
+    }
+}
+
+/// Whether an entry maps shared memory not yet backed.
+pub(super) fn is_shared_demand(entry: Flags) -> bool {
+    entry.contains(super::address_space::SHARED_BIT | super::address_space::DEMAND_BIT)
+}
