@@ -7,9 +7,11 @@
 //! places: C types from relibc's `platform::types`, errno values and `ERRNO` from relibc,
 //! files through relibc's `Sys`, scheme calls through `redox_rt`.
 //!
-//! The IPC calls reach kestrel's kernel schemes (`/scheme/sem`, `/scheme/msg`), which only
-//! a Redox-target build can call; on other targets (relibc's Linux build) [`sem_call`] and
-//! [`msg_call`] fail with `ENOSYS`.
+//! The IPC calls reach kestrel's kernel schemes (`/scheme/sem`, `/scheme/msg`,
+//! `/scheme/shm`), which only a Redox-target build can call. In relibc's Linux build
+//! [`sem_call`] and [`msg_call`] fail with `ENOSYS`, and [`shm_call`] makes Linux's own
+//! `shmget`, `shmat`, `shmdt` and `shmctl` system calls, which take the same values and
+//! structures (upstream relibc's `sys/shm.h` worked on Linux, so this one does too).
 
 #[cfg(target_os = "redox")]
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -102,9 +104,10 @@ impl SchemeFd {
     }
 }
 
-/// Opens an IPC scheme (`/scheme/sem`, `/scheme/msg`) for reading and writing,
-/// close-on-exec. A kernel without the scheme (`ENOENT`) makes its calls fail with `ENOSYS`:
-/// `ENOENT` would read as "nothing for this key" from `semget` or `msgget`.
+/// Opens an IPC scheme (`/scheme/sem`, `/scheme/msg`, `/scheme/shm`) for reading and
+/// writing, close-on-exec. A kernel without the scheme (`ENOENT`) makes its calls fail with
+/// `ENOSYS`: `ENOENT` would read as "nothing for this key" from `semget`, `msgget` or
+/// `shmget`.
 #[cfg(target_os = "redox")]
 pub(crate) fn open_scheme(path: &core::ffi::CStr) -> Result<usize, c_int> {
     Sys::open(path.into(), O_RDWR | O_CLOEXEC, 0)
@@ -125,6 +128,10 @@ static SEM_FD: SchemeFd = SchemeFd::new();
 /// The process's `/scheme/msg` descriptor.
 #[cfg(target_os = "redox")]
 static MSG_FD: SchemeFd = SchemeFd::new();
+/// The process's `/scheme/shm` descriptor (the scheme's root, which takes the System V
+/// calls; `shm_open` names lie below it).
+#[cfg(target_os = "redox")]
+static SHM_FD: SchemeFd = SchemeFd::new();
 
 /// One call on the IPC scheme at `path` (`SYS_CALL` on the process's descriptor of it,
 /// cached in `fd` and opened on first use): `metadata` as the kernel ABI lays it out, and
@@ -164,6 +171,13 @@ pub fn msg_call(payload: &[u8], metadata: &[u64]) -> Result<usize, c_int> {
     scheme_call(&MSG_FD, c"/scheme/msg", payload, metadata)
 }
 
+/// One call on the kernel's shared memory scheme (`/scheme/shm`), as [`scheme_call`]
+/// describes: the System V calls take exactly three metadata words and no payload.
+#[cfg(target_os = "redox")]
+pub fn shm_call(metadata: &[u64; 3]) -> Result<usize, c_int> {
+    scheme_call(&SHM_FD, c"/scheme/shm", &[], metadata)
+}
+
 /// No kestrel schemes outside a Redox-target build.
 #[cfg(not(target_os = "redox"))]
 pub fn sem_call(_payload: &[u8], _metadata: &[u64]) -> Result<usize, c_int> {
@@ -174,4 +188,33 @@ pub fn sem_call(_payload: &[u8], _metadata: &[u64]) -> Result<usize, c_int> {
 #[cfg(not(target_os = "redox"))]
 pub fn msg_call(_payload: &[u8], _metadata: &[u64]) -> Result<usize, c_int> {
     Err(ENOSYS)
+}
+
+/// Linux's System V shared memory system calls, with the arguments that `metadata` carries
+/// for the kestrel scheme (see `sys_shm`): Linux x86_64 takes the same values and reads
+/// and writes the same `shmid_ds`, `shminfo` and `shm_info` layouts.
+#[cfg(target_os = "linux")]
+pub fn shm_call(metadata: &[u64; 3]) -> Result<usize, c_int> {
+    use crate::{
+        header::sys_shm::{SHM_CALL_AT, SHM_CALL_CTL, SHM_CALL_DT, SHM_CALL_GET},
+        platform::sys::e_raw,
+    };
+
+    let [call, word, arg] = *metadata;
+    // The key or id in the low half of `word`, the flags or command in the high half.
+    let low = word as u32 as c_int;
+    let high = (word >> 32) as u32 as c_int;
+    let arg = arg as usize;
+    // SAFETY: the kernel reaches only the memory the C caller passed (the shmctl buffer) or
+    // maps at the address it asked for, as the sys_shm functions' contracts state.
+    let ret = unsafe {
+        match call {
+            SHM_CALL_GET => syscall!(SHMGET, low, arg, high),
+            SHM_CALL_AT => syscall!(SHMAT, low, arg, high),
+            SHM_CALL_DT => syscall!(SHMDT, word),
+            SHM_CALL_CTL => syscall!(SHMCTL, low, high, arg),
+            _ => return Err(errno::EINVAL),
+        }
+    };
+    e_raw(ret).map_err(|err| err.0)
 }

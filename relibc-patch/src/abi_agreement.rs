@@ -226,3 +226,111 @@ mod msg {
     const_assert_eq!(msg::MSG_INFO as i64, kestrel_abi::sysv::MSG_INFO as i64);
     const_assert_eq!(msg::MSG_STAT_ANY as i64, kestrel_abi::sysv::MSG_STAT_ANY as i64);
 }
+
+// sys/shm.h: Linux x86_64 (glibc bits/shm.h and struct_shmid_ds.h), and the kernel's
+// kestrel_abi::sysv structures, which the shm scheme copies to and from user memory as they
+// are.
+mod shm {
+    use core::mem::{offset_of, size_of};
+
+    use kestrel_abi::sysv::{ShmInfo, ShmUsage, ShmidDs};
+    use static_assertions::{assert_eq_size, const_assert_eq};
+
+    use crate::header::sys_shm::{self as shm, shm_info, shmatt_t, shmid_ds, shminfo};
+    use crate::platform::{c_ulong, pid_t, size_t};
+
+    assert_eq_size!(shmid_ds, [u8; 112]);
+    const_assert_eq!(offset_of!(shmid_ds, shm_perm), 0);
+    const_assert_eq!(offset_of!(shmid_ds, shm_segsz), 48);
+    const_assert_eq!(offset_of!(shmid_ds, shm_atime), 56);
+    const_assert_eq!(offset_of!(shmid_ds, shm_dtime), 64);
+    const_assert_eq!(offset_of!(shmid_ds, shm_ctime), 72);
+    const_assert_eq!(offset_of!(shmid_ds, shm_cpid), 80);
+    const_assert_eq!(offset_of!(shmid_ds, shm_lpid), 84);
+    const_assert_eq!(offset_of!(shmid_ds, shm_nattch), 88);
+    const_assert_eq!(offset_of!(shmid_ds, __glibc_reserved5), 96);
+    const_assert_eq!(offset_of!(shmid_ds, __glibc_reserved6), 104);
+    const_assert_eq!(size_of::<size_t>(), 8);
+    const_assert_eq!(size_of::<shmatt_t>(), 8);
+    const_assert_eq!(shmatt_t::MIN, 0);
+    const_assert_eq!(size_of::<pid_t>(), 4);
+    assert_eq_size!(shmid_ds, ShmidDs);
+    const_assert_eq!(offset_of!(shmid_ds, shm_perm), offset_of!(ShmidDs, shm_perm));
+    const_assert_eq!(offset_of!(shmid_ds, shm_segsz), offset_of!(ShmidDs, shm_segsz));
+    const_assert_eq!(offset_of!(shmid_ds, shm_atime), offset_of!(ShmidDs, shm_atime));
+    const_assert_eq!(offset_of!(shmid_ds, shm_dtime), offset_of!(ShmidDs, shm_dtime));
+    const_assert_eq!(offset_of!(shmid_ds, shm_ctime), offset_of!(ShmidDs, shm_ctime));
+    const_assert_eq!(offset_of!(shmid_ds, shm_cpid), offset_of!(ShmidDs, shm_cpid));
+    const_assert_eq!(offset_of!(shmid_ds, shm_lpid), offset_of!(ShmidDs, shm_lpid));
+    const_assert_eq!(offset_of!(shmid_ds, shm_nattch), offset_of!(ShmidDs, shm_nattch));
+    const_assert_eq!(offset_of!(shmid_ds, __glibc_reserved5), offset_of!(ShmidDs, _reserved5));
+    const_assert_eq!(offset_of!(shmid_ds, __glibc_reserved6), offset_of!(ShmidDs, _reserved6));
+
+    // struct shminfo (IPC_INFO): nine unsigned longs.
+    assert_eq_size!(shminfo, [c_ulong; 9]);
+    const_assert_eq!(offset_of!(shminfo, shmmax), 0);
+    const_assert_eq!(offset_of!(shminfo, shmmin), 8);
+    const_assert_eq!(offset_of!(shminfo, shmmni), 16);
+    const_assert_eq!(offset_of!(shminfo, shmseg), 24);
+    const_assert_eq!(offset_of!(shminfo, shmall), 32);
+    const_assert_eq!(offset_of!(shminfo, __glibc_reserved1), 40);
+    const_assert_eq!(offset_of!(shminfo, __glibc_reserved4), 64);
+    assert_eq_size!(shminfo, ShmInfo);
+    const_assert_eq!(offset_of!(shminfo, shmmax), offset_of!(ShmInfo, shmmax));
+    const_assert_eq!(offset_of!(shminfo, shmmin), offset_of!(ShmInfo, shmmin));
+    const_assert_eq!(offset_of!(shminfo, shmmni), offset_of!(ShmInfo, shmmni));
+    const_assert_eq!(offset_of!(shminfo, shmseg), offset_of!(ShmInfo, shmseg));
+    const_assert_eq!(offset_of!(shminfo, shmall), offset_of!(ShmInfo, shmall));
+    const_assert_eq!(offset_of!(shminfo, __glibc_reserved1), offset_of!(ShmInfo, _reserved));
+
+    // struct shm_info (SHM_INFO): an int, 4 bytes of padding, five unsigned longs.
+    assert_eq_size!(shm_info, [u8; 48]);
+    const_assert_eq!(offset_of!(shm_info, used_ids), 0);
+    const_assert_eq!(offset_of!(shm_info, shm_tot), 8);
+    const_assert_eq!(offset_of!(shm_info, shm_rss), 16);
+    const_assert_eq!(offset_of!(shm_info, shm_swp), 24);
+    const_assert_eq!(offset_of!(shm_info, swap_attempts), 32);
+    const_assert_eq!(offset_of!(shm_info, swap_successes), 40);
+    assert_eq_size!(shm_info, ShmUsage);
+    const_assert_eq!(offset_of!(shm_info, used_ids), offset_of!(ShmUsage, used_ids));
+    const_assert_eq!(offset_of!(shm_info, shm_tot), offset_of!(ShmUsage, shm_tot));
+    const_assert_eq!(offset_of!(shm_info, shm_rss), offset_of!(ShmUsage, shm_rss));
+    const_assert_eq!(offset_of!(shm_info, shm_swp), offset_of!(ShmUsage, shm_swp));
+    const_assert_eq!(offset_of!(shm_info, swap_attempts), offset_of!(ShmUsage, swap_attempts));
+    const_assert_eq!(offset_of!(shm_info, swap_successes), offset_of!(ShmUsage, swap_successes));
+
+    // The scheme's call numbers.
+    const_assert_eq!(shm::SHM_CALL_GET, kestrel_abi::sysv::SHM_CALL_GET);
+    const_assert_eq!(shm::SHM_CALL_AT, kestrel_abi::sysv::SHM_CALL_AT);
+    const_assert_eq!(shm::SHM_CALL_DT, kestrel_abi::sysv::SHM_CALL_DT);
+    const_assert_eq!(shm::SHM_CALL_CTL, kestrel_abi::sysv::SHM_CALL_CTL);
+
+    // Values: Linux x86_64 (SEMANTICS.md, "ABI values"; the rest from glibc bits/shm.h).
+    const_assert_eq!(shm::SHM_R, 0o400);
+    const_assert_eq!(shm::SHM_W, 0o200);
+    const_assert_eq!(shm::SHM_RDONLY, 0o10000);
+    const_assert_eq!(shm::SHM_RND, 0o20000);
+    const_assert_eq!(shm::SHM_REMAP, 0o40000);
+    const_assert_eq!(shm::SHM_EXEC, 0o100000);
+    const_assert_eq!(shm::SHM_LOCK, 11);
+    const_assert_eq!(shm::SHM_UNLOCK, 12);
+    const_assert_eq!(shm::SHM_STAT, 13);
+    const_assert_eq!(shm::SHM_INFO, 14);
+    const_assert_eq!(shm::SHM_STAT_ANY, 15);
+    const_assert_eq!(shm::SHM_DEST, 0o1000);
+    const_assert_eq!(shm::SHM_LOCKED, 0o2000);
+    const_assert_eq!(shm::SHMLBA, 4096);
+    // ... and the kernel's numbers are the same ones.
+    const_assert_eq!(shm::SHM_RDONLY as i64, kestrel_abi::sysv::SHM_RDONLY as i64);
+    const_assert_eq!(shm::SHM_RND as i64, kestrel_abi::sysv::SHM_RND as i64);
+    const_assert_eq!(shm::SHM_REMAP as i64, kestrel_abi::sysv::SHM_REMAP as i64);
+    const_assert_eq!(shm::SHM_EXEC as i64, kestrel_abi::sysv::SHM_EXEC as i64);
+    const_assert_eq!(shm::SHM_LOCK as i64, kestrel_abi::sysv::SHM_LOCK as i64);
+    const_assert_eq!(shm::SHM_UNLOCK as i64, kestrel_abi::sysv::SHM_UNLOCK as i64);
+    const_assert_eq!(shm::SHM_STAT as i64, kestrel_abi::sysv::SHM_STAT as i64);
+    const_assert_eq!(shm::SHM_INFO as i64, kestrel_abi::sysv::SHM_INFO as i64);
+    const_assert_eq!(shm::SHM_STAT_ANY as i64, kestrel_abi::sysv::SHM_STAT_ANY as i64);
+    const_assert_eq!(shm::SHM_DEST as i64, kestrel_abi::sysv::SHM_DEST as i64);
+    const_assert_eq!(shm::SHM_LOCKED as i64, kestrel_abi::sysv::SHM_LOCKED as i64);
+    const_assert_eq!(shm::SHMLBA as i64, kestrel_abi::sysv::SHMLBA as i64);
+}

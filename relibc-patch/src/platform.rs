@@ -11,8 +11,8 @@
 //!   global `int errno`.
 //! - System calls: raw kestrel syscalls (`SYS_OPEN`, `SYS_FSTAT`, `SYS_CLOSE`, `SYS_CALL`).
 //!   On the host, under `cargo test`, a stand-in kernel answers them instead (see `sys`).
-//! - The `sem` and `msg` schemes: one descriptor each per process, opened on first use (see
-//!   [`sem_call`] and [`msg_call`]).
+//! - The `sem`, `msg` and `shm` schemes: one descriptor each per process, opened on first
+//!   use (see [`sem_call`], [`msg_call`] and [`shm_call`]).
 
 #![allow(non_camel_case_types)]
 
@@ -23,7 +23,7 @@ pub use core::ffi::{c_char, c_int, c_long, c_short, c_uint, c_ulong, c_ushort, c
 pub use kestrel_abi::errno;
 use kestrel_abi::errno::{ENOENT, ENOSYS};
 use kestrel_abi::syscall::{CALL_WRITE, O_CLOEXEC, O_RDONLY, O_RDWR, Stat};
-use kestrel_abi::sysv::{MSG_SCHEME, SEM_SCHEME};
+use kestrel_abi::sysv::{MSG_SCHEME, SEM_SCHEME, SHM_SCHEME};
 
 /// `key_t`: System V IPC keys.
 pub type key_t = c_int;
@@ -120,9 +120,10 @@ impl SchemeFd {
     }
 }
 
-/// Opens an IPC scheme (`/scheme/sem`, `/scheme/msg`) for reading and writing,
-/// close-on-exec. A kernel without the scheme (`ENOENT`) makes its calls fail with `ENOSYS`:
-/// `ENOENT` would read as "nothing for this key" from `semget` or `msgget`.
+/// Opens an IPC scheme (`/scheme/sem`, `/scheme/msg`, `/scheme/shm`) for reading and
+/// writing, close-on-exec. A kernel without the scheme (`ENOENT`) makes its calls fail with
+/// `ENOSYS`: `ENOENT` would read as "nothing for this key" from `semget`, `msgget` or
+/// `shmget`.
 pub(crate) fn open_scheme(path: &str) -> Result<usize, c_int> {
     sys::open(path.as_bytes(), O_RDWR | O_CLOEXEC).map_err(scheme_open_errno)
 }
@@ -137,10 +138,13 @@ pub(crate) fn scheme_open_errno(errno: c_int) -> c_int {
 static SEM_FD: SchemeFd = SchemeFd::new();
 /// The process's `/scheme/msg` descriptor.
 static MSG_FD: SchemeFd = SchemeFd::new();
+/// The process's `/scheme/shm` descriptor (the scheme's root, which takes the System V
+/// calls).
+static SHM_FD: SchemeFd = SchemeFd::new();
 
 /// One call on the IPC scheme at `path` (`SYS_CALL` on the process's descriptor of it,
 /// cached in `fd` and opened on first use): `metadata` as `kestrel_abi::sysv` lays it out,
-/// and `payload`, which the kernel only reads (`CALL_WRITE`: every sem and msg call's
+/// and `payload`, which the kernel only reads (`CALL_WRITE`: every sem, msg and shm call's
 /// results come back as the return value or through addresses the call carries, so nothing
 /// is copied back). Returns the kernel's result or its errno (or the errno of opening the
 /// scheme).
@@ -166,6 +170,12 @@ pub fn sem_call(payload: &[u8], metadata: &[u64]) -> Result<usize, c_int> {
 /// One call on the kernel's `msg` scheme (`/scheme/msg`), as [`scheme_call`] describes.
 pub fn msg_call(payload: &[u8], metadata: &[u64]) -> Result<usize, c_int> {
     scheme_call(&MSG_FD, MSG_SCHEME, payload, metadata)
+}
+
+/// One call on the kernel's shared memory scheme (`/scheme/shm`), as [`scheme_call`]
+/// describes: the System V calls take exactly three metadata words and no payload.
+pub fn shm_call(metadata: &[u64; 3]) -> Result<usize, c_int> {
+    scheme_call(&SHM_FD, SHM_SCHEME, &[], metadata)
 }
 
 /// The guest's system calls: `syscall` with the number in `rax`, arguments in `rdi`, `rsi`,
@@ -257,8 +267,8 @@ mod sys {
 }
 
 /// A stand-in kernel for host tests: a few fixed files, descriptors counted so that tests
-/// see leaks, `errno` in a thread-local, and `sem` and `msg` schemes that record each call
-/// and answer what the test asked for.
+/// see leaks, `errno` in a thread-local, and `sem`, `msg` and `shm` schemes that record each
+/// call and answer what the test asked for.
 #[cfg(test)]
 pub(crate) mod sys {
     use std::cell::{Cell, RefCell};
@@ -267,7 +277,7 @@ pub(crate) mod sys {
 
     use kestrel_abi::errno::{EBADF, EIO, ENOENT};
     use kestrel_abi::syscall::{O_ACCMODE, O_RDONLY, Stat};
-    use kestrel_abi::sysv::{MSG_SCHEME, SEM_SCHEME};
+    use kestrel_abi::sysv::{MSG_SCHEME, SEM_SCHEME, SHM_SCHEME};
 
     use super::c_int;
 
@@ -296,6 +306,8 @@ pub(crate) mod sys {
     pub const FAKE_SEM_FD: usize = 0x5e;
     /// The descriptor the stand-in gives `/scheme/msg`, likewise.
     pub const FAKE_MSG_FD: usize = 0x6d;
+    /// The descriptor the stand-in gives `/scheme/shm`, likewise.
+    pub const FAKE_SHM_FD: usize = 0x53;
 
     /// A `SYS_CALL` as the stand-in received it.
     #[derive(Clone, Debug, PartialEq, Eq)]
@@ -310,6 +322,8 @@ pub(crate) mod sys {
     pub static SEM_OPENS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
     /// The flags of every open of `/scheme/msg` (by any test thread).
     pub static MSG_OPENS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+    /// The flags of every open of `/scheme/shm` (by any test thread).
+    pub static SHM_OPENS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
 
     thread_local! {
         static ERRNO: Cell<c_int> = const { Cell::new(0) };
@@ -327,6 +341,10 @@ pub(crate) mod sys {
         if path == MSG_SCHEME.as_bytes() {
             MSG_OPENS.lock().unwrap().push(flags);
             return Ok(FAKE_MSG_FD);
+        }
+        if path == SHM_SCHEME.as_bytes() {
+            SHM_OPENS.lock().unwrap().push(flags);
+            return Ok(FAKE_SHM_FD);
         }
         assert_eq!(flags & O_ACCMODE, O_RDONLY, "ftok must not ask for write access");
         let index = FILES.iter().position(|f| f.path.as_bytes() == path).ok_or(ENOENT)?;

@@ -44,6 +44,8 @@ struct Named {
     mode: u16,
     /// The size in bytes (`st_size`); the object has this many bytes rounded up to pages.
     size: u64,
+    /// Whether the name still refers to it (`st_nlink`).
+    linked: bool,
 }
 
 impl Named {
@@ -124,6 +126,7 @@ impl ShmScheme {
                     gid: creds.egid,
                     mode: (flags & 0o777) as u16,
                     size: 0,
+                    linked: true,
                 };
                 let named = Arc::new(spin::Mutex::new(named));
                 objects.names.insert(name.to_string(), named.clone());
@@ -161,7 +164,7 @@ impl KernelScheme for ShmScheme {
         let named = named.lock();
         Ok(Stat {
             st_mode: MODE_FILE | named.mode,
-            st_nlink: 1,
+            st_nlink: u32::from(named.linked),
             st_uid: named.uid,
             st_gid: named.gid,
             st_size: named.size,
@@ -205,6 +208,9 @@ impl KernelScheme for ShmScheme {
         }
         let removed = objects.names.remove(path);
         drop(objects);
+        if let Some(named) = &removed {
+            named.lock().linked = false;
+        }
         drop(creds);
         drop(removed);
         Ok(())

@@ -10,3 +10,4 @@ pub(crate) use crate::platform as _kestrel;
 pub mod sys_ipc;
 pub mod sys_msg;
 pub mod sys_sem;
+pub mod sys_shm;

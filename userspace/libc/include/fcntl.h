@@ -2,9 +2,11 @@
  *
  * ABI: the KERNEL's open flags (Redox values, kestrel_abi::syscall), not Linux's. Note
  * that O_RDONLY is not 0 (it is 0x10000); the kernel also takes an access mode of 0 as
- * read-only. Only O_RDONLY/O_WRONLY/O_RDWR, O_NONBLOCK, O_CLOEXEC, O_CREAT and O_EXCL
- * mean anything to this kernel's schemes today; the other Redox bits are defined so that
- * code using them compiles, and are passed to the kernel as they are.
+ * read-only. Only O_RDONLY/O_WRONLY/O_RDWR, O_NONBLOCK, O_CLOEXEC, O_CREAT, O_EXCL and
+ * O_TRUNC mean anything to this kernel's schemes today; the other Redox bits are defined
+ * so that code using them compiles, and are passed to the kernel as they are. As in
+ * Redox, the flags' low 16 bits carry the permission bits of a file that O_CREAT creates
+ * (open's third argument, & 07777; no umask).
  * fcntl commands and FD_CLOEXEC have the same values in Linux and Redox. Paths are
  * scheme paths: /scheme/NAME/... */
 #ifndef _FCNTL_H

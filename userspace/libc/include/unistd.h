@@ -49,6 +49,7 @@ ssize_t write(int fd, const void *buf, size_t n);
 int close(int fd);
 int dup(int fd);
 int dup2(int fd, int newfd);
+int ftruncate(int fd, off_t length);
 
 uid_t getuid(void);
 uid_t geteuid(void);

@@ -8,9 +8,17 @@
 
 int open(const char *path, int flags, ...)
 {
-	/* The mode argument (with O_CREAT) means nothing to the kernel's schemes. */
-	return (int)__kestrel_ret(__kestrel_syscall3(KESTREL_SYS_OPEN, (unsigned long)path, strlen(path),
-						     (unsigned long)(unsigned int)flags));
+	/* As Redox's open: the permission bits of a file that O_CREAT creates travel in the
+	 * flags' low 16 bits, where no O_ flag lives (the mode argument exists only with
+	 * O_CREAT). */
+	unsigned long kflags = (unsigned int)flags & ~0xffffU;
+	if (flags & O_CREAT) {
+		va_list ap;
+		va_start(ap, flags);
+		kflags |= va_arg(ap, mode_t) & 07777;
+		va_end(ap);
+	}
+	return (int)__kestrel_ret(__kestrel_syscall3(KESTREL_SYS_OPEN, (unsigned long)path, strlen(path), kflags));
 }
 
 int creat(const char *path, mode_t mode)

@@ -1,5 +1,6 @@
-/* mman.c: mmap, munmap and mprotect over the kernel's anonymous fmap. The Linux PROT_*
- * and MAP_* values of sys/mman.h are translated to the kernel's MapFlags here. */
+/* mman.c: mmap, munmap and mprotect over the kernel's fmap (anonymous memory, private or
+ * shared, and descriptors such as shm_open's). The Linux PROT_* and MAP_* values of
+ * sys/mman.h are translated to the kernel's MapFlags here. */
 #include <errno.h>
 #include <sys/mman.h>
 

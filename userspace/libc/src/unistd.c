@@ -56,6 +56,17 @@ int dup2(int fd, int newfd)
 		__kestrel_syscall4(KESTREL_SYS_DUP2, (unsigned long)(long)fd, (unsigned long)newfd, 0, 0));
 }
 
+int ftruncate(int fd, off_t length)
+{
+	/* Linux checks the length before the descriptor. */
+	if (length < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return (int)__kestrel_ret(
+		__kestrel_syscall2(KESTREL_SYS_FTRUNCATE, (unsigned long)(long)fd, (unsigned long)length));
+}
+
 unsigned int sleep(unsigned int seconds)
 {
 	struct timespec req = {(time_t)seconds, 0}, rem;

@@ -27,6 +27,8 @@ extern "C" {
 #define KESTREL_SYS_FUNMAP 0x2000005cUL
 #define KESTREL_SYS_FPATH 0x220003a0UL
 #define KESTREL_SYS_FSTAT 0x2200001cUL
+#define KESTREL_SYS_FTRUNCATE 0x2000005dUL
+#define KESTREL_SYS_UNLINK 0x1000000aUL
 #define KESTREL_SYS_CLOCK_GETTIME 265UL
 #define KESTREL_SYS_FUTEX 240UL
 #define KESTREL_SYS_MPROTECT 125UL
@@ -86,7 +88,8 @@ struct kestrel_map {
 	uint64_t address;
 };
 
-/* The kernel's Stat (SYS_FSTAT). */
+/* The kernel's Stat (SYS_FSTAT). The seconds fields are not named st_atime, st_mtime and
+ * st_ctime, which <sys/stat.h> defines as macros (as POSIX has it). */
 struct kestrel_stat {
 	uint64_t st_dev;
 	uint64_t st_ino;
@@ -99,13 +102,13 @@ struct kestrel_stat {
 	uint32_t st_blksize;
 	uint32_t __pad1;
 	uint64_t st_blocks;
-	uint64_t st_mtime;
+	uint64_t st_mtime_sec;
 	uint32_t st_mtime_nsec;
 	uint32_t __pad2;
-	uint64_t st_atime;
+	uint64_t st_atime_sec;
 	uint32_t st_atime_nsec;
 	uint32_t __pad3;
-	uint64_t st_ctime;
+	uint64_t st_ctime_sec;
 	uint32_t st_ctime_nsec;
 	uint32_t __pad4;
 };

@@ -1,12 +1,16 @@
 /* sys/mman.h (kestrel guest C runtime).
  *
  * ABI: Linux x86_64 values for PROT_* and MAP_*; mmap() translates them to the kernel's
- * (Redox) MapFlags. Only anonymous private memory exists: MAP_ANONYMOUS|MAP_PRIVATE,
- * optionally with MAP_FIXED or MAP_FIXED_NOREPLACE (EEXIST if the range is in use).
- * MAP_SHARED|MAP_ANONYMOUS fails with EOPNOTSUPP (no shared frames across fork yet); a
- * file mapping fails with ENODEV (or EBADF for a bad descriptor). MAP_NORESERVE,
- * MAP_POPULATE and MAP_STACK are accepted and change nothing: memory is always mapped
- * eagerly. */
+ * (Redox) MapFlags. Anonymous memory is MAP_PRIVATE (copied for a fork child) or
+ * MAP_SHARED (the child shares it), optionally with MAP_FIXED or MAP_FIXED_NOREPLACE
+ * (EEXIST if the range is in use). A descriptor is mapped from a page-aligned offset:
+ * a POSIX shared memory object (shm_open) MAP_SHARED; descriptors that cannot be mapped
+ * fail with ENODEV (EBADF for a bad descriptor). MAP_NORESERVE, MAP_POPULATE and
+ * MAP_STACK are accepted and change nothing: memory is always mapped eagerly.
+ *
+ * shm_open names are "/NAME" (NAME: 1 to NAME_MAX bytes, no '/', not "." or ".."); the
+ * object is /scheme/shm/NAME, served by the kernel's shm scheme. The permission bits of
+ * MODE are <sys/stat.h>'s S_I*. */
 #ifndef _SYS_MMAN_H
 #define _SYS_MMAN_H
 
@@ -36,6 +40,8 @@ extern "C" {
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t offset);
 int munmap(void *addr, size_t len);
 int mprotect(void *addr, size_t len, int prot);
+int shm_open(const char *name, int oflag, mode_t mode);
+int shm_unlink(const char *name);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,7 @@
 #include <kestrel/syscall.h>
 #include <signal.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -26,6 +27,8 @@ int main(void)
 	V("SYS_FUNMAP", KESTREL_SYS_FUNMAP);
 	V("SYS_FPATH", KESTREL_SYS_FPATH);
 	V("SYS_FSTAT", KESTREL_SYS_FSTAT);
+	V("SYS_FTRUNCATE", KESTREL_SYS_FTRUNCATE);
+	V("SYS_UNLINK", KESTREL_SYS_UNLINK);
 	V("SYS_CLOCK_GETTIME", KESTREL_SYS_CLOCK_GETTIME);
 	V("SYS_FUTEX", KESTREL_SYS_FUTEX);
 	V("SYS_MPROTECT", KESTREL_SYS_MPROTECT);
@@ -57,6 +60,7 @@ int main(void)
 	V("O_NONBLOCK", O_NONBLOCK);
 	V("O_CREAT", O_CREAT);
 	V("O_EXCL", O_EXCL);
+	V("O_TRUNC", O_TRUNC);
 	V("O_CLOEXEC", O_CLOEXEC);
 	V("O_ACCMODE", O_ACCMODE);
 	V("CLOCK_REALTIME", CLOCK_REALTIME);
@@ -124,6 +128,9 @@ int main(void)
 	V("SIG_BLOCK", SIG_BLOCK);
 	V("SIG_UNBLOCK", SIG_UNBLOCK);
 	V("SIG_SETMASK", SIG_SETMASK);
+	V("MODE_FILE", S_IFREG); /* fstat copies st_mode's type bits as they are */
+	V("MODE_DIR", S_IFDIR);
+	V("MODE_CHR", S_IFCHR);
 	V("sizeof(TimeSpec)", sizeof(struct kestrel_timespec));
 	V("sizeof(Map)", sizeof(struct kestrel_map));
 	V("sizeof(Stat)", sizeof(struct kestrel_stat));

@@ -2,6 +2,8 @@
 # Host-side checks of the C runtime (run on the build machine, not in the guest):
 # - abi_check: the headers' syscall numbers, flags, signal and errno values against the
 #   kernel's abi/src/*.rs;
+# - glibc_values: the Linux-valued constants and layouts (sys/mman.h, sys/stat.h) against
+#   the host's glibc;
 # - printf_diff: the printf formatter against glibc on random formats and values;
 # - strto_diff: strtol and friends against glibc.
 # usage: run.sh [ROUNDS]
@@ -16,6 +18,16 @@ gcc -nostdinc -isystem "$libc/include" -isystem "$gcc_include" -fno-builtin \
   -c "$here/abi_values.c" -o "$work/abi_values.o"
 gcc -o "$work/abi_values" "$work/abi_values.o"
 "$work/abi_values" | python3 "$here/abi_check.py" "$repo"
+gcc -nostdinc -isystem "$libc/include" -isystem "$gcc_include" -fno-builtin -Wall -Werror \
+  -c "$here/glibc_values.c" -o "$work/glibc_values_ours.o"
+gcc -o "$work/glibc_values_ours" "$work/glibc_values_ours.o"
+gcc -Wall -Werror -o "$work/glibc_values_glibc" "$here/glibc_values.c"
+if ! diff <("$work/glibc_values_ours") <("$work/glibc_values_glibc") >"$work/glibc_values.diff"; then
+  echo "glibc_values: the runtime's headers (<) differ from glibc's (>):"
+  cat "$work/glibc_values.diff"
+  exit 1
+fi
+echo "glibc_values: $("$work/glibc_values_ours" | wc -l) values and offsets agree with glibc"
 for src in format format_float printf string stdlib ctype; do
   gcc -std=gnu11 -O2 -ffreestanding -fno-builtin -nostdinc -isystem "$libc/include" -isystem "$gcc_include" \
     -fno-stack-protector -fno-tree-loop-distribute-patterns -c "$libc/src/$src.c" -o "$work/$src.o"
