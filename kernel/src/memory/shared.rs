@@ -35,11 +35,21 @@ pub trait Observer: Sync {
     fn detached(&self, object: &Arc<SharedMemory>, tag: i64);
 }
 
+/// The frames of an object's touched pages: page indices, sorted, and their frames at the
+/// same positions. Vectors rather than a map, so that growing them can fail with ENOMEM
+/// instead of aborting; two of them rather than one of pairs, because writing a 16-byte
+/// pair takes an SSE store, and the first SSE instruction of a system call or page fault
+/// costs a lazy FPU save (`arch::fpu`).
+#[derive(Default)]
+struct Frames {
+    index: Vec<u64>,
+    frame: Vec<u64>,
+}
+
 /// A shared memory object.
 pub struct SharedMemory {
-    /// (page index, frame) of the pages touched so far, sorted by index: a vector rather
-    /// than a map, so that growing it can fail with ENOMEM instead of aborting.
-    frames: Mutex<Vec<(u64, u64)>>,
+    /// The pages touched so far and their frames (see [`Frames`]).
+    frames: Mutex<Frames>,
     /// The size in pages: a page at or past it has no memory (a touch there is SIGBUS).
     pages: AtomicU64,
     /// Mappings of the object in all address spaces.
@@ -53,7 +63,7 @@ impl SharedMemory {
     /// A new object of `pages` pages, none of them backed yet.
     pub fn new(pages: u64, observer: Option<&'static dyn Observer>) -> Arc<Self> {
         let object = Self {
-            frames: Mutex::new(Vec::new()),
+            frames: Mutex::new(Frames::default()),
             pages: AtomicU64::new(pages),
             mappings: AtomicUsize::new(0),
             observer,
@@ -74,7 +84,7 @@ impl SharedMemory {
 
     /// Pages backed by a frame now.
     pub fn resident_pages(&self) -> u64 {
-        self.frames.lock().len() as u64
+        self.frames.lock().index.len() as u64
     }
 
     /// The frame of page `index`, allocated and zeroed at the first call: `None` past the
@@ -84,13 +94,15 @@ impl SharedMemory {
             return None;
         }
         let mut frames = self.frames.lock();
-        let at = match frames.binary_search_by_key(&index, |&(i, _)| i) {
-            Ok(at) => return Some(frames[at].1),
+        let at = match frames.index.binary_search(&index) {
+            Ok(at) => return Some(frames.frame[at]),
             Err(at) => at,
         };
-        frames.try_reserve(1).ok()?;
+        frames.index.try_reserve(1).ok()?;
+        frames.frame.try_reserve(1).ok()?;
         let frame = frame::alloc_zeroed()?;
-        frames.insert(at, (index, frame));
+        frames.index.insert(at, index);
+        frames.frame.insert(at, frame);
         Some(frame)
     }
 
@@ -104,10 +116,11 @@ impl SharedMemory {
         self.pages.store(pages, Ordering::Relaxed);
         if self.mappings.load(Ordering::Relaxed) == 0 {
             let mut frames = self.frames.lock();
-            let keep = frames.partition_point(|&(i, _)| i < pages);
-            let gone = frames.split_off(keep);
+            let keep = frames.index.partition_point(|&i| i < pages);
+            frames.index.truncate(keep);
+            let gone = frames.frame.split_off(keep);
             drop(frames);
-            gone.into_iter().for_each(|(_, frame)| free_frame(frame));
+            gone.into_iter().for_each(free_frame);
         }
     }
 
@@ -135,7 +148,7 @@ impl SharedMemory {
 
 impl Drop for SharedMemory {
     fn drop(&mut self) {
-        core::mem::take(self.frames.get_mut()).into_iter().for_each(|(_, frame)| free_frame(frame));
+        core::mem::take(&mut self.frames.get_mut().frame).into_iter().for_each(free_frame);
     }
 }
 

@@ -13,8 +13,9 @@
 //! A region remembers the mapping call that made it (its address, length and a number),
 //! which its pieces keep: `shmdt` detaches an attachment by the address it was made at.
 
-use alloc::collections::BTreeMap;
+use alloc::boxed::Box;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 
 use x86_64::structures::paging::PageTableFlags as Flags;
 
@@ -26,6 +27,7 @@ use crate::errno::{EACCES, EINVAL};
 /// A range of an address space mapped shared.
 #[derive(Clone)]
 pub struct SharedRegion {
+    pub start: u64,
     pub len: u64,
     pub object: Arc<SharedMemory>,
     /// The object's page mapped at the region's start.
@@ -40,8 +42,18 @@ pub struct SharedRegion {
     pub call: u64,
 }
 
-/// The shared regions of an address space, by start address.
-pub type SharedRegions = BTreeMap<u64, SharedRegion>;
+impl SharedRegion {
+    fn end(&self) -> u64 {
+        self.start + self.len
+    }
+}
+
+/// The shared regions of an address space, sorted by start address. A vector of boxes
+/// rather than a `BTreeMap`: the map's searches and iterators zero 16-byte cursors with
+/// SSE stores, and moving whole records would take SSE copies too, while the first SSE
+/// instruction of a system call or page fault costs a lazy FPU save (`arch::fpu`). Here
+/// only pointers move. An address space has a handful of shared regions.
+pub type SharedRegions = Vec<Box<SharedRegion>>;
 
 impl Prot {
     /// Whether every right of `self` is in `max`.
@@ -84,39 +96,63 @@ impl AddressSpace {
             }
         };
         let call = self.next_map_call();
-        let region = SharedRegion { len, object: object.clone(), first_page, max, origin: addr, origin_len: len, call };
-        self.shared_regions_mut().insert(addr, region);
+        let region = SharedRegion {
+            start: addr,
+            len,
+            object: object.clone(),
+            first_page,
+            max,
+            origin: addr,
+            origin_len: len,
+            call,
+        };
+        self.insert_shared(Box::new(region));
         if !replacing {
             object.mapped();
         }
         Ok(addr)
     }
 
-    /// The region that contains `addr`, with its start.
-    fn shared_region_at(&self, addr: u64) -> Option<(u64, &SharedRegion)> {
-        let (&start, region) = self.shared_regions().range(..=addr).next_back()?;
-        (addr < start + region.len).then_some((start, region))
+    /// Puts `region` in its place in the sorted list.
+    fn insert_shared(&mut self, region: Box<SharedRegion>) {
+        let at = self.shared_regions().partition_point(|r| r.start < region.start);
+        self.shared_regions_mut().insert(at, region);
+    }
+
+    /// The position of the first region that ends after `addr`.
+    fn first_shared_after(&self, addr: u64) -> usize {
+        self.shared_regions().partition_point(|r| r.end() <= addr)
+    }
+
+    /// The region that contains `addr`.
+    fn shared_region_at(&self, addr: u64) -> Option<&SharedRegion> {
+        let region = self.shared_regions().get(self.first_shared_after(addr))?;
+        (region.start <= addr).then_some(&**region)
+    }
+
+    /// The regions that overlap `[addr, end)`.
+    fn shared_overlapping(&self, addr: u64, end: u64) -> impl Iterator<Item = &SharedRegion> {
+        let first = self.first_shared_after(addr);
+        self.shared_regions()[first..].iter().map(|r| &**r).take_while(move |r| r.start < end)
     }
 
     /// The frame behind shared page `page` (backing it now if no mapping has yet): `None`
     /// if no region covers it, it is past its object's end, or no memory is left.
     pub(super) fn shared_frame(&self, page: u64) -> Option<u64> {
-        let (start, region) = self.shared_region_at(page)?;
-        region.object.frame(region.first_page + (page - start) / PAGE_SIZE)
+        let region = self.shared_region_at(page)?;
+        region.object.frame(region.first_page + (page - region.start) / PAGE_SIZE)
     }
 
     /// Whether `addr` is in a shared mapping but past the end of its object: a touch there
     /// is SIGBUS, as on Linux, not SIGSEGV.
     pub fn past_object_end(&self, addr: u64) -> bool {
         self.shared_region_at(addr)
-            .is_some_and(|(start, region)| region.first_page + (addr - start) / PAGE_SIZE >= region.object.pages())
+            .is_some_and(|region| region.first_page + (addr - region.start) / PAGE_SIZE >= region.object.pages())
     }
 
     /// Checks that `prot` is within what every shared region in the range allows.
     pub(super) fn check_shared_max(&self, addr: u64, len: u64, prot: Prot) -> Result<(), crate::errno::Errno> {
-        let end = addr.saturating_add(len);
-        let first = self.shared_region_at(addr).map_or(addr, |(start, _)| start);
-        let allowed = self.shared_regions().range(first..end).all(|(_, region)| prot.within(region.max));
+        let allowed = self.shared_overlapping(addr, addr.saturating_add(len)).all(|region| prot.within(region.max));
         if allowed { Ok(()) } else { Err(EACCES) }
     }
 
@@ -125,24 +161,29 @@ impl AddressSpace {
     /// inside goes, one cut by the range keeps its pieces outside it.
     pub(super) fn forget_shared(&mut self, addr: u64, len: u64) {
         let end = addr.saturating_add(len);
-        let first = self.shared_region_at(addr).map_or(addr, |(start, _)| start);
-        let cut: alloc::vec::Vec<u64> = self.shared_regions().range(first..end).map(|(&start, _)| start).collect();
-        for start in cut {
-            let Some(region) = self.shared_regions_mut().remove(&start) else { continue };
-            let region_end = start + region.len;
-            if start < addr {
-                let left = SharedRegion { len: addr - start, ..region.clone() };
-                self.shared_regions_mut().insert(start, left);
+        let first = self.first_shared_after(addr);
+        while let Some(region) = self.shared_regions().get(first)
+            && region.start < end
+        {
+            let region = self.shared_regions_mut().remove(first);
+            if region.start < addr {
+                let mut left = region.clone();
+                left.len = addr - region.start;
+                self.insert_shared(left);
                 region.object.mapped();
             }
-            if region_end > end {
-                let skipped = (end - start) / PAGE_SIZE;
-                let right =
-                    SharedRegion { len: region_end - end, first_page: region.first_page + skipped, ..region.clone() };
-                self.shared_regions_mut().insert(end, right);
+            if region.end() > end {
+                let mut right = region.clone();
+                right.start = end;
+                right.len = region.end() - end;
+                right.first_page += (end - region.start) / PAGE_SIZE;
+                self.insert_shared(right);
                 region.object.mapped();
             }
             region.object.unmapped();
+            if region.end() > end {
+                break;
+            }
         }
     }
 
@@ -151,18 +192,17 @@ impl AddressSpace {
     /// further pieces of that same attachment that end within its length of `addr`.
     /// EINVAL if no attachment was made at `addr`.
     pub fn detach_segment(&mut self, addr: u64) -> Result<(), crate::errno::Errno> {
-        let (&first, found) =
-            self.shared_regions().iter().find(|(_, r)| r.origin == addr && r.object.is_segment()).ok_or(EINVAL)?;
-        let (call, limit) = (found.call, addr + found.origin_len);
-        let mut gone = alloc::vec![(first, found.len)];
-        for (&start, region) in self.shared_regions().range(first + 1..) {
-            if start + region.len > limit {
-                break;
-            }
-            if region.call == call {
-                gone.push((start, region.len));
-            }
-        }
+        let regions = self.shared_regions();
+        let first = regions.iter().position(|r| r.origin == addr && r.object.is_segment()).ok_or(EINVAL)?;
+        let (call, limit) = (regions[first].call, addr + regions[first].origin_len);
+        // The found region is the first of these: a piece of the attachment at `addr`
+        // ends within its length.
+        let gone: Vec<(u64, u64)> = regions[first..]
+            .iter()
+            .take_while(|r| r.end() <= limit)
+            .filter(|r| r.call == call)
+            .map(|r| (r.start, r.len))
+            .collect();
         for (start, len) in gone {
             self.unmap(start, len);
         }
@@ -172,14 +212,14 @@ impl AddressSpace {
     /// The regions a fork child inherits: the same objects, each counted once more.
     pub(super) fn fork_shared(&self) -> SharedRegions {
         let regions = self.shared_regions().clone();
-        regions.values().for_each(|region| region.object.mapped());
+        regions.iter().for_each(|region| region.object.mapped());
         regions
     }
 
     /// Counts every region as gone (the address space is being dropped).
     pub(super) fn drop_shared(&mut self) {
         let regions = core::mem::take(self.shared_regions_mut());
-        regions.values().for_each(|region| region.object.unmapped());
+        regions.iter().for_each(|region| region.object.unmapped());
     }
 }
 

@@ -31,7 +31,7 @@ use crate::context::lock_order::{Level, OrderedMutex};
 use crate::context::scheduler;
 use crate::errno::{EEXIST, EINVAL, EPERM};
 use crate::memory::PAGE_SIZE;
-use crate::memory::address_space::{Placement, Prot, USER_END};
+use crate::memory::address_space::{MMAP_BASE, Placement, Prot, USER_END};
 use crate::memory::shared::{Observer, SharedMemory};
 use crate::memory::user::Plain;
 
@@ -139,7 +139,10 @@ fn shmat(caller: &Caller<'_>, word: u64, shmaddr: u64) -> Result<usize> {
     };
     let prot = Prot { read: attach.read, write: attach.write, exec: attach.exec };
     let placement = match at {
-        AttachAt::Anywhere => Placement::Anywhere(0),
+        // The hint is where the kernel's choices start anyway; a zero one would make the
+        // whole 16-byte value zero, which the compiler writes with an SSE store (and the
+        // first SSE instruction of a call costs a lazy FPU save, `arch::fpu`).
+        AttachAt::Anywhere => Placement::Anywhere(MMAP_BASE),
         AttachAt::Fixed { addr, .. } if addr < MIN_ATTACH_ADDRESS => return Err(EPERM),
         AttachAt::Fixed { addr, .. } if addr.checked_add(attach.len).is_none_or(|end| end > USER_END) => {
             return Err(EINVAL);
