@@ -127,6 +127,15 @@ static void sizes(void)
 		CHECK_WRITE_FAULTS(r);
 		CHECK_OK(munmap(r, 3 * page));
 	}
+	/* A MAP_PRIVATE mapping of it may be written: a copy. */
+	r = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE, ro, 0);
+	CHECK(r != MAP_FAILED);
+	if (r != MAP_FAILED) {
+		CHECK(pattern_is(r, page, 1));
+		r[0] = 'c';
+		CHECK_EQ(p[0], (char)pattern_byte(1, 0));
+		CHECK_OK(munmap(r, page));
+	}
 	CHECK_OK(close(ro));
 
 	/* Growing: the bytes stay, the new ones are zero. */

@@ -48,7 +48,7 @@ fn demand_entry(flags: Flags) -> Flags {
 }
 
 /// The flags a page has once resident, from its entry (demand-zero or not).
-fn resident_flags(entry: Flags) -> Flags {
+pub(super) fn resident_flags(entry: Flags) -> Flags {
     if !entry.contains(DEMAND_BIT) {
         return entry;
     }
@@ -181,7 +181,7 @@ impl AddressSpace {
     }
 
     /// The leaf entry for `vaddr`, creating tables on the way if `create`.
-    fn pte(&mut self, vaddr: u64, create: bool) -> Result<Option<&'static mut Entry>, crate::errno::Errno> {
+    pub(super) fn pte(&mut self, vaddr: u64, create: bool) -> Result<Option<&'static mut Entry>, crate::errno::Errno> {
         let idx = indices(vaddr);
         let mut current = self.pml4;
         for &i in &idx[..3] {
@@ -438,7 +438,7 @@ fn new_table(entry: &mut Entry) -> Result<&'static mut PageTable, crate::errno::
 }
 
 /// A new frame holding a copy of frame `src`.
-fn copy_frame(src: u64) -> Result<u64, crate::errno::Errno> {
+pub(super) fn copy_frame(src: u64) -> Result<u64, crate::errno::Errno> {
     let dst = frame::alloc().ok_or(ENOMEM)?;
     // SAFETY: both frames are mapped by the direct map; `dst` is fresh and `src` is a page
     // of the parent, which does not run during the copy.

@@ -106,6 +106,12 @@ impl SharedMemory {
         Some(frame)
     }
 
+    /// The frame of page `index` if it has one already.
+    pub fn existing_frame(&self, index: u64) -> Option<u64> {
+        let frames = self.frames.lock();
+        frames.index.binary_search(&index).ok().map(|at| frames.frame[at])
+    }
+
     /// Changes the size (`ftruncate`). Growing adds pages without memory. Shrinking frees
     /// the frames past the new end at once if nothing maps the object; a mapped object
     /// keeps them until it is dropped, because mappings may still point at them (a

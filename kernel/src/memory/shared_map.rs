@@ -113,6 +113,37 @@ impl AddressSpace {
         Ok(addr)
     }
 
+    /// Maps a private copy of `len` bytes of `object` from its page `first_page`
+    /// (`MAP_PRIVATE` of a shared memory object): the pages it has now are copied, the
+    /// others are demand-zero; writes stay private. POSIX leaves unspecified whether
+    /// later changes to the object show through such a mapping; here they do not (Linux
+    /// shows them in the pages this mapping has not written yet). On ENOMEM nothing
+    /// stays mapped.
+    pub fn map_private_copy(
+        &mut self,
+        placement: Placement,
+        len: u64,
+        prot: Prot,
+        object: &SharedMemory,
+        first_page: u64,
+    ) -> Result<u64, crate::errno::Errno> {
+        let addr = self.map_anonymous(placement, len, prot)?;
+        for i in 0..len / PAGE_SIZE {
+            let Some(src) = object.existing_frame(first_page + i) else { continue };
+            let copied = super::address_space::copy_frame(src).and_then(|frame| {
+                let pte = self.pte(addr + i * PAGE_SIZE, false)?.ok_or(crate::errno::ENOMEM)?;
+                // A demand entry (never present, so no TLB entry to flush) becomes resident.
+                pte.set_addr(x86_64::PhysAddr::new(frame), super::address_space::resident_flags(pte.flags()));
+                Ok(())
+            });
+            if let Err(e) = copied {
+                self.unmap(addr, len);
+                return Err(e);
+            }
+        }
+        Ok(addr)
+    }
+
     /// Puts `region` in its place in the sorted list.
     fn insert_shared(&mut self, region: Box<SharedRegion>) {
         let at = self.shared_regions().partition_point(|r| r.start < region.start);

@@ -1,10 +1,10 @@
 //! Memory calls: `fmap` (anonymous memory, private or shared, and the shared memory behind
 //! a descriptor; with MAP_FIXED and MAP_FIXED_NOREPLACE), `funmap` and `mprotect`.
 //!
-//! A deliberate difference from Linux: a descriptor maps only `MAP_SHARED` (ENODEV for
-//! `MAP_PRIVATE`), since no scheme here has file pages to copy on write.
+//! A `MAP_PRIVATE` mapping of a shared memory object is a copy of it taken when it is
+//! mapped (see `AddressSpace::map_private_copy`).
 
-use crate::errno::{EACCES, EINVAL, ENODEV};
+use crate::errno::{EACCES, EINVAL};
 use kestrel_abi::syscall::{
     MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED, Map, PROT_EXEC, PROT_READ, PROT_WRITE,
 };
@@ -50,7 +50,18 @@ pub fn fmap(cx: &Context, fd: usize, map_ptr: usize, map_size: usize) -> Result 
         // Anonymous shared memory: a new object that only this mapping (and the copies
         // fork makes of it) maps.
         None => (SharedMemory::new(len / PAGE_SIZE, None), Prot { read: true, write: true, exec: true }),
-        Some(_) if sharing == MAP_PRIVATE => return Err(ENODEV),
+        Some(desc) if sharing == MAP_PRIVATE => {
+            // As Linux: mapping needs read access; a private copy may be written.
+            if !desc.readable() {
+                return Err(EACCES);
+            }
+            let object = desc.scheme().shared_memory(desc.handle)?;
+            let first_page = map.offset as u64 / PAGE_SIZE;
+            return cx
+                .process
+                .with_space(|s| s.map_private_copy(placement, len, prot, &object, first_page))
+                .map(|addr| addr as usize);
+        }
         Some(desc) => {
             // As Linux: mapping needs read access; a shared writable mapping, write access.
             if !desc.readable() || (prot.write && !desc.writable()) {
