@@ -6,8 +6,9 @@
 //! access modes: a read-only descriptor maps only for reading and mprotect cannot exceed
 //! it); System V segments (attach at a kernel-chosen and at a fixed address, overlap
 //! EINVAL, SHM_REMAP, nattch across fork and exit, SHM_DEST freeing at the last detach,
-//! SHM_RDONLY writes faulting); and the kernel's free frame count back where it started
-//! once everything is unmapped, closed, unlinked and removed.
+//! SHM_RDONLY writes faulting); a segment larger than free memory (the touch that finds
+//! no frame is SIGSEGV); and the kernel's free frame count back where it started once
+//! everything is unmapped, closed, unlinked and removed.
 
 #![no_std]
 #![no_main]
@@ -259,6 +260,25 @@ fn system_v() {
     check_err!(shm::shmctl(id, IPC_STAT, &mut ShmidDs::default()), Errno::EINVAL, "gone after the last detach");
 }
 
+/// A segment larger than the free memory: attaching it works (pages are backed at their
+/// first touch), and touching every page runs out of frames, which kills the toucher with
+/// SIGSEGV rather than the kernel; removing the segment gives every frame back.
+fn out_of_frames() {
+    println!("t_shm: a segment larger than free memory: the touch that finds no frame is SIGSEGV");
+    let pages = process::free_frames() + 1024;
+    let Some(id) = check_ok!(shm::shmget(IPC_PRIVATE, pages * PAGE_SIZE, IPC_CREAT | 0o600), "shmget") else { return };
+    let status = in_child("touch every page", || {
+        // SAFETY: the kernel picks a free range.
+        let Ok(addr) = (unsafe { shm::shmat(id, 0, 0) }) else { return 2 };
+        for page in 0..pages {
+            poke(addr + page * PAGE_SIZE, 1);
+        }
+        3
+    });
+    check_eq!(status, Some(100 + i32::from(SIGSEGV)), "the child ran out of memory");
+    check_ok!(shm::remove(id), "IPC_RMID");
+}
+
 fn main(_args: &[&str]) -> i32 {
     // Everything runs in a child, so that its page tables and heap are gone with it when
     // the frame count is compared.
@@ -267,6 +287,7 @@ fn main(_args: &[&str]) -> i32 {
         anonymous_shared();
         posix_objects();
         system_v();
+        out_of_frames();
         userspace::check::finish()
     });
     check_eq!(status, Some(0), "every check in the child passed");
