@@ -268,13 +268,10 @@ fn system_v() {
 fn futex_across_processes() {
     println!("t_shm: a futex in shared memory wakes a sleeper in another process");
     let Some(id) = check_ok!(shm::shmget(IPC_PRIVATE, PAGE_SIZE, IPC_CREAT | 0o600), "shmget") else { return };
-    // SAFETY: the kernel picks free ranges.
-    let (Some(a), Some(b)) = (
-        check_ok!(unsafe { shm::shmat(id, 0, 0) }, "attach"),
-        check_ok!(unsafe { shm::shmat(id, 0, 0) }, "attach again"),
-    ) else {
-        return;
-    };
+    // SAFETY: the kernel picks a free range.
+    let Some(a) = check_ok!(unsafe { shm::shmat(id, 0, 0) }, "attach") else { return };
+    // SAFETY: as above.
+    let Some(b) = check_ok!(unsafe { shm::shmat(id, 0, 0) }, "attach again") else { return };
     // SAFETY: both addresses are page-aligned attachments of the segment, which holds
     // nothing else; the word is only used atomically.
     let (child_word, parent_word) = unsafe { (&*((a + 64) as *const AtomicU32), &*((b + 64) as *const AtomicU32)) };
