@@ -337,6 +337,9 @@ pub fn exec(
     // SAFETY: the new PML4 shares the kernel half, so the kernel keeps running.
     unsafe { crate::arch::switch::load_page_tables(new_pml4) };
     process.pml4.store(new_pml4, Ordering::Relaxed);
+    // As Linux: the old program's robust locks are released as at its death, while its
+    // memory, where the list lives, is still the process's.
+    super::robust::release_held(thread);
     let old = process.space.lock().replace(space);
     drop(old);
     let closed = process.files.lock().close_on_exec();
@@ -357,6 +360,8 @@ pub fn exec(
 pub fn exit_current_thread() -> ! {
     let thread = scheduler::current();
     let process = thread.process.clone();
+    // The locks it still holds are its waiters' now, marked owner-died.
+    super::robust::release_held(&thread);
     let clear_tid = thread.clear_tid.swap(0, Ordering::Relaxed);
     if clear_tid != 0 {
         // CLONE_CHILD_CLEARTID: store 0 and wake one joiner; a bad address is ignored.

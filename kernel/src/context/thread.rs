@@ -117,6 +117,8 @@ pub struct Thread {
     pub clear_tid: AtomicU64,
     /// The user FS base (thread-local storage), loaded whenever the thread runs.
     pub fs_base: AtomicU64,
+    /// The head of the thread's robust futex list (0: none; see `robust`).
+    pub robust_list: AtomicU64,
 }
 
 // SAFETY: the UnsafeCell fields are touched only by the context switch and the entry
@@ -152,6 +154,7 @@ impl Thread {
             pending: AtomicU64::new(0),
             clear_tid: AtomicU64::new(0),
             fs_base: AtomicU64::new(0),
+            robust_list: AtomicU64::new(0),
         }
     }
 

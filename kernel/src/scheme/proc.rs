@@ -127,6 +127,14 @@ fn operate(payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Res
             crate::arch::switch::load_fs_base(base);
             Ok(0)
         }
+        [PROC_SET_ROBUST_LIST, head, len] => {
+            // As Linux's set_robust_list: the head's size must be the one it knows.
+            if len != crate::context::robust::ROBUST_LIST_HEAD_LEN {
+                return Err(EINVAL);
+            }
+            caller.thread.robust_list.store(head, Ordering::Relaxed);
+            Ok(0)
+        }
         [PROC_GET_FS_BASE] => Ok(caller.thread.fs_base.load(Ordering::Relaxed) as usize),
         [PROC_FREE_FRAMES] => {
             // The caller runs, so no thread that ended is still on its stack.
