@@ -58,7 +58,7 @@ static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
 /// [`signal::on_return_to_user`]: super::signal::on_return_to_user
 static RETURN_CHECK: AtomicBool = AtomicBool::new(true);
 
-/// Makes the next return to user mode run the full check (see [`RETURN_CHECK`]).
+/// Makes the next return to user mode run the full check (see `RETURN_CHECK`).
 pub fn request_return_check() {
     RETURN_CHECK.store(true, Ordering::Relaxed);
 }
