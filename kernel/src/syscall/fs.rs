@@ -137,13 +137,32 @@ pub fn read(cx: &Context, fd: usize, buf: usize, len: usize) -> Result {
     Ok(n)
 }
 
+/// `write(fd, buf, len)`, through a kernel buffer of at most [`IO_CHUNK`] bytes at a time.
+/// A blocking write goes on chunk by chunk while the scheme takes each whole (a pipe
+/// sleeps for room in between, as Linux's blocking write does); after a short or failed
+/// chunk it returns what went in, if anything.
 pub fn write(cx: &Context, fd: usize, buf: usize, len: usize) -> Result {
     let desc = description(cx, fd)?;
     if !desc.writable() {
         return Err(EBADF);
     }
-    let data = cx.process.with_space(|s| read_user_vec(s, buf as u64, len.min(IO_CHUNK)))?;
-    desc.scheme().write(desc.handle, &data, desc.nonblock(), &mut caller(cx, None))
+    let mut done = 0;
+    loop {
+        let chunk = (len - done).min(IO_CHUNK);
+        let result = cx
+            .process
+            .with_space(|s| read_user_vec(s, buf.wrapping_add(done) as u64, chunk))
+            .and_then(|data| desc.scheme().write(desc.handle, &data, desc.nonblock(), &mut caller(cx, None)));
+        match result {
+            Ok(n) => {
+                done += n;
+                if n < chunk || done >= len || desc.nonblock() {
+                    return Ok(done);
+                }
+            }
+            Err(e) => return if done > 0 { Ok(done) } else { Err(e) },
+        }
+    }
 }
 
 /// `dup2(fd, newfd)`; `newfd == usize::MAX` is `dup` (lowest free descriptor).

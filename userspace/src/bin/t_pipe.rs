@@ -396,9 +396,9 @@ fn atomic_writes() {
     check!(intact, "every record whole and each writer's in order");
     let _ = fs::close(r);
 
-    println!("t_pipe: a blocking write larger than the pipe arrives whole and in order");
+    println!("t_pipe: one blocking write of 2.2 MiB (the pipe's size many times over) arrives whole and in order");
     let Some((r, w)) = pipe(0) else { return };
-    let big: Vec<u8> = (0..3 * PIPE_CAPACITY + 123).map(|i| (i * 7 + i / 256) as u8).collect();
+    let big: Vec<u8> = (0..(2 << 20) + 3 * PIPE_CAPACITY + 123).map(|i| (i * 7 + i / 256) as u8).collect();
     let expected = big.clone();
     let writer = process::fork_run(move || {
         let _ = fs::close(r);
