@@ -307,6 +307,8 @@ pub fn fork(thread: &Arc<Thread>, frame: &TrapFrame) -> Result<u32, crate::errno
     let fpu: FpuArea = thread.fpu_snapshot();
     let child_thread = Thread::new_user(child.clone(), &child_frame, Some(&fpu))?;
     child_thread.sigmask.store(thread.sigmask.load(Ordering::Relaxed), Ordering::Relaxed);
+    // As Linux: the child's thread has the forking thread's thread-local storage.
+    child_thread.fs_base.store(thread.fs_base.load(Ordering::Relaxed), Ordering::Relaxed);
     register(Some(parent), &child);
     ipc::fork(parent, &child);
     child.start_thread(child_thread);
@@ -342,6 +344,9 @@ pub fn exec(
     process.signals.lock().reset_for_exec();
     *process.name.lock() = exec::program_name(path);
     thread.set_fpu(FpuArea::initial());
+    // The new program sets up its own thread-local storage.
+    thread.fs_base.store(0, Ordering::Relaxed);
+    crate::arch::switch::load_fs_base(0);
     ipc::exec(process);
     *frame = user_entry_frame(loaded.entry, loaded.stack_top);
     scheduler::request_return_check();

@@ -160,6 +160,7 @@ pub fn schedule() {
             kernel_stack_top: next.kernel_stack_top().unwrap_or_else(crate::arch::boot::boot_stack_top),
             fpu_area: next.fpu_ptr(),
             cr3,
+            fs_base: next.fs_base.load(Ordering::Relaxed),
         };
         let slot = prev.saved_rsp_ptr();
         let rsp = next.saved_rsp();
