@@ -20,6 +20,7 @@
 //! | `SYS_MPROTECT` | addr, len, `MapFlags` prot bits | 0 |
 //! | `SYS_YIELD` | | 0 |
 //! | `SYS_NANOSLEEP` | `*const TimeSpec`, `*mut TimeSpec` (remaining, may be null) | 0 or EINTR |
+//! | `SYS_CLOCK_NANOSLEEP` | clock, flags (`TIMER_ABSTIME`), `*const TimeSpec`, `*mut TimeSpec` (remaining, may be null) | 0 or EINTR |
 //! | `SYS_CLOCK_GETTIME` | clock (`CLOCK_REALTIME` 1, `CLOCK_MONOTONIC` 4), `*mut TimeSpec` | 0 |
 //! | `SYS_FUTEX` | addr, op (`FUTEX_WAIT` 0, `FUTEX_WAKE` 1), val, `*const TimeSpec` timeout or 0 | woken / 0 |
 //! | `SYS_SIGACTION` | signo, `*const SigAction` or 0, `*mut SigAction` or 0 | 0 |
@@ -65,6 +66,7 @@ pub const SYS_YIELD: usize = 158;
 /// First kestrel-specific number.
 pub const KESTREL_BASE: usize = 0x4b00;
 pub const SYS_SIGACTION: usize = KESTREL_BASE + 1;
+pub const SYS_CLOCK_NANOSLEEP: usize = KESTREL_BASE + 48;
 pub const SYS_SIGPROCMASK: usize = KESTREL_BASE + 2;
 pub const SYS_SIGRETURN: usize = KESTREL_BASE + 3;
 pub const SYS_SIGPENDING: usize = KESTREL_BASE + 4;
@@ -112,6 +114,9 @@ pub const O_ACCMODE: usize = O_RDWR;
 pub const CLOCK_REALTIME: usize = 1;
 pub const CLOCK_MONOTONIC: usize = 4;
 pub const CLOCK_BOOTTIME: usize = 7;
+
+/// `clock_nanosleep` flag: the time is absolute, on the clock named.
+pub const TIMER_ABSTIME: usize = 1;
 
 /// Futex operations.
 pub const FUTEX_WAIT: usize = 0;

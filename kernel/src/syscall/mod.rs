@@ -85,6 +85,7 @@ fn other(cx: &Context<'_>, nr: usize, [a, b, c, d]: [usize; 4]) -> Result {
             Ok(0)
         }
         SYS_NANOSLEEP => time::nanosleep(cx, a, b),
+        SYS_CLOCK_NANOSLEEP => time::clock_nanosleep(cx, a, b, c, d),
         SYS_CLOCK_GETTIME => time::clock_gettime(cx, a, b),
         SYS_FUTEX => time::futex(cx, a, b, c, d),
         SYS_SIGACTION => signal::sigaction(cx, a, b, c),

@@ -81,6 +81,26 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
 	return r < 0 ? -1 : 0;
 }
 
+/* Returns the error number itself (0 on success), as POSIX has clock_nanosleep do; errno
+ * is left alone. */
+int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req, struct timespec *rem)
+{
+	struct kestrel_timespec k, left = {0, 0, 0};
+	int saved = errno;
+	if (to_kernel(req, &k) < 0) {
+		int e = errno;
+		errno = saved;
+		return e;
+	}
+	long r = __kestrel_syscall4(KESTREL_SYS_CLOCK_NANOSLEEP, (unsigned long)(long)clock, (unsigned long)flags,
+				    (unsigned long)&k, (unsigned long)&left);
+	if (r == -EINTR && rem && !(flags & TIMER_ABSTIME)) {
+		rem->tv_sec = left.tv_sec;
+		rem->tv_nsec = left.tv_nsec;
+	}
+	return r < 0 ? (int)-r : 0;
+}
+
 time_t time(time_t *t)
 {
 	struct timespec ts;
