@@ -8,7 +8,8 @@
 //! its `ipc` state and the process table take part in the IPC paths' order, written and
 //! checked in [`lock_order`] (`creds` → a facility's lock → the process table → a
 //! process's `ipc`). The other locks of a process (`space`, `files`, `signals`,
-//! `children`, `state`, `threads`) are leaves taken one at a time, never while blocking.
+//! `children`, `state`, `threads`) are leaves taken one at a time, never while blocking;
+//! its `itimer` is taken before the armed timers' map (`itimer::ARMED`), a leaf.
 
 pub mod cred;
 pub mod ipc;
@@ -18,6 +19,8 @@ pub mod lock_order;
 pub mod exec;
 #[cfg(not(test))]
 pub mod futex;
+#[cfg(not(test))]
+pub mod itimer;
 #[cfg(not(test))]
 pub mod process;
 #[cfg(not(test))]

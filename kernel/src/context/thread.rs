@@ -115,6 +115,8 @@ pub struct Thread {
     pub pending: AtomicU64,
     /// User address cleared and futex-woken when the thread exits (0: none).
     pub clear_tid: AtomicU64,
+    /// The rest of its signal state (sigsuspend's saved mask, a fault's information).
+    pub signal: super::signal::ThreadSignals,
 }
 
 // SAFETY: the UnsafeCell fields are touched only by the context switch and the entry
@@ -148,6 +150,7 @@ impl Thread {
             sigmask: AtomicU64::new(0),
             pending: AtomicU64::new(0),
             clear_tid: AtomicU64::new(0),
+            signal: super::signal::ThreadSignals::default(),
         }
     }
 
