@@ -10,7 +10,7 @@
 //! (the next multiple of the interval after the last expiry that is still ahead).
 //!
 //! A fork child starts without a timer; exec keeps it. Lock order: a process's `itimer`,
-//! then [`ARMED`] (the tick takes `ARMED` alone, then each process's timer after).
+//! then `ARMED` (the tick takes `ARMED` alone, then each process's timer after).
 
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};

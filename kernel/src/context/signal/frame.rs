@@ -100,7 +100,7 @@ pub(super) fn push(
 }
 
 /// `SYS_SIGRETURN`: restores the registers, the FPU state and the mask from the frame
-/// that [`push`] made, as the handler may have left it. The stack pointer is where the
+/// that `push` made, as the handler may have left it. The stack pointer is where the
 /// restorer's `ret` left it: just past the return address.
 pub fn sigreturn(thread: &Arc<Thread>, regs: &mut TrapFrame) -> Result<(), Errno> {
     let at = regs.rsp.checked_sub(8).ok_or(EFAULT)?;

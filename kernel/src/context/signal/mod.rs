@@ -1,6 +1,6 @@
 //! Signals: actions, pending sets with the information each signal carries, delivery on
 //! the way back to user mode, and the conversion of user faults into signals. The
-//! handler frame and `sigreturn` are in [`frame`].
+//! handler frame and `sigreturn` are in `frame`.
 //!
 //! A signal sent to a process is pending on the process; one of its threads that does
 //! not block it is interrupted if asleep. Delivery happens in [`on_return_to_user`]: the
