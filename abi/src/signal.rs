@@ -111,6 +111,7 @@ pub const SI_USER: i32 = 0;
 pub const SI_KERNEL: i32 = 0x80;
 pub const SI_QUEUE: i32 = -1;
 pub const SI_TIMER: i32 = -2;
+pub const SI_TKILL: i32 = -6;
 /// `si_code` of SIGCHLD.
 pub const CLD_EXITED: i32 = 1;
 pub const CLD_KILLED: i32 = 2;

@@ -127,6 +127,17 @@ fn operate(payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Res
             crate::arch::switch::load_fs_base(base);
             Ok(0)
         }
+        [PROC_TKILL, tid, signo] => {
+            let signo = u8::try_from(signo).map_err(|_| EINVAL)?;
+            if signo > kestrel_abi::signal::NSIG {
+                return Err(EINVAL);
+            }
+            let thread =
+                process.live_threads().into_iter().find(|t| u64::from(t.tid) == tid).ok_or(crate::errno::ESRCH)?;
+            let info = crate::context::signal::Info::sent_by(process, kestrel_abi::signal::SI_TKILL);
+            crate::context::signal::send_to_thread(&thread, signo, info);
+            Ok(0)
+        }
         [PROC_SET_ROBUST_LIST, head, len] => {
             // As Linux's set_robust_list: the head's size must be the one it knows.
             if len != crate::context::robust::ROBUST_LIST_HEAD_LEN {

@@ -2,14 +2,16 @@
 //! (`PROC_SET_FS_BASE`) and reads its own block through `%fs` while other threads with
 //! other blocks run and switch with it; a new thread starts with its creator's base; a
 //! fork child has the forking thread's; exec clears it; an address outside the user half
-//! is EPERM.
+//! is EPERM. And a signal sent to one thread (`PROC_TKILL`, as `pthread_kill`) runs its
+//! handler on that thread and interrupts that thread's sleep.
 
 #![no_std]
 #![no_main]
 
 use core::arch::asm;
 
-use userspace::{Errno, check, check_eq, check_err, check_ok, println, process, thread, time};
+use userspace::abi::proc::PROC_TKILL;
+use userspace::{Errno, check, check_eq, check_err, check_ok, println, process, signal, thread, time};
 
 userspace::entry!(main);
 
@@ -86,5 +88,36 @@ fn main(_args: &[&str]) -> i32 {
     if let Some(pid) = check_ok!(child, "fork for exec") {
         check_eq!(process::wait_for(pid).ok().and_then(|s| s.exited()), Some(0), "the new program's FS base is 0");
     }
+    thread_signal();
     userspace::check::finish()
+}
+
+/// The tid that ran the SIGUSR1 handler last.
+static HANDLED_BY: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+extern "C" fn note_handler(_signo: i32) {
+    HANDLED_BY.store(process::gettid(), core::sync::atomic::Ordering::SeqCst);
+}
+
+fn thread_signal() {
+    println!("t_tls: PROC_TKILL signals one thread: its handler runs there and its sleep ends");
+    check_ok!(signal::set_handler(signal::SIGUSR1, note_handler), "SIGUSR1 handler");
+    let sleeper = thread::spawn(|| {
+        let start = time::monotonic_ns();
+        let slept = time::sleep_ms(5000);
+        (process::gettid(), slept, time::elapsed_ms(start))
+    });
+    let Some(sleeper) = check_ok!(sleeper, "spawn the sleeper") else { return };
+    let tid = sleeper.tid();
+    let _ = time::sleep_ms(50);
+    let sent = process::proc_call(&[PROC_TKILL, tid as u64, u64::from(signal::SIGUSR1)], &mut []);
+    check_ok!(sent, "PROC_TKILL");
+    if let Some((ran_on, slept, ms)) = check_ok!(sleeper.join(), "join") {
+        check_eq!(ran_on, tid, "the sleeper is the thread");
+        check_eq!(slept, Err(Errno::EINTR), "its sleep was interrupted");
+        check!(ms < 4000, "early: {ms} ms");
+    }
+    check_eq!(HANDLED_BY.load(core::sync::atomic::Ordering::SeqCst), tid, "the handler ran on that thread");
+    let r = process::proc_call(&[PROC_TKILL, 0x7fff_fff0, 0], &mut []);
+    check_err!(r, Errno::ESRCH, "no such thread");
 }

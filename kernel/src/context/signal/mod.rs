@@ -54,6 +54,12 @@ impl Info {
         Self { code, fields: [addr, 0] }
     }
 
+    /// Sent by `process` (its pid and real uid) with `code`: SIGPIPE (`SI_USER`),
+    /// `pthread_kill` (`SI_TKILL`).
+    pub fn sent_by(process: &Process, code: i32) -> Self {
+        Self::from_process(code, process.pid, process.creds.lock().ruid, 0)
+    }
+
     /// The `siginfo_t` of `signo` with this information.
     pub fn to_abi(self, signo: u8) -> SigInfo {
         SigInfo::new(signo, self.code, self.fields)
@@ -178,8 +184,10 @@ pub struct ThreadSignals {
     /// set, but the signals stay blocked for the "ignored" test of [`send_info`] (Linux's
     /// `real_blocked`).
     real_blocked: AtomicU64,
-    /// The information of the fault signal pending on the thread (`Thread::pending`).
-    fault: spin::Mutex<Option<(u8, Info)>>,
+    /// The information of the signals pending on the thread alone (`Thread::pending`):
+    /// one instance of each, real-time ones included, the first one's kept. The bits of
+    /// `Thread::pending` are changed under this lock.
+    infos: spin::Mutex<alloc::vec::Vec<(u8, Info)>>,
 }
 
 impl ThreadSignals {
@@ -201,6 +209,42 @@ impl ThreadSignals {
     /// Sets (or, with 0, clears) the mask a `sigtimedwait` replaced for its wait.
     pub fn set_real_blocked(&self, mask: u64) {
         self.real_blocked.store(mask, Ordering::Relaxed);
+    }
+}
+
+/// Makes `signo` pending on `thread` alone with `info` (`pthread_kill`, and SIGPIPE,
+/// which Linux sends to the thread that wrote) and interrupts it if it is asleep and does
+/// not block the signal. A signal whose action is to ignore it is discarded at once,
+/// unless the thread blocks it (as Linux).
+pub fn send_to_thread(thread: &Arc<Thread>, signo: u8, info: Info) {
+    if signo == 0 || signo > NSIG {
+        return;
+    }
+    {
+        let signals = thread.process.signals.lock();
+        let blocked =
+            (thread.sigmask.load(Ordering::Relaxed) | thread.signal.real_blocked.load(Ordering::Relaxed)) & bit(signo);
+        if signals.is_ignored(signo) && blocked == 0 {
+            return;
+        }
+        pend_on_thread(thread, signo, info);
+    }
+    scheduler::request_return_check();
+    if thread.sigmask.load(Ordering::Relaxed) & bit(signo) == 0 {
+        scheduler::wake(thread, WakeReason::Interrupted);
+    }
+}
+
+/// Makes `signo` pending on `thread` alone, unless it already is (then the first
+/// instance's information is kept).
+fn pend_on_thread(thread: &Thread, signo: u8, info: Info) {
+    let mut infos = thread.signal.infos.lock();
+    if thread.pending.load(Ordering::Relaxed) & bit(signo) == 0 {
+        // Without memory the signal is still sent, without its information.
+        if infos.try_reserve(1).is_ok() {
+            infos.push((signo, info));
+        }
+        thread.pending.fetch_or(bit(signo), Ordering::Relaxed);
     }
 }
 
@@ -240,15 +284,17 @@ pub fn send_info(process: &Arc<Process>, signo: u8, info: Info) -> Result<(), Er
 }
 
 /// Takes a pending signal of `thread` among `allowed` with its information: one sent to
-/// the thread itself first (a fault), else the process's lowest-numbered one. Taking
+/// the thread itself first (a fault, `pthread_kill`, SIGPIPE), else the process's
+/// lowest-numbered one. Taking
 /// SIGALRM lets the interval timer reload (as Linux's `dequeue_signal`).
 pub fn take(thread: &Thread, allowed: u64) -> Option<(u8, Info)> {
     let own = thread.pending.load(Ordering::Relaxed) & allowed;
     let (signo, info) = if own != 0 {
         let signo = own.trailing_zeros() as u8 + 1;
+        let mut infos = thread.signal.infos.lock();
         thread.pending.fetch_and(!bit(signo), Ordering::Relaxed);
-        let fault = thread.signal.fault.lock().take_if(|(s, _)| *s == signo);
-        (signo, fault.map_or(Info::KERNEL, |(_, info)| info))
+        let found = infos.iter().position(|&(s, _)| s == signo);
+        (signo, found.map_or(Info::KERNEL, |i| infos.swap_remove(i).1))
     } else {
         let process = &thread.process;
         let mut signals = process.signals.lock();
@@ -290,8 +336,7 @@ pub fn user_fault(frame: &mut TrapFrame, signo: u8, code: i32, addr: u64, what: 
     let action = process.signals.lock().action(signo);
     let blocked = thread.sigmask.load(Ordering::Relaxed) & bit(signo) != 0;
     if action.sa_handler > SIG_IGN && !blocked {
-        *thread.signal.fault.lock() = Some((signo, Info::fault(code, addr)));
-        thread.pending.fetch_or(bit(signo), Ordering::Relaxed);
+        pend_on_thread(&thread, signo, Info::fault(code, addr));
         scheduler::request_return_check();
         return;
     }

@@ -2,6 +2,7 @@
  * "NAME VALUE" lines. run.sh compiles it twice, against the runtime's headers and against
  * the host's glibc, and the two outputs must be the same. The prototypes must match too
  * (a mismatch does not compile). */
+#define _GNU_SOURCE /* pipe2 in glibc's unistd.h */
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -20,13 +21,13 @@ int (*check_shm_open)(const char *, int, mode_t) = shm_open;
 int (*check_shm_unlink)(const char *) = shm_unlink;
 int (*check_ftruncate)(int, off_t) = ftruncate;
 int (*check_fstat)(int, struct stat *) = fstat;
+int (*check_pipe)(int[2]) = pipe;
+int (*check_pipe2)(int[2], int) = pipe2;
 int (*check_sigsuspend)(const sigset_t *) = sigsuspend;
 int (*check_sigwait)(const sigset_t *, int *) = sigwait;
 int (*check_sigwaitinfo)(const sigset_t *, siginfo_t *) = sigwaitinfo;
 int (*check_sigtimedwait)(const sigset_t *, siginfo_t *, const struct timespec *) = sigtimedwait;
 int (*check_sigqueue)(pid_t, int, const union sigval) = sigqueue;
-int (*check_setitimer)(int, const struct itimerval *, struct itimerval *) = setitimer;
-int (*check_getitimer)(int, struct itimerval *) = getitimer;
 unsigned int (*check_alarm)(unsigned int) = alarm;
 
 #define V(c) printf("%s %lld\n", #c, (long long)(c))
@@ -49,6 +50,7 @@ int main(void)
 	V(MAP_FIXED_NOREPLACE);
 	V((long)MAP_FAILED);
 	V(NAME_MAX);
+	V(PIPE_BUF);
 	V(S_IFMT);
 	V(S_IFSOCK);
 	V(S_IFLNK);
@@ -97,6 +99,7 @@ int main(void)
 	V(SI_KERNEL);
 	V(SI_QUEUE);
 	V(SI_TIMER);
+	V(SI_TKILL);
 	V(CLD_EXITED);
 	V(CLD_KILLED);
 	V(CLD_DUMPED);
