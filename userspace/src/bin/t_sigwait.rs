@@ -5,7 +5,8 @@
 //! sigsuspend swaps the mask and the handler frame restores the old one; sigtimedwait
 //! takes a blocked signal with its `siginfo_t` (kill, sigqueue, the timer, SIGCHLD),
 //! times out with EAGAIN and is interrupted with EINTR; standard signals do not queue,
-//! real-time ones queue in order up to `SIGQUEUE_MAX`; SA_SIGINFO handlers get the
+//! real-time ones queue in order up to `SIGQUEUE_MAX`; signals to one thread carry
+//! their information too (SI_TKILL, SIGPIPE's SI_USER); SA_SIGINFO handlers get the
 //! information and a context they may change; and the errors (EINVAL, EFAULT, ESRCH,
 //! EPERM).
 //!
@@ -17,15 +18,16 @@
 use core::arch::asm;
 use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 
+use userspace::abi::proc::PROC_TKILL;
 use userspace::abi::syscall::{SYS_GETITIMER, SYS_SETITIMER, SYS_SIGTIMEDWAIT, TimeSpec};
 use userspace::process::{self, Status};
 use userspace::signal::{
-    self, ITIMER_PROF, ITIMER_REAL, ITIMER_VIRTUAL, ITimerVal, SEGV_MAPERR, SI_KERNEL, SI_QUEUE, SI_USER, SIG_BLOCK,
-    SIG_SETMASK, SIGALRM, SIGCHLD, SIGHUP, SIGINT, SIGKILL, SIGQUEUE_MAX, SIGSEGV, SIGTERM, SIGUSR1, SIGUSR2, SigInfo,
-    TimeVal, UContext, bit,
+    self, ITIMER_PROF, ITIMER_REAL, ITIMER_VIRTUAL, ITimerVal, SEGV_MAPERR, SI_KERNEL, SI_QUEUE, SI_TKILL, SI_USER,
+    SIG_BLOCK, SIG_SETMASK, SIGALRM, SIGCHLD, SIGHUP, SIGINT, SIGKILL, SIGPIPE, SIGQUEUE_MAX, SIGSEGV, SIGTERM,
+    SIGUSR1, SIGUSR2, SigInfo, TimeVal, UContext, bit,
 };
 use userspace::syscall::{syscall2, syscall3};
-use userspace::{Errno, check, check_eq, check_err, check_ok, cred, println, time};
+use userspace::{Errno, check, check_eq, check_err, check_ok, cred, fs, println, time};
 
 userspace::entry!(main);
 
@@ -501,6 +503,24 @@ fn realtime() {
     set_mask(0);
 }
 
+fn thread_directed() {
+    println!("t_sigwait: a signal to one thread (PROC_TKILL) says SI_TKILL; SIGPIPE says SI_USER");
+    let me = process::getpid() as u32;
+    block(bit(SIGUSR2) | bit(SIGPIPE));
+    let tid = process::gettid() as u64;
+    check_ok!(process::proc_call(&[PROC_TKILL, tid, u64::from(SIGUSR2)], &mut []), "PROC_TKILL self");
+    let info = signal::sigtimedwait(bit(SIGUSR2), Some(&ms(0)));
+    check_eq!(info.map(|i| (i.si_signo, i.si_code, i.pid(), i.uid())), Ok((12, SI_TKILL, me, 0)), "tkill siginfo");
+    if let Some([read_end, write_end]) = check_ok!(fs::pipe2(0), "pipe2") {
+        check_ok!(fs::close(read_end), "close the read end");
+        check_err!(fs::write(write_end, b"x"), Errno::EPIPE, "write to a pipe without readers");
+        let info = signal::sigtimedwait(bit(SIGPIPE), Some(&ms(0)));
+        check_eq!(info.map(|i| (i.si_signo, i.si_code, i.pid())), Ok((13, SI_USER, me)), "SIGPIPE siginfo");
+        let _ = fs::close(write_end);
+    }
+    set_mask(0);
+}
+
 fn fault_information() {
     println!("t_sigwait: a SIGSEGV handler gets si_code and si_addr, and may change the registers");
     check_ok!(signal::set_info_handler(SIGSEGV, on_segv, 0, 0), "SIGSEGV handler");
@@ -529,6 +549,7 @@ fn main(args: &[&str]) -> i32 {
     timed_wait();
     senders_and_errors();
     realtime();
+    thread_directed();
     fault_information();
     userspace::check::finish()
 }
