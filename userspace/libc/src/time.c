@@ -123,3 +123,22 @@ int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 	}
 	return 0;
 }
+
+/* The interval timer: struct itimerval is Linux's, which the kernel takes as it is. */
+
+int setitimer(int which, const struct itimerval *restrict value, struct itimerval *restrict old)
+{
+	return (int)__kestrel_ret(__kestrel_syscall3(KESTREL_SYS_SETITIMER, (unsigned long)(long)which,
+						     (unsigned long)value, (unsigned long)old));
+}
+
+int getitimer(int which, struct itimerval *value)
+{
+	return (int)__kestrel_ret(
+		__kestrel_syscall2(KESTREL_SYS_GETITIMER, (unsigned long)(long)which, (unsigned long)value));
+}
+
+unsigned int alarm(unsigned int seconds)
+{
+	return (unsigned int)__kestrel_syscall1(KESTREL_SYS_ALARM, seconds);
+}
