@@ -1,5 +1,6 @@
 /* scan.h: what the scanf family (scanf.c) and the text-to-number conversions
- * (floatscan.c: strtod, strtof, strtold, atof) share. */
+ * (floatscan.c: the grammar, strtod, strtof, strtold, atof; floatvalue.c: the value)
+ * share. */
 #ifndef _KESTREL_SCAN_H
 #define _KESTREL_SCAN_H
 
@@ -12,6 +13,9 @@
  * floatscan.c for why 800 is enough for a correctly rounded double). */
 #define FLOAT_TEXT_DIGITS 800
 #define FLOAT_TEXT_PAYLOAD 64
+
+/* What the valid prefix of a float_text is. */
+enum { FT_NONE, FT_NUMBER, FT_INF, FT_NAN, FT_NAN_PAYLOAD };
 
 /* A floating-point number being read one character at a time: the grammar of strtod
  * (C11 7.22.1.3), which scanf's %a %e %f %g share. Begin with __kestrel_float_begin,
@@ -43,8 +47,8 @@ struct float_text {
 hidden void __kestrel_float_begin(struct float_text *t);
 /* Takes c (returns 1) if the characters so far and c are a prefix of a number; else 0. */
 hidden int __kestrel_float_feed(struct float_text *t, int c);
-/* The value of the valid prefix (0 if there is none), correctly rounded; errno is set to
- * ERANGE when the value overflows or is tiny and inexact, as glibc does. */
+/* The value of the valid prefix (0 if there is none), correctly rounded (floatvalue.c);
+ * errno is set to ERANGE when the value overflows or is tiny and inexact, as glibc does. */
 hidden double __kestrel_float_double(const struct float_text *t);
 hidden float __kestrel_float_float(const struct float_text *t);
 

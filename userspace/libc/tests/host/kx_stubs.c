@@ -1,6 +1,7 @@
-/* kx_stubs: what the runtime's printf.c, string.c, stdlib.c, ctype.c, floatscan.c and
- * scanf.c need from the rest of the runtime when they are linked, prefixed with kx_, into
- * a host test. The stream functions are never called: the tests use the string forms. */
+/* kx_stubs: what the runtime's printf.c, string.c, stdlib.c, ctype.c, floatscan.c,
+ * floatvalue.c and scanf.c need from the rest of the runtime when they are linked,
+ * prefixed with kx_, into a host test. The stream functions are never called: the tests
+ * use the string forms. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -30,12 +30,12 @@ if ! diff <("$work/glibc_values_ours") <("$work/glibc_values_glibc") >"$work/gli
   exit 1
 fi
 echo "glibc_values: $("$work/glibc_values_ours" | wc -l) values and offsets agree with glibc"
-for src in format format_float printf string stdlib ctype floatscan scanf; do
+for src in format format_float printf string stdlib ctype floatscan floatvalue scanf; do
   gcc -std=gnu11 -O2 -ffreestanding -fno-builtin -nostdinc -isystem "$libc/include" -isystem "$gcc_include" \
     -fno-stack-protector -fno-tree-loop-distribute-patterns -c "$libc/src/$src.c" -o "$work/$src.o"
 done
 ld -r "$work/format.o" "$work/format_float.o" "$work/printf.o" "$work/string.o" "$work/stdlib.o" "$work/ctype.o" \
-  "$work/floatscan.o" "$work/scanf.o" -o "$work/all.o"
+  "$work/floatscan.o" "$work/floatvalue.o" "$work/scanf.o" -o "$work/all.o"
 objcopy --prefix-symbols=kx_ "$work/all.o" "$work/kx.o"
 gcc -O1 -Wno-format -Wno-format-truncation -o "$work/printf_diff" "$here/printf_diff.c" "$here/kx_stubs.c" "$work/kx.o"
 gcc -O1 -o "$work/strto_diff" "$here/strto_diff.c" "$here/kx_stubs.c" "$work/kx.o"
