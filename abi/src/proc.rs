@@ -17,6 +17,10 @@
 //! | `PROC_THREAD_EXIT` | | | does not return |
 //! | `PROC_GETTID` | | | tid |
 //! | `PROC_SHUTDOWN` | status (0 success, else failure); root only | | ends the machine |
+//! | `PROC_SET_FS_BASE` | the calling thread's FS base (thread-local storage; below the user half's end, else EPERM) | | 0 |
+//! | `PROC_GET_FS_BASE` | | | the calling thread's FS base |
+//! | `PROC_TKILL` | tid (a thread of the calling process, else ESRCH), signal (0: existence check) | | 0 |
+//! | `PROC_SET_ROBUST_LIST` | the head of the calling thread's robust futex list (Linux's `struct robust_list_head`), its size (24, else EINVAL) | | 0 |
 //! | `PROC_FREE_FRAMES` | | | the kernel's free physical frames, counting those its caches of spare kernel stacks hold (for leak checks) |
 //!
 //! `kill` with pid 0 or a negative pid is not supported (no process groups): EINVAL.
@@ -34,6 +38,10 @@ pub const PROC_THREAD_EXIT: u64 = 10;
 pub const PROC_GETTID: u64 = 11;
 pub const PROC_SHUTDOWN: u64 = 12;
 pub const PROC_FREE_FRAMES: u64 = 13;
+pub const PROC_SET_FS_BASE: u64 = 14;
+pub const PROC_GET_FS_BASE: u64 = 15;
+pub const PROC_SET_ROBUST_LIST: u64 = 16;
+pub const PROC_TKILL: u64 = 17;
 
 /// `waitpid` option: return 0 at once when no child has ended.
 pub const WNOHANG: u64 = 1;

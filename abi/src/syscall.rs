@@ -31,6 +31,7 @@
 //! | `SYS_SETUID` / `SYS_SETGID` / `SYS_SETEUID` / `SYS_SETEGID` | id | 0 |
 //! | `SYS_GETGROUPS` | size, `*mut u32` | count |
 //! | `SYS_SETGROUPS` | size, `*const u32` | 0 |
+//! | `SYS_PIPE2` | `*mut [usize; 2]` (read end, write end), flags (`O_CLOEXEC`, `O_NONBLOCK`) | 0 |
 //!
 //! Process management goes through the `proc` scheme with `SYS_CALL` (see [`crate::proc`]).
 
@@ -77,6 +78,15 @@ pub const SYS_SETEUID: usize = KESTREL_BASE + 22;
 pub const SYS_SETEGID: usize = KESTREL_BASE + 23;
 pub const SYS_GETGROUPS: usize = KESTREL_BASE + 24;
 pub const SYS_SETGROUPS: usize = KESTREL_BASE + 25;
+/// `pipe2(fds, flags)`: redox_syscall 0.9.5 has no pipe call (Redox makes pipes in a
+/// user-space scheme). Other flags are EINVAL; a bad `fds` is EFAULT, with no
+/// descriptor left behind.
+pub const SYS_PIPE2: usize = KESTREL_BASE + 32;
+
+/// Writes of at most this many bytes to a pipe are atomic (Linux's `PIPE_BUF`).
+pub const PIPE_BUF: usize = 4096;
+/// A pipe's capacity in bytes (Linux's default).
+pub const PIPE_CAPACITY: usize = 65536;
 
 /// `fcntl` commands (redox_syscall values).
 pub const F_DUPFD: usize = 0;
@@ -201,6 +211,7 @@ pub struct Stat {
 pub const MODE_FILE: u16 = 0x8000;
 pub const MODE_DIR: u16 = 0x4000;
 pub const MODE_CHR: u16 = 0x2000;
+pub const MODE_FIFO: u16 = 0x1000;
 
 static_assertions::assert_eq_size!(Map, [u64; 4]);
 static_assertions::assert_eq_size!(TimeSpec, [u64; 2]);

@@ -40,6 +40,7 @@ pub const ENOTTY: Errno = Errno(number::ENOTTY);
 pub const EFBIG: Errno = Errno(number::EFBIG);
 pub const ENOSPC: Errno = Errno(number::ENOSPC);
 pub const ESPIPE: Errno = Errno(number::ESPIPE);
+pub const EPIPE: Errno = Errno(number::EPIPE);
 pub const ERANGE: Errno = Errno(number::ERANGE);
 pub const ENAMETOOLONG: Errno = Errno(number::ENAMETOOLONG);
 pub const ENOSYS: Errno = Errno(number::ENOSYS);
@@ -96,6 +97,7 @@ impl core::fmt::Debug for Errno {
             EFBIG => "EFBIG",
             ENOSPC => "ENOSPC",
             ESPIPE => "ESPIPE",
+            EPIPE => "EPIPE",
             ERANGE => "ERANGE",
             ENAMETOOLONG => "ENAMETOOLONG",
             ENOSYS => "ENOSYS",

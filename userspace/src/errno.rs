@@ -51,6 +51,7 @@ errnos!(
     EFBIG,
     ENOSPC,
     ESPIPE,
+    EPIPE,
     ERANGE,
     ENAMETOOLONG,
     ENOSYS,

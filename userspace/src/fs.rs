@@ -1,8 +1,9 @@
-//! File descriptors: open, read, write, close, dup, fcntl, fstat, fpath, fevent and the
-//! scheme-specific `SYS_CALL`.
+//! File descriptors: open, read, write, close, dup, fcntl, fstat, fpath, fevent, pipes
+//! and the scheme-specific `SYS_CALL`.
 
 use kestrel_abi::syscall::{
-    SYS_CALL, SYS_CLOSE, SYS_DUP2, SYS_FCNTL, SYS_FEVENT, SYS_FPATH, SYS_FSTAT, SYS_OPEN, SYS_READ, SYS_WRITE, Stat,
+    SYS_CALL, SYS_CLOSE, SYS_DUP2, SYS_FCNTL, SYS_FEVENT, SYS_FPATH, SYS_FSTAT, SYS_OPEN, SYS_PIPE2, SYS_READ,
+    SYS_WRITE, Stat,
 };
 
 use crate::syscall::{syscall1, syscall2, syscall3, syscall4, syscall6};
@@ -106,6 +107,14 @@ pub fn fpath(fd: usize, buf: &mut [u8]) -> Result<usize> {
 pub fn fevent(fd: usize, flags: usize) -> Result<usize> {
     // SAFETY: no memory is passed.
     unsafe { syscall2(SYS_FEVENT, fd, flags) }
+}
+
+/// `pipe2(flags)` (`O_CLOEXEC`, `O_NONBLOCK`): a new pipe's read end and write end.
+pub fn pipe2(flags: usize) -> Result<[usize; 2]> {
+    let mut fds = [0usize; 2];
+    // SAFETY: the kernel writes two words into fds.
+    unsafe { syscall2(SYS_PIPE2, fds.as_mut_ptr() as usize, flags)? };
+    Ok(fds)
 }
 
 /// Most metadata words a `SYS_CALL` carries.

@@ -11,8 +11,9 @@ use core::fmt;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use kestrel_abi::proc::{
-    PROC_EXEC, PROC_EXIT, PROC_FORK, PROC_FREE_FRAMES, PROC_GETPID, PROC_GETPPID, PROC_GETTID, PROC_KILL, PROC_SELF,
-    PROC_SHUTDOWN, PROC_SPAWN, PROC_THREAD_CREATE, PROC_THREAD_EXIT, PROC_WAITPID, SpawnArgs, ThreadArgs,
+    PROC_EXEC, PROC_EXIT, PROC_FORK, PROC_FREE_FRAMES, PROC_GET_FS_BASE, PROC_GETPID, PROC_GETPPID, PROC_GETTID,
+    PROC_KILL, PROC_SELF, PROC_SET_FS_BASE, PROC_SHUTDOWN, PROC_SPAWN, PROC_THREAD_CREATE, PROC_THREAD_EXIT,
+    PROC_WAITPID, SpawnArgs, ThreadArgs,
 };
 use kestrel_abi::wait;
 
@@ -133,6 +134,16 @@ pub fn getpid() -> usize {
 /// The parent's process id.
 pub fn getppid() -> usize {
     proc_call(&[PROC_GETPPID], &mut []).unwrap_or(0)
+}
+
+/// Sets the calling thread's FS base (thread-local storage).
+pub fn set_fs_base(base: usize) -> Result<()> {
+    proc_call(&[PROC_SET_FS_BASE, base as u64], &mut []).map(drop)
+}
+
+/// The calling thread's FS base.
+pub fn fs_base() -> Result<usize> {
+    proc_call(&[PROC_GET_FS_BASE], &mut [])
 }
 
 /// The kernel's free physical frames now (for leak checks).

@@ -1,5 +1,12 @@
 //! Futexes: threads wait on a user word, keyed by its physical address so that the same
-//! word in shared memory is one futex for every process mapping it.
+//! word in shared memory is one futex for every process mapping it, at whatever address.
+//!
+//! Frames never move here (no swap, no migration, and fork copies private pages at once
+//! rather than on write), so the physical address names what Linux keys by: for a page
+//! of a shared mapping (System V segment, `MAP_SHARED`, a `/scheme/shm` object) the
+//! object's frame for that page, that is the object and the offset; for a private page
+//! the frame this address space owns, that is the space and the address. Looking the key
+//! up backs a page not yet touched, as the first access would.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;

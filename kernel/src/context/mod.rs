@@ -4,11 +4,15 @@
 //! its children and its per-process IPC state; its [`Thread`]s share all of that and
 //! each has a kernel stack, saved registers, an FPU save area and a signal mask.
 //!
+//! A thread also has an FS base (thread-local storage) and a robust futex list
+//! ([`robust`]).
+//!
 //! Lock order (outer first): `scheduler::SCHED` → `Thread::sched`. A process's `creds`,
-//! its `ipc` state and the process table take part in the IPC paths' order, written and
-//! checked in [`lock_order`] (`creds` → a facility's lock → the process table → a
-//! process's `ipc`). The other locks of a process (`space`, `files`, `signals`,
-//! `children`, `state`, `threads`) are leaves taken one at a time, never while blocking.
+//! its `ipc` state, its `space` and the process table take part in the IPC paths' order,
+//! written and checked in [`lock_order`] (`creds` → a facility's lock → the process table
+//! → a process's `ipc` → its `space` → the System V segments). The other locks of a
+//! process (`files`, `signals`, `children`, `state`, `threads`) are leaves taken one at a
+//! time, never while blocking.
 
 pub mod cred;
 pub mod ipc;
@@ -20,6 +24,8 @@ pub mod exec;
 pub mod futex;
 #[cfg(not(test))]
 pub mod process;
+#[cfg(not(test))]
+pub mod robust;
 #[cfg(not(test))]
 pub mod scheduler;
 #[cfg(not(test))]

@@ -307,6 +307,8 @@ pub fn fork(thread: &Arc<Thread>, frame: &TrapFrame) -> Result<u32, crate::errno
     let fpu: FpuArea = thread.fpu_snapshot();
     let child_thread = Thread::new_user(child.clone(), &child_frame, Some(&fpu))?;
     child_thread.sigmask.store(thread.sigmask.load(Ordering::Relaxed), Ordering::Relaxed);
+    // As Linux: the child's thread has the forking thread's thread-local storage.
+    child_thread.fs_base.store(thread.fs_base.load(Ordering::Relaxed), Ordering::Relaxed);
     register(Some(parent), &child);
     ipc::fork(parent, &child);
     child.start_thread(child_thread);
@@ -335,6 +337,9 @@ pub fn exec(
     // SAFETY: the new PML4 shares the kernel half, so the kernel keeps running.
     unsafe { crate::arch::switch::load_page_tables(new_pml4) };
     process.pml4.store(new_pml4, Ordering::Relaxed);
+    // As Linux: the old program's robust locks are released as at its death, while its
+    // memory, where the list lives, is still the process's.
+    super::robust::release_held(thread);
     let old = process.space.lock().replace(space);
     drop(old);
     let closed = process.files.lock().close_on_exec();
@@ -342,6 +347,9 @@ pub fn exec(
     process.signals.lock().reset_for_exec();
     *process.name.lock() = exec::program_name(path);
     thread.set_fpu(FpuArea::initial());
+    // The new program sets up its own thread-local storage.
+    thread.fs_base.store(0, Ordering::Relaxed);
+    crate::arch::switch::load_fs_base(0);
     ipc::exec(process);
     *frame = user_entry_frame(loaded.entry, loaded.stack_top);
     scheduler::request_return_check();
@@ -352,6 +360,8 @@ pub fn exec(
 pub fn exit_current_thread() -> ! {
     let thread = scheduler::current();
     let process = thread.process.clone();
+    // The locks it still holds are its waiters' now, marked owner-died.
+    super::robust::release_held(&thread);
     let clear_tid = thread.clear_tid.swap(0, Ordering::Relaxed);
     if clear_tid != 0 {
         // CLONE_CHILD_CLEARTID: store 0 and wake one joiner; a bad address is ignored.

@@ -58,7 +58,7 @@ static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
 /// [`signal::on_return_to_user`]: super::signal::on_return_to_user
 static RETURN_CHECK: AtomicBool = AtomicBool::new(true);
 
-/// Makes the next return to user mode run the full check (see [`RETURN_CHECK`]).
+/// Makes the next return to user mode run the full check (see `RETURN_CHECK`).
 pub fn request_return_check() {
     RETURN_CHECK.store(true, Ordering::Relaxed);
 }
@@ -160,6 +160,7 @@ pub fn schedule() {
             kernel_stack_top: next.kernel_stack_top().unwrap_or_else(crate::arch::boot::boot_stack_top),
             fpu_area: next.fpu_ptr(),
             cr3,
+            fs_base: next.fs_base.load(Ordering::Relaxed),
         };
         let slot = prev.saved_rsp_ptr();
         let rsp = next.saved_rsp();

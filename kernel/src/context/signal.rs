@@ -83,6 +83,26 @@ pub fn send(process: &Arc<Process>, signo: u8) {
     }
 }
 
+/// Makes `signo` pending on `thread` alone (`pthread_kill`, and SIGPIPE, which Linux
+/// sends to the thread that wrote) and interrupts it if it is asleep and does not block
+/// the signal. Ignored signals are discarded at once.
+pub fn send_to_thread(thread: &Arc<Thread>, signo: u8) {
+    if signo == 0 || signo > NSIG {
+        return;
+    }
+    {
+        let signals = thread.process.signals.lock();
+        if signals.is_ignored(signo) {
+            return;
+        }
+        thread.pending.fetch_or(bit(signo), Ordering::Relaxed);
+    }
+    scheduler::request_return_check();
+    if thread.sigmask.load(Ordering::Relaxed) & bit(signo) == 0 {
+        scheduler::wake(thread, WakeReason::Interrupted);
+    }
+}
+
 fn deliverable(thread: &Thread) -> u64 {
     let pending = thread.process.pending_signals.load(Ordering::Relaxed) | thread.pending.load(Ordering::Relaxed);
     pending & !(thread.sigmask.load(Ordering::Relaxed) & !UNBLOCKABLE)

@@ -115,6 +115,10 @@ pub struct Thread {
     pub pending: AtomicU64,
     /// User address cleared and futex-woken when the thread exits (0: none).
     pub clear_tid: AtomicU64,
+    /// The user FS base (thread-local storage), loaded whenever the thread runs.
+    pub fs_base: AtomicU64,
+    /// The head of the thread's robust futex list (0: none; see `robust`).
+    pub robust_list: AtomicU64,
 }
 
 // SAFETY: the UnsafeCell fields are touched only by the context switch and the entry
@@ -128,7 +132,8 @@ impl Thread {
     /// The thread that is already running on the boot stack (the idle thread).
     pub fn adopt_boot(process: Arc<Process>, boot_stack_top: u64) -> Arc<Self> {
         let thread = Arc::new(Self::bare(process, None));
-        let target = SwitchTarget { kernel_stack_top: boot_stack_top, fpu_area: thread.fpu_ptr(), cr3: None };
+        let target =
+            SwitchTarget { kernel_stack_top: boot_stack_top, fpu_area: thread.fpu_ptr(), cr3: None, fs_base: 0 };
         crate::arch::switch::set_current(&target);
         thread
     }
@@ -148,6 +153,8 @@ impl Thread {
             sigmask: AtomicU64::new(0),
             pending: AtomicU64::new(0),
             clear_tid: AtomicU64::new(0),
+            fs_base: AtomicU64::new(0),
+            robust_list: AtomicU64::new(0),
         }
     }
 

@@ -9,10 +9,11 @@
 //! wait sleeps through [`ipc_glue`]: the facility's rules queue a waiter and return
 //! "wait", the caller sleeps on its own stack record with the facility's lock released,
 //! and a later change hands it its result and wakes it after that lock is dropped (see
-//! `ipc_glue` for timeouts, signals and the clocks). Other schemes (event, proc's
+//! `ipc_glue` for timeouts, signals and the clocks). Other schemes (event, pipe, proc's
 //! waitpid) block on a `context::wait_queue`. Nothing blocks holding a lock a waker needs.
 
 pub mod ipc;
+pub mod pipe_buffer;
 
 #[cfg(test)]
 mod msg_differential;
@@ -31,6 +32,8 @@ pub mod initfs;
 pub mod ipc_glue;
 #[cfg(not(test))]
 pub mod msg;
+#[cfg(not(test))]
+pub mod pipe;
 #[cfg(not(test))]
 pub mod proc;
 #[cfg(not(test))]

@@ -118,6 +118,34 @@ fn operate(payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Res
             create_thread(caller, args)
         }
         [PROC_THREAD_EXIT] => process::exit_current_thread(),
+        [PROC_SET_FS_BASE, base] => {
+            // As Linux's arch_prctl(ARCH_SET_FS): an address outside the user half is EPERM.
+            if base >= crate::memory::address_space::USER_END {
+                return Err(EPERM);
+            }
+            caller.thread.fs_base.store(base, Ordering::Relaxed);
+            crate::arch::switch::load_fs_base(base);
+            Ok(0)
+        }
+        [PROC_TKILL, tid, signo] => {
+            let signo = u8::try_from(signo).map_err(|_| EINVAL)?;
+            if signo > kestrel_abi::signal::NSIG {
+                return Err(EINVAL);
+            }
+            let thread =
+                process.live_threads().into_iter().find(|t| u64::from(t.tid) == tid).ok_or(crate::errno::ESRCH)?;
+            crate::context::signal::send_to_thread(&thread, signo);
+            Ok(0)
+        }
+        [PROC_SET_ROBUST_LIST, head, len] => {
+            // As Linux's set_robust_list: the head's size must be the one it knows.
+            if len != crate::context::robust::ROBUST_LIST_HEAD_LEN {
+                return Err(EINVAL);
+            }
+            caller.thread.robust_list.store(head, Ordering::Relaxed);
+            Ok(0)
+        }
+        [PROC_GET_FS_BASE] => Ok(caller.thread.fs_base.load(Ordering::Relaxed) as usize),
         [PROC_FREE_FRAMES] => {
             // The caller runs, so no thread that ended is still on its stack.
             crate::context::scheduler::release_dead();
@@ -157,6 +185,9 @@ fn create_thread(caller: &mut Caller<'_>, args: ThreadArgs) -> Result<usize> {
     let thread = crate::context::Thread::new_user(process.clone(), &frame, None)?;
     thread.sigmask.store(caller.thread.sigmask.load(Ordering::Relaxed), Ordering::Relaxed);
     thread.clear_tid.store(args.clear_tid, Ordering::Relaxed);
+    // As a Linux clone without CLONE_SETTLS: the creator's thread-local storage, until
+    // the new thread sets its own (PROC_SET_FS_BASE).
+    thread.fs_base.store(caller.thread.fs_base.load(Ordering::Relaxed), Ordering::Relaxed);
     let tid = thread.tid;
     process.start_thread(thread);
     Ok(tid as usize)

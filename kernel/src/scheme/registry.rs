@@ -94,15 +94,17 @@ pub enum SchemeId {
     Time,
     Msg,
     Shm,
+    Pipe,
 }
 
 impl SchemeId {
     /// Every scheme, with the name it is opened by (`/scheme/NAME`).
-    const ALL: [(&'static str, SchemeId); 8] = [
+    const ALL: [(&'static str, SchemeId); 9] = [
         ("debug", Self::Debug),
         ("event", Self::Event),
         ("initfs", Self::Initfs),
         ("msg", Self::Msg),
+        ("pipe", Self::Pipe),
         ("proc", Self::Proc),
         ("sem", Self::Sem),
         ("shm", Self::Shm),
@@ -126,6 +128,7 @@ impl SchemeId {
             Self::Event => &super::event::EVENT_SCHEME,
             Self::Initfs => super::initfs::instance(),
             Self::Msg => &super::msg::MsgScheme,
+            Self::Pipe => &super::pipe::PipeScheme,
             Self::Proc => &super::proc::ProcScheme,
             Self::Sem => &super::sem::SemScheme,
             Self::Shm => &super::shm::ShmScheme,
@@ -159,6 +162,12 @@ pub struct OpenDescription {
 }
 
 impl OpenDescription {
+    /// A description of `handle` on `scheme`, with the access mode and `O_NONBLOCK` of
+    /// `flags`, for a scheme that makes its handles other than by `open` (pipes).
+    pub fn new(scheme: SchemeId, handle: usize, flags: usize) -> Self {
+        Self { scheme, handle, flags: AtomicUsize::new(flags & (O_ACCMODE | O_NONBLOCK)) }
+    }
+
     /// Access mode and status flags (`O_ACCMODE | O_NONBLOCK`).
     pub fn flags(&self) -> usize {
         self.flags.load(Ordering::Relaxed)

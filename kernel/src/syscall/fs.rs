@@ -1,12 +1,13 @@
-//! Descriptor calls: open, close, read, write, dup2, fcntl, fstat, fpath, fevent and
-//! SYS_CALL, routed to the scheme behind each descriptor.
+//! Descriptor calls: open, close, read, write, dup2, fcntl, fstat, fpath, fevent, pipe2
+//! and SYS_CALL, routed to the scheme behind each descriptor.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::errno::{EBADF, EINVAL, ENAMETOOLONG, ENOENT};
 use kestrel_abi::syscall::{
-    CALL_READ, CALL_WRITE, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC, Stat,
+    CALL_READ, CALL_WRITE, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC, O_NONBLOCK, O_RDONLY,
+    O_WRONLY, Stat,
 };
 
 use super::{Context, Result};
@@ -14,7 +15,7 @@ use crate::arch::interrupts::TrapFrame;
 use core::mem::MaybeUninit;
 
 use crate::memory::user::{bytes_of, check_writable, copy_from_user, copy_to_user, read_user, read_user_vec};
-use crate::scheme::{self, Caller, FileDescriptor, OpenDescription};
+use crate::scheme::{self, Caller, FileDescriptor, OpenDescription, SchemeId};
 
 /// Longest path accepted.
 const PATH_MAX: usize = 4096;
@@ -73,6 +74,47 @@ pub fn ftruncate(cx: &Context, fd: usize, len: usize) -> Result {
     Ok(0)
 }
 
+/// `pipe2(fds, flags)`: a pipe's read and write ends on the two lowest free descriptors,
+/// stored in `fds` as two words. As Linux: unknown flags are EINVAL, and a bad `fds`
+/// is EFAULT with no descriptor left open.
+pub fn pipe2(cx: &Context, fds: usize, flags: usize) -> Result {
+    if flags & !(O_CLOEXEC | O_NONBLOCK) != 0 {
+        return Err(EINVAL);
+    }
+    cx.process.with_space(|s| check_writable(s, fds as u64, size_of::<[usize; 2]>()))?;
+    let (read_end, write_end) = scheme::pipe::create(&caller(cx, None));
+    let status = flags & O_NONBLOCK;
+    let end = |handle, mode| FileDescriptor {
+        description: Arc::new(OpenDescription::new(SchemeId::Pipe, handle, mode | status)),
+        cloexec: flags & O_CLOEXEC != 0,
+    };
+    let (read_desc, write_desc) = (end(read_end, O_RDONLY), end(write_end, O_WRONLY));
+    // The table gets clones, so that a failed insertion drops no description (and closes
+    // no end) under its lock.
+    let installed = {
+        let mut files = cx.process.files.lock();
+        files.insert_from(0, read_desc.clone()).and_then(|r| match files.insert_from(0, write_desc.clone()) {
+            Ok(w) => Ok([r, w]),
+            Err(e) => {
+                let _ = files.remove(r);
+                Err(e)
+            }
+        })
+    };
+    // Ends that were not installed close here.
+    drop((read_desc, write_desc));
+    let [r, w] = installed?;
+    if let Err(e) = cx.process.with_space(|s| copy_to_user(s, fds as u64, bytes_of(&[r as u64, w as u64]))) {
+        let removed = {
+            let mut files = cx.process.files.lock();
+            (files.remove(r), files.remove(w))
+        };
+        drop(removed);
+        return Err(e);
+    }
+    Ok(0)
+}
+
 pub fn close(cx: &Context, fd: usize) -> Result {
     let removed = cx.process.files.lock().remove(fd)?;
     // The scheme's close may run here, outside the table's lock.
@@ -95,13 +137,32 @@ pub fn read(cx: &Context, fd: usize, buf: usize, len: usize) -> Result {
     Ok(n)
 }
 
+/// `write(fd, buf, len)`, through a kernel buffer of at most [`IO_CHUNK`] bytes at a time.
+/// A blocking write goes on chunk by chunk while the scheme takes each whole (a pipe
+/// sleeps for room in between, as Linux's blocking write does); after a short or failed
+/// chunk it returns what went in, if anything.
 pub fn write(cx: &Context, fd: usize, buf: usize, len: usize) -> Result {
     let desc = description(cx, fd)?;
     if !desc.writable() {
         return Err(EBADF);
     }
-    let data = cx.process.with_space(|s| read_user_vec(s, buf as u64, len.min(IO_CHUNK)))?;
-    desc.scheme().write(desc.handle, &data, desc.nonblock(), &mut caller(cx, None))
+    let mut done = 0;
+    loop {
+        let chunk = (len - done).min(IO_CHUNK);
+        let result = cx
+            .process
+            .with_space(|s| read_user_vec(s, buf.wrapping_add(done) as u64, chunk))
+            .and_then(|data| desc.scheme().write(desc.handle, &data, desc.nonblock(), &mut caller(cx, None)));
+        match result {
+            Ok(n) => {
+                done += n;
+                if n < chunk || done >= len || desc.nonblock() {
+                    return Ok(done);
+                }
+            }
+            Err(e) => return if done > 0 { Ok(done) } else { Err(e) },
+        }
+    }
 }
 
 /// `dup2(fd, newfd)`; `newfd == usize::MAX` is `dup` (lowest free descriptor).

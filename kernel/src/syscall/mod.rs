@@ -76,6 +76,7 @@ fn other(cx: &Context<'_>, nr: usize, [a, b, c, d]: [usize; 4]) -> Result {
         SYS_FTRUNCATE => fs::ftruncate(cx, a, b),
         SYS_UNLINK => fs::unlink(cx, a, b),
         SYS_FEVENT => fs::fevent(cx, a, b),
+        SYS_PIPE2 => fs::pipe2(cx, a, b),
         SYS_FMAP => memory::fmap(cx, a, b, c),
         SYS_FUNMAP => memory::funmap(cx, a, b),
         SYS_MPROTECT => memory::mprotect(cx, a, b, c),

@@ -14,6 +14,7 @@
 #define OPEN_MAX 1024     /* descriptors per process */
 #define ATEXIT_MAX 64     /* atexit registrations */
 #define NAME_MAX 255
+#define PIPE_BUF 4096     /* the most a pipe writes atomically */
 #define SSIZE_MAX LONG_MAX
 
 #endif /* _KESTREL_LIMITS_H */

@@ -50,6 +50,8 @@ int close(int fd);
 int dup(int fd);
 int dup2(int fd, int newfd);
 int ftruncate(int fd, off_t length);
+int pipe(int fds[2]);
+int pipe2(int fds[2], int flags); /* flags: O_CLOEXEC, O_NONBLOCK (fcntl.h) */
 
 uid_t getuid(void);
 uid_t geteuid(void);

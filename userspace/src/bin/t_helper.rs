@@ -9,6 +9,7 @@
 //!   environment holds `KESTREL_TEST=spawn`, else 3.
 //! - `fd-open N`: exit 0 if descriptor N is open (`fcntl(N, F_GETFD)` succeeds), 1 if it
 //!   is not (`EBADF`), 3 on any other error.
+//! - `fs-base-zero`: exit 0 if the thread's FS base is 0 (as exec leaves it), else 1.
 
 #![no_std]
 #![no_main]
@@ -29,6 +30,11 @@ fn main(args: &[&str]) -> i32 {
                 }
             }
             Err(_) => 2,
+        },
+        ["fs-base-zero"] => match process::fs_base() {
+            Ok(0) => 0,
+            Ok(_) => 1,
+            Err(_) => 3,
         },
         ["spin"] => loop {
             core::hint::spin_loop();

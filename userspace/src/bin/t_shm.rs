@@ -6,7 +6,8 @@
 //! access modes: a read-only descriptor maps only for reading and mprotect cannot exceed
 //! it); System V segments (attach at a kernel-chosen and at a fixed address, overlap
 //! EINVAL, SHM_REMAP, nattch across fork and exit, SHM_DEST freeing at the last detach,
-//! SHM_RDONLY writes faulting); a segment larger than free memory (the touch that finds
+//! SHM_RDONLY writes faulting); a futex word in a segment shared by two processes at
+//! different addresses; a segment larger than free memory (the touch that finds
 //! no frame is SIGSEGV); and the kernel's free frame count back where it started once
 //! everything is unmapped, closed, unlinked and removed.
 
@@ -14,12 +15,13 @@
 #![no_main]
 
 use core::ptr::{read_volatile, write_volatile};
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use userspace::mm::{self, MAP_FIXED, PAGE_SIZE, PROT_READ, PROT_WRITE};
 use userspace::process;
 use userspace::shm::{self, IPC_CREAT, IPC_PRIVATE, IPC_STAT, SHM_DEST, SHM_RDONLY, SHM_REMAP, SHM_RND, ShmidDs};
 use userspace::signal::{SIGBUS, SIGSEGV};
-use userspace::{Errno, check, check_eq, check_err, check_ok, fs, println};
+use userspace::{Errno, check, check_eq, check_err, check_ok, fs, println, time};
 
 userspace::entry!(main);
 
@@ -260,6 +262,42 @@ fn system_v() {
     check_err!(shm::shmctl(id, IPC_STAT, &mut ShmidDs::default()), Errno::EINVAL, "gone after the last detach");
 }
 
+/// A futex word in shared memory is one futex for every process that maps it, wherever
+/// each maps it: a child sleeps on the word through its own mapping until the parent
+/// changes it and wakes it through another.
+fn futex_across_processes() {
+    println!("t_shm: a futex in shared memory wakes a sleeper in another process");
+    let Some(id) = check_ok!(shm::shmget(IPC_PRIVATE, PAGE_SIZE, IPC_CREAT | 0o600), "shmget") else { return };
+    // SAFETY: the kernel picks a free range.
+    let Some(a) = check_ok!(unsafe { shm::shmat(id, 0, 0) }, "attach") else { return };
+    // SAFETY: as above.
+    let Some(b) = check_ok!(unsafe { shm::shmat(id, 0, 0) }, "attach again") else { return };
+    // SAFETY: both addresses are page-aligned attachments of the segment, which holds
+    // nothing else; the word is only used atomically.
+    let (child_word, parent_word) = unsafe { (&*((a + 64) as *const AtomicU32), &*((b + 64) as *const AtomicU32)) };
+    child_word.store(1, Ordering::SeqCst);
+    let child = process::fork_run(|| {
+        while child_word.load(Ordering::SeqCst) == 1 {
+            // Sleeps while the word is 1: a wake with the word unchanged sleeps again.
+            let _ = time::futex_wait(child_word, 1, None);
+        }
+        i32::from(child_word.load(Ordering::SeqCst) != 2)
+    });
+    let Some(pid) = check_ok!(child, "fork the sleeper") else { return };
+    // A wake through the other mapping finds the sleeper once it sleeps: the key is the
+    // memory, not the address.
+    let woken = (0..500).any(|_| {
+        let _ = time::sleep_ms(2);
+        time::futex_wake(parent_word, 1) == Ok(1)
+    });
+    check!(woken, "a wake through another address found the other process's sleeper");
+    parent_word.store(2, Ordering::SeqCst);
+    let _ = time::futex_wake(parent_word, 1);
+    let status = process::wait_for(pid).ok().and_then(|s| s.exited());
+    check_eq!(status, Some(0), "the sleeper saw the new value and ended");
+    check_ok!(shm::remove(id), "IPC_RMID");
+}
+
 /// A segment larger than the free memory: attaching it works (pages are backed at their
 /// first touch), and touching every page runs out of frames, which kills the toucher with
 /// SIGSEGV rather than the kernel; removing the segment gives every frame back.
@@ -287,6 +325,7 @@ fn main(_args: &[&str]) -> i32 {
         anonymous_shared();
         posix_objects();
         system_v();
+        futex_across_processes();
         out_of_frames();
         userspace::check::finish()
     });

@@ -25,6 +25,9 @@ static USER_RSP_SCRATCH: AtomicU64 = AtomicU64::new(0);
 /// the value of a process without an address space: until paging is set up it holds a
 /// value no page table has.
 static LOADED_PAGE_TABLES: AtomicU64 = AtomicU64::new(u64::MAX);
+/// The FS base in the CPU's MSR, so that a switch between threads with the same one
+/// (every thread that never set one has 0) writes no MSR.
+static LOADED_FS_BASE: AtomicU64 = AtomicU64::new(0);
 
 /// What the entry paths must know about the thread about to run.
 pub struct SwitchTarget {
@@ -34,6 +37,8 @@ pub struct SwitchTarget {
     pub fpu_area: *mut FpuArea,
     /// Its page tables, when they differ from the current ones.
     pub cr3: Option<u64>,
+    /// Its user FS base.
+    pub fs_base: u64,
 }
 
 /// Switches from the current thread to another: saves the callee-saved registers on the
@@ -52,8 +57,18 @@ pub unsafe fn switch_to(prev_rsp: *mut u64, next_rsp: u64, target: &SwitchTarget
         // SAFETY: `cr3` is a PML4 that shares the kernel half, so the kernel keeps running.
         unsafe { load_page_tables(cr3) };
     }
+    load_fs_base(target.fs_base);
     // SAFETY: the caller guarantees the stack pointers belong to the right threads.
     unsafe { switch_stacks(prev_rsp, next_rsp) }
+}
+
+/// Loads the user FS base `base` (a user-half address) into the CPU, if it is not there
+/// already. The kernel itself uses no FS-relative memory.
+pub fn load_fs_base(base: u64) {
+    if LOADED_FS_BASE.load(Ordering::Relaxed) != base {
+        x86_64::registers::model_specific::FsBase::write(x86_64::VirtAddr::new_truncate(base));
+        LOADED_FS_BASE.store(base, Ordering::Relaxed);
+    }
 }
 
 /// The physical address of the page tables loaded now (`u64::MAX` before the kernel's
@@ -78,6 +93,7 @@ pub fn set_current(target: &SwitchTarget) {
     gdt::set_kernel_stack(target.kernel_stack_top);
     KERNEL_STACK_TOP.store(target.kernel_stack_top, Ordering::Relaxed);
     CURRENT_FPU_AREA.store(target.fpu_area as u64, Ordering::Relaxed);
+    load_fs_base(target.fs_base);
 }
 
 #[unsafe(naked)]

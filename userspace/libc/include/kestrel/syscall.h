@@ -49,6 +49,7 @@ extern "C" {
 #define KESTREL_SYS_SETEGID 0x4b17UL
 #define KESTREL_SYS_GETGROUPS 0x4b18UL
 #define KESTREL_SYS_SETGROUPS 0x4b19UL
+#define KESTREL_SYS_PIPE2 0x4b20UL
 
 /* SYS_CALL payload directions (0: both). */
 #define KESTREL_CALL_WRITE (1UL << 9) /* the scheme reads the payload */

@@ -3,6 +3,7 @@
  * against the runtime's headers only. */
 #include <fcntl.h>
 #include <kestrel/syscall.h>
+#include <limits.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/stat.h>
@@ -48,6 +49,8 @@ int main(void)
 	V("SYS_SETEGID", KESTREL_SYS_SETEGID);
 	V("SYS_GETGROUPS", KESTREL_SYS_GETGROUPS);
 	V("SYS_SETGROUPS", KESTREL_SYS_SETGROUPS);
+	V("SYS_PIPE2", KESTREL_SYS_PIPE2);
+	V("PIPE_BUF", PIPE_BUF);
 	V("F_DUPFD", F_DUPFD);
 	V("F_GETFD", F_GETFD);
 	V("F_SETFD", F_SETFD);
@@ -131,6 +134,7 @@ int main(void)
 	V("MODE_FILE", S_IFREG); /* fstat copies st_mode's type bits as they are */
 	V("MODE_DIR", S_IFDIR);
 	V("MODE_CHR", S_IFCHR);
+	V("MODE_FIFO", S_IFIFO);
 	V("sizeof(TimeSpec)", sizeof(struct kestrel_timespec));
 	V("sizeof(Map)", sizeof(struct kestrel_map));
 	V("sizeof(Stat)", sizeof(struct kestrel_stat));

@@ -3,6 +3,7 @@
  * run.sh compiles it twice, against the runtime's headers and against the host's glibc,
  * and the two outputs must be the same. The prototypes must match too (a mismatch does
  * not compile). */
+#define _GNU_SOURCE /* pipe2 in glibc's unistd.h */
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -22,6 +23,8 @@ int (*check_shm_open)(const char *, int, mode_t) = shm_open;
 int (*check_shm_unlink)(const char *) = shm_unlink;
 int (*check_ftruncate)(int, off_t) = ftruncate;
 int (*check_fstat)(int, struct stat *) = fstat;
+int (*check_pipe)(int[2]) = pipe;
+int (*check_pipe2)(int[2], int) = pipe2;
 int (*check_sscanf)(const char *, const char *, ...) = sscanf;
 int (*check_vfscanf)(FILE *, const char *, va_list) = vfscanf;
 int (*check_ungetc)(int, FILE *) = ungetc;
@@ -57,6 +60,7 @@ int main(void)
 	V(MAP_FIXED_NOREPLACE);
 	V((long)MAP_FAILED);
 	V(NAME_MAX);
+	V(PIPE_BUF);
 	V(S_IFMT);
 	V(S_IFSOCK);
 	V(S_IFLNK);
