@@ -135,6 +135,9 @@ pub const CALL_READ: usize = 1 << 10;
 /// `fevent` / event flags.
 pub const EVENT_READ: usize = 1;
 pub const EVENT_WRITE: usize = 2;
+/// A registration flag (kestrel addition): edge-triggered. Each condition is reported
+/// once when it becomes true, and again only after it has been false.
+pub const EVENT_EDGE: usize = 0x100;
 
 /// `Map` as redox_syscall lays it out: offset, size, flags, address.
 #[repr(C)]
