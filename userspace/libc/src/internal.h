@@ -58,16 +58,7 @@ hidden void __kestrel_siginfo_reset(void);
 /* The restorer of every handler (sigrestore.S). */
 hidden void __kestrel_sigrestore(void);
 
-/* The kernel's event queues (/scheme/event; poll.c, epoll.c). A registration or a
- * reported event is the kernel's Event: descriptor, EVENT_* flags, user data. */
-#define KESTREL_EVENT_READ 1UL
-#define KESTREL_EVENT_WRITE 2UL
-struct kestrel_event {
-	uint64_t id;
-	uint64_t flags;
-	uint64_t data;
-};
-
+/* The kernel's event queues (/scheme/event; poll.c, epoll.c). */
 /* CLOCK_MONOTONIC in nanoseconds. */
 hidden long long __kestrel_monotonic_ns(void);
 /* SYS_FEVENT: fd's readiness among `flags`; *bad is set if fd is not open. */

@@ -5,9 +5,14 @@
 #define _GNU_SOURCE /* pipe2 in glibc's unistd.h */
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stddef.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -20,6 +25,15 @@ int (*check_ftruncate)(int, off_t) = ftruncate;
 int (*check_fstat)(int, struct stat *) = fstat;
 int (*check_pipe)(int[2]) = pipe;
 int (*check_pipe2)(int[2], int) = pipe2;
+int (*check_poll)(struct pollfd *, nfds_t, int) = poll;
+int (*check_ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *) = ppoll;
+int (*check_select)(int, fd_set *, fd_set *, fd_set *, struct timeval *) = select;
+int (*check_pselect)(int, fd_set *, fd_set *, fd_set *, const struct timespec *, const sigset_t *) = pselect;
+int (*check_epoll_create)(int) = epoll_create;
+int (*check_epoll_create1)(int) = epoll_create1;
+int (*check_epoll_ctl)(int, int, int, struct epoll_event *) = epoll_ctl;
+int (*check_epoll_wait)(int, struct epoll_event *, int, int) = epoll_wait;
+int (*check_epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *) = epoll_pwait;
 
 #define V(c) printf("%s %lld\n", #c, (long long)(c))
 #define OFF(f) printf("offsetof(stat.%s) %zu\n", #f, offsetof(struct stat, f))
@@ -86,5 +100,55 @@ int main(void)
 	OFF(st_mtime);
 	OFF(st_ctime);
 	OFF(st_mtim.tv_nsec);
+	V(POLLIN);
+	V(POLLPRI);
+	V(POLLOUT);
+	V(POLLERR);
+	V(POLLHUP);
+	V(POLLNVAL);
+	V(POLLRDNORM);
+	V(POLLRDBAND);
+	V(POLLWRNORM);
+	V(POLLWRBAND);
+	V(POLLMSG);
+	V(POLLRDHUP);
+	V(sizeof(struct pollfd));
+	V(sizeof(nfds_t));
+	V(offsetof(struct pollfd, revents));
+	V(FD_SETSIZE);
+	V(sizeof(fd_set));
+	{
+		fd_set set;
+		FD_ZERO(&set);
+		FD_SET(3, &set);
+		FD_SET(64, &set);
+		FD_SET(1023, &set);
+		FD_CLR(64, &set);
+		V(FD_ISSET(3, &set) + 2 * FD_ISSET(64, &set) + 4 * FD_ISSET(1023, &set));
+		V(((unsigned long *)&set)[0] + ((unsigned long *)&set)[15]);
+	}
+	V(EPOLL_CTL_ADD);
+	V(EPOLL_CTL_DEL);
+	V(EPOLL_CTL_MOD);
+	V(EPOLLIN);
+	V(EPOLLPRI);
+	V(EPOLLOUT);
+	V(EPOLLERR);
+	V(EPOLLHUP);
+	V(EPOLLRDNORM);
+	V(EPOLLRDBAND);
+	V(EPOLLWRNORM);
+	V(EPOLLWRBAND);
+	V(EPOLLMSG);
+	V(EPOLLRDHUP);
+	V(EPOLLEXCLUSIVE);
+	V(EPOLLWAKEUP);
+	V(EPOLLONESHOT);
+	V(EPOLLET);
+	V(EPOLL_CLOEXEC == O_CLOEXEC);
+	V(sizeof(struct epoll_event));
+	V(offsetof(struct epoll_event, data));
+	V(sizeof(epoll_data_t));
+	V(sizeof(struct timeval));
 	return 0;
 }
