@@ -8,6 +8,9 @@
 //! becomes true, and again only after it has been seen false. Writing a registration
 //! again re-arms it (its present state is reported).
 //!
+//! A queue may watch another queue (readable when that one has events), but not itself,
+//! nor a queue that watches it, nor deeper than `MAX_NESTING` levels: `EINVAL`.
+//!
 //! Readiness comes from each scheme's `poll`. A scheme calls [`notify`] after its
 //! readiness changes, either way (a timer's deadline passing is the exception: timers
 //! report their deadline, so a reader sleeps until the earliest one). `notify` wakes the
@@ -22,7 +25,7 @@ use crate::errno::{EAGAIN, EBADF, EINTR, EINVAL};
 use kestrel_abi::syscall::{EVENT_EDGE, EVENT_READ, EVENT_WRITE, Event, MODE_CHR, Stat};
 use spin::Mutex;
 
-use super::{Caller, KernelScheme, OpenDescription, Result};
+use super::{Caller, KernelScheme, OpenDescription, Result, SchemeId};
 use crate::context::thread::WakeReason;
 use crate::context::wait_queue::WaitQueue;
 use crate::memory::user::bytes_of;
@@ -38,6 +41,22 @@ struct Registration {
     data: usize,
     /// Edge-triggered: the conditions reported and not seen false since.
     reported: usize,
+    /// The queue this registration watches, if its descriptor is an event queue.
+    nested: Option<usize>,
+}
+
+/// Most levels of queues inside queues below a registration (Linux's `EP_MAX_NESTS`).
+const MAX_NESTING: usize = 4;
+
+/// Whether queue `from`, or a queue registered in it (to `MAX_NESTING` levels), is
+/// `target`: registering `from` in `target` would make a loop, which a queue's `poll`
+/// would follow for ever.
+fn reaches(queues: &BTreeMap<usize, Vec<Registration>>, from: usize, target: usize, depth: usize) -> bool {
+    from == target
+        || depth >= MAX_NESTING
+        || queues
+            .get(&from)
+            .is_some_and(|q| q.iter().filter_map(|r| r.nested).any(|n| reaches(queues, n, target, depth + 1)))
 }
 
 impl Registration {
@@ -142,12 +161,16 @@ impl KernelScheme for EventScheme {
             let word = |i: usize| usize::from_le_bytes(chunk[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
             let (fd, flags, data) = (word(0), word(1), word(2));
             let description: Arc<OpenDescription> = caller.process.files.lock().get(fd)?.description.clone();
+            let nested = (description.scheme == SchemeId::Event).then_some(description.handle);
             let mut queues = self.queues.lock();
+            if flags & CONDITIONS != 0 && nested.is_some_and(|n| reaches(&queues, n, handle, 0)) {
+                return Err(EINVAL);
+            }
             let queue = queues.get_mut(&handle).ok_or(EBADF)?;
             queue.retain(|r| r.fd != fd);
             if flags & CONDITIONS != 0 {
                 let description = Arc::downgrade(&description);
-                queue.push(Registration { fd, description, flags, data, reported: 0 });
+                queue.push(Registration { fd, description, flags, data, reported: 0, nested });
             }
             written += SIZE;
         }

@@ -4,7 +4,8 @@
 //! the timer gives the time (and disarms it); a non-blocking queue with nothing ready
 //! answers EAGAIN; a removed registration reports nothing; an edge-triggered
 //! registration (`EVENT_EDGE`) reports an expired timer once, again after the timer was
-//! read (disarmed) and re-armed, and again when it is written anew.
+//! read (disarmed) and re-armed, and again when it is written anew; a queue watches
+//! another, but registering a queue in itself or in a loop is EINVAL.
 
 #![no_std]
 #![no_main]
@@ -113,6 +114,24 @@ fn edge_triggered(queue: usize, timer: usize) {
     register(queue, timer, 0, 0);
 }
 
+fn nesting(queue: usize, timer: usize) {
+    println!("t_event: a queue inside a queue; a queue in itself or in a loop is EINVAL");
+    let Some(outer) = check_ok!(fs::open("/scheme/event", O_RDWR | O_NONBLOCK), "open a second queue") else {
+        return;
+    };
+    let mut event = Event::default();
+    check_err!(fs::write(queue, bytes_of(&Event { id: queue, flags: EVENT_READ, data: 0 })), Errno::EINVAL, "itself");
+    register(outer, queue, EVENT_READ, 21);
+    check_err!(fs::write(queue, bytes_of(&Event { id: outer, flags: EVENT_READ, data: 0 })), Errno::EINVAL, "a loop");
+    check_err!(fs::read(outer, bytes_of_mut(&mut event)), Errno::EAGAIN, "the inner queue has nothing ready");
+    register(queue, timer, EVENT_READ, 22);
+    arm(timer, time::monotonic_ns());
+    check_eq!(fs::read(outer, bytes_of_mut(&mut event)), Ok(size_of::<Event>()), "the inner queue is ready");
+    check_eq!((event.id, event.data), (queue, 21), "reported as the inner queue");
+    register(queue, timer, 0, 0);
+    check_ok!(fs::close(outer), "close");
+}
+
 fn main(_args: &[&str]) -> i32 {
     let queue = check_ok!(fs::open("/scheme/event", O_RDWR), "open /scheme/event");
     let timer = check_ok!(fs::open(TIMER, O_RDWR), "open {TIMER}");
@@ -120,6 +139,7 @@ fn main(_args: &[&str]) -> i32 {
         timer_wakes_queue(queue, timer);
         nonblocking(queue, timer);
         edge_triggered(queue, timer);
+        nesting(queue, timer);
         check_ok!(fs::close(timer), "close the timer");
         check_ok!(fs::close(queue), "close the queue");
         check_err!(fs::read(queue, &mut [0u8; 24]), Errno::EBADF, "read of a closed fd");
