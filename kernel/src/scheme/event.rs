@@ -3,10 +3,12 @@
 //! an `Event` for each registered descriptor that is ready now, blocking until one is
 //! unless the queue is `O_NONBLOCK` (then `EAGAIN`).
 //!
-//! A registration is level-triggered (reported on every read while its descriptor is
-//! ready) unless its flags have `EVENT_EDGE`: then each condition is reported once when it
-//! becomes true, and again only after it has been seen false. Writing a registration
-//! again re-arms it (its present state is reported).
+//! The conditions are `EVENT_READ`, `EVENT_WRITE`, `EVENT_HUP` and `EVENT_ERR`; a
+//! registration asks for some and is reported only those. It is level-triggered
+//! (reported on every read while its descriptor is ready) unless its flags have
+//! `EVENT_EDGE`: then each condition is reported once when it becomes true, and again
+//! only after it has been seen false. Writing a registration again re-arms it (its
+//! present state is reported).
 //!
 //! A queue may watch another queue (readable when that one has events), but not itself,
 //! nor a queue that watches it, nor deeper than `MAX_NESTING` levels: `EINVAL`.
@@ -22,7 +24,7 @@ use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 
 use crate::errno::{EAGAIN, EBADF, EINTR, EINVAL};
-use kestrel_abi::syscall::{EVENT_EDGE, EVENT_READ, EVENT_WRITE, Event, MODE_CHR, Stat};
+use kestrel_abi::syscall::{EVENT_EDGE, EVENT_ERR, EVENT_HUP, EVENT_READ, EVENT_WRITE, Event, MODE_CHR, Stat};
 use spin::Mutex;
 
 use super::{Caller, KernelScheme, OpenDescription, Result, SchemeId};
@@ -31,7 +33,7 @@ use crate::context::wait_queue::WaitQueue;
 use crate::memory::user::bytes_of;
 
 /// The conditions a registration can ask for.
-const CONDITIONS: usize = EVENT_READ | EVENT_WRITE;
+const CONDITIONS: usize = EVENT_READ | EVENT_WRITE | EVENT_HUP | EVENT_ERR;
 
 #[derive(Clone)]
 struct Registration {

@@ -11,8 +11,9 @@
  * closed (close and dup2 call the hook, which also removes the kernel registration, so
  * a dup of a closed descriptor reports nothing, where Linux would go on reporting it).
  *
- * As for poll, the kernel reports readable and writable only: EPOLLIN and EPOLLOUT.
- * EPOLLERR, EPOLLHUP, EPOLLRDHUP and EPOLLPRI are accepted and never reported. */
+ * As for poll, the kernel's readable and writable are EPOLLIN and EPOLLOUT when asked
+ * for, its hang-up and error EPOLLHUP and EPOLLERR, always reported (Linux). Nothing
+ * reports EPOLLPRI or EPOLLRDHUP (Linux's pipes do not either). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -51,12 +52,12 @@ static void drop_entry(struct entry *e)
 
 static unsigned long to_kernel(uint32_t events)
 {
-	unsigned long k = 0;
+	unsigned long k = KESTREL_EVENT_HUP | KESTREL_EVENT_ERR;
 	if (events & (EPOLLIN | EPOLLRDNORM))
 		k |= KESTREL_EVENT_READ;
 	if (events & (EPOLLOUT | EPOLLWRNORM))
 		k |= KESTREL_EVENT_WRITE;
-	if (k && (events & EPOLLET))
+	if (events & EPOLLET)
 		k |= KESTREL_EVENT_EDGE;
 	return k;
 }
@@ -224,6 +225,10 @@ static int translate(int epfd, const struct kestrel_event *in, int n, struct epo
 			got |= e->events & (EPOLLIN | EPOLLRDNORM);
 		if (in[i].flags & KESTREL_EVENT_WRITE)
 			got |= e->events & (EPOLLOUT | EPOLLWRNORM);
+		if (in[i].flags & KESTREL_EVENT_HUP)
+			got |= EPOLLHUP;
+		if (in[i].flags & KESTREL_EVENT_ERR)
+			got |= EPOLLERR;
 		if (!got)
 			continue;
 		out[count].events = got;

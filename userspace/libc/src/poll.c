@@ -11,12 +11,14 @@
  * reports, so a wake-up that finds nothing (another descriptor's change) sleeps again
  * rather than spinning.
  *
- * The kernel reports two conditions per descriptor, readable (EVENT_READ: a read will
- * not block, which includes end of file) and writable (EVENT_WRITE: a write will not
- * block, which includes a pipe with no reader): POLLIN and POLLOUT. It has no hang-up or
- * error condition, so POLLHUP and POLLERR are never reported (a pipe whose writers are
- * gone is POLLIN, and read returns 0), nor POLLPRI (select's exceptional set stays
- * empty). A descriptor that is not open is POLLNVAL, and EBADF for select. */
+ * The kernel reports four conditions: readable (EVENT_READ: a read will not block, which
+ * includes end of file) and writable (EVENT_WRITE: a write will not block, which
+ * includes a pipe with no reader) are POLLIN and POLLOUT when asked for; hang-up
+ * (EVENT_HUP: a pipe's read end with no writer) and error (EVENT_ERR: a pipe's write
+ * end with no reader) are POLLHUP and POLLERR, always reported, as Linux does. At end of
+ * file a pipe is POLLIN | POLLHUP (Linux: POLLHUP alone when no data is left). Nothing
+ * has POLLPRI (select's exceptional set stays empty). A descriptor that is not open is
+ * POLLNVAL, and EBADF for select. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -105,9 +107,16 @@ void __kestrel_wait_end(const sigset_t *mask, const sigset_t *old)
 	}
 }
 
+/* Always asked for, always reported. */
+#define ALWAYS (KESTREL_EVENT_HUP | KESTREL_EVENT_ERR)
+
 static short from_kernel(unsigned long ready)
 {
 	short r = 0;
+	if (ready & KESTREL_EVENT_HUP)
+		r |= POLLHUP;
+	if (ready & KESTREL_EVENT_ERR)
+		r |= POLLERR;
 	if (ready & KESTREL_EVENT_READ)
 		r |= POLLIN | POLLRDNORM;
 	if (ready & KESTREL_EVENT_WRITE)
@@ -115,18 +124,32 @@ static short from_kernel(unsigned long ready)
 	return r;
 }
 
-static unsigned long to_kernel(short events)
+/* What select counts: readable is POLLIN, POLLHUP or POLLERR, writable POLLOUT or
+ * POLLERR (Linux's POLLIN_SET and POLLOUT_SET); nothing is exceptional. */
+#define SELECT_IN (POLLIN | POLLHUP | POLLERR)
+#define SELECT_OUT (POLLOUT | POLLERR)
+
+/* The conditions to register for `events`: exactly those that the scan counts, so that
+ * a level-triggered wake-up always finds something. */
+static unsigned long to_kernel(short events, int for_select)
 {
 	unsigned long k = 0;
 	if (events & (POLLIN | POLLRDNORM))
-		k |= KESTREL_EVENT_READ;
+		k |= KESTREL_EVENT_READ | (for_select ? ALWAYS : 0);
 	if (events & (POLLOUT | POLLWRNORM))
-		k |= KESTREL_EVENT_WRITE;
-	return k;
+		k |= KESTREL_EVENT_WRITE | (for_select ? KESTREL_EVENT_ERR : 0);
+	return for_select ? k : k | ALWAYS;
 }
 
-/* Fills every revents; returns how many are non-zero. */
-static int scan(struct pollfd *fds, nfds_t nfds)
+static int counts(const struct pollfd *p, int for_select)
+{
+	if (!for_select || (p->revents & POLLNVAL))
+		return p->revents != 0;
+	return ((p->events & POLLIN) && (p->revents & SELECT_IN)) || ((p->events & POLLOUT) && (p->revents & SELECT_OUT));
+}
+
+/* Fills every revents; returns how many descriptors count as ready. */
+static int scan(struct pollfd *fds, nfds_t nfds, int for_select)
 {
 	int count = 0;
 	for (nfds_t i = 0; i < nfds; i++) {
@@ -134,22 +157,23 @@ static int scan(struct pollfd *fds, nfds_t nfds)
 		if (fds[i].fd < 0)
 			continue;
 		int bad;
-		unsigned long ready = __kestrel_fevent(fds[i].fd, KESTREL_EVENT_READ | KESTREL_EVENT_WRITE, &bad);
-		fds[i].revents = bad ? POLLNVAL : (short)(from_kernel(ready) & fds[i].events);
-		if (fds[i].revents)
+		unsigned long ready =
+			__kestrel_fevent(fds[i].fd, KESTREL_EVENT_READ | KESTREL_EVENT_WRITE | ALWAYS, &bad);
+		fds[i].revents = bad ? POLLNVAL : (short)(from_kernel(ready) & (fds[i].events | POLLHUP | POLLERR));
+		if (counts(&fds[i], for_select))
 			count++;
 	}
 	return count;
 }
 
-/* Registers each descriptor once, with the union of the directions asked for it. */
-static int register_all(int queue, const struct pollfd *fds, nfds_t nfds)
+/* Registers each descriptor once, with the union of the conditions asked for it. */
+static int register_all(int queue, const struct pollfd *fds, nfds_t nfds, int for_select)
 {
-	unsigned char want[FD_LIMIT];
+	unsigned short want[FD_LIMIT];
 	memset(want, 0, sizeof want);
 	for (nfds_t i = 0; i < nfds; i++)
 		if (fds[i].fd >= 0 && fds[i].fd < FD_LIMIT)
-			want[fds[i].fd] |= (unsigned char)to_kernel(fds[i].events);
+			want[fds[i].fd] |= (unsigned short)to_kernel(fds[i].events, for_select);
 	struct kestrel_event batch[BATCH];
 	size_t n = 0;
 	for (int fd = 0; fd < FD_LIMIT; fd++) {
@@ -176,7 +200,8 @@ static void close_quietly(int fd)
 
 /* The common wait: timeout_ns < 0 waits for ever; *left (if given) receives the time
  * left of a finite timeout. */
-static int wait_ready(struct pollfd *fds, nfds_t nfds, long long timeout_ns, const sigset_t *mask, long long *left)
+static int wait_ready(struct pollfd *fds, nfds_t nfds, long long timeout_ns, const sigset_t *mask, long long *left,
+		      int for_select)
 {
 	if (nfds > FD_LIMIT) {
 		errno = EINVAL;
@@ -190,7 +215,7 @@ static int wait_ready(struct pollfd *fds, nfds_t nfds, long long timeout_ns, con
 		return -1;
 	int queue = -1, timer = -1, ret;
 	for (;;) {
-		ret = scan(fds, nfds);
+		ret = scan(fds, nfds, for_select);
 		if (ret > 0)
 			break;
 		if (interrupted) {
@@ -210,7 +235,7 @@ static int wait_ready(struct pollfd *fds, nfds_t nfds, long long timeout_ns, con
 			}
 			/* A descriptor closed since the scan (by another thread) is EBADF here;
 			 * the next scan reports it. */
-			if (register_all(queue, fds, nfds) < 0 && errno != EBADF) {
+			if (register_all(queue, fds, nfds, for_select) < 0 && errno != EBADF) {
 				ret = -1;
 				break;
 			}
@@ -232,7 +257,7 @@ static int wait_ready(struct pollfd *fds, nfds_t nfds, long long timeout_ns, con
 
 int poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
-	return wait_ready(fds, nfds, timeout < 0 ? -1 : (long long)timeout * 1000000LL, NULL, NULL);
+	return wait_ready(fds, nfds, timeout < 0 ? -1 : (long long)timeout * 1000000LL, NULL, NULL, 0);
 }
 
 static int timespec_ns(const struct timespec *ts, long long *ns)
@@ -255,12 +280,11 @@ int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout, const
 	long long ns;
 	if (timespec_ns(timeout, &ns) < 0)
 		return -1;
-	return wait_ready(fds, nfds, ns, sigmask, NULL);
+	return wait_ready(fds, nfds, ns, sigmask, NULL, 0);
 }
 
 /* select and pselect: the sets become a pollfd array; a closed descriptor in any set is
- * EBADF (Linux); readable is POLLIN or POLLHUP or POLLERR, writable POLLOUT or POLLERR
- * (Linux's POLLIN_SET and POLLOUT_SET); the exceptional set never has a bit set. */
+ * EBADF (Linux); the exceptional set never has a bit set. */
 static int select_common(int nfds, fd_set *r, fd_set *w, fd_set *e, long long timeout_ns, const sigset_t *mask,
 			 long long *left)
 {
@@ -284,7 +308,7 @@ static int select_common(int nfds, fd_set *r, fd_set *w, fd_set *e, long long ti
 		if (events)
 			fds[n++] = (struct pollfd){fd, events, 0};
 	}
-	int ret = wait_ready(fds, n, timeout_ns, mask, left);
+	int ret = wait_ready(fds, n, timeout_ns, mask, left, 1);
 	if (ret < 0)
 		return -1;
 	for (nfds_t i = 0; i < n; i++) {
@@ -304,11 +328,11 @@ static int select_common(int nfds, fd_set *r, fd_set *w, fd_set *e, long long ti
 	int count = 0;
 	for (nfds_t i = 0; i < n; i++) {
 		int fd = fds[i].fd;
-		if ((fds[i].events & POLLIN) && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) {
+		if ((fds[i].events & POLLIN) && (fds[i].revents & SELECT_IN)) {
 			FD_SET(fd, r);
 			count++;
 		}
-		if ((fds[i].events & POLLOUT) && (fds[i].revents & (POLLOUT | POLLERR))) {
+		if ((fds[i].events & POLLOUT) && (fds[i].revents & SELECT_OUT)) {
 			FD_SET(fd, w);
 			count++;
 		}

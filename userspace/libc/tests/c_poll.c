@@ -134,18 +134,48 @@ static void poll_pipes(void)
 	CHECK(write(p[1], "z", 1) == 1);
 	close(p[1]);
 	fds[0].events = POLLIN;
-	CHECK(poll(&fds[0], 1, 0) == 1 && (fds[0].revents & (POLLIN | POLLHUP)));
+	CHECK(poll(&fds[0], 1, 0) == 1 && fds[0].revents == (POLLIN | POLLHUP));
 	char c;
 	CHECK(read(p[0], &c, 1) == 1 && c == 'z');
-	CHECK(poll(&fds[0], 1, 1000) == 1 && (fds[0].revents & (POLLIN | POLLHUP)));
+	CHECK(poll(&fds[0], 1, 1000) == 1 && (fds[0].revents & POLLHUP));
+	fds[0].events = 0; /* POLLHUP is reported even when not asked for */
+	CHECK(poll(&fds[0], 1, 1000) == 1 && fds[0].revents == POLLHUP);
 	CHECK(read(p[0], &c, 1) == 0);
+	fd_set r;
+	FD_ZERO(&r);
+	FD_SET(p[0], &r);
+	struct timeval tv = {1, 0};
+	CHECK(select(p[0] + 1, &r, NULL, NULL, &tv) == 1 && FD_ISSET(p[0], &r));
+	FD_SET(p[0], &r); /* a hang-up is not writable: the wait runs out */
+	tv.tv_sec = 0;
+	tv.tv_usec = 50000;
+	double start = now_ms();
+	CHECK(select(p[0] + 1, NULL, &r, NULL, &tv) == 0 && !FD_ISSET(p[0], &r));
+	CHECK(took_about(start, 50));
+	int ep = epoll_create1(0);
+	struct epoll_event ev = {EPOLLIN, {.u64 = 1}};
+	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev) == 0);
+	CHECK(epoll_wait(ep, &ev, 1, 1000) == 1 && (ev.events & EPOLLHUP));
+	close(ep);
 	close(p[0]);
 
 	printf("poll: the read end closed: a write fails with EPIPE\n");
 	CHECK(pipe(p) == 0);
 	close(p[0]);
 	struct pollfd w = {p[1], POLLOUT, 0};
-	CHECK(poll(&w, 1, 1000) == 1 && (w.revents & (POLLOUT | POLLERR)));
+	CHECK(poll(&w, 1, 1000) == 1 && w.revents == (POLLOUT | POLLERR));
+	w.events = POLLIN; /* POLLERR is reported even when not asked for */
+	CHECK(poll(&w, 1, 1000) == 1 && w.revents == POLLERR);
+	fd_set wset;
+	FD_ZERO(&wset);
+	FD_SET(p[1], &wset);
+	tv.tv_sec = 1;
+	CHECK(select(p[1] + 1, NULL, &wset, NULL, &tv) == 1 && FD_ISSET(p[1], &wset));
+	ep = epoll_create1(0);
+	ev.events = EPOLLOUT;
+	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, p[1], &ev) == 0);
+	CHECK(epoll_wait(ep, &ev, 1, 1000) == 1 && ev.events == (EPOLLOUT | EPOLLERR));
+	close(ep);
 	signal(SIGPIPE, SIG_IGN);
 	CHECK_ERRNO(write(p[1], "x", 1), -1, EPIPE);
 	signal(SIGPIPE, SIG_DFL);

@@ -79,6 +79,8 @@ extern "C" {
  * flags without READ or WRITE remove the descriptor's registration. */
 #define KESTREL_EVENT_READ 1UL
 #define KESTREL_EVENT_WRITE 2UL
+#define KESTREL_EVENT_HUP 0x200UL /* a pipe's read end without writers */
+#define KESTREL_EVENT_ERR 0x400UL /* a pipe's write end without readers */
 #define KESTREL_EVENT_EDGE 0x100UL /* edge-triggered */
 
 struct kestrel_event {
