@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 int printf(const char *fmt, ...);
@@ -34,6 +35,12 @@ int (*check_epoll_create1)(int) = epoll_create1;
 int (*check_epoll_ctl)(int, int, int, struct epoll_event *) = epoll_ctl;
 int (*check_epoll_wait)(int, struct epoll_event *, int, int) = epoll_wait;
 int (*check_epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *) = epoll_pwait;
+int (*check_sigsuspend)(const sigset_t *) = sigsuspend;
+int (*check_sigwait)(const sigset_t *, int *) = sigwait;
+int (*check_sigwaitinfo)(const sigset_t *, siginfo_t *) = sigwaitinfo;
+int (*check_sigtimedwait)(const sigset_t *, siginfo_t *, const struct timespec *) = sigtimedwait;
+int (*check_sigqueue)(pid_t, int, const union sigval) = sigqueue;
+unsigned int (*check_alarm)(unsigned int) = alarm;
 
 #define V(c) printf("%s %lld\n", #c, (long long)(c))
 #define OFF(f) printf("offsetof(stat.%s) %zu\n", #f, offsetof(struct stat, f))
@@ -150,5 +157,40 @@ int main(void)
 	V(offsetof(struct epoll_event, data));
 	V(sizeof(epoll_data_t));
 	V(sizeof(struct timeval));
+	V(SI_USER);
+	V(SI_KERNEL);
+	V(SI_QUEUE);
+	V(SI_TIMER);
+	V(SI_TKILL);
+	V(CLD_EXITED);
+	V(CLD_KILLED);
+	V(CLD_DUMPED);
+	V(SEGV_MAPERR);
+	V(SEGV_ACCERR);
+	V(BUS_ADRALN);
+	V(BUS_ADRERR);
+	V(ILL_ILLOPC);
+	V(ILL_ILLOPN);
+	V(FPE_INTDIV);
+	V(SIGRTMIN);
+	V(SIGRTMAX);
+	V(ITIMER_REAL);
+	V(ITIMER_VIRTUAL);
+	V(ITIMER_PROF);
+	V(_SC_SIGQUEUE_MAX);
+	V(sizeof(siginfo_t));
+	V(sizeof(union sigval));
+	V(sizeof(struct itimerval));
+	V(offsetof(struct itimerval, it_value));
+	V(offsetof(siginfo_t, si_signo));
+	V(offsetof(siginfo_t, si_errno));
+	V(offsetof(siginfo_t, si_code));
+	V(offsetof(siginfo_t, si_pid));
+	V(offsetof(siginfo_t, si_uid));
+	V(offsetof(siginfo_t, si_value));
+	V(offsetof(siginfo_t, si_int));
+	V(offsetof(siginfo_t, si_ptr));
+	V(offsetof(siginfo_t, si_status));
+	V(offsetof(siginfo_t, si_addr));
 	return 0;
 }
