@@ -52,11 +52,13 @@ static void sleep_ms(long ms)
 	}
 }
 
-/* A timed wait returned at least `ms` after `start` and well under twice it. */
+/* A timed wait returned at least `ms` after `start`, and not as late as twice it plus a
+ * second (the slack is for a busy host, where an emulated guest can lose the CPU for
+ * hundreds of milliseconds). */
 static int took_about(double start, long ms)
 {
 	double took = now_ms() - start;
-	if (took < ms || took >= 2.0 * ms + 150) {
+	if (took < ms || took >= 2.0 * ms + 1000) {
 		printf("  (took %.1f ms for a %ld ms timeout)\n", took, ms);
 		return 0;
 	}
@@ -205,7 +207,7 @@ static void poll_nval_and_timeouts(void)
 	struct pollfd r = {p[0], POLLIN, 0};
 	double start = now_ms();
 	CHECK(poll(&r, 1, 0) == 0 && r.revents == 0);
-	CHECK(now_ms() - start < 100);
+	CHECK(now_ms() - start < 1000); /* at once, give or take a busy host */
 	start = now_ms();
 	CHECK(poll(&r, 1, 100) == 0 && r.revents == 0);
 	CHECK(took_about(start, 100));
@@ -557,7 +559,7 @@ static void other_descriptors(void)
 	CHECK(write(timer, &at, sizeof at) == (ssize_t)sizeof at);
 	double start = now_ms();
 	CHECK(poll(&t, 1, 2000) == 1 && t.revents == POLLIN);
-	CHECK(now_ms() - start >= 40 && now_ms() - start < 1000);
+	CHECK(now_ms() - start >= 40 && now_ms() - start < 2100);
 	int ep = epoll_create1(0);
 	struct epoll_event ev = {EPOLLIN, {.u64 = 3}}, got;
 	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, timer, &ev) == 0);
@@ -565,13 +567,20 @@ static void other_descriptors(void)
 	close(ep);
 	close(timer);
 
-	printf("poll: an IPC scheme descriptor is never ready\n");
-	int sem = open("/scheme/sem", O_RDWR);
-	if (sem >= 0) {
-		struct pollfd s = {sem, POLLIN | POLLOUT, 0};
+	printf("poll: the IPC and proc schemes' descriptors are never ready\n");
+	const char *schemes[] = {"/scheme/sem", "/scheme/msg", "/scheme/shm"};
+	for (unsigned i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+		int fd = open(schemes[i], O_RDWR);
+		CHECK(fd >= 0);
+		struct pollfd s = {fd, POLLIN | POLLOUT, 0};
 		CHECK(poll(&s, 1, 0) == 0 && s.revents == 0);
-		close(sem);
+		close(fd);
 	}
+	struct pollfd proc = {__kestrel_proc_fd(), POLLIN | POLLOUT, 0};
+	CHECK(proc.fd >= 0 && poll(&proc, 1, 0) == 0);
+	printf("poll: the console's input is never ready (its read gives end of file)\n");
+	struct pollfd in = {0, POLLIN, 0};
+	CHECK(poll(&in, 1, 20) == 0 && in.revents == 0);
 #endif
 }
 
