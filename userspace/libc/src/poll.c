@@ -233,9 +233,11 @@ static int wait_ready(struct pollfd *fds, nfds_t nfds, long long timeout_ns, con
 				ret = -1;
 				break;
 			}
-			/* A descriptor closed since the scan (by another thread) is EBADF here;
-			 * the next scan reports it. */
-			if (register_all(queue, fds, nfds, for_select) < 0 && errno != EBADF) {
+			if (register_all(queue, fds, nfds, for_select) < 0) {
+				/* A descriptor closed since the scan (by another thread) is EBADF
+				 * here: the next scan reports it. */
+				if (errno == EBADF)
+					continue;
 				ret = -1;
 				break;
 			}

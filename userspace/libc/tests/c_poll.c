@@ -397,6 +397,7 @@ static void epoll_errors(const char *self)
 	CHECK_ERRNO(epoll_wait(ep, out, negative, 0), -1, EINVAL);
 	CHECK_ERRNO(epoll_wait(p[0], out, 4, 0), -1, EINVAL);
 	CHECK_ERRNO(epoll_wait(999, out, 4, 0), -1, EBADF);
+	CHECK_ERRNO(epoll_wait(999, out, 0, 0), -1, EBADF); /* the descriptor is checked first */
 	int file = open(self, O_RDONLY);
 	if (file >= 0) {
 		CHECK_ERRNO(epoll_ctl(ep, EPOLL_CTL_ADD, file, &ev), -1, EPERM);
