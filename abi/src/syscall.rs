@@ -152,6 +152,14 @@ pub const CALL_READ: usize = 1 << 10;
 /// `fevent` / event flags.
 pub const EVENT_READ: usize = 1;
 pub const EVENT_WRITE: usize = 2;
+/// Conditions a registration or `fevent` may ask for (kestrel additions): hang-up (a
+/// pipe's read end with no writer left) and error (a pipe's write end with no reader
+/// left), as Linux's `POLLHUP` and `POLLERR`. Reported only when asked for.
+pub const EVENT_HUP: usize = 0x200;
+pub const EVENT_ERR: usize = 0x400;
+/// A registration flag (kestrel addition): edge-triggered. Each condition is reported
+/// once when it becomes true, and again only after it has been false.
+pub const EVENT_EDGE: usize = 0x100;
 
 /// `Map` as redox_syscall lays it out: offset, size, flags, address.
 #[repr(C)]

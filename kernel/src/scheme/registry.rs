@@ -51,7 +51,7 @@ pub trait KernelScheme: Send + Sync {
     /// The path the handle was opened with, without the `/scheme/NAME/` prefix.
     fn fpath(&self, handle: usize) -> Result<String>;
 
-    /// Readiness: `EVENT_READ` / `EVENT_WRITE` bits.
+    /// Readiness: `EVENT_READ`, `EVENT_WRITE`, `EVENT_HUP` and `EVENT_ERR` bits.
     fn poll(&self, _handle: usize) -> usize {
         0
     }
