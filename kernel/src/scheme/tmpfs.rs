@@ -1,0 +1,224 @@
+//! `/scheme/tmp`: a writable file system in memory, for `/tmp`. The rules (paths,
+//! permissions, offsets, rename, removal while open) are `tmpfs_tree.rs`; this module
+//! holds the one tree under a lock, hands it the caller's credentials, and keeps the file
+//! data in physical frames.
+//!
+//! File data: each file is a [`SharedMemory`] object whose pages get a zeroed frame at
+//! their first write, so holes cost nothing and reading one gives zeros. The frames come
+//! from the frame allocator, not the kernel heap (a heap of an eighth of memory could not
+//! hold much), and they are bounded: at most [`MAX_DATA_BYTES`] for the whole scheme, a
+//! write past it is `ENOSPC` (or short, as on Linux, if part of it went in), as is a write
+//! when no frame is left. Frames go back when a file shrinks and when a removed file's
+//! last descriptor closes, so the proc scheme's free frame count shows the memory coming
+//! back. Files are not mappable (fmap is `ENODEV`).
+//!
+//! Locks: the caller's `creds`, then `TREE` (a leaf but for the frame allocator's lock,
+//! taken when data grows or is dropped). No user memory is touched under either: the
+//! system call layer copies through kernel buffers.
+
+use alloc::string::String;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use kestrel_abi::syscall::{EVENT_READ, EVENT_WRITE, MODE_DIR, MODE_FILE, Stat};
+use spin::Mutex;
+
+use super::tmpfs_tree::{FileData, Tree};
+use super::{Caller, KernelScheme, Result};
+use crate::errno::ENOSPC;
+use crate::memory::shared::SharedMemory;
+use crate::memory::{PAGE_SIZE, phys_to_virt};
+
+/// Most bytes of file data the scheme holds at once.
+pub const MAX_DATA_BYTES: u64 = 64 << 20;
+const MAX_PAGES: u64 = MAX_DATA_BYTES / PAGE_SIZE;
+
+/// Frames holding file data now, over all files.
+static PAGES_IN_USE: AtomicU64 = AtomicU64::new(0);
+
+static TREE: spin::LazyLock<Mutex<Tree<Pages>>> = spin::LazyLock::new(|| Mutex::new(Tree::new()));
+
+/// A file's data: its frames, once it has any.
+#[derive(Default)]
+pub struct Pages {
+    object: Option<Arc<SharedMemory>>,
+}
+
+/// The pieces of `len` bytes at `offset` that fall in one page each: (page, offset in
+/// the page, offset in the buffer, length).
+fn pieces(offset: u64, len: usize) -> impl Iterator<Item = (u64, usize, usize, usize)> {
+    let mut done = 0;
+    core::iter::from_fn(move || {
+        if done >= len {
+            return None;
+        }
+        let at = offset + done as u64;
+        let within = (at % PAGE_SIZE) as usize;
+        let n = (PAGE_SIZE as usize - within).min(len - done);
+        let piece = (at / PAGE_SIZE, within, done, n);
+        done += n;
+        Some(piece)
+    })
+}
+
+impl Pages {
+    fn resident(&self) -> u64 {
+        self.object.as_ref().map_or(0, |o| o.resident_pages())
+    }
+}
+
+impl FileData for Pages {
+    fn read_at(&self, offset: u64, buf: &mut [u8]) {
+        for (page, within, at, n) in pieces(offset, buf.len()) {
+            let dst = &mut buf[at..at + n];
+            match self.object.as_ref().and_then(|o| o.existing_frame(page)) {
+                // SAFETY: the frame belongs to this file's object, which nothing maps, and
+                // is reached through the direct map; `within + n <= PAGE_SIZE`.
+                Some(frame) => unsafe {
+                    core::ptr::copy_nonoverlapping((phys_to_virt(frame) as *const u8).add(within), dst.as_mut_ptr(), n)
+                },
+                None => dst.fill(0),
+            }
+        }
+    }
+
+    fn write_at(&mut self, offset: u64, buf: &[u8]) -> Result<usize> {
+        let object = self.object.get_or_insert_with(|| SharedMemory::new(0, None));
+        let end_page = (offset + buf.len() as u64).div_ceil(PAGE_SIZE);
+        if object.pages() < end_page {
+            object.resize(end_page);
+        }
+        let mut written = 0;
+        for (page, within, at, n) in pieces(offset, buf.len()) {
+            let frame = match object.existing_frame(page) {
+                Some(frame) => frame,
+                None if PAGES_IN_USE.load(Ordering::Relaxed) >= MAX_PAGES => break,
+                None => match object.frame(page) {
+                    Some(frame) => {
+                        PAGES_IN_USE.fetch_add(1, Ordering::Relaxed);
+                        frame
+                    }
+                    None => break,
+                },
+            };
+            // SAFETY: as in `read_at`; the frame is this object's alone.
+            unsafe {
+                core::ptr::copy_nonoverlapping(buf[at..].as_ptr(), (phys_to_virt(frame) as *mut u8).add(within), n)
+            };
+            written += n;
+        }
+        if written == 0 && !buf.is_empty() { Err(ENOSPC) } else { Ok(written) }
+    }
+
+    fn set_len(&mut self, old: u64, new: u64) -> Result<()> {
+        let Some(object) = &self.object else { return Ok(()) };
+        let pages = new.div_ceil(PAGE_SIZE);
+        if new < old {
+            let before = object.resident_pages();
+            object.resize(pages);
+            PAGES_IN_USE.fetch_sub(before - object.resident_pages(), Ordering::Relaxed);
+            // Bytes past the end of the last page must read as zeros if the file grows again.
+            let within = (new % PAGE_SIZE) as usize;
+            if within != 0
+                && let Some(frame) = object.existing_frame(new / PAGE_SIZE)
+            {
+                // SAFETY: as in `read_at`; `within < PAGE_SIZE`.
+                unsafe {
+                    core::ptr::write_bytes((phys_to_virt(frame) as *mut u8).add(within), 0, PAGE_SIZE as usize - within)
+                };
+            }
+        } else if object.pages() < pages {
+            object.resize(pages);
+        }
+        Ok(())
+    }
+
+    fn allocated(&self) -> u64 {
+        self.resident() * PAGE_SIZE
+    }
+}
+
+impl Drop for Pages {
+    fn drop(&mut self) {
+        PAGES_IN_USE.fetch_sub(self.resident(), Ordering::Relaxed);
+    }
+}
+
+/// The tmp scheme.
+pub struct TmpScheme;
+
+impl KernelScheme for TmpScheme {
+    fn open(&self, path: &str, flags: usize, caller: &mut Caller<'_>) -> Result<usize> {
+        let creds = caller.process.creds.lock();
+        TREE.lock().open(&creds, path, flags)
+    }
+
+    fn read(&self, handle: usize, buf: &mut [u8], _nonblock: bool, _caller: &mut Caller<'_>) -> Result<usize> {
+        TREE.lock().read(handle, buf)
+    }
+
+    fn write(&self, handle: usize, buf: &[u8], _nonblock: bool, _caller: &mut Caller<'_>) -> Result<usize> {
+        TREE.lock().write(handle, buf)
+    }
+
+    fn fstat(&self, handle: usize) -> Result<Stat> {
+        let attrs = TREE.lock().attrs(handle)?;
+        Ok(Stat {
+            st_ino: attrs.ino,
+            st_mode: if attrs.dir { MODE_DIR } else { MODE_FILE } | attrs.mode,
+            st_nlink: attrs.nlink,
+            st_uid: attrs.uid,
+            st_gid: attrs.gid,
+            st_size: attrs.size,
+            st_blksize: PAGE_SIZE as u32,
+            st_blocks: attrs.allocated / 512,
+            ..Stat::default()
+        })
+    }
+
+    fn fpath(&self, handle: usize) -> Result<String> {
+        TREE.lock().path(handle)
+    }
+
+    /// Files are always ready: reads and writes never wait.
+    fn poll(&self, _handle: usize) -> usize {
+        EVENT_READ | EVENT_WRITE
+    }
+
+    fn seek(&self, handle: usize, offset: i64, whence: usize) -> Result<u64> {
+        TREE.lock().seek(handle, offset, whence)
+    }
+
+    fn ftruncate(&self, handle: usize, len: u64) -> Result<()> {
+        TREE.lock().truncate(handle, len)
+    }
+
+    fn unlink(&self, path: &str, caller: &mut Caller<'_>) -> Result<()> {
+        let creds = caller.process.creds.lock();
+        TREE.lock().unlink(&creds, path)
+    }
+
+    fn rmdir(&self, path: &str, caller: &mut Caller<'_>) -> Result<()> {
+        let creds = caller.process.creds.lock();
+        TREE.lock().rmdir(&creds, path)
+    }
+
+    fn rename(&self, handle: usize, new_path: &str, caller: &mut Caller<'_>) -> Result<()> {
+        let creds = caller.process.creds.lock();
+        TREE.lock().rename(&creds, handle, new_path)
+    }
+
+    fn chmod(&self, handle: usize, mode: u32, caller: &mut Caller<'_>) -> Result<()> {
+        let creds = caller.process.creds.lock();
+        TREE.lock().chmod(&creds, handle, mode)
+    }
+
+    fn chown(&self, handle: usize, uid: u32, gid: u32, caller: &mut Caller<'_>) -> Result<()> {
+        let creds = caller.process.creds.lock();
+        TREE.lock().chown(&creds, handle, uid, gid)
+    }
+
+    fn close(&self, handle: usize) {
+        TREE.lock().close(handle);
+    }
+}
