@@ -199,7 +199,12 @@ impl<D: FileData> Tree<D> {
             link: None,
             opens: 0,
         };
-        Self { nodes: BTreeMap::from([(ROOT_INO, root)]), handles: BTreeMap::new(), next_ino: ROOT_INO + 1, next_handle: 1 }
+        Self {
+            nodes: BTreeMap::from([(ROOT_INO, root)]),
+            handles: BTreeMap::new(),
+            next_ino: ROOT_INO + 1,
+            next_handle: 1,
+        }
     }
 
     fn node(&self, ino: u64) -> &Node<D> {
