@@ -28,7 +28,8 @@ use kestrel_abi::syscall::{
 
 use crate::context::cred::{Credentials, KEEP};
 use crate::errno::{
-    EACCES, EBADF, EBUSY, EEXIST, EFBIG, EINVAL, EISDIR, ENAMETOOLONG, ENOENT, ENOTDIR, ENOTEMPTY, EPERM, Result,
+    EACCES, EBADF, EBUSY, EEXIST, EFBIG, EINVAL, EISDIR, ENAMETOOLONG, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY, EPERM,
+    Result,
 };
 
 /// Longest name of one path component (NAME_MAX).
@@ -37,6 +38,9 @@ pub const NAME_MAX: usize = 255;
 pub const MAX_FILE_SIZE: u64 = i64::MAX as u64;
 /// The root directory's inode number.
 pub const ROOT_INO: u64 = 1;
+/// Most files and directories at once (Linux's `nr_inodes`): each costs kernel heap for
+/// its node and name, which a flood of empty files must not exhaust. More is ENOSPC.
+pub const MAX_NODES: usize = 8192;
 /// The root's mode: everyone may create, only owners remove (`/tmp`).
 pub const ROOT_MODE: u16 = 0o1777;
 
@@ -333,7 +337,10 @@ impl<D: FileData> Tree<D> {
     }
 
     /// Makes a file or directory `name` in `dir` for `creds`, with permission bits `perm`.
-    fn create(&mut self, creds: &Credentials, dir: u64, name: &str, is_dir: bool, perm: u16) -> u64 {
+    fn create(&mut self, creds: &Credentials, dir: u64, name: &str, is_dir: bool, perm: u16) -> Result<u64> {
+        if self.nodes.len() >= MAX_NODES {
+            return Err(ENOSPC);
+        }
         let parent = self.node(dir);
         // A set-group-id directory gives new entries its group, and new directories the bit.
         let inherit = parent.mode & S_ISGID != 0;
@@ -355,7 +362,7 @@ impl<D: FileData> Tree<D> {
         self.next_ino += 1;
         self.nodes.insert(ino, Node { kind, uid: creds.euid, gid, mode, link: None, opens: 0 });
         self.add_entry(dir, name, ino);
-        ino
+        Ok(ino)
     }
 
     /// Opens `path` with `O_*` flags (the low 16 bits: a new file's permission bits);
@@ -393,7 +400,7 @@ impl<D: FileData> Tree<D> {
                     return Err(EISDIR);
                 }
                 self.may_create(creds, dir)?;
-                self.create(creds, dir, name, directory, (flags & 0xffff) as u16)
+                self.create(creds, dir, name, directory, (flags & 0xffff) as u16)?
             }
         };
         self.node_mut(ino).opens += 1;

@@ -8,7 +8,7 @@ use kestrel_abi::syscall::{
     O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET,
 };
 
-use super::tmpfs_tree::{FileData, MAX_FILE_SIZE, Tree};
+use super::tmpfs_tree::{FileData, MAX_FILE_SIZE, MAX_NODES, Tree};
 use crate::context::cred::{Credentials, KEEP};
 use crate::errno::*;
 
@@ -403,4 +403,17 @@ fn setgid_directories_pass_their_group_on() {
     mkdir(&mut t, &a, "g/sub", 0o755).unwrap();
     let s = t.open(&a, "g/sub", O_RDONLY).unwrap();
     assert_eq!((t.attrs(s).unwrap().gid, t.attrs(s).unwrap().mode), (50, 0o2755));
+}
+
+#[test]
+fn the_number_of_files_is_bounded() {
+    let mut t = Tree::<Bytes>::new();
+    let u = user(1000);
+    for i in 1..MAX_NODES {
+        touch(&mut t, &u, &alloc::format!("f{i}"), 0o600).unwrap();
+    }
+    assert_eq!(touch(&mut t, &u, "one-more", 0o600), Err(ENOSPC));
+    assert_eq!(mkdir(&mut t, &u, "one-more", 0o700), Err(ENOSPC));
+    t.unlink(&u, "f1").unwrap();
+    assert!(touch(&mut t, &u, "one-more", 0o600).is_ok());
 }

@@ -3,7 +3,7 @@
 //! scheme's `st_dev`), `O_EXCL`, `O_TRUNC`, `O_APPEND`, `O_DIRECTORY`; directories made as
 //! Redox makes them and listed in `dirent` records; ENOENT, ENOTDIR, EISDIR, ENAMETOOLONG;
 //! read and write at a per-description offset, `lseek` (EINVAL for a negative offset,
-//! ESPIPE on a pipe), `ftruncate`; unlink, rmdir and frename with Linux's errors; a file
+//! ESPIPE on a pipe; an initfs file seeks too), `ftruncate`; unlink, rmdir and frename with Linux's errors; a file
 //! unlinked while open; fchmod and fchown; readiness; the permission and sticky-bit rules
 //! for an unprivileged user (a child at uid 1000); the 64 MiB bound (ENOSPC), EFBIG; and
 //! every frame of file data given back once the files are removed and closed.
@@ -153,6 +153,17 @@ fn seek_and_truncate() {
         close(w);
     }
     check_ok!(fs::unlink(&path("s")), "unlink s");
+    if let Some(init) = check_ok!(fs::open("/scheme/initfs/init", O_RDONLY), "open an initfs file") {
+        let size = fs::fstat(init).map(|s| s.st_size).unwrap_or(0);
+        check_eq!(fs::lseek(init, 0, SEEK_END), Ok(size), "an initfs file seeks to its end");
+        check_eq!(fs::lseek(init, 10, SEEK_CUR), Ok(size + 10), "and past it");
+        check_eq!(fs::read(init, &mut [0u8; 4]), Ok(0), "where reading finds nothing");
+        check_eq!(fs::lseek(init, 1, SEEK_SET), Ok(1), "back to 1");
+        let mut elf = [0u8; 3];
+        check_eq!(fs::read(init, &mut elf), Ok(3), "read after the seek");
+        check_eq!(&elf, b"ELF", "the bytes at offset 1");
+        close(init);
+    }
 }
 
 fn directories() {
