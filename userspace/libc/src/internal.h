@@ -51,9 +51,6 @@ hidden int __kestrel_write_all(int fd, const void *buf, size_t n);
  * -1 with errno set (E2BIG for an empty argument string, which it cannot carry). */
 hidden long __kestrel_spawn_payload(const char *path, char *const argv[], char *const envp[], char **out);
 
-/* Handlers installed with SA_SIGINFO run through this trampoline (signal.c). */
-hidden void __kestrel_siginfo_reset(void);
-
 /* The restorer of every handler (sigrestore.S). */
 hidden void __kestrel_sigrestore(void);
 

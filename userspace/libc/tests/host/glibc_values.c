@@ -5,10 +5,13 @@
 #define _GNU_SOURCE /* pipe2 in glibc's unistd.h */
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stddef.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 int printf(const char *fmt, ...);
@@ -20,6 +23,12 @@ int (*check_ftruncate)(int, off_t) = ftruncate;
 int (*check_fstat)(int, struct stat *) = fstat;
 int (*check_pipe)(int[2]) = pipe;
 int (*check_pipe2)(int[2], int) = pipe2;
+int (*check_sigsuspend)(const sigset_t *) = sigsuspend;
+int (*check_sigwait)(const sigset_t *, int *) = sigwait;
+int (*check_sigwaitinfo)(const sigset_t *, siginfo_t *) = sigwaitinfo;
+int (*check_sigtimedwait)(const sigset_t *, siginfo_t *, const struct timespec *) = sigtimedwait;
+int (*check_sigqueue)(pid_t, int, const union sigval) = sigqueue;
+unsigned int (*check_alarm)(unsigned int) = alarm;
 
 #define V(c) printf("%s %lld\n", #c, (long long)(c))
 #define OFF(f) printf("offsetof(stat.%s) %zu\n", #f, offsetof(struct stat, f))
@@ -86,5 +95,40 @@ int main(void)
 	OFF(st_mtime);
 	OFF(st_ctime);
 	OFF(st_mtim.tv_nsec);
+	V(SI_USER);
+	V(SI_KERNEL);
+	V(SI_QUEUE);
+	V(SI_TIMER);
+	V(SI_TKILL);
+	V(CLD_EXITED);
+	V(CLD_KILLED);
+	V(CLD_DUMPED);
+	V(SEGV_MAPERR);
+	V(SEGV_ACCERR);
+	V(BUS_ADRALN);
+	V(BUS_ADRERR);
+	V(ILL_ILLOPC);
+	V(ILL_ILLOPN);
+	V(FPE_INTDIV);
+	V(SIGRTMIN);
+	V(SIGRTMAX);
+	V(ITIMER_REAL);
+	V(ITIMER_VIRTUAL);
+	V(ITIMER_PROF);
+	V(_SC_SIGQUEUE_MAX);
+	V(sizeof(siginfo_t));
+	V(sizeof(union sigval));
+	V(sizeof(struct itimerval));
+	V(offsetof(struct itimerval, it_value));
+	V(offsetof(siginfo_t, si_signo));
+	V(offsetof(siginfo_t, si_errno));
+	V(offsetof(siginfo_t, si_code));
+	V(offsetof(siginfo_t, si_pid));
+	V(offsetof(siginfo_t, si_uid));
+	V(offsetof(siginfo_t, si_value));
+	V(offsetof(siginfo_t, si_int));
+	V(offsetof(siginfo_t, si_ptr));
+	V(offsetof(siginfo_t, si_status));
+	V(offsetof(siginfo_t, si_addr));
 	return 0;
 }
