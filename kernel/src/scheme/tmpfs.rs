@@ -33,10 +33,19 @@ use crate::memory::{PAGE_SIZE, phys_to_virt};
 pub const MAX_DATA_BYTES: u64 = 64 << 20;
 const MAX_PAGES: u64 = MAX_DATA_BYTES / PAGE_SIZE;
 
+const NS_PER_SEC: u64 = 1_000_000_000;
+
 /// Frames holding file data now, over all files.
 static PAGES_IN_USE: AtomicU64 = AtomicU64::new(0);
 
 static TREE: spin::LazyLock<Mutex<Tree<Pages>>> = spin::LazyLock::new(|| Mutex::new(Tree::new()));
+
+/// The tree, locked, with the time its operation stamps set to now.
+fn tree() -> spin::MutexGuard<'static, Tree<Pages>> {
+    let mut tree = TREE.lock();
+    tree.set_now(crate::arch::clock::realtime_ns());
+    tree
+}
 
 /// A file's data: its frames, once it has any.
 #[derive(Default)]
@@ -150,19 +159,19 @@ pub struct TmpScheme;
 impl KernelScheme for TmpScheme {
     fn open(&self, path: &str, flags: usize, caller: &mut Caller<'_>) -> Result<usize> {
         let creds = caller.process.creds.lock();
-        TREE.lock().open(&creds, path, flags)
+        tree().open(&creds, path, flags)
     }
 
     fn read(&self, handle: usize, buf: &mut [u8], _nonblock: bool, _caller: &mut Caller<'_>) -> Result<usize> {
-        TREE.lock().read(handle, buf)
+        tree().read(handle, buf)
     }
 
     fn write(&self, handle: usize, buf: &[u8], _nonblock: bool, _caller: &mut Caller<'_>) -> Result<usize> {
-        TREE.lock().write(handle, buf)
+        tree().write(handle, buf)
     }
 
     fn fstat(&self, handle: usize) -> Result<Stat> {
-        let attrs = TREE.lock().attrs(handle)?;
+        let attrs = tree().attrs(handle)?;
         Ok(Stat {
             st_ino: attrs.ino,
             st_mode: if attrs.dir { MODE_DIR } else { MODE_FILE } | attrs.mode,
@@ -172,12 +181,18 @@ impl KernelScheme for TmpScheme {
             st_size: attrs.size,
             st_blksize: PAGE_SIZE as u32,
             st_blocks: attrs.allocated / 512,
+            st_atime: attrs.atime / NS_PER_SEC,
+            st_atime_nsec: (attrs.atime % NS_PER_SEC) as u32,
+            st_mtime: attrs.mtime / NS_PER_SEC,
+            st_mtime_nsec: (attrs.mtime % NS_PER_SEC) as u32,
+            st_ctime: attrs.ctime / NS_PER_SEC,
+            st_ctime_nsec: (attrs.ctime % NS_PER_SEC) as u32,
             ..Stat::default()
         })
     }
 
     fn fpath(&self, handle: usize) -> Result<String> {
-        TREE.lock().path(handle)
+        tree().path(handle)
     }
 
     /// Files are always ready: reads and writes never wait.
@@ -186,39 +201,39 @@ impl KernelScheme for TmpScheme {
     }
 
     fn seek(&self, handle: usize, offset: i64, whence: usize) -> Result<u64> {
-        TREE.lock().seek(handle, offset, whence)
+        tree().seek(handle, offset, whence)
     }
 
     fn ftruncate(&self, handle: usize, len: u64) -> Result<()> {
-        TREE.lock().truncate(handle, len)
+        tree().truncate(handle, len)
     }
 
     fn unlink(&self, path: &str, caller: &mut Caller<'_>) -> Result<()> {
         let creds = caller.process.creds.lock();
-        TREE.lock().unlink(&creds, path)
+        tree().unlink(&creds, path)
     }
 
     fn rmdir(&self, path: &str, caller: &mut Caller<'_>) -> Result<()> {
         let creds = caller.process.creds.lock();
-        TREE.lock().rmdir(&creds, path)
+        tree().rmdir(&creds, path)
     }
 
     fn rename(&self, handle: usize, new_path: &str, caller: &mut Caller<'_>) -> Result<()> {
         let creds = caller.process.creds.lock();
-        TREE.lock().rename(&creds, handle, new_path)
+        tree().rename(&creds, handle, new_path)
     }
 
     fn chmod(&self, handle: usize, mode: u32, caller: &mut Caller<'_>) -> Result<()> {
         let creds = caller.process.creds.lock();
-        TREE.lock().chmod(&creds, handle, mode)
+        tree().chmod(&creds, handle, mode)
     }
 
     fn chown(&self, handle: usize, uid: u32, gid: u32, caller: &mut Caller<'_>) -> Result<()> {
         let creds = caller.process.creds.lock();
-        TREE.lock().chown(&creds, handle, uid, gid)
+        tree().chown(&creds, handle, uid, gid)
     }
 
     fn close(&self, handle: usize) {
-        TREE.lock().close(handle);
+        tree().close(handle);
     }
 }

@@ -11,6 +11,11 @@
 //! named, by position, so a listing in progress sees every entry that stays exactly
 //! once (the record format is `kestrel_abi::dirent`'s).
 //!
+//! Times: the scheme sets the clock ([`Tree::set_now`]) before each operation, which
+//! stamps what it changes as Linux does (a write or truncation the modification and
+//! change times, a new or removed entry its directory's, a rename, chmod or chown the
+//! change time, a read the access time by the relatime rule).
+//!
 //! Paths are what follows `/scheme/tmp/`: empty components are skipped (`a//b` is
 //! `a/b`), `.` and `..` work as on Linux (`..` of the root is the root), and a trailing
 //! slash demands a directory. The errno of each refusal is Linux's (fs/namei.c).
@@ -56,6 +61,9 @@ const MAY_EXEC: u16 = 1;
 const FIRST_POSITION: u64 = 2;
 /// What a directory's `st_size` counts per entry (Linux tmpfs's `BOGO_DIRENT_SIZE`).
 const DIRENT_SIZE: u64 = 20;
+/// relatime: an access time older than this is updated by a read even if it is newer
+/// than the last change.
+const ATIME_AGE_NS: u64 = 24 * 3600 * 1_000_000_000;
 
 /// A file's bytes, kept by the scheme. Bytes past the size are never read.
 pub trait FileData: Default {
@@ -99,6 +107,10 @@ struct Node<D> {
     link: Option<(u64, String)>,
     /// Handles open on it.
     opens: usize,
+    /// Last access, modification and status change, in nanoseconds of the realtime clock.
+    atime: u64,
+    mtime: u64,
+    ctime: u64,
 }
 
 impl<D> Node<D> {
@@ -142,6 +154,10 @@ pub struct Attrs {
     pub nlink: u32,
     pub size: u64,
     pub allocated: u64,
+    /// Nanoseconds of the realtime clock.
+    pub atime: u64,
+    pub mtime: u64,
+    pub ctime: u64,
 }
 
 /// The last component of a path.
@@ -184,6 +200,8 @@ pub struct Tree<D> {
     handles: BTreeMap<usize, Handle>,
     next_ino: u64,
     next_handle: usize,
+    /// The time the current operation stamps (see [`Tree::set_now`]).
+    now: u64,
 }
 
 impl<D: FileData> Default for Tree<D> {
@@ -202,12 +220,45 @@ impl<D: FileData> Tree<D> {
             mode: ROOT_MODE,
             link: None,
             opens: 0,
+            atime: 0,
+            mtime: 0,
+            ctime: 0,
         };
-        Self {
-            nodes: BTreeMap::from([(ROOT_INO, root)]),
-            handles: BTreeMap::new(),
-            next_ino: ROOT_INO + 1,
-            next_handle: 1,
+        let nodes = BTreeMap::from([(ROOT_INO, root)]);
+        Self { nodes, handles: BTreeMap::new(), next_ino: ROOT_INO + 1, next_handle: 1, now: 0 }
+    }
+
+    /// Sets the time that the following operations stamp on what they change (the
+    /// realtime clock, read by the scheme before each operation).
+    pub fn set_now(&mut self, now_ns: u64) {
+        self.now = now_ns;
+        // The root is made before any clock is read: the first operation stamps it.
+        let root = self.node_mut(ROOT_INO);
+        if root.ctime == 0 {
+            (root.atime, root.mtime, root.ctime) = (now_ns, now_ns, now_ns);
+        }
+    }
+
+    /// Stamps a change of `ino`'s data (and so of its status).
+    fn modified(&mut self, ino: u64) {
+        let now = self.now;
+        let node = self.node_mut(ino);
+        (node.mtime, node.ctime) = (now, now);
+    }
+
+    /// Stamps a change of `ino`'s status only (mode, owner, links, name).
+    fn changed(&mut self, ino: u64) {
+        let now = self.now;
+        self.node_mut(ino).ctime = now;
+    }
+
+    /// Stamps a read of `ino` by Linux's relatime rule: only if the access time is not
+    /// newer than the last change, or is a day old.
+    fn accessed(&mut self, ino: u64) {
+        let now = self.now;
+        let node = self.node_mut(ino);
+        if node.atime <= node.mtime || node.atime <= node.ctime || now.saturating_sub(node.atime) >= ATIME_AGE_NS {
+            node.atime = now;
         }
     }
 
@@ -314,6 +365,8 @@ impl<D: FileData> Tree<D> {
         entries.by_position.insert(position, name.to_string());
         entries.subdirs += u32::from(is_dir);
         self.node_mut(ino).link = Some((dir, name.to_string()));
+        self.modified(dir);
+        self.changed(ino);
     }
 
     /// Takes the entry `name` out of `dir`; its node is dropped unless it is open.
@@ -326,6 +379,8 @@ impl<D: FileData> Tree<D> {
         if node.is_dir() {
             self.dir_mut(dir).subdirs -= 1;
         }
+        self.modified(dir);
+        self.changed(ino);
         self.drop_if_unused(ino);
     }
 
@@ -360,7 +415,9 @@ impl<D: FileData> Tree<D> {
         };
         let ino = self.next_ino;
         self.next_ino += 1;
-        self.nodes.insert(ino, Node { kind, uid: creds.euid, gid, mode, link: None, opens: 0 });
+        let now = self.now;
+        let node = Node { kind, uid: creds.euid, gid, mode, link: None, opens: 0, atime: now, mtime: now, ctime: now };
+        self.nodes.insert(ino, node);
         self.add_entry(dir, name, ino);
         Ok(ino)
     }
@@ -436,6 +493,7 @@ impl<D: FileData> Tree<D> {
         if let Some(h) = self.handles.get_mut(&handle) {
             h.offset = next;
         }
+        self.accessed(ino);
         Ok(n)
     }
 
@@ -486,6 +544,7 @@ impl<D: FileData> Tree<D> {
         if let Some(h) = self.handles.get_mut(&handle) {
             h.offset = at + n as u64;
         }
+        self.modified(ino);
         Ok(n)
     }
 
@@ -513,6 +572,7 @@ impl<D: FileData> Tree<D> {
         }
         data.set_len(*size, len)?;
         *size = len;
+        self.modified(ino);
         Ok(())
     }
 
@@ -534,7 +594,19 @@ impl<D: FileData> Tree<D> {
                 (nlink, (dir.by_name.len() as u64 + 2) * DIRENT_SIZE, 0)
             }
         };
-        Ok(Attrs { ino, dir: node.is_dir(), mode: node.mode, uid: node.uid, gid: node.gid, nlink, size, allocated })
+        Ok(Attrs {
+            ino,
+            dir: node.is_dir(),
+            mode: node.mode,
+            uid: node.uid,
+            gid: node.gid,
+            nlink,
+            size,
+            allocated,
+            atime: node.atime,
+            mtime: node.mtime,
+            ctime: node.ctime,
+        })
     }
 
     /// The handle's path in the scheme; empty for the root and for a removed node.
@@ -642,6 +714,7 @@ impl<D: FileData> Tree<D> {
             entries.by_position.remove(&position);
         }
         entries.subdirs -= u32::from(moving_dir);
+        self.modified(old_dir);
         self.add_entry(new_dir, new_name, ino);
         Ok(())
     }
@@ -659,6 +732,7 @@ impl<D: FileData> Tree<D> {
             mode &= !S_ISGID;
         }
         node.mode = mode;
+        self.changed(ino);
         Ok(())
     }
 
@@ -687,6 +761,7 @@ impl<D: FileData> Tree<D> {
                 node.mode &= !S_ISGID;
             }
         }
+        self.changed(ino);
         Ok(())
     }
 

@@ -417,3 +417,40 @@ fn the_number_of_files_is_bounded() {
     t.unlink(&u, "f1").unwrap();
     assert!(touch(&mut t, &u, "one-more", 0o600).is_ok());
 }
+
+#[test]
+fn times_follow_changes() {
+    let mut t = Tree::<Bytes>::new();
+    let u = user(1000);
+    let stamp = |t: &Tree<Bytes>, h| {
+        let a = t.attrs(h).unwrap();
+        (a.atime, a.mtime, a.ctime)
+    };
+    t.set_now(100);
+    let root_h = t.open(&u, "", O_RDONLY).unwrap();
+    let h = t.open(&u, "f", O_CREAT | O_RDWR | 0o600).unwrap();
+    assert_eq!(stamp(&t, h), (100, 100, 100));
+    assert_eq!(stamp(&t, root_h).1, 100, "creating changes the directory");
+    t.set_now(200);
+    t.write(h, b"x").unwrap();
+    assert_eq!(stamp(&t, h), (100, 200, 200));
+    t.set_now(300);
+    t.seek(h, 0, SEEK_SET).unwrap();
+    t.read(h, &mut [0u8; 4]).unwrap();
+    assert_eq!(stamp(&t, h), (300, 200, 200), "a read after a change stamps the access time");
+    t.set_now(400);
+    t.read(h, &mut [0u8; 4]).unwrap();
+    assert_eq!(stamp(&t, h).0, 300, "relatime: not again until the next change");
+    t.chmod(&u, h, 0o644).unwrap();
+    assert_eq!(stamp(&t, h), (300, 200, 400));
+    t.set_now(500);
+    t.truncate(h, 0).unwrap();
+    assert_eq!(stamp(&t, h), (300, 500, 500));
+    t.set_now(600);
+    t.rename(&u, h, "g").unwrap();
+    assert_eq!(stamp(&t, h).2, 600, "a rename changes the status");
+    t.set_now(700);
+    t.unlink(&u, "g").unwrap();
+    assert_eq!(stamp(&t, h).2, 700);
+    assert_eq!(stamp(&t, root_h).1, 700, "removing changes the directory");
+}

@@ -6,7 +6,7 @@
 //! ESPIPE on a pipe; an initfs file seeks too), `ftruncate`; unlink, rmdir and frename with Linux's errors; a file
 //! unlinked while open; fchmod and fchown; readiness; the permission and sticky-bit rules
 //! for an unprivileged user (a child at uid 1000); the 64 MiB bound (ENOSPC), EFBIG; and
-//! every frame of file data given back once the files are removed and closed.
+//! every frame of file data given back; times stamped from the realtime clock once the files are removed and closed.
 
 #![no_std]
 #![no_main]
@@ -95,6 +95,9 @@ fn files_and_flags() {
     let st2 = fs::fstat(again).unwrap_or_default();
     check_eq!((st2.st_ino, st2.st_dev), (st.st_ino, st.st_dev), "st_ino and st_dev are stable (ftok keys)");
     check!(st.st_dev != 0 && st.st_ino != 0, "st_dev {} and st_ino {} are set", st.st_dev, st.st_ino);
+    // The realtime clock starts from the RTC, so a file made now is from after 2020.
+    check!(st.st_mtime > 1_577_836_800 && st.st_ctime == st.st_mtime, "the times are now ({})", st.st_mtime);
+    check!(st.st_atime <= st.st_mtime, "made, then written: access time {} <= {}", st.st_atime, st.st_mtime);
     let mut buf = [0u8; 32];
     check_eq!(fs::read(again, &mut buf), Ok(11), "read from a second description starts at 0");
     check_eq!(&buf[..11], b"hello world", "the data");
