@@ -4,7 +4,7 @@
 //! Redox makes them and listed in `dirent` records; ENOENT, ENOTDIR, EISDIR, ENAMETOOLONG;
 //! read and write at a per-description offset, `lseek` (EINVAL for a negative offset,
 //! ESPIPE on a pipe; an initfs file seeks too), `ftruncate`; unlink, rmdir and frename with Linux's errors; a file
-//! unlinked while open; fchmod and fchown; readiness; the permission and sticky-bit rules
+//! unlinked while open; fchmod and fchown; readiness (fevent and an event queue); the permission and sticky-bit rules
 //! for an unprivileged user (a child at uid 1000); the 64 MiB bound (ENOSPC), EFBIG; and
 //! every frame of file data given back; times stamped from the realtime clock once the files are removed and closed.
 
@@ -18,11 +18,11 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use userspace::abi::dirent;
-use userspace::abi::syscall::{MODE_DIR, MODE_FILE, O_CREAT, O_RDWR};
+use userspace::abi::syscall::{Event, MODE_DIR, MODE_FILE, O_CREAT, O_RDWR};
 use userspace::cred::{self, KEEP};
 use userspace::fs::{
-    self, EVENT_READ, EVENT_WRITE, O_APPEND, O_DIRECTORY, O_EXCL, O_RDONLY, O_TRUNC, O_WRONLY, SEEK_CUR, SEEK_END,
-    SEEK_SET,
+    self, EVENT_READ, EVENT_WRITE, O_APPEND, O_DIRECTORY, O_EXCL, O_NONBLOCK, O_RDONLY, O_TRUNC, O_WRONLY, SEEK_CUR,
+    SEEK_END, SEEK_SET, bytes_of, bytes_of_mut,
 };
 use userspace::process::{self, Status};
 use userspace::{Errno, check, check_eq, check_err, check_ok, println};
@@ -83,6 +83,19 @@ fn root_directory() {
     check!(list(fd).iter().any(|n| n == "t_tmpfs"), "the root lists the new directory");
     check_eq!(fs::fevent(fd, EVENT_READ | EVENT_WRITE), Ok(EVENT_READ | EVENT_WRITE), "always ready");
     close(fd);
+    // The same through an event queue, for a file.
+    let Some(queue) = check_ok!(fs::open("/scheme/event", O_RDWR | O_NONBLOCK), "open an event queue") else { return };
+    let Some(file) = check_ok!(fs::open("/scheme/tmp/t_tmpfs/ev", O_CREAT | O_RDWR | 0o600), "create ev") else {
+        return;
+    };
+    let event = Event { id: file, flags: EVENT_READ | EVENT_WRITE, data: 9 };
+    check_eq!(fs::write(queue, bytes_of(&event)), Ok(size_of::<Event>()), "register the file");
+    let mut got = Event::default();
+    check_eq!(fs::read(queue, bytes_of_mut(&mut got)), Ok(size_of::<Event>()), "an event at once");
+    check_eq!((got.data, got.flags), (9, EVENT_READ | EVENT_WRITE), "readable and writable");
+    close(queue);
+    close(file);
+    check_ok!(fs::unlink("/scheme/tmp/t_tmpfs/ev"), "unlink ev");
 }
 
 fn files_and_flags() {
