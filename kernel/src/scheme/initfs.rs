@@ -1,12 +1,14 @@
-//! `/scheme/initfs`: the read-only files of the boot module (the guest programs and the
-//! test manifest). `/scheme/initfs/` itself lists the file names, one per line. Files
-//! seek (`lseek`) as read-only files do.
+//! `/scheme/initfs`: the read-only files of the boot module (the guest programs, the
+//! test manifest, and files under directories such as `etc/passwd`). A directory
+//! (`/scheme/initfs/` itself, `/scheme/initfs/etc`) reads as the names directly in it,
+//! one per line; a directory is implied by the names below it (`kestrel_abi::initfs`).
+//! Files seek (`lseek`) as read-only files do.
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::errno::{EACCES, EBADF, EINVAL, EISDIR, ENOENT};
+use crate::errno::{EACCES, EBADF, EINVAL, EISDIR, ENOENT, ENOTDIR};
 use kestrel_abi::initfs::Image;
 use kestrel_abi::syscall::{EVENT_READ, MODE_DIR, MODE_FILE, O_ACCMODE, O_RDONLY, SEEK_CUR, SEEK_END, SEEK_SET, Stat};
 use spin::Mutex;
@@ -15,11 +17,25 @@ use super::{Caller, KernelScheme, Result};
 
 static INSTANCE: spin::Once<&'static InitFs> = spin::Once::new();
 
-/// The image and the open handles (file index, or `None` for the listing; offset).
+/// What a handle reads: a file (its index in the image) or a directory (its index in
+/// `InitFs::dirs`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Node {
+    File(usize),
+    Dir(usize),
+}
+
+/// A directory: its path (`""` for the root) and its listing.
+struct Dir {
+    path: String,
+    listing: Vec<u8>,
+}
+
+/// The image, its directories (the root first), and the open handles (node, offset).
 pub struct InitFs {
     image: Option<Image<'static>>,
-    listing: Vec<u8>,
-    handles: Mutex<BTreeMap<usize, (Option<usize>, usize)>>,
+    dirs: Vec<Dir>,
+    handles: Mutex<BTreeMap<usize, (Node, usize)>>,
     next: Mutex<usize>,
 }
 
@@ -40,12 +56,28 @@ impl InitFs {
                 None
             }
         };
-        let mut listing = Vec::new();
+        // Every directory: the root, and each proper prefix of a name that ends at a '/'.
+        let mut paths: Vec<&str> = alloc::vec![""];
         for file in image.iter().flat_map(|i| i.files()) {
-            listing.extend_from_slice(file.name.as_bytes());
-            listing.push(b'\n');
+            for (at, _) in file.name.match_indices('/') {
+                let dir = &file.name[..at];
+                if !paths.contains(&dir) {
+                    paths.push(dir);
+                }
+            }
         }
-        Self { image, listing, handles: Mutex::new(BTreeMap::new()), next: Mutex::new(1) }
+        let dirs = paths
+            .into_iter()
+            .map(|path| {
+                let mut listing = Vec::new();
+                for name in image.iter().flat_map(|i| i.children(path)) {
+                    listing.extend_from_slice(name.as_bytes());
+                    listing.push(b'\n');
+                }
+                Dir { path: String::from(path), listing }
+            })
+            .collect();
+        Self { image, dirs, handles: Mutex::new(BTreeMap::new()), next: Mutex::new(1) }
     }
 
     /// Publishes this instance for [`instance`].
@@ -68,11 +100,29 @@ impl InitFs {
         self.image.and_then(|i| i.find(name)).map(|f| f.data)
     }
 
-    fn data(&self, index: Option<usize>) -> &[u8] {
-        match index {
-            None => &self.listing,
-            Some(i) => self.image.and_then(|img| img.files().nth(i)).map_or(&[], |f| f.data),
+    fn data(&self, node: Node) -> &[u8] {
+        match node {
+            Node::Dir(d) => &self.dirs[d].listing,
+            Node::File(i) => self.image.and_then(|img| img.files().nth(i)).map_or(&[], |f| f.data),
         }
+    }
+
+    /// The node at `path` (relative to the scheme's root; a trailing '/' only names a
+    /// directory).
+    fn lookup(&self, path: &str) -> Result<Node> {
+        let (name, dir_only) = match path.strip_suffix('/') {
+            Some(name) => (name, true),
+            None => (path, false),
+        };
+        if let Some(d) = self.dirs.iter().position(|d| d.path == name) {
+            return Ok(Node::Dir(d));
+        }
+        let image = self.image.ok_or(ENOENT)?;
+        let index = image.files().position(|f| f.name == name).ok_or(ENOENT)?;
+        if dir_only {
+            return Err(ENOTDIR);
+        }
+        Ok(Node::File(index))
     }
 }
 
@@ -81,23 +131,18 @@ impl KernelScheme for InitFs {
         if flags & O_ACCMODE != O_RDONLY && flags & O_ACCMODE != 0 {
             return Err(EACCES);
         }
-        let index = if path.is_empty() {
-            None
-        } else {
-            let image = self.image.ok_or(ENOENT)?;
-            Some(image.files().position(|f| f.name == path).ok_or(ENOENT)?)
-        };
+        let node = self.lookup(path)?;
         let mut next = self.next.lock();
         let handle = *next;
         *next += 1;
-        self.handles.lock().insert(handle, (index, 0));
+        self.handles.lock().insert(handle, (node, 0));
         Ok(handle)
     }
 
     fn read(&self, handle: usize, buf: &mut [u8], _nonblock: bool, _caller: &mut Caller<'_>) -> Result<usize> {
         let mut handles = self.handles.lock();
-        let (index, offset) = handles.get_mut(&handle).ok_or(EBADF)?;
-        let data = self.data(*index);
+        let (node, offset) = handles.get_mut(&handle).ok_or(EBADF)?;
+        let data = self.data(*node);
         // The offset may be past the end after a seek: nothing to read there.
         let n = buf.len().min(data.len().saturating_sub(*offset));
         if n > 0 {
@@ -109,18 +154,20 @@ impl KernelScheme for InitFs {
 
     fn write(&self, handle: usize, _buf: &[u8], _nonblock: bool, _caller: &mut Caller<'_>) -> Result<usize> {
         match self.handles.lock().get(&handle) {
-            Some((None, _)) => Err(EISDIR),
+            Some((Node::Dir(_), _)) => Err(EISDIR),
             Some(_) => Err(EBADF),
             None => Err(EBADF),
         }
     }
 
     fn fstat(&self, handle: usize) -> Result<Stat> {
-        let (index, _) = *self.handles.lock().get(&handle).ok_or(EBADF)?;
-        let mode = if index.is_none() { MODE_DIR | 0o555 } else { MODE_FILE | 0o555 };
-        let size = self.data(index).len() as u64;
-        // Inode numbers: 1 for the directory, 2 + index for each file.
-        let ino = index.map_or(1, |i| i as u64 + 2);
+        let (node, _) = *self.handles.lock().get(&handle).ok_or(EBADF)?;
+        let size = self.data(node).len() as u64;
+        // Inode numbers: 1 + index for the directories (the root is 1), then the files.
+        let (mode, ino) = match node {
+            Node::Dir(d) => (MODE_DIR | 0o555, 1 + d as u64),
+            Node::File(i) => (MODE_FILE | 0o555, 1 + (self.dirs.len() + i) as u64),
+        };
         Ok(Stat {
             st_ino: ino,
             st_mode: mode,
@@ -133,10 +180,12 @@ impl KernelScheme for InitFs {
     }
 
     fn fpath(&self, handle: usize) -> Result<String> {
-        let (index, _) = *self.handles.lock().get(&handle).ok_or(EBADF)?;
-        Ok(match index {
-            None => String::new(),
-            Some(i) => self.image.and_then(|img| img.files().nth(i)).map(|f| String::from(f.name)).unwrap_or_default(),
+        let (node, _) = *self.handles.lock().get(&handle).ok_or(EBADF)?;
+        Ok(match node {
+            Node::Dir(d) => self.dirs[d].path.clone(),
+            Node::File(i) => {
+                self.image.and_then(|img| img.files().nth(i)).map(|f| String::from(f.name)).unwrap_or_default()
+            }
         })
     }
 
@@ -146,11 +195,11 @@ impl KernelScheme for InitFs {
 
     fn seek(&self, handle: usize, offset: i64, whence: usize) -> Result<u64> {
         let mut handles = self.handles.lock();
-        let (index, at) = handles.get_mut(&handle).ok_or(EBADF)?;
+        let (node, at) = handles.get_mut(&handle).ok_or(EBADF)?;
         let base = match whence {
             SEEK_SET => 0,
             SEEK_CUR => *at as i64,
-            SEEK_END => self.data(*index).len() as i64,
+            SEEK_END => self.data(*node).len() as i64,
             _ => return Err(EINVAL),
         };
         let new = base.checked_add(offset).filter(|&n| n >= 0).ok_or(EINVAL)?;

@@ -22,6 +22,7 @@ struct __kestrel_file {
 	size_t wpos;
 	size_t rpos, rend;
 	struct __kestrel_file *next; /* the list of open streams */
+	unsigned char ungot;	     /* the character ungetc gave back, if F_UNGOT */
 };
 
 #define F_READ 1
@@ -30,6 +31,7 @@ struct __kestrel_file {
 #define F_ERR 8
 #define F_OWNBUF 16 /* buf came from malloc */
 #define F_STATIC 32 /* stdin, stdout, stderr: never freed */
+#define F_UNGOT 64  /* `ungot` is the next character to read */
 
 /* Flushes every open output stream (exit, fork, exec). */
 hidden void __kestrel_flush_all(void);
