@@ -44,6 +44,7 @@ errnos!(
     EBUSY,
     EEXIST,
     EXDEV,
+    ENODEV,
     ENOTDIR,
     EISDIR,
     EINVAL,

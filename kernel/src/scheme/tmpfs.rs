@@ -10,7 +10,15 @@
 //! write past it is `ENOSPC` (or short, as on Linux, if part of it went in), as is a write
 //! when no frame is left. Frames go back when a file shrinks and when a removed file's
 //! last descriptor closes, so the proc scheme's free frame count shows the memory coming
-//! back. Files are not mappable (fmap is `ENODEV`).
+//! back.
+//!
+//! `fmap` maps the object itself, so a shared mapping and read/write see the same bytes
+//! (mapping a page past the size is SIGBUS at the touch, as on Linux). Pages a mapping
+//! touches first are allocated by the page fault, outside the bound's check: each file
+//! counts its resident pages again at its next operation, so the total stays exact but
+//! can pass the bound through mappings (the frames running out end that, as for shared
+//! memory objects). A mapped file that shrinks keeps the pages its mappings touched until
+//! they go (`SharedMemory::resize`); a removed file's frames live while a mapping does.
 //!
 //! Locks: the caller's `creds`, then `TREE` (a leaf but for the frame allocator's lock,
 //! taken when data grows or is dropped). No user memory is touched under either: the
@@ -47,10 +55,17 @@ fn tree() -> spin::MutexGuard<'static, Tree<Pages>> {
     tree
 }
 
-/// A file's data: its frames, once it has any.
-#[derive(Default)]
+/// A file's data: its memory object, and how many of its resident pages are counted in
+/// [`PAGES_IN_USE`].
 pub struct Pages {
-    object: Option<Arc<SharedMemory>>,
+    object: Arc<SharedMemory>,
+    counted: u64,
+}
+
+impl Default for Pages {
+    fn default() -> Self {
+        Self { object: SharedMemory::new(0, None), counted: 0 }
+    }
 }
 
 /// The pieces of `len` bytes at `offset` that fall in one page each: (page, offset in
@@ -71,8 +86,20 @@ fn pieces(offset: u64, len: usize) -> impl Iterator<Item = (u64, usize, usize, u
 }
 
 impl Pages {
-    fn resident(&self) -> u64 {
-        self.object.as_ref().map_or(0, |o| o.resident_pages())
+    /// Counts the pages that mappings added, or that shrinking took, since the last time.
+    fn recount(&mut self) {
+        let resident = self.object.resident_pages();
+        if resident >= self.counted {
+            PAGES_IN_USE.fetch_add(resident - self.counted, Ordering::Relaxed);
+        } else {
+            PAGES_IN_USE.fetch_sub(self.counted - resident, Ordering::Relaxed);
+        }
+        self.counted = resident;
+    }
+
+    /// The memory object, for `fmap`.
+    pub fn object(&self) -> Arc<SharedMemory> {
+        self.object.clone()
     }
 }
 
@@ -80,9 +107,12 @@ impl FileData for Pages {
     fn read_at(&self, offset: u64, buf: &mut [u8]) {
         for (page, within, at, n) in pieces(offset, buf.len()) {
             let dst = &mut buf[at..at + n];
-            match self.object.as_ref().and_then(|o| o.existing_frame(page)) {
-                // SAFETY: the frame belongs to this file's object, which nothing maps, and
-                // is reached through the direct map; `within + n <= PAGE_SIZE`.
+            match self.object.existing_frame(page) {
+                // SAFETY: the frame belongs to this file's object, which holds it while the
+                // tree (locked by the caller) holds the object, and is reached through the
+                // direct map; `within + n <= PAGE_SIZE`. User mappings of the object share
+                // the bytes, but no user code runs during the copy (one CPU, no kernel
+                // preemption).
                 Some(frame) => unsafe {
                     core::ptr::copy_nonoverlapping((phys_to_virt(frame) as *const u8).add(within), dst.as_mut_ptr(), n)
                 },
@@ -92,7 +122,8 @@ impl FileData for Pages {
     }
 
     fn write_at(&mut self, offset: u64, buf: &[u8]) -> Result<usize> {
-        let object = self.object.get_or_insert_with(|| SharedMemory::new(0, None));
+        self.recount();
+        let object = &self.object;
         let end_page = (offset + buf.len() as u64).div_ceil(PAGE_SIZE);
         if object.pages() < end_page {
             object.resize(end_page);
@@ -105,12 +136,13 @@ impl FileData for Pages {
                 None => match object.frame(page) {
                     Some(frame) => {
                         PAGES_IN_USE.fetch_add(1, Ordering::Relaxed);
+                        self.counted += 1;
                         frame
                     }
                     None => break,
                 },
             };
-            // SAFETY: as in `read_at`; the frame is this object's alone.
+            // SAFETY: as in `read_at`.
             unsafe {
                 core::ptr::copy_nonoverlapping(buf[at..].as_ptr(), (phys_to_virt(frame) as *mut u8).add(within), n)
             };
@@ -120,12 +152,11 @@ impl FileData for Pages {
     }
 
     fn set_len(&mut self, old: u64, new: u64) -> Result<()> {
-        let Some(object) = &self.object else { return Ok(()) };
+        let object = self.object.clone();
         let pages = new.div_ceil(PAGE_SIZE);
         if new < old {
-            let before = object.resident_pages();
             object.resize(pages);
-            PAGES_IN_USE.fetch_sub(before - object.resident_pages(), Ordering::Relaxed);
+            self.recount();
             // Bytes past the end of the last page must read as zeros if the file grows again.
             let within = (new % PAGE_SIZE) as usize;
             if within != 0
@@ -143,13 +174,13 @@ impl FileData for Pages {
     }
 
     fn allocated(&self) -> u64 {
-        self.resident() * PAGE_SIZE
+        self.object.resident_pages() * PAGE_SIZE
     }
 }
 
 impl Drop for Pages {
     fn drop(&mut self) {
-        PAGES_IN_USE.fetch_sub(self.resident(), Ordering::Relaxed);
+        PAGES_IN_USE.fetch_sub(self.counted, Ordering::Relaxed);
     }
 }
 
@@ -231,6 +262,10 @@ impl KernelScheme for TmpScheme {
     fn chown(&self, handle: usize, uid: u32, gid: u32, caller: &mut Caller<'_>) -> Result<()> {
         let creds = caller.process.creds.lock();
         tree().chown(&creds, handle, uid, gid)
+    }
+
+    fn shared_memory(&self, handle: usize) -> Result<Arc<SharedMemory>> {
+        tree().file_data(handle).map(Pages::object)
     }
 
     fn close(&self, handle: usize) {

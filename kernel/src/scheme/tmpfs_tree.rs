@@ -33,8 +33,8 @@ use kestrel_abi::syscall::{
 
 use crate::context::cred::{Credentials, KEEP};
 use crate::errno::{
-    EACCES, EBADF, EBUSY, EEXIST, EFBIG, EINVAL, EISDIR, ENAMETOOLONG, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY, EPERM,
-    Result,
+    EACCES, EBADF, EBUSY, EEXIST, EFBIG, EINVAL, EISDIR, ENAMETOOLONG, ENODEV, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY,
+    EPERM, Result,
 };
 
 /// Longest name of one path component (NAME_MAX).
@@ -580,6 +580,14 @@ impl<D: FileData> Tree<D> {
     pub fn truncate(&mut self, handle: usize, len: u64) -> Result<()> {
         let ino = self.handle(handle)?.ino;
         self.set_size(ino, len)
+    }
+
+    /// The data of the handle's file (for `fmap`); ENODEV for a directory, as Linux's mmap.
+    pub fn file_data(&self, handle: usize) -> Result<&D> {
+        match &self.node(self.handle(handle)?.ino).kind {
+            Kind::File { data, .. } => Ok(data),
+            Kind::Dir(_) => Err(ENODEV),
+        }
     }
 
     /// The attributes of the handle's node.

@@ -4,7 +4,7 @@
 //! Redox makes them and listed in `dirent` records; ENOENT, ENOTDIR, EISDIR, ENAMETOOLONG;
 //! read and write at a per-description offset, `lseek` (EINVAL for a negative offset,
 //! ESPIPE on a pipe; an initfs file seeks too), `ftruncate`; unlink, rmdir and frename with Linux's errors; a file
-//! unlinked while open; fchmod and fchown; readiness (fevent and an event queue); the permission and sticky-bit rules
+//! unlinked while open; a file mapped `MAP_SHARED`; fchmod and fchown; readiness (fevent and an event queue); the permission and sticky-bit rules
 //! for an unprivileged user (a child at uid 1000); the 64 MiB bound (ENOSPC), EFBIG; and
 //! every frame of file data given back; times stamped from the realtime clock once the files are removed and closed.
 
@@ -24,7 +24,9 @@ use userspace::fs::{
     self, EVENT_READ, EVENT_WRITE, O_APPEND, O_DIRECTORY, O_EXCL, O_NONBLOCK, O_RDONLY, O_TRUNC, O_WRONLY, SEEK_CUR,
     SEEK_END, SEEK_SET, bytes_of, bytes_of_mut,
 };
+use userspace::mm::{self, PROT_READ, PROT_WRITE};
 use userspace::process::{self, Status};
+use userspace::shm;
 use userspace::{Errno, check, check_eq, check_err, check_ok, println};
 
 userspace::entry!(main);
@@ -265,6 +267,37 @@ fn unlinked_while_open() {
     close(fd);
 }
 
+fn mapped() {
+    println!("t_tmpfs: a file mapped MAP_SHARED shares its bytes with read and write");
+    let Some(fd) = check_ok!(open("m", O_CREAT | O_RDWR | 0o600), "create m") else { return };
+    check_ok!(fs::ftruncate(fd, 8192), "size it to two pages");
+    let Some(addr) = check_ok!(shm::map_fd(fd, 8192, 0, PROT_READ | PROT_WRITE), "fmap MAP_SHARED") else {
+        return;
+    };
+    // SAFETY: the mapping is two pages, readable and writable, and nothing else uses it.
+    let mem = unsafe { core::slice::from_raw_parts_mut(addr as *mut u8, 8192) };
+    check!(mem.iter().all(|&b| b == 0), "a new file maps as zeros");
+    mem[4096..4101].copy_from_slice(b"page2");
+    let _ = fs::lseek(fd, 4096, SEEK_SET);
+    let mut buf = [0u8; 5];
+    check_eq!(fs::read(fd, &mut buf), Ok(5), "read what the mapping wrote");
+    check_eq!(&buf, b"page2", "the bytes");
+    let _ = fs::lseek(fd, 10, SEEK_SET);
+    check_eq!(fs::write(fd, b"via write"), Ok(9), "write");
+    check_eq!(&mem[10..19], b"via write", "the mapping sees the write");
+    check_eq!(fs::fstat(fd).map(|s| s.st_blocks), Ok(16), "both pages are resident");
+    // SAFETY: `mem` is not used after this.
+    let _ = unsafe { mm::funmap(addr, 8192) };
+    let ro = open("m", O_RDONLY).unwrap_or(usize::MAX);
+    check_err!(shm::map_fd(ro, 4096, 0, PROT_READ | PROT_WRITE), Errno::EACCES, "a writable mapping of O_RDONLY");
+    close(ro);
+    let dir = fs::open(DIR, O_RDONLY).unwrap_or(usize::MAX);
+    check_err!(shm::map_fd(dir, 4096, 0, PROT_READ), Errno::ENODEV, "mapping a directory");
+    close(dir);
+    check_ok!(fs::unlink(&path("m")), "unlink m");
+    close(fd);
+}
+
 fn modes_and_owners() {
     println!("t_tmpfs: fchmod and fchown as root");
     let Some(fd) = check_ok!(open("root-file", O_CREAT | O_RDWR | 0o600), "create root-file") else { return };
@@ -368,6 +401,7 @@ fn checks() -> i32 {
     directories();
     rename();
     unlinked_while_open();
+    mapped();
     modes_and_owners();
     permissions();
     space();
