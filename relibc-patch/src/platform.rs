@@ -70,7 +70,9 @@ pub struct FileId {
 pub unsafe fn file_id(path: *const c_char) -> Result<FileId, c_int> {
     // SAFETY: the caller vouches for a readable NUL-terminated string.
     let path = unsafe { core::ffi::CStr::from_ptr(path) };
-    let fd = sys::open(path.to_bytes(), O_RDONLY | O_CLOEXEC)?;
+    // Through the C runtime's `open`, which applies the working directory and finds
+    // `/tmp` and `/etc` (the kernel takes only `/scheme/...` paths).
+    let fd = sys::open_path(path, O_RDONLY | O_CLOEXEC)?;
     let mut stat = Stat::default();
     let result = sys::fstat(fd, &mut stat);
     // The descriptor is gone whatever close says; its error cannot change the answer.
@@ -235,6 +237,21 @@ mod sys {
         unsafe { syscall3(SYS_OPEN, path.as_ptr() as usize, path.len(), flags) }
     }
 
+    unsafe extern "C" {
+        /// The C runtime's `open`, which resolves a path as programs write it.
+        #[link_name = "open"]
+        fn runtime_open(path: *const core::ffi::c_char, flags: c_int, ...) -> c_int;
+    }
+
+    /// Opens `path` as the C runtime's `open` does (the working directory, `/tmp`, `/etc`).
+    pub fn open_path(path: &core::ffi::CStr, flags: usize) -> Result<usize, c_int> {
+        // SAFETY: `path` is a NUL-terminated string borrowed for the call; without O_CREAT
+        // `open` reads no mode argument.
+        let fd = unsafe { runtime_open(path.as_ptr(), flags as c_int) };
+        // SAFETY: the C runtime's errno, read on this thread right after the failed call.
+        if fd < 0 { Err(unsafe { errno }) } else { Ok(fd as usize) }
+    }
+
     pub fn fstat(fd: usize, stat: &mut Stat) -> Result<(), c_int> {
         let buf = core::ptr::from_mut(stat) as usize;
         // SAFETY: the kernel writes at most `size_of::<Stat>()` bytes at `buf`: `*stat`,
@@ -331,6 +348,10 @@ pub(crate) mod sys {
         static NEXT_FD: Cell<usize> = const { Cell::new(3) };
         static CALLS: RefCell<Vec<Call>> = const { RefCell::new(Vec::new()) };
         static REPLY: Cell<Result<usize, c_int>> = const { Cell::new(Ok(0)) };
+    }
+
+    pub fn open_path(path: &core::ffi::CStr, flags: usize) -> Result<usize, c_int> {
+        open(path.to_bytes(), flags)
     }
 
     pub fn open(path: &[u8], flags: usize) -> Result<usize, c_int> {

@@ -70,6 +70,13 @@ ssize_t getdelim(char **restrict line, size_t *restrict cap, int delim, FILE *re
 ssize_t getline(char **restrict line, size_t *restrict cap, FILE *restrict f);
 
 FILE *fopen(const char *restrict path, const char *restrict mode);
+#ifndef SEEK_SET
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+#endif
+int rename(const char *old, const char *new);
+int remove(const char *path);
 FILE *fdopen(int fd, const char *mode);
 int fclose(FILE *f);
 int fileno(FILE *f);

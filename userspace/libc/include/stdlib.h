@@ -62,6 +62,8 @@ int rand(void);
 void srand(unsigned int seed);
 
 char *getenv(const char *name);
+int mkstemp(char *template);
+char *mkdtemp(char *template);
 int setenv(const char *name, const char *value, int overwrite);
 int unsetenv(const char *name);
 

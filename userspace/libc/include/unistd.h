@@ -50,6 +50,21 @@ ssize_t read(int fd, void *buf, size_t n);
 ssize_t write(int fd, const void *buf, size_t n);
 int close(int fd);
 int dup(int fd);
+
+/* Files and directories (the working directory starts at "/"; /tmp is the kernel's
+ * in-memory file system and /etc the boot image's, see path.c). */
+#ifndef SEEK_SET
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+#endif
+off_t lseek(int fd, off_t offset, int whence);
+int unlink(const char *path);
+int rmdir(const char *path);
+int chdir(const char *path);
+int fchdir(int fd);
+char *getcwd(char *buf, size_t size);
+int fchown(int fd, uid_t uid, gid_t gid);
 int dup2(int fd, int newfd);
 int ftruncate(int fd, off_t length);
 int pipe(int fds[2]);

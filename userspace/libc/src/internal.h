@@ -49,6 +49,10 @@ hidden int __kestrel_vformat(struct __kestrel_sink *sink, const char *fmt, va_li
 /* Writes all of buf to fd, retrying short writes and EINTR; 0 or -1 with errno. */
 hidden int __kestrel_write_all(int fd, const void *buf, size_t n);
 
+/* The kernel path of PATH (the working directory applied, /tmp and /etc mapped) in OUT,
+ * which holds PATH_MAX bytes; 0, or -1 with errno. */
+hidden int __kestrel_path(const char *path, char *out);
+
 /* The exec payload: path\0arg0\0...\0\0env0\0...\0 (kestrel_abi::proc::SpawnArgs), in
  * memory from malloc. A bare name becomes /scheme/initfs/NAME. Returns its length, or
  * -1 with errno set (E2BIG for an empty argument string, which it cannot carry). */

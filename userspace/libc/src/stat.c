@@ -27,3 +27,8 @@ int fstat(int fd, struct stat *st)
 	st->st_ctim.tv_nsec = k.st_ctime_nsec;
 	return 0;
 }
+
+int fchmod(int fd, mode_t mode)
+{
+	return (int)__kestrel_ret(__kestrel_syscall2(KESTREL_SYS_FCHMOD, (unsigned long)(long)fd, mode & 07777));
+}

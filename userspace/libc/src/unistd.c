@@ -74,6 +74,18 @@ int ftruncate(int fd, off_t length)
 		__kestrel_syscall2(KESTREL_SYS_FTRUNCATE, (unsigned long)(long)fd, (unsigned long)length));
 }
 
+off_t lseek(int fd, off_t offset, int whence)
+{
+	return (off_t)__kestrel_ret(__kestrel_syscall3(KESTREL_SYS_LSEEK, (unsigned long)(long)fd,
+						       (unsigned long)offset, (unsigned long)(long)whence));
+}
+
+int fchown(int fd, uid_t uid, gid_t gid)
+{
+	return (int)__kestrel_ret(
+		__kestrel_syscall3(KESTREL_SYS_FCHOWN, (unsigned long)(long)fd, (unsigned long)uid, (unsigned long)gid));
+}
+
 unsigned int sleep(unsigned int seconds)
 {
 	struct timespec req = {(time_t)seconds, 0}, rem;

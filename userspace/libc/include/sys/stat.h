@@ -2,8 +2,10 @@
  *
  * ABI: Linux x86_64 (glibc): the S_* mode values, and a 144-byte struct stat that fstat
  * fills from the kernel's (Redox) Stat, whose type bits in st_mode have the same values.
- * Only fstat is here: the kernel has no stat by path, no links, and no chmod, mkdir or
- * umask. */
+ * stat, chmod and mkdir take a path (see path.c for where it goes); stat and chmod open it
+ * and work on the descriptor (the kernel has no call by path for them), so they need the
+ * file to be readable, where Linux needs only search permission on its directories. No
+ * links (lstat is stat) and no umask. */
 #ifndef _SYS_STAT_H
 #define _SYS_STAT_H
 
@@ -78,6 +80,11 @@ struct stat {
 #define st_ctime st_ctim.tv_sec
 
 int fstat(int fd, struct stat *st);
+int stat(const char *path, struct stat *st);
+int lstat(const char *path, struct stat *st);
+int fchmod(int fd, mode_t mode);
+int chmod(const char *path, mode_t mode);
+int mkdir(const char *path, mode_t mode);
 
 #ifdef __cplusplus
 }
