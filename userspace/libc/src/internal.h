@@ -22,6 +22,8 @@ struct __kestrel_file {
 	size_t wpos;
 	size_t rpos, rend;
 	struct __kestrel_file *next; /* the list of open streams */
+	volatile uint32_t lock;	     /* flockfile's: 0 free, 1 held, 2 slept on */
+	int lock_owner, lock_count;  /* the holder's tid, its recursion depth */
 };
 
 #define F_READ 1

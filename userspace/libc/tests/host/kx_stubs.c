@@ -6,6 +6,7 @@
 #include <string.h>
 
 int kx_errno;
+int *kx___errno_location(void) { return &kx_errno; }
 char **kx_environ;
 void *kx_stderr;
 char *kx_strerror(int e) { return strerror(e); }
