@@ -51,8 +51,7 @@ typedef struct {
 } pthread_cond_t;
 
 typedef struct {
-	int __clock;
-	int __pshared;
+	int __flags; /* the clock << 1 | process-shared */
 } pthread_condattr_t;
 
 typedef struct {

@@ -24,8 +24,8 @@
 int pthread_cond_init(pthread_cond_t *restrict c, const pthread_condattr_t *restrict attr)
 {
 	memset(c, 0, sizeof *c);
-	c->__clock = attr ? attr->__clock : CLOCK_REALTIME;
-	c->__pshared = attr ? attr->__pshared : PTHREAD_PROCESS_PRIVATE;
+	c->__clock = attr ? attr->__flags >> 1 : CLOCK_REALTIME;
+	c->__pshared = attr ? attr->__flags & 1 : PTHREAD_PROCESS_PRIVATE;
 	return 0;
 }
 
@@ -97,8 +97,7 @@ int pthread_cond_broadcast(pthread_cond_t *c)
 
 int pthread_condattr_init(pthread_condattr_t *attr)
 {
-	attr->__clock = CLOCK_REALTIME;
-	attr->__pshared = PTHREAD_PROCESS_PRIVATE;
+	attr->__flags = CLOCK_REALTIME << 1 | PTHREAD_PROCESS_PRIVATE;
 	return 0;
 }
 
@@ -112,13 +111,13 @@ int pthread_condattr_setclock(pthread_condattr_t *attr, clockid_t clock)
 {
 	if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
 		return EINVAL;
-	attr->__clock = clock;
+	attr->__flags = (int)clock << 1 | (attr->__flags & 1);
 	return 0;
 }
 
 int pthread_condattr_getclock(const pthread_condattr_t *restrict attr, clockid_t *restrict clock)
 {
-	*clock = attr->__clock;
+	*clock = attr->__flags >> 1;
 	return 0;
 }
 
@@ -126,12 +125,12 @@ int pthread_condattr_setpshared(pthread_condattr_t *attr, int pshared)
 {
 	if (pshared != PTHREAD_PROCESS_PRIVATE && pshared != PTHREAD_PROCESS_SHARED)
 		return EINVAL;
-	attr->__pshared = pshared;
+	attr->__flags = (attr->__flags & ~1) | pshared;
 	return 0;
 }
 
 int pthread_condattr_getpshared(const pthread_condattr_t *restrict attr, int *restrict pshared)
 {
-	*pshared = attr->__pshared;
+	*pshared = attr->__flags & 1;
 	return 0;
 }
