@@ -5,6 +5,10 @@
 //! then `count` entries of { u32 name offset, u32 name length, u64 data offset, u64 data
 //! length }, then names and data. All offsets are from the start of the image. The file
 //! named [`MANIFEST`] lists the guest test programs `init` runs, one per line.
+//!
+//! A name is a path relative to the image's root: components separated by single '/'
+//! (`etc/passwd`), none empty, `.` or `..`. The directories are implied by the names:
+//! `etc` is one because `etc/passwd` is in it.
 
 /// The first eight bytes of an image.
 pub const MAGIC: &[u8; 8] = b"KSTRLFS1";
@@ -82,7 +86,7 @@ impl<'a> Image<'a> {
             .get(name_off..name_off.checked_add(name_len).ok_or(Error::Truncated)?)
             .ok_or(Error::Truncated)?;
         let name = core::str::from_utf8(name).map_err(|_| Error::BadName)?;
-        if name.is_empty() || name.contains('/') {
+        if !valid_name(name) {
             return Err(Error::BadName);
         }
         let data = self
@@ -101,6 +105,33 @@ impl<'a> Image<'a> {
     pub fn find(&self, name: &str) -> Option<File<'a>> {
         self.files().find(|f| f.name == name)
     }
+
+    /// Whether `path` is a directory: the root (`""`), or a proper prefix of some name
+    /// that ends before a '/'.
+    pub fn is_dir(&self, path: &str) -> bool {
+        path.is_empty() || self.files().any(|f| in_dir(f.name, path).is_some())
+    }
+
+    /// The names directly in directory `path` (files and directories, each once, in the
+    /// order of the image's first name under them).
+    pub fn children<'s>(&'s self, path: &'s str) -> impl Iterator<Item = &'a str> + 's {
+        self.files().enumerate().filter_map(move |(i, f)| {
+            let child = in_dir(f.name, path)?;
+            let first = !self.files().take(i).any(|g| in_dir(g.name, path) == Some(child));
+            first.then_some(child)
+        })
+    }
+}
+
+/// Whether `name` is a valid file name of an image (see the module's header).
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty() && name.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
+}
+
+/// If `name` is inside directory `dir` (`""`: the root), the first component after it.
+fn in_dir<'n>(name: &'n str, dir: &str) -> Option<&'n str> {
+    let rest = if dir.is_empty() { name } else { name.strip_prefix(dir)?.strip_prefix('/')? };
+    Some(rest.split('/').next().unwrap_or(rest))
 }
 
 /// Builds an image from `(name, data)` pairs (for the tests here; the host packer lives
@@ -154,7 +185,35 @@ mod tests {
         let mut bad = img.clone();
         bad[HEADER + 16] = 0xff; // data length beyond the image
         assert_eq!(Image::parse(&bad).unwrap_err(), Error::Truncated);
-        let slash = build(&[("a/b", b"")]);
-        assert_eq!(Image::parse(&slash).unwrap_err(), Error::BadName);
+        for bad in ["/a", "a/", "a//b", "./a", "a/../b", ""] {
+            assert_eq!(Image::parse(&build(&[(bad, b"")])).unwrap_err(), Error::BadName, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn nested_names_make_directories() {
+        let img = build(&[
+            ("init", b"i"),
+            ("etc/passwd", b"root:x:0:0::/root:/bin/sh\n"),
+            ("etc/group", b"root:x:0:\n"),
+            ("etc/ssl/certs/a", b""),
+            ("etcetera", b""),
+        ]);
+        let parsed = Image::parse(&img).unwrap();
+        assert_eq!(parsed.find("etc/group").unwrap().data, b"root:x:0:\n");
+        assert!(parsed.find("etc").is_none());
+        assert!(
+            parsed.is_dir("") && parsed.is_dir("etc") && parsed.is_dir("etc/ssl") && parsed.is_dir("etc/ssl/certs")
+        );
+        assert!(
+            !parsed.is_dir("etc/passwd")
+                && !parsed.is_dir("et")
+                && !parsed.is_dir("init")
+                && !parsed.is_dir("etcetera")
+        );
+        assert_eq!(parsed.children("").collect::<std::vec::Vec<_>>(), ["init", "etc", "etcetera"]);
+        assert_eq!(parsed.children("etc").collect::<std::vec::Vec<_>>(), ["passwd", "group", "ssl"]);
+        assert_eq!(parsed.children("etc/ssl/certs").collect::<std::vec::Vec<_>>(), ["a"]);
+        assert_eq!(parsed.children("init").count(), 0);
     }
 }

@@ -20,12 +20,19 @@
 //! | `SYS_MPROTECT` | addr, len, `MapFlags` prot bits | 0 |
 //! | `SYS_YIELD` | | 0 |
 //! | `SYS_NANOSLEEP` | `*const TimeSpec`, `*mut TimeSpec` (remaining, may be null) | 0 or EINTR |
+//! | `SYS_CLOCK_NANOSLEEP` | clock, flags (`TIMER_ABSTIME`), `*const TimeSpec`, `*mut TimeSpec` (remaining, may be null) | 0 or EINTR |
 //! | `SYS_CLOCK_GETTIME` | clock (`CLOCK_REALTIME` 1, `CLOCK_MONOTONIC` 4), `*mut TimeSpec` | 0 |
 //! | `SYS_FUTEX` | addr, op (`FUTEX_WAIT` 0, `FUTEX_WAKE` 1), val, `*const TimeSpec` timeout or 0 | woken / 0 |
 //! | `SYS_SIGACTION` | signo, `*const SigAction` or 0, `*mut SigAction` or 0 | 0 |
 //! | `SYS_SIGPROCMASK` | how, `*const u64` or 0, `*mut u64` or 0 | 0 |
 //! | `SYS_SIGRETURN` | | does not return to the caller |
 //! | `SYS_SIGPENDING` | `*mut u64` | 0 |
+//! | `SYS_SIGSUSPEND` | `*const u64` mask, in place until a handler ran | `EINTR` |
+//! | `SYS_SIGTIMEDWAIT` | `*const u64` set, `*mut SigInfo` or 0, `*const TimeSpec` relative timeout or 0 | signal number |
+//! | `SYS_SIGQUEUE` | pid, signo (0: only check), value (`si_value`) | 0 |
+//! | `SYS_SETITIMER` | which (`ITIMER_REAL`), `*const ITimerVal` or 0 (disarm), `*mut ITimerVal` or 0 | 0 |
+//! | `SYS_GETITIMER` | which, `*mut ITimerVal` | 0 |
+//! | `SYS_ALARM` | seconds (0: disarm) | seconds left of the previous alarm, rounded as Linux |
 //! | `SYS_GETRESUID` / `SYS_GETRESGID` | `*mut u32` ×3 | 0 |
 //! | `SYS_SETRESUID` / `SYS_SETRESGID` | r, e, s (`u32::MAX` as usize: unchanged) | 0 |
 //! | `SYS_SETUID` / `SYS_SETGID` / `SYS_SETEUID` / `SYS_SETEGID` | id | 0 |
@@ -65,9 +72,16 @@ pub const SYS_YIELD: usize = 158;
 /// First kestrel-specific number.
 pub const KESTREL_BASE: usize = 0x4b00;
 pub const SYS_SIGACTION: usize = KESTREL_BASE + 1;
+pub const SYS_CLOCK_NANOSLEEP: usize = KESTREL_BASE + 48;
 pub const SYS_SIGPROCMASK: usize = KESTREL_BASE + 2;
 pub const SYS_SIGRETURN: usize = KESTREL_BASE + 3;
 pub const SYS_SIGPENDING: usize = KESTREL_BASE + 4;
+pub const SYS_SIGSUSPEND: usize = KESTREL_BASE + 5;
+pub const SYS_SIGTIMEDWAIT: usize = KESTREL_BASE + 6;
+pub const SYS_SIGQUEUE: usize = KESTREL_BASE + 7;
+pub const SYS_SETITIMER: usize = KESTREL_BASE + 8;
+pub const SYS_GETITIMER: usize = KESTREL_BASE + 9;
+pub const SYS_ALARM: usize = KESTREL_BASE + 10;
 pub const SYS_GETRESUID: usize = KESTREL_BASE + 16;
 pub const SYS_GETRESGID: usize = KESTREL_BASE + 17;
 pub const SYS_SETRESUID: usize = KESTREL_BASE + 18;
@@ -112,6 +126,9 @@ pub const O_ACCMODE: usize = O_RDWR;
 pub const CLOCK_REALTIME: usize = 1;
 pub const CLOCK_MONOTONIC: usize = 4;
 pub const CLOCK_BOOTTIME: usize = 7;
+
+/// `clock_nanosleep` flag: the time is absolute, on the clock named.
+pub const TIMER_ABSTIME: usize = 1;
 
 /// Futex operations.
 pub const FUTEX_WAIT: usize = 0;

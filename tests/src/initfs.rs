@@ -1,5 +1,6 @@
 //! Building initfs images: packing files (the layout of `kestrel_abi::initfs`, checked
-//! with its parser), and the standard guest image with `init` and the test programs.
+//! with its parser), and the standard guest image with `init`, the test programs and the
+//! files of `userspace/rootfs/` (`etc/passwd`, `etc/group`).
 //!
 //! The writer lives here, not in the abi crate: an abi feature needing `std` would be
 //! unified by cargo into the kernel's and the guest programs' builds of the abi (same
@@ -53,12 +54,53 @@ pub fn base_name(path: &Path) -> Result<String, String> {
 /// Packs `files` under their base names, plus `manifest` as the file `tests`, and checks
 /// that every file reads back through the abi's parser.
 pub fn image_from_files(files: &[PathBuf], manifest: Option<Vec<u8>>) -> Result<Vec<u8>, String> {
+    image_from_parts(files, &[], manifest)
+}
+
+/// Every file under `dir`, named by its path relative to `dir` (`etc/passwd`), sorted by
+/// name.
+pub fn tree_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+    fn walk(dir: &Path, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) -> Result<(), String> {
+        let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for entry in entries {
+            let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
+            let name = format!("{prefix}{}", base_name(&path)?);
+            if path.is_dir() {
+                walk(&path, &format!("{name}/"), out)?;
+            } else {
+                let data = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                out.push((name, data));
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, "", &mut out)?;
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// The files every guest image carries besides its programs: `userspace/rootfs/`.
+pub fn root_files() -> Result<Vec<(String, Vec<u8>)>, String> {
+    tree_files(&crate::workspace_root().join("userspace/rootfs"))
+}
+
+/// Packs `files` under their base names, `named` under the names given (which may be
+/// paths such as `etc/passwd`), and `manifest` as the file `tests`; checks the names
+/// (valid, distinct, none both a file and a directory) and that every file reads back
+/// through the abi's parser.
+pub fn image_from_parts(
+    files: &[PathBuf],
+    named: &[(String, Vec<u8>)],
+    manifest: Option<Vec<u8>>,
+) -> Result<Vec<u8>, String> {
     let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
     for path in files {
         let name = base_name(path)?;
         let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
         entries.push((name, data));
     }
+    entries.extend(named.iter().cloned());
     if let Some(mut text) = manifest {
         if !text.is_empty() && !text.ends_with(b"\n") {
             text.push(b'\n');
@@ -66,8 +108,15 @@ pub fn image_from_files(files: &[PathBuf], manifest: Option<Vec<u8>>) -> Result<
         entries.push((MANIFEST.to_owned(), text));
     }
     for (i, (name, _)) in entries.iter().enumerate() {
+        if !initfs::valid_name(name) {
+            return Err(format!("{name:?} is not a valid initfs name"));
+        }
         if entries[..i].iter().any(|(other, _)| other == name) {
             return Err(format!("two files are named {name:?}"));
+        }
+        let as_dir = format!("{name}/");
+        if entries.iter().any(|(other, _)| other.starts_with(&as_dir)) {
+            return Err(format!("{name:?} is both a file and a directory"));
         }
     }
     let pairs: Vec<(&str, &[u8])> = entries.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
@@ -140,7 +189,8 @@ fn compile_c_tests() -> Vec<PathBuf> {
 }
 
 /// Builds the standard guest image into `target/initfs.img`: the Rust guest programs
-/// (cargo), the C tests (sysroot and kestrel-cc), and a manifest naming every test.
+/// (cargo), the C tests (sysroot and kestrel-cc), the files of `userspace/rootfs/`, and
+/// a manifest naming every test.
 pub fn build_guest_initfs() -> PathBuf {
     let root = crate::workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -158,7 +208,8 @@ pub fn build_guest_initfs() -> PathBuf {
         tests.push(base_name(&program).expect("a program has a name"));
         files.push(program);
     }
-    let image = image_from_files(&files, Some(tests.join("\n").into_bytes())).expect("packing the initfs");
+    let rootfs = root_files().expect("reading userspace/rootfs");
+    let image = image_from_parts(&files, &rootfs, Some(tests.join("\n").into_bytes())).expect("packing the initfs");
     let out = root.join("target/initfs.img");
     std::fs::write(&out, image).expect("writing target/initfs.img");
     out

@@ -30,6 +30,7 @@ mod lang;
 pub mod mm;
 pub mod msg;
 pub mod process;
+pub mod rand;
 pub mod rt;
 pub mod shm;
 pub mod signal;

@@ -101,6 +101,11 @@ pub fn arg(i: usize) -> Option<&'static str> {
     (!p.is_null()).then(|| c_str(p))
 }
 
+/// Argument `i` as a number, or `default` when it is missing or not a number.
+pub fn arg_or(i: usize, default: u64) -> u64 {
+    arg(i).and_then(|a| a.parse().ok()).unwrap_or(default)
+}
+
 /// The number of arguments.
 pub fn arg_count() -> usize {
     ARGC.load(Ordering::Relaxed)

@@ -12,7 +12,8 @@
 //! written and checked in [`lock_order`] (`creds` → a facility's lock → the process table
 //! → a process's `ipc` → its `space` → the System V segments). The other locks of a
 //! process (`files`, `signals`, `children`, `state`, `threads`) are leaves taken one at a
-//! time, never while blocking.
+//! time, never while blocking; its `itimer` is taken before the armed timers' map
+//! (`itimer::ARMED`), a leaf.
 
 pub mod cred;
 pub mod ipc;
@@ -22,6 +23,8 @@ pub mod lock_order;
 pub mod exec;
 #[cfg(not(test))]
 pub mod futex;
+#[cfg(not(test))]
+pub mod itimer;
 #[cfg(not(test))]
 pub mod process;
 #[cfg(not(test))]

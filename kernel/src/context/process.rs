@@ -8,16 +8,16 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use crate::errno::{EAGAIN, ECHILD, ENOENT, ESRCH};
-use kestrel_abi::signal::{SIGCHLD, SIGKILL};
+use kestrel_abi::signal::{CLD_EXITED, CLD_KILLED, SI_QUEUE, SI_USER, SIGCHLD, SIGKILL};
 use kestrel_abi::wait;
 use spin::Mutex;
 
 use super::cred::Credentials;
 use super::lock_order::{Level, OrderedMutex};
-use super::signal::SignalState;
+use super::signal::{Info, SignalState};
 use super::thread::{Thread, WakeReason};
 use super::wait_queue::WaitQueue;
-use super::{exec, ipc, scheduler};
+use super::{exec, ipc, itimer, scheduler};
 use crate::arch::fpu::FpuArea;
 use crate::arch::interrupts::TrapFrame;
 use crate::arch::qemu::{self, ExitCode};
@@ -62,6 +62,8 @@ pub struct Process {
     pub child_exit: WaitQueue,
     /// Per-process IPC state (SEM_UNDO adjustments); level `ProcessIpc` in `lock_order`.
     pub ipc: OrderedMutex<ipc::ProcessIpc>,
+    /// The real-time interval timer (`setitimer`, `alarm`); see `itimer` for its lock order.
+    pub itimer: Mutex<itimer::RealTimer>,
 }
 
 /// The process table; level `ProcessTable` in `lock_order`.
@@ -98,6 +100,7 @@ impl Process {
             children: Mutex::new(Vec::new()),
             child_exit: WaitQueue::new(),
             ipc: OrderedMutex::new(Level::ProcessIpc, ipc::ProcessIpc::default()),
+            itimer: Mutex::new(itimer::RealTimer::default()),
         })
     }
 
@@ -396,6 +399,7 @@ fn finish_exit(process: &Arc<Process>) {
     let space = process.space.lock().take();
     drop(space);
     ipc::exit(process);
+    itimer::disarm(process);
 
     let orphans: Vec<_> = core::mem::take(&mut *process.children.lock());
     if !orphans.is_empty() {
@@ -423,7 +427,14 @@ fn finish_exit(process: &Arc<Process>) {
     }
     if let Some(parent) = find(process.ppid.load(Ordering::Relaxed)) {
         parent.child_exit.wake_all();
-        super::signal::send(&parent, SIGCHLD);
+        let (code, value) = if wait::if_exited(status) {
+            (CLD_EXITED, wait::exit_status(status))
+        } else {
+            (CLD_KILLED, wait::term_sig(status))
+        };
+        let uid = process.creds.lock().ruid;
+        let info = Info::from_process(code, process.pid, uid, u64::from(value));
+        let _ = super::signal::send_info(&parent, SIGCHLD, info);
     }
 }
 
@@ -467,16 +478,32 @@ pub fn waitpid(parent: &Arc<Process>, pid: i64, nohang: bool) -> Result<Option<(
 
 /// Sends `signo` (0: only check) to process `pid` on behalf of `sender`.
 pub fn kill(sender: &Arc<Process>, pid: u32, signo: u8) -> Result<(), crate::errno::Errno> {
+    send_from(sender, pid, signo, SI_USER, 0)
+}
+
+/// `sigqueue`: [`kill`] with a value, which real-time signals queue with (`SI_QUEUE`).
+/// The pid is looked up before the signal number is checked, as Linux does.
+pub fn sigqueue(sender: &Arc<Process>, pid: u32, signo: u8, value: u64) -> Result<(), crate::errno::Errno> {
+    find(pid).ok_or(ESRCH)?;
+    if signo > kestrel_abi::signal::NSIG {
+        return Err(crate::errno::EINVAL);
+    }
+    send_from(sender, pid, signo, SI_QUEUE, value)
+}
+
+/// Sends `signo` with `code` and `value` to process `pid` on behalf of `sender`, after
+/// the permission check (POSIX: the sender's real or effective uid matches the target's
+/// real or saved uid).
+fn send_from(sender: &Arc<Process>, pid: u32, signo: u8, code: i32, value: u64) -> Result<(), crate::errno::Errno> {
     let target = find(pid).ok_or(ESRCH)?;
     if matches!(*target.state.lock(), ProcessState::Zombie(_)) {
         // Linux lets a zombie be signalled (to no effect).
         return Ok(());
     }
+    // Copy the sender's ids first: sender and target may be the same process.
+    let s = sender.creds.lock().clone();
     {
-        // Copy the sender's ids first: sender and target may be the same process.
-        let s = sender.creds.lock().clone();
         let t = target.creds.lock().clone();
-        // POSIX: the sender's real or effective uid matches the target's real or saved uid.
         let allowed = s.euid == 0 || s.ruid == t.ruid || s.ruid == t.suid || s.euid == t.ruid || s.euid == t.suid;
         if !allowed {
             return Err(crate::errno::EPERM);
@@ -489,8 +516,7 @@ pub fn kill(sender: &Arc<Process>, pid: u32, signo: u8) -> Result<(), crate::err
         target.begin_exit(wait::signaled(SIGKILL));
         return Ok(());
     }
-    super::signal::send(&target, signo);
-    Ok(())
+    super::signal::send_info(&target, signo, Info::from_process(code, sender.pid, s.ruid, value))
 }
 
 /// Every process in the table (zombies included).

@@ -246,6 +246,8 @@ pub fn on_timer_tick(_from_user: bool) {
             request_return_check();
         }
     }
+    // Interval timers (SIGALRM), also while user code keeps the CPU busy.
+    super::itimer::on_timer_tick(now);
 }
 
 /// Ends the current thread: marks it dead and switches away for good.

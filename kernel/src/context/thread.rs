@@ -119,6 +119,8 @@ pub struct Thread {
     pub fs_base: AtomicU64,
     /// The head of the thread's robust futex list (0: none; see `robust`).
     pub robust_list: AtomicU64,
+    /// The rest of its signal state (sigsuspend's saved mask, a fault's information).
+    pub signal: super::signal::ThreadSignals,
 }
 
 // SAFETY: the UnsafeCell fields are touched only by the context switch and the entry
@@ -155,6 +157,7 @@ impl Thread {
             clear_tid: AtomicU64::new(0),
             fs_base: AtomicU64::new(0),
             robust_list: AtomicU64::new(0),
+            signal: super::signal::ThreadSignals::default(),
         }
     }
 

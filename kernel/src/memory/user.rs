@@ -90,6 +90,14 @@ unsafe impl Plain for kestrel_abi::syscall::Stat {}
 unsafe impl Plain for kestrel_abi::signal::SigAction {}
 // SAFETY: repr(C) structs of integers.
 unsafe impl Plain for kestrel_abi::proc::ThreadArgs {}
+// SAFETY: repr(C) structs of integers (and of such structs), padding named.
+unsafe impl Plain for kestrel_abi::signal::SigInfo {}
+// SAFETY: as above.
+unsafe impl Plain for kestrel_abi::signal::UContext {}
+// SAFETY: as above.
+unsafe impl Plain for kestrel_abi::signal::RtSigFrame {}
+// SAFETY: as above.
+unsafe impl Plain for kestrel_abi::signal::ITimerVal {}
 
 /// Calls `f(kernel pointer, offset, len)` for each page-bounded piece of the user range.
 /// Inlined: the one-page case (every system call's arguments, usually) is a lookup and

@@ -1,11 +1,13 @@
-//! `/scheme/initfs`: the read-only files of the boot module (the guest programs and the
-//! test manifest). `/scheme/initfs/` itself lists the file names, one per line.
+//! `/scheme/initfs`: the read-only files of the boot module (the guest programs, the
+//! test manifest, and files under directories such as `etc/passwd`). A directory
+//! (`/scheme/initfs/` itself, `/scheme/initfs/etc`) reads as the names directly in it,
+//! one per line; a directory is implied by the names below it (`kestrel_abi::initfs`).
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::errno::{EACCES, EBADF, EISDIR, ENOENT};
+use crate::errno::{EACCES, EBADF, EISDIR, ENOENT, ENOTDIR};
 use kestrel_abi::initfs::Image;
 use kestrel_abi::syscall::{EVENT_READ, MODE_DIR, MODE_FILE, O_ACCMODE, O_RDONLY, Stat};
 use spin::Mutex;
@@ -14,11 +16,25 @@ use super::{Caller, KernelScheme, Result};
 
 static INSTANCE: spin::Once<&'static InitFs> = spin::Once::new();
 
-/// The image and the open handles (file index, or `None` for the listing; offset).
+/// What a handle reads: a file (its index in the image) or a directory (its index in
+/// `InitFs::dirs`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Node {
+    File(usize),
+    Dir(usize),
+}
+
+/// A directory: its path (`""` for the root) and its listing.
+struct Dir {
+    path: String,
+    listing: Vec<u8>,
+}
+
+/// The image, its directories (the root first), and the open handles (node, offset).
 pub struct InitFs {
     image: Option<Image<'static>>,
-    listing: Vec<u8>,
-    handles: Mutex<BTreeMap<usize, (Option<usize>, usize)>>,
+    dirs: Vec<Dir>,
+    handles: Mutex<BTreeMap<usize, (Node, usize)>>,
     next: Mutex<usize>,
 }
 
@@ -39,12 +55,28 @@ impl InitFs {
                 None
             }
         };
-        let mut listing = Vec::new();
+        // Every directory: the root, and each proper prefix of a name that ends at a '/'.
+        let mut paths: Vec<&str> = alloc::vec![""];
         for file in image.iter().flat_map(|i| i.files()) {
-            listing.extend_from_slice(file.name.as_bytes());
-            listing.push(b'\n');
+            for (at, _) in file.name.match_indices('/') {
+                let dir = &file.name[..at];
+                if !paths.contains(&dir) {
+                    paths.push(dir);
+                }
+            }
         }
-        Self { image, listing, handles: Mutex::new(BTreeMap::new()), next: Mutex::new(1) }
+        let dirs = paths
+            .into_iter()
+            .map(|path| {
+                let mut listing = Vec::new();
+                for name in image.iter().flat_map(|i| i.children(path)) {
+                    listing.extend_from_slice(name.as_bytes());
+                    listing.push(b'\n');
+                }
+                Dir { path: String::from(path), listing }
+            })
+            .collect();
+        Self { image, dirs, handles: Mutex::new(BTreeMap::new()), next: Mutex::new(1) }
     }
 
     /// Publishes this instance for [`instance`].
@@ -67,11 +99,29 @@ impl InitFs {
         self.image.and_then(|i| i.find(name)).map(|f| f.data)
     }
 
-    fn data(&self, index: Option<usize>) -> &[u8] {
-        match index {
-            None => &self.listing,
-            Some(i) => self.image.and_then(|img| img.files().nth(i)).map_or(&[], |f| f.data),
+    fn data(&self, node: Node) -> &[u8] {
+        match node {
+            Node::Dir(d) => &self.dirs[d].listing,
+            Node::File(i) => self.image.and_then(|img| img.files().nth(i)).map_or(&[], |f| f.data),
         }
+    }
+
+    /// The node at `path` (relative to the scheme's root; a trailing '/' only names a
+    /// directory).
+    fn lookup(&self, path: &str) -> Result<Node> {
+        let (name, dir_only) = match path.strip_suffix('/') {
+            Some(name) => (name, true),
+            None => (path, false),
+        };
+        if let Some(d) = self.dirs.iter().position(|d| d.path == name) {
+            return Ok(Node::Dir(d));
+        }
+        let image = self.image.ok_or(ENOENT)?;
+        let index = image.files().position(|f| f.name == name).ok_or(ENOENT)?;
+        if dir_only {
+            return Err(ENOTDIR);
+        }
+        Ok(Node::File(index))
     }
 }
 
@@ -80,23 +130,18 @@ impl KernelScheme for InitFs {
         if flags & O_ACCMODE != O_RDONLY && flags & O_ACCMODE != 0 {
             return Err(EACCES);
         }
-        let index = if path.is_empty() {
-            None
-        } else {
-            let image = self.image.ok_or(ENOENT)?;
-            Some(image.files().position(|f| f.name == path).ok_or(ENOENT)?)
-        };
+        let node = self.lookup(path)?;
         let mut next = self.next.lock();
         let handle = *next;
         *next += 1;
-        self.handles.lock().insert(handle, (index, 0));
+        self.handles.lock().insert(handle, (node, 0));
         Ok(handle)
     }
 
     fn read(&self, handle: usize, buf: &mut [u8], _nonblock: bool, _caller: &mut Caller<'_>) -> Result<usize> {
         let mut handles = self.handles.lock();
-        let (index, offset) = handles.get_mut(&handle).ok_or(EBADF)?;
-        let data = self.data(*index);
+        let (node, offset) = handles.get_mut(&handle).ok_or(EBADF)?;
+        let data = self.data(*node);
         let n = buf.len().min(data.len().saturating_sub(*offset));
         buf[..n].copy_from_slice(&data[*offset..*offset + n]);
         *offset += n;
@@ -105,18 +150,20 @@ impl KernelScheme for InitFs {
 
     fn write(&self, handle: usize, _buf: &[u8], _nonblock: bool, _caller: &mut Caller<'_>) -> Result<usize> {
         match self.handles.lock().get(&handle) {
-            Some((None, _)) => Err(EISDIR),
+            Some((Node::Dir(_), _)) => Err(EISDIR),
             Some(_) => Err(EBADF),
             None => Err(EBADF),
         }
     }
 
     fn fstat(&self, handle: usize) -> Result<Stat> {
-        let (index, _) = *self.handles.lock().get(&handle).ok_or(EBADF)?;
-        let mode = if index.is_none() { MODE_DIR | 0o555 } else { MODE_FILE | 0o555 };
-        let size = self.data(index).len() as u64;
-        // Inode numbers: 1 for the directory, 2 + index for each file.
-        let ino = index.map_or(1, |i| i as u64 + 2);
+        let (node, _) = *self.handles.lock().get(&handle).ok_or(EBADF)?;
+        let size = self.data(node).len() as u64;
+        // Inode numbers: 1 + index for the directories (the root is 1), then the files.
+        let (mode, ino) = match node {
+            Node::Dir(d) => (MODE_DIR | 0o555, 1 + d as u64),
+            Node::File(i) => (MODE_FILE | 0o555, 1 + (self.dirs.len() + i) as u64),
+        };
         Ok(Stat {
             st_ino: ino,
             st_mode: mode,
@@ -129,10 +176,12 @@ impl KernelScheme for InitFs {
     }
 
     fn fpath(&self, handle: usize) -> Result<String> {
-        let (index, _) = *self.handles.lock().get(&handle).ok_or(EBADF)?;
-        Ok(match index {
-            None => String::new(),
-            Some(i) => self.image.and_then(|img| img.files().nth(i)).map(|f| String::from(f.name)).unwrap_or_default(),
+        let (node, _) = *self.handles.lock().get(&handle).ok_or(EBADF)?;
+        Ok(match node {
+            Node::Dir(d) => self.dirs[d].path.clone(),
+            Node::File(i) => {
+                self.image.and_then(|img| img.files().nth(i)).map(|f| String::from(f.name)).unwrap_or_default()
+            }
         })
     }
 

@@ -214,8 +214,33 @@ pub fn sleep<F: Facility>(
     result
 }
 
-/// Threads asleep in an IPC call with a realtime deadline. Lock order: a leaf (taken
-/// after a facility's lock is released).
+/// Sleeps the calling `thread` until `deadline` passes (`Ok`) or a signal interrupts it
+/// (EINTR): a timed sleep with nothing to wait for (`clock_nanosleep`). A realtime
+/// deadline follows `clock_settime`, as an IPC call's does.
+pub fn sleep_until(thread: &Arc<Thread>, deadline: Deadline) -> Result<()> {
+    let realtime = matches!(deadline, Deadline::Realtime(_));
+    if realtime {
+        REALTIME_SLEEPERS.lock().push(thread.clone());
+    }
+    let result = loop {
+        if deadline.passed() {
+            break Ok(());
+        }
+        match scheduler::block(deadline.monotonic()) {
+            WakeReason::Interrupted => break Err(EINTR),
+            // The deadline may have moved with the clock, or the wake-up was spurious:
+            // measure again.
+            WakeReason::TimedOut | WakeReason::Woken => {}
+        }
+    };
+    if realtime {
+        REALTIME_SLEEPERS.lock().retain(|t| !Arc::ptr_eq(t, thread));
+    }
+    result
+}
+
+/// Threads asleep with a realtime deadline (an IPC call's, or `clock_nanosleep`'s). Lock
+/// order: a leaf (taken after a facility's lock is released).
 static REALTIME_SLEEPERS: Mutex<alloc::vec::Vec<Arc<Thread>>> = Mutex::new(alloc::vec::Vec::new());
 
 /// The realtime clock was set: every sleeper with a realtime deadline wakes to measure

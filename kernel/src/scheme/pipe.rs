@@ -25,7 +25,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 
-use kestrel_abi::signal::SIGPIPE;
+use kestrel_abi::signal::{SI_USER, SIGPIPE};
 use kestrel_abi::syscall::{EVENT_READ, EVENT_WRITE, MODE_FIFO, Stat};
 use spin::Mutex;
 
@@ -145,7 +145,7 @@ impl KernelScheme for PipeScheme {
                 // pipe(7): the writer gets SIGPIPE (here, the thread that wrote, as on
                 // Linux), and EPIPE if the signal does not kill it.
                 WriteStep::Broken(n) => {
-                    signal::send_to_thread(caller.thread, SIGPIPE);
+                    signal::send_to_thread(caller.thread, SIGPIPE, signal::Info::sent_by(caller.process, SI_USER));
                     return if n > 0 { Ok(n) } else { Err(EPIPE) };
                 }
                 WriteStep::Wait(_) => {

@@ -134,7 +134,8 @@ fn operate(payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Res
             }
             let thread =
                 process.live_threads().into_iter().find(|t| u64::from(t.tid) == tid).ok_or(crate::errno::ESRCH)?;
-            crate::context::signal::send_to_thread(&thread, signo);
+            let info = crate::context::signal::Info::sent_by(process, kestrel_abi::signal::SI_TKILL);
+            crate::context::signal::send_to_thread(&thread, signo, info);
             Ok(0)
         }
         [PROC_SET_ROBUST_LIST, head, len] => {

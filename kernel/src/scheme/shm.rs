@@ -1,6 +1,8 @@
 //! `/scheme/shm`: shared memory. Its root takes the System V calls (`shm_sysv`);
 //! `/scheme/shm/NAME` is the POSIX shared memory object `NAME`, which `shm_open` opens,
 //! `ftruncate` sizes, `fmap` with `MAP_SHARED` maps and `unlink` (`shm_unlink`) removes.
+//! Opening the root with `O_CREAT` creates an object without a name (`memfd_create`),
+//! which lives while it is open or mapped.
 //!
 //! A named object is a [`SharedMemory`] with an owner, a mode and a size in bytes. The
 //! name holds one reference, each open descriptor one, each mapping one: unlinking takes
@@ -139,6 +141,29 @@ impl ShmScheme {
         Ok(handle)
     }
 
+    /// Creates an object without a name (`memfd_create`), open for reading and writing.
+    /// As Linux's memfd files, it counts one link (it is no one's to unlink).
+    fn open_anonymous(flags: usize, caller: &Caller<'_>) -> Result<usize> {
+        if flags & O_ACCMODE != kestrel_abi::syscall::O_RDWR {
+            return Err(EINVAL);
+        }
+        let creds = caller.process.creds.lock();
+        let named = Named {
+            object: SharedMemory::new(0, None),
+            uid: creds.euid,
+            gid: creds.egid,
+            mode: (flags & 0o777) as u16,
+            size: 0,
+            linked: true,
+        };
+        drop(creds);
+        let mut objects = OBJECTS.lock();
+        let handle = objects.next_handle;
+        objects.next_handle += 1;
+        objects.open.insert(handle, Arc::new(spin::Mutex::new(named)));
+        Ok(handle)
+    }
+
     fn named(handle: usize) -> Result<Arc<spin::Mutex<Named>>> {
         OBJECTS.lock().open.get(&handle).cloned().ok_or(EINVAL)
     }
@@ -146,7 +171,11 @@ impl ShmScheme {
 
 impl KernelScheme for ShmScheme {
     fn open(&self, path: &str, flags: usize, caller: &mut Caller<'_>) -> Result<usize> {
-        if path.is_empty() { Ok(ROOT) } else { Self::open_named(path, flags, caller) }
+        match path {
+            "" if flags & O_CREAT != 0 => Self::open_anonymous(flags, caller),
+            "" => Ok(ROOT),
+            _ => Self::open_named(path, flags, caller),
+        }
     }
 
     fn call(&self, handle: usize, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result<usize> {

@@ -4,6 +4,7 @@
 
 mod cred;
 mod fs;
+mod itimer;
 mod memory;
 mod signal;
 mod time;
@@ -58,7 +59,8 @@ fn run(cx: &Context<'_>, frame: &mut TrapFrame) {
 #[inline(never)]
 fn sigreturn(cx: &Context<'_>, frame: &mut TrapFrame) {
     if crate::context::signal::sigreturn(cx.thread, frame).is_err() {
-        crate::context::signal::user_fault(frame, kestrel_abi::signal::SIGSEGV, format_args!("bad signal frame"));
+        let (signo, code) = (kestrel_abi::signal::SIGSEGV, kestrel_abi::signal::SI_KERNEL);
+        crate::context::signal::user_fault(frame, signo, code, 0, format_args!("bad signal frame"));
     }
 }
 
@@ -85,11 +87,18 @@ fn other(cx: &Context<'_>, nr: usize, [a, b, c, d]: [usize; 4]) -> Result {
             Ok(0)
         }
         SYS_NANOSLEEP => time::nanosleep(cx, a, b),
+        SYS_CLOCK_NANOSLEEP => time::clock_nanosleep(cx, a, b, c, d),
         SYS_CLOCK_GETTIME => time::clock_gettime(cx, a, b),
         SYS_FUTEX => time::futex(cx, a, b, c, d),
         SYS_SIGACTION => signal::sigaction(cx, a, b, c),
         SYS_SIGPROCMASK => signal::sigprocmask(cx, a, b, c),
         SYS_SIGPENDING => signal::sigpending(cx, a),
+        SYS_SIGSUSPEND => signal::sigsuspend(cx, a),
+        SYS_SIGTIMEDWAIT => signal::sigtimedwait(cx, a, b, c),
+        SYS_SIGQUEUE => signal::sigqueue(cx, a, b, c),
+        SYS_SETITIMER => itimer::setitimer(cx, a, b, c),
+        SYS_GETITIMER => itimer::getitimer(cx, a, b),
+        SYS_ALARM => itimer::alarm(cx, a),
         SYS_GETRESUID => cred::getresuid(cx, a, b, c),
         SYS_GETRESGID => cred::getresgid(cx, a, b, c),
         SYS_SETRESUID => cred::setresuid(cx, a, b, c),

@@ -1,4 +1,5 @@
-//! Time calls: nanosleep, clock_gettime, and futex (whose timeout is a time too).
+//! Time calls: nanosleep, clock_nanosleep, clock_gettime, and futex (whose timeout is a
+//! time too).
 
 use crate::errno::{EINTR, EINVAL};
 use kestrel_abi::syscall::{FUTEX_WAIT, FUTEX_WAKE, TimeSpec};
@@ -33,6 +34,38 @@ pub fn nanosleep(cx: &Context, req: usize, rem: usize) -> Result {
             }
             // Nobody wakes a sleeper on purpose; sleep on.
             WakeReason::Woken => {}
+        }
+    }
+}
+
+/// `clock_nanosleep(clock, flags, req, rem)`, as Linux's: on CLOCK_REALTIME,
+/// CLOCK_MONOTONIC or CLOCK_BOOTTIME (EINVAL for another clock or a bad `req`), until
+/// `req` from now or, with TIMER_ABSTIME, until the clock reads `req` (an absolute
+/// realtime sleep follows `clock_settime`; a time already past returns at once). Like
+/// Linux, flag bits other than TIMER_ABSTIME are ignored. A signal ends it with EINTR,
+/// and a relative sleep then stores the time left in `rem` (if given).
+pub fn clock_nanosleep(cx: &Context, clock_id: usize, flags: usize, req: usize, rem: usize) -> Result {
+    use crate::scheme::ipc_glue::{Deadline, sleep_until};
+    use kestrel_abi::syscall::{CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_REALTIME, TIMER_ABSTIME};
+    if !matches!(clock_id, CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_BOOTTIME) {
+        return Err(EINVAL);
+    }
+    let ns = read_timeout(cx, req)?;
+    let absolute = flags & TIMER_ABSTIME != 0;
+    let deadline = match (absolute, clock_id) {
+        (true, CLOCK_REALTIME) => Deadline::Realtime(ns),
+        (true, _) => Deadline::Monotonic(ns),
+        (false, _) => Deadline::after(ns),
+    };
+    match sleep_until(cx.thread, deadline) {
+        Ok(()) => Ok(0),
+        Err(errno) => {
+            if !absolute && rem != 0 {
+                let Deadline::Monotonic(at) = deadline else { return Err(errno) };
+                let left = TimeSpec::from_nanos(at.saturating_sub(clock::monotonic_ns()));
+                cx.process.with_space(|s| write_user(s, rem as u64, &left))?;
+            }
+            Err(errno)
         }
     }
 }

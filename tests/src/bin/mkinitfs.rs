@@ -1,9 +1,10 @@
-//! `mkinitfs OUT.img [--manifest TEXT | --manifest-file PATH] FILE...`
+//! `mkinitfs OUT.img [--manifest TEXT | --manifest-file PATH] [--tree DIR]... FILE...`
 //!
 //! Packs each FILE under its base name into an initfs image (the format of
-//! `kestrel_abi::initfs`), plus the test manifest as the file `tests` when one is given:
-//! TEXT (where the two characters `\n` also end a line) or the contents of PATH. Prints
-//! the output path.
+//! `kestrel_abi::initfs`), every file under each DIR under its path relative to DIR
+//! (`--tree userspace/rootfs` packs `etc/passwd`), plus the test manifest as the file
+//! `tests` when one is given: TEXT (where the two characters `\n` also end a line) or the
+//! contents of PATH. Prints the output path.
 //!
 //! The packing itself is `integration::initfs`; every image is checked with the abi's own
 //! parser before it is saved.
@@ -11,15 +12,16 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use integration::initfs::image_from_files;
+use integration::initfs::{image_from_parts, tree_files};
 
-const USAGE: &str = "usage: mkinitfs OUT.img [--manifest TEXT | --manifest-file PATH] FILE...";
+const USAGE: &str = "usage: mkinitfs OUT.img [--manifest TEXT | --manifest-file PATH] [--tree DIR]... FILE...";
 
 /// What to pack.
 #[derive(Debug, PartialEq, Eq)]
 struct Plan {
     out: PathBuf,
     manifest: Option<Manifest>,
+    trees: Vec<PathBuf>,
     files: Vec<PathBuf>,
 }
 
@@ -33,6 +35,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Plan, String> {
     let mut args = args.into_iter();
     let mut out = None;
     let mut manifest = None;
+    let mut trees = Vec::new();
     let mut files = Vec::new();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -47,6 +50,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Plan, String> {
                     Manifest::File(value.into())
                 });
             }
+            "--tree" => trees.push(PathBuf::from(args.next().ok_or("--tree needs a directory")?)),
             "-h" | "--help" => return Err(String::new()),
             _ if arg.starts_with("--") => return Err(format!("unknown option {arg}")),
             _ if out.is_none() => out = Some(PathBuf::from(arg)),
@@ -54,7 +58,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Plan, String> {
         }
     }
     let out = out.ok_or("no output path given")?;
-    Ok(Plan { out, manifest, files })
+    Ok(Plan { out, manifest, trees, files })
 }
 
 /// Reads every input and builds the image.
@@ -64,7 +68,11 @@ fn build(plan: &Plan) -> Result<Vec<u8>, String> {
         Some(Manifest::Text(text)) => Some(text.clone().into_bytes()),
         Some(Manifest::File(path)) => Some(std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?),
     };
-    image_from_files(&plan.files, manifest)
+    let mut named = Vec::new();
+    for tree in &plan.trees {
+        named.extend(tree_files(tree)?);
+    }
+    image_from_parts(&plan.files, &named, manifest)
 }
 
 fn main() -> ExitCode {
@@ -113,9 +121,11 @@ mod tests {
 
     #[test]
     fn arguments_parse() {
-        let plan = parse_args(args(&["out.img", "a/init", "--manifest", "t_a\\nt_b", "b/t_a"])).unwrap();
+        let plan = parse_args(args(&["out.img", "a/init", "--manifest", "t_a\\nt_b", "b/t_a", "--tree", "r"])).unwrap();
         assert_eq!(plan.out, PathBuf::from("out.img"));
         assert_eq!(plan.files, [PathBuf::from("a/init"), PathBuf::from("b/t_a")]);
+        assert_eq!(plan.trees, [PathBuf::from("r")]);
+        assert!(parse_args(args(&["out", "--tree"])).is_err());
         assert_eq!(plan.manifest, Some(Manifest::Text("t_a\nt_b".into())));
         assert!(parse_args(args(&[])).is_err());
         assert!(parse_args(args(&["out", "--manifest"])).is_err());
@@ -132,6 +142,7 @@ mod tests {
         let plan = Plan {
             out: dir.join("out.img"),
             manifest: Some(Manifest::Text("t_x timeout=5".into())),
+            trees: vec![],
             files: vec![dir.join("init"), dir.join("sub/t_x")],
         };
         let image = build(&plan).unwrap();
@@ -145,8 +156,28 @@ mod tests {
 
         let clash = Plan { files: vec![dir.join("init"), dir.join("init")], ..plan };
         assert!(build(&clash).unwrap_err().contains("two files"));
-        let missing = Plan { out: dir.join("o"), manifest: None, files: vec![dir.join("nope")] };
+        let missing = Plan { out: dir.join("o"), manifest: None, trees: vec![], files: vec![dir.join("nope")] };
         assert!(build(&missing).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn packs_trees_under_their_relative_paths() {
+        let dir = std::env::temp_dir().join(format!("mkinitfs-tree-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("root/etc/skel")).unwrap();
+        std::fs::write(dir.join("root/etc/passwd"), b"root:x:0:0::/root:/bin/sh\n").unwrap();
+        std::fs::write(dir.join("root/etc/skel/profile"), b"").unwrap();
+        std::fs::write(dir.join("init"), b"\x7fELF init").unwrap();
+        std::fs::write(dir.join("etc"), b"a program called etc").unwrap();
+        let plan =
+            Plan { out: dir.join("o"), manifest: None, trees: vec![dir.join("root")], files: vec![dir.join("init")] };
+        let image = build(&plan).unwrap();
+        let parsed = initfs::Image::parse(&image).unwrap();
+        assert_eq!(parsed.find("etc/passwd").unwrap().data, b"root:x:0:0::/root:/bin/sh\n");
+        assert_eq!(parsed.find("etc/skel/profile").unwrap().data, b"");
+        assert!(parsed.is_dir("etc/skel"));
+        let clash = Plan { files: vec![dir.join("etc")], ..plan };
+        assert!(build(&clash).unwrap_err().contains("both a file and a directory"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -5,11 +5,14 @@
  * which is the kernel's mask format.
  *
  * sigaction() always installs SA_RESTORER with the runtime's restorer (the kernel needs
- * it to return from a handler). An SA_SIGINFO handler receives a siginfo_t whose
- * si_signo is set and whose other fields are zero (si_code SI_USER), and a NULL context:
- * the kernel reports only the signal number. SA_RESTART has no effect (interrupted calls
- * fail with EINTR), stop signals are ignored (no job control) and kill() takes positive
- * pids only (EINVAL otherwise: no process groups). */
+ * it to return from a handler). Handlers are called as on Linux: an SA_SIGINFO handler
+ * receives the signal's siginfo_t (si_code, and si_pid/si_uid, si_value, si_status or
+ * si_addr as the sender gave them) and the interrupted context, Linux's ucontext (glibc's
+ * ucontext_t layout, up to uc_sigmask), whose registers and mask come back when the
+ * handler returns. SA_RESTART has no effect (interrupted calls fail with EINTR), stop
+ * signals are ignored (no job control) and kill() takes positive pids only (EINVAL
+ * otherwise: no process groups). Real-time signals (SIGRTMIN..SIGRTMAX) queue with their
+ * values, at most 1024 per process (then sigqueue fails with EAGAIN). */
 #ifndef _SIGNAL_H
 #define _SIGNAL_H
 
@@ -84,6 +87,18 @@ typedef void (*sighandler_t)(int);
 #define SI_USER 0
 #define SI_KERNEL 0x80
 #define SI_QUEUE (-1)
+#define SI_TIMER (-2)
+#define SI_TKILL (-6)
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+#define CLD_DUMPED 3
+#define SEGV_MAPERR 1
+#define SEGV_ACCERR 2
+#define BUS_ADRALN 1
+#define BUS_ADRERR 2
+#define ILL_ILLOPC 1
+#define ILL_ILLOPN 2
+#define FPE_INTDIV 1
 
 union sigval {
 	int sival_int;
@@ -116,6 +131,8 @@ typedef struct {
 #define si_status __si.__proc.__u.__status
 #define si_value __si.__proc.__u.__value
 #define si_addr __si.__fault.__addr
+#define si_int si_value.sival_int
+#define si_ptr si_value.sival_ptr
 
 struct sigaction {
 	union {
@@ -141,6 +158,13 @@ int sigaddset(sigset_t *set, int signo);
 int sigdelset(sigset_t *set, int signo);
 int sigismember(const sigset_t *set, int signo);
 void psignal(int signo, const char *s);
+
+struct timespec;
+int sigsuspend(const sigset_t *mask);
+int sigwait(const sigset_t *restrict set, int *restrict sig);
+int sigwaitinfo(const sigset_t *restrict set, siginfo_t *restrict info);
+int sigtimedwait(const sigset_t *restrict set, siginfo_t *restrict info, const struct timespec *restrict timeout);
+int sigqueue(pid_t pid, int signo, const union sigval value);
 
 #ifdef __cplusplus
 }

@@ -30,6 +30,7 @@ extern FILE *stderr;
 #define FILENAME_MAX 4096
 
 #define __kestrel_printf_like(f, a) __attribute__((__format__(__printf__, f, a)))
+#define __kestrel_scanf_like(f, a) __attribute__((__format__(__scanf__, f, a)))
 
 int printf(const char *restrict fmt, ...) __kestrel_printf_like(1, 2);
 int fprintf(FILE *restrict f, const char *restrict fmt, ...) __kestrel_printf_like(2, 3);
@@ -44,6 +45,13 @@ int vsprintf(char *restrict buf, const char *restrict fmt, va_list ap) __kestrel
 int vsnprintf(char *restrict buf, size_t size, const char *restrict fmt, va_list ap) __kestrel_printf_like(3, 0);
 int vasprintf(char **restrict out, const char *restrict fmt, va_list ap) __kestrel_printf_like(2, 0);
 
+int scanf(const char *restrict fmt, ...) __kestrel_scanf_like(1, 2);
+int fscanf(FILE *restrict f, const char *restrict fmt, ...) __kestrel_scanf_like(2, 3);
+int sscanf(const char *restrict s, const char *restrict fmt, ...) __kestrel_scanf_like(2, 3);
+int vscanf(const char *restrict fmt, va_list ap) __kestrel_scanf_like(1, 0);
+int vfscanf(FILE *restrict f, const char *restrict fmt, va_list ap) __kestrel_scanf_like(2, 0);
+int vsscanf(const char *restrict s, const char *restrict fmt, va_list ap) __kestrel_scanf_like(2, 0);
+
 int puts(const char *s);
 int putchar(int c);
 int fputs(const char *restrict s, FILE *restrict f);
@@ -57,6 +65,9 @@ int getc(FILE *f);
 int getchar(void);
 char *fgets(char *restrict s, int n, FILE *restrict f);
 size_t fread(void *restrict p, size_t size, size_t n, FILE *restrict f);
+int ungetc(int c, FILE *f);
+ssize_t getdelim(char **restrict line, size_t *restrict cap, int delim, FILE *restrict f);
+ssize_t getline(char **restrict line, size_t *restrict cap, FILE *restrict f);
 
 FILE *fopen(const char *restrict path, const char *restrict mode);
 FILE *fdopen(int fd, const char *mode);

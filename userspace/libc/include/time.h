@@ -32,6 +32,10 @@ int clock_settime(clockid_t clock, const struct timespec *ts);
 int clock_getres(clockid_t clock, struct timespec *res);
 int nanosleep(const struct timespec *req, struct timespec *rem);
 
+/* clock_nanosleep's flag: `req` is a time on the clock, not an interval. */
+#define TIMER_ABSTIME 1
+int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req, struct timespec *rem);
+
 #ifdef __cplusplus
 }
 #endif

@@ -24,6 +24,7 @@ extern "C" {
 #define _SC_NGROUPS_MAX 3
 #define _SC_OPEN_MAX 4
 #define _SC_PAGESIZE 30
+#define _SC_SIGQUEUE_MAX 34
 #define _SC_PAGE_SIZE _SC_PAGESIZE
 #define _SC_NPROCESSORS_CONF 83
 #define _SC_NPROCESSORS_ONLN 84
@@ -43,6 +44,7 @@ pid_t getppid(void);
 unsigned int sleep(unsigned int seconds);
 int usleep(useconds_t usec);
 int pause(void);
+unsigned int alarm(unsigned int seconds);
 
 ssize_t read(int fd, void *buf, size_t n);
 ssize_t write(int fd, const void *buf, size_t n);

@@ -1,10 +1,32 @@
-/* fcntl.c: open and fcntl (the kernel's Redox open flags, see fcntl.h). */
+/* fcntl.c: open and fcntl (the kernel's Redox open flags, see fcntl.h), and where open
+ * finds /etc. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <string.h>
 
 #include "internal.h"
+
+/* Paths outside /scheme/ go to the kernel as they are, except the system's configuration
+ * files: /etc and what is under it are the initfs's etc directory (the boot image brings
+ * them). Redox gives every unprefixed path to its file scheme; this kernel has none, so
+ * only /etc is mapped. Returns the path to open, in buf if it was mapped, or NULL with
+ * ENAMETOOLONG. */
+static const char *kernel_path(const char *path, char *buf, size_t cap)
+{
+	static const char etc[] = "/scheme/initfs/etc";
+	if (strncmp(path, "/etc", 4) != 0 || (path[4] != '\0' && path[4] != '/'))
+		return path;
+	size_t rest = strlen(path + 4) + 1;
+	if (sizeof etc - 1 + rest > cap) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	memcpy(buf, etc, sizeof etc - 1);
+	memcpy(buf + sizeof etc - 1, path + 4, rest);
+	return buf;
+}
 
 int open(const char *path, int flags, ...)
 {
@@ -18,6 +40,10 @@ int open(const char *path, int flags, ...)
 		kflags |= va_arg(ap, mode_t) & 07777;
 		va_end(ap);
 	}
+	char buf[PATH_MAX];
+	path = kernel_path(path, buf, sizeof buf);
+	if (!path)
+		return -1;
 	return (int)__kestrel_ret(__kestrel_syscall3(KESTREL_SYS_OPEN, (unsigned long)path, strlen(path), kflags));
 }
 

@@ -22,6 +22,7 @@ struct __kestrel_file {
 	size_t wpos;
 	size_t rpos, rend;
 	struct __kestrel_file *next; /* the list of open streams */
+	unsigned char ungot;	     /* the character ungetc gave back, if F_UNGOT */
 	volatile uint32_t lock;	     /* flockfile's: 0 free, 1 held, 2 slept on */
 	int lock_owner, lock_count;  /* the holder's tid, its recursion depth */
 };
@@ -32,6 +33,7 @@ struct __kestrel_file {
 #define F_ERR 8
 #define F_OWNBUF 16 /* buf came from malloc */
 #define F_STATIC 32 /* stdin, stdout, stderr: never freed */
+#define F_UNGOT 64  /* `ungot` is the next character to read */
 
 /* Flushes every open output stream (exit, fork, exec). */
 hidden void __kestrel_flush_all(void);
@@ -52,9 +54,6 @@ hidden int __kestrel_write_all(int fd, const void *buf, size_t n);
  * memory from malloc. A bare name becomes /scheme/initfs/NAME. Returns its length, or
  * -1 with errno set (E2BIG for an empty argument string, which it cannot carry). */
 hidden long __kestrel_spawn_payload(const char *path, char *const argv[], char *const envp[], char **out);
-
-/* Handlers installed with SA_SIGINFO run through this trampoline (signal.c). */
-hidden void __kestrel_siginfo_reset(void);
 
 /* The restorer of every handler (sigrestore.S). */
 hidden void __kestrel_sigrestore(void);

@@ -1,4 +1,4 @@
-/* shm.c: shm_open and shm_unlink. A POSIX shared memory object "/NAME" is the file
+/* shm.c: shm_open, shm_unlink and memfd_create. A POSIX shared memory object "/NAME" is the file
  * /scheme/shm/NAME of the kernel's shm scheme (whose root serves System V shared memory):
  * shm_open opens it, ftruncate sizes it, mmap maps it MAP_SHARED, shm_unlink removes the
  * name (the object lives on while it is open or mapped). */
@@ -52,6 +52,22 @@ int shm_open(const char *name, int oflag, mode_t mode)
 	if (oflag & O_CREAT)
 		flags |= mode & 07777;
 	return (int)__kestrel_ret(__kestrel_syscall3(KESTREL_SYS_OPEN, (unsigned long)path, (unsigned long)len, flags));
+}
+
+/* An object without a name: O_CREAT on the shm scheme's root. NAME is only checked (at
+ * most 249 bytes, as Linux); the object has mode 0777 as Linux's memfd files do. Sealing
+ * (MFD_ALLOW_SEALING, MFD_NOEXEC_SEAL) and huge pages (MFD_HUGETLB) are not supported:
+ * EINVAL, so that a program falls back as it would on a kernel without them. */
+int memfd_create(const char *name, unsigned int flags)
+{
+	if (strlen(name) > 249 || (flags & ~(MFD_CLOEXEC | MFD_EXEC)) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	static const char root[] = "/scheme/shm";
+	unsigned long oflags = O_RDWR | O_CREAT | 0777 | (flags & MFD_CLOEXEC ? O_CLOEXEC : 0);
+	return (int)__kestrel_ret(
+		__kestrel_syscall3(KESTREL_SYS_OPEN, (unsigned long)root, sizeof root - 1, oflags));
 }
 
 int shm_unlink(const char *name)

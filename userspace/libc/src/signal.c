@@ -1,17 +1,14 @@
-/* signal.c: actions, masks and abort. Every handler gets SA_RESTORER with
- * __kestrel_sigrestore (sigrestore.S), which the kernel requires.
+/* signal.c: actions, masks, waiting for signals, sigqueue and abort. Every handler gets
+ * SA_RESTORER with __kestrel_sigrestore (sigrestore.S), which the kernel requires.
  *
- * The kernel calls a handler with the signal number alone (rsi and rdx are 0), so an
- * SA_SIGINFO handler is installed behind a trampoline that builds a siginfo_t with
- * si_signo set (si_code SI_USER, everything else zero) and passes a NULL context. The
- * user's handler is kept in siginfo_handlers, which fork copies with the rest of the
- * memory and exec discards with the old image, just as the kernel copies and resets the
- * actions. */
+ * The kernel calls every handler as Linux does, with the signal number, its siginfo_t
+ * and the interrupted ucontext, so an SA_SIGINFO handler is installed as it is. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -24,18 +21,6 @@ struct kernel_sigaction {
 	unsigned long mask;
 };
 
-static void (*siginfo_handlers[NSIG])(int, siginfo_t *, void *);
-
-static void siginfo_trampoline(int signo)
-{
-	siginfo_t info;
-	memset(&info, 0, sizeof info);
-	info.si_signo = signo;
-	info.si_code = SI_USER;
-	if (signo > 0 && signo < NSIG && siginfo_handlers[signo])
-		siginfo_handlers[signo](signo, &info, NULL);
-}
-
 int sigaction(int signo, const struct sigaction *restrict act, struct sigaction *restrict old)
 {
 	if (signo < 1 || signo >= NSIG) {
@@ -43,29 +28,19 @@ int sigaction(int signo, const struct sigaction *restrict act, struct sigaction 
 		return -1;
 	}
 	struct kernel_sigaction knew, kold = {0, 0, 0, 0};
-	void (*prev_info)(int, siginfo_t *, void *) = siginfo_handlers[signo];
 	if (act) {
 		knew.handler = (unsigned long)act->sa_handler;
 		knew.flags = (unsigned int)act->sa_flags | SA_RESTORER;
 		knew.restorer = (unsigned long)__kestrel_sigrestore;
 		knew.mask = act->sa_mask;
-		if ((act->sa_flags & SA_SIGINFO) && act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN) {
-			siginfo_handlers[signo] = act->sa_sigaction;
-			knew.handler = (unsigned long)siginfo_trampoline;
-		}
 	}
 	long r = __kestrel_ret(__kestrel_syscall3(KESTREL_SYS_SIGACTION, (unsigned long)signo,
 						  act ? (unsigned long)&knew : 0, (unsigned long)&kold));
-	if (r < 0) {
-		siginfo_handlers[signo] = prev_info;
+	if (r < 0)
 		return -1;
-	}
 	if (old) {
 		memset(old, 0, sizeof *old);
-		if (kold.handler == (unsigned long)siginfo_trampoline)
-			old->sa_sigaction = prev_info;
-		else
-			old->sa_handler = (void (*)(int))kold.handler;
+		old->sa_handler = (void (*)(int))kold.handler;
 		old->sa_flags = (int)kold.flags;
 		old->sa_mask = kold.mask;
 		old->sa_restorer = (void (*)(void))kold.restorer;
@@ -105,6 +80,59 @@ int sigprocmask(int how, const sigset_t *restrict set, sigset_t *restrict old)
 int sigpending(sigset_t *set)
 {
 	return (int)__kestrel_ret(__kestrel_syscall1(KESTREL_SYS_SIGPENDING, (unsigned long)set));
+}
+
+int sigsuspend(const sigset_t *mask)
+{
+	/* The kernel keeps the old mask for the way back (restored after the handler). */
+	return (int)__kestrel_ret(__kestrel_syscall1(KESTREL_SYS_SIGSUSPEND, (unsigned long)mask));
+}
+
+int sigtimedwait(const sigset_t *restrict set, siginfo_t *restrict info, const struct timespec *restrict timeout)
+{
+	/* struct timespec is converted to the kernel's TimeSpec (i32 nanoseconds), checked
+	 * first as the kernel would: EINVAL for a negative time or nanoseconds out of range. */
+	struct kestrel_timespec k;
+	if (timeout) {
+		if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 || timeout->tv_nsec >= 1000000000L) {
+			errno = EINVAL;
+			return -1;
+		}
+		k.tv_sec = timeout->tv_sec;
+		k.tv_nsec = (int32_t)timeout->tv_nsec;
+		k.__pad = 0;
+	}
+	return (int)__kestrel_ret(__kestrel_syscall3(KESTREL_SYS_SIGTIMEDWAIT, (unsigned long)set,
+						     (unsigned long)info, timeout ? (unsigned long)&k : 0));
+}
+
+int sigwaitinfo(const sigset_t *restrict set, siginfo_t *restrict info)
+{
+	return sigtimedwait(set, info, NULL);
+}
+
+int sigwait(const sigset_t *restrict set, int *restrict sig)
+{
+	/* As glibc: a handler that interrupts the wait does not end it (POSIX has no EINTR
+	 * for sigwait); the error is returned, not put in errno. */
+	int saved = errno, r;
+	do
+		r = sigtimedwait(set, NULL, NULL);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		r = errno;
+		errno = saved;
+		return r;
+	}
+	errno = saved;
+	*sig = r;
+	return 0;
+}
+
+int sigqueue(pid_t pid, int signo, const union sigval value)
+{
+	return (int)__kestrel_ret(__kestrel_syscall3(KESTREL_SYS_SIGQUEUE, (unsigned long)(long)pid,
+						     (unsigned long)(long)signo, (unsigned long)value.sival_ptr));
 }
 
 int sigemptyset(sigset_t *set)

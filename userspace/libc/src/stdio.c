@@ -20,9 +20,9 @@
 static unsigned char stdin_buf[BUFSIZ];
 static unsigned char stdout_buf[BUFSIZ];
 
-static FILE file_stderr = {2, _IONBF, F_WRITE | F_STATIC, NULL, 0, 0, 0, 0, NULL, 0, 0, 0};
-static FILE file_stdout = {1, _IOLBF, F_WRITE | F_STATIC, stdout_buf, BUFSIZ, 0, 0, 0, &file_stderr, 0, 0, 0};
-static FILE file_stdin = {0, _IOFBF, F_READ | F_STATIC, stdin_buf, BUFSIZ, 0, 0, 0, &file_stdout, 0, 0, 0};
+static FILE file_stderr = {2, _IONBF, F_WRITE | F_STATIC, NULL, 0, 0, 0, 0, NULL, 0, 0, 0, 0};
+static FILE file_stdout = {1, _IOLBF, F_WRITE | F_STATIC, stdout_buf, BUFSIZ, 0, 0, 0, &file_stderr, 0, 0, 0, 0};
+static FILE file_stdin = {0, _IOFBF, F_READ | F_STATIC, stdin_buf, BUFSIZ, 0, 0, 0, &file_stdout, 0, 0, 0, 0};
 
 FILE *stdin = &file_stdin;
 FILE *stdout = &file_stdout;
@@ -114,6 +114,7 @@ int fflush_unlocked(FILE *f)
 {
 	/* Unread input cannot be given back (no seek): it is dropped. */
 	f->rpos = f->rend = 0;
+	f->flags &= ~F_UNGOT;
 	return flush_out(f);
 }
 
@@ -151,6 +152,7 @@ static size_t put_bytes(FILE *f, const void *data, size_t n)
 		return 0;
 	}
 	f->rpos = f->rend = 0;
+	f->flags &= ~F_UNGOT;
 	if (n == 0)
 		return 0;
 	if (f->mode == _IONBF || f->cap == 0) {
@@ -302,7 +304,7 @@ int printf(const char *restrict fmt, ...)
 
 int vdprintf(int fd, const char *restrict fmt, va_list ap)
 {
-	FILE f = {fd, _IONBF, F_WRITE, NULL, 0, 0, 0, 0, NULL, 0, 0, 0};
+	FILE f = {fd, _IONBF, F_WRITE, NULL, 0, 0, 0, 0, NULL, 0, 0, 0, 0};
 	return vfprintf(&f, fmt, ap);
 }
 
@@ -347,6 +349,10 @@ static int refill(FILE *f)
 
 int fgetc_unlocked(FILE *f)
 {
+	if (f->flags & F_UNGOT) {
+		f->flags &= ~F_UNGOT;
+		return f->ungot;
+	}
 	if (f->rpos < f->rend)
 		return f->buf[f->rpos++];
 	if (f->cap == 0) {
@@ -405,6 +411,10 @@ size_t fread_unlocked(void *restrict p, size_t size, size_t n, FILE *restrict f)
 		return 0;
 	size_t want = size * n, got = 0;
 	unsigned char *dst = p;
+	if (f->flags & F_UNGOT) {
+		f->flags &= ~F_UNGOT;
+		dst[got++] = f->ungot;
+	}
 	while (got < want) {
 		if (f->rpos < f->rend) {
 			size_t k = f->rend - f->rpos;
@@ -421,6 +431,56 @@ size_t fread_unlocked(void *restrict p, size_t size, size_t n, FILE *restrict f)
 		dst[got++] = (unsigned char)c;
 	}
 	return got / size;
+}
+
+/* Gives c back to f: the next read returns it. One character can be given back (C
+ * promises one; a second ungetc before a read fails). */
+static int ungetc_unlocked(int c, FILE *f)
+{
+	if (c == EOF || (f->flags & F_UNGOT) || !(f->flags & F_READ))
+		return EOF;
+	f->ungot = (unsigned char)c;
+	f->flags = (f->flags | F_UNGOT) & ~F_EOF; /* C: a successful ungetc clears end of file */
+	return f->ungot;
+}
+
+/* Reads up to and including `delim` (or to the end of the input) into *line, which is
+ * grown with realloc as needed; returns the length, or -1 at the end of the input or on
+ * an error (EINVAL for a null line or cap, ENOMEM). */
+static ssize_t getdelim_unlocked(char **restrict line, size_t *restrict cap, int delim, FILE *restrict f)
+{
+	if (!line || !cap) {
+		errno = EINVAL;
+		return -1;
+	}
+	size_t len = 0;
+	for (;;) {
+		int c = fgetc_unlocked(f);
+		if (c == EOF)
+			break;
+		if (len + 2 > *cap || !*line) {
+			size_t grown = *cap < 64 ? 128 : 2 * *cap;
+			char *bigger = realloc(*line, grown);
+			if (!bigger) {
+				f->flags |= F_ERR;
+				return -1;
+			}
+			*line = bigger;
+			*cap = grown;
+		}
+		(*line)[len++] = (char)c;
+		if (c == (unsigned char)delim)
+			break;
+	}
+	if (len == 0)
+		return -1;
+	(*line)[len] = '\0';
+	return (ssize_t)len;
+}
+
+ssize_t getline(char **restrict line, size_t *restrict cap, FILE *restrict f)
+{
+	return getdelim(line, cap, '\n', f);
 }
 
 /* Opening and closing. */
@@ -578,7 +638,7 @@ static int setvbuf_unlocked(FILE *restrict f, char *restrict buf, int mode, size
 	f->buf = nbuf;
 	f->cap = size;
 	f->mode = mode;
-	f->flags = (f->flags & ~F_OWNBUF) | own;
+	f->flags = (f->flags & ~(F_OWNBUF | F_UNGOT)) | own;
 	f->rpos = f->rend = 0;
 	return 0;
 }
@@ -660,4 +720,14 @@ size_t fread(void *restrict p, size_t size, size_t n, FILE *restrict f)
 int setvbuf(FILE *restrict f, char *restrict buf, int mode, size_t size)
 {
 	LOCKED(int, setvbuf_unlocked(f, buf, mode, size), f);
+}
+
+int ungetc(int c, FILE *f)
+{
+	LOCKED(int, ungetc_unlocked(c, f), f);
+}
+
+ssize_t getdelim(char **restrict line, size_t *restrict cap, int delim, FILE *restrict f)
+{
+	LOCKED(ssize_t, getdelim_unlocked(line, cap, delim, f), f);
 }

@@ -81,6 +81,26 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
 	return r < 0 ? -1 : 0;
 }
 
+/* Returns the error number itself (0 on success), as POSIX has clock_nanosleep do; errno
+ * is left alone. */
+int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req, struct timespec *rem)
+{
+	struct kestrel_timespec k, left = {0, 0, 0};
+	int saved = errno;
+	if (to_kernel(req, &k) < 0) {
+		int e = errno;
+		errno = saved;
+		return e;
+	}
+	long r = __kestrel_syscall4(KESTREL_SYS_CLOCK_NANOSLEEP, (unsigned long)(long)clock, (unsigned long)flags,
+				    (unsigned long)&k, (unsigned long)&left);
+	if (r == -EINTR && rem && !(flags & TIMER_ABSTIME)) {
+		rem->tv_sec = left.tv_sec;
+		rem->tv_nsec = left.tv_nsec;
+	}
+	return r < 0 ? (int)-r : 0;
+}
+
 time_t time(time_t *t)
 {
 	struct timespec ts;
@@ -102,4 +122,23 @@ int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 		tv->tv_usec = ts.tv_nsec / 1000;
 	}
 	return 0;
+}
+
+/* The interval timer: struct itimerval is Linux's, which the kernel takes as it is. */
+
+int setitimer(int which, const struct itimerval *restrict value, struct itimerval *restrict old)
+{
+	return (int)__kestrel_ret(__kestrel_syscall3(KESTREL_SYS_SETITIMER, (unsigned long)(long)which,
+						     (unsigned long)value, (unsigned long)old));
+}
+
+int getitimer(int which, struct itimerval *value)
+{
+	return (int)__kestrel_ret(
+		__kestrel_syscall2(KESTREL_SYS_GETITIMER, (unsigned long)(long)which, (unsigned long)value));
+}
+
+unsigned int alarm(unsigned int seconds)
+{
+	return (unsigned int)__kestrel_syscall1(KESTREL_SYS_ALARM, seconds);
 }

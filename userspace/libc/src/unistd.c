@@ -221,6 +221,8 @@ long sysconf(int name)
 		return 1024;
 	case _SC_PAGESIZE:
 		return 4096;
+	case _SC_SIGQUEUE_MAX:
+		return 1024; /* real-time signal instances a process may have queued */
 	case _SC_NPROCESSORS_CONF:
 	case _SC_NPROCESSORS_ONLN:
 		return 1; /* the kernel runs on one CPU */

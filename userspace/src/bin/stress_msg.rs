@@ -65,6 +65,8 @@ use userspace::process::{self, WNOHANG};
 use userspace::signal::{self, SIGKILL, SIGUSR1};
 use userspace::{Errno, check, check_eq, check_ok, println, rt, time};
 
+use userspace::rand::Rng;
+
 userspace::entry!(main);
 
 const MS: u64 = 1_000_000;
@@ -89,26 +91,6 @@ const UNKNOWN: u32 = u32::MAX;
 
 /// How long the workers have after the deadline before they count as hung.
 const HANG_MS: u64 = 10_000;
-
-fn arg_or(i: usize, default: u64) -> u64 {
-    rt::arg(i).and_then(|a| a.parse().ok()).unwrap_or(default)
-}
-
-/// xorshift64: each worker's own sequence.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn splitmix(x: u64) -> u64 {
     let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -492,8 +474,8 @@ struct Worker {
 }
 
 fn main(_args: &[&str]) -> i32 {
-    let procs = arg_or(1, 16).clamp(2, 1000) as usize;
-    let seconds = arg_or(2, 3);
+    let procs = rt::arg_or(1, 16).clamp(2, 1000) as usize;
+    let seconds = rt::arg_or(2, 3);
     println!("stress_msg: {procs} processes, {seconds} s");
     let Some(queue) = check_ok!(msgget(IPC_PRIVATE, 0o600), "msgget (data)") else { return 1 };
     let Some(reports) = check_ok!(msgget(IPC_PRIVATE, 0o600), "msgget (reports)") else { return 1 };

@@ -24,6 +24,8 @@ use userspace::sysv::{
 };
 use userspace::{Errno, check, check_eq, check_ok, println, rt, time};
 
+use userspace::rand::Rng;
+
 userspace::entry!(main);
 
 const MS: u64 = 1_000_000;
@@ -35,22 +37,6 @@ struct Config {
     procs: usize,
     sems: u16,
     seconds: u64,
-}
-
-fn arg_or(i: usize, default: u64) -> u64 {
-    rt::arg(i).and_then(|a| a.parse().ok()).unwrap_or(default)
-}
-
-/// xorshift64: each worker's own sequence.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
 }
 
 /// One worker: borrow tokens and raise a counter in one call, give both back in one
@@ -104,8 +90,11 @@ fn values(id: i32, n: usize) -> Option<Vec<u16>> {
 }
 
 fn main(_args: &[&str]) -> i32 {
-    let cfg =
-        Config { procs: arg_or(1, 32) as usize, sems: arg_or(2, 16).clamp(2, 1000) as u16, seconds: arg_or(3, 3) };
+    let cfg = Config {
+        procs: rt::arg_or(1, 32) as usize,
+        sems: rt::arg_or(2, 16).clamp(2, 1000) as u16,
+        seconds: rt::arg_or(3, 3),
+    };
     println!("stress_sem: {} processes, {} semaphores, {} s", cfg.procs, cfg.sems, cfg.seconds);
     let nsems = usize::from(cfg.sems) + 1;
     let Some(id) = check_ok!(semget(IPC_PRIVATE, nsems as i32, 0o600), "semget") else { return 1 };

@@ -60,6 +60,8 @@ use userspace::shm::{self, shmat, shmctl, shmdt, shmget};
 use userspace::signal::SIGKILL;
 use userspace::{Errno, check, check_eq, check_ok, println, rt, time};
 
+use userspace::rand::Rng;
+
 userspace::entry!(main);
 
 const MS: u64 = 1_000_000;
@@ -103,22 +105,6 @@ fn shm_info(usage: &mut ShmUsage) -> Result<i32, Errno> {
 /// `shmctl(id, IPC_RMID, NULL)`.
 fn shmctl_rmid(id: i32) -> Result<(), Errno> {
     shm::remove(id)
-}
-
-fn arg_or(i: usize, default: u64) -> u64 {
-    rt::arg(i).and_then(|a| a.parse().ok()).unwrap_or(default)
-}
-
-/// xorshift64: each process's own sequence.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
 }
 
 fn splitmix(x: u64) -> u64 {
@@ -906,9 +892,9 @@ fn conductor(procs: usize, segments: usize, seconds: u64) -> i32 {
 }
 
 fn main(_args: &[&str]) -> i32 {
-    let procs = arg_or(1, 8).clamp(1, MAX_PROCS as u64) as usize;
-    let segments = arg_or(2, 6).clamp(1, MAX_SEGMENTS as u64) as usize;
-    let seconds = arg_or(3, 3);
+    let procs = rt::arg_or(1, 8).clamp(1, MAX_PROCS as u64) as usize;
+    let segments = rt::arg_or(2, 6).clamp(1, MAX_SEGMENTS as u64) as usize;
+    let seconds = rt::arg_or(3, 3);
     println!("stress_shm: {procs} processes, {segments} segments, {seconds} s");
     let mut usage0 = ShmUsage::default();
     check_ok!(shm_info(&mut usage0), "SHM_INFO at the start");

@@ -12,9 +12,10 @@
 #![no_std]
 #![no_main]
 
-use userspace::abi::syscall::{CALL_WRITE, MODE_CHR, TimeSpec};
+use userspace::abi::syscall::{CALL_WRITE, MODE_CHR, SYS_CLOCK_NANOSLEEP, TIMER_ABSTIME, TimeSpec};
 use userspace::abi::time::TIME_CALL_SETTIME;
 use userspace::fs::{self, EVENT_READ, O_RDONLY, O_RDWR, bytes_of, bytes_of_mut};
+use userspace::syscall::syscall4;
 use userspace::time::{self, CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_REALTIME};
 use userspace::{Errno, check, check_eq, check_err, check_ok, cred, println, process};
 
@@ -379,6 +380,28 @@ fn bad_arguments() {
     check!(boot - after.min(boot) < SEC, "boottime {boot} is within 1 s of monotonic {after}");
 }
 
+/// `clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME)` follows `clock_settime`: a sleeper
+/// until 60 s from now wakes at once when the clock is set past that time.
+fn absolute_sleep_follows_settime(fd: usize, reference: &Reference) {
+    println!("t_clock: an absolute CLOCK_REALTIME clock_nanosleep wakes when the clock is set past its time");
+    let target = TimeSpec::from_nanos(clock_ns(CLOCK_REALTIME) + 60 * SEC);
+    let child = process::fork_run(move || {
+        let start = time::monotonic_ns();
+        // SAFETY: the kernel reads the TimeSpec and writes nothing (no `rem`).
+        let slept = unsafe {
+            syscall4(SYS_CLOCK_NANOSLEEP, CLOCK_REALTIME, TIMER_ABSTIME, &target as *const TimeSpec as usize, 0)
+        };
+        let ms = time::elapsed_ms(start);
+        i32::from(slept.is_err() || !(100..30_000).contains(&ms))
+    });
+    let Some(pid) = check_ok!(child, "fork the sleeper") else { return };
+    let _ = time::sleep_ms(300);
+    check_ok!(settime(fd, &TimeSpec::from_nanos(time::nanos(&target) + 10 * SEC)), "set the clock past it");
+    let status = process::wait_for(pid).ok().and_then(|s| s.exited());
+    check_eq!(status, Some(0), "the sleeper woke early, without error");
+    restore(fd, reference);
+}
+
 fn main(_args: &[&str]) -> i32 {
     handle_reads();
     bad_arguments();
@@ -391,6 +414,7 @@ fn main(_args: &[&str]) -> i32 {
         settime_errors(fd, &reference);
         settime_unprivileged(fd, &reference);
         realtime_timers_follow_settime(fd, &reference);
+        absolute_sleep_follows_settime(fd, &reference);
         let error = reference.error();
         check!(error < SEC, "at the end the realtime clock is within 1 s of where it belongs ({error} ns off)");
         check_ok!(fs::close(fd), "close");

@@ -1,6 +1,7 @@
 //! `t_fs`: descriptors and the initfs, debug and proc schemes: open errors (ENOENT,
 //! EACCES), the initfs directory listing and a file's size, end of file, path and
-//! read-only access; dup and dup2 (lowest free number, shared offset, replacing an open
+//! read-only access, the initfs's `etc` directory and the files in it (ENOTDIR for a
+//! file named with a trailing '/'); dup and dup2 (lowest free number, shared offset, replacing an open
 //! descriptor, EBADF after close); fcntl (FD_CLOEXEC, the access mode, O_NONBLOCK,
 //! F_DUPFD, unknown commands); close-on-exec across exec and spawn; the 1024-descriptor
 //! limit (EMFILE); the console's writes, status and readiness; the proc handle.
@@ -87,7 +88,7 @@ fn initfs_directory() {
         let text = core::str::from_utf8(&listing);
         check!(text.is_ok(), "the listing is UTF-8");
         let names: Vec<&str> = text.unwrap_or("").lines().collect();
-        for name in ["init", "tests", "t_helper", "t_fs"] {
+        for name in ["init", "tests", "t_helper", "t_fs", "etc"] {
             check!(names.contains(&name), "the listing names {name:?}: {names:?}");
         }
         check!(names.iter().all(|n| !n.is_empty() && !n.contains('/')), "every line is one file name: {names:?}");
@@ -97,6 +98,39 @@ fn initfs_directory() {
     check!(matches!(path.as_deref(), Some("/scheme/initfs" | "/scheme/initfs/")), "fpath of the directory: {path:?}");
     check_err!(fs::write(dir, b"x"), Errno::EBADF, "write to the directory opened read-only");
     check_ok!(fs::close(dir), "close the directory");
+}
+
+fn initfs_subdirectory() {
+    println!("t_fs: /scheme/initfs/etc is a directory listing passwd and group, etc/passwd a file in it");
+    for path in ["/scheme/initfs/etc", "/scheme/initfs/etc/"] {
+        let Some(dir) = check_ok!(fs::open(path, O_RDONLY), "open {path}") else { continue };
+        if let Some(stat) = check_ok!(fs::fstat(dir), "fstat of {path}") {
+            check_eq!(stat.st_mode & MODE_TYPE, MODE_DIR, "type bits of {path}'s st_mode {:#o}", stat.st_mode);
+        }
+        if let Some(listing) = check_ok!(fs::read_to_end(dir), "read {path}") {
+            let text = core::str::from_utf8(&listing).unwrap_or("");
+            let names: Vec<&str> = text.lines().collect();
+            check!(names.contains(&"passwd") && names.contains(&"group"), "{path} lists passwd and group: {names:?}");
+            check!(names.iter().all(|n| !n.is_empty() && !n.contains('/')), "one name per line: {names:?}");
+        }
+        check_path!(dir, "/scheme/initfs/etc", "fpath of {path}");
+        check_err!(fs::write(dir, b"x"), Errno::EBADF, "write to {path} opened read-only");
+        check_ok!(fs::close(dir), "close {path}");
+    }
+    const PASSWD: &str = "/scheme/initfs/etc/passwd";
+    if let Some(fd) = check_ok!(fs::open(PASSWD, O_RDONLY), "open {PASSWD}") {
+        if let Some(stat) = check_ok!(fs::fstat(fd), "fstat of {PASSWD}") {
+            check_eq!(stat.st_mode & MODE_TYPE, MODE_FILE, "type bits of {PASSWD}'s st_mode {:#o}", stat.st_mode);
+        }
+        let data = check_ok!(fs::read_to_end(fd), "read {PASSWD}").unwrap_or_default();
+        check!(data.starts_with(b"root:x:0:0:"), "{PASSWD} begins with root's entry");
+        check_path!(fd, PASSWD, "fpath of {PASSWD}");
+        check_ok!(fs::close(fd), "close {PASSWD}");
+    }
+    check_err!(fs::open("/scheme/initfs/etc/passwd/", O_RDONLY), Errno::ENOTDIR, "a file with a trailing '/'");
+    check_err!(fs::open("/scheme/initfs/etc/no_such_file", O_RDONLY), Errno::ENOENT, "missing file in etc");
+    check_err!(fs::open("/scheme/initfs/et", O_RDONLY), Errno::ENOENT, "a part of a directory's name");
+    check_err!(fs::open("/scheme/initfs/etc/passwd", O_WRONLY), Errno::EACCES, "etc/passwd for writing");
 }
 
 fn initfs_file() {
@@ -442,6 +476,7 @@ fn proc_scheme() {
 fn main(_args: &[&str]) -> i32 {
     open_errors();
     initfs_directory();
+    initfs_subdirectory();
     initfs_file();
     dup_rules();
     fcntl_rules();

@@ -1,8 +1,10 @@
 //! `t_sem`: the semaphore scheme's kernel side: blocking and waking across processes,
 //! semtimedop expiry, the semop call's encoding (32-bit count, exactly three metadata
 //! words), EIDRM and EINTR for sleepers, SEM_UNDO after exit and after
-//! SIGKILL, SETVAL clearing undo, and permissions after dropping privileges. (The rules
-//! themselves are tested on the host against Linux; this checks the glue.)
+//! SIGKILL, SETVAL clearing undo, permissions after dropping privileges, and threads: a
+//! process's threads share its SEM_UNDO adjustments, and a thread asleep in semop does
+//! not stop its siblings. (The rules themselves are tested on the host against Linux;
+//! this checks the glue.)
 
 #![no_std]
 #![no_main]
@@ -14,7 +16,7 @@ use userspace::sysv::{
     GETNCNT, GETVAL, IPC_PRIVATE, IPC_RMID, SEM_UNDO, SETVAL, op, semctl, semget, semop, semop_at, semtimedop,
     semtimedop_raw,
 };
-use userspace::{Errno, check, check_eq, check_ok, cred, fs, println, signal, time};
+use userspace::{Errno, check, check_eq, check_ok, cred, fs, println, signal, thread, time};
 
 userspace::entry!(main);
 
@@ -211,6 +213,38 @@ fn permissions() {
     let _ = semctl(id, 0, IPC_RMID, 0);
 }
 
+fn threads() {
+    println!("t_sem: threads share the process's SEM_UNDO adjustments; a sleeper stops no sibling");
+    let Some(id) = new_set(2) else { return };
+    check_ok!(semctl(id, 0, SETVAL, 10), "SETVAL 10");
+    let child = move || {
+        // One thread sleeps on sem 1 for the whole test.
+        let Ok(sleeper) = thread::spawn(move || semop(id, &[op(1, -1, 0)]).is_ok()) else { return 1 };
+        // While it sleeps, two others adjust sem 0 with SEM_UNDO: +3 and -1.
+        let adders: [_; 2] =
+            [3i16, -1].map(|delta| thread::spawn(move || semop(id, &[op(0, delta, SEM_UNDO)]).is_ok()));
+        let mut ok = true;
+        for adder in adders {
+            ok &= adder.is_ok_and(|a| a.join() == Ok(true));
+        }
+        // The threads that adjusted are gone; the adjustment is the process's: +2 still
+        // in place, undone only when the process exits.
+        if !ok || value(id, 0) != Ok(12) {
+            return 2;
+        }
+        // Free the sleeper, which must have kept sleeping through all that.
+        if semop(id, &[op(1, 1, 0)]).is_err() || sleeper.join() != Ok(true) {
+            return 3;
+        }
+        0
+    };
+    if let Some(pid) = check_ok!(process::fork_run(child), "fork") {
+        exited_zero(pid, "threaded child");
+        check_eq!(value(id, 0), Ok(10), "the exit undid the +3 and -1 its threads made");
+    }
+    let _ = semctl(id, 0, IPC_RMID, 0);
+}
+
 fn main(_args: &[&str]) -> i32 {
     blocking_and_waking();
     timed_out();
@@ -219,5 +253,6 @@ fn main(_args: &[&str]) -> i32 {
     removed_and_interrupted();
     undo();
     permissions();
+    threads();
     userspace::check::finish()
 }

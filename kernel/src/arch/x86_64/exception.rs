@@ -75,15 +75,17 @@ impl Write for Emergency {
     }
 }
 
-/// The signal Linux sends for an exception raised by user code.
-fn user_signal(vector: u64) -> u8 {
+/// The signal Linux sends for an exception raised by user code, with its `si_code` and
+/// `si_addr` (page faults are refined by the caller).
+fn user_signal(frame: &TrapFrame) -> (u8, i32, u64) {
     use kestrel_abi::signal::*;
-    match vector {
-        0 | 16 | 19 => SIGFPE,
-        1 | 3 => SIGTRAP,
-        6 => SIGILL,
-        17 => SIGBUS,
-        _ => SIGSEGV,
+    match frame.vector {
+        0 => (SIGFPE, FPE_INTDIV, frame.rip),
+        16 | 19 => (SIGFPE, SI_KERNEL, 0),
+        1 | 3 => (SIGTRAP, SI_KERNEL, 0),
+        6 => (SIGILL, ILL_ILLOPN, frame.rip),
+        17 => (SIGBUS, SI_KERNEL, 0),
+        _ => (SIGSEGV, SI_KERNEL, 0),
     }
 }
 
@@ -111,17 +113,24 @@ pub fn handle(frame: &mut TrapFrame) {
                 return;
             }
         }
-        let (rip, error_code, mut signo) = (frame.rip, frame.error_code, user_signal(frame.vector));
-        // Past the end of a shared memory object's pages: SIGBUS, as on Linux.
+        let (rip, error_code, (mut signo, mut code, mut addr)) = (frame.rip, frame.error_code, user_signal(frame));
         if frame.vector == 14 {
+            // Past the end of a shared memory object's pages: SIGBUS, as on Linux.
             let process = crate::context::scheduler::with_current(|t| t.process.clone());
-            if process.with_space(|s| Ok(s.past_object_end(cr2))) == Ok(true) {
-                signo = kestrel_abi::signal::SIGBUS;
-            }
+            (signo, code) = if process.with_space(|s| Ok(s.past_object_end(cr2))) == Ok(true) {
+                (kestrel_abi::signal::SIGBUS, kestrel_abi::signal::BUS_ADRERR)
+            } else if error_code & PF_PRESENT != 0 {
+                (signo, kestrel_abi::signal::SEGV_ACCERR)
+            } else {
+                (signo, kestrel_abi::signal::SEGV_MAPERR)
+            };
+            addr = cr2;
         }
         crate::context::signal::user_fault(
             frame,
             signo,
+            code,
+            addr,
             format_args!("{name} ({mnemonic}) at rip {rip:#x}, address {cr2:#x}, error code {error_code:#x}"),
         );
         return;

@@ -41,6 +41,14 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t offset);
 int munmap(void *addr, size_t len);
 int mprotect(void *addr, size_t len, int prot);
 int shm_open(const char *name, int oflag, mode_t mode);
+
+/* memfd_create's flags (Linux's values). */
+#define MFD_CLOEXEC 0x0001U
+#define MFD_ALLOW_SEALING 0x0002U
+#define MFD_HUGETLB 0x0004U
+#define MFD_NOEXEC_SEAL 0x0008U
+#define MFD_EXEC 0x0010U
+int memfd_create(const char *name, unsigned int flags);
 int shm_unlink(const char *name);
 
 #ifdef __cplusplus

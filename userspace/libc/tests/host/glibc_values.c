@@ -1,18 +1,26 @@
-/* glibc_values: prints the Linux-valued constants and layouts of the runtime's headers as
- * "NAME VALUE" lines. run.sh compiles it twice, against the runtime's headers and against
- * the host's glibc, and the two outputs must be the same. The prototypes must match too
- * (a mismatch does not compile). */
+/* glibc_values: prints the Linux-valued constants and layouts of the runtime's headers
+ * (sys/mman.h, sys/stat.h, pwd.h, grp.h, inttypes.h's SCN macros) as "NAME VALUE" lines.
+ * run.sh compiles it twice, against the runtime's headers and against the host's glibc,
+ * and the two outputs must be the same. The prototypes must match too (a mismatch does
+ * not compile). */
 #define _GNU_SOURCE /* pipe2 in glibc's unistd.h */
 #include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
+#include <pwd.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
-
-int printf(const char *fmt, ...);
 
 void *(*check_mmap)(void *, size_t, int, int, int, off_t) = mmap;
 int (*check_shm_open)(const char *, int, mode_t) = shm_open;
@@ -25,9 +33,29 @@ int (*check_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void 
 int (*check_pthread_mutex_timedlock)(pthread_mutex_t *, const struct timespec *) = pthread_mutex_timedlock;
 int (*check_pthread_cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *) =
 	pthread_cond_timedwait;
+int (*check_sigsuspend)(const sigset_t *) = sigsuspend;
+int (*check_sigwait)(const sigset_t *, int *) = sigwait;
+int (*check_sigwaitinfo)(const sigset_t *, siginfo_t *) = sigwaitinfo;
+int (*check_sigtimedwait)(const sigset_t *, siginfo_t *, const struct timespec *) = sigtimedwait;
+int (*check_sigqueue)(pid_t, int, const union sigval) = sigqueue;
+unsigned int (*check_alarm)(unsigned int) = alarm;
+int (*check_sscanf)(const char *, const char *, ...) = sscanf;
+int (*check_vfscanf)(FILE *, const char *, va_list) = vfscanf;
+int (*check_ungetc)(int, FILE *) = ungetc;
+ssize_t (*check_getline)(char **, size_t *, FILE *) = getline;
+double (*check_strtod)(const char *, char **) = strtod;
+float (*check_strtof)(const char *, char **) = strtof;
+long double (*check_strtold)(const char *, char **) = strtold;
+struct passwd *(*check_getpwuid)(uid_t) = getpwuid;
+int (*check_getpwnam_r)(const char *, struct passwd *, char *, size_t, struct passwd **) = getpwnam_r;
+struct passwd *(*check_getpwent)(void) = getpwent;
+struct group *(*check_getgrgid)(gid_t) = getgrgid;
+int (*check_getgrnam_r)(const char *, struct group *, char *, size_t, struct group **) = getgrnam_r;
+struct group *(*check_getgrent)(void) = getgrent;
 
 #define V(c) printf("%s %lld\n", #c, (long long)(c))
 #define OFF(f) printf("offsetof(stat.%s) %zu\n", #f, offsetof(struct stat, f))
+#define OFF_OF(s, f) printf("offsetof(%s.%s) %zu\n", #s, #f, offsetof(struct s, f))
 
 int main(void)
 {
@@ -112,5 +140,59 @@ int main(void)
 	V(sizeof(pthread_rwlockattr_t));
 	V(sizeof(pthread_key_t));
 	V(sizeof(pthread_once_t));
+	V(SI_USER);
+	V(SI_KERNEL);
+	V(SI_QUEUE);
+	V(SI_TIMER);
+	V(SI_TKILL);
+	V(CLD_EXITED);
+	V(CLD_KILLED);
+	V(CLD_DUMPED);
+	V(SEGV_MAPERR);
+	V(SEGV_ACCERR);
+	V(BUS_ADRALN);
+	V(BUS_ADRERR);
+	V(ILL_ILLOPC);
+	V(ILL_ILLOPN);
+	V(FPE_INTDIV);
+	V(SIGRTMIN);
+	V(SIGRTMAX);
+	V(ITIMER_REAL);
+	V(ITIMER_VIRTUAL);
+	V(ITIMER_PROF);
+	V(_SC_SIGQUEUE_MAX);
+	V(sizeof(siginfo_t));
+	V(sizeof(union sigval));
+	V(sizeof(struct itimerval));
+	V(offsetof(struct itimerval, it_value));
+	V(offsetof(siginfo_t, si_signo));
+	V(offsetof(siginfo_t, si_errno));
+	V(offsetof(siginfo_t, si_code));
+	V(offsetof(siginfo_t, si_pid));
+	V(offsetof(siginfo_t, si_uid));
+	V(offsetof(siginfo_t, si_value));
+	V(offsetof(siginfo_t, si_int));
+	V(offsetof(siginfo_t, si_ptr));
+	V(offsetof(siginfo_t, si_status));
+	V(offsetof(siginfo_t, si_addr));
+	V(sizeof(struct passwd));
+	OFF_OF(passwd, pw_name);
+	OFF_OF(passwd, pw_passwd);
+	OFF_OF(passwd, pw_uid);
+	OFF_OF(passwd, pw_gid);
+	OFF_OF(passwd, pw_gecos);
+	OFF_OF(passwd, pw_dir);
+	OFF_OF(passwd, pw_shell);
+	V(sizeof(struct group));
+	OFF_OF(group, gr_name);
+	OFF_OF(group, gr_passwd);
+	OFF_OF(group, gr_gid);
+	OFF_OF(group, gr_mem);
+	V(EOF);
+	const char *scn[] = {SCNd8, SCNd16, SCNd32, SCNd64, SCNi8, SCNi16, SCNi32, SCNi64, SCNu8, SCNu16,
+			     SCNu32, SCNu64, SCNo8, SCNo16, SCNo32, SCNo64, SCNx8, SCNx16, SCNx32, SCNx64,
+			     SCNdMAX, SCNiMAX, SCNuMAX, SCNxMAX, SCNdPTR, SCNuPTR, SCNxPTR};
+	for (size_t i = 0; i < sizeof scn / sizeof scn[0]; i++)
+		printf("SCN[%zu] %s\n", i, scn[i]);
 	return 0;
 }
