@@ -1,6 +1,8 @@
 /* c_thread: POSIX threads. Creating and joining hundreds of threads, a few dozen at a
  * time; detached threads; __thread variables and errno per thread; thread-specific data
- * and its destructors; pthread_once; attributes and a thread on a large stack;
+ * and its destructors; pthread_once; attributes, a thread on a large stack, one on a
+ * stack of the caller's, one overflowing into the guard page; eight threads writing
+ * lines to one stream (each arrives whole) and eight allocating and freeing at once;
  * pthread_exit from the main thread; pthread_kill with a handler; pthread_sigmask per
  * thread; fork from a threaded process (the child has only the caller). Passes on Linux
  * with glibc too (gcc -O2 -Wall -Wextra -Werror -pthread). */
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -276,6 +279,151 @@ static void test_attr(void)
 	pthread_attr_destroy(&attr);
 }
 
+/* A stack of the caller's (pthread_attr_setstack), and the guard page below a mapped
+ * one: a thread that overflows its 64 KiB stack dies of SIGSEGV. */
+
+static volatile unsigned long stack_seen; /* an address on the thread's stack */
+
+static void *note_stack(void *arg)
+{
+	volatile int local = 1;
+	(void)arg;
+	stack_seen = (unsigned long)&local;
+	return NULL;
+}
+
+static int recurse(int n)
+{
+	volatile char frame[1024];
+	frame[0] = (char)n;
+	return n > 0 ? recurse(n - 1) + frame[0] : 0;
+}
+
+static void *overflow(void *arg)
+{
+	return (void *)(long)recurse((int)(long)arg);
+}
+
+static void test_stacks(void)
+{
+	enum { SIZE = 64 * 1024 };
+	char *stack = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	pthread_attr_t attr;
+	void *addr = NULL;
+	size_t size = 0;
+	pthread_attr_init(&attr);
+	CHECK(pthread_attr_setstack(&attr, stack, SIZE) == 0);
+	CHECK(pthread_attr_getstack(&attr, &addr, &size) == 0 && addr == stack && size == SIZE);
+	pthread_t t;
+	CHECK(pthread_create(&t, &attr, note_stack, NULL) == 0);
+	pthread_join(t, NULL);
+	CHECK(stack_seen >= (unsigned long)stack && stack_seen < (unsigned long)stack + SIZE);
+	pthread_attr_destroy(&attr);
+	munmap(stack, SIZE);
+
+	pid_t pid = fork();
+	if (pid == 0) {
+		pthread_attr_t small;
+		pthread_attr_init(&small);
+		pthread_attr_setstacksize(&small, SIZE);
+		if (pthread_create(&t, &small, overflow, (void *)1000L) == 0)
+			pthread_join(t, NULL);
+		_exit(0);
+	}
+	int status = -1;
+	waitpid(pid, &status, 0);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+}
+
+/* stdio and malloc from many threads at once: every line arrives whole, every block
+ * keeps its contents. */
+
+static FILE *shared_stream;
+
+static void *line_writer(void *arg)
+{
+	long id = (long)arg;
+	for (int i = 0; i < 200; i++)
+		fprintf(shared_stream, "thread %ld line %d %s\n", id, i, "abcdefghijklmnopqrstuvwxyz");
+	return NULL;
+}
+
+static void *line_reader(void *arg)
+{
+	FILE *in = arg;
+	char line[256];
+	long good = 0, bad = 0;
+	int next[8] = {0};
+	while (fgets(line, sizeof line, in)) {
+		long id;
+		int i;
+		char tail[64];
+		if (sscanf(line, "thread %ld line %d %63s", &id, &i, tail) == 3 && id >= 0 && id < 8 &&
+		    i == next[id] && strcmp(tail, "abcdefghijklmnopqrstuvwxyz") == 0) {
+			next[id]++;
+			good++;
+		} else {
+			bad++;
+		}
+	}
+	return (void *)(bad ? -1 : good);
+}
+
+static void *heap_worker(void *arg)
+{
+	unsigned seed = (unsigned)(long)arg * 2654435761u;
+	unsigned char *blocks[64] = {0};
+	size_t sizes[64] = {0};
+	int ok = 1;
+	for (int round = 0; round < 3000; round++) {
+		seed = seed * 1103515245u + 12345u;
+		int k = (int)(seed >> 16) % 64;
+		if (blocks[k]) {
+			for (size_t j = 0; j < sizes[k]; j++)
+				ok &= blocks[k][j] == (unsigned char)(k + sizes[k]);
+			free(blocks[k]);
+			blocks[k] = NULL;
+		} else {
+			sizes[k] = (seed >> 8) % (round % 100 == 0 ? 100000 : 600) + 1;
+			blocks[k] = malloc(sizes[k]);
+			if (!blocks[k])
+				return NULL;
+			memset(blocks[k], (unsigned char)(k + sizes[k]), sizes[k]);
+		}
+	}
+	for (int k = 0; k < 64; k++)
+		free(blocks[k]);
+	return (void *)(long)ok;
+}
+
+static void test_stdio_and_heap(void)
+{
+	int fds[2];
+	CHECK(pipe(fds) == 0);
+	shared_stream = fdopen(fds[1], "w");
+	FILE *in = fdopen(fds[0], "r");
+	CHECK(shared_stream != NULL && in != NULL);
+	pthread_t reader, writers[8], heap[8];
+	pthread_create(&reader, NULL, line_reader, in);
+	for (long i = 0; i < 8; i++) {
+		pthread_create(&writers[i], NULL, line_writer, (void *)i);
+		pthread_create(&heap[i], NULL, heap_worker, (void *)(i + 1));
+	}
+	int heap_ok = 0;
+	for (int i = 0; i < 8; i++) {
+		void *r = NULL;
+		pthread_join(writers[i], NULL);
+		pthread_join(heap[i], &r);
+		heap_ok += r == (void *)1L;
+	}
+	fclose(shared_stream);
+	void *lines = NULL;
+	pthread_join(reader, &lines);
+	fclose(in);
+	CHECK((long)lines == 8 * 200);
+	CHECK(heap_ok == 8);
+}
+
 /* pthread_exit from the main thread: the process lives on until its last thread ends,
  * then exits with status 0. */
 
@@ -435,6 +583,8 @@ int main(void)
 	test_keys();
 	test_once();
 	test_attr();
+	test_stacks();
+	test_stdio_and_heap();
 	test_main_exit();
 	test_signals();
 	test_fork();
