@@ -209,6 +209,11 @@ int pthread_equal(pthread_t a, pthread_t b)
 	return a == b;
 }
 
+pid_t gettid(void)
+{
+	return __kestrel_self()->tid;
+}
+
 int pthread_attr_init(pthread_attr_t *attr)
 {
 	memset(attr, 0, sizeof *attr);

@@ -6,6 +6,7 @@
  * pthread_exit from the main thread; pthread_kill with a handler; pthread_sigmask per
  * thread; fork from a threaded process (the child has only the caller). Passes on Linux
  * with glibc too (gcc -O2 -Wall -Wextra -Werror -pthread). */
+#define _GNU_SOURCE /* gettid in glibc's unistd.h */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -132,6 +133,12 @@ static void *errno_address(void *arg)
 	return &errno;
 }
 
+static void *tid_of(void *arg)
+{
+	(void)arg;
+	return (void *)(long)gettid();
+}
+
 static void test_tls(void)
 {
 	enum { N = 16 };
@@ -154,6 +161,10 @@ static void test_tls(void)
 	pthread_create(&e, NULL, errno_address, NULL);
 	pthread_join(e, &theirs);
 	CHECK(theirs != NULL && theirs != (void *)&errno);
+	void *tid = NULL;
+	pthread_create(&e, NULL, tid_of, NULL);
+	pthread_join(e, &tid);
+	CHECK(gettid() > 0 && (long)tid > 0 && (long)tid != gettid());
 }
 
 /* Thread-specific data. */

@@ -29,6 +29,7 @@ int (*check_ftruncate)(int, off_t) = ftruncate;
 int (*check_fstat)(int, struct stat *) = fstat;
 int (*check_pipe)(int[2]) = pipe;
 int (*check_pipe2)(int[2], int) = pipe2;
+pid_t (*check_gettid)(void) = gettid;
 int (*check_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *) = pthread_create;
 int (*check_pthread_mutex_timedlock)(pthread_mutex_t *, const struct timespec *) = pthread_mutex_timedlock;
 int (*check_pthread_cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *) =
