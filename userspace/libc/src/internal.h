@@ -34,6 +34,7 @@ struct __kestrel_file {
 #define F_OWNBUF 16 /* buf came from malloc */
 #define F_STATIC 32 /* stdin, stdout, stderr: never freed */
 #define F_UNGOT 64  /* `ungot` is the next character to read */
+#define F_FORK_HELD 128 /* locked by fork, to be unlocked after it */
 
 /* Flushes every open output stream (exit, fork, exec). */
 hidden void __kestrel_flush_all(void);

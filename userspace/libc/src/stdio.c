@@ -69,14 +69,30 @@ void funlockfile(FILE *f)
 	}
 }
 
+/* Takes g's lock for a flush of every stream, unless another thread holds it with no
+ * output to flush (a reader asleep in read, say), which fflush(NULL), exit and fork must
+ * not wait for: 1 if taken. */
+static int lock_for_flush(FILE *g)
+{
+	if (ftrylockfile(g) == 0)
+		return 1;
+	if (__atomic_load_n(&g->wpos, __ATOMIC_RELAXED) == 0)
+		return 0;
+	flockfile(g);
+	return 1;
+}
+
 /* fork: every stream is flushed (or output still buffered would be written by both
- * processes) and held across the copy; the child (a new tid) starts them free. */
+ * processes) and held across the copy, but for those lock_for_flush passes over; the
+ * child (a new tid) starts them all free. */
 void __kestrel_stdio_lock_all(void)
 {
 	__kestrel_lock(&open_files_lock);
 	for (FILE *g = open_files; g; g = g->next) {
-		flockfile(g);
-		flush_out(g);
+		if (lock_for_flush(g)) {
+			g->flags |= F_FORK_HELD;
+			flush_out(g);
+		}
 	}
 }
 
@@ -87,9 +103,10 @@ void __kestrel_stdio_unlock_all(int child)
 			g->lock = 0;
 			g->lock_owner = 0;
 			g->lock_count = 0;
-		} else {
+		} else if (g->flags & F_FORK_HELD) {
 			funlockfile(g);
 		}
+		g->flags &= ~F_FORK_HELD;
 	}
 	if (child)
 		open_files_lock = 0;
@@ -124,7 +141,8 @@ int fflush(FILE *f)
 		int r = 0;
 		__kestrel_lock(&open_files_lock);
 		for (FILE *g = open_files; g; g = g->next) {
-			flockfile(g);
+			if (!lock_for_flush(g))
+				continue;
 			if (flush_out(g) < 0)
 				r = EOF;
 			funlockfile(g);

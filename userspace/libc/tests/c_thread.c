@@ -3,6 +3,7 @@
  * and its destructors; pthread_once; attributes, a thread on a large stack, one on a
  * stack of the caller's, one overflowing into the guard page; eight threads writing
  * lines to one stream (each arrives whole) and eight allocating and freeing at once;
+ * fork and exit while a thread sleeps in fgetc holding its stream;
  * pthread_exit from the main thread; pthread_kill with a handler; pthread_sigmask per
  * thread; fork from a threaded process (the child has only the caller). Passes on Linux
  * with glibc too (gcc -O2 -Wall -Wextra -Werror -pthread). */
@@ -435,6 +436,42 @@ static void test_stdio_and_heap(void)
 	CHECK(heap_ok == 8);
 }
 
+/* A thread asleep in fgetc holds its stream: fork and exit do not wait for it. */
+
+static void *blocked_reader(void *arg)
+{
+	return (void *)(long)fgetc((FILE *)arg);
+}
+
+static void test_blocked_reader(void)
+{
+	int fds[2];
+	CHECK(pipe(fds) == 0);
+	FILE *in = fdopen(fds[0], "r");
+	pthread_t t;
+	pthread_create(&t, NULL, blocked_reader, in);
+	sleep_ms(20);
+	int status = -1;
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	pid = fork();
+	if (pid == 0) {
+		pthread_t r;
+		pthread_create(&r, NULL, blocked_reader, in);
+		sleep_ms(20);
+		exit(0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(write(fds[1], "z", 1) == 1);
+	void *c = NULL;
+	pthread_join(t, &c);
+	CHECK(c == (void *)(long)'z');
+	fclose(in);
+	close(fds[1]);
+}
+
 /* pthread_exit from the main thread: the process lives on until its last thread ends,
  * then exits with status 0. */
 
@@ -596,6 +633,7 @@ int main(void)
 	test_attr();
 	test_stacks();
 	test_stdio_and_heap();
+	test_blocked_reader();
 	test_main_exit();
 	test_signals();
 	test_fork();
