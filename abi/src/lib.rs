@@ -9,6 +9,7 @@
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
+pub mod dirent;
 pub mod initfs;
 pub mod proc;
 pub mod signal;
@@ -33,6 +34,7 @@ pub mod errno {
     pub const EFAULT: i32 = 14;
     pub const EBUSY: i32 = 16;
     pub const EEXIST: i32 = 17;
+    pub const EXDEV: i32 = 18;
     pub const ENODEV: i32 = 19;
     pub const ENOTDIR: i32 = 20;
     pub const EISDIR: i32 = 21;
@@ -46,6 +48,7 @@ pub mod errno {
     pub const ERANGE: i32 = 34;
     pub const ENAMETOOLONG: i32 = 36;
     pub const ENOSYS: i32 = 38;
+    pub const ENOTEMPTY: i32 = 39;
     pub const ENOMSG: i32 = 42;
     pub const EIDRM: i32 = 43;
     pub const EOVERFLOW: i32 = 75;

@@ -38,6 +38,11 @@
 //! | `SYS_SETUID` / `SYS_SETGID` / `SYS_SETEUID` / `SYS_SETEGID` | id | 0 |
 //! | `SYS_GETGROUPS` | size, `*mut u32` | count |
 //! | `SYS_SETGROUPS` | size, `*const u32` | 0 |
+//! | `SYS_LSEEK` | fd, offset (`isize`), whence (`SEEK_SET`, `SEEK_CUR`, `SEEK_END`) | new offset; EINVAL if negative, ESPIPE if the file cannot seek |
+//! | `SYS_RMDIR` | path ptr, path len | 0 |
+//! | `SYS_FRENAME` | fd, new path ptr, new path len (same scheme, else EXDEV) | 0 |
+//! | `SYS_FCHMOD` | fd, mode (`0o7777` bits) | 0 |
+//! | `SYS_FCHOWN` | fd, uid, gid (`u32::MAX` as usize: unchanged) | 0 |
 //! | `SYS_PIPE2` | `*mut [usize; 2]` (read end, write end), flags (`O_CLOEXEC`, `O_NONBLOCK`) | 0 |
 //!
 //! Process management goes through the `proc` scheme with `SYS_CALL` (see [`crate::proc`]).
@@ -47,6 +52,7 @@ const CLASS_PATH: usize = 0x1000_0000;
 const CLASS_FILE: usize = 0x2000_0000;
 const ARG_SLICE: usize = 0x0100_0000;
 const ARG_MSLICE: usize = 0x0200_0000;
+const ARG_PATH: usize = 0x0300_0000;
 const RET_FILE: usize = 0x0010_0000;
 
 pub const SYS_OPEN: usize = CLASS_PATH | RET_FILE | 5;
@@ -63,6 +69,16 @@ pub const SYS_FPATH: usize = CLASS_FILE | ARG_MSLICE | 928;
 pub const SYS_FSTAT: usize = CLASS_FILE | ARG_MSLICE | 28;
 pub const SYS_FTRUNCATE: usize = CLASS_FILE | 93;
 pub const SYS_UNLINK: usize = CLASS_PATH | 10;
+/// `rmdir(path)`. redox_syscall 0.9.5 has no rmdir (newer Redox folds it into
+/// `unlinkat` with `AT_REMOVEDIR`); this is the number earlier redox_syscall releases
+/// gave it, as `SYS_OPEN` and `SYS_UNLINK` above are.
+pub const SYS_RMDIR: usize = CLASS_PATH | 84;
+pub const SYS_LSEEK: usize = CLASS_FILE | 19;
+pub const SYS_FRENAME: usize = CLASS_FILE | ARG_PATH | 38;
+pub const SYS_FCHOWN: usize = CLASS_FILE | 207;
+/// `fchmod(fd, mode)`: not in redox_syscall 0.9.5 either (a scheme request there); the
+/// number of earlier releases.
+pub const SYS_FCHMOD: usize = CLASS_FILE | 94;
 pub const SYS_CLOCK_GETTIME: usize = 265;
 pub const SYS_FUTEX: usize = 240;
 pub const SYS_MPROTECT: usize = 125;
@@ -121,6 +137,17 @@ pub const O_TRUNC: usize = 0x0400_0000;
 pub const O_EXCL: usize = 0x0800_0000;
 pub const O_CLOEXEC: usize = 0x0100_0000;
 pub const O_ACCMODE: usize = O_RDWR;
+/// Every write goes to the end of the file.
+pub const O_APPEND: usize = 0x0008_0000;
+/// The path must name a directory; with `O_CREAT` it makes one (Redox's `mkdir`).
+pub const O_DIRECTORY: usize = 0x1000_0000;
+/// The permission bits of a new file travel in the open flags' low 16 bits.
+pub const O_MODE_MASK: usize = 0xffff;
+
+/// `lseek` whence values.
+pub const SEEK_SET: usize = 0;
+pub const SEEK_CUR: usize = 1;
+pub const SEEK_END: usize = 2;
 
 /// Clock ids (redox_syscall values; Linux's BOOTTIME is added at Linux's number).
 pub const CLOCK_REALTIME: usize = 1;
@@ -152,6 +179,14 @@ pub const CALL_READ: usize = 1 << 10;
 /// `fevent` / event flags.
 pub const EVENT_READ: usize = 1;
 pub const EVENT_WRITE: usize = 2;
+/// Conditions a registration or `fevent` may ask for (kestrel additions): hang-up (a
+/// pipe's read end with no writer left) and error (a pipe's write end with no reader
+/// left), as Linux's `POLLHUP` and `POLLERR`. Reported only when asked for.
+pub const EVENT_HUP: usize = 0x200;
+pub const EVENT_ERR: usize = 0x400;
+/// A registration flag (kestrel addition): edge-triggered. Each condition is reported
+/// once when it becomes true, and again only after it has been false.
+pub const EVENT_EDGE: usize = 0x100;
 
 /// `Map` as redox_syscall lays it out: offset, size, flags, address.
 #[repr(C)]
@@ -257,6 +292,12 @@ mod redox_agreement {
     const_assert_eq!(super::SYS_NANOSLEEP, rs::SYS_NANOSLEEP);
     const_assert_eq!(super::SYS_YIELD, rs::SYS_YIELD);
     const_assert_eq!(super::O_RDONLY, rs::O_RDONLY);
+    const_assert_eq!(super::O_APPEND, rs::O_APPEND);
+    const_assert_eq!(super::O_DIRECTORY, rs::O_DIRECTORY);
+    const_assert_eq!(super::SEEK_END, rs::SEEK_END);
+    const_assert_eq!(super::SYS_LSEEK, rs::SYS_LSEEK);
+    const_assert_eq!(super::SYS_FRENAME, rs::SYS_FRENAME);
+    const_assert_eq!(super::SYS_FCHOWN, rs::SYS_FCHOWN);
     const_assert_eq!(super::O_NONBLOCK, rs::O_NONBLOCK);
     const_assert_eq!(super::CLOCK_REALTIME, rs::CLOCK_REALTIME);
     const_assert_eq!(super::CLOCK_MONOTONIC, rs::CLOCK_MONOTONIC);

@@ -13,6 +13,7 @@ pub use kestrel_abi::syscall::{
     EVENT_READ, EVENT_WRITE, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_ACCMODE, O_CLOEXEC, O_CREAT,
     O_EXCL, O_NONBLOCK, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY,
 };
+pub use kestrel_abi::syscall::{O_APPEND, O_DIRECTORY, SEEK_CUR, SEEK_END, SEEK_SET};
 
 /// Standard input, output and error.
 pub const STDIN: usize = 0;
@@ -115,6 +116,53 @@ pub fn pipe2(flags: usize) -> Result<[usize; 2]> {
     // SAFETY: the kernel writes two words into fds.
     unsafe { syscall2(SYS_PIPE2, fds.as_mut_ptr() as usize, flags)? };
     Ok(fds)
+}
+
+/// `lseek(fd, offset, whence)`: the new offset.
+pub fn lseek(fd: usize, offset: i64, whence: usize) -> Result<u64> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall3(kestrel_abi::syscall::SYS_LSEEK, fd, offset as usize, whence).map(|n| n as u64) }
+}
+
+/// `unlink(path)`.
+pub fn unlink(path: &str) -> Result<()> {
+    // SAFETY: the kernel only reads the path's bytes.
+    unsafe { syscall2(kestrel_abi::syscall::SYS_UNLINK, slice_addr(path.as_bytes()), path.len()).map(drop) }
+}
+
+/// `rmdir(path)`.
+pub fn rmdir(path: &str) -> Result<()> {
+    // SAFETY: the kernel only reads the path's bytes.
+    unsafe { syscall2(kestrel_abi::syscall::SYS_RMDIR, slice_addr(path.as_bytes()), path.len()).map(drop) }
+}
+
+/// `mkdir(path, mode)`, as Redox makes directories: an exclusive `O_CREAT | O_DIRECTORY` open.
+pub fn mkdir(path: &str, mode: usize) -> Result<()> {
+    close(open(path, O_CREAT | O_EXCL | O_DIRECTORY | (mode & 0o7777))?)
+}
+
+/// `frename(fd, path)`: the file open on `fd` takes the name `path` (same scheme).
+pub fn frename(fd: usize, path: &str) -> Result<()> {
+    // SAFETY: the kernel only reads the path's bytes.
+    unsafe { syscall3(kestrel_abi::syscall::SYS_FRENAME, fd, slice_addr(path.as_bytes()), path.len()).map(drop) }
+}
+
+/// `fchmod(fd, mode)`.
+pub fn fchmod(fd: usize, mode: u32) -> Result<()> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall2(kestrel_abi::syscall::SYS_FCHMOD, fd, mode as usize).map(drop) }
+}
+
+/// `fchown(fd, uid, gid)`; `u32::MAX` leaves one unchanged.
+pub fn fchown(fd: usize, uid: u32, gid: u32) -> Result<()> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall3(kestrel_abi::syscall::SYS_FCHOWN, fd, uid as usize, gid as usize).map(drop) }
+}
+
+/// `ftruncate(fd, len)`.
+pub fn ftruncate(fd: usize, len: u64) -> Result<()> {
+    // SAFETY: no memory is passed.
+    unsafe { syscall2(kestrel_abi::syscall::SYS_FTRUNCATE, fd, len as usize).map(drop) }
 }
 
 /// Most metadata words a `SYS_CALL` carries.

@@ -1,10 +1,22 @@
 //! `/scheme/event`: event queues. Writing an `Event { id: fd, flags, data }` registers
 //! (or, with flags 0, removes) interest in descriptor `fd` of the writer; reading returns
-//! an `Event` for each registered descriptor that is ready now (level-triggered), blocking
-//! until one is unless the queue is `O_NONBLOCK` (then `EAGAIN`).
+//! an `Event` for each registered descriptor that is ready now, blocking until one is
+//! unless the queue is `O_NONBLOCK` (then `EAGAIN`).
 //!
-//! Readiness comes from each scheme's `poll`. A scheme whose readiness changes calls
-//! [`notify`]; timers report their deadline, so a reader sleeps until the earliest one.
+//! The conditions are `EVENT_READ`, `EVENT_WRITE`, `EVENT_HUP` and `EVENT_ERR`; a
+//! registration asks for some and is reported only those. It is level-triggered
+//! (reported on every read while its descriptor is ready) unless its flags have
+//! `EVENT_EDGE`: then each condition is reported once when it becomes true, and again
+//! only after it has been seen false. Writing a registration again re-arms it (its
+//! present state is reported).
+//!
+//! A queue may watch another queue (readable when that one has events), but not itself,
+//! nor a queue that watches it, nor deeper than `MAX_NESTING` levels: `EINVAL`.
+//!
+//! Readiness comes from each scheme's `poll`. A scheme calls [`notify`] after its
+//! readiness changes, either way (a timer's deadline passing is the exception: timers
+//! report their deadline, so a reader sleeps until the earliest one). `notify` wakes the
+//! readers and lets edge-triggered registrations see conditions that became false.
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -12,13 +24,16 @@ use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 
 use crate::errno::{EAGAIN, EBADF, EINTR, EINVAL};
-use kestrel_abi::syscall::{EVENT_READ, EVENT_WRITE, Event, MODE_CHR, Stat};
+use kestrel_abi::syscall::{EVENT_EDGE, EVENT_ERR, EVENT_HUP, EVENT_READ, EVENT_WRITE, Event, MODE_CHR, Stat};
 use spin::Mutex;
 
-use super::{Caller, KernelScheme, OpenDescription, Result};
+use super::{Caller, KernelScheme, OpenDescription, Result, SchemeId};
 use crate::context::thread::WakeReason;
 use crate::context::wait_queue::WaitQueue;
 use crate::memory::user::bytes_of;
+
+/// The conditions a registration can ask for.
+const CONDITIONS: usize = EVENT_READ | EVENT_WRITE | EVENT_HUP | EVENT_ERR;
 
 #[derive(Clone)]
 struct Registration {
@@ -26,6 +41,30 @@ struct Registration {
     description: Weak<OpenDescription>,
     flags: usize,
     data: usize,
+    /// Edge-triggered: the conditions reported and not seen false since.
+    reported: usize,
+    /// The queue this registration watches, if its descriptor is an event queue.
+    nested: Option<usize>,
+}
+
+/// Most levels of queues inside queues below a registration (Linux's `EP_MAX_NESTS`).
+const MAX_NESTING: usize = 4;
+
+/// Whether queue `from`, or a queue registered in it (to `MAX_NESTING` levels), is
+/// `target`: registering `from` in `target` would make a loop, which a queue's `poll`
+/// would follow for ever.
+fn reaches(queues: &BTreeMap<usize, Vec<Registration>>, from: usize, target: usize, depth: usize) -> bool {
+    from == target
+        || depth >= MAX_NESTING
+        || queues
+            .get(&from)
+            .is_some_and(|q| q.iter().filter_map(|r| r.nested).any(|n| reaches(queues, n, target, depth + 1)))
+}
+
+impl Registration {
+    fn edge(&self) -> bool {
+        self.flags & EVENT_EDGE != 0
+    }
 }
 
 /// The event scheme: its queues and the threads waiting on any of them.
@@ -39,9 +78,16 @@ pub struct EventScheme {
 pub static EVENT_SCHEME: EventScheme =
     EventScheme { queues: Mutex::new(BTreeMap::new()), next: Mutex::new(1), waiters: WaitQueue::new() };
 
-/// Some descriptor's readiness may have changed: readers re-check.
+/// Some descriptor's readiness may have changed: edge-triggered registrations forget
+/// the conditions that are now false, and readers re-check.
 pub fn notify() {
+    EVENT_SCHEME.forget_lapsed();
     EVENT_SCHEME.waiters.wake_all();
+}
+
+/// The readiness of a registration's descriptor among the conditions it asks for.
+fn readiness(r: &Registration) -> usize {
+    r.description.upgrade().map_or(0, |desc| desc.scheme().poll(desc.handle) & r.flags & CONDITIONS)
 }
 
 fn ready_events(registrations: &[Registration]) -> (Vec<Event>, Option<u64>) {
@@ -50,14 +96,52 @@ fn ready_events(registrations: &[Registration]) -> (Vec<Event>, Option<u64>) {
     for r in registrations {
         let Some(desc) = r.description.upgrade() else { continue };
         let scheme = desc.scheme();
-        let ready = scheme.poll(desc.handle) & r.flags;
-        if ready != 0 {
-            events.push(Event { id: r.fd, flags: ready, data: r.data });
-        } else if let Some(d) = scheme.next_deadline(desc.handle) {
+        let ready = scheme.poll(desc.handle) & r.flags & CONDITIONS;
+        let new = if r.edge() { ready & !r.reported } else { ready };
+        if new != 0 {
+            events.push(Event { id: r.fd, flags: new, data: r.data });
+        } else if ready == 0
+            && let Some(d) = scheme.next_deadline(desc.handle)
+        {
             deadline = Some(deadline.map_or(d, |x| x.min(d)));
         }
     }
     (events, deadline)
+}
+
+impl EventScheme {
+    /// Edge-triggered registrations: clears the reported conditions that are false now.
+    /// Descriptors are polled without the queues' lock (a queue's own `poll` takes it).
+    fn forget_lapsed(&self) {
+        let armed: Vec<(usize, Registration)> = {
+            let queues = self.queues.lock();
+            if queues.values().flatten().all(|r| r.reported == 0) {
+                return;
+            }
+            queues
+                .iter()
+                .flat_map(|(&h, q)| q.iter().filter(|r| r.reported != 0).map(move |r| (h, r.clone())))
+                .collect()
+        };
+        let now: Vec<(usize, usize, usize)> = armed.iter().map(|(h, r)| (*h, r.fd, readiness(r))).collect();
+        let mut queues = self.queues.lock();
+        for (handle, fd, ready) in now {
+            if let Some(r) = queues.get_mut(&handle).and_then(|q| q.iter_mut().find(|r| r.fd == fd)) {
+                r.reported &= ready;
+            }
+        }
+    }
+
+    /// Records the conditions just reported by edge-triggered registrations of `handle`.
+    fn mark_reported(&self, handle: usize, events: &[Event]) {
+        let mut queues = self.queues.lock();
+        let Some(queue) = queues.get_mut(&handle) else { return };
+        for event in events {
+            if let Some(r) = queue.iter_mut().find(|r| r.fd == event.id && r.edge()) {
+                r.reported |= event.flags;
+            }
+        }
+    }
 }
 
 impl KernelScheme for EventScheme {
@@ -79,11 +163,16 @@ impl KernelScheme for EventScheme {
             let word = |i: usize| usize::from_le_bytes(chunk[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
             let (fd, flags, data) = (word(0), word(1), word(2));
             let description: Arc<OpenDescription> = caller.process.files.lock().get(fd)?.description.clone();
+            let nested = (description.scheme == SchemeId::Event).then_some(description.handle);
             let mut queues = self.queues.lock();
+            if flags & CONDITIONS != 0 && nested.is_some_and(|n| reaches(&queues, n, handle, 0)) {
+                return Err(EINVAL);
+            }
             let queue = queues.get_mut(&handle).ok_or(EBADF)?;
             queue.retain(|r| r.fd != fd);
-            if flags & (EVENT_READ | EVENT_WRITE) != 0 {
-                queue.push(Registration { fd, description: Arc::downgrade(&description), flags, data });
+            if flags & CONDITIONS != 0 {
+                let description = Arc::downgrade(&description);
+                queue.push(Registration { fd, description, flags, data, reported: 0, nested });
             }
             written += SIZE;
         }
@@ -103,6 +192,7 @@ impl KernelScheme for EventScheme {
                 for (i, event) in events.iter().take(n).enumerate() {
                     buf[i * SIZE..(i + 1) * SIZE].copy_from_slice(bytes_of(event));
                 }
+                self.mark_reported(handle, &events[..n]);
                 return Ok(n * SIZE);
             }
             if nonblock {

@@ -2,14 +2,15 @@
 //! test manifest, and files under directories such as `etc/passwd`). A directory
 //! (`/scheme/initfs/` itself, `/scheme/initfs/etc`) reads as the names directly in it,
 //! one per line; a directory is implied by the names below it (`kestrel_abi::initfs`).
+//! Files seek (`lseek`) as read-only files do.
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::errno::{EACCES, EBADF, EISDIR, ENOENT, ENOTDIR};
+use crate::errno::{EACCES, EBADF, EINVAL, EISDIR, ENOENT, ENOTDIR};
 use kestrel_abi::initfs::Image;
-use kestrel_abi::syscall::{EVENT_READ, MODE_DIR, MODE_FILE, O_ACCMODE, O_RDONLY, Stat};
+use kestrel_abi::syscall::{EVENT_READ, MODE_DIR, MODE_FILE, O_ACCMODE, O_RDONLY, SEEK_CUR, SEEK_END, SEEK_SET, Stat};
 use spin::Mutex;
 
 use super::{Caller, KernelScheme, Result};
@@ -142,8 +143,11 @@ impl KernelScheme for InitFs {
         let mut handles = self.handles.lock();
         let (node, offset) = handles.get_mut(&handle).ok_or(EBADF)?;
         let data = self.data(*node);
+        // The offset may be past the end after a seek: nothing to read there.
         let n = buf.len().min(data.len().saturating_sub(*offset));
-        buf[..n].copy_from_slice(&data[*offset..*offset + n]);
+        if n > 0 {
+            buf[..n].copy_from_slice(&data[*offset..*offset + n]);
+        }
         *offset += n;
         Ok(n)
     }
@@ -187,6 +191,20 @@ impl KernelScheme for InitFs {
 
     fn poll(&self, _handle: usize) -> usize {
         EVENT_READ
+    }
+
+    fn seek(&self, handle: usize, offset: i64, whence: usize) -> Result<u64> {
+        let mut handles = self.handles.lock();
+        let (node, at) = handles.get_mut(&handle).ok_or(EBADF)?;
+        let base = match whence {
+            SEEK_SET => 0,
+            SEEK_CUR => *at as i64,
+            SEEK_END => self.data(*node).len() as i64,
+            _ => return Err(EINVAL),
+        };
+        let new = base.checked_add(offset).filter(|&n| n >= 0).ok_or(EINVAL)?;
+        *at = new as usize;
+        Ok(new as u64)
     }
 
     fn close(&self, handle: usize) {

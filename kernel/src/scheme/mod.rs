@@ -14,6 +14,7 @@
 
 pub mod ipc;
 pub mod pipe_buffer;
+pub mod tmpfs_tree;
 
 #[cfg(test)]
 mod msg_differential;
@@ -21,6 +22,8 @@ mod msg_differential;
 mod sem_differential;
 #[cfg(test)]
 mod shm_differential;
+#[cfg(test)]
+mod tmpfs_tree_tests;
 
 #[cfg(not(test))]
 pub mod debug;
@@ -46,6 +49,8 @@ pub mod shm;
 mod shm_sysv;
 #[cfg(not(test))]
 pub mod time;
+#[cfg(not(test))]
+pub mod tmpfs;
 
 #[cfg(not(test))]
 pub use registry::*;

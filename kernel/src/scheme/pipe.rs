@@ -26,7 +26,7 @@ use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 
 use kestrel_abi::signal::{SI_USER, SIGPIPE};
-use kestrel_abi::syscall::{EVENT_READ, EVENT_WRITE, MODE_FIFO, Stat};
+use kestrel_abi::syscall::{EVENT_ERR, EVENT_HUP, EVENT_READ, EVENT_WRITE, MODE_FIFO, Stat};
 use spin::Mutex;
 
 use super::pipe_buffer::{PipeBuffer, ReadStep, WriteStep};
@@ -180,10 +180,12 @@ impl KernelScheme for PipeScheme {
     fn poll(&self, handle: usize) -> usize {
         let Ok((pipe, end)) = lookup(handle) else { return 0 };
         let buffer = pipe.buffer.lock();
+        // As Linux's pipe_poll: hang-up for a read end without writers, error for a
+        // write end without readers.
+        let flag = |cond: bool, bit: usize| if cond { bit } else { 0 };
         match end {
-            End::Read if buffer.readable() => EVENT_READ,
-            End::Write if buffer.writable() => EVENT_WRITE,
-            _ => 0,
+            End::Read => flag(buffer.readable(), EVENT_READ) | flag(!buffer.has_writer(), EVENT_HUP),
+            End::Write => flag(buffer.writable(), EVENT_WRITE) | flag(!buffer.has_reader(), EVENT_ERR),
         }
     }
 

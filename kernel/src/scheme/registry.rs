@@ -6,7 +6,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::errno::{EBADF, EINVAL, EMFILE, ENODEV, ENOENT, EOPNOTSUPP};
+use crate::errno::{EBADF, EINVAL, EMFILE, ENODEV, ENOENT, EOPNOTSUPP, ESPIPE, EXDEV};
 use kestrel_abi::syscall::{O_ACCMODE, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY, Stat};
 
 use crate::arch::interrupts::TrapFrame;
@@ -51,7 +51,7 @@ pub trait KernelScheme: Send + Sync {
     /// The path the handle was opened with, without the `/scheme/NAME/` prefix.
     fn fpath(&self, handle: usize) -> Result<String>;
 
-    /// Readiness: `EVENT_READ` / `EVENT_WRITE` bits.
+    /// Readiness: `EVENT_READ`, `EVENT_WRITE`, `EVENT_HUP` and `EVENT_ERR` bits.
     fn poll(&self, _handle: usize) -> usize {
         0
     }
@@ -69,6 +69,31 @@ pub trait KernelScheme: Send + Sync {
 
     /// Removes the name `path` (the part after `/scheme/NAME/`).
     fn unlink(&self, _path: &str, _caller: &mut Caller<'_>) -> Result<()> {
+        Err(EOPNOTSUPP)
+    }
+
+    /// Removes the empty directory `path`.
+    fn rmdir(&self, _path: &str, _caller: &mut Caller<'_>) -> Result<()> {
+        Err(EOPNOTSUPP)
+    }
+
+    /// Moves the handle's file to `new_path` in the same scheme (`frename`).
+    fn rename(&self, _handle: usize, _new_path: &str, _caller: &mut Caller<'_>) -> Result<()> {
+        Err(EOPNOTSUPP)
+    }
+
+    /// Sets the offset (`lseek`, `SEEK_*` whence); ESPIPE where the handle cannot seek.
+    fn seek(&self, _handle: usize, _offset: i64, _whence: usize) -> Result<u64> {
+        Err(ESPIPE)
+    }
+
+    /// Sets the file's permission bits (`fchmod`).
+    fn chmod(&self, _handle: usize, _mode: u32, _caller: &mut Caller<'_>) -> Result<()> {
+        Err(EOPNOTSUPP)
+    }
+
+    /// Sets the file's owner and group (`fchown`; `u32::MAX` keeps one).
+    fn chown(&self, _handle: usize, _uid: u32, _gid: u32, _caller: &mut Caller<'_>) -> Result<()> {
         Err(EOPNOTSUPP)
     }
 
@@ -95,11 +120,12 @@ pub enum SchemeId {
     Msg,
     Shm,
     Pipe,
+    Tmp,
 }
 
 impl SchemeId {
     /// Every scheme, with the name it is opened by (`/scheme/NAME`).
-    const ALL: [(&'static str, SchemeId); 9] = [
+    const ALL: [(&'static str, SchemeId); 10] = [
         ("debug", Self::Debug),
         ("event", Self::Event),
         ("initfs", Self::Initfs),
@@ -109,6 +135,7 @@ impl SchemeId {
         ("sem", Self::Sem),
         ("shm", Self::Shm),
         ("time", Self::Time),
+        ("tmp", Self::Tmp),
     ];
 
     /// The scheme opened as `/scheme/NAME`.
@@ -133,6 +160,7 @@ impl SchemeId {
             Self::Sem => &super::sem::SemScheme,
             Self::Shm => &super::shm::ShmScheme,
             Self::Time => &super::time::TIME_SCHEME,
+            Self::Tmp => &super::tmpfs::TmpScheme,
         }
     }
 }
@@ -230,6 +258,22 @@ fn resolve(path: &str) -> Result<(SchemeId, &str)> {
 pub fn unlink(path: &str, caller: &mut Caller<'_>) -> Result<()> {
     let (scheme, sub) = resolve(path)?;
     scheme.scheme().unlink(sub, caller)
+}
+
+/// Removes the directory `path` (`/scheme/NAME/REST`).
+pub fn rmdir(path: &str, caller: &mut Caller<'_>) -> Result<()> {
+    let (scheme, sub) = resolve(path)?;
+    scheme.scheme().rmdir(sub, caller)
+}
+
+/// Moves the file of `desc` to `path` (`/scheme/NAME/REST`), which must be on the same
+/// scheme (else EXDEV, as rename(2) across file systems).
+pub fn rename(desc: &OpenDescription, path: &str, caller: &mut Caller<'_>) -> Result<()> {
+    let (scheme, sub) = resolve(path)?;
+    if scheme != desc.scheme {
+        return Err(EXDEV);
+    }
+    scheme.scheme().rename(desc.handle, sub, caller)
 }
 
 /// Opens `path` (`/scheme/NAME[/REST]`) for the caller.

@@ -92,7 +92,10 @@ impl KernelScheme for TimeScheme {
         }
         timer.deadline = None;
         let ts = TimeSpec::from_nanos(now(timer.clock).ok_or(EBADF)?);
+        drop(handles);
         buf[..size_of::<TimeSpec>()].copy_from_slice(bytes_of(&ts));
+        // Disarmed: no longer readable (edge-triggered registrations see the change).
+        super::event::notify();
         Ok(size_of::<TimeSpec>())
     }
 

@@ -1,5 +1,6 @@
-//! Descriptor calls: open, close, read, write, dup2, fcntl, fstat, fpath, fevent, pipe2
-//! and SYS_CALL, routed to the scheme behind each descriptor.
+//! Descriptor calls: open, close, read, write, lseek, dup2, fcntl, fstat, fpath, fevent,
+//! pipe2, unlink, rmdir, frename, fchmod, fchown, ftruncate and SYS_CALL, routed to the
+//! scheme behind each descriptor.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -57,6 +58,43 @@ pub fn unlink(cx: &Context, path_ptr: usize, path_len: usize) -> Result {
     let bytes = read_path(cx, path_ptr, path_len)?;
     let path = core::str::from_utf8(&bytes).map_err(|_| ENOENT)?;
     scheme::unlink(path, &mut caller(cx, None))?;
+    Ok(0)
+}
+
+/// `rmdir(path)`: the scheme removes the directory.
+pub fn rmdir(cx: &Context, path_ptr: usize, path_len: usize) -> Result {
+    let bytes = read_path(cx, path_ptr, path_len)?;
+    let path = core::str::from_utf8(&bytes).map_err(|_| ENOENT)?;
+    scheme::rmdir(path, &mut caller(cx, None))?;
+    Ok(0)
+}
+
+/// `frename(fd, path)`: the file open on `fd` takes the name `path`.
+pub fn frename(cx: &Context, fd: usize, path_ptr: usize, path_len: usize) -> Result {
+    let desc = description(cx, fd)?;
+    let bytes = read_path(cx, path_ptr, path_len)?;
+    let path = core::str::from_utf8(&bytes).map_err(|_| ENOENT)?;
+    scheme::rename(&desc, path, &mut caller(cx, None))?;
+    Ok(0)
+}
+
+/// `lseek(fd, offset, whence)`: the new offset.
+pub fn lseek(cx: &Context, fd: usize, offset: usize, whence: usize) -> Result {
+    let desc = description(cx, fd)?;
+    Ok(desc.scheme().seek(desc.handle, offset as i64, whence)? as usize)
+}
+
+/// `fchmod(fd, mode)`.
+pub fn fchmod(cx: &Context, fd: usize, mode: usize) -> Result {
+    let desc = description(cx, fd)?;
+    desc.scheme().chmod(desc.handle, mode as u32, &mut caller(cx, None))?;
+    Ok(0)
+}
+
+/// `fchown(fd, uid, gid)`.
+pub fn fchown(cx: &Context, fd: usize, uid: usize, gid: usize) -> Result {
+    let desc = description(cx, fd)?;
+    desc.scheme().chown(desc.handle, uid as u32, gid as u32, &mut caller(cx, None))?;
     Ok(0)
 }
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #define hidden __attribute__((__visibility__("hidden")))
@@ -58,6 +59,27 @@ hidden long __kestrel_spawn_payload(const char *path, char *const argv[], char *
 
 /* The restorer of every handler (sigrestore.S). */
 hidden void __kestrel_sigrestore(void);
+
+/* The kernel's event queues (/scheme/event; poll.c, epoll.c). */
+/* CLOCK_MONOTONIC in nanoseconds. */
+hidden long long __kestrel_monotonic_ns(void);
+/* SYS_FEVENT: fd's readiness among `flags`; *bad is set if fd is not open. */
+hidden unsigned long __kestrel_fevent(int fd, unsigned long flags, int *bad);
+/* Writes n registrations to queue (flags 0 removes one); 0 or -1 with errno. */
+hidden int __kestrel_event_register(int queue, const struct kestrel_event *events, size_t n);
+/* A /scheme/time monotonic timer armed at deadline_ns and registered on queue (data
+ * ~0); its descriptor, or -1 with errno. */
+hidden int __kestrel_event_timer(int queue, long long deadline_ns);
+/* Reads queue: sleeps until one registration is ready; 0, or -1 with errno (EINTR). */
+hidden int __kestrel_event_sleep(int queue);
+/* The signal mask of ppoll/pselect/epoll_pwait: sets `mask` (if not NULL) saving the old
+ * one; *interrupted is set if a pending signal with a handler is unblocked by it. */
+hidden int __kestrel_wait_begin(const sigset_t *mask, sigset_t *old, int *interrupted);
+hidden void __kestrel_wait_end(const sigset_t *mask, const sigset_t *old);
+
+/* Called by close and dup2 with the descriptor about to be closed (set by epoll, which
+ * forgets its registrations), or NULL. */
+extern hidden void (*__kestrel_close_hook)(int fd);
 
 extern char **environ;
 

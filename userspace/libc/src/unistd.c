@@ -36,8 +36,12 @@ int __kestrel_write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
+void (*__kestrel_close_hook)(int fd);
+
 int close(int fd)
 {
+	if (__kestrel_close_hook)
+		__kestrel_close_hook(fd);
 	return (int)__kestrel_ret(__kestrel_syscall1(KESTREL_SYS_CLOSE, (unsigned long)(long)fd));
 }
 
@@ -52,8 +56,11 @@ int dup2(int fd, int newfd)
 		errno = EBADF;
 		return -1;
 	}
-	return (int)__kestrel_ret(
+	int r = (int)__kestrel_ret(
 		__kestrel_syscall4(KESTREL_SYS_DUP2, (unsigned long)(long)fd, (unsigned long)newfd, 0, 0));
+	if (r >= 0 && fd != newfd && __kestrel_close_hook)
+		__kestrel_close_hook(newfd);
+	return r;
 }
 
 int ftruncate(int fd, off_t length)

@@ -113,8 +113,9 @@ static int search_end(FILE *f)
 
 /* The user database. */
 
-static int passwd_next(FILE *f, char **line, size_t *cap, const struct key *key, struct passwd *pw, struct arena *a)
+static int passwd_next(FILE *f, char **line, size_t *cap, const struct key *key, void *entry, struct arena *a)
 {
+	struct passwd *pw = entry;
 	char *field[7];
 	unsigned uid, gid;
 	errno = 0;
@@ -141,26 +142,42 @@ static char *passwd_line;
 static size_t passwd_cap;
 static FILE *passwd_stream; /* getpwent's */
 
-static struct passwd *passwd_lookup(const struct key *key)
+/* One database (passwd or group): its file, how to read its next matching entry, and the
+ * static result, line buffer and getXXent stream of the non-reentrant calls. */
+struct db {
+	const char *path;
+	int (*next)(FILE *f, char **line, size_t *cap, const struct key *key, void *entry, struct arena *a);
+	void *result;
+	char **line;
+	size_t *cap;
+	FILE **stream;
+};
+
+/* getpwnam, getgrgid...: the entry in the static result, or NULL (errno unchanged when
+ * there is none, or the error). */
+static void *db_lookup(const struct db *db, const struct key *key)
 {
 	int saved = errno;
-	FILE *f = fopen(PASSWD_PATH, "re");
+	FILE *f = fopen(db->path, "re");
 	if (!f) {
 		if (errno == ENOENT)
 			errno = saved;
 		return NULL;
 	}
-	int r = passwd_next(f, &passwd_line, &passwd_cap, key, &passwd_result, NULL);
+	int r = db->next(f, db->line, db->cap, key, db->result, NULL);
 	fclose(f);
 	errno = r < 0 ? -r : saved;
-	return r > 0 ? &passwd_result : NULL;
+	return r > 0 ? db->result : NULL;
 }
 
-static int passwd_lookup_r(const struct key *key, struct passwd *pw, char *buf, size_t len, struct passwd **result)
+/* getpwnam_r, getgrgid_r...: the entry in the caller's `entry` with its strings in `buf`
+ * (`*found` says whether there was one); returns 0 or the error number (ERANGE: `buf` is
+ * too small); errno is unchanged. */
+static int db_lookup_r(const struct db *db, const struct key *key, void *entry, char *buf, size_t len, int *found)
 {
-	*result = NULL;
+	*found = 0;
 	int saved = errno;
-	FILE *f = fopen(PASSWD_PATH, "re");
+	FILE *f = fopen(db->path, "re");
 	if (!f) {
 		int e = errno;
 		errno = saved;
@@ -169,62 +186,81 @@ static int passwd_lookup_r(const struct key *key, struct passwd *pw, char *buf, 
 	char *line = NULL;
 	size_t cap = 0;
 	struct arena a = {buf, len};
-	int r = passwd_next(f, &line, &cap, key, pw, &a);
+	int r = db->next(f, &line, &cap, key, entry, &a);
 	free(line);
 	fclose(f);
 	errno = saved;
-	if (r > 0)
-		*result = pw;
+	*found = r > 0;
 	return r < 0 ? -r : 0;
 }
+
+/* getpwent, getgrent: the next entry of the open stream (opened at the first call). */
+static void *db_next_entry(const struct db *db)
+{
+	int saved = errno;
+	if (!*db->stream && !(*db->stream = fopen(db->path, "re"))) {
+		if (errno == ENOENT)
+			errno = saved;
+		return NULL;
+	}
+	int r = db->next(*db->stream, db->line, db->cap, NULL, db->result, NULL);
+	errno = r < 0 ? -r : saved;
+	return r > 0 ? db->result : NULL;
+}
+
+/* endpwent, endgrent: close the stream; the next getXXent starts from the first entry. */
+static void db_end(const struct db *db)
+{
+	if (*db->stream)
+		fclose(*db->stream);
+	*db->stream = NULL;
+}
+
+static const struct db passwd_db = {PASSWD_PATH, passwd_next, &passwd_result, &passwd_line, &passwd_cap, &passwd_stream};
 
 struct passwd *getpwnam(const char *name)
 {
 	struct key key = {name, 0};
-	return passwd_lookup(&key);
+	return db_lookup(&passwd_db, &key);
 }
 
 struct passwd *getpwuid(uid_t uid)
 {
 	struct key key = {NULL, uid};
-	return passwd_lookup(&key);
+	return db_lookup(&passwd_db, &key);
 }
 
 int getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len, struct passwd **result)
 {
 	struct key key = {name, 0};
-	return passwd_lookup_r(&key, pw, buf, len, result);
+	int found;
+	int e = db_lookup_r(&passwd_db, &key, pw, buf, len, &found);
+	*result = found ? pw : NULL;
+	return e;
 }
 
 int getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len, struct passwd **result)
 {
 	struct key key = {NULL, uid};
-	return passwd_lookup_r(&key, pw, buf, len, result);
+	int found;
+	int e = db_lookup_r(&passwd_db, &key, pw, buf, len, &found);
+	*result = found ? pw : NULL;
+	return e;
 }
 
 void endpwent(void)
 {
-	if (passwd_stream)
-		fclose(passwd_stream);
-	passwd_stream = NULL;
+	db_end(&passwd_db);
 }
 
 void setpwent(void)
 {
-	endpwent(); /* the next getpwent starts again from the first entry */
+	db_end(&passwd_db);
 }
 
 struct passwd *getpwent(void)
 {
-	int saved = errno;
-	if (!passwd_stream && !(passwd_stream = fopen(PASSWD_PATH, "re"))) {
-		if (errno == ENOENT)
-			errno = saved;
-		return NULL;
-	}
-	int r = passwd_next(passwd_stream, &passwd_line, &passwd_cap, NULL, &passwd_result, NULL);
-	errno = r < 0 ? -r : saved;
-	return r > 0 ? &passwd_result : NULL;
+	return db_next_entry(&passwd_db);
 }
 
 /* The group database. */
@@ -269,8 +305,9 @@ static int place_members(struct group *gr, char *list, struct arena *a)
 	return 1;
 }
 
-static int group_next(FILE *f, char **line, size_t *cap, const struct key *key, struct group *gr, struct arena *a)
+static int group_next(FILE *f, char **line, size_t *cap, const struct key *key, void *entry, struct arena *a)
 {
+	struct group *gr = entry;
 	char *field[4];
 	unsigned gid;
 	errno = 0;
@@ -295,88 +332,49 @@ static char *group_line;
 static size_t group_cap;
 static FILE *group_stream; /* getgrent's */
 
-static struct group *group_lookup(const struct key *key)
-{
-	int saved = errno;
-	FILE *f = fopen(GROUP_PATH, "re");
-	if (!f) {
-		if (errno == ENOENT)
-			errno = saved;
-		return NULL;
-	}
-	int r = group_next(f, &group_line, &group_cap, key, &group_result, NULL);
-	fclose(f);
-	errno = r < 0 ? -r : saved;
-	return r > 0 ? &group_result : NULL;
-}
-
-static int group_lookup_r(const struct key *key, struct group *gr, char *buf, size_t len, struct group **result)
-{
-	*result = NULL;
-	int saved = errno;
-	FILE *f = fopen(GROUP_PATH, "re");
-	if (!f) {
-		int e = errno;
-		errno = saved;
-		return e == ENOENT ? 0 : e;
-	}
-	char *line = NULL;
-	size_t cap = 0;
-	struct arena a = {buf, len};
-	int r = group_next(f, &line, &cap, key, gr, &a);
-	free(line);
-	fclose(f);
-	errno = saved;
-	if (r > 0)
-		*result = gr;
-	return r < 0 ? -r : 0;
-}
+static const struct db group_db = {GROUP_PATH, group_next, &group_result, &group_line, &group_cap, &group_stream};
 
 struct group *getgrnam(const char *name)
 {
 	struct key key = {name, 0};
-	return group_lookup(&key);
+	return db_lookup(&group_db, &key);
 }
 
 struct group *getgrgid(gid_t gid)
 {
 	struct key key = {NULL, gid};
-	return group_lookup(&key);
+	return db_lookup(&group_db, &key);
 }
 
 int getgrnam_r(const char *name, struct group *gr, char *buf, size_t len, struct group **result)
 {
 	struct key key = {name, 0};
-	return group_lookup_r(&key, gr, buf, len, result);
+	int found;
+	int e = db_lookup_r(&group_db, &key, gr, buf, len, &found);
+	*result = found ? gr : NULL;
+	return e;
 }
 
 int getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t len, struct group **result)
 {
 	struct key key = {NULL, gid};
-	return group_lookup_r(&key, gr, buf, len, result);
+	int found;
+	int e = db_lookup_r(&group_db, &key, gr, buf, len, &found);
+	*result = found ? gr : NULL;
+	return e;
 }
 
 void endgrent(void)
 {
-	if (group_stream)
-		fclose(group_stream);
-	group_stream = NULL;
+	db_end(&group_db);
 }
 
 void setgrent(void)
 {
-	endgrent();
+	db_end(&group_db);
 }
 
 struct group *getgrent(void)
 {
-	int saved = errno;
-	if (!group_stream && !(group_stream = fopen(GROUP_PATH, "re"))) {
-		if (errno == ENOENT)
-			errno = saved;
-		return NULL;
-	}
-	int r = group_next(group_stream, &group_line, &group_cap, NULL, &group_result, NULL);
-	errno = r < 0 ? -r : saved;
-	return r > 0 ? &group_result : NULL;
+	return db_next_entry(&group_db);
 }

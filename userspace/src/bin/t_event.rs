@@ -2,12 +2,15 @@
 //! registered on a `/scheme/event` queue with data 7 and armed 50 ms ahead makes a
 //! blocking read of the queue return that event once the deadline has passed; reading
 //! the timer gives the time (and disarms it); a non-blocking queue with nothing ready
-//! answers EAGAIN; a removed registration reports nothing.
+//! answers EAGAIN; a removed registration reports nothing; an edge-triggered
+//! registration (`EVENT_EDGE`) reports an expired timer once, again after the timer was
+//! read (disarmed) and re-armed, and again when it is written anew; a queue watches
+//! another, but registering a queue in itself or in a loop is EINVAL.
 
 #![no_std]
 #![no_main]
 
-use userspace::abi::syscall::{Event, TimeSpec};
+use userspace::abi::syscall::{EVENT_EDGE, Event, TimeSpec};
 use userspace::fs::{self, EVENT_READ, F_GETFL, F_SETFL, O_NONBLOCK, O_RDWR, bytes_of, bytes_of_mut};
 use userspace::time;
 use userspace::{Errno, check, check_eq, check_err, check_ok, println};
@@ -80,12 +83,63 @@ fn nonblocking(queue: usize, timer: usize) {
     }
 }
 
+fn edge_triggered(queue: usize, timer: usize) {
+    println!("t_event: an edge-triggered registration reports an expired timer once");
+    read_time(timer);
+    register(queue, timer, EVENT_READ | EVENT_EDGE, 9);
+    let mut event = Event::default();
+    check_err!(fs::read(queue, bytes_of_mut(&mut event)), Errno::EAGAIN, "read with the timer not armed");
+    arm(timer, time::monotonic_ns());
+    let n = fs::read(queue, bytes_of_mut(&mut event));
+    check_eq!(n, Ok(size_of::<Event>()), "the expired timer is reported");
+    check_eq!((event.id, event.flags, event.data), (timer, EVENT_READ, 9), "its event");
+    check_err!(fs::read(queue, bytes_of_mut(&mut event)), Errno::EAGAIN, "not again while it stays expired");
+    check_eq!(fs::fevent(queue, EVENT_READ), Ok(0), "the queue itself is not readable");
+
+    println!("t_event: read (disarmed) and armed again, the timer is reported again");
+    read_time(timer);
+    arm(timer, time::monotonic_ns());
+    let n = fs::read(queue, bytes_of_mut(&mut event));
+    check_eq!(n, Ok(size_of::<Event>()), "reported after the change");
+    check_err!(fs::read(queue, bytes_of_mut(&mut event)), Errno::EAGAIN, "and once only");
+
+    println!("t_event: writing the registration again re-arms it");
+    register(queue, timer, EVENT_READ | EVENT_EDGE, 10);
+    let n = fs::read(queue, bytes_of_mut(&mut event));
+    check_eq!(n, Ok(size_of::<Event>()), "reported after the new registration");
+    check_eq!(event.data, 10, "with the new data");
+    register(queue, timer, EVENT_READ, 11);
+    check_eq!(fs::read(queue, bytes_of_mut(&mut event)), Ok(size_of::<Event>()), "level-triggered again: reported");
+    check_eq!(fs::read(queue, bytes_of_mut(&mut event)), Ok(size_of::<Event>()), "and reported again");
+    register(queue, timer, 0, 0);
+}
+
+fn nesting(queue: usize, timer: usize) {
+    println!("t_event: a queue inside a queue; a queue in itself or in a loop is EINVAL");
+    let Some(outer) = check_ok!(fs::open("/scheme/event", O_RDWR | O_NONBLOCK), "open a second queue") else {
+        return;
+    };
+    let mut event = Event::default();
+    check_err!(fs::write(queue, bytes_of(&Event { id: queue, flags: EVENT_READ, data: 0 })), Errno::EINVAL, "itself");
+    register(outer, queue, EVENT_READ, 21);
+    check_err!(fs::write(queue, bytes_of(&Event { id: outer, flags: EVENT_READ, data: 0 })), Errno::EINVAL, "a loop");
+    check_err!(fs::read(outer, bytes_of_mut(&mut event)), Errno::EAGAIN, "the inner queue has nothing ready");
+    register(queue, timer, EVENT_READ, 22);
+    arm(timer, time::monotonic_ns());
+    check_eq!(fs::read(outer, bytes_of_mut(&mut event)), Ok(size_of::<Event>()), "the inner queue is ready");
+    check_eq!((event.id, event.data), (queue, 21), "reported as the inner queue");
+    register(queue, timer, 0, 0);
+    check_ok!(fs::close(outer), "close");
+}
+
 fn main(_args: &[&str]) -> i32 {
     let queue = check_ok!(fs::open("/scheme/event", O_RDWR), "open /scheme/event");
     let timer = check_ok!(fs::open(TIMER, O_RDWR), "open {TIMER}");
     if let (Some(queue), Some(timer)) = (queue, timer) {
         timer_wakes_queue(queue, timer);
         nonblocking(queue, timer);
+        edge_triggered(queue, timer);
+        nesting(queue, timer);
         check_ok!(fs::close(timer), "close the timer");
         check_ok!(fs::close(queue), "close the queue");
         check_err!(fs::read(queue, &mut [0u8; 24]), Errno::EBADF, "read of a closed fd");

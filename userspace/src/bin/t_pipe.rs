@@ -19,7 +19,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use userspace::abi::syscall::{Event, MODE_FIFO, O_CREAT, O_RDWR, PIPE_BUF, PIPE_CAPACITY, SYS_PIPE2};
+use userspace::abi::syscall::{
+    EVENT_ERR, EVENT_HUP, Event, MODE_FIFO, O_CREAT, O_RDWR, PIPE_BUF, PIPE_CAPACITY, SYS_PIPE2,
+};
 use userspace::fs::{
     self, EVENT_READ, EVENT_WRITE, F_GETFD, F_GETFL, F_SETFL, FD_CLOEXEC, O_ACCMODE, O_CLOEXEC, O_NONBLOCK, O_RDONLY,
     O_WRONLY, bytes_of, bytes_of_mut,
@@ -228,6 +230,7 @@ fn end_of_file() {
     let _ = fs::close(w);
     check_eq!(fs::read(r, &mut buf), Ok(0), "end of file once the last write end is closed");
     check_eq!(fs::fevent(r, EVENT_READ), Ok(EVENT_READ), "end of file is readable");
+    check_eq!(fs::fevent(r, EVENT_READ | EVENT_HUP | EVENT_ERR), Ok(EVENT_READ | EVENT_HUP), "and a hang-up");
     let _ = fs::close(r);
 
     for (how, kill) in [("exits", false), ("is killed", true)] {
@@ -329,6 +332,7 @@ fn broken_pipe() {
         check_eq!(wait_within(pid, 5000).and_then(Status::exited), Some(0), "the writer woke with EPIPE");
     }
     check_eq!(fs::fevent(w, EVENT_WRITE), Ok(EVENT_WRITE), "a write end without a reader is writable");
+    check_eq!(fs::fevent(w, EVENT_WRITE | EVENT_HUP | EVENT_ERR), Ok(EVENT_WRITE | EVENT_ERR), "and in error");
     let _ = signal::ignore(SIGPIPE);
     check_err!(fs::write(w, b"x"), Errno::EPIPE, "this process's write too");
     let _ = signal::set_default(SIGPIPE);
@@ -545,6 +549,9 @@ fn readiness() {
     check_eq!(ready(queue), [(1, EVENT_READ), (2, EVENT_WRITE)], "PIPE_BUF free: writable");
     check_eq!(fs::fevent(r, EVENT_READ | EVENT_WRITE), Ok(EVENT_READ), "fevent of the read end");
     check_eq!(fs::fevent(w, EVENT_READ | EVENT_WRITE), Ok(EVENT_WRITE), "fevent of the write end");
+    let all = EVENT_READ | EVENT_WRITE | EVENT_HUP | EVENT_ERR;
+    check_eq!(fs::fevent(r, all), Ok(EVENT_READ), "both ends open: no hang-up");
+    check_eq!(fs::fevent(w, all), Ok(EVENT_WRITE), "both ends open: no error");
     let mut rest = vec![0u8; PIPE_CAPACITY];
     let _ = fs::read(r, &mut rest);
 

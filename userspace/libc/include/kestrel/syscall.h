@@ -81,6 +81,21 @@ extern "C" {
 /* Calls on /scheme/time/CLOCK handles. */
 #define KESTREL_TIME_CALL_SETTIME 1UL
 
+/* SYS_FEVENT readiness and /scheme/event registration flags. A registration or a
+ * reported event is a struct kestrel_event: the descriptor, EVENT_* flags, user data;
+ * flags without READ or WRITE remove the descriptor's registration. */
+#define KESTREL_EVENT_READ 1UL
+#define KESTREL_EVENT_WRITE 2UL
+#define KESTREL_EVENT_HUP 0x200UL /* a pipe's read end without writers */
+#define KESTREL_EVENT_ERR 0x400UL /* a pipe's write end without readers */
+#define KESTREL_EVENT_EDGE 0x100UL /* edge-triggered */
+
+struct kestrel_event {
+	uint64_t id;
+	uint64_t flags;
+	uint64_t data;
+};
+
 /* The kernel's TimeSpec: 16 bytes, i32 nanoseconds then padding. */
 struct kestrel_timespec {
 	int64_t tv_sec;

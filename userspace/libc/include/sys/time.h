@@ -4,16 +4,12 @@
 #ifndef _SYS_TIME_H
 #define _SYS_TIME_H
 
+#include <sys/select.h> /* struct timeval, select (as glibc's sys/time.h) */
 #include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-struct timeval {
-	time_t tv_sec;
-	suseconds_t tv_usec;
-};
 
 int gettimeofday(struct timeval *restrict tv, void *restrict tz);
 

@@ -21,6 +21,7 @@ for name in ["syscall.rs", "signal.rs", "proc.rs", "lib.rs"]:
 # The struct sizes are fixed by static assertions in abi/src/syscall.rs.
 consts["sizeof(TimeSpec)"] = 16
 consts["sizeof(Map)"] = 32
+consts["sizeof(Event)"] = 24
 consts["sizeof(Stat)"] = 104
 consts["offsetof(Stat.st_ctime_nsec)"] = 96
 consts["SIG_DFL"] = 0

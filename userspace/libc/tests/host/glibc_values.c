@@ -1,5 +1,6 @@
 /* glibc_values: prints the Linux-valued constants and layouts of the runtime's headers
- * (sys/mman.h, sys/stat.h, pwd.h, grp.h, inttypes.h's SCN macros) as "NAME VALUE" lines.
+ * (sys/mman.h, sys/stat.h, pwd.h, grp.h, inttypes.h's SCN macros, poll.h, sys/select.h,
+ * sys/epoll.h) as "NAME VALUE" lines.
  * run.sh compiles it twice, against the runtime's headers and against the host's glibc,
  * and the two outputs must be the same. The prototypes must match too (a mismatch does
  * not compile). */
@@ -8,14 +9,17 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -34,6 +38,15 @@ int (*check_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void 
 int (*check_pthread_mutex_timedlock)(pthread_mutex_t *, const struct timespec *) = pthread_mutex_timedlock;
 int (*check_pthread_cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *) =
 	pthread_cond_timedwait;
+int (*check_poll)(struct pollfd *, nfds_t, int) = poll;
+int (*check_ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *) = ppoll;
+int (*check_select)(int, fd_set *, fd_set *, fd_set *, struct timeval *) = select;
+int (*check_pselect)(int, fd_set *, fd_set *, fd_set *, const struct timespec *, const sigset_t *) = pselect;
+int (*check_epoll_create)(int) = epoll_create;
+int (*check_epoll_create1)(int) = epoll_create1;
+int (*check_epoll_ctl)(int, int, int, struct epoll_event *) = epoll_ctl;
+int (*check_epoll_wait)(int, struct epoll_event *, int, int) = epoll_wait;
+int (*check_epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *) = epoll_pwait;
 int (*check_sigsuspend)(const sigset_t *) = sigsuspend;
 int (*check_sigwait)(const sigset_t *, int *) = sigwait;
 int (*check_sigwaitinfo)(const sigset_t *, siginfo_t *) = sigwaitinfo;
@@ -141,6 +154,56 @@ int main(void)
 	V(sizeof(pthread_rwlockattr_t));
 	V(sizeof(pthread_key_t));
 	V(sizeof(pthread_once_t));
+	V(POLLIN);
+	V(POLLPRI);
+	V(POLLOUT);
+	V(POLLERR);
+	V(POLLHUP);
+	V(POLLNVAL);
+	V(POLLRDNORM);
+	V(POLLRDBAND);
+	V(POLLWRNORM);
+	V(POLLWRBAND);
+	V(POLLMSG);
+	V(POLLRDHUP);
+	V(sizeof(struct pollfd));
+	V(sizeof(nfds_t));
+	V(offsetof(struct pollfd, revents));
+	V(FD_SETSIZE);
+	V(sizeof(fd_set));
+	{
+		fd_set set;
+		FD_ZERO(&set);
+		FD_SET(3, &set);
+		FD_SET(64, &set);
+		FD_SET(1023, &set);
+		FD_CLR(64, &set);
+		V(FD_ISSET(3, &set) + 2 * FD_ISSET(64, &set) + 4 * FD_ISSET(1023, &set));
+		V(((unsigned long *)&set)[0] + ((unsigned long *)&set)[15]);
+	}
+	V(EPOLL_CTL_ADD);
+	V(EPOLL_CTL_DEL);
+	V(EPOLL_CTL_MOD);
+	V(EPOLLIN);
+	V(EPOLLPRI);
+	V(EPOLLOUT);
+	V(EPOLLERR);
+	V(EPOLLHUP);
+	V(EPOLLRDNORM);
+	V(EPOLLRDBAND);
+	V(EPOLLWRNORM);
+	V(EPOLLWRBAND);
+	V(EPOLLMSG);
+	V(EPOLLRDHUP);
+	V(EPOLLEXCLUSIVE);
+	V(EPOLLWAKEUP);
+	V(EPOLLONESHOT);
+	V(EPOLLET);
+	V(EPOLL_CLOEXEC == O_CLOEXEC);
+	V(sizeof(struct epoll_event));
+	V(offsetof(struct epoll_event, data));
+	V(sizeof(epoll_data_t));
+	V(sizeof(struct timeval));
 	V(SI_USER);
 	V(SI_KERNEL);
 	V(SI_QUEUE);

@@ -1,0 +1,324 @@
+/* epoll.c: epoll over the kernel's event queues. An epoll descriptor is a /scheme/event
+ * queue; epoll_ctl writes registrations to it (the descriptor, EVENT_READ/EVENT_WRITE,
+ * EVENT_EDGE for EPOLLET, and the user's 64-bit data, which the kernel carries whole)
+ * and epoll_wait reads the ready ones.
+ *
+ * The kernel replaces a registration silently and forgets one written with flags 0, so
+ * the runtime keeps a table of (epoll descriptor, descriptor, events, data) for what the
+ * kernel does not do: EEXIST and ENOENT, EPOLLONESHOT (after one report the kernel
+ * registration is removed and the entry disabled until EPOLL_CTL_MOD), adding an epoll
+ * descriptor to a set that it contains (ELOOP), and forgetting a descriptor when it is
+ * closed (close and dup2 call the hook, which also removes the kernel registration, so
+ * a dup of a closed descriptor reports nothing, where Linux would go on reporting it).
+ *
+ * As for poll, the kernel's readable and writable are EPOLLIN and EPOLLOUT when asked
+ * for, its hang-up and error EPOLLHUP and EPOLLERR, always reported (Linux). Nothing
+ * reports EPOLLPRI or EPOLLRDHUP (Linux's pipes do not either). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct entry {
+	int epfd;
+	int fd;
+	uint32_t events;
+	int disabled; /* EPOLLONESHOT reported, until EPOLL_CTL_MOD */
+	epoll_data_t data;
+};
+
+static struct entry *entries;
+static size_t n_entries, cap_entries;
+
+static struct entry *find(int epfd, int fd)
+{
+	for (size_t i = 0; i < n_entries; i++)
+		if (entries[i].epfd == epfd && entries[i].fd == fd)
+			return &entries[i];
+	return NULL;
+}
+
+static void drop_entry(struct entry *e)
+{
+	*e = entries[--n_entries];
+}
+
+static unsigned long to_kernel(uint32_t events)
+{
+	unsigned long k = KESTREL_EVENT_HUP | KESTREL_EVENT_ERR;
+	if (events & (EPOLLIN | EPOLLRDNORM))
+		k |= KESTREL_EVENT_READ;
+	if (events & (EPOLLOUT | EPOLLWRNORM))
+		k |= KESTREL_EVENT_WRITE;
+	if (events & EPOLLET)
+		k |= KESTREL_EVENT_EDGE;
+	return k;
+}
+
+static int kernel_set(int epfd, int fd, unsigned long flags, uint64_t data)
+{
+	struct kestrel_event ev = {(uint64_t)fd, flags, data};
+	return __kestrel_event_register(epfd, &ev, 1);
+}
+
+/* Forgets every entry of `fd`, as a member or as the epoll descriptor. */
+static void forget(int fd)
+{
+	int saved = errno;
+	for (size_t i = 0; i < n_entries;) {
+		if (entries[i].fd == fd) {
+			if (!entries[i].disabled)
+				kernel_set(entries[i].epfd, fd, 0, 0);
+			drop_entry(&entries[i]);
+		} else if (entries[i].epfd == fd) {
+			drop_entry(&entries[i]);
+		} else {
+			i++;
+		}
+	}
+	errno = saved;
+}
+
+/* 0 if epfd is an event queue; -1 with EBADF (not open) or EINVAL (another kind). */
+static int check_epoll(int epfd)
+{
+	char path[32];
+	long n = __kestrel_ret(
+		__kestrel_syscall3(KESTREL_SYS_FPATH, (unsigned long)(long)epfd, (unsigned long)path, sizeof path));
+	if (n < 0)
+		return -1;
+	if (n != 13 || memcmp(path, "/scheme/event", 13) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+int epoll_create1(int flags)
+{
+	if (flags & ~EPOLL_CLOEXEC) {
+		errno = EINVAL;
+		return -1;
+	}
+	__kestrel_close_hook = forget;
+	return open("/scheme/event", O_RDWR | flags);
+}
+
+int epoll_create(int size)
+{
+	if (size <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return epoll_create1(0);
+}
+
+/* Whether the set `epfd` reaches `target` through epoll descriptors it contains. */
+static int reaches(int epfd, int target, int depth)
+{
+	if (epfd == target)
+		return 1;
+	if (depth > 5) /* Linux's EP_MAX_NESTS: deeper is ELOOP too */
+		return 1;
+	for (size_t i = 0; i < n_entries; i++)
+		if (entries[i].epfd == epfd && reaches(entries[i].fd, target, depth + 1))
+			return 1;
+	return 0;
+}
+
+int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
+{
+	/* Linux's order: EFAULT, EBADF, EPERM, EINVAL, then ELOOP, EEXIST and ENOENT. */
+	if ((op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && !event) {
+		errno = EFAULT;
+		return -1;
+	}
+	int bad;
+	__kestrel_fevent(epfd, 0, &bad);
+	if (!bad)
+		__kestrel_fevent(fd, 0, &bad);
+	if (bad) {
+		errno = EBADF;
+		return -1;
+	}
+	/* Regular files and directories cannot be polled (Linux: EPERM). */
+	struct stat st;
+	if (fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+		errno = EPERM;
+		return -1;
+	}
+	if (fd == epfd || check_epoll(epfd) < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (op != EPOLL_CTL_ADD && op != EPOLL_CTL_MOD && op != EPOLL_CTL_DEL) {
+		errno = EINVAL;
+		return -1;
+	}
+	struct entry *e = find(epfd, fd);
+	if (op == EPOLL_CTL_ADD) {
+		if (e) {
+			errno = EEXIST;
+			return -1;
+		}
+		if (check_epoll(fd) == 0 && reaches(fd, epfd, 0)) {
+			errno = ELOOP;
+			return -1;
+		}
+		if (n_entries == cap_entries) {
+			size_t cap = cap_entries ? cap_entries * 2 : 16;
+			struct entry *grown = realloc(entries, cap * sizeof *grown);
+			if (!grown) {
+				errno = ENOMEM;
+				return -1;
+			}
+			entries = grown;
+			cap_entries = cap;
+		}
+		if (kernel_set(epfd, fd, to_kernel(event->events), event->data.u64) < 0)
+			return -1;
+		entries[n_entries++] = (struct entry){epfd, fd, event->events, 0, event->data};
+		return 0;
+	}
+	if (!e) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (op == EPOLL_CTL_DEL) {
+		if (!e->disabled && kernel_set(epfd, fd, 0, 0) < 0)
+			return -1;
+		drop_entry(e);
+		return 0;
+	}
+	/* EPOLL_CTL_MOD: new events and data; re-arms a disabled EPOLLONESHOT entry and an
+	 * edge-triggered one (the kernel reports its current readiness again). */
+	if (kernel_set(epfd, fd, to_kernel(event->events), event->data.u64) < 0)
+		return -1;
+	e->events = event->events;
+	e->data = event->data;
+	e->disabled = 0;
+	return 0;
+}
+
+/* Turns the kernel's events into the caller's; returns how many. */
+static int translate(int epfd, const struct kestrel_event *in, int n, struct epoll_event *out)
+{
+	int count = 0;
+	for (int i = 0; i < n; i++) {
+		int fd = (int)in[i].id;
+		struct entry *e = find(epfd, fd);
+		if (!e || e->disabled) {
+			/* Not this process's registration (say, its parent's, on a queue
+			 * shared through fork): stop it reporting here. */
+			kernel_set(epfd, fd, 0, 0);
+			continue;
+		}
+		uint32_t got = 0;
+		if (in[i].flags & KESTREL_EVENT_READ)
+			got |= e->events & (EPOLLIN | EPOLLRDNORM);
+		if (in[i].flags & KESTREL_EVENT_WRITE)
+			got |= e->events & (EPOLLOUT | EPOLLWRNORM);
+		if (in[i].flags & KESTREL_EVENT_HUP)
+			got |= EPOLLHUP;
+		if (in[i].flags & KESTREL_EVENT_ERR)
+			got |= EPOLLERR;
+		if (!got)
+			continue;
+		out[count].events = got;
+		out[count].data = e->data;
+		count++;
+		if (e->events & EPOLLONESHOT) {
+			e->disabled = 1;
+			kernel_set(epfd, fd, 0, 0);
+		}
+	}
+	return count;
+}
+
+/* Reads up to max ready events from the queue (which must have some, or the read
+ * sleeps); returns how many the caller gets, or -1 with errno. */
+static int collect(int epfd, struct epoll_event *events, int max)
+{
+	struct kestrel_event buf[64];
+	int want = max < 64 ? max : 64;
+	long n = read(epfd, buf, (size_t)want * sizeof buf[0]);
+	if (n < 0)
+		return -1;
+	return translate(epfd, buf, (int)(n / (long)sizeof buf[0]), events);
+}
+
+int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout, const sigset_t *sigmask)
+{
+	if (check_epoll(epfd) < 0)
+		return -1;
+	if (maxevents <= 0 || maxevents > INT_MAX / (int)sizeof(struct epoll_event)) {
+		errno = EINVAL;
+		return -1;
+	}
+	long long deadline = __kestrel_monotonic_ns() + (timeout > 0 ? (long long)timeout * 1000000LL : 0);
+	sigset_t old = 0;
+	int interrupted;
+	if (__kestrel_wait_begin(sigmask, &old, &interrupted) < 0)
+		return -1;
+	int waiter = -1, timer = -1, ret;
+	for (;;) {
+		int bad;
+		if (__kestrel_fevent(epfd, KESTREL_EVENT_READ, &bad) != 0) {
+			ret = collect(epfd, events, maxevents);
+			if (ret != 0)
+				break;
+			continue;
+		}
+		if (interrupted) {
+			errno = EINTR;
+			ret = -1;
+			break;
+		}
+		if (timeout == 0 || (timeout > 0 && __kestrel_monotonic_ns() >= deadline)) {
+			ret = 0;
+			break;
+		}
+		if (timeout < 0) {
+			/* Sleeps in the queue's own read until something is ready. */
+			ret = collect(epfd, events, maxevents);
+			if (ret != 0)
+				break;
+			continue;
+		}
+		/* A finite timeout: sleep on a private queue holding the epoll queue itself
+		 * (readable when it has events) and a timer. */
+		if (waiter < 0) {
+			struct kestrel_event ev = {(uint64_t)epfd, KESTREL_EVENT_READ, (uint64_t)epfd};
+			waiter = open("/scheme/event", O_RDWR | O_CLOEXEC);
+			if (waiter < 0 || __kestrel_event_register(waiter, &ev, 1) < 0 ||
+			    (timer = __kestrel_event_timer(waiter, deadline)) < 0) {
+				ret = -1;
+				break;
+			}
+		}
+		if (__kestrel_event_sleep(waiter) < 0) {
+			ret = -1;
+			break;
+		}
+	}
+	int saved = errno;
+	if (timer >= 0)
+		close(timer);
+	if (waiter >= 0)
+		close(waiter);
+	errno = saved;
+	__kestrel_wait_end(sigmask, &old);
+	return ret;
+}
+
+int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
+{
+	return epoll_pwait(epfd, events, maxevents, timeout, NULL);
+}
