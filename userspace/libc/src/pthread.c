@@ -325,8 +325,9 @@ int pthread_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(vo
 	return r;
 }
 
-/* fork: the prepare handlers in reverse order, then the runtime's locks are taken, so
- * that no other thread holds one when the address space is copied. */
+/* fork: the prepare handlers in reverse order, then the runtime's locks are taken (in
+ * their order: streams, the epoll table, the heap), so that no other thread holds one
+ * when the address space is copied. */
 void __kestrel_fork_prepare(void)
 {
 	__kestrel_lock(&atfork_lock);
@@ -334,12 +335,14 @@ void __kestrel_fork_prepare(void)
 		if (atfork[i].prepare)
 			atfork[i].prepare();
 	__kestrel_stdio_lock_all();
+	__kestrel_epoll_lock_all();
 	__kestrel_malloc_lock_all();
 }
 
 void __kestrel_fork_parent(void)
 {
 	__kestrel_malloc_unlock_all(0);
+	__kestrel_epoll_unlock_all(0);
 	__kestrel_stdio_unlock_all(0);
 	for (int i = 0; i < atfork_count; i++)
 		if (atfork[i].parent)
@@ -355,6 +358,7 @@ void __kestrel_fork_child(void)
 	live_threads = 1;
 	dead_lock = 0;
 	__kestrel_malloc_unlock_all(1);
+	__kestrel_epoll_unlock_all(1);
 	__kestrel_stdio_unlock_all(1);
 	for (int i = 0; i < atfork_count; i++)
 		if (atfork[i].child)

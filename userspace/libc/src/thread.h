@@ -88,6 +88,8 @@ hidden void __kestrel_fork_parent(void);
 hidden void __kestrel_fork_child(void);
 hidden void __kestrel_stdio_lock_all(void);
 hidden void __kestrel_stdio_unlock_all(int child);
+hidden void __kestrel_epoll_lock_all(void);
+hidden void __kestrel_epoll_unlock_all(int child);
 hidden void __kestrel_malloc_lock_all(void);
 hidden void __kestrel_malloc_unlock_all(int child);
 

@@ -3,7 +3,8 @@
  * and its destructors; pthread_once; attributes, a thread on a large stack, one on a
  * stack of the caller's, one overflowing into the guard page; eight threads writing
  * lines to one stream (each arrives whole) and eight allocating and freeing at once;
- * fork and exit while a thread sleeps in fgetc holding its stream;
+ * fork and exit while a thread sleeps in fgetc holding its stream; four threads
+ * changing one epoll set;
  * pthread_exit from the main thread; pthread_kill with a handler; pthread_sigmask per
  * thread; fork from a threaded process (the child has only the caller). Passes on Linux
  * with glibc too (gcc -O2 -Wall -Wextra -Werror -pthread). */
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -472,6 +474,49 @@ static void test_blocked_reader(void)
 	close(fds[1]);
 }
 
+/* One epoll set changed by four threads at once: the runtime's table of registrations
+ * stays whole (every ADD, MOD and DEL succeeds; nothing is left registered). */
+
+static int shared_epfd;
+
+static void *epoll_churner(void *arg)
+{
+	(void)arg;
+	int fds[2], ok = 1;
+	if (pipe(fds) < 0)
+		return NULL;
+	for (int i = 0; i < 300; i++) {
+		struct epoll_event ev = {EPOLLIN, {.fd = fds[0]}};
+		ok &= epoll_ctl(shared_epfd, EPOLL_CTL_ADD, fds[0], &ev) == 0;
+		ev.events = EPOLLIN | EPOLLOUT;
+		ok &= epoll_ctl(shared_epfd, EPOLL_CTL_MOD, fds[0], &ev) == 0;
+		ok &= epoll_ctl(shared_epfd, EPOLL_CTL_ADD, fds[0], &ev) == -1 && errno == EEXIST;
+		ok &= epoll_ctl(shared_epfd, EPOLL_CTL_DEL, fds[0], NULL) == 0;
+	}
+	close(fds[0]);
+	close(fds[1]);
+	return (void *)(long)ok;
+}
+
+static void test_epoll(void)
+{
+	shared_epfd = epoll_create1(0);
+	CHECK(shared_epfd >= 0);
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, epoll_churner, NULL);
+	int good = 0;
+	for (int i = 0; i < 4; i++) {
+		void *r = NULL;
+		pthread_join(t[i], &r);
+		good += r == (void *)1L;
+	}
+	CHECK(good == 4);
+	struct epoll_event out[4];
+	CHECK(epoll_wait(shared_epfd, out, 4, 0) == 0);
+	close(shared_epfd);
+}
+
 /* pthread_exit from the main thread: the process lives on until its last thread ends,
  * then exits with status 0. */
 
@@ -634,6 +679,7 @@ int main(void)
 	test_stacks();
 	test_stdio_and_heap();
 	test_blocked_reader();
+	test_epoll();
 	test_main_exit();
 	test_signals();
 	test_fork();
