@@ -8,7 +8,7 @@
 //! - C types: the guest's `sys/types.h` (glibc's x86_64 choices: `uid_t`, `gid_t` and
 //!   `mode_t` are `unsigned int`, `key_t` is `int`).
 //! - Errors: Linux errno values (the kestrel ABI uses them), stored in the C runtime's
-//!   global `int errno`.
+//!   thread-local `errno` (through `__errno_location()`, as in glibc and relibc).
 //! - System calls: raw kestrel syscalls (`SYS_OPEN`, `SYS_FSTAT`, `SYS_CLOSE`, `SYS_CALL`).
 //!   On the host, under `cargo test`, a stand-in kernel answers them instead (see `sys`).
 //! - The `sem`, `msg` and `shm` schemes: one descriptor each per process, opened on first
@@ -192,8 +192,8 @@ mod sys {
     use super::c_int;
 
     unsafe extern "C" {
-        /// The C runtime's `extern int errno`.
-        static mut errno: c_int;
+        /// The calling thread's `errno` in the C runtime (errno is thread-local there).
+        fn __errno_location() -> *mut c_int;
     }
 
     /// # Safety
@@ -277,9 +277,10 @@ mod sys {
     }
 
     pub fn set_errno(value: c_int) {
-        // SAFETY: `errno` is an int defined by the C runtime, so the address is valid and
-        // aligned; the raw-pointer store creates no Rust reference that could alias C's.
-        unsafe { (&raw mut errno).write(value) }
+        // SAFETY: `__errno_location` returns the address of the calling thread's errno,
+        // a valid, aligned int for the thread's life; the raw-pointer store creates no
+        // Rust reference that could alias C's.
+        unsafe { __errno_location().write(value) }
     }
 }
 

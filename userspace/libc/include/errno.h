@@ -1,10 +1,18 @@
 /* errno.h (kestrel guest C runtime).
  * ABI: Linux x86_64 errno values (the kernel returns these as negated results).
- * errno is one plain global int: the runtime serves single-threaded programs. */
+ * errno is per thread: a thread-local int reached through __errno_location(), as in
+ * glibc (so `extern int errno;` in old code still compiles). */
 #ifndef _ERRNO_H
 #define _ERRNO_H
 
-extern int errno;
+#ifdef __cplusplus
+extern "C" {
+#endif
+int *__errno_location(void) __attribute__((__const__));
+#ifdef __cplusplus
+}
+#endif
+#define errno (*__errno_location())
 
 #define EPERM 1
 #define ENOENT 2

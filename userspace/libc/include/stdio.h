@@ -88,6 +88,22 @@ void setbuf(FILE *restrict f, char *restrict buf);
 
 void perror(const char *s);
 
+/* Threads: a stream's recursive lock, and the calls without it (POSIX, glibc). */
+void flockfile(FILE *f);
+int ftrylockfile(FILE *f);
+void funlockfile(FILE *f);
+int getc_unlocked(FILE *f);
+int getchar_unlocked(void);
+int putc_unlocked(int c, FILE *f);
+int putchar_unlocked(int c);
+int fgetc_unlocked(FILE *f);
+int fputc_unlocked(int c, FILE *f);
+int fputs_unlocked(const char *restrict s, FILE *restrict f);
+char *fgets_unlocked(char *restrict s, int n, FILE *restrict f);
+size_t fwrite_unlocked(const void *restrict p, size_t size, size_t n, FILE *restrict f);
+size_t fread_unlocked(void *restrict p, size_t size, size_t n, FILE *restrict f);
+int fflush_unlocked(FILE *f);
+
 #ifdef __cplusplus
 }
 #endif

@@ -40,6 +40,7 @@ int execlp(const char *file, const char *arg, ...);
 __attribute__((__noreturn__)) void _exit(int status);
 pid_t getpid(void);
 pid_t getppid(void);
+pid_t gettid(void); /* the calling thread's id (the kernel's tid), as glibc 2.30 */
 
 unsigned int sleep(unsigned int seconds);
 int usleep(useconds_t usec);

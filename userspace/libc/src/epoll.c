@@ -13,7 +13,11 @@
  *
  * As for poll, the kernel's readable and writable are EPOLLIN and EPOLLOUT when asked
  * for, its hang-up and error EPOLLHUP and EPOLLERR, always reported (Linux). Nothing
- * reports EPOLLPRI or EPOLLRDHUP (Linux's pipes do not either). */
+ * reports EPOLLPRI or EPOLLRDHUP (Linux's pipes do not either).
+ *
+ * Threads: the table has a lock (table_lock), held while it is read or changed and never
+ * while a call sleeps; it comes after a stream's lock (fclose closes under it) and before
+ * the heap's (the table grows with realloc). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -25,6 +29,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "thread.h"
 
 struct entry {
 	int epfd;
@@ -36,6 +41,21 @@ struct entry {
 
 static struct entry *entries;
 static size_t n_entries, cap_entries;
+static volatile uint32_t table_lock;
+
+/* fork: the table is held across the copy; the child starts it free. */
+void __kestrel_epoll_lock_all(void)
+{
+	__kestrel_lock(&table_lock);
+}
+
+void __kestrel_epoll_unlock_all(int child)
+{
+	if (child)
+		table_lock = 0;
+	else
+		__kestrel_unlock(&table_lock);
+}
 
 static struct entry *find(int epfd, int fd)
 {
@@ -72,6 +92,7 @@ static int kernel_set(int epfd, int fd, unsigned long flags, uint64_t data)
 static void forget(int fd)
 {
 	int saved = errno;
+	__kestrel_lock(&table_lock);
 	for (size_t i = 0; i < n_entries;) {
 		if (entries[i].fd == fd) {
 			if (!entries[i].disabled)
@@ -83,6 +104,7 @@ static void forget(int fd)
 			i++;
 		}
 	}
+	__kestrel_unlock(&table_lock);
 	errno = saved;
 }
 
@@ -133,6 +155,8 @@ static int reaches(int epfd, int target, int depth)
 	return 0;
 }
 
+static int ctl_locked(int epfd, int op, int fd, struct epoll_event *event);
+
 int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 {
 	/* Linux's order: EFAULT, EBADF, EPERM, EINVAL, then ELOOP, EEXIST and ENOENT. */
@@ -162,6 +186,15 @@ int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 		errno = EINVAL;
 		return -1;
 	}
+	__kestrel_lock(&table_lock);
+	int r = ctl_locked(epfd, op, fd, event);
+	__kestrel_unlock(&table_lock);
+	return r;
+}
+
+/* epoll_ctl's checks against the table and its changes, under table_lock. */
+static int ctl_locked(int epfd, int op, int fd, struct epoll_event *event)
+{
 	struct entry *e = find(epfd, fd);
 	if (op == EPOLL_CTL_ADD) {
 		if (e) {
@@ -251,7 +284,10 @@ static int collect(int epfd, struct epoll_event *events, int max)
 	long n = read(epfd, buf, (size_t)want * sizeof buf[0]);
 	if (n < 0)
 		return -1;
-	return translate(epfd, buf, (int)(n / (long)sizeof buf[0]), events);
+	__kestrel_lock(&table_lock);
+	int got = translate(epfd, buf, (int)(n / (long)sizeof buf[0]), events);
+	__kestrel_unlock(&table_lock);
+	return got;
 }
 
 int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout, const sigset_t *sigmask)

@@ -1,4 +1,5 @@
-/* errno.c: errno, strerror, perror, strsignal, psignal (glibc's messages). */
+/* errno.c: errno (one per thread), strerror, perror, strsignal, psignal (glibc's
+ * messages). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -6,7 +7,13 @@
 
 #include "internal.h"
 
-int errno;
+/* Thread-local: every thread's block is a copy of the program's PT_TLS image (tls.c). */
+static __thread int errno_value;
+
+int *__errno_location(void)
+{
+	return &errno_value;
+}
 
 static const char *const messages[] = {
 	[0] = "Success",
@@ -147,7 +154,7 @@ char *strerror(int errnum)
 {
 	if (errnum >= 0 && (size_t)errnum < sizeof messages / sizeof messages[0] && messages[errnum])
 		return (char *)messages[errnum];
-	static char unknown[32];
+	static __thread char unknown[32];
 	snprintf(unknown, sizeof unknown, "Unknown error %d", errnum);
 	return unknown;
 }
@@ -200,7 +207,7 @@ static const char *const signal_names[NSIG] = {
 
 char *strsignal(int signo)
 {
-	static char buf[32];
+	static __thread char buf[32];
 	if (signo > 0 && signo < NSIG && signal_names[signo])
 		return (char *)signal_names[signo];
 	if (signo >= SIGRTMIN && signo <= SIGRTMAX)

@@ -24,6 +24,8 @@ struct __kestrel_file {
 	size_t rpos, rend;
 	struct __kestrel_file *next; /* the list of open streams */
 	unsigned char ungot;	     /* the character ungetc gave back, if F_UNGOT */
+	volatile uint32_t lock;	     /* flockfile's: 0 free, 1 held, 2 slept on */
+	int lock_owner, lock_count;  /* the holder's tid, its recursion depth */
 };
 
 #define F_READ 1
@@ -33,6 +35,7 @@ struct __kestrel_file {
 #define F_OWNBUF 16 /* buf came from malloc */
 #define F_STATIC 32 /* stdin, stdout, stderr: never freed */
 #define F_UNGOT 64  /* `ungot` is the next character to read */
+#define F_FORK_HELD 128 /* locked by fork, to be unlocked after it */
 
 /* Flushes every open output stream (exit, fork, exec). */
 hidden void __kestrel_flush_all(void);

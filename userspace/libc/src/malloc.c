@@ -12,8 +12,8 @@
  * - posix_memalign() and friends over-allocate and put a second header, pointing back
  *   at the real block, just before the aligned address.
  * The magic word catches frees of pointers that malloc did not return and double
- * frees: both print a message and abort(). Single-threaded, like the rest of the
- * runtime. */
+ * frees: both print a message and abort(). One lock (heap_lock) serialises every call;
+ * fork holds it across the copy (__kestrel_malloc_lock_all). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 
 #include "internal.h"
+#include "thread.h"
 
 struct header {
 	size_t size;	/* usable bytes after the header (aligned: offset back to the block) */
@@ -49,6 +50,21 @@ static char *carve_at, *carve_end;
 static size_t next_chunk = CHUNK_MIN;
 /* Where the kernel is asked to look for free address space first. */
 static uintptr_t map_hint;
+/* Guards everything above. */
+static volatile uint32_t heap_lock;
+
+void __kestrel_malloc_lock_all(void)
+{
+	__kestrel_lock(&heap_lock);
+}
+
+void __kestrel_malloc_unlock_all(int child)
+{
+	if (child)
+		heap_lock = 0;
+	else
+		__kestrel_unlock(&heap_lock);
+}
 
 static size_t class_size(unsigned c)
 {
@@ -152,11 +168,19 @@ static void *large_alloc(size_t n)
 	return h + 1;
 }
 
-void *malloc(size_t n)
+static void *malloc_locked(size_t n)
 {
 	void *p = n <= SMALL_MAX ? small_alloc(class_of(n)) : large_alloc(n);
 	if (!p)
 		errno = ENOMEM;
+	return p;
+}
+
+void *malloc(size_t n)
+{
+	__kestrel_lock(&heap_lock);
+	void *p = malloc_locked(n);
+	__kestrel_unlock(&heap_lock);
 	return p;
 }
 
@@ -172,14 +196,12 @@ static struct header *used_header(void *p, const char *what)
 	return h;
 }
 
-void free(void *p)
+static void free_locked(void *p)
 {
-	if (!p)
-		return;
 	struct header *h = used_header(p, "free(): invalid pointer");
 	if (h->kind == KIND_ALIGNED) {
 		h->magic = MAGIC_FREE;
-		free((char *)p - h->size);
+		free_locked((char *)p - h->size);
 	} else if (h->kind == KIND_LARGE) {
 		h->magic = MAGIC_FREE;
 		munmap(h, h->size + HDR);
@@ -190,14 +212,31 @@ void free(void *p)
 	}
 }
 
+void free(void *p)
+{
+	if (!p)
+		return;
+	__kestrel_lock(&heap_lock);
+	free_locked(p);
+	__kestrel_unlock(&heap_lock);
+}
+
+static size_t usable_size_locked(void *p)
+{
+	struct header *h = used_header(p, "malloc_usable_size(): invalid pointer");
+	if (h->kind == KIND_ALIGNED)
+		return usable_size_locked((char *)p - h->size) - h->size;
+	return h->size;
+}
+
 size_t malloc_usable_size(void *p)
 {
 	if (!p)
 		return 0;
-	struct header *h = used_header(p, "malloc_usable_size(): invalid pointer");
-	if (h->kind == KIND_ALIGNED)
-		return malloc_usable_size((char *)p - h->size) - h->size;
-	return h->size;
+	__kestrel_lock(&heap_lock);
+	size_t n = usable_size_locked(p);
+	__kestrel_unlock(&heap_lock);
+	return n;
 }
 
 void *calloc(size_t n, size_t size)
@@ -227,16 +266,10 @@ static int large_grow(struct header *h, size_t n)
 	return 1;
 }
 
-void *realloc(void *p, size_t n)
+static void *realloc_locked(void *p, size_t n)
 {
-	if (!p)
-		return malloc(n);
-	if (n == 0) {
-		free(p);
-		return NULL;
-	}
 	struct header *h = used_header(p, "realloc(): invalid pointer");
-	size_t have = malloc_usable_size(p);
+	size_t have = usable_size_locked(p);
 	if (h->kind < NCLASS) {
 		/* Stay put if the block is big enough and not more than twice too big. */
 		if (n <= have && (n > have / 2 || have <= 16))
@@ -254,11 +287,25 @@ void *realloc(void *p, size_t n)
 		if (n > have && large_grow(h, n))
 			return p;
 	}
-	void *q = malloc(n);
+	void *q = malloc_locked(n);
 	if (!q)
 		return NULL;
 	memcpy(q, p, n < have ? n : have);
-	free(p);
+	free_locked(p);
+	return q;
+}
+
+void *realloc(void *p, size_t n)
+{
+	if (!p)
+		return malloc(n);
+	if (n == 0) {
+		free(p);
+		return NULL;
+	}
+	__kestrel_lock(&heap_lock);
+	void *q = realloc_locked(p, n);
+	__kestrel_unlock(&heap_lock);
 	return q;
 }
 

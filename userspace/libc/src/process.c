@@ -9,13 +9,24 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "thread.h"
 
 pid_t fork(void)
 {
-	/* Output still buffered would otherwise be written by both processes. */
-	__kestrel_flush_all();
+	/* The child gets only the calling thread: the atfork handlers run and the runtime's
+	 * locks are held across the copy, so none is left held by a thread that is gone.
+	 * Streams are flushed then too (output still buffered would otherwise be written by
+	 * both processes). */
+	__kestrel_fork_prepare();
 	uint64_t meta[1] = {KESTREL_PROC_FORK};
-	return (pid_t)__kestrel_proc_call(meta, 1, NULL, 0);
+	pid_t pid = (pid_t)__kestrel_proc_call(meta, 1, NULL, 0);
+	int saved = errno;
+	if (pid == 0)
+		__kestrel_fork_child();
+	else
+		__kestrel_fork_parent();
+	errno = saved;
+	return pid;
 }
 
 static const char initfs_prefix[] = "/scheme/initfs/";

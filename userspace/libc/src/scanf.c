@@ -490,7 +490,11 @@ static void file_unget(struct __kestrel_scan_source *src, int c)
 int vfscanf(FILE *restrict f, const char *restrict fmt, va_list ap)
 {
 	struct file_source fs = {{file_get, file_unget}, f};
-	return __kestrel_vscan(&fs.src, fmt, ap);
+	/* One scan holds the stream, so other threads' reads do not come between. */
+	flockfile(f);
+	int r = __kestrel_vscan(&fs.src, fmt, ap);
+	funlockfile(f);
+	return r;
 }
 
 int fscanf(FILE *restrict f, const char *restrict fmt, ...)

@@ -1,9 +1,10 @@
-/* start.c: from the initial stack to main, and the ways out (exit, _Exit, _exit,
- * atexit). */
+/* start.c: from the initial stack to main (the main thread's TLS block first), and the
+ * ways out (exit, _Exit, _exit, atexit). */
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "thread.h"
 
 char **environ;
 
@@ -23,6 +24,11 @@ __attribute__((__noreturn__, __used__)) void __kestrel_start(long *sp)
 	int argc = (int)sp[0];
 	char **argv = (char **)(sp + 1);
 	char **envp = argv + argc + 1;
+	char **env_end = envp;
+	while (*env_end)
+		env_end++;
+	/* First of all: errno and every other thread-local variable live in the TLS block. */
+	__kestrel_tls_init((unsigned long *)(env_end + 1));
 	environ = envp;
 	for (size_t i = 0; i < (size_t)(__preinit_array_end - __preinit_array_start); i++)
 		__preinit_array_start[i](argc, argv, envp);

@@ -1,7 +1,11 @@
 /* stdio.c: streams. stdout is line-buffered on fd 1, stderr unbuffered on fd 2, stdin
  * fully buffered on fd 0; fopen() streams are fully buffered. A printf to an unbuffered
  * stream is still assembled in a small local buffer, so that one call is normally one
- * write (and lines from different processes do not mix). */
+ * write (and lines from different processes do not mix).
+ *
+ * Threads: every stream has a recursive lock (flockfile), which each call holds; the
+ * *_unlocked functions are the bodies without it. The list of open streams has a lock
+ * of its own, taken before a stream's and never while one is held. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -11,13 +15,14 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "thread.h"
 
 static unsigned char stdin_buf[BUFSIZ];
 static unsigned char stdout_buf[BUFSIZ];
 
-static FILE file_stderr = {2, _IONBF, F_WRITE | F_STATIC, NULL, 0, 0, 0, 0, NULL, 0};
-static FILE file_stdout = {1, _IOLBF, F_WRITE | F_STATIC, stdout_buf, BUFSIZ, 0, 0, 0, &file_stderr, 0};
-static FILE file_stdin = {0, _IOFBF, F_READ | F_STATIC, stdin_buf, BUFSIZ, 0, 0, 0, &file_stdout, 0};
+static FILE file_stderr = {2, _IONBF, F_WRITE | F_STATIC, NULL, 0, 0, 0, 0, NULL, 0, 0, 0, 0};
+static FILE file_stdout = {1, _IOLBF, F_WRITE | F_STATIC, stdout_buf, BUFSIZ, 0, 0, 0, &file_stderr, 0, 0, 0, 0};
+static FILE file_stdin = {0, _IOFBF, F_READ | F_STATIC, stdin_buf, BUFSIZ, 0, 0, 0, &file_stdout, 0, 0, 0, 0};
 
 FILE *stdin = &file_stdin;
 FILE *stdout = &file_stdout;
@@ -25,6 +30,89 @@ FILE *stderr = &file_stderr;
 
 /* Every open stream, newest first. */
 static FILE *open_files = &file_stdin;
+static volatile uint32_t open_files_lock;
+
+static int flush_out(FILE *f);
+
+void flockfile(FILE *f)
+{
+	int tid = __kestrel_self()->tid;
+	if (f->lock_owner == tid) {
+		f->lock_count++;
+		return;
+	}
+	__kestrel_lock(&f->lock);
+	f->lock_owner = tid;
+	f->lock_count = 1;
+}
+
+int ftrylockfile(FILE *f)
+{
+	int tid = __kestrel_self()->tid;
+	if (f->lock_owner == tid) {
+		f->lock_count++;
+		return 0;
+	}
+	uint32_t free_word = 0;
+	if (!__atomic_compare_exchange_n(&f->lock, &free_word, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return -1;
+	f->lock_owner = tid;
+	f->lock_count = 1;
+	return 0;
+}
+
+void funlockfile(FILE *f)
+{
+	if (--f->lock_count == 0) {
+		f->lock_owner = 0;
+		__kestrel_unlock(&f->lock);
+	}
+}
+
+/* Takes g's lock for a flush of every stream, unless another thread holds it with no
+ * output to flush (a reader asleep in read, say), which fflush(NULL), exit and fork must
+ * not wait for: 1 if taken. */
+static int lock_for_flush(FILE *g)
+{
+	if (ftrylockfile(g) == 0)
+		return 1;
+	if (__atomic_load_n(&g->wpos, __ATOMIC_RELAXED) == 0)
+		return 0;
+	flockfile(g);
+	return 1;
+}
+
+/* fork: every stream is flushed (or output still buffered would be written by both
+ * processes) and held across the copy, but for those lock_for_flush passes over; the
+ * child (a new tid) starts them all free. */
+void __kestrel_stdio_lock_all(void)
+{
+	__kestrel_lock(&open_files_lock);
+	for (FILE *g = open_files; g; g = g->next) {
+		if (lock_for_flush(g)) {
+			g->flags |= F_FORK_HELD;
+			flush_out(g);
+		}
+	}
+}
+
+void __kestrel_stdio_unlock_all(int child)
+{
+	for (FILE *g = open_files; g; g = g->next) {
+		if (child) {
+			g->lock = 0;
+			g->lock_owner = 0;
+			g->lock_count = 0;
+		} else if (g->flags & F_FORK_HELD) {
+			funlockfile(g);
+		}
+		g->flags &= ~F_FORK_HELD;
+	}
+	if (child)
+		open_files_lock = 0;
+	else
+		__kestrel_unlock(&open_files_lock);
+}
 
 static int flush_out(FILE *f)
 {
@@ -39,19 +127,33 @@ static int flush_out(FILE *f)
 	return 0;
 }
 
-int fflush(FILE *f)
+int fflush_unlocked(FILE *f)
 {
-	if (!f) {
-		int r = 0;
-		for (FILE *g = open_files; g; g = g->next)
-			if (flush_out(g) < 0)
-				r = EOF;
-		return r;
-	}
 	/* Unread input cannot be given back (no seek): it is dropped. */
 	f->rpos = f->rend = 0;
 	f->flags &= ~F_UNGOT;
 	return flush_out(f);
+}
+
+int fflush(FILE *f)
+{
+	if (!f) {
+		int r = 0;
+		__kestrel_lock(&open_files_lock);
+		for (FILE *g = open_files; g; g = g->next) {
+			if (!lock_for_flush(g))
+				continue;
+			if (flush_out(g) < 0)
+				r = EOF;
+			funlockfile(g);
+		}
+		__kestrel_unlock(&open_files_lock);
+		return r;
+	}
+	flockfile(f);
+	int r = fflush_unlocked(f);
+	funlockfile(f);
+	return r;
 }
 
 void __kestrel_flush_all(void)
@@ -96,7 +198,7 @@ static size_t put_bytes(FILE *f, const void *data, size_t n)
 	return n;
 }
 
-size_t fwrite(const void *restrict p, size_t size, size_t n, FILE *restrict f)
+size_t fwrite_unlocked(const void *restrict p, size_t size, size_t n, FILE *restrict f)
 {
 	if (size == 0 || n == 0)
 		return 0;
@@ -104,29 +206,29 @@ size_t fwrite(const void *restrict p, size_t size, size_t n, FILE *restrict f)
 	return put_bytes(f, p, total) / size;
 }
 
-int fputc(int c, FILE *f)
+int fputc_unlocked(int c, FILE *f)
 {
 	unsigned char b = (unsigned char)c;
 	return put_bytes(f, &b, 1) == 1 ? b : EOF;
 }
 
-int putc(int c, FILE *f)
+int putc_unlocked(int c, FILE *f)
 {
-	return fputc(c, f);
+	return fputc_unlocked(c, f);
 }
 
-int putchar(int c)
+int putchar_unlocked(int c)
 {
-	return fputc(c, stdout);
+	return fputc_unlocked(c, stdout);
 }
 
-int fputs(const char *restrict s, FILE *restrict f)
+int fputs_unlocked(const char *restrict s, FILE *restrict f)
 {
 	size_t n = strlen(s);
 	return put_bytes(f, s, n) == n ? 0 : EOF;
 }
 
-int puts(const char *s)
+static int puts_unlocked(const char *s)
 {
 	size_t n = strlen(s);
 	if (stdout->mode == _IONBF || stdout->cap == 0) {
@@ -177,7 +279,7 @@ static void file_put(struct __kestrel_sink *sink, const char *s, size_t n)
 	fs->len += n;
 }
 
-int vfprintf(FILE *restrict f, const char *restrict fmt, va_list ap)
+static int vfprintf_unlocked(FILE *restrict f, const char *restrict fmt, va_list ap)
 {
 	if (!(f->flags & F_WRITE)) {
 		f->flags |= F_ERR;
@@ -220,7 +322,7 @@ int printf(const char *restrict fmt, ...)
 
 int vdprintf(int fd, const char *restrict fmt, va_list ap)
 {
-	FILE f = {fd, _IONBF, F_WRITE, NULL, 0, 0, 0, 0, NULL, 0};
+	FILE f = {fd, _IONBF, F_WRITE, NULL, 0, 0, 0, 0, NULL, 0, 0, 0, 0};
 	return vfprintf(&f, fmt, ap);
 }
 
@@ -263,7 +365,7 @@ static int refill(FILE *f)
 	}
 }
 
-int fgetc(FILE *f)
+int fgetc_unlocked(FILE *f)
 {
 	if (f->flags & F_UNGOT) {
 		f->flags &= ~F_UNGOT;
@@ -292,23 +394,23 @@ int fgetc(FILE *f)
 	return f->buf[f->rpos++];
 }
 
-int getc(FILE *f)
+int getc_unlocked(FILE *f)
 {
-	return fgetc(f);
+	return fgetc_unlocked(f);
 }
 
-int getchar(void)
+int getchar_unlocked(void)
 {
-	return fgetc(stdin);
+	return fgetc_unlocked(stdin);
 }
 
-char *fgets(char *restrict s, int n, FILE *restrict f)
+char *fgets_unlocked(char *restrict s, int n, FILE *restrict f)
 {
 	if (n <= 0)
 		return NULL;
 	int i = 0;
 	while (i < n - 1) {
-		int c = fgetc(f);
+		int c = fgetc_unlocked(f);
 		if (c == EOF)
 			break;
 		s[i++] = (char)c;
@@ -321,7 +423,7 @@ char *fgets(char *restrict s, int n, FILE *restrict f)
 	return s;
 }
 
-size_t fread(void *restrict p, size_t size, size_t n, FILE *restrict f)
+size_t fread_unlocked(void *restrict p, size_t size, size_t n, FILE *restrict f)
 {
 	if (size == 0 || n == 0)
 		return 0;
@@ -341,7 +443,7 @@ size_t fread(void *restrict p, size_t size, size_t n, FILE *restrict f)
 			got += k;
 			continue;
 		}
-		int c = fgetc(f);
+		int c = fgetc_unlocked(f);
 		if (c == EOF)
 			break;
 		dst[got++] = (unsigned char)c;
@@ -351,7 +453,7 @@ size_t fread(void *restrict p, size_t size, size_t n, FILE *restrict f)
 
 /* Gives c back to f: the next read returns it. One character can be given back (C
  * promises one; a second ungetc before a read fails). */
-int ungetc(int c, FILE *f)
+static int ungetc_unlocked(int c, FILE *f)
 {
 	if (c == EOF || (f->flags & F_UNGOT) || !(f->flags & F_READ))
 		return EOF;
@@ -363,7 +465,7 @@ int ungetc(int c, FILE *f)
 /* Reads up to and including `delim` (or to the end of the input) into *line, which is
  * grown with realloc as needed; returns the length, or -1 at the end of the input or on
  * an error (EINVAL for a null line or cap, ENOMEM). */
-ssize_t getdelim(char **restrict line, size_t *restrict cap, int delim, FILE *restrict f)
+static ssize_t getdelim_unlocked(char **restrict line, size_t *restrict cap, int delim, FILE *restrict f)
 {
 	if (!line || !cap) {
 		errno = EINVAL;
@@ -371,7 +473,7 @@ ssize_t getdelim(char **restrict line, size_t *restrict cap, int delim, FILE *re
 	}
 	size_t len = 0;
 	for (;;) {
-		int c = fgetc(f);
+		int c = fgetc_unlocked(f);
 		if (c == EOF)
 			break;
 		if (len + 2 > *cap || !*line) {
@@ -446,8 +548,10 @@ static FILE *new_stream(int fd, int oflags)
 	f->cap = BUFSIZ;
 	int acc = oflags & O_ACCMODE;
 	f->flags = F_OWNBUF | (acc == O_WRONLY ? 0 : F_READ) | (acc == O_RDONLY ? 0 : F_WRITE);
+	__kestrel_lock(&open_files_lock);
 	f->next = open_files;
 	open_files = f;
+	__kestrel_unlock(&open_files_lock);
 	return f;
 }
 
@@ -475,19 +579,24 @@ FILE *fdopen(int fd, const char *mode)
 
 int fclose(FILE *f)
 {
+	flockfile(f);
 	int r = flush_out(f);
 	if (close(f->fd) < 0)
 		r = EOF;
 	if (f->flags & F_STATIC) {
 		f->flags &= ~(F_READ | F_WRITE);
+		funlockfile(f);
 		return r;
 	}
+	funlockfile(f);
+	__kestrel_lock(&open_files_lock);
 	for (FILE **link = &open_files; *link; link = &(*link)->next) {
 		if (*link == f) {
 			*link = f->next;
 			break;
 		}
 	}
+	__kestrel_unlock(&open_files_lock);
 	if (f->flags & F_OWNBUF)
 		free(f->buf);
 	free(f);
@@ -514,7 +623,7 @@ void clearerr(FILE *f)
 	f->flags &= ~(F_EOF | F_ERR);
 }
 
-int setvbuf(FILE *restrict f, char *restrict buf, int mode, size_t size)
+static int setvbuf_unlocked(FILE *restrict f, char *restrict buf, int mode, size_t size)
 {
 	if (mode != _IOFBF && mode != _IOLBF && mode != _IONBF) {
 		errno = EINVAL;
@@ -555,4 +664,88 @@ int setvbuf(FILE *restrict f, char *restrict buf, int mode, size_t size)
 void setbuf(FILE *restrict f, char *restrict buf)
 {
 	setvbuf(f, buf, buf ? _IOFBF : _IONBF, BUFSIZ);
+}
+
+/* The locked forms: each call holds the stream's lock throughout. */
+#define LOCKED(type, call, f)           \
+	do {                            \
+		flockfile(f);           \
+		type locked_r_ = (call); \
+		funlockfile(f);         \
+		return locked_r_;       \
+	} while (0)
+
+size_t fwrite(const void *restrict p, size_t size, size_t n, FILE *restrict f)
+{
+	LOCKED(size_t, fwrite_unlocked(p, size, n, f), f);
+}
+
+int fputc(int c, FILE *f)
+{
+	LOCKED(int, fputc_unlocked(c, f), f);
+}
+
+int putc(int c, FILE *f)
+{
+	LOCKED(int, fputc_unlocked(c, f), f);
+}
+
+int putchar(int c)
+{
+	LOCKED(int, fputc_unlocked(c, stdout), stdout);
+}
+
+int fputs(const char *restrict s, FILE *restrict f)
+{
+	LOCKED(int, fputs_unlocked(s, f), f);
+}
+
+int puts(const char *s)
+{
+	LOCKED(int, puts_unlocked(s), stdout);
+}
+
+int vfprintf(FILE *restrict f, const char *restrict fmt, va_list ap)
+{
+	LOCKED(int, vfprintf_unlocked(f, fmt, ap), f);
+}
+
+int fgetc(FILE *f)
+{
+	LOCKED(int, fgetc_unlocked(f), f);
+}
+
+int getc(FILE *f)
+{
+	LOCKED(int, fgetc_unlocked(f), f);
+}
+
+int getchar(void)
+{
+	LOCKED(int, fgetc_unlocked(stdin), stdin);
+}
+
+char *fgets(char *restrict s, int n, FILE *restrict f)
+{
+	LOCKED(char *, fgets_unlocked(s, n, f), f);
+}
+
+size_t fread(void *restrict p, size_t size, size_t n, FILE *restrict f)
+{
+	LOCKED(size_t, fread_unlocked(p, size, n, f), f);
+}
+
+int setvbuf(FILE *restrict f, char *restrict buf, int mode, size_t size)
+{
+	LOCKED(int, setvbuf_unlocked(f, buf, mode, size), f);
+}
+
+int ungetc(int c, FILE *f)
+{
+	LOCKED(int, ungetc_unlocked(c, f), f);
+}
+
+ssize_t getdelim(char **restrict line, size_t *restrict cap, int delim, FILE *restrict f)
+{
+	LOCKED(ssize_t, getdelim_unlocked(line, cap, delim, f), f);
 }

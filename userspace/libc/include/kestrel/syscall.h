@@ -235,6 +235,21 @@ long __kestrel_proc_call(const uint64_t *metadata, size_t nmeta, void *payload, 
 #define KESTREL_PROC_THREAD_EXIT 10
 #define KESTREL_PROC_GETTID 11
 #define KESTREL_PROC_SHUTDOWN 12
+#define KESTREL_PROC_FREE_FRAMES 13
+#define KESTREL_PROC_SET_FS_BASE 14
+#define KESTREL_PROC_GET_FS_BASE 15
+#define KESTREL_PROC_SET_ROBUST_LIST 16
+#define KESTREL_PROC_TKILL 17
+
+/* PROC_THREAD_CREATE's payload: the new thread starts at entry with rdi = arg and rsp =
+ * stack_top; when it ends the kernel stores 0 at clear_tid (a u32; 0: none) and
+ * futex-wakes one waiter there. */
+struct kestrel_thread_args {
+	uint64_t entry;
+	uint64_t stack_top;
+	uint64_t arg;
+	uint64_t clear_tid;
+};
 
 /* Starts program PATH (a bare name means /scheme/initfs/NAME) in a new child process
  * with ARGV and ENVP (NULL: the caller's environment), as init does: no fork. Returns the

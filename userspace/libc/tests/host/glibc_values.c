@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -32,6 +33,11 @@ int (*check_ftruncate)(int, off_t) = ftruncate;
 int (*check_fstat)(int, struct stat *) = fstat;
 int (*check_pipe)(int[2]) = pipe;
 int (*check_pipe2)(int[2], int) = pipe2;
+pid_t (*check_gettid)(void) = gettid;
+int (*check_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *) = pthread_create;
+int (*check_pthread_mutex_timedlock)(pthread_mutex_t *, const struct timespec *) = pthread_mutex_timedlock;
+int (*check_pthread_cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *) =
+	pthread_cond_timedwait;
 int (*check_poll)(struct pollfd *, nfds_t, int) = poll;
 int (*check_ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *) = ppoll;
 int (*check_select)(int, fd_set *, fd_set *, fd_set *, struct timeval *) = select;
@@ -127,6 +133,27 @@ int main(void)
 	OFF(st_mtime);
 	OFF(st_ctime);
 	OFF(st_mtim.tv_nsec);
+	/* pthread.h: the values and the types' sizes are glibc's (not their contents). */
+	V(PTHREAD_CREATE_DETACHED);
+	V(PTHREAD_MUTEX_NORMAL);
+	V(PTHREAD_MUTEX_RECURSIVE);
+	V(PTHREAD_MUTEX_ERRORCHECK);
+	V(PTHREAD_MUTEX_DEFAULT);
+	V(PTHREAD_MUTEX_ROBUST);
+	V(PTHREAD_MUTEX_STALLED);
+	V(PTHREAD_PROCESS_SHARED);
+	V(PTHREAD_PROCESS_PRIVATE);
+	V(PTHREAD_DESTRUCTOR_ITERATIONS);
+	V(sizeof(pthread_t));
+	V(sizeof(pthread_attr_t));
+	V(sizeof(pthread_mutex_t));
+	V(sizeof(pthread_mutexattr_t));
+	V(sizeof(pthread_cond_t));
+	V(sizeof(pthread_condattr_t));
+	V(sizeof(pthread_rwlock_t));
+	V(sizeof(pthread_rwlockattr_t));
+	V(sizeof(pthread_key_t));
+	V(sizeof(pthread_once_t));
 	V(POLLIN);
 	V(POLLPRI);
 	V(POLLOUT);

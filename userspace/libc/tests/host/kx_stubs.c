@@ -8,6 +8,7 @@
 #include <string.h>
 
 int kx_errno;
+int *kx___errno_location(void) { return &kx_errno; }
 char **kx_environ;
 void *kx_stderr;
 void *kx_stdin;
@@ -30,6 +31,16 @@ int kx_fgetc(void *f)
 int kx_ungetc(int c, void *f)
 {
 	(void)c;
+	(void)f;
+	abort();
+}
+void kx_flockfile(void *f)
+{
+	(void)f;
+	abort();
+}
+void kx_funlockfile(void *f)
+{
 	(void)f;
 	abort();
 }
