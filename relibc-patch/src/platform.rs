@@ -248,8 +248,9 @@ mod sys {
         // SAFETY: `path` is a NUL-terminated string borrowed for the call; without O_CREAT
         // `open` reads no mode argument.
         let fd = unsafe { runtime_open(path.as_ptr(), flags as c_int) };
-        // SAFETY: the C runtime's errno, read on this thread right after the failed call.
-        if fd < 0 { Err(unsafe { errno }) } else { Ok(fd as usize) }
+        // SAFETY: `__errno_location` returns the address of the calling thread's errno,
+        // read right after the failed call.
+        if fd < 0 { Err(unsafe { __errno_location().read() }) } else { Ok(fd as usize) }
     }
 
     pub fn fstat(fd: usize, stat: &mut Stat) -> Result<(), c_int> {
