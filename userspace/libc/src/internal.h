@@ -39,6 +39,11 @@ struct __kestrel_file {
 
 /* Flushes every open output stream (exit, fork, exec). */
 hidden void __kestrel_flush_all(void);
+/* Writes out f's pending output (stdio.c); 0, or EOF on an error. */
+hidden int __kestrel_flush_out(FILE *f);
+/* The bodies of ungetc and getdelim without the stream's lock (stdio_read.c). */
+hidden int __kestrel_ungetc_unlocked(int c, FILE *f);
+hidden ssize_t __kestrel_getdelim_unlocked(char **restrict line, size_t *restrict cap, int delim, FILE *restrict f);
 
 /* Output for the formatter: `put` receives each piece of the result in order. */
 struct __kestrel_sink {

@@ -32,7 +32,6 @@ FILE *stderr = &file_stderr;
 static FILE *open_files = &file_stdin;
 static volatile uint32_t open_files_lock;
 
-static int flush_out(FILE *f);
 
 void flockfile(FILE *f)
 {
@@ -91,7 +90,7 @@ void __kestrel_stdio_lock_all(void)
 	for (FILE *g = open_files; g; g = g->next) {
 		if (lock_for_flush(g)) {
 			g->flags |= F_FORK_HELD;
-			flush_out(g);
+			__kestrel_flush_out(g);
 		}
 	}
 }
@@ -114,7 +113,7 @@ void __kestrel_stdio_unlock_all(int child)
 		__kestrel_unlock(&open_files_lock);
 }
 
-static int flush_out(FILE *f)
+int __kestrel_flush_out(FILE *f)
 {
 	if (f->wpos == 0)
 		return 0;
@@ -132,7 +131,7 @@ int fflush_unlocked(FILE *f)
 	/* Unread input cannot be given back (no seek): it is dropped. */
 	f->rpos = f->rend = 0;
 	f->flags &= ~F_UNGOT;
-	return flush_out(f);
+	return __kestrel_flush_out(f);
 }
 
 int fflush(FILE *f)
@@ -143,7 +142,7 @@ int fflush(FILE *f)
 		for (FILE *g = open_files; g; g = g->next) {
 			if (!lock_for_flush(g))
 				continue;
-			if (flush_out(g) < 0)
+			if (__kestrel_flush_out(g) < 0)
 				r = EOF;
 			funlockfile(g);
 		}
@@ -181,7 +180,7 @@ static size_t put_bytes(FILE *f, const void *data, size_t n)
 		return n;
 	}
 	if (n > f->cap - f->wpos) {
-		if (flush_out(f) < 0)
+		if (__kestrel_flush_out(f) < 0)
 			return 0;
 		if (n >= f->cap) {
 			if (__kestrel_write_all(f->fd, data, n) < 0) {
@@ -193,7 +192,7 @@ static size_t put_bytes(FILE *f, const void *data, size_t n)
 	}
 	memcpy(f->buf + f->wpos, data, n);
 	f->wpos += n;
-	if (f->mode == _IOLBF && memchr(data, '\n', n) && flush_out(f) < 0)
+	if (f->mode == _IOLBF && memchr(data, '\n', n) && __kestrel_flush_out(f) < 0)
 		return 0;
 	return n;
 }
@@ -335,172 +334,6 @@ int dprintf(int fd, const char *restrict fmt, ...)
 	return r;
 }
 
-/* Input. */
-
-/* Refills the read buffer; returns 0, or EOF at the end of input or on an error. */
-static int refill(FILE *f)
-{
-	if (!(f->flags & F_READ)) {
-		f->flags |= F_ERR;
-		errno = EBADF;
-		return EOF;
-	}
-	if (flush_out(f) < 0)
-		return EOF;
-	for (;;) {
-		ssize_t n = read(f->fd, f->buf, f->cap);
-		if (n > 0) {
-			f->rpos = 0;
-			f->rend = (size_t)n;
-			return 0;
-		}
-		if (n == 0) {
-			f->flags |= F_EOF;
-			return EOF;
-		}
-		if (errno != EINTR) {
-			f->flags |= F_ERR;
-			return EOF;
-		}
-	}
-}
-
-int fgetc_unlocked(FILE *f)
-{
-	if (f->flags & F_UNGOT) {
-		f->flags &= ~F_UNGOT;
-		return f->ungot;
-	}
-	if (f->rpos < f->rend)
-		return f->buf[f->rpos++];
-	if (f->cap == 0) {
-		unsigned char c;
-		for (;;) {
-			ssize_t n = read(f->fd, &c, 1);
-			if (n == 1)
-				return c;
-			if (n == 0) {
-				f->flags |= F_EOF;
-				return EOF;
-			}
-			if (errno != EINTR) {
-				f->flags |= F_ERR;
-				return EOF;
-			}
-		}
-	}
-	if (refill(f) < 0)
-		return EOF;
-	return f->buf[f->rpos++];
-}
-
-int getc_unlocked(FILE *f)
-{
-	return fgetc_unlocked(f);
-}
-
-int getchar_unlocked(void)
-{
-	return fgetc_unlocked(stdin);
-}
-
-char *fgets_unlocked(char *restrict s, int n, FILE *restrict f)
-{
-	if (n <= 0)
-		return NULL;
-	int i = 0;
-	while (i < n - 1) {
-		int c = fgetc_unlocked(f);
-		if (c == EOF)
-			break;
-		s[i++] = (char)c;
-		if (c == '\n')
-			break;
-	}
-	if (i == 0)
-		return NULL;
-	s[i] = '\0';
-	return s;
-}
-
-size_t fread_unlocked(void *restrict p, size_t size, size_t n, FILE *restrict f)
-{
-	if (size == 0 || n == 0)
-		return 0;
-	size_t want = size * n, got = 0;
-	unsigned char *dst = p;
-	if (f->flags & F_UNGOT) {
-		f->flags &= ~F_UNGOT;
-		dst[got++] = f->ungot;
-	}
-	while (got < want) {
-		if (f->rpos < f->rend) {
-			size_t k = f->rend - f->rpos;
-			if (k > want - got)
-				k = want - got;
-			memcpy(dst + got, f->buf + f->rpos, k);
-			f->rpos += k;
-			got += k;
-			continue;
-		}
-		int c = fgetc_unlocked(f);
-		if (c == EOF)
-			break;
-		dst[got++] = (unsigned char)c;
-	}
-	return got / size;
-}
-
-/* Gives c back to f: the next read returns it. One character can be given back (C
- * promises one; a second ungetc before a read fails). */
-static int ungetc_unlocked(int c, FILE *f)
-{
-	if (c == EOF || (f->flags & F_UNGOT) || !(f->flags & F_READ))
-		return EOF;
-	f->ungot = (unsigned char)c;
-	f->flags = (f->flags | F_UNGOT) & ~F_EOF; /* C: a successful ungetc clears end of file */
-	return f->ungot;
-}
-
-/* Reads up to and including `delim` (or to the end of the input) into *line, which is
- * grown with realloc as needed; returns the length, or -1 at the end of the input or on
- * an error (EINVAL for a null line or cap, ENOMEM). */
-static ssize_t getdelim_unlocked(char **restrict line, size_t *restrict cap, int delim, FILE *restrict f)
-{
-	if (!line || !cap) {
-		errno = EINVAL;
-		return -1;
-	}
-	size_t len = 0;
-	for (;;) {
-		int c = fgetc_unlocked(f);
-		if (c == EOF)
-			break;
-		if (len + 2 > *cap || !*line) {
-			size_t grown = *cap < 64 ? 128 : 2 * *cap;
-			char *bigger = realloc(*line, grown);
-			if (!bigger) {
-				f->flags |= F_ERR;
-				return -1;
-			}
-			*line = bigger;
-			*cap = grown;
-		}
-		(*line)[len++] = (char)c;
-		if (c == (unsigned char)delim)
-			break;
-	}
-	if (len == 0)
-		return -1;
-	(*line)[len] = '\0';
-	return (ssize_t)len;
-}
-
-ssize_t getline(char **restrict line, size_t *restrict cap, FILE *restrict f)
-{
-	return getdelim(line, cap, '\n', f);
-}
-
 /* Opening and closing. */
 
 static int mode_flags(const char *mode, int *oflags)
@@ -580,7 +413,7 @@ FILE *fdopen(int fd, const char *mode)
 int fclose(FILE *f)
 {
 	flockfile(f);
-	int r = flush_out(f);
+	int r = __kestrel_flush_out(f);
 	if (close(f->fd) < 0)
 		r = EOF;
 	if (f->flags & F_STATIC) {
@@ -629,7 +462,7 @@ static int setvbuf_unlocked(FILE *restrict f, char *restrict buf, int mode, size
 		errno = EINVAL;
 		return -1;
 	}
-	if (flush_out(f) < 0)
+	if (__kestrel_flush_out(f) < 0)
 		return -1;
 	unsigned char *nbuf = NULL;
 	int own = 0;
@@ -742,10 +575,10 @@ int setvbuf(FILE *restrict f, char *restrict buf, int mode, size_t size)
 
 int ungetc(int c, FILE *f)
 {
-	LOCKED(int, ungetc_unlocked(c, f), f);
+	LOCKED(int, __kestrel_ungetc_unlocked(c, f), f);
 }
 
 ssize_t getdelim(char **restrict line, size_t *restrict cap, int delim, FILE *restrict f)
 {
-	LOCKED(ssize_t, getdelim_unlocked(line, cap, delim, f), f);
+	LOCKED(ssize_t, __kestrel_getdelim_unlocked(line, cap, delim, f), f);
 }
