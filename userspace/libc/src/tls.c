@@ -86,6 +86,9 @@ struct __pthread *__kestrel_tls_place(char *base, size_t len)
 	return self;
 }
 
+/* The main thread's TLS block and control block, when they fit. */
+static char main_tls[8192] __attribute__((aligned(4096)));
+
 void __kestrel_tls_init(unsigned long *auxv)
 {
 	const elf_phdr *phdr = NULL;
@@ -110,12 +113,21 @@ void __kestrel_tls_init(unsigned long *auxv)
 		if (align > tls_align)
 			tls_align = align;
 	}
+	/* The main thread's block lives in the program's own data when it fits (it nearly
+	 * always does): a mapping of its own would cost every fork and exit page tables to
+	 * copy and free. */
 	size_t len = round_up(__kestrel_tls_size(), 4096);
-	struct kestrel_map map = {0, len, KESTREL_PROT_READ | KESTREL_PROT_WRITE, 0};
-	map.flags |= KESTREL_MAP_PRIVATE;
-	long base = __kestrel_syscall3(KESTREL_SYS_FMAP, KESTREL_ANONYMOUS, (unsigned long)&map, sizeof map);
-	if (base < 0 && base > -4096)
-		die();
+	long base;
+	if (__kestrel_tls_size() <= sizeof main_tls) {
+		base = (long)main_tls;
+		len = sizeof main_tls;
+	} else {
+		struct kestrel_map map = {0, len, KESTREL_PROT_READ | KESTREL_PROT_WRITE, 0};
+		map.flags |= KESTREL_MAP_PRIVATE;
+		base = __kestrel_syscall3(KESTREL_SYS_FMAP, KESTREL_ANONYMOUS, (unsigned long)&map, sizeof map);
+		if (base < 0 && base > -4096)
+			die();
+	}
 	struct __pthread *self = __kestrel_tls_place((char *)base, len);
 	uint64_t meta[2] = {KESTREL_PROC_SET_FS_BASE, (uint64_t)self};
 	if (__kestrel_proc_raw(meta, 2) < 0)
