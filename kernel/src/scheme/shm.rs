@@ -51,6 +51,19 @@ struct Named {
 }
 
 impl Named {
+    /// A new empty object, owned by the caller, with the permission bits of the open's
+    /// mode word.
+    fn new(creds: &Credentials, flags: usize) -> Arc<spin::Mutex<Self>> {
+        Arc::new(spin::Mutex::new(Self {
+            object: SharedMemory::new(0, None),
+            uid: creds.euid,
+            gid: creds.egid,
+            mode: (flags & 0o777) as u16,
+            size: 0,
+            linked: true,
+        }))
+    }
+
     /// Linux's file permission check: the class of the caller decides.
     fn check(&self, creds: &Credentials, read: bool, write: bool) -> Result<()> {
         let granted = if creds.euid == self.uid {
@@ -72,6 +85,16 @@ struct Objects {
     /// Open handles (from 1) to their objects.
     open: BTreeMap<usize, Arc<spin::Mutex<Named>>>,
     next_handle: usize,
+}
+
+impl Objects {
+    /// A new handle for an open of `named`.
+    fn open_handle(&mut self, named: Arc<spin::Mutex<Named>>) -> usize {
+        let handle = self.next_handle;
+        self.next_handle += 1;
+        self.open.insert(handle, named);
+        handle
+    }
 }
 
 static OBJECTS: spin::LazyLock<OrderedMutex<Objects>> = spin::LazyLock::new(|| {
@@ -122,23 +145,12 @@ impl ShmScheme {
             }
             None if flags & O_CREAT == 0 => return Err(ENOENT),
             None => {
-                let named = Named {
-                    object: SharedMemory::new(0, None),
-                    uid: creds.euid,
-                    gid: creds.egid,
-                    mode: (flags & 0o777) as u16,
-                    size: 0,
-                    linked: true,
-                };
-                let named = Arc::new(spin::Mutex::new(named));
+                let named = Named::new(&creds, flags);
                 objects.names.insert(name.to_string(), named.clone());
                 named
             }
         };
-        let handle = objects.next_handle;
-        objects.next_handle += 1;
-        objects.open.insert(handle, named);
-        Ok(handle)
+        Ok(objects.open_handle(named))
     }
 
     /// Creates an object without a name (`memfd_create`), open for reading and writing.
@@ -148,20 +160,9 @@ impl ShmScheme {
             return Err(EINVAL);
         }
         let creds = caller.process.creds.lock();
-        let named = Named {
-            object: SharedMemory::new(0, None),
-            uid: creds.euid,
-            gid: creds.egid,
-            mode: (flags & 0o777) as u16,
-            size: 0,
-            linked: true,
-        };
+        let named = Named::new(&creds, flags);
         drop(creds);
-        let mut objects = OBJECTS.lock();
-        let handle = objects.next_handle;
-        objects.next_handle += 1;
-        objects.open.insert(handle, Arc::new(spin::Mutex::new(named)));
-        Ok(handle)
+        Ok(OBJECTS.lock().open_handle(named))
     }
 
     fn named(handle: usize) -> Result<Arc<spin::Mutex<Named>>> {
