@@ -265,9 +265,7 @@ impl MqNamespace {
         nonblock: bool,
         woken: &mut Woken,
     ) -> Result<(Outcome<()>, Option<Notify>)> {
-        if prio >= MQ_PRIO_MAX {
-            return Err(EINVAL);
-        }
+        check_prio(prio)?;
         let q = self.queues.get_mut(&queue.0).expect("a held reference");
         if data.len() > q.msgsize {
             return Err(EMSGSIZE);
@@ -366,12 +364,20 @@ impl MqNamespace {
 }
 
 /// EBADF for a description without the access a call needs (the glue's check, with the
-/// description's access mode): mq_send needs write, mq_receive read.
+/// description's access mode): mq_send needs write, mq_receive read. Linux gives a
+/// description opened with access mode 3 neither (`OPEN_FMODE`), so both fail.
 pub fn check_access(oflag: i32, write: bool) -> Result<()> {
     let ok = match oflag & O_ACCMODE {
         O_RDONLY => !write,
         O_WRONLY => write,
-        _ => true,
+        O_RDWR => true,
+        _ => false,
     };
     if ok { Ok(()) } else { Err(EBADF) }
+}
+
+/// mq_send's first check, before the descriptor's (so the glue makes it before EBADF):
+/// a priority of [`MQ_PRIO_MAX`] or more → EINVAL.
+pub fn check_prio(prio: u32) -> Result<()> {
+    if prio >= MQ_PRIO_MAX { Err(EINVAL) } else { Ok(()) }
 }

@@ -36,7 +36,7 @@ fn pick(queued: &[Message]) -> Option<usize> {
 #[test]
 fn random_sequences_keep_the_rules() {
     let mut rng = Rng(0x6d71_5f70_726f_7073);
-    for case in 0..cases("MQ_CASES", 300) {
+    for case in 0..cases("KESTREL_PROPERTY_CASES", 2_000) {
         let maxmsg = 1 + rng.below(3) as i64;
         let mut ns = MqNamespace::new();
         let q = ns

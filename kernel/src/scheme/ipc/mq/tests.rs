@@ -74,6 +74,8 @@ fn access_is_checked_against_the_mode_and_owner() {
     assert_eq!(check_access(O_RDONLY, true), Err(EBADF));
     assert_eq!(check_access(O_WRONLY, false), Err(EBADF));
     assert_eq!((check_access(O_RDWR, true), check_access(O_RDONLY, false)), (Ok(()), Ok(())));
+    assert_eq!((check_access(3, true), check_access(3, false)), (Err(EBADF), Err(EBADF)), "mode 3 grants neither");
+    assert_eq!((check_prio(MQ_PRIO_MAX - 1), check_prio(MQ_PRIO_MAX)), (Ok(()), Err(EINVAL)));
 }
 
 #[test]
