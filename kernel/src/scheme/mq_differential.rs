@@ -6,8 +6,10 @@
 //! message and priority, and attribute.
 //!
 //! The rules run as root, as the host test does (the host applies its umask and root
-//! passes every mode, so modes are not compared). Queues stay small: the host bounds a
-//! user's queues by RLIMIT_MSGQUEUE (EMFILE), which the rules do not model. Names carry
+//! passes every mode, so modes are not compared). Attributes stay within the
+//! unprivileged limits or far outside them: root in a container may lack
+//! CAP_SYS_RESOURCE in the host's namespace, which the rules cannot see. The test lowers
+//! its own RLIMIT_MSGQUEUE so that default-sized queues reach it (EMFILE). Names carry
 //! this process's pid. Nothing sleeps: a send or receive on a description without
 //! O_NONBLOCK passes an absolute deadline already past, so where the rules say "wait"
 //! the host says ETIMEDOUT, and the rules' waiter is cancelled.
@@ -121,12 +123,23 @@ struct World {
     /// Per call (open, send, receive, getattr, setattr, notify, unlink): results that
     /// succeeded and that failed, to show what the sequences reached.
     tally: [(u64, u64); 7],
+    /// Per call, how often each errno came.
+    errnos: std::collections::BTreeMap<(usize, i32), u64>,
+    /// This process's RLIMIT_MSGQUEUE.
+    rlimit: u64,
 }
 
 impl World {
     fn count<T>(&mut self, call: usize, result: &Result<T>) {
         let (ok, err) = &mut self.tally[call];
-        if result.is_ok() { *ok += 1 } else { *err += 1 }
+        if result.is_ok() {
+            *ok += 1
+        } else {
+            *err += 1
+        }
+        if let Err(e) = result {
+            *self.errnos.entry((call, e.raw())).or_default() += 1;
+        }
     }
 
     fn name(&mut self) -> Vec<u8> {
@@ -170,7 +183,7 @@ impl World {
                     return;
                 }
                 let name = self.name();
-                let mut oflag = self.rng.below(4) as i32;
+                let mut oflag = [0, 1, 2, 2, 2, 2, 3][pick(&mut self.rng, 7)];
                 if self.rng.below(3) != 0 {
                     oflag |= O_CREAT;
                 }
@@ -181,15 +194,8 @@ impl World {
                     oflag |= O_NONBLOCK;
                 }
                 let attr = self.attr();
-                // The default attributes are 10 x 8192: at most one queue at a time
-                // uses them, to stay within the host's RLIMIT_MSGQUEUE.
-                let attr = attr.or(if self.ns.len() > 1 {
-                    Some(MqAttr { mq_maxmsg: 3, mq_msgsize: 16, ..MqAttr::default() })
-                } else {
-                    None
-                });
                 let host = host_open(&name, oflag, attr);
-                let rules = self.ns.open(root, &name, oflag, 0o600, attr);
+                let rules = self.ns.open(root, &name, oflag, 0o600, attr, self.rlimit);
                 self.count(0, &host);
                 assert_eq!(
                     host.map(|_| ()),
@@ -306,6 +312,16 @@ fn random_sequences_match_the_host() {
         Err(e) => return println!("mq differential skipped: the host's mq_open fails with {e:?}"),
     }
     let root = Credentials::root();
+    // SAFETY: rlimit is plain integers, and getrlimit writes it.
+    let mut limit: libc::rlimit = unsafe { core::mem::zeroed() };
+    // SAFETY: a valid out-pointer.
+    unsafe { libc::getrlimit(libc::RLIMIT_MSGQUEUE, &mut limit) };
+    // Lowered so that two or three queues of the default size reach it (EMFILE); only
+    // this test's queues are charged to it in this process.
+    limit.rlim_cur = limit.rlim_cur.min(200_000);
+    // SAFETY: a valid pointer; lowering a soft limit needs no privilege.
+    unsafe { libc::setrlimit(libc::RLIMIT_MSGQUEUE, &limit) };
+    let rlimit = limit.rlim_cur;
     let n = cases("KESTREL_DIFF_CASES", 10_000);
     let mut world = World {
         ns: MqNamespace::new(),
@@ -314,6 +330,8 @@ fn random_sequences_match_the_host() {
         rng: Rng(0x6d71_6469_6666_0001),
         case: 0,
         tally: [(0, 0); 7],
+        rlimit,
+        errnos: Default::default(),
     };
     for case in 0..n {
         world.case = case;
@@ -333,7 +351,9 @@ fn random_sequences_match_the_host() {
     }
     println!("mq differential: {n} sequences compared with the host; (succeeded, failed) per call:");
     let calls = ["mq_open", "mq_send", "mq_receive", "mq_getattr", "mq_setattr", "mq_notify", "mq_unlink"];
-    for (call, (ok, err)) in calls.iter().zip(world.tally) {
-        println!("  {call}: {ok}, {err}");
+    for (i, (call, (ok, err))) in calls.iter().zip(world.tally).enumerate() {
+        let errnos: Vec<String> =
+            world.errnos.iter().filter(|((c, _), _)| *c == i).map(|((_, e), n)| format!("{e}x{n}")).collect();
+        println!("  {call}: {ok}, {err} (errno x times: {})", errnos.join(", "));
     }
 }

@@ -35,7 +35,7 @@ use self::queue::{Registration, SleepingReceiver, SleepingSender};
 use super::perm::{IpcPerm, READ, WRITE};
 use super::wait::{self, Outcome, WaiterId, WaiterIds};
 use crate::context::cred::Credentials;
-use crate::errno::{EAGAIN, EBADF, EBUSY, EEXIST, EINVAL, EMSGSIZE, ENOENT, ENOSPC, Result};
+use crate::errno::{EAGAIN, EBADF, EBUSY, EEXIST, EINVAL, EMFILE, EMSGSIZE, ENOENT, ENOSPC, Result};
 
 /// Priorities are below this (`MQ_PRIO_MAX`).
 pub const MQ_PRIO_MAX: u32 = 32768;
@@ -49,6 +49,20 @@ pub const MSGSIZE_MAX: i64 = 8192;
 /// Root's limits (Linux `HARD_MSGMAX`, `HARD_MSGSIZEMAX`).
 pub const HARD_MSGMAX: i64 = 65536;
 pub const HARD_MSGSIZEMAX: i64 = 16 << 20;
+
+/// The default RLIMIT_MSGQUEUE (Linux `MQ_BYTES_MAX`): bytes of queues a user may create.
+pub const RLIMIT_MSGQUEUE_DEFAULT: u64 = 819_200;
+/// What Linux charges per message slot besides its text: a `struct msg_msg` (48 bytes
+/// on x86_64), and per priority node one `struct posix_msg_tree_node` (48 bytes).
+const MSG_RECORD: u64 = 48;
+const TREE_NODE: u64 = 48;
+
+/// The bytes a queue charges its creator's user (Linux `mqueue_get_inode`):
+/// `maxmsg * msgsize` plus a record per message and a tree node per possible priority.
+pub fn queue_bytes(maxmsg: usize, msgsize: usize) -> u64 {
+    let (maxmsg, msgsize) = (maxmsg as u64, msgsize as u64);
+    maxmsg * (msgsize + MSG_RECORD) + maxmsg.min(u64::from(MQ_PRIO_MAX)) * TREE_NODE
+}
 
 /// Linux's `oflag` values for mq_open (the C library passes them through).
 pub const O_RDONLY: i32 = 0;
@@ -119,6 +133,8 @@ pub struct MqNamespace {
     queues: BTreeMap<u64, MqQueue>,
     next_id: u64,
     waiter_ids: WaiterIds,
+    /// Bytes charged per real uid ([`queue_bytes`]), until each queue is freed.
+    user_bytes: BTreeMap<u32, u64>,
 }
 
 /// Linux `mq_attr_ok`: both sizes positive and within the caller's limits.
@@ -143,7 +159,13 @@ pub fn setattr_flags(new: &MqAttr) -> Result<bool> {
 impl MqNamespace {
     /// No queues.
     pub const fn new() -> Self {
-        Self { names: BTreeMap::new(), queues: BTreeMap::new(), next_id: 1, waiter_ids: WaiterIds::new() }
+        Self {
+            names: BTreeMap::new(),
+            queues: BTreeMap::new(),
+            next_id: 1,
+            waiter_ids: WaiterIds::new(),
+            user_bytes: BTreeMap::new(),
+        }
     }
 
     /// The queue `queue` refers to (the glue holds the reference, so it exists).
@@ -165,13 +187,34 @@ impl MqNamespace {
         self.queues.is_empty()
     }
 
+    /// Bytes of queues charged to real uid `uid`.
+    pub fn user_bytes(&self, uid: u32) -> u64 {
+        self.user_bytes.get(&uid).copied().unwrap_or(0)
+    }
+
+    /// Frees a queue with neither name nor reference, and its user's charge (Linux
+    /// `mqueue_evict_inode`).
+    fn free(&mut self, id: u64) {
+        let queue = self.queues.remove(&id).expect("a queue to free");
+        let (uid, bytes) = queue.charged;
+        if let Some(total) = self.user_bytes.get_mut(&uid) {
+            *total -= bytes;
+            if *total == 0 {
+                self.user_bytes.remove(&uid);
+            }
+        }
+    }
+
     /// `mq_open(name, oflag, mode, attr)`: a new reference to the named queue, created
     /// with O_CREAT if there is none. `mode` is the permission bits after the umask.
     /// Errors in Linux's order: the name ([`names::check`]); then for a queue that
     /// exists: O_CREAT|O_EXCL → EEXIST, access mode 3 → EINVAL, the access the mode asks
     /// for (read, write, both) → EACCES; for none: no O_CREAT → ENOENT, `attr` (or the
-    /// defaults) → EINVAL, [`QUEUES_MAX`] queues and not root → ENOSPC. A new queue is
-    /// owned by the caller's effective ids; the access mode is not checked against the
+    /// defaults) → EINVAL, [`QUEUES_MAX`] queues and not root → ENOSPC, then the bytes
+    /// the caller's real uid has in queues plus [`queue_bytes`] above `rlimit_msgqueue`
+    /// (the caller's RLIMIT_MSGQUEUE; root too) → EMFILE, as Linux says. The queue
+    /// charges that user until it is freed. A new queue is owned by the caller's
+    /// effective ids; the access mode is not checked against the
     /// mode it is created with (Linux opens a new queue even with access mode 3).
     pub fn open(
         &mut self,
@@ -180,6 +223,7 @@ impl MqNamespace {
         oflag: i32,
         mode: u16,
         attr: Option<MqAttr>,
+        rlimit_msgqueue: u64,
     ) -> Result<QueueRef> {
         let name = names::check(name)?;
         let flags = OpenFlags::from_bits_truncate(oflag);
@@ -206,10 +250,17 @@ impl MqNamespace {
         if self.queues.len() >= QUEUES_MAX && !creds.is_root() {
             return Err(ENOSPC);
         }
+        let bytes = queue_bytes(maxmsg, msgsize);
+        let charged = self.user_bytes(creds.ruid);
+        if charged + bytes > rlimit_msgqueue {
+            return Err(EMFILE);
+        }
+        self.user_bytes.insert(creds.ruid, charged + bytes);
         let id = self.next_id;
         self.next_id += 1;
         let mut queue = MqQueue::new(IpcPerm::new(0, i32::from(mode & 0o777), creds), maxmsg, msgsize);
         queue.refs = 1;
+        queue.charged = (creds.ruid, bytes);
         self.queues.insert(id, queue);
         self.names.insert(name, id);
         Ok(QueueRef(id))
@@ -229,7 +280,7 @@ impl MqNamespace {
         self.names.remove(&name);
         queue.linked = false;
         if queue.refs == 0 {
-            self.queues.remove(&id);
+            self.free(id);
         }
         Ok(())
     }
@@ -241,7 +292,7 @@ impl MqNamespace {
         let q = self.queue_mut(queue);
         q.refs -= 1;
         if q.refs == 0 && !q.linked {
-            self.queues.remove(&queue.0);
+            self.free(queue.0);
         }
     }
 

@@ -46,6 +46,7 @@ fn random_sequences_keep_the_rules() {
                 O_CREAT | O_RDWR,
                 0o600,
                 Some(MqAttr { mq_maxmsg: maxmsg, mq_msgsize: 4, ..MqAttr::default() }),
+                RLIMIT_MSGQUEUE_DEFAULT,
             )
             .unwrap();
         let mut queued: Vec<Message> = Vec::new();

@@ -51,6 +51,8 @@ pub struct MqQueue {
     pub(super) refs: usize,
     /// Whether a name still leads to it.
     pub(super) linked: bool,
+    /// The real uid charged for it and the bytes charged.
+    pub(super) charged: (u32, u64),
 }
 
 impl MqQueue {
@@ -67,6 +69,7 @@ impl MqQueue {
             notify: None,
             refs: 0,
             linked: true,
+            charged: (0, 0),
         }
     }
 

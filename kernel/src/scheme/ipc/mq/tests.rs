@@ -6,6 +6,7 @@ use crate::errno::{EACCES, ENAMETOOLONG, Errno};
 use crate::scheme::ipc::msg::tests::{root, user};
 
 const OWNER: u32 = 1000;
+const LIMIT: u64 = RLIMIT_MSGQUEUE_DEFAULT;
 
 fn attr(maxmsg: i64, msgsize: i64) -> Option<MqAttr> {
     Some(MqAttr { mq_maxmsg: maxmsg, mq_msgsize: msgsize, ..MqAttr::default() })
@@ -14,7 +15,7 @@ fn attr(maxmsg: i64, msgsize: i64) -> Option<MqAttr> {
 /// A namespace with "/q" (2 messages of 4 bytes, mode 0640) open by its owner.
 fn fixture() -> (MqNamespace, QueueRef) {
     let mut ns = MqNamespace::new();
-    let q = ns.open(&user(OWNER), b"/q", O_CREAT | O_RDWR, 0o640, attr(2, 4)).unwrap();
+    let q = ns.open(&user(OWNER), b"/q", O_CREAT | O_RDWR, 0o640, attr(2, 4), LIMIT).unwrap();
     (ns, q)
 }
 
@@ -46,30 +47,30 @@ fn msg(prio: u32, data: &[u8]) -> Message {
 fn open_checks_come_in_linux_order() {
     let (mut ns, _) = fixture();
     let owner = user(OWNER);
-    assert_eq!(ns.open(&owner, b"q", O_RDWR, 0, None), Err(EINVAL));
-    assert_eq!(ns.open(&owner, b"/", O_CREAT | O_RDWR, 0, None), Err(ENOENT));
-    assert_eq!(ns.open(&owner, b"/.", O_CREAT | O_RDWR, 0, None), Err(EACCES));
-    assert_eq!(ns.open(&owner, &[b'/'; 300], O_RDWR, 0, None), Err(EACCES));
+    assert_eq!(ns.open(&owner, b"q", O_RDWR, 0, None, LIMIT), Err(EINVAL));
+    assert_eq!(ns.open(&owner, b"/", O_CREAT | O_RDWR, 0, None, LIMIT), Err(ENOENT));
+    assert_eq!(ns.open(&owner, b"/.", O_CREAT | O_RDWR, 0, None, LIMIT), Err(EACCES));
+    assert_eq!(ns.open(&owner, &[b'/'; 300], O_RDWR, 0, None, LIMIT), Err(EACCES));
     let mut long = alloc::vec![b'/'];
     long.extend([b'n'; 256]);
-    assert_eq!(ns.open(&owner, &long, O_CREAT | O_RDWR, 0, None), Err(ENAMETOOLONG));
-    assert_eq!(ns.open(&owner, b"/q", O_CREAT | O_EXCL | 3, 0, attr(0, 0)), Err(EEXIST), "EEXIST first");
-    assert_eq!(ns.open(&owner, b"/q", 3, 0, None), Err(EINVAL), "access mode 3 on an existing queue");
-    assert!(ns.open(&owner, b"/q", O_CREAT | O_RDWR, 0, attr(0, 0)).is_ok(), "attr is ignored when it exists");
-    assert_eq!(ns.open(&owner, b"/none", O_RDWR, 0, attr(0, 0)), Err(ENOENT), "ENOENT before the attributes");
-    assert!(ns.open(&owner, b"/new", O_CREAT | 3, 0, None).is_ok(), "a new queue opens with access mode 3");
+    assert_eq!(ns.open(&owner, &long, O_CREAT | O_RDWR, 0, None, LIMIT), Err(ENAMETOOLONG));
+    assert_eq!(ns.open(&owner, b"/q", O_CREAT | O_EXCL | 3, 0, attr(0, 0), LIMIT), Err(EEXIST), "EEXIST first");
+    assert_eq!(ns.open(&owner, b"/q", 3, 0, None, LIMIT), Err(EINVAL), "access mode 3 on an existing queue");
+    assert!(ns.open(&owner, b"/q", O_CREAT | O_RDWR, 0, attr(0, 0), LIMIT).is_ok(), "attr is ignored when it exists");
+    assert_eq!(ns.open(&owner, b"/none", O_RDWR, 0, attr(0, 0), LIMIT), Err(ENOENT), "ENOENT before the attributes");
+    assert!(ns.open(&owner, b"/new", O_CREAT | 3, 0, None, LIMIT).is_ok(), "a new queue opens with access mode 3");
 }
 
 #[test]
 fn access_is_checked_against_the_mode_and_owner() {
     let (mut ns, _) = fixture();
     let group = Credentials { groups: alloc::vec![OWNER], ..user(2000) };
-    assert!(ns.open(&group, b"/q", O_RDONLY, 0, None).is_ok());
-    assert_eq!(ns.open(&group, b"/q", O_WRONLY, 0, None), Err(EACCES));
-    assert_eq!(ns.open(&group, b"/q", O_RDWR, 0, None), Err(EACCES));
-    assert_eq!(ns.open(&user(3000), b"/q", O_RDONLY, 0, None), Err(EACCES));
-    assert!(ns.open(&root(), b"/q", O_RDWR, 0, None).is_ok());
-    let q = ns.open(&user(OWNER), b"/q", O_RDONLY, 0, None).unwrap();
+    assert!(ns.open(&group, b"/q", O_RDONLY, 0, None, LIMIT).is_ok());
+    assert_eq!(ns.open(&group, b"/q", O_WRONLY, 0, None, LIMIT), Err(EACCES));
+    assert_eq!(ns.open(&group, b"/q", O_RDWR, 0, None, LIMIT), Err(EACCES));
+    assert_eq!(ns.open(&user(3000), b"/q", O_RDONLY, 0, None, LIMIT), Err(EACCES));
+    assert!(ns.open(&root(), b"/q", O_RDWR, 0, None, LIMIT).is_ok());
+    let q = ns.open(&user(OWNER), b"/q", O_RDONLY, 0, None, LIMIT).unwrap();
     assert_eq!(ns.queue(q).perm().uid, OWNER);
     assert_eq!(check_access(O_RDONLY, true), Err(EBADF));
     assert_eq!(check_access(O_WRONLY, false), Err(EBADF));
@@ -84,16 +85,17 @@ fn attributes_on_create() {
     let u = user(5);
     let bad: [(i64, i64); 5] = [(0, 1), (1, 0), (-1, 1), (11, 1), (1, 8193)];
     for (m, s) in bad {
-        assert_eq!(ns.open(&u, b"/a", O_CREAT | O_RDWR, 0o600, attr(m, s)), Err(EINVAL), "{m} x {s}");
+        assert_eq!(ns.open(&u, b"/a", O_CREAT | O_RDWR, 0o600, attr(m, s), LIMIT), Err(EINVAL), "{m} x {s}");
     }
-    let q = ns.open(&u, b"/a", O_CREAT | O_RDWR, 0o600, attr(10, 8192)).unwrap();
+    let q = ns.open(&u, b"/a", O_CREAT | O_RDWR, 0o600, attr(10, 8192), LIMIT).unwrap();
     assert_eq!(ns.getattr(q, false), MqAttr { mq_flags: 0, mq_maxmsg: 10, mq_msgsize: 8192, mq_curmsgs: 0 });
-    let d = ns.open(&u, b"/d", O_CREAT | O_RDWR, 0o600, None).unwrap();
+    let d = ns.open(&u, b"/d", O_CREAT | O_RDWR, 0o600, None, LIMIT).unwrap();
     assert_eq!((ns.queue(d).maxmsg(), ns.queue(d).msgsize()), (10, 8192), "the defaults");
     let r = root();
-    assert!(ns.open(&r, b"/r", O_CREAT | O_RDWR, 0o600, attr(HARD_MSGMAX, HARD_MSGSIZEMAX)).is_ok());
-    assert_eq!(ns.open(&r, b"/s", O_CREAT | O_RDWR, 0o600, attr(HARD_MSGMAX + 1, 1)), Err(EINVAL));
-    assert_eq!(ns.open(&r, b"/s", O_CREAT | O_RDWR, 0o600, attr(1, HARD_MSGSIZEMAX + 1)), Err(EINVAL));
+    // Root may ask for the hard limits (within its RLIMIT_MSGQUEUE).
+    assert!(ns.open(&r, b"/r", O_CREAT | O_RDWR, 0o600, attr(HARD_MSGMAX, HARD_MSGSIZEMAX), u64::MAX).is_ok());
+    assert_eq!(ns.open(&r, b"/s", O_CREAT | O_RDWR, 0o600, attr(HARD_MSGMAX + 1, 1), u64::MAX), Err(EINVAL));
+    assert_eq!(ns.open(&r, b"/s", O_CREAT | O_RDWR, 0o600, attr(1, HARD_MSGSIZEMAX + 1), u64::MAX), Err(EINVAL));
 }
 
 #[test]
@@ -101,13 +103,48 @@ fn at_most_queues_max_queues_but_for_root() {
     let mut ns = MqNamespace::new();
     let u = user(5);
     for i in 0..QUEUES_MAX {
-        ns.open(&u, alloc::format!("/q{i}").as_bytes(), O_CREAT | O_RDWR, 0o600, None).unwrap();
+        ns.open(&u, alloc::format!("/q{i}").as_bytes(), O_CREAT | O_RDWR, 0o600, attr(1, 1), LIMIT).unwrap();
     }
-    assert_eq!(ns.open(&u, b"/more", O_CREAT | O_RDWR, 0o600, attr(0, 0)), Err(EINVAL), "EINVAL before ENOSPC");
-    assert_eq!(ns.open(&u, b"/more", O_CREAT | O_RDWR, 0o600, None), Err(ENOSPC));
-    assert!(ns.open(&u, b"/q0", O_RDWR, 0, None).is_ok(), "opening an existing one is no creation");
-    assert!(ns.open(&root(), b"/more", O_CREAT | O_RDWR, 0o600, None).is_ok());
+    assert_eq!(ns.open(&u, b"/more", O_CREAT | O_RDWR, 0o600, attr(0, 0), LIMIT), Err(EINVAL), "EINVAL before ENOSPC");
+    assert_eq!(ns.open(&u, b"/more", O_CREAT | O_RDWR, 0o600, None, LIMIT), Err(ENOSPC));
+    assert!(ns.open(&u, b"/q0", O_RDWR, 0, None, LIMIT).is_ok(), "opening an existing one is no creation");
+    assert!(ns.open(&root(), b"/more", O_CREAT | O_RDWR, 0o600, None, LIMIT).is_ok());
     assert_eq!(ns.len(), QUEUES_MAX + 1);
+}
+
+#[test]
+fn queues_charge_their_creators_real_uid() {
+    let mut ns = MqNamespace::new();
+    let u = user(5);
+    assert_eq!(queue_bytes(10, 8192), 81_920 + 10 * 48 + 10 * 48);
+    for i in 0..9 {
+        ns.open(&u, alloc::format!("/d{i}").as_bytes(), O_CREAT | O_RDWR, 0o600, None, LIMIT).unwrap();
+    }
+    assert_eq!(ns.user_bytes(5), 9 * queue_bytes(10, 8192));
+    assert_eq!(ns.open(&u, b"/d9", O_CREAT | O_RDWR, 0o600, None, LIMIT), Err(EMFILE), "the tenth default queue");
+    let left = LIMIT - 9 * queue_bytes(10, 8192);
+    assert_eq!(left, 10 * 7232 + 960, "what the host allows after nine");
+    assert_eq!(ns.open(&u, b"/x", O_CREAT | O_RDWR, 0o600, attr(10, 7233), LIMIT), Err(EMFILE));
+    let last = ns.open(&u, b"/x", O_CREAT | O_RDWR, 0o600, attr(10, 7232), LIMIT).unwrap();
+    assert_eq!(ns.user_bytes(5), LIMIT);
+    assert_eq!(ns.open(&root(), b"/r", O_CREAT | O_RDWR, 0o600, attr(1, 1), 0), Err(EMFILE), "root too");
+    let other = Credentials { ruid: 6, ..user(5) };
+    assert!(ns.open(&other, b"/o", O_CREAT | O_RDWR, 0o600, None, LIMIT).is_ok(), "the real uid is charged");
+    ns.unlink(&u, b"/x").unwrap();
+    assert_eq!(ns.user_bytes(5), LIMIT, "an open queue stays charged");
+    ns.close(last);
+    assert_eq!(ns.user_bytes(5), 9 * queue_bytes(10, 8192));
+    ns.unlink(&u, b"/d0").unwrap();
+    assert_eq!(ns.user_bytes(5), 9 * queue_bytes(10, 8192), "unlinked but still open");
+}
+
+#[test]
+fn enospc_comes_before_emfile() {
+    let mut ns = MqNamespace::new();
+    for i in 0..QUEUES_MAX {
+        ns.open(&user(5), alloc::format!("/q{i}").as_bytes(), O_CREAT | O_RDWR, 0o600, attr(1, 1), LIMIT).unwrap();
+    }
+    assert_eq!(ns.open(&user(7), b"/more", O_CREAT | O_RDWR, 0o600, None, 0), Err(ENOSPC));
 }
 
 #[test]
@@ -122,8 +159,8 @@ fn unlink_removes_the_name_and_the_last_close_the_queue() {
     let second = ns.reference(q);
     send(&mut ns, q, b"m", 1, true).0.unwrap();
     ns.unlink(&user(OWNER), b"/q").unwrap();
-    assert_eq!(ns.open(&user(OWNER), b"/q", O_RDWR, 0, None), Err(ENOENT));
-    let fresh = ns.open(&user(OWNER), b"/q", O_CREAT | O_RDWR, 0o600, None).unwrap();
+    assert_eq!(ns.open(&user(OWNER), b"/q", O_RDWR, 0, None, LIMIT), Err(ENOENT));
+    let fresh = ns.open(&user(OWNER), b"/q", O_CREAT | O_RDWR, 0o600, None, LIMIT).unwrap();
     assert_ne!(fresh, q, "a new queue under the old name");
     assert_eq!(ns.len(), 2);
     ns.close(q);
@@ -139,7 +176,7 @@ fn unlink_removes_the_name_and_the_last_close_the_queue() {
 #[test]
 fn highest_priority_first_fifo_within() {
     let mut ns = MqNamespace::new();
-    let q = ns.open(&root(), b"/p", O_CREAT | O_RDWR, 0o600, attr(10, 4)).unwrap();
+    let q = ns.open(&root(), b"/p", O_CREAT | O_RDWR, 0o600, attr(10, 4), LIMIT).unwrap();
     for (prio, data) in [(1, b"a"), (5, b"b"), (1, b"c"), (32767, b"d"), (5, b"e"), (0, b"f")] {
         send(&mut ns, q, data, prio, true).0.unwrap();
     }
@@ -210,7 +247,7 @@ fn a_receive_performs_the_first_sleeping_send() {
 #[test]
 fn a_receive_that_refills_gives_no_notice() {
     let mut ns = MqNamespace::new();
-    let q = ns.open(&root(), b"/one", O_CREAT | O_RDWR, 0o600, attr(1, 4)).unwrap();
+    let q = ns.open(&root(), b"/one", O_CREAT | O_RDWR, 0o600, attr(1, 4), LIMIT).unwrap();
     send(&mut ns, q, b"a", 0, true).0.unwrap();
     let Ok(Outcome::Wait(s)) = send(&mut ns, q, b"b", 0, false).0 else { panic!() };
     ns.notify(q, 7, Some(1)).unwrap();
