@@ -2,9 +2,10 @@
 //! mq_receive with their sleeping callers, mq_getattr/mq_setattr and mq_notify's
 //! registration, as mq_overview(7) and Linux's `ipc/mqueue.c` have them.
 //!
-//! - [`names`]: the checks on a queue's name;
-//! - [`queue`]: one queue, its messages by priority and its sleepers;
-//! - here: the namespace (names, references, the queue limit) and the calls.
+//! - `names`: the checks on a queue's name;
+//! - `queue`: one queue ([`MqQueue`]), its messages by priority and its sleepers;
+//! - here: the namespace (names, references, the limit on queues and the bytes each
+//!   user's queues are charged) and the calls.
 //!
 //! A queue outlives its name: [`MqNamespace::open`] hands out a [`QueueRef`] the glue
 //! keeps per open description and gives back with [`MqNamespace::close`]; an unlinked
@@ -207,7 +208,7 @@ impl MqNamespace {
 
     /// `mq_open(name, oflag, mode, attr)`: a new reference to the named queue, created
     /// with O_CREAT if there is none. `mode` is the permission bits after the umask.
-    /// Errors in Linux's order: the name ([`names::check`]); then for a queue that
+    /// Errors in Linux's order: the name (`names::check`); then for a queue that
     /// exists: O_CREAT|O_EXCL → EEXIST, access mode 3 → EINVAL, the access the mode asks
     /// for (read, write, both) → EACCES; for none: no O_CREAT → ENOENT, `attr` (or the
     /// defaults) → EINVAL, [`QUEUES_MAX`] queues and not root → ENOSPC, then the bytes
@@ -267,7 +268,7 @@ impl MqNamespace {
     }
 
     /// `mq_unlink(name)`: removes the name; the queue lives on while references remain.
-    /// Errors: the name ([`names::check`]), none → ENOENT, then the sticky mqueue
+    /// Errors: the name (`names::check`), none → ENOENT, then the sticky mqueue
     /// directory's rule: only the queue's owner or root → else EACCES (Linux's
     /// `may_delete` says EPERM, which the C library turns into EACCES as POSIX asks).
     pub fn unlink(&mut self, creds: &Credentials, name: &[u8]) -> Result<()> {
