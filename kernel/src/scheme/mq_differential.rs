@@ -5,8 +5,12 @@
 //! this test process) and against the rules, comparing every result, errno, received
 //! message and priority, and attribute.
 //!
-//! The rules run as root, as the host test does (the host applies its umask and root
-//! passes every mode, so modes are not compared). Attributes stay within the
+//! The sequence runs in a thread of its own that switches among four users with the raw
+//! setresuid/setresgid system calls (which change only the calling thread; its saved
+//! uid stays 0 so that it can switch back): root, the owner (uid and gid 1000), a
+//! member of the owner's group (uid 2000, gid 1000) and a stranger (uid 3000), each
+//! with no supplementary groups. The rules get the same credentials, and the modes the
+//! host keeps after this process's umask. Attributes stay within the
 //! unprivileged limits or far outside them: root in a container may lack
 //! CAP_SYS_RESOURCE in the host's namespace, which the rules cannot see. The test lowers
 //! its own RLIMIT_MSGQUEUE so that default-sized queues reach it (EMFILE). Names carry
@@ -40,12 +44,12 @@ fn from_host(a: &libc::mq_attr) -> MqAttr {
     MqAttr { mq_flags: a.mq_flags, mq_maxmsg: a.mq_maxmsg, mq_msgsize: a.mq_msgsize, mq_curmsgs: a.mq_curmsgs }
 }
 
-fn host_open(name: &[u8], oflag: i32, attr: Option<MqAttr>) -> Result<libc::mqd_t> {
+fn host_open(name: &[u8], oflag: i32, mode: u16, attr: Option<MqAttr>) -> Result<libc::mqd_t> {
     let name = CString::new(name).expect("no NUL in names");
     let attr = attr.map(|a| host_attr(&a));
     let ptr = attr.as_ref().map_or(core::ptr::null(), |a| a as *const libc::mq_attr);
     // SAFETY: a valid C string and a valid (or null) attribute pointer.
-    let q = unsafe { libc::mq_open(name.as_ptr(), oflag, 0o600 as libc::c_uint, ptr) };
+    let q = unsafe { libc::mq_open(name.as_ptr(), oflag, libc::c_uint::from(mode), ptr) };
     if q < 0 { Err(errno()) } else { Ok(q) }
 }
 
@@ -111,8 +115,32 @@ struct Description {
     nonblock: bool,
 }
 
-/// The simulated process's pid in the rules.
+/// The simulated process's pid in the rules (every user is the same process).
 const PID: u32 = 1;
+
+/// The users the sequences switch among: (uid, gid).
+const USERS: [(u32, u32); 4] = [(0, 0), (1000, 1000), (2000, 1000), (3000, 3000)];
+
+/// This thread becomes `(uid, gid)`: back to euid 0 (the saved uid allows it), then the
+/// gids, then the uids, keeping saved uid 0. Raw system calls, so that other threads
+/// of the test process keep their credentials.
+fn become_user((uid, gid): (u32, u32)) {
+    let keep: libc::c_long = -1;
+    // SAFETY: the raw credential calls take integers only; each is checked.
+    unsafe {
+        assert_eq!(libc::syscall(libc::SYS_setresuid, keep, 0 as libc::c_long, keep), 0);
+        assert_eq!(libc::syscall(libc::SYS_setgroups, 0 as libc::c_long, core::ptr::null::<libc::gid_t>()), 0);
+        assert_eq!(
+            libc::syscall(libc::SYS_setresgid, gid as libc::c_long, gid as libc::c_long, gid as libc::c_long),
+            0
+        );
+        assert_eq!(libc::syscall(libc::SYS_setresuid, uid as libc::c_long, uid as libc::c_long, 0 as libc::c_long), 0);
+    }
+}
+
+fn creds_of((uid, gid): (u32, u32)) -> Credentials {
+    Credentials { ruid: uid, euid: uid, suid: 0, rgid: gid, egid: gid, sgid: gid, groups: Vec::new() }
+}
 
 struct World {
     ns: MqNamespace,
@@ -125,6 +153,10 @@ struct World {
     tally: [(u64, u64); 7],
     /// Per call, how often each errno came.
     errnos: std::collections::BTreeMap<(usize, i32), u64>,
+    /// The user this thread is now.
+    user: (u32, u32),
+    /// This process's umask.
+    umask: u16,
     /// This process's RLIMIT_MSGQUEUE.
     rlimit: u64,
 }
@@ -174,7 +206,12 @@ impl World {
         }
     }
 
-    fn step(&mut self, root: &Credentials) {
+    fn step(&mut self) {
+        if self.rng.below(4) == 0 {
+            self.user = USERS[self.rng.below(USERS.len() as u64) as usize];
+            become_user(self.user);
+        }
+        let creds = creds_of(self.user);
         let case = self.case;
         let pick = |rng: &mut Rng, n: usize| rng.below(n as u64) as usize;
         match self.rng.below(9) {
@@ -194,8 +231,9 @@ impl World {
                     oflag |= O_NONBLOCK;
                 }
                 let attr = self.attr();
-                let host = host_open(&name, oflag, attr);
-                let rules = self.ns.open(root, &name, oflag, 0o600, attr, self.rlimit);
+                let mode = [0o600, 0o640, 0o660, 0o644, 0o666, 0o400, 0o200][pick(&mut self.rng, 7)];
+                let host = host_open(&name, oflag, mode, attr);
+                let rules = self.ns.open(&creds, &name, oflag, mode & !self.umask, attr, self.rlimit);
                 self.count(0, &host);
                 assert_eq!(
                     host.map(|_| ()),
@@ -284,7 +322,7 @@ impl World {
                 } else {
                     let name = self.name();
                     let host = host_unlink(&name);
-                    assert_eq!(host, self.ns.unlink(root, &name), "case {case}: mq_unlink");
+                    assert_eq!(host, self.ns.unlink(&creds, &name), "case {case}: mq_unlink");
                     self.count(6, &host);
                 }
             }
@@ -297,14 +335,14 @@ impl World {
 fn random_sequences_match_the_host() {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
-        return println!("mq differential skipped: it runs as root on the host, to match root's limits");
+        return println!("mq differential skipped: it switches among users, which needs root on the host");
     }
     let pid = std::process::id();
     let names: Vec<Vec<u8>> = (0..3).map(|i| format!("/kestrel_mq_{pid}_{i}").into_bytes()).collect();
     for name in &names {
         let _ = host_unlink(name);
     }
-    match host_open(&names[0], O_CREAT | libc::O_RDWR, None) {
+    match host_open(&names[0], O_CREAT | libc::O_RDWR, 0o600, None) {
         Ok(q) => {
             host_close(q);
             host_unlink(&names[0]).unwrap();
@@ -322,6 +360,16 @@ fn random_sequences_match_the_host() {
     // SAFETY: a valid pointer; lowering a soft limit needs no privilege.
     unsafe { libc::setrlimit(libc::RLIMIT_MSGQUEUE, &limit) };
     let rlimit = limit.rlim_cur;
+    // SAFETY: umask has no preconditions; the old mask is put back at once.
+    let umask = unsafe { libc::umask(0o022) };
+    // SAFETY: as above.
+    unsafe { libc::umask(umask) };
+    let run = move || run_sequences(names, rlimit, umask as u16, root);
+    std::thread::spawn(run).join().expect("the sequences ran");
+}
+
+/// The sequences, in a thread whose credentials they change.
+fn run_sequences(names: Vec<Vec<u8>>, rlimit: u64, umask: u16, root: Credentials) {
     let n = cases("KESTREL_DIFF_CASES", 10_000);
     let mut world = World {
         ns: MqNamespace::new(),
@@ -332,13 +380,17 @@ fn random_sequences_match_the_host() {
         tally: [(0, 0); 7],
         rlimit,
         errnos: Default::default(),
+        user: USERS[0],
+        umask,
     };
     for case in 0..n {
         world.case = case;
         let steps = 5 + world.rng.below(25);
         for _ in 0..steps {
-            world.step(&root);
+            world.step();
         }
+        world.user = USERS[0];
+        become_user(world.user);
         for d in core::mem::take(&mut world.open) {
             host_close(d.host);
             world.ns.forget_notify(d.queue, PID);
