@@ -17,6 +17,8 @@ pub mod pipe_buffer;
 pub mod tmpfs_tree;
 
 #[cfg(test)]
+mod mq_differential;
+#[cfg(test)]
 mod msg_differential;
 #[cfg(test)]
 mod sem_differential;

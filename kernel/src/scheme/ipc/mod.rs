@@ -1,5 +1,5 @@
-//! The IPC facilities' rules: System V semaphore sets, message queues and shared memory
-//! (and, in later work, POSIX message queues and timerfd).
+//! The IPC facilities' rules: System V semaphore sets, message queues and shared memory,
+//! and POSIX message queues (and, in later work, timerfd).
 //!
 //! The rules are plain safe Rust with no hardware and no global state, so the host runs
 //! their unit, property and differential tests. Every facility has the same shape:
@@ -10,7 +10,8 @@
 //! - [`wait`]: blocking as data: a call returns done, "wait under this id" or an errno,
 //!   and a change returns the waiters it completed, with their results;
 //! - [`slots`]: the queue of an object's sleepers, in arrival order, kept in place;
-//! - one folder per facility ([`sem`], [`msg`], [`shm`]) with its own rules only.
+//! - one folder per facility ([`sem`], [`msg`], [`shm`], [`mq`] for POSIX message queues)
+//!   with its own rules only.
 //!
 //! The kernel glue (`scheme::ipc_glue`) sleeps and wakes threads as these results say.
 
@@ -19,6 +20,7 @@
 pub mod ctl;
 pub mod get;
 pub mod ids;
+pub mod mq;
 pub mod msg;
 pub mod perm;
 pub mod sem;
