@@ -40,6 +40,15 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
+/* A row that this build cannot measure: it reports which header was missing. */
+#define UNAVAILABLE_ROW(row, header)                   \
+    static double row(long iters)                      \
+    {                                                  \
+        (void)iters;                                   \
+        errno = 0;                                     \
+        return fail("built without <" header ">");     \
+    }
+
 #ifndef IPCBENCH_NO_SEM
 #include <sys/sem.h>
 #endif
@@ -219,19 +228,9 @@ static double row_sem_pingpong(long iters)
 
 #else /* IPCBENCH_NO_SEM */
 
-static double row_semop_uncontended(long iters)
-{
-    (void)iters;
-    errno = 0;
-    return fail("built without <sys/sem.h>");
-}
+UNAVAILABLE_ROW(row_semop_uncontended, "sys/sem.h")
 
-static double row_sem_pingpong(long iters)
-{
-    (void)iters;
-    errno = 0;
-    return fail("built without <sys/sem.h>");
-}
+UNAVAILABLE_ROW(row_sem_pingpong, "sys/sem.h")
 
 #endif /* IPCBENCH_NO_SEM */
 
@@ -492,30 +491,15 @@ static double row_shm_pingpong(long iters)
 
 #else /* IPCBENCH_NO_SEM */
 
-static double row_shm_pingpong(long iters)
-{
-    (void)iters;
-    errno = 0;
-    return fail("built without <sys/sem.h>");
-}
+UNAVAILABLE_ROW(row_shm_pingpong, "sys/sem.h")
 
 #endif /* IPCBENCH_NO_SEM */
 
 #else /* IPCBENCH_NO_SHM */
 
-static double row_shm_attach_detach(long iters)
-{
-    (void)iters;
-    errno = 0;
-    return fail("built without <sys/shm.h>");
-}
+UNAVAILABLE_ROW(row_shm_attach_detach, "sys/shm.h")
 
-static double row_shm_pingpong(long iters)
-{
-    (void)iters;
-    errno = 0;
-    return fail("built without <sys/shm.h>");
-}
+UNAVAILABLE_ROW(row_shm_pingpong, "sys/shm.h")
 
 #endif /* IPCBENCH_NO_SHM */
 
