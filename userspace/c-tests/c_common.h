@@ -159,6 +159,26 @@ static inline void drop_privileges(void)
 		FAIL_AT("setresuid: errno %d (%s)", errno, strerror(errno));
 }
 
+/* Runs this program again as `SELF exec-child ID` (the tests that check what exec keeps):
+ * by its own path, else as Linux (/proc/self/exe) or kestrel (/scheme/initfs/NAME) name
+ * it. Returns only if every exec failed, with a failed check. */
+static inline int exec_self(const char *self, int id)
+{
+	char id_text[16];
+	snprintf(id_text, sizeof id_text, "%d", id);
+	fflush(stdout);
+	const char *base = strrchr(self, '/') ? strrchr(self, '/') + 1 : self;
+	char initfs[256];
+	snprintf(initfs, sizeof initfs, "/scheme/initfs/%s", base);
+	const char *paths[3] = {strchr(self, '/') ? self : "/proc/self/exe", "/proc/self/exe", initfs};
+	for (int i = 0; i < 3; i++) {
+		char *argv[] = {(char *)self, "exec-child", id_text, NULL};
+		execv(paths[i], argv);
+	}
+	FAIL_AT("exec of this program failed: errno %d (%s)", errno, strerror(errno));
+	return 1;
+}
+
 /* Prints the verdict and returns the exit status (the facility headers' finish() removes
  * the objects first). */
 static inline int report(void)

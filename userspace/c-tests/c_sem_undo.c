@@ -233,21 +233,7 @@ static int exec_child(int unused)
 {
 	(void)unused;
 	CHECK_OK(op1(g_id, 0, 2, SEM_UNDO));
-	char id[16];
-	snprintf(id, sizeof id, "%d", g_id);
-	fflush(stdout);
-	/* This program again: by its own path, else as Linux or kestrel name it. */
-	const char *base = strrchr(self_path, '/') ? strrchr(self_path, '/') + 1 : self_path;
-	char initfs[256];
-	snprintf(initfs, sizeof initfs, "/scheme/initfs/%s", base);
-	const char *paths[3] = {strchr(self_path, '/') ? self_path : "/proc/self/exe", "/proc/self/exe",
-	                        initfs};
-	for (int i = 0; i < 3; i++) {
-		char *argv[] = {(char *)self_path, "exec-child", id, NULL};
-		execv(paths[i], argv);
-	}
-	FAIL_AT("exec of this program failed: errno %d (%s)", errno, strerror(errno));
-	return 1;
+	return exec_self(self_path, g_id);
 }
 
 static void fork_and_exec(void)

@@ -119,21 +119,7 @@ static int exec_child(int unused)
 {
 	(void)unused;
 	CHECK_EQ(nattch(g_id), 4); /* the parent's two, and this process's copies of them */
-	char id[16];
-	snprintf(id, sizeof id, "%d", g_id);
-	fflush(stdout);
-	/* This program again: by its own path, else as Linux or kestrel name it. */
-	const char *base = strrchr(self_path, '/') ? strrchr(self_path, '/') + 1 : self_path;
-	char initfs[256];
-	snprintf(initfs, sizeof initfs, "/scheme/initfs/%s", base);
-	const char *paths[3] = {strchr(self_path, '/') ? self_path : "/proc/self/exe", "/proc/self/exe",
-	                        initfs};
-	for (int i = 0; i < 3; i++) {
-		char *argv[] = {(char *)self_path, "exec-child", id, NULL};
-		execv(paths[i], argv);
-	}
-	FAIL_AT("exec of this program failed: errno %d (%s)", errno, strerror(errno));
-	return 1;
+	return exec_self(self_path, g_id);
 }
 
 /* The image the exec test runs: the attachments it had before exec are gone. */
