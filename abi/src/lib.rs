@@ -11,6 +11,7 @@
 
 pub mod dirent;
 pub mod initfs;
+pub mod mq;
 pub mod proc;
 pub mod signal;
 pub mod syscall;

@@ -1,0 +1,110 @@
+//! POSIX message queues: the `mq` scheme's calls and the structures they carry.
+//!
+//! Queue descriptors are ordinary descriptors (`mqd_t` is an `int`): `close`, `dup`,
+//! `fork`, `poll`, `fcntl(F_SETFL, O_NONBLOCK)` and `fstat` work on them. Every `mq_*`
+//! call is a `SYS_CALL` on the process's descriptor of the scheme's root, [`MQ_SCHEME`],
+//! naming the queue descriptor as an argument, so that the kernel makes every check in
+//! Linux's order (a bad priority or timeout before a bad descriptor, and EBADF for a
+//! descriptor that is not a queue). The payload is only read by the kernel (`CALL_WRITE`);
+//! results come back as the return value or through the addresses the call carries.
+//!
+//! | call (`metadata[0]`) | `metadata[1]` | `metadata[2]` | payload (u64 words, little-endian) | returns |
+//! |---|---|---|---|---|
+//! | `MQ_CALL_OPEN` | `mode << 32 \| oflag` (each as u32) | `mq_attr` address or 0 | the name's bytes (no NUL) | the new descriptor |
+//! | `MQ_CALL_UNLINK` | 0 | 0 | the name's bytes | 0 |
+//! | `MQ_CALL_SEND \| prio << 32` | mqd | message address | msg_len, abs_timeout address or 0 | 0 |
+//! | `MQ_CALL_RECEIVE` | mqd | buffer address | msg_len, abs_timeout address or 0, prio address or 0 | bytes received |
+//! | `MQ_CALL_GETSETATTR` | mqd | 0 | new `mq_attr` address or 0, old `mq_attr` address or 0 | 0 |
+//! | `MQ_CALL_NOTIFY` | mqd | `sigevent` address or 0 | none | 0 |
+//!
+//! Names are passed as the caller gave them (with their leading '/'); `oflag` and `mode`
+//! are Linux's values (`O_CLOEXEC` is honoured). Timeouts are absolute `CLOCK_REALTIME`
+//! `struct timespec`s.
+//!
+//! `mq_notify` takes Linux's `struct sigevent`. `SIGEV_SIGNAL` and `SIGEV_NONE` are as on
+//! Linux. `SIGEV_THREAD` is the C library's business, as on Linux, where glibc hands the
+//! kernel a netlink socket: here the library passes `sigev_signo` = the write end of a pipe
+//! and `sigev_value` = a cookie, and the kernel writes an [`MqThreadNotice`] to that pipe
+//! when the notice fires ([`NOTIFY_WOKENUP`]) or when the registration is removed without
+//! firing ([`NOTIFY_REMOVED`]); the library's thread reads it and starts the caller's
+//! function.
+
+/// The scheme's path.
+pub const MQ_SCHEME: &str = "/scheme/mq";
+
+pub const MQ_CALL_OPEN: u64 = 1;
+pub const MQ_CALL_UNLINK: u64 = 2;
+pub const MQ_CALL_SEND: u64 = 3;
+pub const MQ_CALL_RECEIVE: u64 = 4;
+pub const MQ_CALL_GETSETATTR: u64 = 5;
+pub const MQ_CALL_NOTIFY: u64 = 6;
+
+/// `metadata[0]` of a send: the call and the priority.
+pub const fn send_word(prio: u32) -> u64 {
+    MQ_CALL_SEND | (prio as u64) << 32
+}
+
+/// Priorities are below this.
+pub const MQ_PRIO_MAX: u32 = 32768;
+
+/// Linux's `oflag` bits that mq_open looks at (octal, as in Linux's `fcntl.h`).
+pub const MQ_O_RDONLY: i32 = 0;
+pub const MQ_O_WRONLY: i32 = 1;
+pub const MQ_O_RDWR: i32 = 2;
+pub const MQ_O_ACCMODE: i32 = 3;
+pub const MQ_O_CREAT: i32 = 0o100;
+pub const MQ_O_EXCL: i32 = 0o200;
+pub const MQ_O_NONBLOCK: i32 = 0o4000;
+pub const MQ_O_CLOEXEC: i32 = 0o2000000;
+
+/// `struct mq_attr`, Linux x86_64: four `long`s and four reserved ones (64 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MqAttr {
+    pub mq_flags: i64,
+    pub mq_maxmsg: i64,
+    pub mq_msgsize: i64,
+    pub mq_curmsgs: i64,
+    pub reserved: [i64; 4],
+}
+
+static_assertions::assert_eq_size!(MqAttr, [u8; 64]);
+
+/// `sigev_notify` values (Linux).
+pub const SIGEV_SIGNAL: i32 = 0;
+pub const SIGEV_NONE: i32 = 1;
+pub const SIGEV_THREAD: i32 = 2;
+
+/// `si_code` of a queue's notice.
+pub const SI_MESGQ: i32 = -3;
+
+/// Linux's x86_64 `struct sigevent` (64 bytes): the value, the signal, how to notify,
+/// then a union (the thread function and attributes, or a thread id) the kernel does not
+/// read.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SigEvent {
+    pub sigev_value: u64,
+    pub sigev_signo: i32,
+    pub sigev_notify: i32,
+    pub union: [u64; 6],
+}
+
+static_assertions::assert_eq_size!(SigEvent, [u8; 64]);
+
+/// What the kernel writes to a `SIGEV_THREAD` registration's pipe.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MqThreadNotice {
+    /// The registration's `sigev_value`.
+    pub cookie: u64,
+    /// [`NOTIFY_WOKENUP`] or [`NOTIFY_REMOVED`].
+    pub kind: u64,
+}
+
+static_assertions::assert_eq_size!(MqThreadNotice, [u8; 16]);
+
+/// The notice fired: run the function.
+pub const NOTIFY_WOKENUP: u64 = 1;
+/// The registration went without firing (mq_notify(NULL), a close, the queue's end).
+pub const NOTIFY_REMOVED: u64 = 2;
