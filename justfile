@@ -35,8 +35,9 @@ run-c FILE *ARGS: kernel sysroot
     scripts/run-c "$@"
 
 # Run a guest stress test: `just stress sem [PROCS [SEMS [SECONDS]]]` (default 32 16 3),
-# `just stress msg [PROCS [SECONDS]]` (default 16 3), `just stress shm [PROCS [SEGMENTS
-# [SECONDS]]]` (default 8 6 3: worker processes, shared memory segments, run time).
+# `just stress msg [PROCS [SECONDS]]` (default 16 3), `just stress mq [PROCS [SECONDS]]`
+# (default 12 3: worker processes of 1 to 3 threads, run time), `just stress shm [PROCS
+# [SEGMENTS [SECONDS]]]` (default 8 6 3: worker processes, shared memory segments, run time).
 [no-exit-message]
 [positional-arguments]
 stress NAME *ARGS: kernel

@@ -11,7 +11,7 @@
 //!   clear-tid word.
 //! - [`check`]: assertion helpers for the guest tests.
 //! - [`sysv`], [`msg`]: System V semaphores and message queues over the kernel's `sem`
-//!   and `msg` schemes.
+//!   and `msg` schemes; [`mq`]: POSIX message queues over its `mq` scheme.
 //!
 //! The language items and C symbols that the precompiled `core` and `alloc` expect
 //! (`memcpy` and friends, the panic handler, `rust_eh_personality`) live in `lang`.
@@ -28,6 +28,7 @@ pub mod heap;
 pub mod io;
 mod lang;
 pub mod mm;
+pub mod mq;
 pub mod msg;
 pub mod process;
 pub mod rand;

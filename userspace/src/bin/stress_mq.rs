@@ -1,0 +1,911 @@
+//! `stress_mq [PROCS [SECONDS]]` (default 12 3): POSIX message queues under load. Worker
+//! processes of one to three threads each, every thread a sender or a receiver on one
+//! named queue, send and receive messages of random sizes (0 to the queue's msgsize) and
+//! priorities, blocking, with O_NONBLOCK, and with short absolute deadlines, while the
+//! supervisor SIGKILLs random workers (asleep or not) and starts new ones.
+//!
+//! Messages. Every sending thread `s` (an id the supervisor hands out, never reused)
+//! sends messages numbered 0, 1, 2, ... and moves to the next number only once the send
+//! has returned success. Everything about message `(s, n)` is a function of `(s, n)`: its
+//! length (0, 1..=7, msgsize, or anything between), its priority (uniform in 0..32768, or
+//! one of a few hot ones, so that many messages share a priority) and every byte. A
+//! message of 8 bytes or more starts with `(s, n)`; a shorter one (zero-length included)
+//! carries `(s, n)` in its priority and its bytes together, a reversible mix of
+//! `s << k | n` in `15 + 8 * len` bits (so short lengths are only drawn for the `(s, n)`
+//! that fit: length 0 for the 32 first ids' 1,024 first messages, length 1 up to 256 ids,
+//! ...; the others get 8 bytes instead). Whoever gets a message recomputes it from
+//! `(s, n)` and compares the length, the priority and every byte.
+//!
+//! Threads. A sender sends with mq_send on a blocking descriptor, on an O_NONBLOCK one
+//! (EAGAIN: it yields and tries again), or with mq_timedsend and a deadline 0-2 ms ahead
+//! or already past (ETIMEDOUT: again); now and then it checks that an invalid deadline is
+//! EINVAL, a priority of MQ_PRIO_MAX EINVAL and a message of msgsize + 1 bytes EMSGSIZE
+//! (none of them may queue anything). A receiver receives the same ways, and checks that
+//! a buffer shorter than msgsize is EMSGSIZE. A worker uses the descriptors it inherited
+//! from the supervisor, or opens its own by name (write-only for senders, read-only for
+//! receivers), one of them made non-blocking with mq_setattr. For every message a
+//! receiver takes it sends a report (receiver, s, n, verdict) to the supervisor through a
+//! second queue, before it receives again; every thread reports when it stops at the
+//! deadline (a sender with its final count). At the deadline the supervisor, as sender 0,
+//! sends stop messages with O_NONBLOCK to wake the receivers asleep in mq_receive, and
+//! when the queue is full receives one (as receiver 0) to wake a sender asleep in
+//! mq_send; when every worker has ended it drains the reports, then drains the data queue
+//! alone with O_NONBLOCK, and checks:
+//!
+//! 1. no corruption: every message received or left queued is byte for byte, length and
+//!    priority, what its sender wrote, from a sender that exists;
+//! 2. no duplicates: no `(s, n)` is received twice, or received and also left queued;
+//! 3. priority order while others run: when one receiver gets message `(s, n2)` and later
+//!    `(s, n1)` with `n1 < n2`, then `n1`'s priority is strictly lower than `n2`'s (`n1`
+//!    was queued before `n2` and was passed over, so it had a lower priority; with equal
+//!    priorities FIFO would have handed `n1` out first);
+//! 4. priority order at the end: the single receiver that drains the queue once every
+//!    sender has stopped gets the messages in non-increasing priority, and those of one
+//!    sender at one priority in increasing `n` (FIFO);
+//! 5. nothing invented: a sender that stopped by itself confirmed `c` sends, and no
+//!    message `n >= c` of it exists;
+//! 6. nothing lost beyond what the kills explain: the messages neither received nor left
+//!    queued (below `c` for a sender that reported, below the highest `n` seen plus one for
+//!    a killed sender) number at most the receiving threads killed before they reported
+//!    their end;
+//! 7. no worker failed (a probe's wrong answer, an unexpected errno, a bad message) and
+//!    none hung (every one ends within 10 s of the deadline), and both queues are empty at
+//!    the end (mq_curmsgs 0); mq_curmsgs never exceeds mq_maxmsg meanwhile.
+//!
+//! Why 6 is sound. A message leaves the data queue only into a receiving thread, which
+//! reports it before it receives again, so a receiver holds at most one unreported
+//! message at any moment, and none once it has reported its end. Only a receiver killed
+//! between the moment the kernel hands it a message (in its mq_receive, or to it asleep
+//! there) and the end of its report's mq_send loses one; a message the kernel did not
+//! hand over stays queued. A killed sender loses nothing: its message is queued whole or
+//! not at all, and one queued though its mq_send never returned is simply a message seen
+//! above the last confirmed one. Reports are never lost: only the supervisor, which is
+//! never killed, takes them, and they all have priority 0, so one receiver's reports
+//! reach it in the order they were sent. Prints the figures and exits 0 only if every
+//! check held.
+
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use userspace::mq::{
+    MQ_O_CREAT, MQ_O_EXCL, MQ_O_NONBLOCK, MQ_O_RDONLY, MQ_O_RDWR, MQ_O_WRONLY, MQ_PRIO_MAX, MqAttr, Timespec,
+    deadline_in, mq_close, mq_getattr, mq_open, mq_receive, mq_send, mq_setattr, mq_timedreceive, mq_timedsend,
+    mq_unlink,
+};
+use userspace::process::{self, WNOHANG};
+use userspace::rand::Rng;
+use userspace::signal::SIGKILL;
+use userspace::{Errno, check, check_eq, check_ok, println, rt, thread, time};
+
+userspace::entry!(main);
+
+const MS: u64 = 1_000_000;
+/// The data queue's message size, and its capacity (with a fallback for a caller whose
+/// limits allow no more than Linux's unprivileged 10 messages).
+const MSGSIZE: usize = 8192;
+const MAXMSG: i64 = 32;
+const MAXMSG_FALLBACK: i64 = 10;
+/// Messages of at least this many bytes start with (sender, number).
+const HEADER: usize = 8;
+/// Priorities many messages share.
+const HOT: [u32; 5] = [0, 1, 16_384, 32_766, 32_767];
+/// Worker ids stay below this.
+const MAX_ID: u32 = 1 << 28;
+/// The supervisor's id, as the sender of the stop messages and as a receiver.
+const SUPERVISOR: u32 = 0;
+/// The final drain's receiver id in the ledger.
+const DRAIN: u32 = u32::MAX;
+/// Threads per worker process: 1..=THREADS.
+const THREADS: u64 = 3;
+
+/// Reports: five u32 words (kind, then its words), all sent with priority 0.
+const REPORT_RECEIVED: u32 = 1;
+const REPORT_SENDER_DONE: u32 = 2;
+const REPORT_RECEIVER_DONE: u32 = 3;
+const REPORT_LEN: usize = 20;
+/// The report queue's capacity (fallback as for the data queue).
+const REPORT_MAXMSG: i64 = 1024;
+/// Reports the supervisor takes between two looks at the clock.
+const REPORT_BATCH: usize = 256;
+/// A report's sender or number when the message could not be identified.
+const UNKNOWN: u32 = u32::MAX;
+/// A report's verdict.
+const GOOD: u32 = 1;
+const BAD: u32 = 0;
+
+/// How long the workers have after the deadline before they count as hung.
+const HANG_MS: u64 = 10_000;
+
+fn splitmix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The seed of everything about message `seq` of `sender`.
+fn message_key(sender: u32, seq: u32) -> u64 {
+    splitmix((u64::from(sender) << 32) | u64::from(seq))
+}
+
+/// Bits of the sender and of the number a message of `len < HEADER` bytes carries.
+const SHORT_BITS: [(u32, u32); HEADER] = [(5, 10), (8, 15), (10, 21), (12, 27), (15, 32), (23, 32), (28, 32), (28, 32)];
+
+/// The odd multiplier of the short messages' mix, and its inverse modulo 2^128.
+const MIX: u128 = 0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835;
+const MIX_INV: u128 = {
+    let mut x = MIX;
+    let mut i = 0;
+    while i < 7 {
+        x = x.wrapping_mul(2u128.wrapping_sub(MIX.wrapping_mul(x)));
+        i += 1;
+    }
+    x
+};
+
+/// The bits a message of `len < HEADER` bytes carries: the priority's 15 and its bytes.
+const fn short_width(len: usize) -> u32 {
+    15 + 8 * len as u32
+}
+
+/// A reversible mix of the low `bits` bits of `v`, so that the priorities and bytes of
+/// short messages look random.
+fn mix(v: u128, bits: u32, mul: u128) -> u128 {
+    let mask = (1u128 << bits) - 1;
+    let shift = bits.div_ceil(2);
+    let mut x = v.wrapping_mul(mul) & mask;
+    x ^= x >> shift;
+    x.wrapping_mul(mul) & mask
+}
+
+/// Whether message `(sender, seq)` fits in a short message of `len` bytes.
+fn short_fits(len: usize, sender: u32, seq: u32) -> bool {
+    let (sb, nb) = SHORT_BITS[len];
+    u64::from(sender) < 1 << sb && u64::from(seq) < 1 << nb
+}
+
+/// The priority and bytes of short message `(sender, seq)` of `len` bytes.
+fn short_encode(len: usize, sender: u32, seq: u32) -> (u32, [u8; 16]) {
+    let (_, nb) = SHORT_BITS[len];
+    let code = (u128::from(sender) << nb) | u128::from(seq);
+    let v = mix(code, short_width(len), MIX);
+    ((v & 0x7fff) as u32, (v >> 15).to_le_bytes())
+}
+
+/// Who a short message claims to be from.
+fn short_decode(bytes: &[u8], prio: u32) -> Option<(u32, u32)> {
+    let len = bytes.len();
+    let (sb, nb) = SHORT_BITS[len];
+    let mut wide = [0u8; 16];
+    wide[..len].copy_from_slice(bytes);
+    let v = u128::from(prio) | (u128::from_le_bytes(wide) << 15);
+    let bits = short_width(len);
+    // The inverse of `mix`: the xorshift is its own inverse (the shift is at least half).
+    let mask = (1u128 << bits) - 1;
+    let mut x = v.wrapping_mul(MIX_INV) & mask;
+    x ^= x >> bits.div_ceil(2);
+    let code = x.wrapping_mul(MIX_INV) & mask;
+    if code >> (sb + nb) != 0 {
+        return None;
+    }
+    Some(((code >> nb) as u32, (code & ((1 << nb) - 1)) as u32))
+}
+
+/// The length and priority of message `seq` of `sender`.
+fn shape(sender: u32, seq: u32) -> (usize, u32) {
+    let key = message_key(sender, seq);
+    let pick = (key >> 8) as usize;
+    let mut len = match key % 100 {
+        0..=3 => 0,
+        4..=9 => 1 + pick % (HEADER - 1),
+        10..=13 => MSGSIZE,
+        14..=33 => HEADER + pick % (MSGSIZE - HEADER + 1),
+        _ => HEADER + pick % 120,
+    };
+    if len < HEADER && !short_fits(len, sender, seq) {
+        len = HEADER;
+    }
+    let prio = if len < HEADER {
+        short_encode(len, sender, seq).0
+    } else if (key >> 40) % 10 < 3 {
+        HOT[((key >> 44) % HOT.len() as u64) as usize]
+    } else {
+        ((key >> 48) % u64::from(MQ_PRIO_MAX)) as u32
+    };
+    (len, prio)
+}
+
+/// Writes the bytes of message `seq` of `sender` into `text` (its whole length).
+fn fill(sender: u32, seq: u32, text: &mut [u8]) {
+    if text.len() < HEADER {
+        let (_, bytes) = short_encode(text.len(), sender, seq);
+        text.copy_from_slice(&bytes[..text.len()]);
+        return;
+    }
+    let mut rng = Rng(message_key(sender, seq) | 1);
+    for chunk in text.chunks_mut(8) {
+        chunk.copy_from_slice(&rng.next().to_le_bytes()[..chunk.len()]);
+    }
+    text[..4].copy_from_slice(&sender.to_le_bytes());
+    text[4..8].copy_from_slice(&seq.to_le_bytes());
+}
+
+fn word(bytes: &[u8], i: usize) -> u32 {
+    u32::from_le_bytes([bytes[4 * i], bytes[4 * i + 1], bytes[4 * i + 2], bytes[4 * i + 3]])
+}
+
+/// Checks a message received as `text` with priority `prio`: every byte must be what its
+/// sender wrote. Returns who it is from, or `Err` with what it claims (if anything).
+fn verify(text: &[u8], prio: u32, scratch: &mut [u8]) -> Result<(u32, u32), Option<(u32, u32)>> {
+    let claim = if text.len() < HEADER { short_decode(text, prio) } else { Some((word(text, 0), word(text, 1))) };
+    let claim = claim.ok_or(None)?;
+    let (sender, seq) = claim;
+    if sender >= MAX_ID {
+        return Err(Some(claim));
+    }
+    if shape(sender, seq) != (text.len(), prio) {
+        return Err(Some(claim));
+    }
+    let expected = &mut scratch[..text.len()];
+    fill(sender, seq, expected);
+    if text != expected {
+        return Err(Some(claim));
+    }
+    Ok(claim)
+}
+
+/// The descriptors a worker thread uses.
+#[derive(Clone, Copy)]
+struct Fds {
+    /// The data queue, blocking and O_NONBLOCK.
+    data: usize,
+    data_nb: usize,
+    /// The report queue (blocking).
+    reports: usize,
+}
+
+/// Sends a report, retrying after EINTR; false if it cannot be sent.
+fn report(fds: &Fds, words: [u32; 5]) -> bool {
+    let mut buf = [0u8; REPORT_LEN];
+    for (i, w) in words.into_iter().enumerate() {
+        buf[4 * i..4 * i + 4].copy_from_slice(&w.to_le_bytes());
+    }
+    loop {
+        match mq_send(fds.reports, &buf, 0) {
+            Ok(()) => return true,
+            Err(Errno::EINTR) => {}
+            Err(e) => {
+                println!("stress_mq: a report could not be sent: {e}");
+                return false;
+            }
+        }
+    }
+}
+
+/// A deadline 0 to 2 ms ahead, or one already past.
+fn short_deadline(rng: &mut Rng, past: bool) -> Option<Timespec> {
+    if past {
+        let mut t = deadline_in(0).ok()?;
+        t.tv_sec -= 1;
+        Some(t)
+    } else {
+        deadline_in(rng.below(2 * MS)).ok()
+    }
+}
+
+/// What one worker thread does: its id, role, seed and when to stop.
+#[derive(Clone, Copy, Debug)]
+struct Job {
+    id: u32,
+    role: Role,
+    seed: u64,
+    deadline: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Role {
+    Sender,
+    Receiver,
+}
+
+/// Sends messages 0, 1, 2, ... until the deadline; then reports how many went in.
+fn sender(job: Job, fds: Fds) -> i32 {
+    let mut msg = vec![0u8; MSGSIZE + 1];
+    let mut rng = Rng(job.seed | 1);
+    let mut seq = 0u32;
+    let invalid = Timespec { tv_sec: 0, tv_nsec: 1_000_000_000 };
+    while time::monotonic_ns() < job.deadline {
+        let (len, prio) = shape(job.id, seq);
+        fill(job.id, seq, &mut msg[..len]);
+        let text = &msg[..len];
+        let pick = rng.below(100);
+        let (result, probe) = match pick {
+            0..=44 => (mq_send(fds.data, text, prio), None),
+            45..=69 => (mq_send(fds.data_nb, text, prio), None),
+            70..=96 => match short_deadline(&mut rng, pick >= 95) {
+                Some(t) => (mq_timedsend(fds.data, text, prio, Some(&t)), None),
+                None => return 7,
+            },
+            97 => (mq_timedsend(fds.data, text, prio, Some(&invalid)), Some(("an invalid deadline", Errno::EINVAL))),
+            98 => (mq_send(fds.data_nb, text, MQ_PRIO_MAX), Some(("priority MQ_PRIO_MAX", Errno::EINVAL))),
+            _ => {
+                // msgsize + 1 bytes of a message: its header is intact, its length not.
+                let long = mq_send(fds.data_nb, &msg[..MSGSIZE + 1], prio);
+                if long != Err(Errno::EMSGSIZE) {
+                    println!("stress_mq: sender {}: a send of msgsize + 1 bytes: {long:?}, not EMSGSIZE", job.id);
+                    return 8;
+                }
+                continue;
+            }
+        };
+        match (result, probe) {
+            (Err(e), Some((_, expected))) if e == expected => {}
+            (Ok(()), Some((what, _))) => {
+                println!("stress_mq: sender {}: a send with {what} succeeded", job.id);
+                return 8;
+            }
+            (Ok(()), None) => seq += 1,
+            (Err(Errno::EAGAIN | Errno::ETIMEDOUT), None) => {
+                let _ = time::sched_yield();
+            }
+            (Err(Errno::EINTR), _) => {}
+            (Err(e), _) => {
+                println!("stress_mq: sender {}: send of {len} bytes, priority {prio} (mode {pick}): {e}", job.id);
+                return 3;
+            }
+        }
+    }
+    if report(&fds, [REPORT_SENDER_DONE, job.id, seq, 0, 0]) { 0 } else { 4 }
+}
+
+/// Receives with random modes until the deadline, verifying and reporting every message.
+fn receiver(job: Job, fds: Fds) -> i32 {
+    let mut buf = vec![0u8; MSGSIZE + 64];
+    let mut scratch = vec![0u8; MSGSIZE + 64];
+    let mut rng = Rng(job.seed | 1);
+    let invalid = Timespec { tv_sec: 0, tv_nsec: -1 };
+    while time::monotonic_ns() < job.deadline {
+        let room = MSGSIZE + if rng.below(4) == 0 { rng.below(64) as usize } else { 0 };
+        let pick = rng.below(100);
+        let (result, probe) = match pick {
+            0..=39 => (mq_receive(fds.data, &mut buf[..room]), None),
+            40..=64 => (mq_receive(fds.data_nb, &mut buf[..room]), None),
+            65..=92 => match short_deadline(&mut rng, pick >= 90) {
+                Some(t) => (mq_timedreceive(fds.data, &mut buf[..room], Some(&t)), None),
+                None => return 7,
+            },
+            93..=94 => (
+                mq_timedreceive(fds.data, &mut buf[..room], Some(&invalid)),
+                Some(("an invalid deadline", Errno::EINVAL)),
+            ),
+            _ => {
+                let small = rng.below(MSGSIZE as u64) as usize;
+                (mq_receive(fds.data_nb, &mut buf[..small]), Some(("a buffer shorter than msgsize", Errno::EMSGSIZE)))
+            }
+        };
+        let (n, prio) = match (result, probe) {
+            (Err(e), Some((_, expected))) if e == expected => continue,
+            (Ok((n, prio)), Some((what, _))) => {
+                println!("stress_mq: receiver {}: a receive with {what} took a message", job.id);
+                // Still accounted for, then the worker fails.
+                let claim = verify(&buf[..n], prio, &mut scratch).unwrap_or((UNKNOWN, UNKNOWN));
+                let _ = report(&fds, [REPORT_RECEIVED, job.id, claim.0, claim.1, BAD]);
+                return 8;
+            }
+            (Ok(got), None) => got,
+            (Err(Errno::EAGAIN | Errno::ETIMEDOUT | Errno::EINTR), None) => continue,
+            (Err(e), _) => {
+                println!("stress_mq: receiver {}: receive into {room} bytes (mode {pick}): {e}", job.id);
+                return 5;
+            }
+        };
+        let (claim, verdict) = match verify(&buf[..n], prio, &mut scratch) {
+            Ok(who) => (who, GOOD),
+            Err(claim) => {
+                println!("stress_mq: receiver {}: a bad message: {n} bytes, priority {prio}, claims {claim:?}", job.id);
+                (claim.unwrap_or((UNKNOWN, UNKNOWN)), BAD)
+            }
+        };
+        if !report(&fds, [REPORT_RECEIVED, job.id, claim.0, claim.1, verdict]) {
+            return 6;
+        }
+    }
+    if report(&fds, [REPORT_RECEIVER_DONE, job.id, 0, 0, 0]) { 0 } else { 4 }
+}
+
+/// Opens `name` with `oflag`; for the O_NONBLOCK descriptor, opens it blocking and turns
+/// O_NONBLOCK on with mq_setattr, checking what mq_getattr says before and after.
+fn open_own(name: &str, oflag: i32, nonblock: bool) -> Result<usize, String> {
+    let fd = mq_open(name, oflag, 0, None).map_err(|e| format!("mq_open({name}, {oflag:#o}): {e}"))?;
+    if nonblock {
+        let set = MqAttr { mq_flags: i64::from(MQ_O_NONBLOCK), ..MqAttr::default() };
+        let old = mq_setattr(fd, &set).map_err(|e| format!("mq_setattr: {e}"))?;
+        let new = mq_getattr(fd).map_err(|e| format!("mq_getattr: {e}"))?;
+        if old.mq_flags != 0 || new.mq_flags != i64::from(MQ_O_NONBLOCK) || new.mq_msgsize != MSGSIZE as i64 {
+            return Err(format!(
+                "mq_setattr: flags {} then {}, msgsize {}",
+                old.mq_flags, new.mq_flags, new.mq_msgsize
+            ));
+        }
+    }
+    Ok(fd)
+}
+
+/// One worker process: opens its own descriptors if `own`, runs its first job itself and
+/// the others on threads, and exits with the first failure's code (0 if none).
+fn worker(jobs: Vec<Job>, own: bool, names: &Names, inherited: Fds) -> i32 {
+    let fds = if own {
+        let sends = jobs.iter().any(|j| j.role == Role::Sender);
+        let receives = jobs.iter().any(|j| j.role == Role::Receiver);
+        let mode = match (sends, receives) {
+            (true, false) => MQ_O_WRONLY,
+            (false, true) => MQ_O_RDONLY,
+            _ => MQ_O_RDWR,
+        };
+        let opened = (|| {
+            Ok::<_, String>(Fds {
+                data: open_own(&names.data, mode, false)?,
+                data_nb: open_own(&names.data, mode, true)?,
+                reports: open_own(&names.reports, MQ_O_WRONLY, false)?,
+            })
+        })();
+        match opened {
+            Ok(fds) => fds,
+            Err(why) => {
+                println!("stress_mq: worker {}: {why}", jobs[0].id);
+                return 9;
+            }
+        }
+    } else {
+        inherited
+    };
+    let run = move |job: Job| match job.role {
+        Role::Sender => sender(job, fds),
+        Role::Receiver => receiver(job, fds),
+    };
+    let mut handles = Vec::new();
+    for &job in &jobs[1..] {
+        match thread::spawn(move || run(job)) {
+            Ok(h) => handles.push(h),
+            Err(e) => {
+                // Its id is known to the supervisor: the thread must run, or the accounts fail.
+                println!("stress_mq: worker {}: thread spawn: {e}", job.id);
+                return 10;
+            }
+        }
+    }
+    let mut status = run(jobs[0]);
+    for h in handles {
+        let code = h.join().unwrap_or(11);
+        if status == 0 {
+            status = code;
+        }
+    }
+    status
+}
+
+/// The queues' names.
+struct Names {
+    data: String,
+    reports: String,
+}
+
+/// What the supervisor knows of one sender.
+#[derive(Default)]
+struct SenderLog {
+    /// Bit n: message n was received or found queued.
+    seen: Vec<u64>,
+    /// The highest n seen.
+    highest: Option<u32>,
+    /// The count it reported when it stopped by itself.
+    done: Option<u32>,
+    /// Its process was killed.
+    killed: bool,
+}
+
+impl SenderLog {
+    fn has(&self, seq: u32) -> bool {
+        self.seen.get(seq as usize / 64).is_some_and(|w| w & (1 << (seq % 64)) != 0)
+    }
+
+    /// Marks `seq` seen; false if it already was.
+    fn mark(&mut self, seq: u32) -> bool {
+        let (i, bit) = (seq as usize / 64, 1u64 << (seq % 64));
+        if self.seen.len() <= i {
+            self.seen.resize(i + 1, 0);
+        }
+        let fresh = self.seen[i] & bit == 0;
+        self.seen[i] |= bit;
+        self.highest = self.highest.max(Some(seq));
+        fresh
+    }
+}
+
+/// The supervisor's accounts.
+#[derive(Default)]
+struct Ledger {
+    senders: BTreeMap<u32, SenderLog>,
+    /// Receiver threads that reported their end.
+    receivers_done: BTreeMap<u32, ()>,
+    /// Every message each receiver got: (receiver, sender, n) → priority.
+    got: BTreeMap<(u32, u32, u32), u32>,
+    /// The priority of the last message of the final drain.
+    last_drained: Option<u32>,
+    received: u64,
+    queued: u64,
+    corrupt: u64,
+    duplicates: u64,
+    out_of_order: u64,
+    unknown: u64,
+}
+
+impl Ledger {
+    /// Records message `(sender, seq)`, received by `receiver` ([`DRAIN`]: by the final
+    /// drain, which is also checked for non-increasing priorities).
+    fn record(&mut self, receiver: u32, sender: u32, seq: u32) {
+        let Some(log) = self.senders.get_mut(&sender) else {
+            check!(false, "a message from sender {sender}, which does not exist (n {seq})");
+            self.unknown += 1;
+            return;
+        };
+        if !log.mark(seq) {
+            check!(false, "message {seq} of sender {sender} arrived twice");
+            self.duplicates += 1;
+        }
+        let (_, prio) = shape(sender, seq);
+        // A later message of the same sender that this receiver got before this one must
+        // have had a higher priority.
+        let later = self.got.range((receiver, sender, seq + 1)..=(receiver, sender, u32::MAX));
+        if let Some((&(_, _, n2), &p2)) = later.clone().find(|&(_, &p2)| p2 <= prio) {
+            check!(
+                false,
+                "receiver {receiver} got message {seq} of sender {sender} (priority {prio}) after {n2} (priority {p2})"
+            );
+            self.out_of_order += 1;
+        }
+        self.got.insert((receiver, sender, seq), prio);
+        if receiver == DRAIN {
+            if let Some(before) = self.last_drained
+                && before < prio
+            {
+                check!(false, "the final drain got priority {prio} after {before} (message {seq} of sender {sender})");
+                self.out_of_order += 1;
+            }
+            self.last_drained = Some(prio);
+            self.queued += 1;
+        } else {
+            self.received += 1;
+        }
+    }
+
+    /// Takes one report.
+    fn take(&mut self, words: [u32; 5]) {
+        match words {
+            [REPORT_RECEIVED, receiver, sender, seq, GOOD] => self.record(receiver, sender, seq),
+            [REPORT_RECEIVED, receiver, sender, seq, _] => {
+                check!(false, "receiver {receiver} got a bad message (claims sender {sender}, n {seq})");
+                self.corrupt += 1;
+            }
+            [REPORT_SENDER_DONE, sender, count, ..] => match self.senders.get_mut(&sender) {
+                Some(log) if log.done.is_none() => log.done = Some(count),
+                _ => {
+                    check!(false, "a second or unknown final count from sender {sender}");
+                }
+            },
+            [REPORT_RECEIVER_DONE, receiver, ..] => {
+                check!(self.receivers_done.insert(receiver, ()).is_none(), "receiver {receiver} ended twice");
+            }
+            _ => {
+                check!(false, "a report of unknown kind {}", words[0]);
+            }
+        }
+    }
+
+    /// Takes the reports waiting, at most `limit` of them; returns how many it took.
+    fn drain_reports(&mut self, reports_nb: usize, limit: usize) -> usize {
+        let mut buf = [0u8; REPORT_LEN + 12];
+        let mut taken = 0;
+        while taken < limit {
+            match mq_receive(reports_nb, &mut buf) {
+                Ok((REPORT_LEN, 0)) => {
+                    self.take([0, 1, 2, 3, 4].map(|i| word(&buf, i)));
+                }
+                Ok((n, prio)) => {
+                    check!(false, "a report of {n} bytes, priority {prio}");
+                }
+                Err(Errno::EAGAIN) => break,
+                Err(Errno::EINTR) => continue,
+                Err(e) => {
+                    check!(false, "mq_receive of the reports: {e}");
+                    break;
+                }
+            }
+            taken += 1;
+        }
+        taken
+    }
+
+    /// Receives one message itself (as `receiver`), without waiting; false when there
+    /// is none.
+    fn receive_one(&mut self, data_nb: usize, receiver: u32, buf: &mut [u8], scratch: &mut [u8]) -> bool {
+        match mq_receive(data_nb, buf) {
+            Ok((n, prio)) => {
+                match verify(&buf[..n], prio, scratch) {
+                    Ok((sender, seq)) => self.record(receiver, sender, seq),
+                    Err(claim) => {
+                        check!(
+                            false,
+                            "a bad message (receiver {receiver}): {n} bytes, priority {prio}, claims {claim:?}"
+                        );
+                        self.corrupt += 1;
+                    }
+                }
+                true
+            }
+            Err(Errno::EAGAIN) => false,
+            Err(e) => {
+                check!(false, "mq_receive of the data (receiver {receiver}): {e}");
+                false
+            }
+        }
+    }
+
+    /// Messages neither received nor queued, and messages beyond a sender's final count.
+    fn missing(&self) -> (u64, u64) {
+        let (mut missing, mut invented) = (0u64, 0u64);
+        for (&id, log) in &self.senders {
+            let limit = match log.done {
+                Some(count) => {
+                    if let Some(h) = log.highest
+                        && h >= count
+                    {
+                        check!(false, "sender {id} confirmed {count} messages, yet message {h} exists");
+                        invented += u64::from(h - count + 1);
+                    }
+                    count
+                }
+                None => {
+                    check!(log.killed, "sender {id} ended by itself without its final count");
+                    log.highest.map_or(0, |h| h + 1)
+                }
+            };
+            missing += (0..limit).filter(|&n| !log.has(n)).count() as u64;
+        }
+        (missing, invented)
+    }
+}
+
+/// A worker process and its threads.
+struct Worker {
+    pid: usize,
+    jobs: Vec<Job>,
+}
+
+/// Creates a queue, exclusively, with `maxmsg` messages or the fallback.
+fn create(name: &str, flags: i32, maxmsg: i64, msgsize: usize) -> Option<usize> {
+    let _ = mq_unlink(name);
+    let oflag = MQ_O_CREAT | MQ_O_EXCL | MQ_O_RDWR | flags;
+    let attr = MqAttr { mq_maxmsg: maxmsg, mq_msgsize: msgsize as i64, ..MqAttr::default() };
+    let fallback = MqAttr { mq_maxmsg: MAXMSG_FALLBACK, ..attr };
+    let fd = match mq_open(name, oflag, 0o600, Some(&attr)) {
+        Err(Errno::EINVAL | Errno::EMFILE) => mq_open(name, oflag, 0o600, Some(&fallback)),
+        other => other,
+    };
+    check_ok!(fd, "mq_open({name}) with {msgsize}-byte messages")
+}
+
+fn main(_args: &[&str]) -> i32 {
+    let procs = rt::arg_or(1, 12).clamp(2, 1000) as usize;
+    let seconds = rt::arg_or(2, 3);
+    println!("stress_mq: {procs} processes of 1 to {THREADS} threads, {seconds} s");
+    let pid = process::getpid();
+    let names = Names { data: format!("/stress_mq.{pid}"), reports: format!("/stress_mq.{pid}.reports") };
+    let Some(data) = create(&names.data, 0, MAXMSG, MSGSIZE) else { return 1 };
+    let Some(reports) = create(&names.reports, 0, REPORT_MAXMSG, REPORT_LEN) else { return 1 };
+    // The supervisor's own O_NONBLOCK descriptors (the others are shared with the workers).
+    let Some(data_nb) = check_ok!(mq_open(&names.data, MQ_O_RDWR | MQ_O_NONBLOCK, 0, None), "mq_open (data)") else {
+        return 1;
+    };
+    let Some(reports_nb) =
+        check_ok!(mq_open(&names.reports, MQ_O_RDONLY | MQ_O_NONBLOCK, 0, None), "mq_open (reports)")
+    else {
+        return 1;
+    };
+    let Some(attr) = check_ok!(mq_getattr(data), "mq_getattr (data)") else { return 1 };
+    check!(
+        attr.mq_msgsize == MSGSIZE as i64 && (attr.mq_maxmsg == MAXMSG || attr.mq_maxmsg == MAXMSG_FALLBACK),
+        "the data queue's attributes: {attr:?}"
+    );
+    let maxmsg = attr.mq_maxmsg;
+    let inherited = Fds { data, data_nb, reports };
+
+    let start = time::monotonic_ns();
+    let end = start + seconds * 1_000_000_000;
+    let mut ledger = Ledger::default();
+    ledger.senders.insert(SUPERVISOR, SenderLog::default());
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next_id = 1u32;
+    let mut threads = 0usize;
+    let mut spawn = |roles: &[Role], ledger: &mut Ledger| -> Option<Worker> {
+        let mut jobs = Vec::new();
+        for &role in roles {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            jobs.push(Job { id: next_id, role, seed, deadline: end });
+            next_id += 1;
+        }
+        check!(next_id < MAX_ID, "out of worker ids");
+        let own = seed >> 63 == 1;
+        let theirs = jobs.clone();
+        let names = &names;
+        let pid = check_ok!(process::fork_run(move || worker(theirs, own, names, inherited)), "fork a worker")?;
+        for job in &jobs {
+            if job.role == Role::Sender {
+                ledger.senders.insert(job.id, SenderLog::default());
+            }
+        }
+        threads += jobs.len();
+        Some(Worker { pid, jobs })
+    };
+    let mut rng = Rng(start | 1);
+    let mut workers: Vec<Worker> = Vec::new();
+    for i in 0..procs {
+        let count = 1 + rng.below(THREADS) as usize;
+        let roles: Vec<Role> =
+            (0..count).map(|t| if (i + t) % 2 == 0 { Role::Sender } else { Role::Receiver }).collect();
+        workers.extend(spawn(&roles, &mut ledger));
+    }
+
+    let (mut killed_senders, mut killed_receivers, mut kills, mut failures) = (0u64, 0u64, 0u64, 0usize);
+    let mut next_kill = start + (20 + rng.below(60)) * MS;
+    while time::monotonic_ns() + 100 * MS < end && !workers.is_empty() {
+        // A bounded batch: the kills go on however fast the reports come.
+        let taken = ledger.drain_reports(reports_nb, REPORT_BATCH);
+        if time::monotonic_ns() < next_kill {
+            if taken < REPORT_BATCH {
+                let _ = time::sleep_ms(2);
+            }
+            continue;
+        }
+        next_kill = time::monotonic_ns() + (20 + rng.below(60)) * MS;
+        if let Some(a) = check_ok!(mq_getattr(data_nb), "mq_getattr (data)") {
+            check!(a.mq_curmsgs >= 0 && a.mq_curmsgs <= maxmsg, "mq_curmsgs {} of {maxmsg}", a.mq_curmsgs);
+        }
+        let victim = workers.swap_remove(rng.below(workers.len() as u64) as usize);
+        if check_ok!(process::kill(victim.pid, SIGKILL), "SIGKILL a worker").is_some() {
+            match process::wait_for(victim.pid) {
+                Ok(status) if status.signaled() == Some(SIGKILL) => {
+                    kills += 1;
+                    // The reports sent before the kill are all queued: take them, so
+                    // that a receiver that reported its end does not count as killed.
+                    ledger.drain_reports(reports_nb, usize::MAX);
+                    for job in &victim.jobs {
+                        match job.role {
+                            Role::Sender => {
+                                killed_senders += 1;
+                                if let Some(log) = ledger.senders.get_mut(&job.id) {
+                                    log.killed = true;
+                                }
+                            }
+                            Role::Receiver if !ledger.receivers_done.contains_key(&job.id) => killed_receivers += 1,
+                            Role::Receiver => {}
+                        }
+                    }
+                }
+                // It may have ended on its own just before the signal.
+                Ok(status) if status.success() => {}
+                other => {
+                    check!(false, "killed worker {:?}: {other:?}", victim.jobs);
+                    failures += 1;
+                }
+            }
+        }
+        let roles: Vec<Role> = victim.jobs.iter().map(|j| j.role).collect();
+        workers.extend(spawn(&roles, &mut ledger));
+    }
+
+    // The workers stop at the deadline. Those asleep in mq_receive wake for the stop
+    // messages, those asleep in mq_send for the room the supervisor makes.
+    let hang_deadline = end + HANG_MS * MS;
+    let mut buf = vec![0u8; MSGSIZE];
+    let mut scratch = vec![0u8; MSGSIZE];
+    let mut stops = 0u32;
+    while !workers.is_empty() {
+        let taken = ledger.drain_reports(reports_nb, REPORT_BATCH);
+        match process::waitpid(-1, WNOHANG) {
+            Ok((0, _)) => {}
+            Ok((pid, status)) => {
+                if let Some(i) = workers.iter().position(|w| w.pid == pid) {
+                    let w = workers.swap_remove(i);
+                    if !check!(status.success(), "worker {:?} ended with {status}", w.jobs) {
+                        failures += 1;
+                    }
+                }
+                continue;
+            }
+            Err(Errno::EINTR) => continue,
+            Err(e) => {
+                check!(false, "waitpid: {e}");
+                break;
+            }
+        }
+        let now = time::monotonic_ns();
+        if now > hang_deadline {
+            check!(false, "{} workers hung", workers.len());
+            for w in &workers {
+                let _ = process::kill(w.pid, SIGKILL);
+                let _ = process::wait_for(w.pid);
+            }
+            break;
+        }
+        if now >= end {
+            for _ in 0..4 {
+                let (len, prio) = shape(SUPERVISOR, stops);
+                fill(SUPERVISOR, stops, &mut buf[..len]);
+                match mq_send(data_nb, &buf[..len], prio) {
+                    Ok(()) => stops += 1,
+                    Err(Errno::EAGAIN) => {
+                        ledger.receive_one(data_nb, SUPERVISOR, &mut buf, &mut scratch);
+                    }
+                    Err(e) => {
+                        check!(false, "a stop message: {e}");
+                        break;
+                    }
+                }
+            }
+        }
+        if taken < REPORT_BATCH {
+            let _ = time::sleep_ms(2);
+        }
+    }
+    let elapsed = time::monotonic_ns() - start;
+    ledger.drain_reports(reports_nb, usize::MAX);
+    if let Some(log) = ledger.senders.get_mut(&SUPERVISOR) {
+        log.done = Some(stops);
+    }
+
+    // What is still queued, taken by one receiver with no sender left.
+    while ledger.receive_one(data_nb, DRAIN, &mut buf, &mut scratch) {}
+    for (fd, name) in [(data_nb, "data"), (reports_nb, "report")] {
+        if let Some(a) = check_ok!(mq_getattr(fd), "mq_getattr of the {name} queue") {
+            check_eq!(a.mq_curmsgs, 0, "messages left on the {name} queue");
+        }
+    }
+
+    let (missing, invented) = ledger.missing();
+    let sent: u64 = ledger.received + ledger.queued + missing;
+    check!(
+        missing <= killed_receivers,
+        "{missing} messages lost, more than the {killed_receivers} receivers killed could hold"
+    );
+    check_eq!(invented, 0, "messages beyond their sender's final count");
+    check_eq!(ledger.corrupt, 0, "bad messages received or left queued");
+    check_eq!(ledger.duplicates, 0, "messages that arrived twice");
+    check_eq!(ledger.out_of_order, 0, "messages out of priority order");
+    check_eq!(ledger.unknown, 0, "messages from no sender");
+    check_eq!(failures, 0, "workers that failed");
+    check!(ledger.received > 0, "no message was received at all");
+    for fd in [data, data_nb, reports, reports_nb] {
+        check_ok!(mq_close(fd), "mq_close");
+    }
+    check_ok!(mq_unlink(&names.data), "mq_unlink (data)");
+    check_ok!(mq_unlink(&names.reports), "mq_unlink (reports)");
+    println!(
+        "stress_mq: {procs} processes ({threads} threads in all), {:.1} s: {sent} messages ({} per s): {} received, \
+         {} left queued, {missing} lost with the {killed_receivers} receivers killed; {kills} kills, \
+         {killed_senders} senders killed; {stops} stop messages; accounts hold: {}",
+        elapsed as f64 / 1e9,
+        sent * 1_000_000_000 / elapsed.max(1),
+        ledger.received,
+        ledger.queued,
+        if userspace::check::failures() == 0 { "yes" } else { "NO" }
+    );
+    userspace::check::finish()
+}
