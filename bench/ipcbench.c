@@ -22,15 +22,20 @@
  * nanosecond per executed instruction: "ns" then reads "instructions", and "MB/s" reads
  * "MB per 10^9 instructions".
  *
- * Portable POSIX C with System V IPC (<sys/sem.h>, <sys/msg.h>, <sys/shm.h>): it builds
- * with glibc (`gcc -static -O2 -Wall -Wextra`) and with kestrel's `kestrel-cc`. A row is
- * one function registered in `rows[]` below; it sets up, times only its loop with
+ * Portable POSIX C with System V IPC (<sys/sem.h>, <sys/msg.h>, <sys/shm.h>) and POSIX
+ * message queues (<mqueue.h>): it builds with glibc (`gcc -static -O2 -Wall -Wextra`) and
+ * with kestrel's `kestrel-cc`. A row is one function registered in `rows[]` below; it
+ * sets up, times only its loop with
  * CLOCK_MONOTONIC, and cleans up (every semaphore set, message queue and shared memory
- * segment it creates is removed before it returns).
+ * segment it creates is removed before it returns; a POSIX queue is unlinked as soon as
+ * it is open, and goes with its last descriptor).
  *
  * Built with -DIPCBENCH_NO_SEM (for a libc without <sys/sem.h> yet), the rows that need
  * semaphores (the semaphore rows and shm_pingpong) report FAIL instead of running; built
- * with -DIPCBENCH_NO_SHM (without <sys/shm.h>), the shared memory rows do.
+ * with -DIPCBENCH_NO_SHM (without <sys/shm.h>), the shared memory rows do. The POSIX
+ * message queue rows need <mqueue.h>: without it (found with __has_include, or
+ * -DIPCBENCH_NO_MQ) they report FAIL. glibc has had mq_* in libc itself since 2.34 (no
+ * -lrt).
  */
 
 #include <errno.h>
@@ -58,6 +63,14 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#if !defined(IPCBENCH_NO_MQ) && defined(__has_include)
+#if __has_include(<mqueue.h>)
+#define IPCBENCH_HAVE_MQ 1
+#include <fcntl.h>
+#include <mqueue.h>
+#endif
+#endif
 
 /* Repetitions of each row; the median is reported. */
 #define REPS 7
@@ -363,6 +376,161 @@ static double row_msg_throughput(long iters)
     return result;
 }
 
+#ifdef IPCBENCH_HAVE_MQ
+
+/* Messages a POSIX queue of the benchmark holds (Linux's default and unprivileged limit). */
+#define MQ_MAXMSG 10
+
+/* A new queue for messages of `msgsize` bytes, named after the process and `tag` and
+ * unlinked at once (the descriptors keep it, and fork hands them to the child);
+ * (mqd_t)-1 on failure. */
+static mqd_t new_mq(const char *tag, long msgsize)
+{
+    char name[64];
+    struct mq_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.mq_maxmsg = MQ_MAXMSG;
+    attr.mq_msgsize = msgsize;
+    snprintf(name, sizeof name, "/ipcbench.%ld.%s", (long)getpid(), tag);
+    mqd_t q = mq_open(name, O_CREAT | O_EXCL | O_RDWR, 0600, &attr);
+    if (q == (mqd_t)-1) {
+        fail("mq_open");
+        return q;
+    }
+    if (mq_unlink(name) != 0) {
+        fail("mq_unlink");
+        mq_close(q);
+        return (mqd_t)-1;
+    }
+    return q;
+}
+
+/* mq_pingpong: two queues of 64-byte messages; the parent sends a message to the first
+ * and receives one from the second, the child receives from the first and answers on the
+ * second; the time of one round trip. One untimed round first lets the child start. A
+ * child that fails sends an empty message to the second queue, so that the parent does
+ * not wait for ever (a POSIX queue cannot be removed from under a sleeper). */
+static double row_mq_pingpong(long iters)
+{
+    static char m[PINGPONG_BYTES];
+    memset(m, 'p', sizeof m);
+    mqd_t ping = new_mq("ping", PINGPONG_BYTES);
+    if (ping == (mqd_t)-1) {
+        return -1.0;
+    }
+    mqd_t pong = new_mq("pong", PINGPONG_BYTES);
+    if (pong == (mqd_t)-1) {
+        mq_close(ping);
+        return -1.0;
+    }
+    pid_t child = fork();
+    if (child < 0) {
+        mq_close(ping);
+        mq_close(pong);
+        return fail("fork");
+    }
+    if (child == 0) {
+        for (long i = 0; i <= iters; i++) {
+            if (mq_receive(ping, m, PINGPONG_BYTES, NULL) != PINGPONG_BYTES ||
+                mq_send(pong, m, PINGPONG_BYTES, 0) != 0) {
+                mq_send(pong, m, 0, 0);
+                _exit(1);
+            }
+        }
+        _exit(0);
+    }
+    double result = -1.0;
+    int failed = 0;
+    long long start = -1;
+    for (long i = 0; i <= iters && !failed; i++) {
+        if (i == 1) {
+            start = now_ns();
+        }
+        if (mq_send(ping, m, PINGPONG_BYTES, 0) != 0) {
+            result = fail("mq_send");
+            failed = 1;
+        } else if (mq_receive(pong, m, PINGPONG_BYTES, NULL) != PINGPONG_BYTES) {
+            result = fail("mq_receive");
+            failed = 1;
+        }
+        if (failed) {
+            kill(child, SIGKILL);
+        }
+    }
+    if (!failed) {
+        result = per_op(start, now_ns(), iters);
+    }
+    result = reap(child, result);
+    mq_close(ping);
+    mq_close(pong);
+    return result;
+}
+
+/* mq_throughput: the child sends `iters` 1 KiB messages to one queue as fast as the queue
+ * takes them (a full queue blocks it), the parent receives them; timed from the parent's
+ * go message (empty, on a second queue), which the child waits for before it starts, to
+ * the last message received: msg_throughput's definition. The time per message; `rows[]`
+ * turns it into MB/s. A child that fails sends an empty message to the data queue. */
+static double row_mq_throughput(long iters)
+{
+    static char m[THROUGHPUT_BYTES];
+    memset(m, 't', sizeof m);
+    mqd_t data = new_mq("data", THROUGHPUT_BYTES);
+    if (data == (mqd_t)-1) {
+        return -1.0;
+    }
+    mqd_t go = new_mq("go", THROUGHPUT_BYTES);
+    if (go == (mqd_t)-1) {
+        mq_close(data);
+        return -1.0;
+    }
+    pid_t child = fork();
+    if (child < 0) {
+        mq_close(data);
+        mq_close(go);
+        return fail("fork");
+    }
+    if (child == 0) {
+        if (mq_receive(go, m, THROUGHPUT_BYTES, NULL) != 0) {
+            mq_send(data, m, 0, 0);
+            _exit(1);
+        }
+        for (long i = 0; i < iters; i++) {
+            if (mq_send(data, m, THROUGHPUT_BYTES, 0) != 0) {
+                mq_send(data, m, 0, 0);
+                _exit(1);
+            }
+        }
+        _exit(0);
+    }
+    double result = -1.0;
+    long long start = now_ns();
+    if (mq_send(go, m, 0, 0) != 0) {
+        result = fail("mq_send");
+    } else {
+        long i = 0;
+        while (i < iters && mq_receive(data, m, THROUGHPUT_BYTES, NULL) == THROUGHPUT_BYTES) {
+            i++;
+        }
+        result = i == iters ? per_op(start, now_ns(), iters) : fail("mq_receive");
+    }
+    if (result < 0) {
+        kill(child, SIGKILL);
+    }
+    result = reap(child, result);
+    mq_close(data);
+    mq_close(go);
+    return result;
+}
+
+#else /* IPCBENCH_HAVE_MQ */
+
+UNAVAILABLE_ROW(row_mq_pingpong, "mqueue.h")
+
+UNAVAILABLE_ROW(row_mq_throughput, "mqueue.h")
+
+#endif /* IPCBENCH_HAVE_MQ */
+
 #ifndef IPCBENCH_NO_SHM
 
 /* A private shared memory segment of one page; -1 on failure. */
@@ -545,6 +713,8 @@ static const struct row rows[] = {
     {"fork_wait", 150, row_fork_wait, 0},
     {"msg_pingpong", 2000, row_msg_pingpong, 0},
     {"msg_throughput", 3000, row_msg_throughput, THROUGHPUT_BYTES},
+    {"mq_pingpong", 2000, row_mq_pingpong, 0},
+    {"mq_throughput", 3000, row_mq_throughput, THROUGHPUT_BYTES},
     {"shm_attach_detach", 2500, row_shm_attach_detach, 0},
     {"shm_pingpong", 2000, row_shm_pingpong, 0},
 };

@@ -410,7 +410,7 @@ fn find_file(dir: &Path, suffix: &str, depth: u32) -> bool {
 pub struct KestrelProgram {
     /// `target/bench/ipcbench.kestrel`.
     pub path: PathBuf,
-    /// Why some rows cannot work (built without `sys/sem.h` or `sys/shm.h`).
+    /// Why some rows cannot work (built without `sys/sem.h`, `sys/shm.h` or `mqueue.h`).
     pub notes: Vec<String>,
     /// What the compiler printed (warnings).
     pub warnings: String,
@@ -418,7 +418,8 @@ pub struct KestrelProgram {
 
 /// Compiles the benchmark with `SYSROOT/bin/kestrel-cc -O2 -Wall -Wextra`; without a
 /// `sys/sem.h` in the sysroot, with `-DIPCBENCH_NO_SEM` (the rows that need semaphores
-/// then fail), and without a `sys/shm.h`, with `-DIPCBENCH_NO_SHM` (the shared memory
+/// then fail), without a `sys/shm.h`, with `-DIPCBENCH_NO_SHM` (the shared memory rows
+/// then fail), and without a `mqueue.h`, with `-DIPCBENCH_NO_MQ` (the POSIX message queue
 /// rows then fail).
 pub fn build_kestrel_program(sysroot: &Path) -> Result<KestrelProgram, String> {
     let cc = sysroot.join("bin/kestrel-cc");
@@ -435,6 +436,10 @@ pub fn build_kestrel_program(sysroot: &Path) -> Result<KestrelProgram, String> {
     if !find_file(sysroot, "/sys/shm.h", 4) {
         notes.push(format!("{} has no sys/shm.h: built without the shared memory rows", sysroot.display()));
         cmd.arg("-DIPCBENCH_NO_SHM");
+    }
+    if !find_file(sysroot, "/mqueue.h", 4) {
+        notes.push(format!("{} has no mqueue.h: built without the POSIX message queue rows", sysroot.display()));
+        cmd.arg("-DIPCBENCH_NO_MQ");
     }
     std::fs::create_dir_all(bench_dir()).map_err(|e| format!("{}: {e}", bench_dir().display()))?;
     let path = bench_dir().join(KESTREL_PROGRAM);

@@ -2,7 +2,8 @@
 //! benchmark cannot rot: it must build warning-free with the sysroot's `kestrel-cc`, and
 //! every row it announces (at least [`ROWS`]) must print a positive figure: a time per
 //! operation, or MB/s for a throughput row. The message queue rows need the sysroot's
-//! `<sys/msg.h>` (relibc-patch) and the kernel's `msg` scheme; the shared memory rows its
+//! `<sys/msg.h>` (relibc-patch) and the kernel's `msg` scheme; the POSIX message queue
+//! rows its `<mqueue.h>` and the kernel's `mq` scheme; the shared memory rows its
 //! `<sys/shm.h>` and the kernel's `shm` scheme.
 //!
 //! Skipped (passing) only while the sources of the guest sysroot (`userspace/libc`,
@@ -20,13 +21,15 @@ use integration::{kernel_elf, workspace_root};
 const SCALE: u32 = 1;
 
 /// The rows the benchmark must announce and measure, with their units.
-const ROWS: [(&str, Unit); 8] = [
+const ROWS: [(&str, Unit); 10] = [
     ("null_syscall", Unit::NsPerOp),
     ("semop_uncontended", Unit::NsPerOp),
     ("sem_pingpong", Unit::NsPerOp),
     ("fork_wait", Unit::NsPerOp),
     ("msg_pingpong", Unit::NsPerOp),
     ("msg_throughput", Unit::MBps),
+    ("mq_pingpong", Unit::NsPerOp),
+    ("mq_throughput", Unit::MBps),
     ("shm_attach_detach", Unit::NsPerOp),
     ("shm_pingpong", Unit::NsPerOp),
 ];
@@ -98,6 +101,7 @@ fn every_row_prints_a_positive_figure() {
     // must not pay that per call, nor sem_pingpong and msg_pingpong per round trip (about
     // 140 each; sem_pingpong's two blocking semops and their queue entries once cost four
     // saves a round trip), nor msg_throughput per message (1,400 of 1 KiB), nor
+    // mq_pingpong per round trip (140) and mq_throughput per message (1,400 of 1 KiB), nor
     // shm_attach_detach per attach (175) and shm_pingpong per round trip (140); fork, exec
     // and exit may, about a hundred times in all.
     let saves = lazy_fpu_saves(serial).unwrap_or_else(|| panic!("no lazy FPU count in the shutdown line:\n{serial}"));
