@@ -127,6 +127,13 @@ pub struct Notify {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct QueueRef(u64);
 
+impl QueueRef {
+    /// A number that names the queue while it exists (its inode number, for `fstat`).
+    pub fn id(self) -> u64 {
+        self.0
+    }
+}
+
 /// The queues of the system.
 #[derive(Debug, Default)]
 pub struct MqNamespace {
