@@ -26,8 +26,8 @@ pub use core::ffi::{c_char, c_int, c_long, c_short, c_uint, c_ulong, c_ushort, c
 
 pub use kestrel_abi::errno;
 use kestrel_abi::errno::{ENOENT, ENOSYS};
-use kestrel_abi::syscall::{self as ksys, CALL_WRITE, Stat};
 use kestrel_abi::mq::MQ_SCHEME;
+use kestrel_abi::syscall::{self as ksys, CALL_WRITE, Stat};
 use kestrel_abi::sysv::{MSG_SCHEME, SEM_SCHEME, SHM_SCHEME};
 
 /// `key_t`: System V IPC keys.
@@ -414,7 +414,11 @@ mod sys {
         fn pthread_attr_init(attr: *mut pthread_attr_t) -> c_int;
         fn pthread_attr_setdetachstate(attr: *mut pthread_attr_t, state: c_int) -> c_int;
         fn pthread_attr_destroy(attr: *mut pthread_attr_t) -> c_int;
-        fn pthread_atfork(prepare: Option<extern "C" fn()>, parent: Option<extern "C" fn()>, child: Option<extern "C" fn()>) -> c_int;
+        fn pthread_atfork(
+            prepare: Option<extern "C" fn()>,
+            parent: Option<extern "C" fn()>,
+            child: Option<extern "C" fn()>,
+        ) -> c_int;
     }
 
     /// The C runtime's `PTHREAD_CREATE_DETACHED`.

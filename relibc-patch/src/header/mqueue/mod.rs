@@ -89,8 +89,8 @@ use core::ptr;
 use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 use crate::header::_kestrel::{
-    self as platform, c_char, c_int, c_long, c_uint, c_void, mode_t, pthread_attr_t, sigevent, sigval, size_t,
-    ssize_t, timespec,
+    self as platform, c_char, c_int, c_long, c_uint, c_void, mode_t, pthread_attr_t, sigevent, sigval, size_t, ssize_t,
+    timespec,
 };
 
 /// A message queue descriptor.
@@ -612,9 +612,10 @@ fn start_helper() -> Result<c_int, c_int> {
         AT_FORK_REGISTERED.store(true, Ordering::Release);
     }
     let [read_end, write_end] = platform::pipe_cloexec()?;
+    let arg = read_end as isize as *mut c_void;
     // SAFETY: no attributes; the argument is the descriptor, not an address.
-    if let Err(errno) = unsafe { platform::spawn_detached(ptr::null_mut(), helper_main, read_end as isize as *mut c_void) }
-    {
+    let started = unsafe { platform::spawn_detached(ptr::null_mut(), helper_main, arg) };
+    if let Err(errno) = started {
         let _ = platform::close(read_end);
         let _ = platform::close(write_end);
         return Err(errno);
