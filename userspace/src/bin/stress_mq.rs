@@ -683,6 +683,59 @@ impl Ledger {
     }
 }
 
+/// Before the stress: threads SIGKILLed while asleep take nothing with them. Three
+/// receiving threads of one process asleep on an empty queue are killed, then three
+/// messages sent must all stay queued (none handed to a dead receiver); a sender asleep
+/// on a full queue is killed, then a receive that makes room must leave it empty (the
+/// dead sender's message is not sent). This is what makes check 6's bound exact: a
+/// killed receiver can only lose a message handed to it before the kill.
+fn killed_sleepers_take_nothing(name: &str) {
+    const ROOM: i64 = 4;
+    let Some(q) = create(name, MQ_O_NONBLOCK, ROOM, HEADER) else { return };
+    let Some(blocking) = check_ok!(mq_open(name, MQ_O_RDWR, 0, None), "mq_open (probe)") else { return };
+    if check_eq!(mq_getattr(q).map(|a| a.mq_maxmsg), Ok(ROOM), "the probe queue's mq_maxmsg") {
+        let child = process::fork_run(move || {
+            let sleepers: Vec<_> =
+                (0..2).filter_map(|_| thread::spawn(move || mq_receive(blocking, &mut [0u8; HEADER])).ok()).collect();
+            let _ = mq_receive(blocking, &mut [0u8; HEADER]);
+            drop(sleepers);
+            0
+        });
+        let sent = b"a probe!";
+        if let Some(pid) = check_ok!(child, "fork the sleeping receivers") {
+            let _ = time::sleep_ms(30);
+            check_ok!(process::kill(pid, SIGKILL), "SIGKILL the sleeping receivers");
+            let status = process::wait_for(pid);
+            check!(status.is_ok_and(|s| s.signaled() == Some(SIGKILL)), "the receivers' end: {status:?}");
+            for _ in 0..3 {
+                check_ok!(mq_send(q, sent, 1), "a send after the receivers were killed");
+            }
+            check_eq!(mq_getattr(q).map(|a| a.mq_curmsgs), Ok(3), "messages queued after the receivers were killed");
+            let mut got = [0u8; HEADER];
+            for _ in 0..3 {
+                check_eq!(mq_receive(q, &mut got), Ok((HEADER, 1)), "a probe message");
+            }
+            check_eq!(&got, sent, "the probe message's bytes");
+        }
+        for _ in 0..ROOM {
+            check_ok!(mq_send(q, sent, 2), "filling the probe queue");
+        }
+        let child = process::fork_run(move || i32::from(mq_send(blocking, b"the dead", 3).is_ok()));
+        if let Some(pid) = check_ok!(child, "fork the sleeping sender") {
+            let _ = time::sleep_ms(30);
+            check_ok!(process::kill(pid, SIGKILL), "SIGKILL the sleeping sender");
+            let status = process::wait_for(pid);
+            check!(status.is_ok_and(|s| s.signaled() == Some(SIGKILL)), "the sender's end: {status:?}");
+            let mut got = [0u8; HEADER];
+            check_eq!(mq_receive(q, &mut got), Ok((HEADER, 2)), "a message of the full queue");
+            check_eq!(mq_getattr(q).map(|a| a.mq_curmsgs), Ok(ROOM - 1), "messages after the sender was killed");
+        }
+    }
+    check_ok!(mq_close(q), "mq_close (probe)");
+    check_ok!(mq_close(blocking), "mq_close (probe)");
+    check_ok!(mq_unlink(name), "mq_unlink (probe)");
+}
+
 /// A worker process and its threads.
 struct Worker {
     pid: usize,
@@ -708,6 +761,7 @@ fn main(_args: &[&str]) -> i32 {
     println!("stress_mq: {procs} processes of 1 to {THREADS} threads, {seconds} s");
     let pid = process::getpid();
     let names = Names { data: format!("/stress_mq.{pid}"), reports: format!("/stress_mq.{pid}.reports") };
+    killed_sleepers_take_nothing(&format!("/stress_mq.{pid}.probe"));
     let Some(data) = create(&names.data, 0, MAXMSG, MSGSIZE) else { return 1 };
     let Some(reports) = create(&names.reports, 0, REPORT_MAXMSG, REPORT_LEN) else { return 1 };
     // The supervisor's own O_NONBLOCK descriptors (the others are shared with the workers).
