@@ -23,7 +23,8 @@
 //! (none of them may queue anything). A receiver receives the same ways, and checks that
 //! a buffer shorter than msgsize is EMSGSIZE. A worker uses the descriptors it inherited
 //! from the supervisor, or opens its own by name (write-only for senders, read-only for
-//! receivers), one of them made non-blocking with mq_setattr. For every message a
+//! receivers, read-write for a process of both), the O_NONBLOCK one made non-blocking with
+//! mq_setattr. For every message a
 //! receiver takes it sends a report (receiver, s, n, verdict) to the supervisor through a
 //! second queue, before it receives again; every thread reports when it stops at the
 //! deadline (a sender with its final count). At the deadline the supervisor, as sender 0,
