@@ -45,7 +45,10 @@ use super::ipc_glue::{self, Deadline, Facility, Sleepers, Wakeups};
 use super::mq_notice::{Notices, Target};
 use super::{Caller, FileDescriptor, KernelScheme, OpenDescription, Result, SchemeId};
 use crate::context::lock_order::{Level, OrderedMutex};
-use crate::errno::{EBADF, EINVAL, EIO, EMFILE, EMSGSIZE, ENOENT, ENOMEM, EOPNOTSUPP, ETIMEDOUT, Errno};
+use crate::context::scheduler;
+use crate::errno::{
+    EBADF, EINTR, EINVAL, EIO, EMFILE, EMSGSIZE, ENOENT, ENOMEM, EOPNOTSUPP, ERESTARTSYS, ETIMEDOUT, Errno,
+};
 use crate::memory::user::{Plain, check_writable};
 
 /// The root's handle.
@@ -194,6 +197,17 @@ fn mismatched_delivery() -> Errno {
     EIO
 }
 
+/// signal(7): mq_send and mq_receive interrupted by a handler with SA_RESTART are made
+/// again (the deadline is absolute, so it stands); see `context::signal`.
+fn restartable(errno: Errno) -> Errno {
+    if errno == EINTR {
+        scheduler::request_return_check();
+        ERESTARTSYS
+    } else {
+        errno
+    }
+}
+
 /// How a send or receive ended: at once, or asleep until a change completed it.
 enum Settled<T> {
     Now(T),
@@ -232,7 +246,8 @@ fn run<T>(
             return ipc_glue::sleep(&MQS, guard, caller.thread, waiter, deadline, ETIMEDOUT, |mqs| {
                 mqs.ns.cancel(queue, waiter)
             })
-            .map(Settled::Later);
+            .map(Settled::Later)
+            .map_err(restartable);
         }
     };
     drop(guard);
