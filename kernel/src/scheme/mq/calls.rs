@@ -4,7 +4,7 @@
 use alloc::string::String;
 use alloc::sync::Arc;
 
-use kestrel_abi::mq::{MQ_O_CLOEXEC, MqAttr as AbiAttr, SigEvent};
+use kestrel_abi::mq::{MqAttr as AbiAttr, SigEvent};
 use kestrel_abi::syscall::{O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY};
 use kestrel_abi::sysv::LinuxTimespec;
 
@@ -177,9 +177,10 @@ impl MqScheme {
         };
         let nonblock = if oflag & mq::O_NONBLOCK != 0 { O_NONBLOCK } else { 0 };
         let description = Arc::new(OpenDescription::new(SchemeId::Mq, handle, access | nonblock));
-        let cloexec = oflag & MQ_O_CLOEXEC != 0;
+        // Close-on-exec whatever oflag says: POSIX closes every queue descriptor at exec,
+        // and Linux's mq_open always sets it (`get_unused_fd_flags(O_CLOEXEC)`).
         // On failure the description drops here and gives its reference back.
-        caller.process.files.lock().insert_from(0, FileDescriptor { description, cloexec })
+        caller.process.files.lock().insert_from(0, FileDescriptor { description, cloexec: true })
     }
 
     /// mq_unlink: `[MQ_CALL_UNLINK, 0, 0]`, the name in the payload.
