@@ -105,21 +105,23 @@ enum Settled<T> {
 
 /// Runs a send or receive's rules under `MQS` and settles the outcome: done wakes whom
 /// it completed; wait sleeps until a change completes it, `deadline` passes (ETIMEDOUT)
-/// or a signal arrives (EINTR). `check` runs first under the lock (access, buffers).
-fn run<T>(
+/// or a signal arrives (EINTR). `prepare` runs first under the lock (the access mode,
+/// the user buffers) and hands `call` what it made (a sender's message).
+fn run<P, T>(
     caller: &Caller<'_>,
     handle: usize,
-    check: impl FnOnce(&mut Mqs, QueueRef) -> Result<()>,
-    call: impl FnOnce(&mut MqNamespace, QueueRef, &mut Woken) -> Result<(Outcome<T>, Option<Notify>)>,
+    prepare: impl FnOnce(&Mqs, &Handle) -> Result<P>,
+    call: impl FnOnce(&mut MqNamespace, QueueRef, P, &mut Woken) -> Result<(Outcome<T>, Option<Notify>)>,
     deadline: Deadline,
 ) -> Result<Settled<T>> {
     let mut after = Aftermath::default();
     let mut guard = MQS.lock();
-    let queue = guard.handle(handle).ok_or(EBADF)?.queue;
-    check(&mut guard, queue)?;
+    let h = guard.handle(handle).ok_or(EBADF)?;
+    let queue = h.queue;
+    let prepared = prepare(&guard, h)?;
     let before = guard.readiness(queue);
     let Mqs { ns, woken, .. } = &mut *guard;
-    let outcome = call(ns, queue, woken);
+    let outcome = call(ns, queue, prepared, woken);
     let Mqs { sleepers, woken, .. } = &mut *guard;
     sleepers.complete(woken.drain(..), &mut after.wakeups);
     after.readiness_changed = guard.readiness(queue) != before;
@@ -201,25 +203,25 @@ impl MqScheme {
         mq::check_prio(prio)?;
         let deadline = realtime_deadline(timeout)?;
         let (desc, handle) = queue_descriptor(caller, mqd)?;
-        let msgsize = {
-            let guard = MQS.lock();
-            let h = guard.handle(handle).ok_or(EBADF)?;
-            mq::check_access(h.access, true)?;
-            guard.ns.queue(h.queue).msgsize()
-        };
-        if msg_len > msgsize as u64 {
-            return Err(EMSGSIZE);
-        }
-        let len = msg_len as usize;
-        let mut data = spare::take();
-        data.try_reserve_exact(len).map_err(|_| ENOMEM)?;
-        // SAFETY: the reserved capacity holds `len` bytes.
-        unsafe { caller.process.copy_in(msg_ptr, data.as_mut_ptr(), len)? };
-        // SAFETY: the copy initialized all `len` bytes.
-        unsafe { data.set_len(len) };
         let nonblock = desc.nonblock();
-        let sent =
-            run(caller, handle, |_, _| Ok(()), |ns, q, woken| ns.send(q, data, prio, nonblock, woken), deadline)?;
+        // The message is copied in under the lock, once its size has passed the queue's
+        // limit (EMSGSIZE comes before the text's EFAULT).
+        let copy_in = |mqs: &Mqs, h: &Handle| {
+            mq::check_access(h.access, true)?;
+            if msg_len > mqs.ns.queue(h.queue).msgsize() as u64 {
+                return Err(EMSGSIZE);
+            }
+            let len = msg_len as usize;
+            let mut data = spare::take();
+            data.try_reserve_exact(len).map_err(|_| ENOMEM)?;
+            // SAFETY: the reserved capacity holds `len` bytes.
+            unsafe { caller.process.copy_in(msg_ptr, data.as_mut_ptr(), len)? };
+            // SAFETY: the copy initialized all `len` bytes.
+            unsafe { data.set_len(len) };
+            Ok(data)
+        };
+        let send = |ns: &mut MqNamespace, q, data, woken: &mut Woken| ns.send(q, data, prio, nonblock, woken);
+        let sent = run(caller, handle, copy_in, send, deadline)?;
         match sent {
             Settled::Now(()) | Settled::Later(Delivery::Sent) => Ok(0),
             Settled::Later(Delivery::Received(_)) => Err(mismatched_delivery()),
@@ -236,10 +238,9 @@ impl MqScheme {
         let buf_len = usize::try_from(msg_len).unwrap_or(usize::MAX);
         // Room for what will be taken (the next message, or any while asleep), checked
         // before it is taken; after the rules' EMSGSIZE, and not when EAGAIN will come.
-        let check = |mqs: &mut Mqs, queue: QueueRef| {
-            let h = mqs.handle(handle).ok_or(EBADF)?;
+        let check = |mqs: &Mqs, h: &Handle| {
             mq::check_access(h.access, false)?;
-            let q = mqs.ns.queue(queue);
+            let q = mqs.ns.queue(h.queue);
             if buf_len < q.msgsize() || (nonblock && !q.readable()) {
                 return Ok(());
             }
@@ -249,8 +250,13 @@ impl MqScheme {
                 if prio_ptr != 0 { check_writable(s, prio_ptr, 4) } else { Ok(()) }
             })
         };
-        let received =
-            run(caller, handle, check, |ns, q, woken| Ok((ns.receive(q, buf_len, nonblock, woken)?, None)), deadline)?;
+        let received = run(
+            caller,
+            handle,
+            check,
+            |ns, q, (), woken| Ok((ns.receive(q, buf_len, nonblock, woken)?, None)),
+            deadline,
+        )?;
         let message = match received {
             Settled::Now(message) | Settled::Later(Delivery::Received(message)) => message,
             Settled::Later(Delivery::Sent) => return Err(mismatched_delivery()),
