@@ -278,8 +278,15 @@ impl MqScheme {
     pub(super) fn getsetattr(caller: &Caller<'_>, mqd: u64, payload: &[u8]) -> Result<usize> {
         let [new, old] = words::<2>(payload)?;
         let new: Option<AbiAttr> = if new == 0 { None } else { Some(caller.process.read_user(new)?) };
-        let nonblock =
-            new.map(|a| mq::setattr_flags(&MqAttr { mq_flags: a.mq_flags, ..MqAttr::default() })).transpose()?;
+        // `mq_flags` holds the kernel's O_NONBLOCK (the value programs' <fcntl.h> gives
+        // it here); the rules take Linux's.
+        let to_linux = |flags: i64| {
+            let nonblock = flags & O_NONBLOCK as i64;
+            (flags & !nonblock) | if nonblock != 0 { i64::from(mq::O_NONBLOCK) } else { 0 }
+        };
+        let nonblock = new
+            .map(|a| mq::setattr_flags(&MqAttr { mq_flags: to_linux(a.mq_flags), ..MqAttr::default() }))
+            .transpose()?;
         let (desc, handle) = queue_descriptor(caller, mqd)?;
         let attr = {
             let guard = MQS.lock();
@@ -291,7 +298,7 @@ impl MqScheme {
         }
         if old != 0 {
             let abi = AbiAttr {
-                mq_flags: attr.mq_flags,
+                mq_flags: if attr.mq_flags != 0 { O_NONBLOCK as i64 } else { 0 },
                 mq_maxmsg: attr.mq_maxmsg,
                 mq_msgsize: attr.mq_msgsize,
                 mq_curmsgs: attr.mq_curmsgs,
