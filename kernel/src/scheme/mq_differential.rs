@@ -309,7 +309,7 @@ impl World {
                 let d = &self.open[pick(&mut self.rng, self.open.len())];
                 let register = self.rng.below(3) != 0;
                 let host = host_notify(d.host, register);
-                let rules = self.ns.notify(d.queue, PID, register.then_some(0));
+                let rules = self.ns.notify(d.queue, PID, register.then_some(0)).map(drop);
                 assert_eq!(host, rules, "case {case}: mq_notify(register {register})");
                 self.count(5, &host);
             }
@@ -364,8 +364,14 @@ fn random_sequences_match_the_host() {
     let umask = unsafe { libc::umask(0o022) };
     // SAFETY: as above.
     unsafe { libc::umask(umask) };
+    let leftovers = names.clone();
     let run = move || run_sequences(names, rlimit, umask as u16, root);
-    std::thread::spawn(run).join().expect("the sequences ran");
+    let outcome = std::thread::spawn(run).join();
+    // A failed run leaves its queues named, charged to their users for good: remove them.
+    for name in &leftovers {
+        let _ = host_unlink(name);
+    }
+    outcome.expect("the sequences ran");
 }
 
 /// The sequences, in a thread whose credentials they change.
