@@ -88,6 +88,9 @@ int main(void)
 	V(MAP_FIXED_NOREPLACE);
 	V((long)MAP_FAILED);
 	V(NAME_MAX);
+	V(MQ_PRIO_MAX);
+	V(_POSIX_MQ_PRIO_MAX);
+	V(_POSIX_MQ_OPEN_MAX);
 	V(PIPE_BUF);
 	V(S_IFMT);
 	V(S_IFSOCK);
