@@ -281,7 +281,7 @@ pub fn at_fork_child(child: extern "C" fn()) -> Result<(), c_int> {
 
 /// Blocks every signal in the calling thread (`pthread_sigmask(SIG_BLOCK, full set)`).
 pub fn block_all_signals() {
-    let mut all: crate::header::signal::sigset_t = 0;
+    let mut all: crate::header::bits_sigset_t::sigset_t = 0;
     // SAFETY: relibc fills and reads the local set; no old set is asked for.
     unsafe {
         crate::header::signal::sigfillset(&mut all);

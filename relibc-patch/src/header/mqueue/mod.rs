@@ -264,7 +264,8 @@ pub unsafe extern "C" fn mq_open(name: *const c_char, oflag: c_int, mode: mode_t
     let (mode, attr) = if oflag & platform::O_CREAT != 0 { (mode, attr as usize as u64) } else { (0, 0) };
     // Always close-on-exec, as on Linux (see the module docs).
     let oflag = kernel_oflag(oflag) | LINUX_O_CLOEXEC;
-    let word = (u64::from(mode) << 32) | u64::from(oflag as u32);
+    // mode_t is unsigned on Linux, an int in relibc on Redox: its 32 bits either way.
+    let word = (u64::from(mode as c_uint) << 32) | u64::from(oflag as u32);
     // A descriptor fits in an int.
     call(name, &[MQ_CALL_OPEN, word, attr]).map_or(-1, |fd| fd as mqd_t)
 }
