@@ -20,7 +20,7 @@ use kestrel_abi::syscall::{O_CLOEXEC as K_O_CLOEXEC, O_RDWR as K_O_RDWR};
 
 use crate::header::mqueue::{
     exchange_nonblock, kernel_oflag, mq_attr, mq_close, mq_getattr, mq_notify, mq_open, mq_receive, mq_send,
-    mq_setattr, mq_timedreceive, mq_timedsend, mq_unlink, mqd_t,
+    mq_setattr, mq_timedreceive, mq_timedsend, mq_unlink, mqd_t, notice_pipe,
 };
 use crate::platform::sys::{self, Call, FAKE_MQ_FD};
 use crate::platform::{
@@ -571,12 +571,24 @@ fn sigev_thread_runs_the_function_in_a_new_detached_thread() {
     wait_for("the new helper's notice thread", || RAN.lock().unwrap().iter().any(|r| r.0 == 0xc0de));
     assert_eq!(sys::AT_FORK_CHILD.lock().unwrap().len(), 1, "registered once");
 
+    // A program that closes the pipe (here its write end) ends the helper; the next
+    // registration makes a new pipe rather than naming the dead one.
+    let dead = fresh.sigev_signo;
+    assert_eq!(sys::close_fd(dead), Ok(()));
+    wait_for("the helper to forget its pipe", || notice_pipe() != dead);
+    assert_eq!(notice_pipe(), -1);
+    let (ret, renewed) = register_thread(8, 0xabba, core::ptr::null_mut(), Ok(0));
+    assert_eq!(ret, 0);
+    assert!(sys::PIPES.lock().unwrap().contains(&renewed.sigev_signo), "a new pipe");
+    send_notice(&renewed, NOTIFY_WOKENUP);
+    wait_for("the renewed helper's notice thread", || RAN.lock().unwrap().iter().any(|r| r.0 == 0xabba));
+
     // The values the helper saw went only to their own functions.
     let values: BTreeMap<u64, usize> = RAN.lock().unwrap().iter().fold(BTreeMap::new(), |mut m, r| {
         *m.entry(r.0).or_default() += 1;
         m
     });
-    assert_eq!(values, BTreeMap::from([(0xfeed, 1), (0xbeef, 1), (0xc0de, 1)]));
+    assert_eq!(values, BTreeMap::from([(0xfeed, 1), (0xbeef, 1), (0xc0de, 1), (0xabba, 1)]));
 }
 
 #[test]

@@ -661,10 +661,10 @@ extern "C" fn helper_main(arg: *mut c_void) -> *mut c_void {
         let mut got = 0;
         while got < NOTICE_LEN {
             match platform::read(fd, &mut notice[got..]) {
-                Ok(0) => return ptr::null_mut(),
+                Ok(0) => return helper_gone(fd),
                 Ok(n) => got += n,
                 Err(platform::errno::EINTR) => {}
-                Err(_) => return ptr::null_mut(),
+                Err(_) => return helper_gone(fd),
             }
         }
         let cookie = u64::from_le_bytes(notice[..8].try_into().unwrap_or_default());
@@ -684,6 +684,28 @@ extern "C" fn helper_main(arg: *mut c_void) -> *mut c_void {
             }
         }
     }
+}
+
+/// The helper's end: its pipe failed (the program closed the read end, or every write end,
+/// as a daemon closing all its descriptors does). The pipe is forgotten, not closed (its
+/// numbers may be the program's by now), so that the next `SIGEV_THREAD` registration makes
+/// a new pipe and helper instead of naming a dead one.
+fn helper_gone(read_end: c_int) -> *mut c_void {
+    while HELPER_LOCK.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+        core::hint::spin_loop();
+    }
+    if NOTICE_READ_END.load(Ordering::Acquire) == read_end {
+        NOTICE_READ_END.store(-1, Ordering::Release);
+        NOTICE_WRITE_END.store(-1, Ordering::Release);
+    }
+    HELPER_LOCK.store(false, Ordering::Release);
+    ptr::null_mut()
+}
+
+/// The write end of the process's notice pipe, -1 for none (for tests).
+#[cfg(test)]
+pub(crate) fn notice_pipe() -> c_int {
+    NOTICE_WRITE_END.load(Ordering::Acquire)
 }
 
 /// Starts the detached thread that calls the record's function, with the record's
