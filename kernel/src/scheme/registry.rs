@@ -236,14 +236,16 @@ impl OpenDescription {
         self.scheme.scheme()
     }
 
-    /// `SYS_CALL` on the description's scheme. The proc, sem and msg schemes, whose calls
-    /// are the frequent ones, are called directly rather than through the trait object.
+    /// `SYS_CALL` on the description's scheme. The proc, sem, msg and mq schemes, whose
+    /// calls are the frequent ones, are called directly rather than through the trait
+    /// object.
     #[inline(always)]
     pub fn call(&self, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result<usize> {
         match self.scheme {
             SchemeId::Proc => super::proc::ProcScheme.call(self.handle, payload, metadata, caller),
             SchemeId::Sem => super::sem::SemScheme.call(self.handle, payload, metadata, caller),
             SchemeId::Msg => super::msg::MsgScheme.call(self.handle, payload, metadata, caller),
+            SchemeId::Mq => super::mq::MqScheme.call(self.handle, payload, metadata, caller),
             other => other.scheme().call(self.handle, payload, metadata, caller),
         }
     }
