@@ -52,9 +52,6 @@ fn payload_words(call: &Call) -> Vec<u64> {
 
 const NAME: &core::ffi::CStr = c"/queue-1";
 
-/// Every mq_open asks for close-on-exec (Linux's queue descriptors always are).
-const CLOEXEC: c_int = MQ_O_CLOEXEC;
-
 fn open(name: *const c_char, oflag: c_int, mode: u32, attr: *mut mq_attr) -> mqd_t {
     // SAFETY: the stand-in kernel does not touch memory at the addresses in the call.
     unsafe { mq_open(name, oflag, mode, attr) }
@@ -107,13 +104,14 @@ fn mq_open_without_o_creat_sends_no_mode_or_attributes() {
     let garbage = 0xdead_beef_usize as *mut mq_attr;
     let (ret, call) = one_call(Ok(7), || open(NAME.as_ptr(), O_RDONLY, 0o7777_7777, garbage));
     assert_eq!(ret, 7);
-    assert_eq!(call.metadata, [MQ_CALL_OPEN, (MQ_O_RDONLY | CLOEXEC) as u64, 0]);
+    assert_eq!(call.metadata, [MQ_CALL_OPEN, (MQ_O_RDONLY) as u64, 0]);
     assert_eq!(call.payload, b"/queue-1", "the name as given, leading '/' kept, no NUL");
     let (_, call) = one_call(Ok(8), || open(NAME.as_ptr(), O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0o600, garbage));
     assert_eq!(call.metadata, [MQ_CALL_OPEN, (MQ_O_WRONLY | MQ_O_NONBLOCK | MQ_O_CLOEXEC) as u64, 0]);
-    // O_CLOEXEC or not, the descriptor is close-on-exec, as on Linux.
+    // Without O_CLOEXEC none is asked for (the kernel makes every queue descriptor
+    // close-on-exec anyway, as Linux does).
     let (_, call) = one_call(Ok(8), || open(NAME.as_ptr(), O_WRONLY, 0, garbage));
-    assert_eq!(call.metadata[1], (MQ_O_WRONLY | MQ_O_CLOEXEC) as u64);
+    assert_eq!(call.metadata[1], MQ_O_WRONLY as u64);
 }
 
 #[test]
@@ -123,12 +121,12 @@ fn mq_open_with_o_creat_sends_mode_and_attributes() {
     let oflag = O_RDWR | O_CREAT | O_EXCL;
     let (ret, call) = one_call(Ok(3), || open(NAME.as_ptr(), oflag, 0o640, addr));
     assert_eq!(ret, 3);
-    let linux = (MQ_O_RDWR | MQ_O_CREAT | MQ_O_EXCL | CLOEXEC) as u64;
+    let linux = (MQ_O_RDWR | MQ_O_CREAT | MQ_O_EXCL) as u64;
     assert_eq!(call.metadata, [MQ_CALL_OPEN, (0o640 << 32) | linux, addr as u64]);
     // A null attr (the defaults) and odd modes pass unchanged; the kernel applies the umask
     // and the permission bits.
     let (_, call) = one_call(Ok(3), || open(NAME.as_ptr(), O_WRONLY | O_CREAT, 0o177_777, core::ptr::null_mut()));
-    assert_eq!(call.metadata, [MQ_CALL_OPEN, (0o177_777 << 32) | (MQ_O_WRONLY | MQ_O_CREAT | CLOEXEC) as u64, 0]);
+    assert_eq!(call.metadata, [MQ_CALL_OPEN, (0o177_777 << 32) | (MQ_O_WRONLY | MQ_O_CREAT) as u64, 0]);
     // A bad attr address is the kernel's EFAULT.
     sys::set_errno(0);
     let (ret, call) = one_call(Err(EFAULT), || open(NAME.as_ptr(), O_CREAT, 0, 0x10 as *mut mq_attr));
@@ -148,10 +146,10 @@ fn mq_open_called_as_variadic_from_c() {
     // passes (a mode_t promoted to unsigned int, a pointer).
     let (ret, call) = one_call(Ok(4), || unsafe { mq_open_variadic(NAME.as_ptr(), O_RDWR | O_CREAT, 0o600u32, addr) });
     assert_eq!(ret, 4);
-    assert_eq!(call.metadata, [MQ_CALL_OPEN, (0o600 << 32) | (MQ_O_RDWR | MQ_O_CREAT | CLOEXEC) as u64, addr as u64]);
+    assert_eq!(call.metadata, [MQ_CALL_OPEN, (0o600 << 32) | (MQ_O_RDWR | MQ_O_CREAT) as u64, addr as u64]);
     // SAFETY: as above, without the variadic arguments.
     let (_, call) = one_call(Ok(4), || unsafe { mq_open_variadic(NAME.as_ptr(), O_WRONLY) });
-    assert_eq!(call.metadata, [MQ_CALL_OPEN, (MQ_O_WRONLY | CLOEXEC) as u64, 0]);
+    assert_eq!(call.metadata, [MQ_CALL_OPEN, (MQ_O_WRONLY) as u64, 0]);
 }
 
 #[test]

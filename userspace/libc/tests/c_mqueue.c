@@ -1,9 +1,9 @@
 /* c_mqueue: POSIX message queues through libkestrel_relibc.a's mqueue.h: the runtime's open
  * flags (Redox values) translated for the kernel and back (mq_open's access modes,
- * O_NONBLOCK, and close-on-exec with or without O_CLOEXEC, mq_flags in mq_getattr and mq_setattr), send and receive with
- * priorities and deadlines, mq_notify with SIGEV_SIGNAL and SIGEV_THREAD (the caller's value
- * and attributes, a removed registration, a new helper in a fork child that never reads the
- * parent's notices). */
+ * O_NONBLOCK, close-on-exec with or without O_CLOEXEC, mq_flags in mq_getattr and
+ * mq_setattr), send and receive with priorities and deadlines, mq_notify with SIGEV_SIGNAL
+ * and SIGEV_THREAD (the caller's value and attributes, a removed registration, a new helper
+ * in a fork child that never reads the parent's notices). */
 #include <fcntl.h>
 #include <mqueue.h>
 #include <pthread.h>

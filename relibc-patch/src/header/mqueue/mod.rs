@@ -45,10 +45,9 @@
 //! bit stays, so the kernel still rejects it with `EINVAL`); with Linux's values all of
 //! this is the identity.
 //!
-//! A queue descriptor is always close-on-exec, with or without `O_CLOEXEC`: POSIX has
-//! `exec` close every message queue descriptor, and Linux's `mq_open` makes each one
-//! close-on-exec (`get_unused_fd_flags(O_CLOEXEC)`); kestrel's kernel honours `O_CLOEXEC`
-//! when it is asked for, so `mq_open` always asks.
+//! A queue descriptor is always close-on-exec, with or without `O_CLOEXEC` (POSIX has `exec`
+//! close message queue descriptors; Linux's `mq_open` makes each one close-on-exec): the
+//! kernel sees to that, as Linux's does, and `O_CLOEXEC` travels translated like the rest.
 //!
 //! Translating the new attributes means reading them: `mq_setattr` copies `*newattr` before
 //! the call, so a `newattr` that is not readable faults in the caller instead of failing
@@ -244,7 +243,8 @@ unsafe fn name_bytes<'a>(name: *const c_char) -> Option<&'a [u8]> {
 /// `mq_open(name, oflag, ...)`: a descriptor of the queue `name` ("/NAME"), created with
 /// `O_CREAT` (with the permission bits `mode` and the attributes `*attr`, or the defaults
 /// for a null `attr`), exclusively with `O_EXCL`, for reading, writing or both as the access
-/// mode says, non-blocking with `O_NONBLOCK`; always close-on-exec (as on Linux).
+/// mode says, non-blocking with `O_NONBLOCK`; always close-on-exec (the kernel's doing, as
+/// on Linux).
 ///
 /// Variadic in C: see the module docs for why `mode` and `attr` are fixed parameters here.
 /// They are used only with `O_CREAT`.
@@ -262,10 +262,8 @@ pub unsafe extern "C" fn mq_open(name: *const c_char, oflag: c_int, mode: mode_t
         return -1;
     };
     let (mode, attr) = if oflag & platform::O_CREAT != 0 { (mode, attr as usize as u64) } else { (0, 0) };
-    // Always close-on-exec, as on Linux (see the module docs).
-    let oflag = kernel_oflag(oflag) | LINUX_O_CLOEXEC;
     // mode_t is unsigned on Linux, an int in relibc on Redox: its 32 bits either way.
-    let word = (u64::from(mode as c_uint) << 32) | u64::from(oflag as u32);
+    let word = (u64::from(mode as c_uint) << 32) | u64::from(kernel_oflag(oflag) as u32);
     // A descriptor fits in an int.
     call(name, &[MQ_CALL_OPEN, word, attr]).map_or(-1, |fd| fd as mqd_t)
 }
