@@ -49,10 +49,10 @@
 //! close message queue descriptors; Linux's `mq_open` makes each one close-on-exec): the
 //! kernel sees to that, as Linux's does, and `O_CLOEXEC` travels translated like the rest.
 //!
-//! Translating the new attributes means reading them: `mq_setattr` copies `*newattr` before
-//! the call, so a `newattr` that is not readable faults in the caller instead of failing
-//! with `EFAULT`. The old attributes are written by the kernel (an unwritable `oldattr` is
-//! its `EFAULT`) and translated in place after it succeeded.
+//! Translating the new attributes means reading them: `mq_setattr` copies `*mqstat` before
+//! the call, so an `mqstat` that is not readable faults in the caller instead of failing
+//! with `EFAULT`. The old attributes are written by the kernel (an unwritable `omqstat`, or
+//! `mq_getattr`'s `mqstat`, is its `EFAULT`) and translated in place after it succeeded.
 //!
 //! # `mq_open` is variadic in C, and defined here with two fixed extra arguments
 //!
@@ -75,17 +75,20 @@
 //! 16-byte `MqThreadNotice` (the registration's cookie and [`NOTIFY_WOKENUP`] or
 //! [`NOTIFY_REMOVED`]) to the descriptor in `sigev_signo`. On the process's first
 //! `SIGEV_THREAD` registration the library makes a close-on-exec pipe and starts one
-//! detached helper thread that reads those records from it. Each registration passes the
-//! kernel `sigev_signo` = the pipe's write end and `sigev_value` = a cookie, the address of
-//! a heap record with the caller's function, value and (if given) a copy of its
-//! `pthread_attr_t`. The helper blocks every signal (as glibc's does), so that signals go
-//! to the program's own threads. A woken-up notice makes the helper start a detached thread
-//! (with the caller's attributes, made detached, and the helper's signal mask) that calls
-//! `function(value)`; then, as for a removed
-//! one, the helper frees the record. A failed registration frees it at once. A forked
-//! child inherits the pipe but not the thread: a `pthread_atfork` child handler closes the
-//! child's copies of the pipe and forgets them, so the child's first `SIGEV_THREAD`
-//! registration makes its own pipe and helper and never reads the parent's notices.
+//! detached helper thread that reads those records from it; the helper blocks every signal
+//! (as glibc's does), so that signals go to the program's own threads. Each registration
+//! passes the kernel `sigev_signo` = the pipe's write end and `sigev_value` = a cookie, the
+//! address of a heap record with the caller's function, value and (if given) a copy of its
+//! `pthread_attr_t`.
+//!
+//! A woken-up notice makes the helper start a detached thread (with the caller's attributes,
+//! made detached, and the helper's signal mask) that calls `function(value)`; then, as for a
+//! removed one, the helper frees the record. A refused registration frees it at once. A
+//! forked child inherits the pipe but not the thread: a `pthread_atfork` child handler
+//! closes the child's copies of the pipe and forgets them, so the child's first
+//! `SIGEV_THREAD` registration makes its own pipe and helper and never reads the parent's
+//! notices. If the pipe fails under the helper (a program closing all its descriptors), the
+//! helper ends and the library forgets the pipe: the next registration makes new ones.
 
 #![allow(non_camel_case_types)]
 
@@ -446,7 +449,8 @@ pub unsafe extern "C" fn mq_setattr(mqdes: mqd_t, mqstat: *const mq_attr, omqsta
 
 /// The start of `struct sigevent`, where every layout of it agrees (Linux's 64-byte one,
 /// and relibc's 32-byte one on Redox): the value, the signal, how to notify, the thread
-/// function and the thread attributes.
+/// function and the thread attributes. Read field by field: the last two only for
+/// `SIGEV_THREAD` (a program need not set them for the other kinds).
 #[repr(C)]
 struct SigeventHead {
     sigev_value: u64,
@@ -499,19 +503,28 @@ pub unsafe extern "C" fn mq_notify(mqdes: mqd_t, notification: *const sigevent) 
     if notification.is_null() {
         return zero_call(&[], &[MQ_CALL_NOTIFY, mqd, 0]);
     }
+    let head = notification.cast::<SigeventHead>();
     // SAFETY: the caller vouches for a readable sigevent, which starts with these fields.
-    let head = unsafe { notification.cast::<SigeventHead>().read_unaligned() };
-    if head.sigev_notify != platform::SIGEV_THREAD {
-        let event = KernelSigevent {
-            sigev_value: head.sigev_value,
-            sigev_signo: head.sigev_signo,
-            sigev_notify: head.sigev_notify,
-            union: [0; 6],
-        };
+    let (value, signo, notify) = unsafe {
+        (
+            (&raw const (*head).sigev_value).read_unaligned(),
+            (&raw const (*head).sigev_signo).read_unaligned(),
+            (&raw const (*head).sigev_notify).read_unaligned(),
+        )
+    };
+    if notify != platform::SIGEV_THREAD {
+        let event = KernelSigevent { sigev_value: value, sigev_signo: signo, sigev_notify: notify, union: [0; 6] };
         return zero_call(&[], &[MQ_CALL_NOTIFY, mqd, (&raw const event) as usize as u64]);
     }
+    // SAFETY: a SIGEV_THREAD sigevent has these fields too, as the caller promises.
+    let (function, attr) = unsafe {
+        (
+            (&raw const (*head).sigev_notify_function).read_unaligned(),
+            (&raw const (*head).sigev_notify_attributes).read_unaligned(),
+        )
+    };
     // SAFETY: as the caller promises for the attributes.
-    let record = unsafe { ThreadRecord::new(&head) };
+    let record = unsafe { ThreadRecord::new(function, value, attr) };
     if record.is_null() {
         platform::set_errno(platform::errno::ENOMEM);
         return -1;
@@ -551,24 +564,27 @@ struct ThreadRecord {
 }
 
 impl ThreadRecord {
-    /// A new record for `head` on the heap, or null when out of memory.
+    /// A new record on the heap for `function` with `value` (a `union sigval`'s bits) and
+    /// a copy of `*attr`, or null when out of memory.
     ///
     /// # Safety
     ///
-    /// `head.sigev_notify_attributes` is null or the address of an initialized
-    /// `pthread_attr_t`.
-    unsafe fn new(head: &SigeventHead) -> *mut ThreadRecord {
+    /// `attr` is null or the address of an initialized `pthread_attr_t`.
+    unsafe fn new(
+        function: Option<extern "C" fn(sigval)>,
+        value: u64,
+        attr: *const pthread_attr_t,
+    ) -> *mut ThreadRecord {
         let record = platform::malloc(size_of::<ThreadRecord>()).cast::<ThreadRecord>();
         if record.is_null() {
             return record;
         }
-        let attr = head.sigev_notify_attributes;
         // SAFETY: `record` is a fresh allocation of the record's size (malloc's alignment
         // suits it); the fields are written through raw pointers, `attr` bytewise from the
         // caller's object, as the caller promises.
         unsafe {
-            (&raw mut (*record).function).write(head.sigev_notify_function);
-            (&raw mut (*record).value).cast::<u64>().write(head.sigev_value);
+            (&raw mut (*record).function).write(function);
+            (&raw mut (*record).value).cast::<u64>().write(value);
             (&raw mut (*record).has_attr).write(!attr.is_null());
             if !attr.is_null() {
                 ptr::copy_nonoverlapping(attr, &raw mut (*record).attr, 1);
