@@ -1,0 +1,766 @@
+/* c_mq_basic: mq_open, mq_close, mq_unlink, mq_getattr and mq_setattr. Names (a leading
+ * '/', no other; "/", "/." and "/.."; NAME_MAX); O_CREAT, O_EXCL, ENOENT; access modes
+ * against the queue's mode for a process without privileges; descriptors opened for
+ * reading or writing only; O_CLOEXEC; a queue descriptor is an ordinary descriptor (fcntl,
+ * dup, close, the lowest free number); the attributes (defaults, what may be asked for,
+ * with and without privileges), RLIMIT_MSGQUEUE (EMFILE) and queues_max (ENOSPC);
+ * mq_setattr changing O_NONBLOCK alone, per open description; mq_unlink (the name gone,
+ * open descriptors working on, a new queue under the name distinct, EACCES for a process
+ * that neither owns the queue nor is privileged).
+ *
+ * Runs as root (children drop to uid/gid 1000). Exits 0 only if every check passed;
+ * prints `FAIL file:line ...` for each one that did not.
+ */
+#include "c_mq_common.h"
+
+#ifdef __GLIBC__
+#include <sys/resource.h>
+#endif
+
+static struct mq_attr attr_of(long maxmsg, long msgsize)
+{
+	struct mq_attr a;
+	memset(&a, 0, sizeof a);
+	a.mq_maxmsg = maxmsg;
+	a.mq_msgsize = msgsize;
+	return a;
+}
+
+/* "/c_mq.PID.long" and 'x's up to LEN bytes after the '/'; a '/' at SLASH if not 0. */
+static const char *long_name(size_t len, size_t slash)
+{
+	static char name[NAME_LIMIT + 16];
+	snprintf(name, sizeof name, "/c_mq.%d.long", (int)name_pid);
+	size_t have = strlen(name);
+	for (size_t i = have; i <= len; i++)
+		name[i] = 'x';
+	name[len + 1] = '\0';
+	if (slash)
+		name[slash] = '/';
+	return name;
+}
+
+static void names(void)
+{
+	SECTION("names: one leading '/' and no other, not \"/\", \".\" or \"..\", at most NAME_MAX bytes");
+	static const struct {
+		const char *name;
+		int err;
+	} bad[] = {
+		{"/a/b", EACCES}, {"//a", EACCES}, {"/a/", EACCES}, {"/.", EACCES}, {"/..", EACCES},
+		{"/", ENOENT},    {"a", EINVAL},   {"", EINVAL},    {"a/b", EINVAL},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		errno = 0;
+		mqd_t q = mq_open(bad[i].name, O_CREAT | O_RDWR, 0600, NULL);
+		int e = errno;
+		if (q != (mqd_t)-1 || e != bad[i].err) {
+			FAIL_AT("mq_open(\"%s\", O_CREAT): %d, errno %d (%s); expected -1, errno %d (%s)",
+			        bad[i].name, (int)q, e, strerror(e), bad[i].err, strerror(bad[i].err));
+			if (q != (mqd_t)-1) {
+				mq_close(q);
+				mq_unlink(bad[i].name);
+			}
+		}
+		errno = 0;
+		int r = mq_unlink(bad[i].name);
+		e = errno;
+		if (r != -1 || e != bad[i].err)
+			FAIL_AT("mq_unlink(\"%s\"): %d, errno %d (%s); expected -1, errno %d (%s)",
+			        bad[i].name, r, e, strerror(e), bad[i].err, strerror(bad[i].err));
+	}
+
+	/* "/..." is an ordinary name. */
+	char dots[64];
+	snprintf(dots, sizeof dots, "/...%d", (int)name_pid);
+	mqd_t q;
+	CHECK_OK(q = mq_open(dots, O_CREAT | O_EXCL | O_RDWR, 0600, NULL));
+	if (q != (mqd_t)-1)
+		CHECK_OK(mq_close(q));
+	CHECK_OK(mq_unlink(dots));
+
+	/* NAME_MAX bytes after the '/' are allowed, one more is ENAMETOOLONG; a '/' in a long
+	 * name is found first (EACCES). */
+	CHECK_OK(q = mq_open(long_name(NAME_LIMIT, 0), O_CREAT | O_EXCL | O_RDWR, 0600, NULL));
+	if (q != (mqd_t)-1) {
+		CHECK_OK(send_tagged(q, 3, 1, 0));
+		CHECK_OK(mq_close(q));
+		CHECK_OK(q = mq_open(long_name(NAME_LIMIT, 0), O_RDONLY));
+		if (q != (mqd_t)-1) {
+			CHECK_RECV(q, 3, 1, 0);
+			CHECK_OK(mq_close(q));
+		}
+	}
+	CHECK_OK(mq_unlink(long_name(NAME_LIMIT, 0)));
+	CHECK_ERR(mq_unlink(long_name(NAME_LIMIT, 0)), ENOENT);
+	CHECK_ERR(mq_open(long_name(NAME_LIMIT + 1, 0), O_CREAT | O_RDWR, 0600, NULL), ENAMETOOLONG);
+	CHECK_ERR(mq_open(long_name(NAME_LIMIT + 1, 0), O_RDWR), ENAMETOOLONG);
+	CHECK_ERR(mq_unlink(long_name(NAME_LIMIT + 1, 0)), ENAMETOOLONG);
+	CHECK_ERR(mq_open(long_name(NAME_LIMIT + 40, 0), O_CREAT | O_RDWR, 0600, NULL), ENAMETOOLONG);
+	CHECK_ERR(mq_open(long_name(NAME_LIMIT + 1, 100), O_CREAT | O_RDWR, 0600, NULL), EACCES);
+	CHECK_ERR(mq_unlink(long_name(NAME_LIMIT + 1, 100)), EACCES);
+}
+
+static void creation(void)
+{
+	SECTION("O_CREAT, O_EXCL (EEXIST), no queue and no O_CREAT (ENOENT)");
+	CHECK_ERR(mq_open(qname(1), O_RDWR), ENOENT);
+	CHECK_ERR(mq_open(qname(1), O_RDONLY), ENOENT);
+	CHECK_ERR(mq_open(qname(1), O_WRONLY | O_EXCL), ENOENT);
+	CHECK_ERR(mq_unlink(qname(1)), ENOENT);
+	mqd_t a = new_queue(1, O_RDWR, 0600, NULL);
+	CHECK_ERR(mq_open(qname(1), O_CREAT | O_EXCL | O_RDWR, 0600, NULL), EEXIST);
+	CHECK_ERR(mq_open(qname(1), O_CREAT | O_EXCL | O_RDONLY, 0600, NULL), EEXIST);
+
+	/* O_CREAT alone opens the queue there is, whatever attributes it is given (they are not
+	 * even checked); O_EXCL without O_CREAT is ignored. */
+	struct mq_attr wild = attr_of(0, -5);
+	mqd_t b, c;
+	CHECK_OK(b = mq_open(qname(1), O_CREAT | O_RDWR, 0600, &wild));
+	CHECK_OK(c = mq_open(qname(1), O_EXCL | O_RDWR));
+	struct mq_attr got;
+	CHECK_OK(get_attr(b, &got));
+	CHECK_EQ(got.mq_maxmsg, DEFAULT_MAXMSG);
+	CHECK_EQ(got.mq_msgsize, DEFAULT_MSGSIZE);
+	/* One queue behind all three descriptors. */
+	CHECK_OK(send_tagged(a, 10, 2, 1));
+	CHECK_OK(send_tagged(b, 11, 3, 2));
+	CHECK_EQ(curmsgs(c), 2);
+	CHECK_RECV(c, 11, 3, 2);
+	CHECK_RECV(c, 10, 2, 1);
+	CHECK_EQ(curmsgs(a), 0);
+	/* A bad attribute address is read before the queue is looked up (EFAULT either way). */
+	CHECK_ERR_IN_CHILD(mq_open(qname(1), O_CREAT | O_RDWR, 0600, (struct mq_attr *)bad_ptr), EFAULT);
+	CHECK_ERR_IN_CHILD(mq_open(qname(2), O_CREAT | O_RDWR, 0600, (struct mq_attr *)bad_ptr), EFAULT);
+	CHECK_ERR(mq_open(qname(2), O_RDWR), ENOENT);
+	CHECK_OK(mq_close(a));
+	CHECK_OK(mq_close(b));
+	CHECK_OK(mq_close(c));
+	CHECK_OK(mq_unlink(qname(1)));
+
+	/* The queue and its messages outlive every descriptor while the name is there. */
+	a = new_queue(3, O_WRONLY, 0600, NULL);
+	CHECK_OK(send_tagged(a, 20, 4, 7));
+	CHECK_OK(mq_close(a));
+	CHECK_OK(a = mq_open(qname(3), O_RDONLY));
+	CHECK_EQ(curmsgs(a), 1);
+	CHECK_RECV(a, 20, 4, 7);
+	CHECK_OK(mq_close(a));
+	CHECK_OK(mq_unlink(qname(3)));
+}
+
+/* Queue 10's access for a process without privileges: mode 0600, 0640, 0604, 0620, 0602,
+ * 0666 in turn (the test's gid is not OTHER_ID: uid 1000 is "others"). */
+static int unprivileged_access(int mode)
+{
+	drop_privileges();
+	int may_read = (mode & 04) != 0, may_write = (mode & 02) != 0;
+	const int modes[3] = {O_RDONLY, O_WRONLY, O_RDWR};
+	const int allowed[3] = {may_read, may_write, may_read && may_write};
+	for (int i = 0; i < 3; i++) {
+		errno = 0;
+		mqd_t q = mq_open(qname(10), modes[i]);
+		int e = errno;
+		if (allowed[i] && q == (mqd_t)-1)
+			FAIL_AT("mode 0%o, access %d: mq_open failed, errno %d (%s)", mode, i, e, strerror(e));
+		if (!allowed[i] && (q != (mqd_t)-1 || e != EACCES))
+			FAIL_AT("mode 0%o, access %d: mq_open %d, errno %d (%s); expected EACCES", mode, i,
+			        (int)q, e, strerror(e));
+		if (q != (mqd_t)-1)
+			mq_close(q);
+	}
+	/* EEXIST comes before EACCES. */
+	CHECK_ERR(mq_open(qname(10), O_CREAT | O_EXCL | O_RDWR, 0666, NULL), EEXIST);
+	/* Nor may it unlink a queue it does not own, whatever the mode (EACCES). */
+	CHECK_ERR(mq_unlink(qname(10)), EACCES);
+	return 0;
+}
+
+/* A queue created by a process without privileges is its own: it gets the access it asks
+ * for whatever the mode, which counts for later opens; it may unlink it. */
+static int unprivileged_creator(int unused)
+{
+	(void)unused;
+	drop_privileges();
+	mqd_t q;
+	CHECK_OK(q = mq_open(qname(11), O_CREAT | O_EXCL | O_RDWR, 0, NULL));
+	if (q != (mqd_t)-1) {
+		CHECK_OK(send_tagged(q, 4, 5, 3));
+		CHECK_RECV(q, 4, 5, 3);
+		CHECK_OK(mq_close(q));
+	}
+	CHECK_ERR(mq_open(qname(11), O_RDONLY), EACCES);
+	CHECK_ERR(mq_open(qname(11), O_WRONLY), EACCES);
+	CHECK_OK(mq_unlink(qname(11)));
+	CHECK_OK(q = mq_open(qname(12), O_CREAT | O_EXCL | O_RDWR, 0400, NULL));
+	if (q != (mqd_t)-1)
+		CHECK_OK(mq_close(q));
+	return 0;
+}
+
+static void access_modes(void)
+{
+	SECTION("access: the queue's mode for a process without privileges, EACCES; root opens any");
+	static const int modes[] = {0600, 0640, 0604, 0620, 0602, 0606, 0666, 0000};
+	track(10);
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+		mqd_t q;
+		CHECK_OK(q = mq_open(qname(10), O_CREAT | O_EXCL | O_RDWR, modes[i], NULL));
+		CHECK_CHILD_DONE(spawn(unprivileged_access, modes[i]));
+		/* Root opens it whatever its mode. */
+		mqd_t r;
+		CHECK_OK(r = mq_open(qname(10), O_RDWR));
+		if (r != (mqd_t)-1)
+			CHECK_OK(mq_close(r));
+		if (q != (mqd_t)-1)
+			CHECK_OK(mq_close(q));
+		CHECK_OK(mq_unlink(qname(10)));
+	}
+
+	track(11);
+	track(12);
+	CHECK_CHILD_DONE(spawn(unprivileged_creator, 0));
+	CHECK_ERR(mq_open(qname(11), O_RDWR), ENOENT);
+	/* Root unlinks another user's queue. */
+	CHECK_OK(mq_unlink(qname(12)));
+}
+
+static void access_of_descriptors(void)
+{
+	SECTION("descriptors opened for reading only or writing only: EBADF for the other operation");
+	mqd_t rw = new_queue(20, O_RDWR, 0600, NULL);
+	mqd_t r, w;
+	CHECK_OK(r = mq_open(qname(20), O_RDONLY));
+	CHECK_OK(w = mq_open(qname(20), O_WRONLY));
+	struct timespec later = deadline_in(5000);
+	CHECK_ERR(send_tagged(r, 5, 30, 1), EBADF);
+	CHECK_ERR(timedsend_tagged(r, 5, 30, 1, &later), EBADF);
+	CHECK_ERR(send_tagged(r, DEFAULT_MSGSIZE + 1, 30, 1), EBADF); /* before EMSGSIZE */
+	CHECK_EQ(curmsgs(rw), 0);
+	CHECK_OK(send_tagged(w, 5, 31, 1));
+	CHECK_ERR(mq_receive(w, received, sizeof received, NULL), EBADF);
+	CHECK_ERR(mq_timedreceive(w, received, sizeof received, NULL, &later), EBADF);
+	CHECK_ERR(mq_receive(w, received, 10, NULL), EBADF); /* before EMSGSIZE */
+	CHECK_EQ(curmsgs(rw), 1);
+	CHECK_RECV(r, 5, 31, 1);
+	/* Both may ask for the attributes and set O_NONBLOCK. */
+	struct mq_attr a;
+	CHECK_OK(get_attr(r, &a));
+	CHECK_OK(get_attr(w, &a));
+	CHECK_OK(set_flags(r, O_NONBLOCK));
+	CHECK_OK(set_flags(w, O_NONBLOCK));
+	CHECK_ERR(mq_receive(r, received, sizeof received, NULL), EAGAIN);
+	CHECK_OK(mq_close(rw));
+	CHECK_OK(mq_close(r));
+	CHECK_OK(mq_close(w));
+	CHECK_OK(mq_unlink(qname(20)));
+}
+
+static void descriptors(void)
+{
+	SECTION("a queue descriptor is a descriptor: close-on-exec, fcntl, dup, close, the lowest free number");
+	mqd_t a = new_queue(30, O_RDWR, 0600, NULL);
+	mqd_t b = new_queue(31, O_RDWR | O_CLOEXEC, 0600, NULL);
+	mqd_t c;
+	CHECK_OK(c = mq_open(qname(30), O_RDWR | O_CLOEXEC));
+	CHECK(a >= 0 && b >= 0 && c >= 0);
+	CHECK(a != b && a != c && b != c);
+	/* glibc opens every queue close-on-exec, O_CLOEXEC or not. */
+	CHECK_OK(fcntl(a, F_GETFD));
+	CHECK_EQ(ret & FD_CLOEXEC, FD_CLOEXEC);
+	CHECK_OK(fcntl(b, F_GETFD));
+	CHECK_EQ(ret & FD_CLOEXEC, FD_CLOEXEC);
+	CHECK_OK(fcntl(c, F_GETFD));
+	CHECK_EQ(ret & FD_CLOEXEC, FD_CLOEXEC);
+	CHECK_OK(fcntl(a, F_SETFD, 0));
+	CHECK_OK(fcntl(a, F_GETFD));
+	CHECK_EQ(ret & FD_CLOEXEC, 0);
+	CHECK_OK(fcntl(a, F_SETFD, FD_CLOEXEC));
+	CHECK_OK(fcntl(a, F_GETFD));
+	CHECK_EQ(ret & FD_CLOEXEC, FD_CLOEXEC);
+
+	/* fcntl(F_SETFL) sets the description's O_NONBLOCK, which mq_getattr reports. */
+	CHECK_OK(fcntl(a, F_GETFL));
+	CHECK_EQ(ret & O_NONBLOCK, 0);
+	CHECK_OK(fcntl(a, F_SETFL, O_NONBLOCK));
+	CHECK_EQ(qflags(a), O_NONBLOCK);
+	CHECK_ERR(mq_receive(a, received, sizeof received, NULL), EAGAIN);
+	CHECK_OK(fcntl(a, F_GETFL));
+	CHECK_EQ(ret & O_NONBLOCK, O_NONBLOCK);
+	CHECK_OK(set_flags(a, 0));
+	CHECK_OK(fcntl(a, F_GETFL));
+	CHECK_EQ(ret & O_NONBLOCK, 0);
+
+	/* dup gives another descriptor of the same description. */
+	int d;
+	CHECK_OK(d = dup(a));
+	CHECK_OK(send_tagged((mqd_t)d, 7, 40, 4));
+	CHECK_RECV(a, 7, 40, 4);
+	CHECK_OK(set_flags((mqd_t)d, O_NONBLOCK));
+	CHECK_EQ(qflags(a), O_NONBLOCK);
+	CHECK_EQ(qflags(c), 0); /* another open description: its own flags */
+	CHECK_OK(set_flags(a, 0));
+	CHECK_EQ(qflags((mqd_t)d), 0);
+	CHECK_OK(mq_close((mqd_t)d));
+	CHECK_OK(send_tagged(a, 1, 41, 0));
+	CHECK_RECV(c, 1, 41, 0);
+
+	/* close works on it; it is then a bad descriptor; the number is free for the next. */
+	CHECK_OK(close(b));
+	CHECK_ERR(send_tagged(b, 1, 42, 0), EBADF);
+	CHECK_ERR(mq_receive(b, received, sizeof received, NULL), EBADF);
+	struct mq_attr at;
+	CHECK_ERR(get_attr(b, &at), EBADF);
+	CHECK_ERR(mq_close(b), EBADF);
+	mqd_t e;
+	CHECK_OK(e = mq_open(qname(31), O_RDWR));
+	CHECK_EQ(e, b); /* the lowest free descriptor */
+	CHECK_OK(fcntl(e, F_GETFD));
+	CHECK_EQ(ret & FD_CLOEXEC, FD_CLOEXEC);
+	CHECK_OK(mq_close(e));
+	CHECK_ERR(mq_close(e), EBADF);
+	CHECK_ERR(mq_close((mqd_t)-1), EBADF);
+	struct stat st;
+	CHECK_OK(fstat(a, &st));
+	CHECK_OK(mq_close(a));
+	CHECK_OK(mq_close(c));
+	CHECK_OK(mq_unlink(qname(30)));
+	CHECK_OK(mq_unlink(qname(31)));
+}
+
+/* An unprivileged process's attributes: up to msg_max and msgsize_max, else EINVAL. */
+static int unprivileged_attrs(int unused)
+{
+	(void)unused;
+	drop_privileges();
+	long msg_max = mq_limit("msg_max", DEFAULT_MAXMSG);
+	long msgsize_max = mq_limit("msgsize_max", DEFAULT_MSGSIZE);
+	struct mq_attr a = attr_of(msg_max, msgsize_max);
+	mqd_t q;
+	CHECK_OK(q = mq_open(qname(40), O_CREAT | O_EXCL | O_RDWR, 0600, &a));
+	if (q != (mqd_t)-1) {
+		struct mq_attr got;
+		CHECK_OK(get_attr(q, &got));
+		CHECK_EQ(got.mq_maxmsg, msg_max);
+		CHECK_EQ(got.mq_msgsize, msgsize_max);
+		CHECK_OK(mq_close(q));
+	}
+	CHECK_OK(mq_unlink(qname(40)));
+	a = attr_of(msg_max + 1, 1);
+	CHECK_ERR(mq_open(qname(40), O_CREAT | O_RDWR, 0600, &a), EINVAL);
+	a = attr_of(1, msgsize_max + 1);
+	CHECK_ERR(mq_open(qname(40), O_CREAT | O_RDWR, 0600, &a), EINVAL);
+	a = attr_of(HARD_MSGMAX, 1);
+	CHECK_ERR(mq_open(qname(40), O_CREAT | O_RDWR, 0600, &a), EINVAL);
+	CHECK_ERR(mq_open(qname(40), O_RDWR), ENOENT);
+	return 0;
+}
+
+static void attributes(void)
+{
+	SECTION("attributes: the defaults, what may be asked for, EINVAL for the rest");
+	long msg_default = mq_limit("msg_default", DEFAULT_MAXMSG);
+	long msgsize_default = mq_limit("msgsize_default", DEFAULT_MSGSIZE);
+	CHECK_EQ(msg_default, DEFAULT_MAXMSG);
+	CHECK_EQ(msgsize_default, DEFAULT_MSGSIZE);
+	mqd_t q = new_queue(50, O_RDWR, 0600, NULL);
+	struct mq_attr a;
+	CHECK_OK(get_attr(q, &a));
+	CHECK_EQ(a.mq_flags, 0);
+	CHECK_EQ(a.mq_maxmsg, msg_default);
+	CHECK_EQ(a.mq_msgsize, msgsize_default);
+	CHECK_EQ(a.mq_curmsgs, 0);
+	mqd_t nb;
+	CHECK_OK(nb = mq_open(qname(50), O_RDWR | O_NONBLOCK));
+	CHECK_EQ(qflags(nb), O_NONBLOCK);
+	CHECK_EQ(qflags(q), 0);
+	CHECK_OK(mq_close(nb));
+	CHECK_OK(mq_close(q));
+	CHECK_OK(mq_unlink(qname(50)));
+
+	/* What was asked for; mq_flags and mq_curmsgs of the request are ignored. */
+	struct mq_attr want = attr_of(3, 100);
+	want.mq_flags = O_NONBLOCK;
+	want.mq_curmsgs = 7;
+	q = new_queue(51, O_RDWR, 0600, &want);
+	CHECK_OK(get_attr(q, &a));
+	CHECK_EQ(a.mq_flags, 0);
+	CHECK_EQ(a.mq_maxmsg, 3);
+	CHECK_EQ(a.mq_msgsize, 100);
+	CHECK_EQ(a.mq_curmsgs, 0);
+	/* mq_curmsgs follows the messages. */
+	for (int i = 0; i < 3; i++) {
+		CHECK_OK(send_tagged(q, (size_t)(i * 50), 50 + i, 0));
+		CHECK_EQ(curmsgs(q), i + 1);
+	}
+	for (int i = 0; i < 3; i++) {
+		CHECK_RECV(q, (size_t)(i * 50), 50 + i, 0);
+		CHECK_EQ(curmsgs(q), 2 - i);
+	}
+	CHECK_OK(mq_close(q));
+	CHECK_OK(mq_unlink(qname(51)));
+
+	/* EINVAL: sizes of 0 or below (for anyone), checked before anything is made. */
+	static const long bad[][2] = {{0, 100}, {10, 0}, {0, 0}, {-1, 100}, {10, -1}, {-1, -1},
+	                              {LONG_MIN, 1}, {1, LONG_MIN}};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct mq_attr b = attr_of(bad[i][0], bad[i][1]);
+		errno = 0;
+		mqd_t r = mq_open(qname(52), O_CREAT | O_RDWR, 0600, &b);
+		int e = errno;
+		if (r != (mqd_t)-1 || e != EINVAL)
+			FAIL_AT("mq_open with maxmsg %ld, msgsize %ld: %d, errno %d (%s); expected EINVAL",
+			        bad[i][0], bad[i][1], (int)r, e, strerror(e));
+	}
+	track(52);
+	CHECK_ERR(mq_open(qname(52), O_RDWR), ENOENT);
+
+	/* Without privileges: up to msg_max and msgsize_max. */
+	track(40);
+	CHECK_CHILD_DONE(spawn(unprivileged_attrs, 0));
+
+	/* With privileges: up to 65536 messages and 16 MiB (within RLIMIT_MSGQUEUE: EMFILE
+	 * past it, after EINVAL). */
+	long msg_max = mq_limit("msg_max", DEFAULT_MAXMSG);
+	long msgsize_max = mq_limit("msgsize_max", DEFAULT_MSGSIZE);
+	struct {
+		long maxmsg, msgsize;
+		int err; /* with privileges */
+	} big[] = {
+		{msg_max + 1, 100, 0},
+		{100, 100, 0},
+		{1, msgsize_max + 1, 0},
+		{1, 100000, 0},
+		{HARD_MSGMAX, 1, EMFILE},
+		{1, HARD_MSGSIZEMAX, EMFILE},
+		{HARD_MSGMAX + 1, 1, EINVAL},
+		{1, HARD_MSGSIZEMAX + 1, EINVAL},
+		{LONG_MAX, 1, EINVAL},
+		{1, LONG_MAX, EINVAL},
+	};
+	int privileged = may_exceed_limits();
+	if (!privileged)
+		printf("%s: no CAP_SYS_RESOURCE here: root is held to msg_max and msgsize_max too\n",
+		       test_name);
+	track(53);
+	for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
+		struct mq_attr b = attr_of(big[i].maxmsg, big[i].msgsize);
+		int want = privileged ? big[i].err : EINVAL;
+		errno = 0;
+		mqd_t r = mq_open(qname(53), O_CREAT | O_EXCL | O_RDWR, 0600, &b);
+		int e = errno;
+		if (want == 0 && r == (mqd_t)-1) {
+			FAIL_AT("root: mq_open with maxmsg %ld, msgsize %ld: errno %d (%s); expected success",
+			        big[i].maxmsg, big[i].msgsize, e, strerror(e));
+		} else if (want != 0 && (r != (mqd_t)-1 || e != want)) {
+			FAIL_AT("root: mq_open with maxmsg %ld, msgsize %ld: %d, errno %d (%s); expected %s",
+			        big[i].maxmsg, big[i].msgsize, (int)r, e, strerror(e), strerror(want));
+		}
+		if (r != (mqd_t)-1) {
+			struct mq_attr got;
+			CHECK_OK(get_attr(r, &got));
+			CHECK_EQ(got.mq_maxmsg, big[i].maxmsg);
+			CHECK_EQ(got.mq_msgsize, big[i].msgsize);
+			if (big[i].msgsize == 100000) {
+				/* A message as long as that goes through whole. */
+				char *text = malloc(100000), *back = malloc(100000);
+				if (text && back) {
+					for (int k = 0; k < 100000; k++)
+						text[k] = (char)(k * 13 + k / 256);
+					CHECK_OK(mq_send(r, text, 100000, 9));
+					unsigned prio = 0;
+					CHECK_EQ(mq_receive(r, back, 100000, &prio), 100000);
+					CHECK_EQ(prio, 9);
+					CHECK(memcmp(text, back, 100000) == 0);
+					CHECK_ERR(mq_receive(r, back, 99999, NULL), EMSGSIZE);
+				}
+				free(text);
+				free(back);
+			}
+			CHECK_OK(mq_close(r));
+			CHECK_OK(mq_unlink(qname(53)));
+		}
+	}
+}
+
+static void rlimit_and_count(void)
+{
+	SECTION("RLIMIT_MSGQUEUE: EMFILE once a user's queues would take more bytes");
+	long limit = RLIMIT_MSGQUEUE_BYTES;
+#ifdef __GLIBC__
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_MSGQUEUE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		limit = (long)rl.rlim_cur;
+#endif
+	/* Default queues: as many as fit in the limit, then EMFILE (for root too). */
+	long fit = limit / queue_charge(DEFAULT_MAXMSG, DEFAULT_MSGSIZE);
+	if (fit > 100) {
+		printf("%s: RLIMIT_MSGQUEUE is %ld here: EMFILE not checked\n", test_name, limit);
+		return;
+	}
+	mqd_t q[101];
+	for (long i = 0; i < fit; i++)
+		q[i] = new_queue(100 + (int)i, O_RDWR, 0600, NULL);
+	track(100 + (int)fit);
+	CHECK_ERR(mq_open(qname(100 + (int)fit), O_CREAT | O_RDWR, 0600, NULL), EMFILE);
+	/* A small one still fits in what is left. */
+	mqd_t small = new_sized_queue(99, O_RDWR, 1, 1);
+	CHECK_OK(mq_close(small));
+	CHECK_OK(mq_unlink(qname(99)));
+	/* Closing a queue gives nothing back while its name is there, nor unlinking it while a
+	 * descriptor is open; both together do. */
+	CHECK_OK(mq_close(q[0]));
+	CHECK_ERR(mq_open(qname(100 + (int)fit), O_CREAT | O_RDWR, 0600, NULL), EMFILE);
+	CHECK_OK(mq_unlink(qname(101)));
+	CHECK_ERR(mq_open(qname(100 + (int)fit), O_CREAT | O_RDWR, 0600, NULL), EMFILE);
+	CHECK_OK(mq_unlink(qname(100)));
+	mqd_t last = new_queue(100 + (int)fit, O_RDWR, 0600, NULL);
+	CHECK_ERR(mq_open(qname(100), O_CREAT | O_RDWR, 0600, NULL), EMFILE);
+	CHECK_OK(mq_close(q[1]));
+	CHECK_OK(mq_close(last));
+	for (long i = 2; i < fit; i++)
+		CHECK_OK(mq_close(q[i]));
+	remove_all();
+}
+
+/* The first of the names unprivileged_count uses. */
+static int count_base;
+
+/* Creates small queues until that fails: it must be ENOSPC after WANT of them. */
+static int unprivileged_count(int want)
+{
+	drop_privileges();
+	struct mq_attr tiny = attr_of(1, 1);
+	int made = 0;
+	for (;;) {
+		errno = 0;
+		mqd_t q = mq_open(qname(count_base + made), O_CREAT | O_EXCL | O_RDWR, 0600, &tiny);
+		if (q == (mqd_t)-1)
+			break;
+		mq_close(q);
+		made++;
+		if (made > want + 8)
+			break;
+	}
+	int e = errno;
+	if (made != want || e != ENOSPC)
+		FAIL_AT("made %d small queues, then errno %d (%s); expected %d, then ENOSPC", made, e,
+		        strerror(e), want);
+	return 0;
+}
+
+static void queue_count(void)
+{
+	SECTION("queues_max: ENOSPC for a process without privileges once there are that many queues");
+	long queues_max = mq_limit("queues_max", QUEUES_LIMIT);
+	CHECK_EQ(queues_max, QUEUES_LIMIT);
+	if (queues_max > 300) {
+		printf("%s: queues_max is %ld here: ENOSPC not checked\n", test_name, queues_max);
+		return;
+	}
+	/* One queue already there, unlinked but open: it counts. */
+	mqd_t held = new_sized_queue(199, O_RDWR, 1, 1);
+	CHECK_OK(mq_unlink(qname(199)));
+	for (int i = 0; i <= queues_max + 4; i++)
+		track(200 + i);
+	count_base = 200;
+	CHECK_CHILD_DONE(spawn(unprivileged_count, (int)queues_max - 1));
+	struct mq_attr tiny = attr_of(1, 1);
+	mqd_t extra = mq_open(qname(200 + (int)queues_max), O_CREAT | O_EXCL | O_RDWR, 0600, &tiny);
+	if (may_exceed_limits()) {
+		if (extra == (mqd_t)-1)
+			FAIL_AT("root: mq_open of queue %ld: errno %d (%s); expected success", queues_max + 1,
+			        errno, strerror(errno));
+	} else {
+		int e = errno;
+		if (extra != (mqd_t)-1 || e != ENOSPC)
+			FAIL_AT("root without CAP_SYS_RESOURCE: mq_open of queue %ld: %d, errno %d (%s); "
+			        "expected ENOSPC", queues_max + 1, (int)extra, e, strerror(e));
+	}
+	if (extra != (mqd_t)-1)
+		CHECK_OK(mq_close(extra));
+	/* Closing the unlinked one frees a place. */
+	CHECK_OK(mq_close(held));
+	CHECK_OK(mq_unlink(qname(200)));
+	CHECK_OK(mq_unlink(qname(201)));
+	count_base = 200 + (int)queues_max + 1;
+	CHECK_CHILD_DONE(spawn(unprivileged_count, extra == (mqd_t)-1 ? 3 : 2));
+	remove_all();
+}
+
+static void setattr(void)
+{
+	SECTION("mq_setattr: O_NONBLOCK alone, per open description; EINVAL for other flags");
+	mqd_t a = new_sized_queue(60, O_RDWR, 2, 64);
+	mqd_t b;
+	CHECK_OK(b = mq_open(qname(60), O_RDWR));
+	CHECK_OK(send_tagged(a, 8, 60, 3));
+
+	struct mq_attr new_attr = attr_of(5, 5000), old;
+	new_attr.mq_flags = O_NONBLOCK;
+	new_attr.mq_curmsgs = 2;
+	memset(&old, 0xa5, sizeof old);
+	CHECK_OK(mq_setattr(a, &new_attr, &old));
+	CHECK_EQ(old.mq_flags, 0);
+	CHECK_EQ(old.mq_maxmsg, 2);
+	CHECK_EQ(old.mq_msgsize, 64);
+	CHECK_EQ(old.mq_curmsgs, 1);
+	struct mq_attr now;
+	CHECK_OK(get_attr(a, &now));
+	CHECK_EQ(now.mq_flags, O_NONBLOCK);
+	CHECK_EQ(now.mq_maxmsg, 2); /* the sizes never change */
+	CHECK_EQ(now.mq_msgsize, 64);
+	CHECK_EQ(now.mq_curmsgs, 1);
+	CHECK_EQ(qflags(b), 0); /* b is another open description */
+	CHECK_RECV(a, 8, 60, 3);
+	CHECK_ERR(mq_receive(a, received, sizeof received, NULL), EAGAIN);
+	memset(&old, 0xa5, sizeof old);
+	CHECK_OK(mq_setattr(a, &new_attr, &old)); /* again: no change */
+	CHECK_EQ(old.mq_flags, O_NONBLOCK);
+	CHECK_EQ(old.mq_curmsgs, 0);
+
+	/* b blocks while a does not; then the other way round. */
+	CHECK_OK(send_tagged(b, 1, 61, 0));
+	CHECK_OK(send_tagged(b, 2, 62, 0));
+	CHECK_ERR(send_tagged(a, 3, 63, 0), EAGAIN);
+	CHECK_OK(set_flags(b, O_NONBLOCK));
+	CHECK_OK(set_flags(a, 0));
+	CHECK_EQ(qflags(a), 0);
+	CHECK_ERR(send_tagged(b, 3, 63, 0), EAGAIN);
+	CHECK_RECV(a, 1, 61, 0);
+	CHECK_RECV(a, 2, 62, 0);
+	CHECK_ERR(mq_receive(b, received, sizeof received, NULL), EAGAIN);
+
+	/* Only O_NONBLOCK may be given: other bits are EINVAL, before the descriptor is looked
+	 * at; the flags stay as they were. */
+	static const long other[] = {1, O_RDWR, O_WRONLY, O_CREAT, O_NONBLOCK | O_EXCL, O_CLOEXEC, -1,
+	                             O_NONBLOCK | 0x40000000L};
+	for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+		struct mq_attr bad = attr_of(0, 0);
+		bad.mq_flags = other[i];
+		errno = 0;
+		int r = mq_setattr(b, &bad, NULL);
+		int e = errno;
+		if (r != -1 || e != EINVAL)
+			FAIL_AT("mq_setattr with mq_flags 0x%lx: %d, errno %d (%s); expected EINVAL", other[i],
+			        r, e, strerror(e));
+		errno = 0;
+		r = mq_setattr((mqd_t)-1, &bad, NULL);
+		e = errno;
+		if (r != -1 || e != EINVAL)
+			FAIL_AT("mq_setattr(-1) with mq_flags 0x%lx: %d, errno %d (%s); expected EINVAL",
+			        other[i], r, e, strerror(e));
+	}
+	CHECK_EQ(qflags(b), O_NONBLOCK);
+	CHECK_OK(set_flags(b, 0));
+	CHECK_EQ(qflags(b), 0);
+
+	/* Bad descriptors: closed, never a queue. */
+	struct mq_attr ok = attr_of(0, 0);
+	CHECK_ERR(mq_setattr((mqd_t)-1, &ok, NULL), EBADF);
+	CHECK_ERR(get_attr((mqd_t)-1, &now), EBADF);
+	int p[2];
+	CHECK_OK(pipe(p));
+	CHECK_ERR(get_attr((mqd_t)p[0], &now), EBADF);
+	CHECK_ERR(mq_setattr((mqd_t)p[1], &ok, NULL), EBADF);
+	close(p[0]);
+	close(p[1]);
+	CHECK_ERR(get_attr((mqd_t)p[0], &now), EBADF);
+
+	/* Bad addresses: EFAULT. */
+	CHECK_ERR_IN_CHILD(mq_getattr(a, (struct mq_attr *)bad_ptr), EFAULT);
+	CHECK_ERR_IN_CHILD(mq_setattr(a, (const struct mq_attr *)bad_ptr, &old), EFAULT);
+	CHECK_ERR_IN_CHILD(mq_setattr(a, &ok, (struct mq_attr *)bad_ptr), EFAULT);
+	CHECK_OK(mq_close(a));
+	CHECK_OK(mq_close(b));
+	CHECK_OK(mq_unlink(qname(60)));
+}
+
+static int setattr_in_child(int q)
+{
+	CHECK_EQ(qflags((mqd_t)q), 0);
+	CHECK_OK(set_flags((mqd_t)q, O_NONBLOCK));
+	return 0;
+}
+
+static void setattr_fork(void)
+{
+	SECTION("mq_setattr in a fork child changes the description it shares with its parent");
+	mqd_t a = new_queue(61, O_RDWR, 0600, NULL);
+	CHECK_CHILD_DONE(spawn(setattr_in_child, (int)a));
+	CHECK_EQ(qflags(a), O_NONBLOCK);
+	CHECK_ERR(mq_receive(a, received, sizeof received, NULL), EAGAIN);
+	CHECK_OK(mq_close(a));
+	CHECK_OK(mq_unlink(qname(61)));
+}
+
+static int unlink_unowned(int unused)
+{
+	(void)unused;
+	drop_privileges();
+	CHECK_ERR(mq_unlink(qname(70)), EACCES);
+	return 0;
+}
+
+static void unlinking(void)
+{
+	SECTION("mq_unlink: the name is gone, open descriptors work on, a new queue is distinct");
+	mqd_t a = new_sized_queue(70, O_RDWR, 4, 128);
+	CHECK_OK(send_tagged(a, 9, 70, 1));
+	mqd_t r;
+	CHECK_OK(r = mq_open(qname(70), O_RDONLY));
+	/* Neither owner nor privileged: EACCES, whatever the mode. */
+	CHECK_CHILD_DONE(spawn(unlink_unowned, 0));
+	CHECK_OK(mq_unlink(qname(70)));
+	CHECK_ERR(mq_unlink(qname(70)), ENOENT);
+	CHECK_ERR(mq_open(qname(70), O_RDWR), ENOENT);
+	CHECK_EQ(curmsgs(a), 1);
+	CHECK_OK(send_tagged(a, 10, 71, 2));
+	CHECK_RECV(r, 10, 71, 2);
+
+	/* A new queue under the name: its own attributes and messages. */
+	mqd_t b = new_queue(70, O_RDWR, 0600, NULL);
+	struct mq_attr at;
+	CHECK_OK(get_attr(b, &at));
+	CHECK_EQ(at.mq_maxmsg, DEFAULT_MAXMSG);
+	CHECK_EQ(at.mq_curmsgs, 0);
+	CHECK_OK(get_attr(a, &at));
+	CHECK_EQ(at.mq_maxmsg, 4);
+	CHECK_EQ(at.mq_curmsgs, 1);
+	CHECK_OK(send_tagged(b, 11, 72, 0));
+	CHECK_EQ(curmsgs(a), 1);
+	CHECK_RECV(r, 9, 70, 1);
+	CHECK_OK(set_flags(r, O_NONBLOCK));
+	CHECK_ERR(mq_receive(r, received, sizeof received, NULL), EAGAIN);
+	mqd_t c;
+	CHECK_OK(c = mq_open(qname(70), O_RDONLY));
+	CHECK_RECV(c, 11, 72, 0);
+	CHECK_OK(mq_close(a));
+	CHECK_OK(mq_close(r));
+	CHECK_OK(mq_close(b));
+	CHECK_OK(mq_close(c));
+	CHECK_OK(mq_unlink(qname(70)));
+	CHECK_ERR(mq_unlink(qname(70)), ENOENT);
+}
+
+int main(void)
+{
+	mq_test_start("c_mq_basic");
+	if (getuid() != 0)
+		FAIL_AT("must run as root (uid %d): children drop privileges", (int)getuid());
+#ifndef __kestrel__
+	umask(0); /* the modes given are the modes wanted (kestrel has no umask) */
+#endif
+	names();
+	creation();
+	access_modes();
+	access_of_descriptors();
+	descriptors();
+	attributes();
+	rlimit_and_count();
+	queue_count();
+	setattr();
+	setattr_fork();
+	unlinking();
+	return finish();
+}
