@@ -56,7 +56,9 @@ static void priority_limit(void)
 #ifdef MQ_PRIO_MAX
 	CHECK_EQ(MQ_PRIO_MAX, PRIO_LIMIT);
 #endif
+#ifdef _SC_MQ_PRIO_MAX
 	CHECK_EQ(sysconf(_SC_MQ_PRIO_MAX), PRIO_LIMIT);
+#endif
 	mqd_t q = new_sized_queue(2, O_RDWR | O_NONBLOCK, 4, 64);
 	mqd_t r;
 	CHECK_OK(r = mq_open(qname(2), O_RDONLY | O_NONBLOCK));
