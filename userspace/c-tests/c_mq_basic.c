@@ -14,6 +14,7 @@
 #include "c_mq_common.h"
 
 #ifdef __GLIBC__
+#include <sched.h> /* unshare */
 #include <sys/resource.h>
 #endif
 
@@ -483,26 +484,33 @@ static void attributes(void)
 	}
 }
 
-static void rlimit_and_count(void)
+/* RLIMIT_MSGQUEUE in bytes. */
+static long msgqueue_limit(void)
 {
-	SECTION("RLIMIT_MSGQUEUE: EMFILE once a user's queues would take more bytes");
 	long limit = RLIMIT_MSGQUEUE_BYTES;
 #ifdef __GLIBC__
 	struct rlimit rl;
-	if (getrlimit(RLIMIT_MSGQUEUE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		limit = (long)rl.rlim_cur;
+	if (getrlimit(RLIMIT_MSGQUEUE, &rl) == 0)
+		limit = rl.rlim_cur == RLIM_INFINITY ? LONG_MAX : (long)rl.rlim_cur;
 #endif
-	/* Default queues: as many as fit in the limit, then EMFILE (for root too). */
-	long fit = limit / queue_charge(DEFAULT_MAXMSG, DEFAULT_MSGSIZE);
-	if (fit > 100) {
-		printf("%s: RLIMIT_MSGQUEUE is %ld here: EMFILE not checked\n", test_name, limit);
-		return;
-	}
+	return limit;
+}
+
+/* The uid whose queues the EMFILE check counts: one no other test uses, so that no other
+ * process's queues count against it (the limit is per user). */
+#define EMFILE_UID 1001
+
+/* As uid EMFILE_UID: default queues until they no longer fit in RLIMIT_MSGQUEUE (FIT of
+ * them), then EMFILE; the bytes come back only when a queue is unlinked and closed. */
+static int emfile_child(int fit)
+{
+	if (setgroups(0, NULL) != 0 || setresgid(EMFILE_UID, EMFILE_UID, EMFILE_UID) != 0 ||
+	    setresuid(EMFILE_UID, EMFILE_UID, EMFILE_UID) != 0)
+		FAIL_AT("dropping privileges to uid %d: errno %d (%s)", EMFILE_UID, errno, strerror(errno));
 	mqd_t q[101];
-	for (long i = 0; i < fit; i++)
-		q[i] = new_queue(100 + (int)i, O_RDWR, 0600, NULL);
-	track(100 + (int)fit);
-	CHECK_ERR(mq_open(qname(100 + (int)fit), O_CREAT | O_RDWR, 0600, NULL), EMFILE);
+	for (int i = 0; i < fit; i++)
+		q[i] = new_queue(100 + i, O_RDWR, 0600, NULL);
+	CHECK_ERR(mq_open(qname(100 + fit), O_CREAT | O_RDWR, 0600, NULL), EMFILE);
 	/* A small one still fits in what is left. */
 	mqd_t small = new_sized_queue(99, O_RDWR, 1, 1);
 	CHECK_OK(mq_close(small));
@@ -510,15 +518,50 @@ static void rlimit_and_count(void)
 	/* Closing a queue gives nothing back while its name is there, nor unlinking it while a
 	 * descriptor is open; both together do. */
 	CHECK_OK(mq_close(q[0]));
-	CHECK_ERR(mq_open(qname(100 + (int)fit), O_CREAT | O_RDWR, 0600, NULL), EMFILE);
+	CHECK_ERR(mq_open(qname(100 + fit), O_CREAT | O_RDWR, 0600, NULL), EMFILE);
 	CHECK_OK(mq_unlink(qname(101)));
-	CHECK_ERR(mq_open(qname(100 + (int)fit), O_CREAT | O_RDWR, 0600, NULL), EMFILE);
+	CHECK_ERR(mq_open(qname(100 + fit), O_CREAT | O_RDWR, 0600, NULL), EMFILE);
 	CHECK_OK(mq_unlink(qname(100)));
-	mqd_t last = new_queue(100 + (int)fit, O_RDWR, 0600, NULL);
+	mqd_t last = new_queue(100 + fit, O_RDWR, 0600, NULL);
 	CHECK_ERR(mq_open(qname(100), O_CREAT | O_RDWR, 0600, NULL), EMFILE);
 	CHECK_OK(mq_close(q[1]));
 	CHECK_OK(mq_close(last));
-	for (long i = 2; i < fit; i++)
+	for (int i = 2; i < fit; i++)
+		CHECK_OK(mq_close(q[i]));
+	remove_all();
+	return 0;
+}
+
+static void rlimit_bytes(void)
+{
+	SECTION("RLIMIT_MSGQUEUE: EMFILE once a user's queues would take more bytes, for root too");
+	long limit = msgqueue_limit();
+	long fit = limit / queue_charge(DEFAULT_MAXMSG, DEFAULT_MSGSIZE);
+	if (fit > 100) {
+		printf("%s: RLIMIT_MSGQUEUE is %ld here: EMFILE not checked\n", test_name, limit);
+		return;
+	}
+	for (int i = 0; i <= fit; i++)
+		track(99 + i);
+	CHECK_CHILD_DONE(spawn(emfile_child, (int)fit));
+	remove_all();
+
+	/* Root too (other processes of root's may hold some of its bytes: at most FIT). */
+	mqd_t q[101];
+	int made = 0;
+	errno = 0;
+	while (made <= fit) {
+		track(100 + made);
+		q[made] = mq_open(qname(100 + made), O_CREAT | O_EXCL | O_RDWR, 0600, NULL);
+		if (q[made] == (mqd_t)-1)
+			break;
+		made++;
+	}
+	int e = errno;
+	if (made > fit || e != EMFILE)
+		FAIL_AT("root: %d default queues, then errno %d (%s); expected at most %ld, then EMFILE",
+		        made, e, strerror(e), fit);
+	for (int i = 0; i < made; i++)
 		CHECK_OK(mq_close(q[i]));
 	remove_all();
 }
@@ -549,14 +592,21 @@ static int unprivileged_count(int want)
 	return 0;
 }
 
-static void queue_count(void)
+/* The queues_max check, in a process of its own: on Linux in a new IPC namespace, whose
+ * queues are its own (queues_max counts every queue of the namespace). */
+static int queue_count_child(int unused)
 {
-	SECTION("queues_max: ENOSPC for a process without privileges once there are that many queues");
+	(void)unused;
+#if defined(__linux__) && !defined(__kestrel__)
+	if (unshare(CLONE_NEWIPC) != 0)
+		printf("%s: unshare(CLONE_NEWIPC): errno %d (%s): counting the machine's queues\n",
+		       test_name, errno, strerror(errno));
+#endif
 	long queues_max = mq_limit("queues_max", QUEUES_LIMIT);
 	CHECK_EQ(queues_max, QUEUES_LIMIT);
 	if (queues_max > 300) {
 		printf("%s: queues_max is %ld here: ENOSPC not checked\n", test_name, queues_max);
-		return;
+		return 0;
 	}
 	/* One queue already there, unlinked but open: it counts. */
 	mqd_t held = new_sized_queue(199, O_RDWR, 1, 1);
@@ -586,6 +636,13 @@ static void queue_count(void)
 	count_base = 200 + (int)queues_max + 1;
 	CHECK_CHILD_DONE(spawn(unprivileged_count, extra == (mqd_t)-1 ? 3 : 2));
 	remove_all();
+	return 0;
+}
+
+static void queue_count(void)
+{
+	SECTION("queues_max: ENOSPC for a process without privileges once there are that many queues");
+	CHECK_CHILD_DONE(spawn(queue_count_child, 0));
 }
 
 static void setattr(void)
@@ -757,7 +814,7 @@ int main(void)
 	access_of_descriptors();
 	descriptors();
 	attributes();
-	rlimit_and_count();
+	rlimit_bytes();
 	queue_count();
 	setattr();
 	setattr_fork();
