@@ -1,11 +1,13 @@
 /* c_mq_poll: queue descriptors as descriptors. A fork child inherits them (it sends and the
  * parent receives, and the other way round; they share the open description's O_NONBLOCK;
- * the child's close leaves the parent's alone); poll() (POLLIN while a message is queued,
- * POLLOUT while there is room, for descriptors open for reading, writing or both; a
- * sleeping poll woken by another process's send or receive; a message seen by poll is still
- * there); epoll (EPOLLIN and EPOLLOUT, level-triggered, a sleeping epoll_wait woken by
- * another process's send); select (readable and writable sets, a sleeping select woken);
- * fstat.
+ * the child's close leaves the parent's alone); exec (a descriptor without FD_CLOEXEC is
+ * still a queue descriptor in the new image, one with it is closed); poll() (POLLIN while
+ * a message is queued, POLLOUT while there is room, for descriptors open for reading,
+ * writing or both; a sleeping poll woken by another process's send or receive; a message
+ * seen by poll is still there); epoll (EPOLLIN and EPOLLOUT, level-triggered, a sleeping
+ * epoll_wait woken by another process's send); select (readable and writable sets, a
+ * sleeping select woken); fstat. Run with the arguments `exec-child ID` it is the image
+ * the exec test runs.
  *
  * Exits 0 only if every check passed; prints `FAIL file:line ...` for each one that did
  * not.
@@ -276,10 +278,55 @@ static void selecting(void)
 	CHECK_OK(mq_unlink(qname(4)));
 }
 
-int main(void)
+static const char *self_path;
+
+static int exec_child(int id)
 {
+	return exec_self(self_path, id);
+}
+
+static void across_exec(void)
+{
+	SECTION("exec: a descriptor without FD_CLOEXEC stays a queue descriptor, one with it is closed");
+	mqd_t keep = new_queue(5, O_RDWR, 0600, NULL);
+	mqd_t gone;
+	CHECK_OK(gone = mq_open(qname(5), O_RDWR | O_CLOEXEC));
+	CHECK_OK(fcntl(keep, F_SETFD, 0));
+	CHECK_OK(send_tagged(keep, 9, 40, 5));
+	CHECK_CHILD_DONE(spawn(exec_child, keep * 1024 + gone));
+	CHECK_EQ(curmsgs(keep), 1);
+	CHECK_RECV(keep, 9, 41, 6); /* its answer */
+	CHECK_OK(mq_close(keep));
+	CHECK_OK(mq_close(gone));
+	CHECK_OK(mq_unlink(qname(5)));
+}
+
+/* The image the exec test runs (`exec-child KEEP*1024+GONE`): it takes the message through
+ * the descriptor it kept, answers, and finds the other closed. */
+static int exec_image(const char *id_text)
+{
+	mq_test_start("c_mq_poll (exec-child)");
+	SECTION("running after exec");
+	int id = atoi(id_text);
+	mqd_t keep = (mqd_t)(id / 1024), gone = (mqd_t)(id % 1024);
+	CHECK_EQ(curmsgs(keep), 1);
+	CHECK_RECV(keep, 9, 40, 5);
+	CHECK_OK(send_tagged(keep, 9, 41, 6));
+	CHECK_ERR(fcntl(gone, F_GETFD), EBADF);
+	struct mq_attr a;
+	CHECK_ERR(get_attr(gone, &a), EBADF);
+	fflush(stdout);
+	return failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	self_path = argc > 0 ? argv[0] : "c_mq_poll";
+	if (argc == 3 && strcmp(argv[1], "exec-child") == 0)
+		return exec_image(argv[2]);
 	mq_test_start("c_mq_poll");
 	inherited();
+	across_exec();
 	polling();
 	epolling();
 	selecting();
