@@ -346,7 +346,7 @@ pub fn exec(
     let old = process.space.lock().replace(space);
     drop(old);
     let closed = process.files.lock().close_on_exec();
-    drop(closed);
+    crate::scheme::close_descriptors(process.pid, closed);
     process.signals.lock().reset_for_exec();
     *process.name.lock() = exec::program_name(path);
     thread.set_fpu(FpuArea::initial());
@@ -390,7 +390,7 @@ fn finish_exit(process: &Arc<Process>) {
         _ => wait::exited(0),
     };
     let files = process.files.lock().take_all();
-    drop(files);
+    crate::scheme::close_descriptors(process.pid, files);
     // Leave the address space before freeing it.
     let kernel = crate::memory::paging::kernel_pml4();
     // SAFETY: the kernel PML4 maps everything the kernel uses.

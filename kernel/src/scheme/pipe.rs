@@ -93,6 +93,24 @@ pub fn create(caller: &Caller<'_>) -> (usize, usize) {
     (handle(id, End::Read), handle(id, End::Write))
 }
 
+/// Whether `handle` is a pipe's write end.
+pub fn is_write_end(handle: usize) -> bool {
+    lookup(handle).is_ok_and(|(_, end)| end == End::Write)
+}
+
+/// Writes `record` (at most `PIPE_BUF` bytes, so all or nothing) to the write end
+/// `handle` on the kernel's behalf: an mq_notify notice for the C library's thread. It
+/// never sleeps and sends no SIGPIPE; a full pipe or one without readers drops the
+/// record, as Linux drops a notice its netlink socket has no room for.
+pub fn write_record(handle: usize, record: &[u8]) {
+    let Ok((pipe, End::Write)) = lookup(handle) else { return };
+    let step = pipe.buffer.lock().write(record, 0, true);
+    if matches!(step, Ok(WriteStep::Done(n)) if n > 0) {
+        pipe.readers.wake_all();
+        super::event::notify();
+    }
+}
+
 /// The pipe scheme.
 pub struct PipeScheme;
 

@@ -103,6 +103,11 @@ pub trait KernelScheme: Send + Sync {
         Err(ENODEV)
     }
 
+    /// Process `pid` closed one of its descriptors of the handle: every close, not only
+    /// the last (`close`, `dup2` over it, close-on-exec, exit), as Linux's `flush`. A POSIX
+    /// queue drops the process's mq_notify registration here.
+    fn flush(&self, _handle: usize, _pid: u32) {}
+
     /// The last description of the handle went away.
     fn close(&self, handle: usize);
 }
@@ -121,14 +126,16 @@ pub enum SchemeId {
     Shm,
     Pipe,
     Tmp,
+    Mq,
 }
 
 impl SchemeId {
     /// Every scheme, with the name it is opened by (`/scheme/NAME`).
-    const ALL: [(&'static str, SchemeId); 10] = [
+    const ALL: [(&'static str, SchemeId); 11] = [
         ("debug", Self::Debug),
         ("event", Self::Event),
         ("initfs", Self::Initfs),
+        ("mq", Self::Mq),
         ("msg", Self::Msg),
         ("pipe", Self::Pipe),
         ("proc", Self::Proc),
@@ -154,6 +161,7 @@ impl SchemeId {
             Self::Debug => &super::debug::DebugScheme,
             Self::Event => &super::event::EVENT_SCHEME,
             Self::Initfs => super::initfs::instance(),
+            Self::Mq => &super::mq::MqScheme,
             Self::Msg => &super::msg::MsgScheme,
             Self::Pipe => &super::pipe::PipeScheme,
             Self::Proc => &super::proc::ProcScheme,
@@ -228,14 +236,16 @@ impl OpenDescription {
         self.scheme.scheme()
     }
 
-    /// `SYS_CALL` on the description's scheme. The proc, sem and msg schemes, whose calls
-    /// are the frequent ones, are called directly rather than through the trait object.
+    /// `SYS_CALL` on the description's scheme. The proc, sem, msg and mq schemes, whose
+    /// calls are the frequent ones, are called directly rather than through the trait
+    /// object.
     #[inline(always)]
     pub fn call(&self, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result<usize> {
         match self.scheme {
             SchemeId::Proc => super::proc::ProcScheme.call(self.handle, payload, metadata, caller),
             SchemeId::Sem => super::sem::SemScheme.call(self.handle, payload, metadata, caller),
             SchemeId::Msg => super::msg::MsgScheme.call(self.handle, payload, metadata, caller),
+            SchemeId::Mq => super::mq::MqScheme.call(self.handle, payload, metadata, caller),
             other => other.scheme().call(self.handle, payload, metadata, caller),
         }
     }
@@ -286,6 +296,16 @@ pub fn open(path: &str, flags: usize, caller: &mut Caller<'_>) -> Result<Arc<Ope
     Ok(Arc::new(OpenDescription { scheme, handle, flags: AtomicUsize::new(mode | (flags & O_NONBLOCK)) }))
 }
 
+/// Closes descriptors that process `pid` held: each scheme is told ([`KernelScheme::flush`]),
+/// then they are dropped (a description's last reference runs its scheme's `close`). Call
+/// with no lock held.
+pub fn close_descriptors(pid: u32, descriptors: impl IntoIterator<Item = FileDescriptor>) {
+    for descriptor in descriptors {
+        let description = &descriptor.description;
+        description.scheme().flush(description.handle, pid);
+    }
+}
+
 /// Most descriptors a process may hold.
 pub const MAX_FDS: usize = 1024;
 
@@ -311,6 +331,11 @@ impl FileTable {
     /// Mutable access to descriptor `fd`.
     pub fn get_mut(&mut self, fd: usize) -> Result<&mut FileDescriptor> {
         self.slots.get_mut(fd).and_then(Option::as_mut).ok_or(EBADF)
+    }
+
+    /// Whether a descriptor can be installed (fewer than [`MAX_FDS`] in use).
+    pub fn has_room(&self) -> bool {
+        self.slots.len() < MAX_FDS || self.slots.iter().any(Option::is_none)
     }
 
     /// Installs `desc` at the lowest free number not below `min`.

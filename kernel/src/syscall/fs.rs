@@ -155,8 +155,8 @@ pub fn pipe2(cx: &Context, fds: usize, flags: usize) -> Result {
 
 pub fn close(cx: &Context, fd: usize) -> Result {
     let removed = cx.process.files.lock().remove(fd)?;
-    // The scheme's close may run here, outside the table's lock.
-    drop(removed);
+    // The scheme's flush and close run here, outside the table's lock.
+    scheme::close_descriptors(cx.process.pid, [removed]);
     Ok(0)
 }
 
@@ -215,7 +215,7 @@ pub fn dup2(cx: &Context, fd: usize, newfd: usize) -> Result {
     }
     let old = files.insert_at(newfd, FileDescriptor { description: desc, cloexec: false })?;
     drop(files);
-    drop(old);
+    scheme::close_descriptors(cx.process.pid, old);
     Ok(newfd)
 }
 

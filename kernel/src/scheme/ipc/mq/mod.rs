@@ -127,6 +127,13 @@ pub struct Notify {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct QueueRef(u64);
 
+impl QueueRef {
+    /// A number that names the queue while it exists (its inode number, for `fstat`).
+    pub fn id(self) -> u64 {
+        self.0
+    }
+}
+
 /// The queues of the system.
 #[derive(Debug, Default)]
 pub struct MqNamespace {
@@ -388,30 +395,25 @@ impl MqNamespace {
     /// any process, the caller included, is registered); `None` removes the caller's
     /// registration, and is a successful no-op if it has none (Linux's rule). A queue
     /// that is already non-empty gives no notice until it empties and fills again.
-    pub fn notify(&mut self, queue: QueueRef, pid: u32, token: Option<u64>) -> Result<()> {
-        let q = self.queue_mut(queue);
+    /// Returns the token of a registration removed, for the glue to release.
+    pub fn notify(&mut self, queue: QueueRef, pid: u32, token: Option<u64>) -> Result<Option<u64>> {
         match token {
-            None => {
-                if q.notify.is_some_and(|r| r.pid == pid) {
-                    q.notify = None;
-                }
-                Ok(())
-            }
-            Some(_) if q.notify.is_some() => Err(EBUSY),
+            None => Ok(self.forget_notify(queue, pid)),
+            Some(_) if self.queue(queue).notify.is_some() => Err(EBUSY),
             Some(token) => {
-                q.notify = Some(Registration { pid, token });
-                Ok(())
+                self.queue_mut(queue).notify = Some(Registration { pid, token });
+                Ok(None)
             }
         }
     }
 
     /// Process `pid` closed a descriptor of `queue` (Linux `mqueue_flush_file`, at every
-    /// close): its registration, if it has one, goes.
-    pub fn forget_notify(&mut self, queue: QueueRef, pid: u32) {
+    /// close): its registration, if it has one, goes; its token is returned.
+    pub fn forget_notify(&mut self, queue: QueueRef, pid: u32) -> Option<u64> {
         let q = self.queue_mut(queue);
-        if q.notify.is_some_and(|r| r.pid == pid) {
-            q.notify = None;
-        }
+        let registration = q.notify.filter(|r| r.pid == pid)?;
+        q.notify = None;
+        Some(registration.token)
     }
 }
 

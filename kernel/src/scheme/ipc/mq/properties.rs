@@ -165,11 +165,13 @@ fn random_sequences_keep_the_rules() {
                     let pid = 1 + rng.below(2) as u32;
                     match rng.below(3) {
                         0 => {
-                            ns.forget_notify(q, pid);
+                            let mine = registered.filter(|&(owner, _)| owner == pid).map(|(_, token)| token);
+                            assert_eq!(ns.forget_notify(q, pid), mine, "case {case} step {step}");
                             registered = registered.filter(|&(owner, _)| owner != pid);
                         }
                         1 => {
-                            assert_eq!(ns.notify(q, pid, None), Ok(()));
+                            let mine = registered.filter(|&(owner, _)| owner == pid).map(|(_, token)| token);
+                            assert_eq!(ns.notify(q, pid, None), Ok(mine), "case {case} step {step}");
                             registered = registered.filter(|&(owner, _)| owner != pid);
                         }
                         _ => {
@@ -178,7 +180,7 @@ fn random_sequences_keep_the_rules() {
                             if registered.is_some() {
                                 assert_eq!(result, Err(EBUSY));
                             } else {
-                                assert_eq!(result, Ok(()));
+                                assert_eq!(result, Ok(None));
                                 registered = Some((pid, token));
                             }
                         }

@@ -103,6 +103,11 @@ impl MqQueue {
         self.count > 0
     }
 
+    /// The length of the message a receive would take now.
+    pub fn next_len(&self) -> Option<usize> {
+        self.by_prio.last_key_value().and_then(|(_, messages)| messages.front()).map(Vec::len)
+    }
+
     /// poll: there is room for a message (POLLOUT).
     pub fn writable(&self) -> bool {
         self.count < self.maxmsg
@@ -124,6 +129,11 @@ impl MqQueue {
     /// The process registered for notification.
     pub fn notify_owner(&self) -> Option<u32> {
         self.notify.map(|r| r.pid)
+    }
+
+    /// The registered token (the glue's description of the notice).
+    pub fn notify_token(&self) -> Option<u64> {
+        self.notify.map(|r| r.token)
     }
 
     /// Linux `msg_insert`: behind the messages of its priority.

@@ -259,18 +259,18 @@ fn a_receive_that_refills_gives_no_notice() {
 #[test]
 fn notify_registration() {
     let (mut ns, q) = fixture();
-    assert_eq!(ns.notify(q, 7, None), Ok(()), "removing none is a no-op");
+    assert_eq!(ns.notify(q, 7, None), Ok(None), "removing none is a no-op");
     ns.notify(q, 7, Some(1)).unwrap();
     assert_eq!(ns.notify(q, 7, Some(2)), Err(EBUSY), "even for the owner");
     assert_eq!(ns.notify(q, 8, Some(2)), Err(EBUSY));
-    assert_eq!(ns.notify(q, 8, None), Ok(()), "another's is kept");
+    assert_eq!(ns.notify(q, 8, None), Ok(None), "another's is kept");
     assert_eq!(ns.queue(q).notify_owner(), Some(7));
-    ns.forget_notify(q, 8);
+    assert_eq!(ns.forget_notify(q, 8), None);
     assert_eq!(ns.queue(q).notify_owner(), Some(7));
-    ns.forget_notify(q, 7);
+    assert_eq!(ns.forget_notify(q, 7), Some(1), "the token of the registration removed");
     assert_eq!(ns.queue(q).notify_owner(), None);
     ns.notify(q, 8, Some(3)).unwrap();
-    ns.notify(q, 8, None).unwrap();
+    assert_eq!(ns.notify(q, 8, None), Ok(Some(3)));
     assert_eq!(ns.queue(q).notify_owner(), None);
 }
 
