@@ -334,3 +334,90 @@ mod shm {
     const_assert_eq!(shm::SHM_LOCKED as i64, kestrel_abi::sysv::SHM_LOCKED as i64);
     const_assert_eq!(shm::SHMLBA as i64, kestrel_abi::sysv::SHMLBA as i64);
 }
+
+// mqueue.h: Linux x86_64 (glibc bits/mqueue.h, bits/types/sigevent_t.h), and the kernel's
+// kestrel_abi::mq, which the mq scheme reads and writes as it is.
+mod mq {
+    use core::mem::{offset_of, size_of};
+
+    use kestrel_abi::mq::{self as abi, MqAttr, MqThreadNotice, SigEvent};
+    use static_assertions::{assert_eq_size, const_assert, const_assert_eq};
+
+    use crate::header::mqueue::{self as mq, KernelSigevent, mq_attr, mqd_t};
+    use crate::platform::{self, pthread_attr_t, sigevent, sigval};
+
+    assert_eq_size!(mqd_t, i32);
+
+    // struct mq_attr: four longs, four reserved longs.
+    assert_eq_size!(mq_attr, [u8; 64]);
+    const_assert_eq!(offset_of!(mq_attr, mq_flags), 0);
+    const_assert_eq!(offset_of!(mq_attr, mq_maxmsg), 8);
+    const_assert_eq!(offset_of!(mq_attr, mq_msgsize), 16);
+    const_assert_eq!(offset_of!(mq_attr, mq_curmsgs), 24);
+    const_assert_eq!(offset_of!(mq_attr, __pad), 32);
+    assert_eq_size!(mq_attr, MqAttr);
+    const_assert_eq!(offset_of!(mq_attr, mq_flags), offset_of!(MqAttr, mq_flags));
+    const_assert_eq!(offset_of!(mq_attr, mq_maxmsg), offset_of!(MqAttr, mq_maxmsg));
+    const_assert_eq!(offset_of!(mq_attr, mq_msgsize), offset_of!(MqAttr, mq_msgsize));
+    const_assert_eq!(offset_of!(mq_attr, mq_curmsgs), offset_of!(MqAttr, mq_curmsgs));
+    const_assert_eq!(offset_of!(mq_attr, __pad), offset_of!(MqAttr, reserved));
+
+    // struct sigevent: the C runtime's (signal.h) and the one the library hands the kernel
+    // are both Linux's 64 bytes.
+    assert_eq_size!(sigevent, [u8; 64]);
+    assert_eq_size!(sigval, u64);
+    const_assert_eq!(offset_of!(sigevent, sigev_value), 0);
+    const_assert_eq!(offset_of!(sigevent, sigev_signo), 8);
+    const_assert_eq!(offset_of!(sigevent, sigev_notify), 12);
+    const_assert_eq!(offset_of!(sigevent, sigev_notify_function), 16);
+    const_assert_eq!(offset_of!(sigevent, sigev_notify_attributes), 24);
+    assert_eq_size!(KernelSigevent, SigEvent);
+    const_assert_eq!(offset_of!(KernelSigevent, sigev_value), offset_of!(SigEvent, sigev_value));
+    const_assert_eq!(offset_of!(KernelSigevent, sigev_signo), offset_of!(SigEvent, sigev_signo));
+    const_assert_eq!(offset_of!(KernelSigevent, sigev_notify), offset_of!(SigEvent, sigev_notify));
+    const_assert_eq!(offset_of!(KernelSigevent, union), offset_of!(SigEvent, union));
+    // The C runtime's pthread_attr_t (glibc's x86_64 size).
+    assert_eq_size!(pthread_attr_t, [u8; 56]);
+
+    // The notice the kernel writes to a SIGEV_THREAD pipe.
+    const_assert_eq!(mq::NOTICE_LEN, size_of::<MqThreadNotice>());
+    const_assert_eq!(offset_of!(MqThreadNotice, cookie), 0);
+    const_assert_eq!(offset_of!(MqThreadNotice, kind), 8);
+    const_assert_eq!(mq::NOTIFY_WOKENUP, abi::NOTIFY_WOKENUP);
+    const_assert_eq!(mq::NOTIFY_REMOVED, abi::NOTIFY_REMOVED);
+
+    // The calls.
+    const_assert_eq!(mq::MQ_CALL_OPEN, abi::MQ_CALL_OPEN);
+    const_assert_eq!(mq::MQ_CALL_UNLINK, abi::MQ_CALL_UNLINK);
+    const_assert_eq!(mq::MQ_CALL_SEND, abi::MQ_CALL_SEND);
+    const_assert_eq!(mq::MQ_CALL_RECEIVE, abi::MQ_CALL_RECEIVE);
+    const_assert_eq!(mq::MQ_CALL_GETSETATTR, abi::MQ_CALL_GETSETATTR);
+    const_assert_eq!(mq::MQ_CALL_NOTIFY, abi::MQ_CALL_NOTIFY);
+    const_assert_eq!(mq::MQ_CALL_SEND | (32767 << 32), abi::send_word(32767));
+
+    // The Linux values the kernel takes, and the translation of the C runtime's.
+    const_assert_eq!(mq::LINUX_O_RDONLY, abi::MQ_O_RDONLY);
+    const_assert_eq!(mq::LINUX_O_WRONLY, abi::MQ_O_WRONLY);
+    const_assert_eq!(mq::LINUX_O_RDWR, abi::MQ_O_RDWR);
+    const_assert_eq!(mq::LINUX_O_ACCMODE, abi::MQ_O_ACCMODE);
+    const_assert_eq!(mq::LINUX_O_CREAT, abi::MQ_O_CREAT);
+    const_assert_eq!(mq::LINUX_O_EXCL, abi::MQ_O_EXCL);
+    const_assert_eq!(mq::LINUX_O_NONBLOCK, abi::MQ_O_NONBLOCK);
+    const_assert_eq!(mq::LINUX_O_CLOEXEC, abi::MQ_O_CLOEXEC);
+    const_assert_eq!(mq::LINUX_SIGEV_THREAD, abi::SIGEV_THREAD);
+    const_assert_eq!(platform::SIGEV_SIGNAL, abi::SIGEV_SIGNAL);
+    const_assert_eq!(platform::SIGEV_NONE, abi::SIGEV_NONE);
+    const_assert_eq!(platform::SIGEV_THREAD, abi::SIGEV_THREAD);
+    const_assert_eq!(mq::kernel_oflag(platform::O_RDONLY), abi::MQ_O_RDONLY);
+    const_assert_eq!(mq::kernel_oflag(0), abi::MQ_O_RDONLY);
+    const_assert_eq!(mq::kernel_oflag(platform::O_WRONLY), abi::MQ_O_WRONLY);
+    const_assert_eq!(mq::kernel_oflag(platform::O_RDWR), abi::MQ_O_RDWR);
+    const_assert_eq!(
+        mq::kernel_oflag(platform::O_CREAT | platform::O_EXCL | platform::O_NONBLOCK | platform::O_CLOEXEC),
+        abi::MQ_O_CREAT | abi::MQ_O_EXCL | abi::MQ_O_NONBLOCK | abi::MQ_O_CLOEXEC
+    );
+    const_assert_eq!(mq::exchange_nonblock(platform::O_NONBLOCK as i64), abi::MQ_O_NONBLOCK as i64);
+    const_assert_eq!(mq::exchange_nonblock(abi::MQ_O_NONBLOCK as i64), platform::O_NONBLOCK as i64);
+    // The C runtime's values are Redox's, which differ from Linux's: the translation is real.
+    const_assert!(platform::O_NONBLOCK != abi::MQ_O_NONBLOCK);
+}

@@ -11,8 +11,12 @@
 //!   thread-local `errno` (through `__errno_location()`, as in glibc and relibc).
 //! - System calls: raw kestrel syscalls (`SYS_OPEN`, `SYS_FSTAT`, `SYS_CLOSE`, `SYS_CALL`).
 //!   On the host, under `cargo test`, a stand-in kernel answers them instead (see `sys`).
-//! - The `sem`, `msg` and `shm` schemes: one descriptor each per process, opened on first
-//!   use (see [`sem_call`], [`msg_call`] and [`shm_call`]).
+//! - The `sem`, `msg`, `shm` and `mq` schemes: one descriptor each per process, opened on
+//!   first use (see [`sem_call`], [`msg_call`], [`shm_call`] and [`mq_call`]).
+//! - For `mqueue.h`: the C runtime's open flags (its `fcntl.h`: Redox values), `struct
+//!   sigevent` and `pthread_attr_t` as its `signal.h` and `pthread.h` lay them out, and its
+//!   `close`, `pipe2`, `read`, `malloc`, `free`, `pthread_create`, `pthread_attr_*` and
+//!   `pthread_atfork` (the `SIGEV_THREAD` helper thread of `mq_notify`).
 
 #![allow(non_camel_case_types)]
 
@@ -22,7 +26,8 @@ pub use core::ffi::{c_char, c_int, c_long, c_short, c_uint, c_ulong, c_ushort, c
 
 pub use kestrel_abi::errno;
 use kestrel_abi::errno::{ENOENT, ENOSYS};
-use kestrel_abi::syscall::{CALL_WRITE, O_CLOEXEC, O_RDONLY, O_RDWR, Stat};
+use kestrel_abi::mq::MQ_SCHEME;
+use kestrel_abi::syscall::{self as ksys, CALL_WRITE, Stat};
 use kestrel_abi::sysv::{MSG_SCHEME, SEM_SCHEME, SHM_SCHEME};
 
 /// `key_t`: System V IPC keys.
@@ -51,6 +56,51 @@ pub struct timespec {
     pub tv_nsec: c_long,
 }
 
+/// The C runtime's open flags (`fcntl.h`), which are the kernel's (Redox values, not
+/// Linux's): what a program passes to `mq_open` and finds in `mq_attr.mq_flags`.
+pub const O_RDONLY: c_int = kestrel_abi::syscall::O_RDONLY as c_int;
+pub const O_WRONLY: c_int = kestrel_abi::syscall::O_WRONLY as c_int;
+pub const O_RDWR: c_int = kestrel_abi::syscall::O_RDWR as c_int;
+pub const O_ACCMODE: c_int = kestrel_abi::syscall::O_ACCMODE as c_int;
+pub const O_CREAT: c_int = kestrel_abi::syscall::O_CREAT as c_int;
+pub const O_EXCL: c_int = kestrel_abi::syscall::O_EXCL as c_int;
+pub const O_NONBLOCK: c_int = kestrel_abi::syscall::O_NONBLOCK as c_int;
+pub const O_CLOEXEC: c_int = kestrel_abi::syscall::O_CLOEXEC as c_int;
+
+/// `sigev_notify` values (the C runtime's `signal.h`: Linux's).
+pub const SIGEV_SIGNAL: c_int = 0;
+pub const SIGEV_NONE: c_int = 1;
+pub const SIGEV_THREAD: c_int = 2;
+
+/// `union sigval` (the C runtime's `signal.h`).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union sigval {
+    pub sival_int: c_int,
+    pub sival_ptr: *mut c_void,
+}
+
+/// `pthread_attr_t`: the C runtime's is 56 bytes (glibc's x86_64 size), opaque here; the
+/// library copies one as bytes and hands it to the runtime's `pthread_*` functions.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct pthread_attr_t {
+    __opaque: [u64; 7],
+}
+
+/// `struct sigevent` as the C runtime's `signal.h` (and Linux x86_64) lays it out: 64 bytes,
+/// the thread function and attributes at 16 and 24 (a union with `_tid` and padding in C).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct sigevent {
+    pub sigev_value: sigval,
+    pub sigev_signo: c_int,
+    pub sigev_notify: c_int,
+    pub sigev_notify_function: Option<extern "C" fn(sigval)>,
+    pub sigev_notify_attributes: *mut pthread_attr_t,
+    pub __pad: [u64; 4],
+}
+
 /// The numbers that identify a file: its device and its inode (`st_dev`, `st_ino`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FileId {
@@ -72,7 +122,7 @@ pub unsafe fn file_id(path: *const c_char) -> Result<FileId, c_int> {
     let path = unsafe { core::ffi::CStr::from_ptr(path) };
     // Through the C runtime's `open`, which applies the working directory and finds
     // `/tmp` and `/etc` (the kernel takes only `/scheme/...` paths).
-    let fd = sys::open_path(path, O_RDONLY | O_CLOEXEC)?;
+    let fd = sys::open_path(path, ksys::O_RDONLY | ksys::O_CLOEXEC)?;
     let mut stat = Stat::default();
     let result = sys::fstat(fd, &mut stat);
     // The descriptor is gone whatever close says; its error cannot change the answer.
@@ -127,7 +177,7 @@ impl SchemeFd {
 /// `ENOSYS`: `ENOENT` would read as "nothing for this key" from `semget`, `msgget` or
 /// `shmget`.
 pub(crate) fn open_scheme(path: &str) -> Result<usize, c_int> {
-    sys::open(path.as_bytes(), O_RDWR | O_CLOEXEC).map_err(scheme_open_errno)
+    sys::open(path.as_bytes(), ksys::O_RDWR | ksys::O_CLOEXEC).map_err(scheme_open_errno)
 }
 
 /// The errno that a failed open of an IPC scheme gives the IPC calls: `ENOSYS` for a
@@ -180,6 +230,65 @@ pub fn shm_call(metadata: &[u64; 3]) -> Result<usize, c_int> {
     scheme_call(&SHM_FD, SHM_SCHEME, &[], metadata)
 }
 
+/// The process's `/scheme/mq` descriptor (POSIX message queues).
+static MQ_FD: SchemeFd = SchemeFd::new();
+
+/// One call on the kernel's POSIX message queue scheme (`/scheme/mq`), as [`scheme_call`]
+/// describes: three metadata words (`kestrel_abi::mq`), a payload the kernel only reads.
+pub fn mq_call(payload: &[u8], metadata: &[u64; 3]) -> Result<usize, c_int> {
+    scheme_call(&MQ_FD, MQ_SCHEME, payload, metadata)
+}
+
+/// `close(fd)` through the C runtime (`mq_close`).
+pub fn close(fd: c_int) -> Result<(), c_int> {
+    sys::close_fd(fd)
+}
+
+/// A pipe whose two ends are close-on-exec (`pipe2(fds, O_CLOEXEC)`): `[read end, write end]`.
+pub fn pipe_cloexec() -> Result<[c_int; 2], c_int> {
+    sys::pipe_cloexec()
+}
+
+/// `read(fd, buf, buf.len())`: the count read (0 at end of file) or the errno.
+pub fn read(fd: c_int, buf: &mut [u8]) -> Result<usize, c_int> {
+    sys::read(fd, buf)
+}
+
+/// `malloc(size)`: null when out of memory.
+pub fn malloc(size: size_t) -> *mut c_void {
+    sys::malloc(size)
+}
+
+/// `free(ptr)`.
+///
+/// # Safety
+///
+/// `ptr` is null or came from [`malloc`] and was not freed.
+pub unsafe fn free(ptr: *mut c_void) {
+    // SAFETY: as the caller promises.
+    unsafe { sys::free(ptr) }
+}
+
+/// Starts a detached thread running `start(arg)`: with the attributes `*attr` (made
+/// detached first) if `attr` is not null, else with the defaults. The errno on failure.
+///
+/// # Safety
+///
+/// `attr` is null or points to an initialized `pthread_attr_t` the caller may change.
+pub unsafe fn spawn_detached(
+    attr: *mut pthread_attr_t,
+    start: extern "C" fn(*mut c_void) -> *mut c_void,
+    arg: *mut c_void,
+) -> Result<(), c_int> {
+    // SAFETY: as the caller promises.
+    unsafe { sys::spawn_detached(attr, start, arg) }
+}
+
+/// Registers `child` to run in the child after every `fork` (`pthread_atfork`).
+pub fn at_fork_child(child: extern "C" fn()) -> Result<(), c_int> {
+    sys::at_fork_child(child)
+}
+
 /// The guest's system calls: `syscall` with the number in `rax`, arguments in `rdi`, `rsi`,
 /// `rdx`, `r10`, `r8`, `r9`; `rcx` and `r11` are clobbered; a result in `-4095..=-1` is a
 /// negated errno.
@@ -189,7 +298,7 @@ mod sys {
 
     use kestrel_abi::syscall::{SYS_CALL, SYS_CLOSE, SYS_FSTAT, SYS_OPEN, Stat};
 
-    use super::c_int;
+    use super::{c_int, c_void, pthread_attr_t};
 
     unsafe extern "C" {
         /// The calling thread's `errno` in the C runtime (errno is thread-local there).
@@ -283,22 +392,131 @@ mod sys {
         // Rust reference that could alias C's.
         unsafe { __errno_location().write(value) }
     }
+
+    unsafe extern "C" {
+        /// The C runtime's functions that `mqueue.h` uses (`unistd.h`, `stdlib.h`,
+        /// `pthread.h`).
+        #[link_name = "close"]
+        fn runtime_close(fd: c_int) -> c_int;
+        fn pipe2(fds: *mut c_int, flags: c_int) -> c_int;
+        #[link_name = "read"]
+        fn runtime_read(fd: c_int, buf: *mut c_void, count: usize) -> isize;
+        #[link_name = "malloc"]
+        fn runtime_malloc(size: usize) -> *mut c_void;
+        #[link_name = "free"]
+        fn runtime_free(ptr: *mut c_void);
+        fn pthread_create(
+            thread: *mut u64,
+            attr: *const pthread_attr_t,
+            start: extern "C" fn(*mut c_void) -> *mut c_void,
+            arg: *mut c_void,
+        ) -> c_int;
+        fn pthread_attr_init(attr: *mut pthread_attr_t) -> c_int;
+        fn pthread_attr_setdetachstate(attr: *mut pthread_attr_t, state: c_int) -> c_int;
+        fn pthread_attr_destroy(attr: *mut pthread_attr_t) -> c_int;
+        fn pthread_atfork(
+            prepare: Option<extern "C" fn()>,
+            parent: Option<extern "C" fn()>,
+            child: Option<extern "C" fn()>,
+        ) -> c_int;
+    }
+
+    /// The C runtime's `PTHREAD_CREATE_DETACHED`.
+    const PTHREAD_CREATE_DETACHED: c_int = 1;
+
+    /// The calling thread's errno, right after a failed call.
+    fn errno() -> c_int {
+        // SAFETY: `__errno_location` returns the address of the calling thread's errno.
+        unsafe { __errno_location().read() }
+    }
+
+    pub fn close_fd(fd: c_int) -> Result<(), c_int> {
+        // SAFETY: closing a descriptor touches no memory of this program.
+        if unsafe { runtime_close(fd) } < 0 { Err(errno()) } else { Ok(()) }
+    }
+
+    pub fn pipe_cloexec() -> Result<[c_int; 2], c_int> {
+        let mut fds = [-1; 2];
+        // SAFETY: `pipe2` writes two ints at `fds`, a local array.
+        if unsafe { pipe2(fds.as_mut_ptr(), super::O_CLOEXEC) } < 0 { Err(errno()) } else { Ok(fds) }
+    }
+
+    pub fn read(fd: c_int, buf: &mut [u8]) -> Result<usize, c_int> {
+        // SAFETY: `read` writes at most `buf.len()` bytes at `buf`, borrowed mutably.
+        let n = unsafe { runtime_read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        if n < 0 { Err(errno()) } else { Ok(n as usize) }
+    }
+
+    pub fn malloc(size: usize) -> *mut c_void {
+        // SAFETY: `malloc` has no preconditions.
+        unsafe { runtime_malloc(size) }
+    }
+
+    /// # Safety
+    ///
+    /// `ptr` is null or a live allocation of `malloc`.
+    pub unsafe fn free(ptr: *mut c_void) {
+        // SAFETY: as the caller promises.
+        unsafe { runtime_free(ptr) }
+    }
+
+    /// # Safety
+    ///
+    /// `attr` is null or an initialized attribute object the caller may change.
+    pub unsafe fn spawn_detached(
+        attr: *mut pthread_attr_t,
+        start: extern "C" fn(*mut c_void) -> *mut c_void,
+        arg: *mut c_void,
+    ) -> Result<(), c_int> {
+        let mut thread = 0u64;
+        let err = if attr.is_null() {
+            let mut own = core::mem::MaybeUninit::<pthread_attr_t>::uninit();
+            // SAFETY: `own` is a local the runtime initializes, then uses and destroys.
+            unsafe {
+                pthread_attr_init(own.as_mut_ptr());
+                pthread_attr_setdetachstate(own.as_mut_ptr(), PTHREAD_CREATE_DETACHED);
+                let err = pthread_create(&mut thread, own.as_ptr(), start, arg);
+                pthread_attr_destroy(own.as_mut_ptr());
+                err
+            }
+        } else {
+            // SAFETY: the caller vouches for `attr`; `thread` is a local.
+            unsafe {
+                pthread_attr_setdetachstate(attr, PTHREAD_CREATE_DETACHED);
+                pthread_create(&mut thread, attr, start, arg)
+            }
+        };
+        if err == 0 { Ok(()) } else { Err(err) }
+    }
+
+    pub fn at_fork_child(child: extern "C" fn()) -> Result<(), c_int> {
+        // SAFETY: registers a function pointer; no memory is lent.
+        match unsafe { pthread_atfork(None, None, Some(child)) } {
+            0 => Ok(()),
+            err => Err(err),
+        }
+    }
 }
 
 /// A stand-in kernel for host tests: a few fixed files, descriptors counted so that tests
-/// see leaks, `errno` in a thread-local, and `sem`, `msg` and `shm` schemes that record each
-/// call and answer what the test asked for.
+/// see leaks, `errno` in a thread-local, and `sem`, `msg`, `shm` and `mq` schemes that record
+/// each call and answer what the test asked for (or what a test's hook computes, reading and
+/// writing the memory the call names as the kernel would). The C runtime functions that
+/// `mqueue.h` uses are the host C library's, with pipes, allocations and `close` recorded.
 #[cfg(test)]
 pub(crate) mod sys {
     use std::cell::{Cell, RefCell};
     use std::collections::BTreeMap;
     use std::sync::Mutex;
 
+    use std::collections::BTreeSet;
+
     use kestrel_abi::errno::{EBADF, EIO, ENOENT};
+    use kestrel_abi::mq::MQ_SCHEME;
     use kestrel_abi::syscall::{O_ACCMODE, O_RDONLY, Stat};
     use kestrel_abi::sysv::{MSG_SCHEME, SEM_SCHEME, SHM_SCHEME};
 
-    use super::c_int;
+    use super::{c_int, c_void, pthread_attr_t};
 
     /// A file the stand-in serves at `path`; `fstat_fails` makes its `fstat` return `EIO`.
     pub struct FakeFile {
@@ -327,6 +545,8 @@ pub(crate) mod sys {
     pub const FAKE_MSG_FD: usize = 0x6d;
     /// The descriptor the stand-in gives `/scheme/shm`, likewise.
     pub const FAKE_SHM_FD: usize = 0x53;
+    /// The descriptor the stand-in gives `/scheme/mq`, likewise.
+    pub const FAKE_MQ_FD: usize = 0x4d;
 
     /// A `SYS_CALL` as the stand-in received it.
     #[derive(Clone, Debug, PartialEq, Eq)]
@@ -343,6 +563,11 @@ pub(crate) mod sys {
     pub static MSG_OPENS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
     /// The flags of every open of `/scheme/shm` (by any test thread).
     pub static SHM_OPENS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+    /// The flags of every open of `/scheme/mq` (by any test thread).
+    pub static MQ_OPENS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+
+    /// A test's stand-in for the kernel's handling of a call: it sees the call and answers.
+    pub type Hook = Box<dyn FnMut(&Call) -> Result<usize, c_int>>;
 
     thread_local! {
         static ERRNO: Cell<c_int> = const { Cell::new(0) };
@@ -350,6 +575,8 @@ pub(crate) mod sys {
         static NEXT_FD: Cell<usize> = const { Cell::new(3) };
         static CALLS: RefCell<Vec<Call>> = const { RefCell::new(Vec::new()) };
         static REPLY: Cell<Result<usize, c_int>> = const { Cell::new(Ok(0)) };
+        static HOOK: RefCell<Option<Hook>> = const { RefCell::new(None) };
+        static CLOSED: RefCell<Vec<c_int>> = const { RefCell::new(Vec::new()) };
     }
 
     pub fn open_path(path: &core::ffi::CStr, flags: usize) -> Result<usize, c_int> {
@@ -368,6 +595,10 @@ pub(crate) mod sys {
         if path == SHM_SCHEME.as_bytes() {
             SHM_OPENS.lock().unwrap().push(flags);
             return Ok(FAKE_SHM_FD);
+        }
+        if path == MQ_SCHEME.as_bytes() {
+            MQ_OPENS.lock().unwrap().push(flags);
+            return Ok(FAKE_MQ_FD);
         }
         assert_eq!(flags & O_ACCMODE, O_RDONLY, "ftok must not ask for write access");
         let index = FILES.iter().position(|f| f.path.as_bytes() == path).ok_or(ENOENT)?;
@@ -395,8 +626,15 @@ pub(crate) mod sys {
     pub fn call(fd: usize, payload: &[u8], flags: usize, metadata: &[u64]) -> Result<usize, c_int> {
         assert!(metadata.len() <= 3, "the kernel takes at most 3 metadata words");
         let call = Call { fd, payload: payload.to_vec(), flags, metadata: metadata.to_vec() };
+        let hooked = HOOK.with_borrow_mut(|hook| hook.as_mut().map(|hook| hook(&call)));
         CALLS.with_borrow_mut(|calls| calls.push(call));
-        REPLY.get()
+        hooked.unwrap_or_else(|| REPLY.get())
+    }
+
+    /// Makes `hook` answer this thread's calls (instead of [`reply_with`]'s value) until
+    /// `None` is set.
+    pub fn hook_calls(hook: Option<Hook>) {
+        HOOK.set(hook);
     }
 
     /// What the stand-in's `SYS_CALL` returns from now on (in this thread).
@@ -421,5 +659,175 @@ pub(crate) mod sys {
     /// How many descriptors are open.
     pub fn open_count() -> usize {
         OPEN.with_borrow(BTreeMap::len)
+    }
+
+    // The C runtime functions of `mqueue.h`: the host C library's.
+    unsafe extern "C" {
+        #[link_name = "close"]
+        fn host_close(fd: c_int) -> c_int;
+        #[link_name = "pipe2"]
+        fn host_pipe2(fds: *mut c_int, flags: c_int) -> c_int;
+        #[link_name = "read"]
+        fn host_read(fd: c_int, buf: *mut c_void, count: usize) -> isize;
+        #[link_name = "write"]
+        fn host_write(fd: c_int, buf: *const c_void, count: usize) -> isize;
+        #[link_name = "malloc"]
+        fn host_malloc(size: usize) -> *mut c_void;
+        #[link_name = "free"]
+        fn host_free(ptr: *mut c_void);
+        fn pthread_create(
+            thread: *mut u64,
+            attr: *const pthread_attr_t,
+            start: extern "C" fn(*mut c_void) -> *mut c_void,
+            arg: *mut c_void,
+        ) -> c_int;
+        fn pthread_attr_init(attr: *mut pthread_attr_t) -> c_int;
+        fn pthread_attr_setdetachstate(attr: *mut pthread_attr_t, state: c_int) -> c_int;
+        fn pthread_attr_getdetachstate(attr: *const pthread_attr_t, state: *mut c_int) -> c_int;
+        fn pthread_attr_setstacksize(attr: *mut pthread_attr_t, size: usize) -> c_int;
+        fn pthread_attr_destroy(attr: *mut pthread_attr_t) -> c_int;
+        fn pthread_getattr_np(thread: u64, attr: *mut pthread_attr_t) -> c_int;
+        fn pthread_attr_getstacksize(attr: *const pthread_attr_t, size: *mut usize) -> c_int;
+        fn pthread_self() -> u64;
+        fn __errno_location() -> *mut c_int;
+    }
+
+    /// The host's `O_CLOEXEC` and `PTHREAD_CREATE_DETACHED`.
+    const HOST_O_CLOEXEC: c_int = 0o2000000;
+    pub const PTHREAD_CREATE_DETACHED: c_int = 1;
+
+    /// The pipes made through [`pipe_cloexec`] (both ends), still open.
+    pub static PIPES: Mutex<BTreeSet<c_int>> = Mutex::new(BTreeSet::new());
+    /// The live allocations made through [`malloc`].
+    pub static ALLOCATIONS: Mutex<BTreeSet<usize>> = Mutex::new(BTreeSet::new());
+    /// The handler registered through [`at_fork_child`].
+    pub static AT_FORK_CHILD: Mutex<Vec<extern "C" fn()>> = Mutex::new(Vec::new());
+    /// How many threads [`spawn_detached`] started, and with a caller's attributes.
+    pub static SPAWNED: Mutex<(usize, usize)> = Mutex::new((0, 0));
+
+    fn host_errno() -> c_int {
+        // SAFETY: the calling thread's errno, right after the failed call.
+        unsafe { __errno_location().read() }
+    }
+
+    /// `close`: a pipe end made by [`pipe_cloexec`] is closed for real; other descriptors
+    /// are recorded (see [`take_closed`]) and a negative one is `EBADF`.
+    pub fn close_fd(fd: c_int) -> Result<(), c_int> {
+        if PIPES.lock().unwrap().remove(&fd) {
+            // SAFETY: a descriptor this stand-in opened.
+            return if unsafe { host_close(fd) } < 0 { Err(host_errno()) } else { Ok(()) };
+        }
+        CLOSED.with_borrow_mut(|closed| closed.push(fd));
+        if fd < 0 { Err(EBADF) } else { Ok(()) }
+    }
+
+    /// The descriptors other than pipes that this thread closed since the last call.
+    pub fn take_closed() -> Vec<c_int> {
+        CLOSED.take()
+    }
+
+    pub fn pipe_cloexec() -> Result<[c_int; 2], c_int> {
+        let mut fds = [-1; 2];
+        // SAFETY: `pipe2` writes two ints at `fds`, a local array.
+        if unsafe { host_pipe2(fds.as_mut_ptr(), HOST_O_CLOEXEC) } < 0 {
+            return Err(host_errno());
+        }
+        PIPES.lock().unwrap().extend(fds);
+        Ok(fds)
+    }
+
+    pub fn read(fd: c_int, buf: &mut [u8]) -> Result<usize, c_int> {
+        // SAFETY: `read` writes at most `buf.len()` bytes at `buf`, borrowed mutably.
+        let n = unsafe { host_read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        if n < 0 { Err(host_errno()) } else { Ok(n as usize) }
+    }
+
+    /// Writes `bytes` to `fd` (a test playing the kernel's part on a notice pipe).
+    pub fn write(fd: c_int, bytes: &[u8]) -> Result<usize, c_int> {
+        // SAFETY: `write` reads `bytes.len()` bytes at `bytes`.
+        let n = unsafe { host_write(fd, bytes.as_ptr().cast(), bytes.len()) };
+        if n < 0 { Err(host_errno()) } else { Ok(n as usize) }
+    }
+
+    pub fn malloc(size: usize) -> *mut c_void {
+        // SAFETY: `malloc` has no preconditions.
+        let ptr = unsafe { host_malloc(size) };
+        ALLOCATIONS.lock().unwrap().insert(ptr as usize);
+        ptr
+    }
+
+    /// # Safety
+    ///
+    /// `ptr` is null or a live allocation of [`malloc`].
+    pub unsafe fn free(ptr: *mut c_void) {
+        if !ptr.is_null() {
+            assert!(ALLOCATIONS.lock().unwrap().remove(&(ptr as usize)), "free of {ptr:?}: not allocated");
+        }
+        // SAFETY: as the caller promises.
+        unsafe { host_free(ptr) }
+    }
+
+    /// # Safety
+    ///
+    /// `attr` is null or an initialized attribute object the caller may change.
+    pub unsafe fn spawn_detached(
+        attr: *mut pthread_attr_t,
+        start: extern "C" fn(*mut c_void) -> *mut c_void,
+        arg: *mut c_void,
+    ) -> Result<(), c_int> {
+        let mut thread = 0u64;
+        let err = if attr.is_null() {
+            let mut own = core::mem::MaybeUninit::<pthread_attr_t>::uninit();
+            // SAFETY: `own` is a local the host library initializes, uses and destroys.
+            unsafe {
+                pthread_attr_init(own.as_mut_ptr());
+                pthread_attr_setdetachstate(own.as_mut_ptr(), PTHREAD_CREATE_DETACHED);
+                let err = pthread_create(&mut thread, own.as_ptr(), start, arg);
+                pthread_attr_destroy(own.as_mut_ptr());
+                err
+            }
+        } else {
+            // SAFETY: the caller vouches for `attr`; `thread` is a local.
+            unsafe {
+                pthread_attr_setdetachstate(attr, PTHREAD_CREATE_DETACHED);
+                pthread_create(&mut thread, attr, start, arg)
+            }
+        };
+        if err == 0 {
+            let mut spawned = SPAWNED.lock().unwrap();
+            spawned.0 += 1;
+            spawned.1 += usize::from(!attr.is_null());
+        }
+        if err == 0 { Ok(()) } else { Err(err) }
+    }
+
+    pub fn at_fork_child(child: extern "C" fn()) -> Result<(), c_int> {
+        AT_FORK_CHILD.lock().unwrap().push(child);
+        Ok(())
+    }
+
+    /// A `pthread_attr_t` with the stack size `size` (detached or not), for tests.
+    pub fn attr_with_stack_size(size: usize) -> pthread_attr_t {
+        let mut attr = core::mem::MaybeUninit::<pthread_attr_t>::uninit();
+        // SAFETY: the host library initializes the local and sets its stack size.
+        unsafe {
+            pthread_attr_init(attr.as_mut_ptr());
+            assert_eq!(pthread_attr_setstacksize(attr.as_mut_ptr(), size), 0);
+            attr.assume_init()
+        }
+    }
+
+    /// The calling thread's stack size and whether it is detached.
+    pub fn current_thread_stack_size_and_detached() -> (usize, bool) {
+        let mut attr = core::mem::MaybeUninit::<pthread_attr_t>::uninit();
+        let (mut size, mut state) = (0, 0);
+        // SAFETY: the host library fills the local with the running thread's attributes.
+        unsafe {
+            assert_eq!(pthread_getattr_np(pthread_self(), attr.as_mut_ptr()), 0);
+            pthread_attr_getstacksize(attr.as_ptr(), &mut size);
+            pthread_attr_getdetachstate(attr.as_ptr(), &mut state);
+            pthread_attr_destroy(attr.as_mut_ptr());
+        }
+        (size, state == PTHREAD_CREATE_DETACHED)
     }
 }

@@ -7,6 +7,7 @@
 /// The platform adapter, under the path it has in relibc (`src/header/_kestrel/`).
 pub(crate) use crate::platform as _kestrel;
 
+pub mod mqueue;
 pub mod sys_ipc;
 pub mod sys_msg;
 pub mod sys_sem;

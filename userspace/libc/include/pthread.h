@@ -19,14 +19,7 @@ extern "C" {
 
 typedef unsigned long pthread_t;
 
-typedef struct {
-	int __detach;
-	int __pad0;
-	size_t __stacksize;
-	size_t __guardsize;
-	void *__stackaddr;
-	long __pad[3];
-} pthread_attr_t;
+/* pthread_attr_t is signal.h's (struct sigevent names it), as in glibc. */
 
 /* __lock: 0, or the owner's tid | FUTEX_WAITERS | FUTEX_OWNER_DIED (robust). */
 typedef struct {

@@ -88,6 +88,7 @@ typedef void (*sighandler_t)(int);
 #define SI_KERNEL 0x80
 #define SI_QUEUE (-1)
 #define SI_TIMER (-2)
+#define SI_MESGQ (-3) /* a message queue's mq_notify notice */
 #define SI_TKILL (-6)
 #define CLD_EXITED 1
 #define CLD_KILLED 2
@@ -104,6 +105,39 @@ union sigval {
 	int sival_int;
 	void *sival_ptr;
 };
+
+/* pthread.h's attributes type, here because struct sigevent names it (glibc's signal.h
+ * has it too). */
+typedef struct {
+	int __detach;
+	int __pad0;
+	size_t __stacksize;
+	size_t __guardsize;
+	void *__stackaddr;
+	long __pad[3];
+} pthread_attr_t;
+
+/* How an event is reported (mq_notify): Linux's values and x86_64 layout, 64 bytes. */
+#define SIGEV_SIGNAL 0 /* the signal sigev_signo with sigev_value */
+#define SIGEV_NONE 1   /* nothing */
+#define SIGEV_THREAD 2 /* a new thread calls sigev_notify_function(sigev_value) */
+
+typedef struct sigevent {
+	union sigval sigev_value; /* offset  0 */
+	int sigev_signo;          /* offset  8 */
+	int sigev_notify;         /* offset 12 */
+	union {                   /* offset 16 */
+		int _pad[12];
+		pid_t _tid;
+		struct {
+			void (*_function)(union sigval);
+			pthread_attr_t *_attribute;
+		} _sigev_thread;
+	} _sigev_un;
+} sigevent_t;
+#define sigev_notify_function _sigev_un._sigev_thread._function
+#define sigev_notify_attributes _sigev_un._sigev_thread._attribute
+#define sigev_notify_thread_id _sigev_un._tid
 
 typedef struct {
 	int si_signo;

@@ -1,0 +1,720 @@
+//! `mqueue.h`: POSIX message queues (`mq_open`, `mq_close`, `mq_unlink`, `mq_send`,
+//! `mq_timedsend`, `mq_receive`, `mq_timedreceive`, `mq_getattr`, `mq_setattr`,
+//! `mq_notify`).
+//!
+//! See <https://pubs.opengroup.org/onlinepubs/9799919799/basedefs/mqueue.h.html>.
+//!
+//! ABI: Linux x86_64 as glibc defines it: `mqd_t` is an `int` (a queue descriptor is an
+//! ordinary descriptor), `struct mq_attr` is four `long`s and four reserved ones (64
+//! bytes), `struct sigevent` and `union sigval` are `signal.h`'s.
+//!
+//! # The calls
+//!
+//! Each function makes one call on the kernel's `mq` scheme through the platform adapter
+//! (`mq_call`), encoded as `kestrel_abi::mq` lays it out: three metadata words, and a
+//! payload of little-endian u64 words (or the queue's name) that the kernel only reads.
+//! The queue descriptor is an argument inside the call, so the kernel makes every check in
+//! Linux's order (a bad priority or timeout before a bad descriptor, `EBADF` for a
+//! descriptor that is not a queue, `EFAULT` for an address it cannot use, `EMSGSIZE`, ...);
+//! the wrapper checks nothing and passes the values through unchanged. Failure returns -1
+//! (`(mqd_t)-1` from `mq_open`) with `errno` set; success leaves `errno` alone.
+//!
+//! | function | `metadata` | payload |
+//! |---|---|---|
+//! | `mq_open` | `[OPEN, mode << 32 \| oflag, attr]` | the name's bytes (no NUL) |
+//! | `mq_unlink` | `[UNLINK, 0, 0]` | the name's bytes |
+//! | `mq_send`, `mq_timedsend` | `[SEND \| prio << 32, mqdes, msg_ptr]` | msg_len, abs_timeout |
+//! | `mq_receive`, `mq_timedreceive` | `[RECEIVE, mqdes, msg_ptr]` | msg_len, abs_timeout, msg_prio |
+//! | `mq_getattr`, `mq_setattr` | `[GETSETATTR, mqdes, 0]` | new attr, old attr |
+//! | `mq_notify` | `[NOTIFY, mqdes, sigevent]` | none |
+//!
+//! (`mqdes`, `oflag`, `mode` and `prio` as their 32 bits; addresses as u64, 0 for none.)
+//! `mq_close` is `close(2)`.
+//!
+//! # Open flags: the C library's, translated to Linux's
+//!
+//! The kernel takes Linux's `oflag` values (`O_CREAT` 0o100, `O_EXCL` 0o200, `O_NONBLOCK`
+//! 0o4000, `O_CLOEXEC` 0o2000000, access modes 0, 1, 2) and Linux's `O_NONBLOCK` in
+//! `mq_attr.mq_flags`. A C library's `fcntl.h` may have other values: kestrel's guest C
+//! runtime and relibc on Redox use Redox's (`O_RDONLY` 0x10000, `O_NONBLOCK` 0x40000,
+//! `O_CREAT` 0x2000000, ...). So `mq_open` translates the bits that it looks at from the
+//! platform's values (the adapter's `O_*`) to Linux's, and drops the others (Linux's
+//! mq_open ignores them too); an access mode that is none of the platform's three becomes
+//! Linux's invalid 3 (`EINVAL` from the kernel). `mq_setattr` and `mq_getattr` exchange the
+//! platform's and Linux's `O_NONBLOCK` bits in `mq_flags` on the way in and out (any other
+//! bit stays, so the kernel still rejects it with `EINVAL`); with Linux's values all of
+//! this is the identity.
+//!
+//! A queue descriptor is always close-on-exec, with or without `O_CLOEXEC`: POSIX has
+//! `exec` close every message queue descriptor, and Linux's `mq_open` makes each one
+//! close-on-exec (`get_unused_fd_flags(O_CLOEXEC)`); kestrel's kernel honours `O_CLOEXEC`
+//! when it is asked for, so `mq_open` always asks.
+//!
+//! Translating the new attributes means reading them: `mq_setattr` copies `*newattr` before
+//! the call, so a `newattr` that is not readable faults in the caller instead of failing
+//! with `EFAULT`. The old attributes are written by the kernel (an unwritable `oldattr` is
+//! its `EFAULT`) and translated in place after it succeeded.
+//!
+//! # `mq_open` is variadic in C, and defined here with two fixed extra arguments
+//!
+//! C declares `mqd_t mq_open(const char *name, int oflag, ...)`, the mode (`mode_t`) and the
+//! `struct mq_attr *` following only with `O_CREAT`. Stable Rust cannot define a C-variadic
+//! function, so this one takes `mode` and `attr` as fixed parameters and both C headers
+//! declare the variadic prototype. On x86_64 System V a variadic call passes its first six
+//! integer-class arguments in `rdi`, `rsi`, `rdx`, `rcx`, `r8`, `r9`, exactly as a call with
+//! fixed arguments does (the vector-register count in `al` only matters to a variadic
+//! callee), so `mode` receives `rdx` and `attr` `rcx`. Without `O_CREAT` the two registers
+//! hold whatever the caller left there, and they are not used: the call passes mode 0 and
+//! no attributes. (The same holds on AArch64 and RISC-V 64 with their Linux-style ABIs.)
+//! Upstream relibc, built with nightly Rust, defines `open` with `c_variadic` and
+//! `va_arg`s the mode only under `O_CREAT`; the patch keeps the fixed-parameter definition
+//! so that relibc and this crate build the very same module, as `sys_sem`'s `semctl` does.
+//!
+//! # `SIGEV_THREAD`
+//!
+//! The kernel only knows `SIGEV_SIGNAL` and `SIGEV_NONE`; for `SIGEV_THREAD` it writes a
+//! 16-byte `MqThreadNotice` (the registration's cookie and [`NOTIFY_WOKENUP`] or
+//! [`NOTIFY_REMOVED`]) to the descriptor in `sigev_signo`. On the process's first
+//! `SIGEV_THREAD` registration the library makes a close-on-exec pipe and starts one
+//! detached helper thread that reads those records from it. Each registration passes the
+//! kernel `sigev_signo` = the pipe's write end and `sigev_value` = a cookie, the address of
+//! a heap record with the caller's function, value and (if given) a copy of its
+//! `pthread_attr_t`. A woken-up notice makes the helper start a detached thread (with the
+//! caller's attributes, made detached) that calls `function(value)`; then, as for a removed
+//! one, the helper frees the record. A failed registration frees it at once. A forked
+//! child inherits the pipe but not the thread: a `pthread_atfork` child handler closes the
+//! child's copies of the pipe and forgets them, so the child's first `SIGEV_THREAD`
+//! registration makes its own pipe and helper and never reads the parent's notices.
+
+#![allow(non_camel_case_types)]
+
+use core::ffi::CStr;
+use core::mem::{offset_of, size_of};
+use core::ptr;
+use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+
+use crate::header::_kestrel::{
+    self as platform, c_char, c_int, c_long, c_uint, c_void, mode_t, pthread_attr_t, sigevent, sigval, size_t, ssize_t,
+    timespec,
+};
+
+/// A message queue descriptor.
+pub type mqd_t = c_int;
+
+/// A queue's attributes (Linux x86_64 layout, 64 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct mq_attr {
+    /// `O_NONBLOCK` or 0 (`mq_getattr`, `mq_setattr`; ignored by `mq_open`).
+    pub mq_flags: c_long,
+    /// The most messages the queue holds (`mq_open` with `O_CREAT`).
+    pub mq_maxmsg: c_long,
+    /// The longest message in bytes (`mq_open` with `O_CREAT`).
+    pub mq_msgsize: c_long,
+    /// Messages in the queue (`mq_getattr`).
+    pub mq_curmsgs: c_long,
+    pub __pad: [c_long; 4],
+}
+
+// The layout, checked where it is defined (core only: relibc has no static_assertions).
+// 64-bit only: kestrel is x86_64, and the same layout holds on every LP64 Linux target.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(
+    offset_of!(mq_attr, mq_flags) == 0
+        && offset_of!(mq_attr, mq_maxmsg) == 8
+        && offset_of!(mq_attr, mq_msgsize) == 16
+        && offset_of!(mq_attr, mq_curmsgs) == 24
+        && offset_of!(mq_attr, __pad) == 32
+        && size_of::<mq_attr>() == 64
+);
+
+/// The kernel's `mq` scheme calls (`metadata[0]`), as `kestrel_abi::mq` numbers them.
+pub(crate) const MQ_CALL_OPEN: u64 = 1;
+pub(crate) const MQ_CALL_UNLINK: u64 = 2;
+pub(crate) const MQ_CALL_SEND: u64 = 3;
+pub(crate) const MQ_CALL_RECEIVE: u64 = 4;
+pub(crate) const MQ_CALL_GETSETATTR: u64 = 5;
+pub(crate) const MQ_CALL_NOTIFY: u64 = 6;
+
+/// Linux's `oflag` values, which the kernel takes (`kestrel_abi::mq::MQ_O_*`).
+pub(crate) const LINUX_O_RDONLY: c_int = 0;
+pub(crate) const LINUX_O_WRONLY: c_int = 1;
+pub(crate) const LINUX_O_RDWR: c_int = 2;
+pub(crate) const LINUX_O_ACCMODE: c_int = 3;
+pub(crate) const LINUX_O_CREAT: c_int = 0o100;
+pub(crate) const LINUX_O_EXCL: c_int = 0o200;
+pub(crate) const LINUX_O_NONBLOCK: c_int = 0o4000;
+pub(crate) const LINUX_O_CLOEXEC: c_int = 0o2000000;
+
+/// `sigev_notify` of a thread notice, the Linux value the kernel takes.
+pub(crate) const LINUX_SIGEV_THREAD: c_int = 2;
+
+/// What the kernel writes to a `SIGEV_THREAD` registration's pipe (`MqThreadNotice`): the
+/// cookie, then the kind, as little-endian u64s.
+pub(crate) const NOTICE_LEN: usize = 16;
+/// The notice fired: run the function.
+pub(crate) const NOTIFY_WOKENUP: u64 = 1;
+/// The registration went without firing.
+pub(crate) const NOTIFY_REMOVED: u64 = 2;
+
+/// `oflag` as the kernel takes it (Linux's values, see the module docs): the access mode and
+/// `O_CREAT`, `O_EXCL`, `O_NONBLOCK` and `O_CLOEXEC` translated, other bits dropped.
+pub(crate) const fn kernel_oflag(oflag: c_int) -> c_int {
+    let access = oflag & platform::O_ACCMODE;
+    let mut linux = if access == platform::O_WRONLY {
+        LINUX_O_WRONLY
+    } else if access == platform::O_RDWR {
+        LINUX_O_RDWR
+    } else if access == platform::O_RDONLY || access == 0 {
+        LINUX_O_RDONLY
+    } else {
+        LINUX_O_ACCMODE
+    };
+    let pairs = [
+        (platform::O_CREAT, LINUX_O_CREAT),
+        (platform::O_EXCL, LINUX_O_EXCL),
+        (platform::O_NONBLOCK, LINUX_O_NONBLOCK),
+        (platform::O_CLOEXEC, LINUX_O_CLOEXEC),
+    ];
+    let mut i = 0;
+    while i < pairs.len() {
+        if oflag & pairs[i].0 != 0 {
+            linux |= pairs[i].1;
+        }
+        i += 1;
+    }
+    linux
+}
+
+/// `mq_flags` between the platform's and Linux's values: the two `O_NONBLOCK` bits
+/// exchanged (its own inverse; the identity where they are the same bit).
+pub(crate) const fn exchange_nonblock(flags: c_long) -> c_long {
+    let platform = platform::O_NONBLOCK as c_long;
+    let linux = LINUX_O_NONBLOCK as c_long;
+    if platform == linux {
+        return flags;
+    }
+    let mut out = flags & !(platform | linux);
+    if flags & platform != 0 {
+        out |= linux;
+    }
+    if flags & linux != 0 {
+        out |= platform;
+    }
+    out
+}
+
+/// Makes the scheme call: the kernel's result, or `None` with `errno` set.
+fn call(payload: &[u8], metadata: &[u64; 3]) -> Option<usize> {
+    match platform::mq_call(payload, metadata) {
+        Ok(value) => Some(value),
+        Err(errno) => {
+            platform::set_errno(errno);
+            None
+        }
+    }
+}
+
+/// The C convention for the calls that return 0: 0, or -1 with `errno` set.
+fn zero_call(payload: &[u8], metadata: &[u64; 3]) -> c_int {
+    call(payload, metadata).map_or(-1, |_| 0)
+}
+
+/// A payload of little-endian u64 words.
+fn words<const N: usize>(values: [u64; N]) -> [[u8; 8]; N] {
+    values.map(u64::to_le_bytes)
+}
+
+/// The name's bytes up to its NUL, or `EFAULT` (with `errno` set) for a null pointer.
+///
+/// # Safety
+///
+/// `name` is null or a NUL-terminated string.
+unsafe fn name_bytes<'a>(name: *const c_char) -> Option<&'a [u8]> {
+    if name.is_null() {
+        platform::set_errno(platform::errno::EFAULT);
+        return None;
+    }
+    // SAFETY: the caller vouches for a NUL-terminated string.
+    Some(unsafe { CStr::from_ptr(name) }.to_bytes())
+}
+
+/// `mq_open(name, oflag, ...)`: a descriptor of the queue `name` ("/NAME"), created with
+/// `O_CREAT` (with the permission bits `mode` and the attributes `*attr`, or the defaults
+/// for a null `attr`), exclusively with `O_EXCL`, for reading, writing or both as the access
+/// mode says, non-blocking with `O_NONBLOCK`; always close-on-exec (as on Linux).
+///
+/// Variadic in C: see the module docs for why `mode` and `attr` are fixed parameters here.
+/// They are used only with `O_CREAT`.
+///
+/// See <https://pubs.opengroup.org/onlinepubs/9799919799/functions/mq_open.html>.
+///
+/// # Safety
+///
+/// `name` is null or a NUL-terminated string; with `O_CREAT`, `attr` is null or the address
+/// of a `struct mq_attr` (the kernel reads it and reports `EFAULT` for an unmapped address).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mq_open(name: *const c_char, oflag: c_int, mode: mode_t, attr: *mut mq_attr) -> mqd_t {
+    // SAFETY: as the caller promises.
+    let Some(name) = (unsafe { name_bytes(name) }) else {
+        return -1;
+    };
+    let (mode, attr) = if oflag & platform::O_CREAT != 0 { (mode, attr as usize as u64) } else { (0, 0) };
+    // Always close-on-exec, as on Linux (see the module docs).
+    let oflag = kernel_oflag(oflag) | LINUX_O_CLOEXEC;
+    let word = (u64::from(mode) << 32) | u64::from(oflag as u32);
+    // A descriptor fits in an int.
+    call(name, &[MQ_CALL_OPEN, word, attr]).map_or(-1, |fd| fd as mqd_t)
+}
+
+/// `mq_close(mqdes)`: closes the queue descriptor (`close`), which also drops the process's
+/// notification registration made through it.
+///
+/// See <https://pubs.opengroup.org/onlinepubs/9799919799/functions/mq_close.html>.
+#[unsafe(no_mangle)]
+pub extern "C" fn mq_close(mqdes: mqd_t) -> c_int {
+    match platform::close(mqdes) {
+        Ok(()) => 0,
+        Err(errno) => {
+            platform::set_errno(errno);
+            -1
+        }
+    }
+}
+
+/// `mq_unlink(name)`: removes the name; the queue lives on until its last descriptor is
+/// closed.
+///
+/// See <https://pubs.opengroup.org/onlinepubs/9799919799/functions/mq_unlink.html>.
+///
+/// # Safety
+///
+/// `name` is null or a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mq_unlink(name: *const c_char) -> c_int {
+    // SAFETY: as the caller promises.
+    let Some(name) = (unsafe { name_bytes(name) }) else {
+        return -1;
+    };
+    zero_call(name, &[MQ_CALL_UNLINK, 0, 0])
+}
+
+/// `mq_timedsend(mqdes, msg_ptr, msg_len, msg_prio, abs_timeout)`: adds the message of
+/// `msg_len` bytes at `msg_ptr` with priority `msg_prio` (below `MQ_PRIO_MAX`, 32768),
+/// waiting while the queue is full until the absolute `CLOCK_REALTIME` time `*abs_timeout`
+/// (`ETIMEDOUT`; forever if `abs_timeout` is null), or `EAGAIN` at once for a non-blocking
+/// descriptor.
+///
+/// See <https://pubs.opengroup.org/onlinepubs/9799919799/functions/mq_timedsend.html>.
+///
+/// # Safety
+///
+/// `msg_ptr` is the address of `msg_len` bytes and `abs_timeout` null or the address of a
+/// `struct timespec` (the kernel reads both and reports `EFAULT` for an unmapped address).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mq_timedsend(
+    mqdes: mqd_t,
+    msg_ptr: *const c_char,
+    msg_len: size_t,
+    msg_prio: c_uint,
+    abs_timeout: *const timespec,
+) -> c_int {
+    let payload = words([msg_len as u64, abs_timeout as usize as u64]);
+    let metadata = [MQ_CALL_SEND | (u64::from(msg_prio) << 32), u64::from(mqdes as u32), msg_ptr as usize as u64];
+    zero_call(payload.as_flattened(), &metadata)
+}
+
+/// `mq_send(mqdes, msg_ptr, msg_len, msg_prio)`: [`mq_timedsend`] without a timeout.
+///
+/// See <https://pubs.opengroup.org/onlinepubs/9799919799/functions/mq_send.html>.
+///
+/// # Safety
+///
+/// As for [`mq_timedsend`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mq_send(mqdes: mqd_t, msg_ptr: *const c_char, msg_len: size_t, msg_prio: c_uint) -> c_int {
+    // SAFETY: as the caller promises; no timeout.
+    unsafe { mq_timedsend(mqdes, msg_ptr, msg_len, msg_prio, ptr::null()) }
+}
+
+/// `mq_timedreceive(mqdes, msg_ptr, msg_len, msg_prio, abs_timeout)`: removes the oldest of
+/// the highest-priority messages into the `msg_len` bytes at `msg_ptr` (`EMSGSIZE` if
+/// `msg_len` is below the queue's message size), stores its priority at `msg_prio` if that
+/// is not null, and returns its length; waits while the queue is empty as
+/// [`mq_timedsend`] waits while it is full.
+///
+/// See <https://pubs.opengroup.org/onlinepubs/9799919799/functions/mq_timedreceive.html>.
+///
+/// # Safety
+///
+/// `msg_ptr` is the address of `msg_len` writable bytes, `msg_prio` null or the address of
+/// a writable `unsigned int`, `abs_timeout` null or the address of a `struct timespec` (the
+/// kernel reports `EFAULT` for an address it cannot use, but cannot tell memory the caller
+/// does not own).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mq_timedreceive(
+    mqdes: mqd_t,
+    msg_ptr: *mut c_char,
+    msg_len: size_t,
+    msg_prio: *mut c_uint,
+    abs_timeout: *const timespec,
+) -> ssize_t {
+    let payload = words([msg_len as u64, abs_timeout as usize as u64, msg_prio as usize as u64]);
+    let metadata = [MQ_CALL_RECEIVE, u64::from(mqdes as u32), msg_ptr as usize as u64];
+    // The kernel returns at most the queue's message size.
+    call(payload.as_flattened(), &metadata).map_or(-1, |len| len as ssize_t)
+}
+
+/// `mq_receive(mqdes, msg_ptr, msg_len, msg_prio)`: [`mq_timedreceive`] without a timeout.
+///
+/// See <https://pubs.opengroup.org/onlinepubs/9799919799/functions/mq_receive.html>.
+///
+/// # Safety
+///
+/// As for [`mq_timedreceive`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mq_receive(
+    mqdes: mqd_t,
+    msg_ptr: *mut c_char,
+    msg_len: size_t,
+    msg_prio: *mut c_uint,
+) -> ssize_t {
+    // SAFETY: as the caller promises; no timeout.
+    unsafe { mq_timedreceive(mqdes, msg_ptr, msg_len, msg_prio, ptr::null()) }
+}
+
+/// The get-and-set call: the kernel reads `*new` (if not null) and writes `*old` (if not
+/// null); then `old`'s `mq_flags` is turned into the platform's values.
+///
+/// # Safety
+///
+/// `new` is null or a readable `mq_attr` with Linux's flags; `old` is null or an address
+/// the kernel may write an `mq_attr` to.
+unsafe fn getsetattr(mqdes: mqd_t, new: *const mq_attr, old: *mut mq_attr) -> c_int {
+    let payload = words([new as usize as u64, old as usize as u64]);
+    let ret = zero_call(payload.as_flattened(), &[MQ_CALL_GETSETATTR, u64::from(mqdes as u32), 0]);
+    if ret == 0 && !old.is_null() {
+        // SAFETY: the kernel has just written the attributes there, so the address is a
+        // writable mq_attr (the caller's, as it promised).
+        unsafe {
+            let flags = &raw mut (*old).mq_flags;
+            flags.write(exchange_nonblock(flags.read()));
+        }
+    }
+    ret
+}
+
+/// `mq_getattr(mqdes, mqstat)`: stores the queue's attributes and the descriptor's
+/// `O_NONBLOCK` at `mqstat`.
+///
+/// See <https://pubs.opengroup.org/onlinepubs/9799919799/functions/mq_getattr.html>.
+///
+/// # Safety
+///
+/// `mqstat` is the address of a writable `struct mq_attr` (the kernel reports `EFAULT`
+/// for an address it cannot write, but cannot tell memory the caller does not own).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mq_getattr(mqdes: mqd_t, mqstat: *mut mq_attr) -> c_int {
+    // SAFETY: as the caller promises.
+    unsafe { getsetattr(mqdes, ptr::null(), mqstat) }
+}
+
+/// `mq_setattr(mqdes, mqstat, omqstat)`: sets the descriptor's `O_NONBLOCK` from
+/// `mqstat->mq_flags` (any other flag is `EINVAL`; the other fields are ignored) and, if
+/// `omqstat` is not null, stores the previous attributes there.
+///
+/// See <https://pubs.opengroup.org/onlinepubs/9799919799/functions/mq_setattr.html>.
+///
+/// # Safety
+///
+/// `mqstat` is null (Linux: then only the old attributes are stored) or the address of a
+/// readable `struct mq_attr`, which the library reads to translate `O_NONBLOCK` (see the
+/// module docs); `omqstat` is null or the address of a writable `struct mq_attr`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mq_setattr(mqdes: mqd_t, mqstat: *const mq_attr, omqstat: *mut mq_attr) -> c_int {
+    if mqstat.is_null() {
+        // SAFETY: as the caller promises.
+        return unsafe { getsetattr(mqdes, ptr::null(), omqstat) };
+    }
+    // SAFETY: the caller vouches for a readable mq_attr.
+    let mut new = unsafe { mqstat.read_unaligned() };
+    new.mq_flags = exchange_nonblock(new.mq_flags);
+    // SAFETY: `new` is a local; `omqstat` as the caller promises.
+    unsafe { getsetattr(mqdes, &new, omqstat) }
+}
+
+/// The start of `struct sigevent`, where every layout of it agrees (Linux's 64-byte one,
+/// and relibc's 32-byte one on Redox): the value, the signal, how to notify, the thread
+/// function and the thread attributes.
+#[repr(C)]
+struct SigeventHead {
+    sigev_value: u64,
+    sigev_signo: c_int,
+    sigev_notify: c_int,
+    sigev_notify_function: Option<extern "C" fn(sigval)>,
+    sigev_notify_attributes: *mut pthread_attr_t,
+}
+
+/// `struct sigevent` as the kernel reads it (Linux x86_64, 64 bytes; the union after the
+/// first 16 bytes is not read).
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct KernelSigevent {
+    pub(crate) sigev_value: u64,
+    pub(crate) sigev_signo: c_int,
+    pub(crate) sigev_notify: c_int,
+    pub(crate) union: [u64; 6],
+}
+
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(
+    size_of::<sigevent>() >= size_of::<SigeventHead>()
+        && size_of::<SigeventHead>() == 32
+        && offset_of!(SigeventHead, sigev_notify_function) == 16
+        && offset_of!(SigeventHead, sigev_notify_attributes) == 24
+        && size_of::<sigval>() == 8
+        && size_of::<KernelSigevent>() == 64
+);
+
+/// `mq_notify(mqdes, notification)`: registers the process for one notice when a message
+/// arrives on the empty queue and no receiver is waiting (`EBUSY` if another process is
+/// registered): the signal `sigev_signo` with `sigev_value` (`SIGEV_SIGNAL`, `si_code`
+/// `SI_MESGQ`), nothing (`SIGEV_NONE`), or a new thread calling
+/// `sigev_notify_function(sigev_value)` with the attributes `sigev_notify_attributes`
+/// (`SIGEV_THREAD`, see the module docs). A null `notification` removes the process's
+/// registration.
+///
+/// See <https://pubs.opengroup.org/onlinepubs/9799919799/functions/mq_notify.html>.
+///
+/// # Safety
+///
+/// `notification` is null or the address of a readable `struct sigevent` (the library reads
+/// it, as glibc does, to find `SIGEV_THREAD`); for `SIGEV_THREAD`,
+/// `sigev_notify_attributes` is null or the address of an initialized `pthread_attr_t`,
+/// which is copied.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mq_notify(mqdes: mqd_t, notification: *const sigevent) -> c_int {
+    let mqd = u64::from(mqdes as u32);
+    if notification.is_null() {
+        return zero_call(&[], &[MQ_CALL_NOTIFY, mqd, 0]);
+    }
+    // SAFETY: the caller vouches for a readable sigevent, which starts with these fields.
+    let head = unsafe { notification.cast::<SigeventHead>().read_unaligned() };
+    if head.sigev_notify != platform::SIGEV_THREAD {
+        let event = KernelSigevent {
+            sigev_value: head.sigev_value,
+            sigev_signo: head.sigev_signo,
+            sigev_notify: head.sigev_notify,
+            union: [0; 6],
+        };
+        return zero_call(&[], &[MQ_CALL_NOTIFY, mqd, (&raw const event) as usize as u64]);
+    }
+    // SAFETY: as the caller promises for the attributes.
+    let record = unsafe { ThreadRecord::new(&head) };
+    if record.is_null() {
+        platform::set_errno(platform::errno::ENOMEM);
+        return -1;
+    }
+    let write_end = match helper_pipe() {
+        Ok(fd) => fd,
+        Err(errno) => {
+            // SAFETY: the record was never handed to the kernel.
+            unsafe { platform::free(record.cast()) };
+            platform::set_errno(errno);
+            return -1;
+        }
+    };
+    let event = KernelSigevent {
+        sigev_value: record as usize as u64,
+        sigev_signo: write_end,
+        sigev_notify: LINUX_SIGEV_THREAD,
+        union: [0; 6],
+    };
+    let ret = zero_call(&[], &[MQ_CALL_NOTIFY, mqd, (&raw const event) as usize as u64]);
+    if ret != 0 {
+        // SAFETY: the kernel refused the registration, so no notice names the record.
+        unsafe { platform::free(record.cast()) };
+    }
+    ret
+}
+
+/// A `SIGEV_THREAD` registration: what the notice's thread runs, and how it is started.
+/// Allocated with the platform's `malloc`; its address is the cookie the kernel hands back.
+#[repr(C)]
+struct ThreadRecord {
+    function: Option<extern "C" fn(sigval)>,
+    value: sigval,
+    /// Whether `attr` holds a copy of the caller's attributes.
+    has_attr: bool,
+    attr: pthread_attr_t,
+}
+
+impl ThreadRecord {
+    /// A new record for `head` on the heap, or null when out of memory.
+    ///
+    /// # Safety
+    ///
+    /// `head.sigev_notify_attributes` is null or the address of an initialized
+    /// `pthread_attr_t`.
+    unsafe fn new(head: &SigeventHead) -> *mut ThreadRecord {
+        let record = platform::malloc(size_of::<ThreadRecord>()).cast::<ThreadRecord>();
+        if record.is_null() {
+            return record;
+        }
+        let attr = head.sigev_notify_attributes;
+        // SAFETY: `record` is a fresh allocation of the record's size (malloc's alignment
+        // suits it); the fields are written through raw pointers, `attr` bytewise from the
+        // caller's object, as the caller promises.
+        unsafe {
+            (&raw mut (*record).function).write(head.sigev_notify_function);
+            (&raw mut (*record).value).cast::<u64>().write(head.sigev_value);
+            (&raw mut (*record).has_attr).write(!attr.is_null());
+            if !attr.is_null() {
+                ptr::copy_nonoverlapping(attr, &raw mut (*record).attr, 1);
+            }
+        }
+        record
+    }
+}
+
+/// What a notice's thread needs once the record is gone.
+#[repr(C)]
+struct ThreadStart {
+    function: Option<extern "C" fn(sigval)>,
+    value: sigval,
+}
+
+/// The process's notice pipe: the helper thread reads its read end, the kernel writes to
+/// its write end. -1 for none (before the first `SIGEV_THREAD` registration, and in a
+/// forked child until its own first one).
+static NOTICE_READ_END: AtomicI32 = AtomicI32::new(-1);
+static NOTICE_WRITE_END: AtomicI32 = AtomicI32::new(-1);
+/// Held while the pipe and the helper are being set up.
+static HELPER_LOCK: AtomicBool = AtomicBool::new(false);
+/// Whether the fork handler is registered.
+static AT_FORK_REGISTERED: AtomicBool = AtomicBool::new(false);
+
+/// The write end of the process's notice pipe, made with its helper thread on first use.
+fn helper_pipe() -> Result<c_int, c_int> {
+    let fd = NOTICE_WRITE_END.load(Ordering::Acquire);
+    if fd >= 0 {
+        return Ok(fd);
+    }
+    while HELPER_LOCK.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+        core::hint::spin_loop();
+    }
+    let result = start_helper();
+    HELPER_LOCK.store(false, Ordering::Release);
+    result
+}
+
+/// [`helper_pipe`]'s work, under the lock.
+fn start_helper() -> Result<c_int, c_int> {
+    let fd = NOTICE_WRITE_END.load(Ordering::Acquire);
+    if fd >= 0 {
+        return Ok(fd);
+    }
+    if !AT_FORK_REGISTERED.load(Ordering::Acquire) {
+        platform::at_fork_child(forget_helper_in_child)?;
+        AT_FORK_REGISTERED.store(true, Ordering::Release);
+    }
+    let [read_end, write_end] = platform::pipe_cloexec()?;
+    let arg = read_end as isize as *mut c_void;
+    // SAFETY: no attributes; the argument is the descriptor, not an address.
+    let started = unsafe { platform::spawn_detached(ptr::null_mut(), helper_main, arg) };
+    if let Err(errno) = started {
+        let _ = platform::close(read_end);
+        let _ = platform::close(write_end);
+        return Err(errno);
+    }
+    NOTICE_READ_END.store(read_end, Ordering::Release);
+    NOTICE_WRITE_END.store(write_end, Ordering::Release);
+    Ok(write_end)
+}
+
+/// The `pthread_atfork` child handler: the child has the parent's pipe but no helper
+/// thread; it closes its copies (the numbers are still the pipe's: no code of the program
+/// has run in the child yet) and makes its own pipe and helper when it needs them.
+extern "C" fn forget_helper_in_child() {
+    for end in [&NOTICE_READ_END, &NOTICE_WRITE_END] {
+        let fd = end.swap(-1, Ordering::AcqRel);
+        if fd >= 0 {
+            let _ = platform::close(fd);
+        }
+    }
+    HELPER_LOCK.store(false, Ordering::Release);
+}
+
+/// The helper thread: reads notices from the pipe's read end (its argument) until the pipe
+/// fails, and starts or drops each registration's thread.
+extern "C" fn helper_main(arg: *mut c_void) -> *mut c_void {
+    let fd = arg as isize as c_int;
+    let mut notice = [0u8; NOTICE_LEN];
+    loop {
+        let mut got = 0;
+        while got < NOTICE_LEN {
+            match platform::read(fd, &mut notice[got..]) {
+                Ok(0) => return ptr::null_mut(),
+                Ok(n) => got += n,
+                Err(platform::errno::EINTR) => {}
+                Err(_) => return ptr::null_mut(),
+            }
+        }
+        let cookie = u64::from_le_bytes(notice[..8].try_into().unwrap_or_default());
+        let kind = u64::from_le_bytes(notice[8..].try_into().unwrap_or_default());
+        let record = cookie as usize as *mut ThreadRecord;
+        if record.is_null() {
+            continue;
+        }
+        // SAFETY: the kernel hands back the cookie of a live registration, once: a record
+        // this library allocated and nothing else frees.
+        unsafe {
+            if kind == NOTIFY_WOKENUP {
+                start_notice_thread(record);
+            }
+            if kind == NOTIFY_WOKENUP || kind == NOTIFY_REMOVED {
+                platform::free(record.cast());
+            }
+        }
+    }
+}
+
+/// Starts the detached thread that calls the record's function, with the record's
+/// attributes if it has them. A thread that cannot be started loses the notice (as in
+/// glibc).
+///
+/// # Safety
+///
+/// `record` is a live record.
+unsafe fn start_notice_thread(record: *mut ThreadRecord) {
+    let start = platform::malloc(size_of::<ThreadStart>()).cast::<ThreadStart>();
+    if start.is_null() {
+        return;
+    }
+    // SAFETY: `record` is live (the caller promises) and `start` a fresh allocation of its
+    // size; the thread owns `start` once it runs, the record stays with the helper.
+    unsafe {
+        (&raw mut (*start).function).write((*record).function);
+        ptr::copy_nonoverlapping(&raw const (*record).value, &raw mut (*start).value, 1);
+        let attr = if (*record).has_attr { &raw mut (*record).attr } else { ptr::null_mut() };
+        if platform::spawn_detached(attr, notice_thread_main, start.cast()).is_err() {
+            platform::free(start.cast());
+        }
+    }
+}
+
+/// A notice's thread: calls the function with the value.
+extern "C" fn notice_thread_main(arg: *mut c_void) -> *mut c_void {
+    let start = arg.cast::<ThreadStart>();
+    // SAFETY: the helper handed this thread its own `ThreadStart` allocation.
+    let (function, value) = unsafe {
+        let function = (&raw const (*start).function).read();
+        let value = (&raw const (*start).value).read();
+        platform::free(start.cast());
+        (function, value)
+    };
+    if let Some(function) = function {
+        function(value);
+    }
+    ptr::null_mut()
+}
