@@ -170,6 +170,17 @@ static int unprivileged_access(int mode)
 		if (q != (mqd_t)-1)
 			mq_close(q);
 	}
+	/* O_CREAT on the queue there is: the same check. */
+	for (int i = 0; i < 3; i++) {
+		errno = 0;
+		mqd_t q = mq_open(qname(10), O_CREAT | modes[i], 0666, NULL);
+		int e = errno;
+		if (allowed[i] ? q == (mqd_t)-1 : (q != (mqd_t)-1 || e != EACCES))
+			FAIL_AT("mode 0%o, access %d with O_CREAT: mq_open %d, errno %d (%s); expected %s", mode,
+			        i, (int)q, e, strerror(e), allowed[i] ? "success" : "EACCES");
+		if (q != (mqd_t)-1)
+			mq_close(q);
+	}
 	/* EEXIST comes before EACCES. */
 	CHECK_ERR(mq_open(qname(10), O_CREAT | O_EXCL | O_RDWR, 0666, NULL), EEXIST);
 	/* Nor may it unlink a queue it does not own, whatever the mode (EACCES). */

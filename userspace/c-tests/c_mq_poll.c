@@ -1,13 +1,14 @@
 /* c_mq_poll: queue descriptors as descriptors. A fork child inherits them (it sends and the
  * parent receives, and the other way round; they share the open description's O_NONBLOCK;
  * the child's close leaves the parent's alone); exec (a descriptor without FD_CLOEXEC is
- * still a queue descriptor in the new image, one with it is closed); poll() (POLLIN while
- * a message is queued, POLLOUT while there is room, for descriptors open for reading,
- * writing or both; a sleeping poll woken by another process's send or receive; a message
- * seen by poll is still there); epoll (EPOLLIN and EPOLLOUT, level-triggered, a sleeping
- * epoll_wait woken by another process's send); select (readable and writable sets, a
- * sleeping select woken); fstat. Run with the arguments `exec-child ID` it is the image
- * the exec test runs.
+ * still a queue descriptor in the new image, one with it is closed); read (the status line
+ * of mq_overview(7), once) and write (EINVAL); poll() (POLLIN while a message is queued,
+ * POLLOUT while there is room, for descriptors open for reading, writing or both; a
+ * sleeping poll woken by another process's send or receive; a message seen by poll is
+ * still there); epoll (EPOLLIN and EPOLLOUT, level-triggered, a sleeping epoll_wait woken
+ * by another process's send); select (readable and writable sets, a sleeping select
+ * woken); fstat. Run with the arguments `exec-child ID` it is the image the exec test
+ * runs.
  *
  * Exits 0 only if every check passed; prints `FAIL file:line ...` for each one that did
  * not.
@@ -278,6 +279,62 @@ static void selecting(void)
 	CHECK_OK(mq_unlink(qname(4)));
 }
 
+/* A new descriptor of queue N reads the status line of mq_overview(7) (QSIZE: the bytes
+ * queued; NOTIFY, SIGNO, NOTIFY_PID: the registration, 0 if none), once: a second read is
+ * the end of the file. */
+static void check_status(int n, unsigned long qsize, int notify, int signo, int pid)
+{
+	char want[128], got[256];
+	snprintf(want, sizeof want, "QSIZE:%-10lu NOTIFY:%-5d SIGNO:%-5d NOTIFY_PID:%-6d\n", qsize,
+	         notify, signo, pid);
+	int fd = (int)mq_open(qname(n), O_RDONLY);
+	if (fd < 0) {
+		FAIL_AT("mq_open: errno %d (%s)", errno, strerror(errno));
+		return;
+	}
+	memset(got, 0, sizeof got);
+	ssize_t len = read(fd, got, sizeof got - 1);
+	if (len != (ssize_t)strlen(want) || strcmp(got, want) != 0)
+		FAIL_AT("read: %zd bytes \"%s\"; expected \"%s\"", len, got, want);
+	CHECK_EQ(read(fd, got, sizeof got), 0);
+	close(fd);
+}
+
+static void status_line(void)
+{
+	SECTION("read: the queue's status line (QSIZE, NOTIFY, SIGNO, NOTIFY_PID), once; write: EINVAL");
+	g_q = new_queue(6, O_RDWR | O_NONBLOCK, 0600, NULL);
+	check_status(6, 0, 0, 0, 0);
+	CHECK_OK(send_tagged(g_q, 5, 50, 1));
+	CHECK_OK(send_tagged(g_q, 3, 51, 7));
+	CHECK_OK(send_tagged(g_q, 0, 52, 2));
+	check_status(6, 8, 0, 0, 0);
+	struct sigevent ev;
+	memset(&ev, 0, sizeof ev);
+	ev.sigev_notify = SIGEV_SIGNAL;
+	ev.sigev_signo = SIGUSR2;
+	CHECK_OK(mq_notify(g_q, &ev));
+	check_status(6, 8, SIGEV_SIGNAL, SIGUSR2, getpid());
+	CHECK_OK(mq_notify(g_q, NULL));
+	ev.sigev_notify = SIGEV_NONE;
+	ev.sigev_signo = 0;
+	CHECK_OK(mq_notify(g_q, &ev));
+	check_status(6, 8, SIGEV_NONE, 0, getpid());
+	CHECK_OK(mq_notify(g_q, NULL));
+	CHECK_RECV(g_q, 3, 51, 7);
+	check_status(6, 5, 0, 0, 0);
+	/* Nothing can be written; a descriptor open for writing only cannot be read. */
+	CHECK_ERR(write(g_q, "abc", 3), EINVAL);
+	mqd_t w;
+	CHECK_OK(w = mq_open(qname(6), O_WRONLY));
+	char c;
+	CHECK_ERR(read(w, &c, 1), EBADF);
+	CHECK_OK(mq_close(w));
+	CHECK_EQ(curmsgs(g_q), 2);
+	CHECK_OK(mq_close(g_q));
+	CHECK_OK(mq_unlink(qname(6)));
+}
+
 static const char *self_path;
 
 static int exec_child(int id)
@@ -327,6 +384,7 @@ int main(int argc, char **argv)
 	mq_test_start("c_mq_poll");
 	inherited();
 	across_exec();
+	status_line();
 	polling();
 	epolling();
 	selecting();
