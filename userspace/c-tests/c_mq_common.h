@@ -135,13 +135,20 @@ static inline mqd_t new_queue(int n, int oflag, mode_t mode, struct mq_attr *att
 	return q;
 }
 
+/* Attributes of MAXMSG messages of MSGSIZE bytes (the rest 0). */
+static inline struct mq_attr attr_of(long maxmsg, long msgsize)
+{
+	struct mq_attr a;
+	memset(&a, 0, sizeof a);
+	a.mq_maxmsg = maxmsg;
+	a.mq_msgsize = msgsize;
+	return a;
+}
+
 /* A new queue of MAXMSG messages of MSGSIZE bytes. */
 static inline mqd_t new_sized_queue(int n, int oflag, long maxmsg, long msgsize)
 {
-	struct mq_attr attr;
-	memset(&attr, 0, sizeof attr);
-	attr.mq_maxmsg = maxmsg;
-	attr.mq_msgsize = msgsize;
+	struct mq_attr attr = attr_of(maxmsg, msgsize);
 	return new_queue(n, oflag, 0600, &attr);
 }
 
