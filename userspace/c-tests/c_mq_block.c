@@ -89,17 +89,6 @@ static struct job send_job(int timed, size_t len, int tag, unsigned prio)
 	return (struct job){1, timed, len, tag, prio, 0};
 }
 
-/* Receives whatever is queued (through a descriptor of its own that does not block). */
-static void drain(int n)
-{
-	mqd_t d = mq_open(qname(n), O_RDONLY | O_NONBLOCK);
-	if (d == (mqd_t)-1)
-		return;
-	while (mq_receive(d, received, sizeof received, NULL) >= 0) {
-	}
-	mq_close(d);
-}
-
 static void sleeping_receivers(void)
 {
 	SECTION("a receiver asleep on an empty queue gets a message sent later, in the order they slept");
@@ -323,49 +312,59 @@ static int ignoring_child(int unused)
 static void signals(void)
 {
 	SECTION("a handled signal: EINTR without SA_RESTART, the call restarted with it; an ignored one: nothing");
-	mqd_t empty = new_sized_queue(4, O_RDWR, 1, 16);
-	mqd_t full = new_sized_queue(5, O_RDWR, 1, 16);
-	CHECK_OK(send_tagged(full, 5, 39, 0));
+	/* One queue per kind, so that all eight sleep at once: empty for the receivers, full
+	 * (message 39) for the senders. */
+	mqd_t q[8];
+	pid_t child[8];
 	for (int kind = 0; kind < 8; kind++) {
 		int sender = (kind & 2) != 0;
-		g_q = sender ? full : empty;
-		pid_t child = spawn(interrupted_child, kind);
-		WAIT_ASLEEP(child);
-		CHECK_OK(kill(child, SIGUSR1));
+		q[kind] = new_sized_queue(10 + kind, O_RDWR, 1, 16);
+		if (sender)
+			CHECK_OK(send_tagged(q[kind], 5, 39, 0));
+		g_q = q[kind];
+		child[kind] = spawn(interrupted_child, kind);
+	}
+	for (int kind = 0; kind < 8; kind++)
+		WAIT_ASLEEP_AGAIN(child[kind], kind > 0);
+	for (int kind = 0; kind < 8; kind++)
+		CHECK_OK(kill(child[kind], SIGUSR1));
+	for (int kind = 0; kind < 8; kind++) {
+		int sender = (kind & 2) != 0;
 		if (kind & 1) {
-			CHECK_ASLEEP(child);
+			/* Restarted: still asleep, then served. */
+			CHECK_ASLEEP(child[kind]);
 			if (sender) {
-				CHECK_RECV(full, 5, 39, 0);
-				CHECK_CHILD_DONE(child);
-				CHECK_EQ(curmsgs(full), 1);
-				CHECK_RECV(full, 5, 40 + kind, 0);
-				CHECK_OK(send_tagged(full, 5, 39, 0));
+				CHECK_RECV(q[kind], 5, 39, 0);
+				CHECK_CHILD_DONE(child[kind]);
+				CHECK_EQ(curmsgs(q[kind]), 1);
+				CHECK_RECV(q[kind], 5, 40 + kind, 0);
 			} else {
-				CHECK_OK(send_tagged(empty, 5, 50 + kind, 0));
-				CHECK_CHILD_DONE(child);
+				CHECK_OK(send_tagged(q[kind], 5, 50 + kind, 0));
+				CHECK_CHILD_DONE(child[kind]);
+				CHECK_EQ(curmsgs(q[kind]), 0);
 			}
 		} else {
-			CHECK_CHILD_DONE(child);
+			CHECK_CHILD_DONE(child[kind]);
+			/* An interrupted sender's message never went in. */
+			CHECK_EQ(curmsgs(q[kind]), sender ? 1 : 0);
+			if (sender)
+				CHECK_RECV(q[kind], 5, 39, 0);
 		}
-		drain(4);
+		CHECK_OK(mq_close(q[kind]));
+		CHECK_OK(mq_unlink(qname(10 + kind)));
 	}
-	/* The interrupted senders' messages never went in. */
-	CHECK_EQ(curmsgs(full), 1);
-	CHECK_RECV(full, 5, 39, 0);
-	CHECK_EQ(curmsgs(empty), 0);
 
+	mqd_t empty = new_sized_queue(4, O_RDWR, 1, 16);
 	/* An ignored signal does not end the sleep. */
 	g_q = empty;
-	pid_t child = spawn(ignoring_child, 0);
-	WAIT_ASLEEP(child);
-	CHECK_OK(kill(child, SIGUSR2));
-	CHECK_ASLEEP(child);
+	pid_t ignoring = spawn(ignoring_child, 0);
+	WAIT_ASLEEP(ignoring);
+	CHECK_OK(kill(ignoring, SIGUSR2));
+	CHECK_ASLEEP(ignoring);
 	CHECK_OK(send_tagged(empty, 3, 60, 1));
-	CHECK_CHILD_DONE(child);
+	CHECK_CHILD_DONE(ignoring);
 	CHECK_OK(mq_close(empty));
-	CHECK_OK(mq_close(full));
 	CHECK_OK(mq_unlink(qname(4)));
-	CHECK_OK(mq_unlink(qname(5)));
 }
 
 static int killed_child(int sender)

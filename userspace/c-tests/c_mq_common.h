@@ -334,6 +334,16 @@ static inline int wait_asleep(pid_t pid)
 }
 #define WAIT_ASLEEP(pid) CHECK(wait_asleep(pid))
 
+/* WAIT_ASLEEP for one of several children started together: where sleeping cannot be seen,
+ * the ASLEEP_MS given to the first one (AGAIN false) serves for the rest. */
+static inline int wait_asleep_again(pid_t pid, int again)
+{
+	if (again && asleep_in_call(pid) < 0)
+		return 1;
+	return wait_asleep(pid);
+}
+#define WAIT_ASLEEP_AGAIN(pid, again) CHECK(wait_asleep_again(pid, again))
+
 /* PID is still in its call 50 ms later: it has not exited and, where that can be seen, it
  * sleeps in one. */
 static inline int still_asleep(pid_t pid)
