@@ -1,135 +1,24 @@
-//! `/scheme/mq`: POSIX message queues as descriptors (`kestrel_abi::mq` has the calls).
-//! The rules live in `ipc::mq`; this glue decodes the calls on the scheme's root, finds
-//! the queue descriptor each names, copies messages between user memory and the kernel
-//! (once from the sender, once to the receiver), sleeps and wakes through `ipc_glue`,
-//! reports readiness to the event scheme and delivers mq_notify's notices
-//! (`mq_notice`).
-//!
-//! Handles: 0 is the root, which takes the calls; every other handle is one open
-//! description of a queue, made by `MQ_CALL_OPEN` and holding a reference to it, its
-//! access mode (Linux's, so mode 3 gives neither send nor receive) and its name. The
-//! description's O_NONBLOCK flag is the queue description's (mq_setattr and
-//! `fcntl(F_SETFL)` set the same flag); dup and fork share the description.
-//!
-//! Locks, in the order of `context::lock_order`: the caller's `creds` (mq_open and
-//! mq_unlink only), then `MQS` (level Facility), under which the caller's address space
-//! may be locked to check a receive buffer. The caller's descriptor table is locked and
-//! released before `MQS`. Threads are woken, signals sent and notices written only after
-//! `MQS` is released.
-//!
-//! Deliberate differences from Linux: no umask is applied to a new queue's mode (the
-//! kernel has none); a receive checks that the caller's buffer (and `msg_prio`) can take
-//! the message before taking it, so a bad buffer is EFAULT with the message still queued
-//! (Linux loses it), and before it sleeps it checks room for `mq_msgsize` bytes; a
-//! registration made before an exec still fires after it (Linux skips the signal); the
-//! per-user byte limit is the default RLIMIT_MSGQUEUE (there is no setrlimit).
+//! The mq scheme's calls: decoding, Linux's order of checks, and settling a send or
+//! receive that completed, must sleep or failed.
 
 use alloc::string::String;
 use alloc::sync::Arc;
-use alloc::vec::Vec;
 
-use kestrel_abi::mq::{
-    MQ_CALL_GETSETATTR, MQ_CALL_NOTIFY, MQ_CALL_OPEN, MQ_CALL_RECEIVE, MQ_CALL_SEND, MQ_CALL_UNLINK, MQ_O_CLOEXEC,
-    MqAttr as AbiAttr, SigEvent,
-};
-use kestrel_abi::syscall::{
-    EVENT_READ, EVENT_WRITE, MODE_CHR, MODE_FILE, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY, Stat,
-};
+use kestrel_abi::mq::{MqAttr as AbiAttr, SigEvent};
+use kestrel_abi::syscall::{O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY};
 use kestrel_abi::sysv::LinuxTimespec;
 
-use super::ipc::mq::{
+use super::notice::Target;
+use super::{Handle, MQS, MqScheme, Mqs, ROOT, spare};
+use crate::context::scheduler;
+use crate::errno::{EBADF, EINTR, EINVAL, EIO, EMFILE, EMSGSIZE, ENOMEM, ERESTARTSYS, ETIMEDOUT, Errno};
+use crate::memory::user::check_writable;
+use crate::scheme::ipc::mq::{
     self, Delivery, MqAttr, MqNamespace, Notify, O_ACCMODE, QueueRef, RLIMIT_MSGQUEUE_DEFAULT, Woken,
 };
-use super::ipc::wait::Outcome;
-use super::ipc_glue::{self, Deadline, Facility, Sleepers, Wakeups};
-use super::mq_notice::{Notices, Target};
-use super::{Caller, FileDescriptor, KernelScheme, OpenDescription, Result, SchemeId};
-use crate::context::lock_order::{Level, OrderedMutex};
-use crate::context::scheduler;
-use crate::errno::{
-    EBADF, EINTR, EINVAL, EIO, EMFILE, EMSGSIZE, ENOENT, ENOMEM, EOPNOTSUPP, ERESTARTSYS, ETIMEDOUT, Errno,
-};
-use crate::memory::user::{Plain, check_writable};
-
-/// The root's handle.
-const ROOT: usize = 0;
-
-/// One open description of a queue.
-struct Handle {
-    queue: QueueRef,
-    /// `oflag & O_ACCMODE` as mq_open got it.
-    access: i32,
-    /// The name it was opened by, for `fpath`.
-    name: Vec<u8>,
-    /// How far `read` has gone through the status line.
-    read_offset: usize,
-}
-
-/// The queues, their open descriptions, the threads asleep in mq_send and mq_receive,
-/// and what each mq_notify registration asks for.
-struct Mqs {
-    ns: MqNamespace,
-    sleepers: Sleepers<Delivery>,
-    /// The waiters a call's change completed, until they are handed to their sleepers.
-    woken: Woken,
-    /// Handle `h` is `handles[h - 1]`.
-    handles: Vec<Option<Handle>>,
-    notices: Notices,
-}
-
-impl Facility for Mqs {
-    type Result = Delivery;
-
-    fn sleepers(&mut self) -> &mut Sleepers<Delivery> {
-        &mut self.sleepers
-    }
-}
-
-impl Mqs {
-    fn handle(&self, handle: usize) -> Option<&Handle> {
-        self.handles.get(handle.wrapping_sub(1)).and_then(Option::as_ref)
-    }
-
-    fn handle_mut(&mut self, handle: usize) -> Option<&mut Handle> {
-        self.handles.get_mut(handle.wrapping_sub(1)).and_then(Option::as_mut)
-    }
-
-    /// Keeps `handle` in a free slot; its number.
-    fn add_handle(&mut self, handle: Handle) -> usize {
-        match self.handles.iter().position(Option::is_none) {
-            Some(i) => {
-                self.handles[i] = Some(handle);
-                i + 1
-            }
-            None => {
-                self.handles.push(Some(handle));
-                self.handles.len()
-            }
-        }
-    }
-
-    /// The poll bits of `queue` (Linux `mqueue_poll_file`, whatever the access mode).
-    fn readiness(&self, queue: QueueRef) -> usize {
-        let q = self.ns.queue(queue);
-        (if q.readable() { EVENT_READ } else { 0 }) | (if q.writable() { EVENT_WRITE } else { 0 })
-    }
-}
-
-static MQS: spin::LazyLock<OrderedMutex<Mqs>> = spin::LazyLock::new(|| {
-    OrderedMutex::new(
-        Level::Facility,
-        Mqs {
-            ns: MqNamespace::new(),
-            sleepers: Sleepers::new(),
-            woken: Woken::new(),
-            handles: Vec::new(),
-            notices: Notices::default(),
-        },
-    )
-});
-
-// SAFETY: a repr(C) struct of integers without padding.
-unsafe impl Plain for AbiAttr {}
+use crate::scheme::ipc::wait::Outcome;
+use crate::scheme::ipc_glue::{self, Deadline, Wakeups};
+use crate::scheme::{Caller, FileDescriptor, OpenDescription, Result, SchemeId};
 
 /// The payload as exactly `N` little-endian words (any other length is EINVAL).
 fn words<const N: usize>(payload: &[u8]) -> Result<[u64; N]> {
@@ -182,7 +71,7 @@ impl Aftermath {
     fn finish(mut self, caller: &Caller<'_>) {
         self.wakeups.wake();
         if self.readiness_changed {
-            super::event::notify();
+            crate::scheme::event::notify();
         }
         if let Some((owner, target)) = self.notice {
             target.deliver(owner, caller);
@@ -255,44 +144,9 @@ fn run<T>(
     result
 }
 
-/// Message buffers kept for reuse: a message's buffer goes back here once its receiver
-/// has copied it out, and the next send fills it, so a steady stream of messages does
-/// not allocate (an allocation and a free cost about as much as the rest of a call).
-/// Bounded in count and in the size of the buffers kept.
-mod spare_buffers {
-    use alloc::vec::Vec;
-
-    use arrayvec::ArrayVec;
-
-    use crate::scheme::ipc::mq::MSGSIZE_MAX;
-
-    /// Most buffers kept.
-    const KEPT: usize = 16;
-
-    /// The spare buffers. Lock order: a leaf, taken under no other lock.
-    static SPARE: spin::Mutex<ArrayVec<Vec<u8>, KEPT>> = spin::Mutex::new(ArrayVec::new_const());
-
-    /// An empty buffer: a spare one, or a new one.
-    pub(super) fn take() -> Vec<u8> {
-        SPARE.lock().pop().unwrap_or_default()
-    }
-
-    /// Keeps `buffer` for a later send, if there is room and it is not larger than an
-    /// unprivileged queue's messages can be.
-    pub(super) fn give_back(mut buffer: Vec<u8>) {
-        if buffer.capacity() <= MSGSIZE_MAX as usize {
-            buffer.clear();
-            let _ = SPARE.lock().try_push(buffer);
-        }
-    }
-}
-
-/// The mq scheme.
-pub struct MqScheme;
-
 impl MqScheme {
     /// mq_open: `[MQ_CALL_OPEN, mode << 32 | oflag, attr]`, the name in the payload.
-    fn open_queue(caller: &Caller<'_>, word: u64, attr: u64, payload: &[u8]) -> Result<usize> {
+    pub(super) fn open_queue(caller: &Caller<'_>, word: u64, attr: u64, payload: &[u8]) -> Result<usize> {
         let (oflag, mode) = (word as u32 as i32, (word >> 32) as u32);
         // Linux copies the attributes whenever they are given (EFAULT), and looks at
         // them only when it creates the queue.
@@ -323,13 +177,14 @@ impl MqScheme {
         };
         let nonblock = if oflag & mq::O_NONBLOCK != 0 { O_NONBLOCK } else { 0 };
         let description = Arc::new(OpenDescription::new(SchemeId::Mq, handle, access | nonblock));
-        let cloexec = oflag & MQ_O_CLOEXEC != 0;
+        // Close-on-exec whatever oflag says: POSIX closes every queue descriptor at exec,
+        // and Linux's mq_open always sets it (`get_unused_fd_flags(O_CLOEXEC)`).
         // On failure the description drops here and gives its reference back.
-        caller.process.files.lock().insert_from(0, FileDescriptor { description, cloexec })
+        caller.process.files.lock().insert_from(0, FileDescriptor { description, cloexec: true })
     }
 
     /// mq_unlink: `[MQ_CALL_UNLINK, 0, 0]`, the name in the payload.
-    fn unlink_queue(caller: &Caller<'_>, payload: &[u8]) -> Result<usize> {
+    pub(super) fn unlink_queue(caller: &Caller<'_>, payload: &[u8]) -> Result<usize> {
         let creds = caller.process.creds.lock();
         MQS.lock().ns.unlink(&creds, payload)?;
         Ok(0)
@@ -339,7 +194,7 @@ impl MqScheme {
     /// address in the payload. Linux's order: the timeout's EFAULT, the priority's and the
     /// timeout's EINVAL, the descriptor's EBADF, EMSGSIZE, the text's EFAULT, then the
     /// queue's.
-    fn send(caller: &Caller<'_>, word: u64, mqd: u64, msg_ptr: u64, payload: &[u8]) -> Result<usize> {
+    pub(super) fn send(caller: &Caller<'_>, word: u64, mqd: u64, msg_ptr: u64, payload: &[u8]) -> Result<usize> {
         let [msg_len, timeout] = words::<2>(payload)?;
         let prio = (word >> 32) as u32;
         let timeout = read_timeout(caller, timeout)?;
@@ -356,7 +211,7 @@ impl MqScheme {
             return Err(EMSGSIZE);
         }
         let len = msg_len as usize;
-        let mut data = spare_buffers::take();
+        let mut data = spare::take();
         data.try_reserve_exact(len).map_err(|_| ENOMEM)?;
         // SAFETY: the reserved capacity holds `len` bytes.
         unsafe { caller.process.copy_in(msg_ptr, data.as_mut_ptr(), len)? };
@@ -373,7 +228,7 @@ impl MqScheme {
 
     /// mq_timedreceive: `[MQ_CALL_RECEIVE, mqd, buf]`, msg_len, the timeout's address and
     /// `msg_prio`'s in the payload. Returns the message's length.
-    fn receive(caller: &Caller<'_>, mqd: u64, buf: u64, payload: &[u8]) -> Result<usize> {
+    pub(super) fn receive(caller: &Caller<'_>, mqd: u64, buf: u64, payload: &[u8]) -> Result<usize> {
         let [msg_len, timeout, prio_ptr] = words::<3>(payload)?;
         let deadline = realtime_deadline(read_timeout(caller, timeout)?)?;
         let (desc, handle) = queue_descriptor(caller, mqd)?;
@@ -406,7 +261,7 @@ impl MqScheme {
             _ => caller.process.copy_out(prio_ptr, &message.prio.to_le_bytes()),
         });
         let len = message.data.len();
-        spare_buffers::give_back(message.data);
+        spare::give_back(message.data);
         copied.map(|()| len)
     }
 
@@ -414,7 +269,7 @@ impl MqScheme {
     /// addresses in the payload (0: none). Linux's order: the new attributes' EFAULT and
     /// EINVAL, the descriptor's EBADF, then the old ones copied out (EFAULT, after the
     /// change is made).
-    fn getsetattr(caller: &Caller<'_>, mqd: u64, payload: &[u8]) -> Result<usize> {
+    pub(super) fn getsetattr(caller: &Caller<'_>, mqd: u64, payload: &[u8]) -> Result<usize> {
         let [new, old] = words::<2>(payload)?;
         let new: Option<AbiAttr> = if new == 0 { None } else { Some(caller.process.read_user(new)?) };
         let nonblock =
@@ -442,7 +297,7 @@ impl MqScheme {
     }
 
     /// mq_notify: `[MQ_CALL_NOTIFY, mqd, sevp]` (0: remove the caller's registration).
-    fn notify(caller: &Caller<'_>, mqd: u64, sevp: u64) -> Result<usize> {
+    pub(super) fn notify(caller: &Caller<'_>, mqd: u64, sevp: u64) -> Result<usize> {
         let event: Option<SigEvent> = if sevp == 0 { None } else { Some(caller.process.read_user(sevp)?) };
         let target = event.map(|e| Target::decode(caller, &e)).transpose()?;
         let (_desc, handle) = queue_descriptor(caller, mqd)?;
@@ -475,102 +330,11 @@ impl MqScheme {
     }
 
     /// The status line Linux's mqueue file system shows for a queue.
-    fn status_line(handle: usize) -> Result<String> {
+    pub(super) fn status_line(handle: usize) -> Result<String> {
         let guard = MQS.lock();
         let queue = guard.ns.queue(guard.handle(handle).ok_or(EBADF)?.queue);
         let (notify, signo) = queue.notify_token().and_then(|t| guard.notices.get(t)).map_or((0, 0), Target::describe);
         let pid = queue.notify_owner().unwrap_or(0);
         Ok(alloc::format!("QSIZE:{:<10} NOTIFY:{notify:<5} SIGNO:{signo:<5} NOTIFY_PID:{pid:<6}\n", queue.bytes()))
-    }
-}
-
-impl KernelScheme for MqScheme {
-    fn open(&self, path: &str, _flags: usize, _caller: &mut Caller<'_>) -> Result<usize> {
-        // Queues are opened with MQ_CALL_OPEN, which takes mq_open's attributes.
-        if path.is_empty() { Ok(ROOT) } else { Err(ENOENT) }
-    }
-
-    /// The calls on the root take exactly three metadata words; any other count, or a
-    /// call on a queue's descriptor, is refused.
-    fn call(&self, handle: usize, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result<usize> {
-        if handle != ROOT {
-            return Err(EOPNOTSUPP);
-        }
-        match *metadata {
-            [MQ_CALL_OPEN, word, attr] => Self::open_queue(caller, word, attr, payload),
-            [MQ_CALL_UNLINK, 0, 0] => Self::unlink_queue(caller, payload),
-            [word, mqd, msg] if word as u32 as u64 == MQ_CALL_SEND => Self::send(caller, word, mqd, msg, payload),
-            [MQ_CALL_RECEIVE, mqd, buf] => Self::receive(caller, mqd, buf, payload),
-            [MQ_CALL_GETSETATTR, mqd, 0] => Self::getsetattr(caller, mqd, payload),
-            [MQ_CALL_NOTIFY, mqd, sevp] => Self::notify(caller, mqd, sevp),
-            _ => Err(EINVAL),
-        }
-    }
-
-    /// The queue's status line, from the description's offset on (Linux's `read` of an
-    /// mqueue file).
-    fn read(&self, handle: usize, buf: &mut [u8], _nonblock: bool, _caller: &mut Caller<'_>) -> Result<usize> {
-        let line = Self::status_line(handle)?;
-        let mut guard = MQS.lock();
-        let h = guard.handle_mut(handle).ok_or(EBADF)?;
-        let rest = line.as_bytes().get(h.read_offset..).unwrap_or(&[]);
-        let n = rest.len().min(buf.len());
-        buf[..n].copy_from_slice(&rest[..n]);
-        h.read_offset += n;
-        Ok(n)
-    }
-
-    fn fstat(&self, handle: usize) -> Result<Stat> {
-        if handle == ROOT {
-            return Ok(Stat { st_mode: MODE_CHR | 0o666, ..Stat::default() });
-        }
-        let guard = MQS.lock();
-        let queue = guard.handle(handle).ok_or(EBADF)?.queue;
-        let perm = guard.ns.queue(queue).perm();
-        // As Linux's mqueue inodes: a regular file of the queue's owner and mode, whose
-        // size is that of its status line.
-        Ok(Stat {
-            st_ino: queue.id(),
-            st_mode: MODE_FILE | perm.mode,
-            st_nlink: 1,
-            st_uid: perm.uid,
-            st_gid: perm.gid,
-            st_size: 80,
-            st_blksize: 4096,
-            ..Stat::default()
-        })
-    }
-
-    fn fpath(&self, handle: usize) -> Result<String> {
-        if handle == ROOT {
-            return Ok(String::new());
-        }
-        let guard = MQS.lock();
-        let name = &guard.handle(handle).ok_or(EBADF)?.name;
-        Ok(String::from_utf8_lossy(name.strip_prefix(b"/").unwrap_or(name)).into_owned())
-    }
-
-    fn poll(&self, handle: usize) -> usize {
-        let guard = MQS.lock();
-        guard.handle(handle).map_or(0, |h| guard.readiness(h.queue))
-    }
-
-    /// Process `pid` closed a descriptor of the queue: its registration goes (Linux
-    /// `mqueue_flush_file`).
-    fn flush(&self, handle: usize, pid: u32) {
-        let released = {
-            let mut guard = MQS.lock();
-            let Some(queue) = guard.handle(handle).map(|h| h.queue) else { return };
-            guard.ns.forget_notify(queue, pid).and_then(|token| guard.notices.take(token))
-        };
-        if let Some(target) = released {
-            target.release();
-        }
-    }
-
-    fn close(&self, handle: usize) {
-        let mut guard = MQS.lock();
-        let Some(h) = guard.handles.get_mut(handle.wrapping_sub(1)).and_then(Option::take) else { return };
-        guard.ns.close(h.queue);
     }
 }
