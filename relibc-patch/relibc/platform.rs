@@ -279,6 +279,20 @@ pub fn at_fork_child(child: extern "C" fn()) -> Result<(), c_int> {
     }
 }
 
+/// Blocks every signal in the calling thread (`pthread_sigmask(SIG_BLOCK, full set)`).
+pub fn block_all_signals() {
+    let mut all: crate::header::bits_sigset_t::sigset_t = 0;
+    // SAFETY: relibc fills and reads the local set; no old set is asked for.
+    unsafe {
+        crate::header::signal::sigfillset(&mut all);
+        crate::header::signal::pthread_sigmask(
+            crate::header::signal::SIG_BLOCK,
+            &all,
+            core::ptr::null_mut(),
+        );
+    }
+}
+
 /// No kestrel schemes outside a Redox-target build.
 #[cfg(not(target_os = "redox"))]
 pub fn sem_call(_payload: &[u8], _metadata: &[u64]) -> Result<usize, c_int> {

@@ -448,14 +448,14 @@ fn mq_notify_passes_signal_and_none_registrations() {
     }
 }
 
-/// What the notice threads saw: (value, stack size, detached).
-static RAN: Mutex<Vec<(u64, usize, bool)>> = Mutex::new(Vec::new());
+/// What the notice threads saw: (value, stack size, detached, signals blocked).
+static RAN: Mutex<Vec<(u64, usize, bool, bool)>> = Mutex::new(Vec::new());
 
 extern "C" fn on_notice(value: sigval) {
     // SAFETY: the tests store pointers (integers) in the value.
     let value = unsafe { value.sival_ptr } as usize as u64;
     let (stack, detached) = sys::current_thread_stack_size_and_detached();
-    RAN.lock().unwrap().push((value, stack, detached));
+    RAN.lock().unwrap().push((value, stack, detached, sys::blocks_sigusr1()));
 }
 
 /// Waits (up to 10 s) for `done`.
@@ -521,6 +521,8 @@ fn sigev_thread_runs_the_function_in_a_new_detached_thread() {
     wait_for("the notice thread", || RAN.lock().unwrap().iter().any(|r| r.0 == 0xfeed));
     let ran = RAN.lock().unwrap().iter().find(|r| r.0 == 0xfeed).copied().unwrap();
     assert!(ran.2, "the notice thread is detached");
+    assert!(ran.3, "and has the helper's mask: every signal blocked");
+    assert!(!sys::blocks_sigusr1(), "the caller's mask is its own");
     wait_for("the record to be freed", || !allocated(first.sigev_value));
 
     // A second registration reuses the pipe; with attributes, the thread gets them.

@@ -79,8 +79,10 @@
 //! detached helper thread that reads those records from it. Each registration passes the
 //! kernel `sigev_signo` = the pipe's write end and `sigev_value` = a cookie, the address of
 //! a heap record with the caller's function, value and (if given) a copy of its
-//! `pthread_attr_t`. A woken-up notice makes the helper start a detached thread (with the
-//! caller's attributes, made detached) that calls `function(value)`; then, as for a removed
+//! `pthread_attr_t`. The helper blocks every signal (as glibc's does), so that signals go
+//! to the program's own threads. A woken-up notice makes the helper start a detached thread
+//! (with the caller's attributes, made detached, and the helper's signal mask) that calls
+//! `function(value)`; then, as for a removed
 //! one, the helper frees the record. A failed registration frees it at once. A forked
 //! child inherits the pipe but not the thread: a `pthread_atfork` child handler closes the
 //! child's copies of the pipe and forgets them, so the child's first `SIGEV_THREAD`
@@ -262,7 +264,8 @@ pub unsafe extern "C" fn mq_open(name: *const c_char, oflag: c_int, mode: mode_t
     let (mode, attr) = if oflag & platform::O_CREAT != 0 { (mode, attr as usize as u64) } else { (0, 0) };
     // Always close-on-exec, as on Linux (see the module docs).
     let oflag = kernel_oflag(oflag) | LINUX_O_CLOEXEC;
-    let word = (u64::from(mode) << 32) | u64::from(oflag as u32);
+    // mode_t is unsigned on Linux, an int in relibc on Redox: its 32 bits either way.
+    let word = (u64::from(mode as c_uint) << 32) | u64::from(oflag as u32);
     // A descriptor fits in an int.
     call(name, &[MQ_CALL_OPEN, word, attr]).map_or(-1, |fd| fd as mqd_t)
 }
@@ -648,6 +651,10 @@ extern "C" fn forget_helper_in_child() {
 /// The helper thread: reads notices from the pipe's read end (its argument) until the pipe
 /// fails, and starts or drops each registration's thread.
 extern "C" fn helper_main(arg: *mut c_void) -> *mut c_void {
+    // Signals are for the program's threads (as glibc's helper, this one blocks them all,
+    // so that a sigsuspend or sigwait elsewhere gets them); the notice threads it starts
+    // inherit the mask.
+    platform::block_all_signals();
     let fd = arg as isize as c_int;
     let mut notice = [0u8; NOTICE_LEN];
     loop {
