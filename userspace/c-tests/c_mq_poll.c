@@ -323,13 +323,19 @@ static void status_line(void)
 	CHECK_OK(mq_notify(g_q, NULL));
 	CHECK_RECV(g_q, 3, 51, 7);
 	check_status(6, 5, 0, 0, 0);
-	/* Nothing can be written; a descriptor open for writing only cannot be read. */
+	/* Nothing can be written (EINVAL; EBADF first for a descriptor not open for writing); a
+	 * descriptor open for writing only cannot be read. */
 	CHECK_ERR(write(g_q, "abc", 3), EINVAL);
 	mqd_t w;
 	CHECK_OK(w = mq_open(qname(6), O_WRONLY));
 	char c;
 	CHECK_ERR(read(w, &c, 1), EBADF);
+	CHECK_ERR(write(w, "abc", 3), EINVAL);
 	CHECK_OK(mq_close(w));
+	mqd_t r;
+	CHECK_OK(r = mq_open(qname(6), O_RDONLY));
+	CHECK_ERR(write(r, "abc", 3), EBADF); /* not open for writing: that first */
+	CHECK_OK(mq_close(r));
 	CHECK_EQ(curmsgs(g_q), 2);
 	CHECK_OK(mq_close(g_q));
 	CHECK_OK(mq_unlink(qname(6)));
