@@ -354,6 +354,19 @@ static void dropped_at_close(void)
 	child_registers(EBUSY);
 	CHECK_OK(mq_notify(g_q, NULL));
 
+	/* Nor does unlinking the name: the queue and its registration live on. */
+	int before_unlink = notices;
+	CHECK_OK(notify_signal(g_q, SIGUSR1, 49));
+	CHECK_OK(mq_unlink(qname(5)));
+	child_registers(EBUSY);
+	CHECK_OK(send_tagged(g_q, 4, 48, 1));
+	CHECK(wait_notices(before_unlink + 1));
+	CHECK_EQ(seen_int, 49);
+	CHECK_RECV(g_q, 4, 48, 1);
+	mqd_t renamed = new_queue(5, O_RDWR, 0600, NULL); /* the name again, for what follows */
+	CHECK_OK(mq_close(g_q));
+	g_q = renamed;
+
 	/* A fork child closing its copy of the registered descriptor does not either. */
 	int before = notices;
 	CHECK_OK(notify_signal(g_q, SIGUSR1, 50));
@@ -466,6 +479,15 @@ static void sigev_thread(void)
 	CHECK_EQ(wait_thread_calls(3, 200), 2);
 	child_registers(0);
 	CHECK_RECV(g_q, 4, 74, 1);
+	/* Dropped by closing another descriptor of the queue: nothing runs either. */
+	mqd_t other;
+	CHECK_OK(other = mq_open(qname(8), O_RDONLY));
+	CHECK_OK(notify_thread(g_q, &marker1));
+	CHECK_OK(mq_close(other));
+	CHECK_OK(send_tagged(g_q, 4, 75, 1));
+	CHECK_EQ(wait_thread_calls(3, 200), 2);
+	child_registers(0);
+	CHECK_RECV(g_q, 4, 75, 1);
 	CHECK_OK(mq_close(g_q));
 	CHECK_OK(mq_unlink(qname(8)));
 }
