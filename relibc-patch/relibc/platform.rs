@@ -17,17 +17,14 @@
 //! For `mqueue.h`: relibc's open flags (`fcntl.h`: Redox's values on Redox, Linux's on
 //! Linux; the header module translates them to the Linux values the kernel takes), its
 //! `struct sigevent`, `union sigval` and `pthread_attr_t`, and its `close`, `pipe2`, `read`,
-//! `malloc`, `free`, `pthread_create`, `pthread_attr_*` and `pthread_atfork` for the
-//! `SIGEV_THREAD` helper thread.
+//! `malloc`, `free`, `pthread_create`, `pthread_attr_*`, `pthread_atfork` and
+//! `pthread_sigmask` for the `SIGEV_THREAD` helper thread.
 
 #[cfg(target_os = "redox")]
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 #[cfg(target_os = "redox")]
-use crate::header::{
-    errno::ENOENT,
-    fcntl::{O_CLOEXEC, O_RDWR},
-};
+use crate::header::errno::ENOENT;
 use crate::{
     c_str::CStr,
     header::{errno::ENOSYS, pthread, stdlib, sys_stat::stat},
