@@ -19,8 +19,8 @@ use kestrel_abi::mq::{
 use kestrel_abi::syscall::{O_CLOEXEC as K_O_CLOEXEC, O_RDWR as K_O_RDWR};
 
 use crate::header::mqueue::{
-    exchange_nonblock, kernel_oflag, mq_attr, mq_close, mq_getattr, mq_notify, mq_open, mq_receive, mq_send,
-    mq_setattr, mq_timedreceive, mq_timedsend, mq_unlink, mqd_t, notice_pipe,
+    kernel_oflag, mq_attr, mq_close, mq_getattr, mq_notify, mq_open, mq_receive, mq_send, mq_setattr, mq_timedreceive,
+    mq_timedsend, mq_unlink, mqd_t, notice_pipe,
 };
 use crate::platform::sys::{self, Call, FAKE_MQ_FD};
 use crate::platform::{
@@ -81,21 +81,6 @@ fn open_flags_are_translated_to_linux_values() {
     // Every access mode this runtime can express is a valid one; Linux's invalid 3 never
     // comes from it.
     assert_ne!(kernel_oflag(O_ACCMODE) & MQ_O_ACCMODE, MQ_O_ACCMODE);
-}
-
-#[test]
-fn mq_flags_exchange_the_two_nonblock_bits() {
-    let (ours, linux) = (i64::from(O_NONBLOCK), i64::from(MQ_O_NONBLOCK));
-    assert_eq!(exchange_nonblock(0), 0);
-    assert_eq!(exchange_nonblock(ours), linux);
-    assert_eq!(exchange_nonblock(linux), ours);
-    assert_eq!(exchange_nonblock(ours | linux), ours | linux);
-    // Other bits stay, so the kernel still rejects them (EINVAL).
-    assert_eq!(exchange_nonblock(ours | 1), linux | 1);
-    assert_eq!(exchange_nonblock(-1), -1);
-    for flags in [0, ours, linux, 5, ours | 0x100, i64::MIN] {
-        assert_eq!(exchange_nonblock(exchange_nonblock(flags)), flags, "its own inverse");
-    }
 }
 
 #[test]
@@ -276,11 +261,11 @@ fn write_attr(addr: u64, attr: MqAttr) {
 }
 
 #[test]
-fn mq_getattr_translates_the_kernels_nonblock() {
+fn mq_getattr_passes_the_callers_structure_through() {
     let mut attr = mq_attr::default();
     let addr = &raw mut attr;
     let kernel =
-        MqAttr { mq_flags: MQ_O_NONBLOCK.into(), mq_maxmsg: 10, mq_msgsize: 8192, mq_curmsgs: 3, ..MqAttr::default() };
+        MqAttr { mq_flags: O_NONBLOCK.into(), mq_maxmsg: 10, mq_msgsize: 8192, mq_curmsgs: 3, ..MqAttr::default() };
     // SAFETY: `attr` is a live local.
     let (ret, call) = one_hooked_call(
         move |call| {
@@ -322,13 +307,13 @@ fn mq_getattr_translates_the_kernels_nonblock() {
 }
 
 #[test]
-fn mq_setattr_translates_both_ways() {
+fn mq_setattr_passes_the_callers_structures_through() {
     let new = mq_attr { mq_flags: O_NONBLOCK.into(), mq_maxmsg: 99, ..mq_attr::default() };
     let mut old = mq_attr::default();
     let old_addr = &raw mut old;
     let seen = std::rc::Rc::new(std::cell::Cell::new(MqAttr::default()));
     let seen_in_hook = seen.clone();
-    let kernel_old = MqAttr { mq_flags: MQ_O_NONBLOCK.into(), mq_maxmsg: 10, mq_msgsize: 64, ..MqAttr::default() };
+    let kernel_old = MqAttr { mq_flags: O_NONBLOCK.into(), mq_maxmsg: 10, mq_msgsize: 64, ..MqAttr::default() };
     // SAFETY: live locals.
     let (ret, call) = one_hooked_call(
         move |call| {
@@ -342,15 +327,15 @@ fn mq_setattr_translates_both_ways() {
     assert_eq!(ret, 0);
     assert_eq!(call.metadata, [MQ_CALL_GETSETATTR, 6, 0]);
     assert_eq!(payload_words(&call)[1], old_addr as u64);
-    assert_ne!(payload_words(&call)[0], 0);
-    let expected_new = MqAttr { mq_flags: MQ_O_NONBLOCK.into(), mq_maxmsg: 99, ..MqAttr::default() };
-    assert_eq!(seen.get(), expected_new, "the kernel reads Linux's O_NONBLOCK, the other fields as given");
-    assert_eq!(old.mq_flags, i64::from(O_NONBLOCK), "the old flags in the runtime's values");
+    assert_eq!(payload_words(&call)[0], &raw const new as u64, "the caller's own structure");
+    let expected_new = MqAttr { mq_flags: O_NONBLOCK.into(), mq_maxmsg: 99, ..MqAttr::default() };
+    assert_eq!(seen.get(), expected_new, "the kernel reads the fields as given");
+    assert_eq!(old.mq_flags, i64::from(O_NONBLOCK), "the old flags as the kernel wrote them");
     assert_eq!((old.mq_maxmsg, old.mq_msgsize), (10, 64));
     assert_eq!(new.mq_flags, i64::from(O_NONBLOCK), "the caller's attributes are not changed");
 
     // Clearing O_NONBLOCK, a null omqstat, and a bad flag that the kernel must still see.
-    for (flags, kernel_flags) in [(0, 0), (1, 1), (i64::from(O_NONBLOCK) | 0x10, i64::from(MQ_O_NONBLOCK) | 0x10)] {
+    for (flags, kernel_flags) in [(0, 0), (1, 1), (i64::from(O_NONBLOCK) | 0x10, i64::from(O_NONBLOCK) | 0x10)] {
         let new = mq_attr { mq_flags: flags, ..mq_attr::default() };
         let seen_in_hook = seen.clone();
         // SAFETY: a live local; a null omqstat is allowed.

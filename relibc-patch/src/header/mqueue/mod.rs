@@ -34,25 +34,22 @@
 //! # Open flags: the C library's, translated to Linux's
 //!
 //! The kernel takes Linux's `oflag` values (`O_CREAT` 0o100, `O_EXCL` 0o200, `O_NONBLOCK`
-//! 0o4000, `O_CLOEXEC` 0o2000000, access modes 0, 1, 2) and Linux's `O_NONBLOCK` in
-//! `mq_attr.mq_flags`. A C library's `fcntl.h` may have other values: kestrel's guest C
-//! runtime and relibc on Redox use Redox's (`O_RDONLY` 0x10000, `O_NONBLOCK` 0x40000,
-//! `O_CREAT` 0x2000000, ...). So `mq_open` translates the bits that it looks at from the
-//! platform's values (the adapter's `O_*`) to Linux's, and drops the others (Linux's
-//! mq_open ignores them too); an access mode that is none of the platform's three becomes
-//! Linux's invalid 3 (`EINVAL` from the kernel). `mq_setattr` and `mq_getattr` exchange the
-//! platform's and Linux's `O_NONBLOCK` bits in `mq_flags` on the way in and out (any other
-//! bit stays, so the kernel still rejects it with `EINVAL`); with Linux's values all of
-//! this is the identity.
+//! 0o4000, `O_CLOEXEC` 0o2000000, access modes 0, 1, 2). A C library's `fcntl.h` may have
+//! other values: kestrel's guest C runtime and relibc on Redox use Redox's (`O_RDONLY`
+//! 0x10000, `O_NONBLOCK` 0x40000, `O_CREAT` 0x2000000, ...). So `mq_open` translates the
+//! bits that it looks at from the platform's values (the adapter's `O_*`) to Linux's, and
+//! drops the others (Linux's mq_open ignores them too); an access mode that is none of the
+//! platform's three becomes Linux's invalid 3 (`EINVAL` from the kernel).
+//!
+//! `mq_attr.mq_flags` is another matter: it lives in the caller's memory, which the
+//! library does not read or rewrite (a bad address must be the kernel's `EFAULT`, not a
+//! fault in the caller), so the kernel's ABI takes the platform's `O_NONBLOCK` there
+//! (kestrel's, which is Redox's), and `mq_getattr` and `mq_setattr` pass the caller's
+//! structures through.
 //!
 //! A queue descriptor is always close-on-exec, with or without `O_CLOEXEC` (POSIX has `exec`
 //! close message queue descriptors; Linux's `mq_open` makes each one close-on-exec): the
 //! kernel sees to that, as Linux's does, and `O_CLOEXEC` travels translated like the rest.
-//!
-//! Translating the new attributes means reading them: `mq_setattr` copies `*mqstat` before
-//! the call, so an `mqstat` that is not readable faults in the caller instead of failing
-//! with `EFAULT`. The old attributes are written by the kernel (an unwritable `omqstat`, or
-//! `mq_getattr`'s `mqstat`, is its `EFAULT`) and translated in place after it succeeded.
 //!
 //! # `mq_open` is variadic in C, and defined here with two fixed extra arguments
 //!
@@ -188,24 +185,6 @@ pub(crate) const fn kernel_oflag(oflag: c_int) -> c_int {
         i += 1;
     }
     linux
-}
-
-/// `mq_flags` between the platform's and Linux's values: the two `O_NONBLOCK` bits
-/// exchanged (its own inverse; the identity where they are the same bit).
-pub(crate) const fn exchange_nonblock(flags: c_long) -> c_long {
-    let platform = platform::O_NONBLOCK as c_long;
-    let linux = LINUX_O_NONBLOCK as c_long;
-    if platform == linux {
-        return flags;
-    }
-    let mut out = flags & !(platform | linux);
-    if flags & platform != 0 {
-        out |= linux;
-    }
-    if flags & linux != 0 {
-        out |= platform;
-    }
-    out
 }
 
 /// Makes the scheme call: the kernel's result, or `None` with `errno` set.
@@ -388,24 +367,16 @@ pub unsafe extern "C" fn mq_receive(
 }
 
 /// The get-and-set call: the kernel reads `*new` (if not null) and writes `*old` (if not
-/// null); then `old`'s `mq_flags` is turned into the platform's values.
+/// null), both with the platform's `O_NONBLOCK` in `mq_flags`, which the kernel's ABI
+/// takes (see the module docs).
 ///
 /// # Safety
 ///
-/// `new` is null or a readable `mq_attr` with Linux's flags; `old` is null or an address
-/// the kernel may write an `mq_attr` to.
+/// `new` is null or the address of an `mq_attr` the kernel may read; `old` is null or an
+/// address the kernel may write an `mq_attr` to.
 unsafe fn getsetattr(mqdes: mqd_t, new: *const mq_attr, old: *mut mq_attr) -> c_int {
     let payload = words([new as usize as u64, old as usize as u64]);
-    let ret = zero_call(payload.as_flattened(), &[MQ_CALL_GETSETATTR, u64::from(mqdes as u32), 0]);
-    if ret == 0 && !old.is_null() {
-        // SAFETY: the kernel has just written the attributes there, so the address is a
-        // writable mq_attr (the caller's, as it promised).
-        unsafe {
-            let flags = &raw mut (*old).mq_flags;
-            flags.write(exchange_nonblock(flags.read()));
-        }
-    }
-    ret
+    zero_call(payload.as_flattened(), &[MQ_CALL_GETSETATTR, u64::from(mqdes as u32), 0])
 }
 
 /// `mq_getattr(mqdes, mqstat)`: stores the queue's attributes and the descriptor's
@@ -432,19 +403,12 @@ pub unsafe extern "C" fn mq_getattr(mqdes: mqd_t, mqstat: *mut mq_attr) -> c_int
 /// # Safety
 ///
 /// `mqstat` is null (Linux: then only the old attributes are stored) or the address of a
-/// readable `struct mq_attr`, which the library reads to translate `O_NONBLOCK` (see the
-/// module docs); `omqstat` is null or the address of a writable `struct mq_attr`.
+/// readable `struct mq_attr`; `omqstat` is null or the address of a writable `struct
+/// mq_attr` (the kernel reports `EFAULT` for an address it cannot read or write).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mq_setattr(mqdes: mqd_t, mqstat: *const mq_attr, omqstat: *mut mq_attr) -> c_int {
-    if mqstat.is_null() {
-        // SAFETY: as the caller promises.
-        return unsafe { getsetattr(mqdes, ptr::null(), omqstat) };
-    }
-    // SAFETY: the caller vouches for a readable mq_attr.
-    let mut new = unsafe { mqstat.read_unaligned() };
-    new.mq_flags = exchange_nonblock(new.mq_flags);
-    // SAFETY: `new` is a local; `omqstat` as the caller promises.
-    unsafe { getsetattr(mqdes, &new, omqstat) }
+    // SAFETY: as the caller promises.
+    unsafe { getsetattr(mqdes, mqstat, omqstat) }
 }
 
 /// The start of `struct sigevent`, where every layout of it agrees (Linux's 64-byte one,
