@@ -18,8 +18,12 @@
 //! | `MQ_CALL_NOTIFY` | mqd | `sigevent` address or 0 | none | 0 |
 //!
 //! Names are passed as the caller gave them (with their leading '/'); `oflag` and `mode`
-//! are Linux's values (`O_CLOEXEC` is honoured). Timeouts are absolute `CLOCK_REALTIME`
-//! `struct timespec`s.
+//! are Linux's values. `mq_attr.mq_flags` (mq_getsetattr's new and old attributes) holds
+//! this kernel's `O_NONBLOCK` (`crate::syscall::O_NONBLOCK`, what programs' `<fcntl.h>`
+//! defines), so that the C library passes the caller's structures through untouched and a
+//! bad address is the kernel's EFAULT. A queue descriptor is close-on-exec with or without `O_CLOEXEC`,
+//! as Linux's mq_open makes it (POSIX closes queue descriptors at exec). Timeouts are
+//! absolute `CLOCK_REALTIME` `struct timespec`s.
 //!
 //! `mq_notify` takes Linux's `struct sigevent`. `SIGEV_SIGNAL` and `SIGEV_NONE` are as on
 //! Linux. `SIGEV_THREAD` is the C library's business, as on Linux, where glibc hands the

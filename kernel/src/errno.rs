@@ -13,6 +13,12 @@ use kestrel_abi::errno as number;
 #[repr(transparent)]
 pub struct Errno(i32);
 
+/// Kernel-internal, as Linux's ERESTARTSYS: a call a signal interrupted, to be made
+/// again after the handler if its action has SA_RESTART (or if no handler runs), and to
+/// fail with EINTR otherwise. It never reaches user space: the return path settles it
+/// (`context::signal`).
+pub const ERESTARTSYS: Errno = Errno(512);
+
 /// Shorthand for the rules and the glue.
 pub type Result<T> = core::result::Result<T, Errno>;
 

@@ -8,30 +8,39 @@
 //! files through relibc's `Sys`, scheme calls through `redox_rt`.
 //!
 //! The IPC calls reach kestrel's kernel schemes (`/scheme/sem`, `/scheme/msg`,
-//! `/scheme/shm`), which only a Redox-target build can call. In relibc's Linux build
-//! [`sem_call`] and [`msg_call`] fail with `ENOSYS`, and [`shm_call`] makes Linux's own
-//! `shmget`, `shmat`, `shmdt` and `shmctl` system calls, which take the same values and
-//! structures (upstream relibc's `sys/shm.h` worked on Linux, so this one does too).
+//! `/scheme/shm`, `/scheme/mq`), which only a Redox-target build can call. In relibc's
+//! Linux build [`sem_call`], [`msg_call`] and [`mq_call`] fail with `ENOSYS`, and
+//! [`shm_call`] makes Linux's own `shmget`, `shmat`, `shmdt` and `shmctl` system calls,
+//! which take the same values and structures (upstream relibc's `sys/shm.h` worked on Linux,
+//! so this one does too).
+//!
+//! For `mqueue.h`: relibc's open flags (`fcntl.h`: Redox's values on Redox, Linux's on
+//! Linux; the header module translates them to the Linux values the kernel takes), its
+//! `struct sigevent`, `union sigval` and `pthread_attr_t`, and its `close`, `pipe2`, `read`,
+//! `malloc`, `free`, `pthread_create`, `pthread_attr_*`, `pthread_atfork` and
+//! `pthread_sigmask` for the `SIGEV_THREAD` helper thread.
 
 #[cfg(target_os = "redox")]
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 #[cfg(target_os = "redox")]
-use crate::header::{
-    errno::ENOENT,
-    fcntl::{O_CLOEXEC, O_RDWR},
-};
+use crate::header::errno::ENOENT;
 use crate::{
     c_str::CStr,
-    header::{errno::ENOSYS, sys_stat::stat},
+    header::{errno::ENOSYS, pthread, stdlib, sys_stat::stat},
     out::Out,
     platform::{ERRNO, Pal, Sys},
 };
 pub use crate::{
-    header::{bits_timespec::timespec, errno},
+    header::{
+        bits_timespec::timespec,
+        errno,
+        fcntl::{O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY},
+        signal::{SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD, sigevent, sigval},
+    },
     platform::types::{
         c_char, c_int, c_long, c_short, c_uint, c_ulong, c_ushort, c_void, gid_t, key_t, mode_t,
-        pid_t, size_t, ssize_t, time_t, uid_t,
+        pid_t, pthread_attr_t, size_t, ssize_t, time_t, uid_t,
     },
 };
 
@@ -132,6 +141,9 @@ static MSG_FD: SchemeFd = SchemeFd::new();
 /// calls; `shm_open` names lie below it).
 #[cfg(target_os = "redox")]
 static SHM_FD: SchemeFd = SchemeFd::new();
+/// The process's `/scheme/mq` descriptor (POSIX message queues).
+#[cfg(target_os = "redox")]
+static MQ_FD: SchemeFd = SchemeFd::new();
 
 /// One call on the IPC scheme at `path` (`SYS_CALL` on the process's descriptor of it,
 /// cached in `fd` and opened on first use): `metadata` as the kernel ABI lays it out, and
@@ -176,6 +188,106 @@ pub fn msg_call(payload: &[u8], metadata: &[u64]) -> Result<usize, c_int> {
 #[cfg(target_os = "redox")]
 pub fn shm_call(metadata: &[u64; 3]) -> Result<usize, c_int> {
     scheme_call(&SHM_FD, c"/scheme/shm", &[], metadata)
+}
+
+/// One call on the kernel's POSIX message queue scheme (`/scheme/mq`), as [`scheme_call`]
+/// describes: three metadata words, a payload the kernel only reads.
+#[cfg(target_os = "redox")]
+pub fn mq_call(payload: &[u8], metadata: &[u64; 3]) -> Result<usize, c_int> {
+    scheme_call(&MQ_FD, c"/scheme/mq", payload, metadata)
+}
+
+/// No kestrel schemes outside a Redox-target build.
+#[cfg(not(target_os = "redox"))]
+pub fn mq_call(_payload: &[u8], _metadata: &[u64; 3]) -> Result<usize, c_int> {
+    Err(ENOSYS)
+}
+
+/// `close(fd)` (`mq_close`).
+pub fn close(fd: c_int) -> Result<(), c_int> {
+    Sys::close(fd).map_err(|err| err.0)
+}
+
+/// A pipe whose two ends are close-on-exec (`pipe2(fds, O_CLOEXEC)`): `[read end, write end]`.
+pub fn pipe_cloexec() -> Result<[c_int; 2], c_int> {
+    let mut fds = [-1; 2];
+    Sys::pipe2(Out::from_mut(&mut fds), O_CLOEXEC).map_err(|err| err.0)?;
+    Ok(fds)
+}
+
+/// `read(fd, buf, buf.len())`: the count read (0 at end of file) or the errno.
+pub fn read(fd: c_int, buf: &mut [u8]) -> Result<usize, c_int> {
+    Sys::read(fd, buf).map_err(|err| err.0)
+}
+
+/// `malloc(size)`: null when out of memory.
+pub fn malloc(size: size_t) -> *mut c_void {
+    // SAFETY: `malloc` has no preconditions.
+    unsafe { stdlib::malloc(size) }
+}
+
+/// `free(ptr)`.
+///
+/// # Safety
+///
+/// `ptr` is null or came from [`malloc`] and was not freed.
+pub unsafe fn free(ptr: *mut c_void) {
+    // SAFETY: as the caller promises.
+    unsafe { stdlib::free(ptr) }
+}
+
+/// Starts a detached thread running `start(arg)`: with the attributes `*attr` (made
+/// detached first) if `attr` is not null, else with the defaults. The errno on failure.
+///
+/// # Safety
+///
+/// `attr` is null or points to an initialized `pthread_attr_t` the caller may change.
+pub unsafe fn spawn_detached(
+    attr: *mut pthread_attr_t,
+    start: extern "C" fn(*mut c_void) -> *mut c_void,
+    arg: *mut c_void,
+) -> Result<(), c_int> {
+    let mut thread: crate::platform::types::pthread_t = core::ptr::null_mut();
+    let err = if attr.is_null() {
+        let mut own = core::mem::MaybeUninit::<pthread_attr_t>::uninit();
+        // SAFETY: `own` is a local that relibc initializes, then uses and destroys.
+        unsafe {
+            pthread::pthread_attr_init(own.as_mut_ptr());
+            pthread::pthread_attr_setdetachstate(own.as_mut_ptr(), pthread::PTHREAD_CREATE_DETACHED);
+            let err = pthread::pthread_create(&mut thread, own.as_ptr(), start, arg);
+            pthread::pthread_attr_destroy(own.as_mut_ptr());
+            err
+        }
+    } else {
+        // SAFETY: the caller vouches for `attr`; `thread` is a local.
+        unsafe {
+            pthread::pthread_attr_setdetachstate(attr, pthread::PTHREAD_CREATE_DETACHED);
+            pthread::pthread_create(&mut thread, attr, start, arg)
+        }
+    };
+    if err == 0 { Ok(()) } else { Err(err) }
+}
+
+/// Registers `child` to run in the child after every `fork` (`pthread_atfork`).
+pub fn at_fork_child(child: extern "C" fn()) -> Result<(), c_int> {
+    match pthread::pthread_atfork(None, None, Some(child)) {
+        0 => Ok(()),
+        err => Err(err),
+    }
+}
+
+/// Blocks every signal in the calling thread (`pthread_sigmask(SIG_BLOCK, full set)`).
+pub fn block_all_signals() {
+    let mut all: crate::header::bits_sigset_t::sigset_t = 0;
+    // SAFETY: relibc fills and reads the local set; no old set is asked for.
+    unsafe {
+        crate::header::signal::sigfillset(&mut all);
+        crate::header::signal::pthread_sigmask(
+            crate::header::signal::SIG_BLOCK,
+            &all,
+            core::ptr::null_mut(),
+        );
+    }
 }
 
 /// No kestrel schemes outside a Redox-target build.

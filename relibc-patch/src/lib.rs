@@ -1,5 +1,5 @@
 //! The C API that kestrel's IPC schemes need in a libc: the functions, types and constants
-//! of `sys/ipc.h`, `sys/sem.h`, `sys/msg.h` and `sys/shm.h` (later `mqueue.h`,
+//! of `sys/ipc.h`, `sys/sem.h`, `sys/msg.h`, `sys/shm.h` and `mqueue.h` (later
 //! `sys/timerfd.h`), in the Linux x86_64 ABI.
 //!
 //! The same header modules serve two builds:

@@ -289,6 +289,11 @@ pub fn at_fork_child(child: extern "C" fn()) -> Result<(), c_int> {
     sys::at_fork_child(child)
 }
 
+/// Blocks every signal in the calling thread (`pthread_sigmask(SIG_BLOCK, full set)`).
+pub fn block_all_signals() {
+    sys::block_all_signals();
+}
+
 /// The guest's system calls: `syscall` with the number in `rax`, arguments in `rdi`, `rsi`,
 /// `rdx`, `r10`, `r8`, `r9`; `rcx` and `r11` are clobbered; a result in `-4095..=-1` is a
 /// negated errno.
@@ -419,6 +424,7 @@ mod sys {
             parent: Option<extern "C" fn()>,
             child: Option<extern "C" fn()>,
         ) -> c_int;
+        fn pthread_sigmask(how: c_int, set: *const u64, old: *mut u64) -> c_int;
     }
 
     /// The C runtime's `PTHREAD_CREATE_DETACHED`.
@@ -495,6 +501,13 @@ mod sys {
             0 => Ok(()),
             err => Err(err),
         }
+    }
+
+    pub fn block_all_signals() {
+        // The runtime's sigset_t is one word, a bit per signal; SIG_BLOCK is 0.
+        let all: u64 = !0;
+        // SAFETY: the runtime reads the local set; no old set is asked for.
+        unsafe { pthread_sigmask(0, &all, core::ptr::null_mut()) };
     }
 }
 
@@ -689,6 +702,8 @@ pub(crate) mod sys {
         fn pthread_getattr_np(thread: u64, attr: *mut pthread_attr_t) -> c_int;
         fn pthread_attr_getstacksize(attr: *const pthread_attr_t, size: *mut usize) -> c_int;
         fn pthread_self() -> u64;
+        fn pthread_sigmask(how: c_int, set: *const u64, old: *mut u64) -> c_int;
+        fn sigfillset(set: *mut u64) -> c_int;
         fn __errno_location() -> *mut c_int;
     }
 
@@ -804,6 +819,24 @@ pub(crate) mod sys {
     pub fn at_fork_child(child: extern "C" fn()) -> Result<(), c_int> {
         AT_FORK_CHILD.lock().unwrap().push(child);
         Ok(())
+    }
+
+    /// The host's: its `sigset_t` is 128 bytes; `SIG_BLOCK` is 0.
+    pub fn block_all_signals() {
+        let mut set = [0u64; 16];
+        // SAFETY: the host library fills and reads the local set.
+        unsafe {
+            sigfillset(set.as_mut_ptr());
+            pthread_sigmask(0, set.as_ptr(), core::ptr::null_mut());
+        }
+    }
+
+    /// Whether the calling thread blocks `SIGUSR1` (10), for tests.
+    pub fn blocks_sigusr1() -> bool {
+        let mut set = [0u64; 16];
+        // SAFETY: the host library writes the current mask into the local set.
+        unsafe { pthread_sigmask(0, core::ptr::null(), set.as_mut_ptr()) };
+        set[0] & (1 << 9) != 0
     }
 
     /// A `pthread_attr_t` with the stack size `size` (detached or not), for tests.

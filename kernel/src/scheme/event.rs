@@ -22,6 +22,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::errno::{EAGAIN, EBADF, EINTR, EINVAL};
 use kestrel_abi::syscall::{EVENT_EDGE, EVENT_ERR, EVENT_HUP, EVENT_READ, EVENT_WRITE, Event, MODE_CHR, Stat};
@@ -78,9 +79,17 @@ pub struct EventScheme {
 pub static EVENT_SCHEME: EventScheme =
     EventScheme { queues: Mutex::new(BTreeMap::new()), next: Mutex::new(1), waiters: WaitQueue::new() };
 
+/// Event queues open: readiness changes are skipped while there are none, as nobody can
+/// wait on them (a waiter waits on a queue).
+static OPEN_QUEUES: AtomicUsize = AtomicUsize::new(0);
+
 /// Some descriptor's readiness may have changed: edge-triggered registrations forget
 /// the conditions that are now false, and readers re-check.
 pub fn notify() {
+    // No event queue is open (a program that does not poll): nobody to tell.
+    if OPEN_QUEUES.load(Ordering::Relaxed) == 0 {
+        return;
+    }
     EVENT_SCHEME.forget_lapsed();
     EVENT_SCHEME.waiters.wake_all();
 }
@@ -150,6 +159,7 @@ impl KernelScheme for EventScheme {
         let handle = *next;
         *next += 1;
         self.queues.lock().insert(handle, Vec::new());
+        OPEN_QUEUES.fetch_add(1, Ordering::Relaxed);
         Ok(handle)
     }
 
@@ -219,6 +229,8 @@ impl KernelScheme for EventScheme {
     }
 
     fn close(&self, handle: usize) {
-        self.queues.lock().remove(&handle);
+        if self.queues.lock().remove(&handle).is_some() {
+            OPEN_QUEUES.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 }

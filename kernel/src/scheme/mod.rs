@@ -38,8 +38,6 @@ pub mod ipc_glue;
 #[cfg(not(test))]
 pub mod mq;
 #[cfg(not(test))]
-mod mq_notice;
-#[cfg(not(test))]
 pub mod msg;
 #[cfg(not(test))]
 pub mod pipe;

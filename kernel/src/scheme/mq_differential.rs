@@ -7,9 +7,11 @@
 //!
 //! The sequence runs in a thread of its own that switches among four users with the raw
 //! setresuid/setresgid system calls (which change only the calling thread; its saved
-//! uid stays 0 so that it can switch back): root, the owner (uid and gid 1000), a
-//! member of the owner's group (uid 2000, gid 1000) and a stranger (uid 3000), each
-//! with no supplementary groups. The rules get the same credentials, and the modes the
+//! uid stays 0 so that it can switch back): root, the owner (uid and gid 41000), a
+//! member of the owner's group (uid 42000, gid 41000) and a stranger (uid 43000), each
+//! with no supplementary groups. The bytes of queues are charged per user across the
+//! host, so the uids are ones no account uses; root's queues made by other programs
+//! while this runs can still make an mq_open EMFILE here and not in the rules. The rules get the same credentials, and the modes the
 //! host keeps after this process's umask. Attributes stay within the
 //! unprivileged limits or far outside them: root in a container may lack
 //! CAP_SYS_RESOURCE in the host's namespace, which the rules cannot see. The test lowers
@@ -119,7 +121,7 @@ struct Description {
 const PID: u32 = 1;
 
 /// The users the sequences switch among: (uid, gid).
-const USERS: [(u32, u32); 4] = [(0, 0), (1000, 1000), (2000, 1000), (3000, 3000)];
+const USERS: [(u32, u32); 4] = [(0, 0), (41000, 41000), (42000, 41000), (43000, 43000)];
 
 /// This thread becomes `(uid, gid)`: back to euid 0 (the saved uid allows it), then the
 /// gids, then the uids, keeping saved uid 0. Raw system calls, so that other threads

@@ -238,6 +238,7 @@ impl OpenDescription {
 
     /// `SYS_CALL` on the description's scheme. The proc, sem and msg schemes, whose calls
     /// are the frequent ones, are called directly rather than through the trait object.
+    /// (A fourth arm, for mq, saved its calls 12 instructions and cost every proc call 9.)
     #[inline(always)]
     pub fn call(&self, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result<usize> {
         match self.scheme {

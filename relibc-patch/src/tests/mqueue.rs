@@ -19,8 +19,8 @@ use kestrel_abi::mq::{
 use kestrel_abi::syscall::{O_CLOEXEC as K_O_CLOEXEC, O_RDWR as K_O_RDWR};
 
 use crate::header::mqueue::{
-    exchange_nonblock, kernel_oflag, mq_attr, mq_close, mq_getattr, mq_notify, mq_open, mq_receive, mq_send,
-    mq_setattr, mq_timedreceive, mq_timedsend, mq_unlink, mqd_t,
+    kernel_oflag, mq_attr, mq_close, mq_getattr, mq_notify, mq_open, mq_receive, mq_send, mq_setattr, mq_timedreceive,
+    mq_timedsend, mq_unlink, mqd_t, notice_pipe,
 };
 use crate::platform::sys::{self, Call, FAKE_MQ_FD};
 use crate::platform::{
@@ -84,30 +84,19 @@ fn open_flags_are_translated_to_linux_values() {
 }
 
 #[test]
-fn mq_flags_exchange_the_two_nonblock_bits() {
-    let (ours, linux) = (i64::from(O_NONBLOCK), i64::from(MQ_O_NONBLOCK));
-    assert_eq!(exchange_nonblock(0), 0);
-    assert_eq!(exchange_nonblock(ours), linux);
-    assert_eq!(exchange_nonblock(linux), ours);
-    assert_eq!(exchange_nonblock(ours | linux), ours | linux);
-    // Other bits stay, so the kernel still rejects them (EINVAL).
-    assert_eq!(exchange_nonblock(ours | 1), linux | 1);
-    assert_eq!(exchange_nonblock(-1), -1);
-    for flags in [0, ours, linux, 5, ours | 0x100, i64::MIN] {
-        assert_eq!(exchange_nonblock(exchange_nonblock(flags)), flags, "its own inverse");
-    }
-}
-
-#[test]
 fn mq_open_without_o_creat_sends_no_mode_or_attributes() {
     // Without O_CREAT the mode and attr registers hold garbage: not used.
     let garbage = 0xdead_beef_usize as *mut mq_attr;
     let (ret, call) = one_call(Ok(7), || open(NAME.as_ptr(), O_RDONLY, 0o7777_7777, garbage));
     assert_eq!(ret, 7);
-    assert_eq!(call.metadata, [MQ_CALL_OPEN, MQ_O_RDONLY as u64, 0]);
+    assert_eq!(call.metadata, [MQ_CALL_OPEN, (MQ_O_RDONLY) as u64, 0]);
     assert_eq!(call.payload, b"/queue-1", "the name as given, leading '/' kept, no NUL");
     let (_, call) = one_call(Ok(8), || open(NAME.as_ptr(), O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0o600, garbage));
     assert_eq!(call.metadata, [MQ_CALL_OPEN, (MQ_O_WRONLY | MQ_O_NONBLOCK | MQ_O_CLOEXEC) as u64, 0]);
+    // Without O_CLOEXEC none is asked for (the kernel makes every queue descriptor
+    // close-on-exec anyway, as Linux does).
+    let (_, call) = one_call(Ok(8), || open(NAME.as_ptr(), O_WRONLY, 0, garbage));
+    assert_eq!(call.metadata[1], MQ_O_WRONLY as u64);
 }
 
 #[test]
@@ -145,7 +134,7 @@ fn mq_open_called_as_variadic_from_c() {
     assert_eq!(call.metadata, [MQ_CALL_OPEN, (0o600 << 32) | (MQ_O_RDWR | MQ_O_CREAT) as u64, addr as u64]);
     // SAFETY: as above, without the variadic arguments.
     let (_, call) = one_call(Ok(4), || unsafe { mq_open_variadic(NAME.as_ptr(), O_WRONLY) });
-    assert_eq!(call.metadata, [MQ_CALL_OPEN, MQ_O_WRONLY as u64, 0]);
+    assert_eq!(call.metadata, [MQ_CALL_OPEN, (MQ_O_WRONLY) as u64, 0]);
 }
 
 #[test]
@@ -272,11 +261,11 @@ fn write_attr(addr: u64, attr: MqAttr) {
 }
 
 #[test]
-fn mq_getattr_translates_the_kernels_nonblock() {
+fn mq_getattr_passes_the_callers_structure_through() {
     let mut attr = mq_attr::default();
     let addr = &raw mut attr;
     let kernel =
-        MqAttr { mq_flags: MQ_O_NONBLOCK.into(), mq_maxmsg: 10, mq_msgsize: 8192, mq_curmsgs: 3, ..MqAttr::default() };
+        MqAttr { mq_flags: O_NONBLOCK.into(), mq_maxmsg: 10, mq_msgsize: 8192, mq_curmsgs: 3, ..MqAttr::default() };
     // SAFETY: `attr` is a live local.
     let (ret, call) = one_hooked_call(
         move |call| {
@@ -318,13 +307,13 @@ fn mq_getattr_translates_the_kernels_nonblock() {
 }
 
 #[test]
-fn mq_setattr_translates_both_ways() {
+fn mq_setattr_passes_the_callers_structures_through() {
     let new = mq_attr { mq_flags: O_NONBLOCK.into(), mq_maxmsg: 99, ..mq_attr::default() };
     let mut old = mq_attr::default();
     let old_addr = &raw mut old;
     let seen = std::rc::Rc::new(std::cell::Cell::new(MqAttr::default()));
     let seen_in_hook = seen.clone();
-    let kernel_old = MqAttr { mq_flags: MQ_O_NONBLOCK.into(), mq_maxmsg: 10, mq_msgsize: 64, ..MqAttr::default() };
+    let kernel_old = MqAttr { mq_flags: O_NONBLOCK.into(), mq_maxmsg: 10, mq_msgsize: 64, ..MqAttr::default() };
     // SAFETY: live locals.
     let (ret, call) = one_hooked_call(
         move |call| {
@@ -338,15 +327,15 @@ fn mq_setattr_translates_both_ways() {
     assert_eq!(ret, 0);
     assert_eq!(call.metadata, [MQ_CALL_GETSETATTR, 6, 0]);
     assert_eq!(payload_words(&call)[1], old_addr as u64);
-    assert_ne!(payload_words(&call)[0], 0);
-    let expected_new = MqAttr { mq_flags: MQ_O_NONBLOCK.into(), mq_maxmsg: 99, ..MqAttr::default() };
-    assert_eq!(seen.get(), expected_new, "the kernel reads Linux's O_NONBLOCK, the other fields as given");
-    assert_eq!(old.mq_flags, i64::from(O_NONBLOCK), "the old flags in the runtime's values");
+    assert_eq!(payload_words(&call)[0], &raw const new as u64, "the caller's own structure");
+    let expected_new = MqAttr { mq_flags: O_NONBLOCK.into(), mq_maxmsg: 99, ..MqAttr::default() };
+    assert_eq!(seen.get(), expected_new, "the kernel reads the fields as given");
+    assert_eq!(old.mq_flags, i64::from(O_NONBLOCK), "the old flags as the kernel wrote them");
     assert_eq!((old.mq_maxmsg, old.mq_msgsize), (10, 64));
     assert_eq!(new.mq_flags, i64::from(O_NONBLOCK), "the caller's attributes are not changed");
 
     // Clearing O_NONBLOCK, a null omqstat, and a bad flag that the kernel must still see.
-    for (flags, kernel_flags) in [(0, 0), (1, 1), (i64::from(O_NONBLOCK) | 0x10, i64::from(MQ_O_NONBLOCK) | 0x10)] {
+    for (flags, kernel_flags) in [(0, 0), (1, 1), (i64::from(O_NONBLOCK) | 0x10, i64::from(O_NONBLOCK) | 0x10)] {
         let new = mq_attr { mq_flags: flags, ..mq_attr::default() };
         let seen_in_hook = seen.clone();
         // SAFETY: a live local; a null omqstat is allowed.
@@ -442,14 +431,14 @@ fn mq_notify_passes_signal_and_none_registrations() {
     }
 }
 
-/// What the notice threads saw: (value, stack size, detached).
-static RAN: Mutex<Vec<(u64, usize, bool)>> = Mutex::new(Vec::new());
+/// What the notice threads saw: (value, stack size, detached, signals blocked).
+static RAN: Mutex<Vec<(u64, usize, bool, bool)>> = Mutex::new(Vec::new());
 
 extern "C" fn on_notice(value: sigval) {
     // SAFETY: the tests store pointers (integers) in the value.
     let value = unsafe { value.sival_ptr } as usize as u64;
     let (stack, detached) = sys::current_thread_stack_size_and_detached();
-    RAN.lock().unwrap().push((value, stack, detached));
+    RAN.lock().unwrap().push((value, stack, detached, sys::blocks_sigusr1()));
 }
 
 /// Waits (up to 10 s) for `done`.
@@ -515,6 +504,8 @@ fn sigev_thread_runs_the_function_in_a_new_detached_thread() {
     wait_for("the notice thread", || RAN.lock().unwrap().iter().any(|r| r.0 == 0xfeed));
     let ran = RAN.lock().unwrap().iter().find(|r| r.0 == 0xfeed).copied().unwrap();
     assert!(ran.2, "the notice thread is detached");
+    assert!(ran.3, "and has the helper's mask: every signal blocked");
+    assert!(!sys::blocks_sigusr1(), "the caller's mask is its own");
     wait_for("the record to be freed", || !allocated(first.sigev_value));
 
     // A second registration reuses the pipe; with attributes, the thread gets them.
@@ -563,12 +554,24 @@ fn sigev_thread_runs_the_function_in_a_new_detached_thread() {
     wait_for("the new helper's notice thread", || RAN.lock().unwrap().iter().any(|r| r.0 == 0xc0de));
     assert_eq!(sys::AT_FORK_CHILD.lock().unwrap().len(), 1, "registered once");
 
+    // A program that closes the pipe (here its write end) ends the helper; the next
+    // registration makes a new pipe rather than naming the dead one.
+    let dead = fresh.sigev_signo;
+    assert_eq!(sys::close_fd(dead), Ok(()));
+    wait_for("the helper to forget its pipe", || notice_pipe() != dead);
+    assert_eq!(notice_pipe(), -1);
+    let (ret, renewed) = register_thread(8, 0xabba, core::ptr::null_mut(), Ok(0));
+    assert_eq!(ret, 0);
+    assert!(sys::PIPES.lock().unwrap().contains(&renewed.sigev_signo), "a new pipe");
+    send_notice(&renewed, NOTIFY_WOKENUP);
+    wait_for("the renewed helper's notice thread", || RAN.lock().unwrap().iter().any(|r| r.0 == 0xabba));
+
     // The values the helper saw went only to their own functions.
     let values: BTreeMap<u64, usize> = RAN.lock().unwrap().iter().fold(BTreeMap::new(), |mut m, r| {
         *m.entry(r.0).or_default() += 1;
         m
     });
-    assert_eq!(values, BTreeMap::from([(0xfeed, 1), (0xbeef, 1), (0xc0de, 1)]));
+    assert_eq!(values, BTreeMap::from([(0xfeed, 1), (0xbeef, 1), (0xc0de, 1), (0xabba, 1)]));
 }
 
 #[test]

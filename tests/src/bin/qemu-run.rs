@@ -1,9 +1,11 @@
-//! `qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--program-status] IMAGE`
+//! `qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--program-status] [--icount] IMAGE`
 //!
 //! Boots IMAGE (the kernel ELF for pvh, an ISO otherwise), streams the serial console,
 //! and exits 0 when the kernel reports success, 1 on failure, 2 on any other end
 //! (triple fault, QEMU error) and 3 on timeout. With `--program-status` (for `just
-//! run-c`) it exits instead with the status of the single program init ran.
+//! run-c`) it exits instead with the status of the single program init ran. With
+//! `--icount` the guest clock counts executed instructions, one nanosecond each (as
+//! `just bench --icount`), so a program's own timings read as instruction counts.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -12,7 +14,7 @@ use integration::{Boot, Ending, Firmware};
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--program-status] IMAGE"
+        "usage: qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--program-status] [--icount] IMAGE"
     );
     ExitCode::from(2)
 }
@@ -23,6 +25,7 @@ fn main() -> ExitCode {
     let mut append = String::new();
     let mut initrd = None;
     let mut program_status = false;
+    let mut icount = false;
     let mut timeout = 120;
     let mut image = None;
     while let Some(arg) = args.next() {
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
             }
             "--append" => append = args.next().unwrap_or_default(),
             "--program-status" => program_status = true,
+            "--icount" => icount = true,
             "--initrd" => match args.next() {
                 Some(path) if !path.is_empty() => initrd = Some(std::path::PathBuf::from(path)),
                 Some(_) => {}
@@ -56,6 +60,9 @@ fn main() -> ExitCode {
     boot.initrd = initrd;
     boot.timeout = Duration::from_secs(timeout);
     boot.stream = true;
+    if icount {
+        boot.qemu_args = integration::bench::ICOUNT_QEMU_ARGS.iter().map(|a| a.to_string()).collect();
+    }
     match boot.run() {
         Ok(outcome) => {
             let what = match outcome.ending {

@@ -14,6 +14,9 @@
 #define OPEN_MAX 1024     /* descriptors per process */
 #define ATEXIT_MAX 64     /* atexit registrations */
 #define NAME_MAX 255
+#define MQ_PRIO_MAX 32768     /* message priorities are below this (mqueue.h; Linux's) */
+#define _POSIX_MQ_PRIO_MAX 32 /* the least POSIX allows */
+#define _POSIX_MQ_OPEN_MAX 8
 #define PIPE_BUF 4096     /* the most a pipe writes atomically */
 #define SSIZE_MAX LONG_MAX
 

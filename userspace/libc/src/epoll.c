@@ -157,6 +157,16 @@ static int reaches(int epfd, int target, int depth)
 
 static int ctl_locked(int epfd, int op, int fd, struct epoll_event *event);
 
+/* Whether fd is a POSIX message queue: a regular file, as in Linux's mqueue file system,
+ * that can be polled all the same. */
+static int is_message_queue(int fd)
+{
+	static const char prefix[] = "/scheme/mq/";
+	char path[sizeof prefix - 1];
+	long n = __kestrel_syscall3(KESTREL_SYS_FPATH, (unsigned long)fd, (unsigned long)path, sizeof path);
+	return n == (long)sizeof path && memcmp(path, prefix, sizeof path) == 0;
+}
+
 int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 {
 	/* Linux's order: EFAULT, EBADF, EPERM, EINVAL, then ELOOP, EEXIST and ENOENT. */
@@ -174,7 +184,7 @@ int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 	}
 	/* Regular files and directories cannot be polled (Linux: EPERM). */
 	struct stat st;
-	if (fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+	if (fstat(fd, &st) == 0 && (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && !is_message_queue(fd)))) {
 		errno = EPERM;
 		return -1;
 	}

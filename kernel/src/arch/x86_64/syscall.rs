@@ -28,7 +28,8 @@ syscall_entry:
     pushq %r11
     pushq ${user_cs}
     pushq %rcx
-    pushq $0
+    /* The error code slot keeps the call's number, to make the call again (ERESTARTSYS). */
+    pushq %rax
     pushq ${vector}
     /* From here on a system call is an interrupt from user mode with this vector. */
     jmp interrupt_common

@@ -5,7 +5,10 @@
 //! A signal sent to a process is pending on the process; one of its threads that does
 //! not block it is interrupted if asleep. Delivery happens in [`on_return_to_user`]: the
 //! default action (terminate or ignore), or a handler frame pushed on the user stack.
-//! Blocking calls return `EINTR` when interrupted and are never restarted.
+//! Blocking calls return `EINTR` when interrupted and are not restarted, except those
+//! signal(7) lists as restarted under SA_RESTART that this kernel has (the POSIX queue
+//! calls): they fail with `ERESTARTSYS`, which the return path turns into the call made
+//! again or into `EINTR` ([`settle_interrupted_call`]).
 //!
 //! Standard signals (below `SIGRT_FIRST`) have one pending instance, which keeps the
 //! first sender's information; real-time signals queue every instance with its own, up
@@ -21,7 +24,7 @@ use alloc::sync::Arc;
 use core::fmt;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::errno::{EAGAIN, EINVAL, Errno};
+use crate::errno::{EAGAIN, EINTR, EINVAL, ERESTARTSYS, Errno};
 use kestrel_abi::signal::{
     DefaultAction, NSIG, SA_RESTORER, SI_KERNEL, SI_USER, SIG_DFL, SIG_IGN, SIGALRM, SIGKILL, SIGQUEUE_MAX,
     SIGRT_FIRST, SIGSTOP, SigAction, SigInfo, UNBLOCKABLE, bit, default_action,
@@ -355,6 +358,7 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
     // The common case, checked without taking a reference to the thread: nothing to do.
     let canonical = frame.rip < LOWER_HALF_END && frame.rsp < LOWER_HALF_END;
     if canonical
+        && frame.rax != INTERRUPTED
         && !scheduler::need_resched()
         && scheduler::with_current(|thread| {
             !thread.process.is_exiting()
@@ -365,6 +369,24 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
         return;
     }
     work_before_return(frame);
+}
+
+/// `rax` after a call that returned ERESTARTSYS.
+const INTERRUPTED: u64 = ERESTARTSYS.to_syscall_return() as u64;
+
+/// A system call that returns ERESTARTSYS is made again (`restart`: its number back in
+/// `rax`, `rip` back on the 2-byte `syscall` instruction, the argument registers as they
+/// were) or fails with EINTR.
+fn settle_interrupted_call(frame: &mut TrapFrame, restart: bool) {
+    if frame.vector != crate::arch::syscall::SYSCALL_VECTOR || frame.rax != INTERRUPTED {
+        return;
+    }
+    if restart {
+        frame.rax = frame.error_code;
+        frame.rip -= 2;
+    } else {
+        frame.rax = EINTR.to_syscall_return() as u64;
+    }
 }
 
 /// First non-canonical address above the user half.
@@ -407,6 +429,8 @@ fn work_before_return(frame: &mut TrapFrame) {
                 thread.process.begin_exit(wait::signaled(kestrel_abi::signal::SIGSEGV));
                 continue;
             }
+            // No handler ran: an interrupted call is made again, as on Linux.
+            settle_interrupted_call(frame, true);
             return;
         };
         deliver(&thread, frame, signo, info);
@@ -427,6 +451,7 @@ fn deliver(thread: &Arc<Thread>, frame: &mut TrapFrame, signo: u8, info: Info) {
             // The frame keeps the mask to return to: the one sigsuspend replaced, if any.
             let restore_mask =
                 thread.signal.take_saved_mask().unwrap_or_else(|| thread.sigmask.load(Ordering::Relaxed));
+            settle_interrupted_call(frame, action.sa_flags & kestrel_abi::signal::SA_RESTART != 0);
             if frame::push(thread, frame, &action, info.to_abi(signo), restore_mask).is_err() {
                 log::warn!("pid {} ({}): no room for a signal frame, killed", process.pid, process.name.lock());
                 process.begin_exit(wait::signaled(kestrel_abi::signal::SIGSEGV));

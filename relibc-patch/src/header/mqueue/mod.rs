@@ -34,21 +34,22 @@
 //! # Open flags: the C library's, translated to Linux's
 //!
 //! The kernel takes Linux's `oflag` values (`O_CREAT` 0o100, `O_EXCL` 0o200, `O_NONBLOCK`
-//! 0o4000, `O_CLOEXEC` 0o2000000, access modes 0, 1, 2) and Linux's `O_NONBLOCK` in
-//! `mq_attr.mq_flags`. A C library's `fcntl.h` may have other values: kestrel's guest C
-//! runtime and relibc on Redox use Redox's (`O_RDONLY` 0x10000, `O_NONBLOCK` 0x40000,
-//! `O_CREAT` 0x2000000, ...). So `mq_open` translates the bits that it looks at from the
-//! platform's values (the adapter's `O_*`) to Linux's, and drops the others (Linux's
-//! mq_open ignores them too); an access mode that is none of the platform's three becomes
-//! Linux's invalid 3 (`EINVAL` from the kernel). `mq_setattr` and `mq_getattr` exchange the
-//! platform's and Linux's `O_NONBLOCK` bits in `mq_flags` on the way in and out (any other
-//! bit stays, so the kernel still rejects it with `EINVAL`); with Linux's values all of
-//! this is the identity.
+//! 0o4000, `O_CLOEXEC` 0o2000000, access modes 0, 1, 2). A C library's `fcntl.h` may have
+//! other values: kestrel's guest C runtime and relibc on Redox use Redox's (`O_RDONLY`
+//! 0x10000, `O_NONBLOCK` 0x40000, `O_CREAT` 0x2000000, ...). So `mq_open` translates the
+//! bits that it looks at from the platform's values (the adapter's `O_*`) to Linux's, and
+//! drops the others (Linux's mq_open ignores them too); an access mode that is none of the
+//! platform's three becomes Linux's invalid 3 (`EINVAL` from the kernel).
 //!
-//! Translating the new attributes means reading them: `mq_setattr` copies `*newattr` before
-//! the call, so a `newattr` that is not readable faults in the caller instead of failing
-//! with `EFAULT`. The old attributes are written by the kernel (an unwritable `oldattr` is
-//! its `EFAULT`) and translated in place after it succeeded.
+//! `mq_attr.mq_flags` is another matter: it lives in the caller's memory, which the
+//! library does not read or rewrite (a bad address must be the kernel's `EFAULT`, not a
+//! fault in the caller), so the kernel's ABI takes the platform's `O_NONBLOCK` there
+//! (kestrel's, which is Redox's), and `mq_getattr` and `mq_setattr` pass the caller's
+//! structures through.
+//!
+//! A queue descriptor is always close-on-exec, with or without `O_CLOEXEC` (POSIX has `exec`
+//! close message queue descriptors; Linux's `mq_open` makes each one close-on-exec): the
+//! kernel sees to that, as Linux's does, and `O_CLOEXEC` travels translated like the rest.
 //!
 //! # `mq_open` is variadic in C, and defined here with two fixed extra arguments
 //!
@@ -71,15 +72,20 @@
 //! 16-byte `MqThreadNotice` (the registration's cookie and [`NOTIFY_WOKENUP`] or
 //! [`NOTIFY_REMOVED`]) to the descriptor in `sigev_signo`. On the process's first
 //! `SIGEV_THREAD` registration the library makes a close-on-exec pipe and starts one
-//! detached helper thread that reads those records from it. Each registration passes the
-//! kernel `sigev_signo` = the pipe's write end and `sigev_value` = a cookie, the address of
-//! a heap record with the caller's function, value and (if given) a copy of its
-//! `pthread_attr_t`. A woken-up notice makes the helper start a detached thread (with the
-//! caller's attributes, made detached) that calls `function(value)`; then, as for a removed
-//! one, the helper frees the record. A failed registration frees it at once. A forked
-//! child inherits the pipe but not the thread: a `pthread_atfork` child handler closes the
-//! child's copies of the pipe and forgets them, so the child's first `SIGEV_THREAD`
-//! registration makes its own pipe and helper and never reads the parent's notices.
+//! detached helper thread that reads those records from it; the helper blocks every signal
+//! (as glibc's does), so that signals go to the program's own threads. Each registration
+//! passes the kernel `sigev_signo` = the pipe's write end and `sigev_value` = a cookie, the
+//! address of a heap record with the caller's function, value and (if given) a copy of its
+//! `pthread_attr_t`.
+//!
+//! A woken-up notice makes the helper start a detached thread (with the caller's attributes,
+//! made detached, and the helper's signal mask) that calls `function(value)`; then, as for a
+//! removed one, the helper frees the record. A refused registration frees it at once. A
+//! forked child inherits the pipe but not the thread: a `pthread_atfork` child handler
+//! closes the child's copies of the pipe and forgets them, so the child's first
+//! `SIGEV_THREAD` registration makes its own pipe and helper and never reads the parent's
+//! notices. If the pipe fails under the helper (a program closing all its descriptors), the
+//! helper ends and the library forgets the pipe: the next registration makes new ones.
 
 #![allow(non_camel_case_types)]
 
@@ -181,24 +187,6 @@ pub(crate) const fn kernel_oflag(oflag: c_int) -> c_int {
     linux
 }
 
-/// `mq_flags` between the platform's and Linux's values: the two `O_NONBLOCK` bits
-/// exchanged (its own inverse; the identity where they are the same bit).
-pub(crate) const fn exchange_nonblock(flags: c_long) -> c_long {
-    let platform = platform::O_NONBLOCK as c_long;
-    let linux = LINUX_O_NONBLOCK as c_long;
-    if platform == linux {
-        return flags;
-    }
-    let mut out = flags & !(platform | linux);
-    if flags & platform != 0 {
-        out |= linux;
-    }
-    if flags & linux != 0 {
-        out |= platform;
-    }
-    out
-}
-
 /// Makes the scheme call: the kernel's result, or `None` with `errno` set.
 fn call(payload: &[u8], metadata: &[u64; 3]) -> Option<usize> {
     match platform::mq_call(payload, metadata) {
@@ -237,7 +225,8 @@ unsafe fn name_bytes<'a>(name: *const c_char) -> Option<&'a [u8]> {
 /// `mq_open(name, oflag, ...)`: a descriptor of the queue `name` ("/NAME"), created with
 /// `O_CREAT` (with the permission bits `mode` and the attributes `*attr`, or the defaults
 /// for a null `attr`), exclusively with `O_EXCL`, for reading, writing or both as the access
-/// mode says, non-blocking with `O_NONBLOCK`, close-on-exec with `O_CLOEXEC`.
+/// mode says, non-blocking with `O_NONBLOCK`; always close-on-exec (the kernel's doing, as
+/// on Linux).
 ///
 /// Variadic in C: see the module docs for why `mode` and `attr` are fixed parameters here.
 /// They are used only with `O_CREAT`.
@@ -255,7 +244,8 @@ pub unsafe extern "C" fn mq_open(name: *const c_char, oflag: c_int, mode: mode_t
         return -1;
     };
     let (mode, attr) = if oflag & platform::O_CREAT != 0 { (mode, attr as usize as u64) } else { (0, 0) };
-    let word = (u64::from(mode) << 32) | u64::from(kernel_oflag(oflag) as u32);
+    // mode_t is unsigned on Linux, an int in relibc on Redox: its 32 bits either way.
+    let word = (u64::from(mode as c_uint) << 32) | u64::from(kernel_oflag(oflag) as u32);
     // A descriptor fits in an int.
     call(name, &[MQ_CALL_OPEN, word, attr]).map_or(-1, |fd| fd as mqd_t)
 }
@@ -377,24 +367,16 @@ pub unsafe extern "C" fn mq_receive(
 }
 
 /// The get-and-set call: the kernel reads `*new` (if not null) and writes `*old` (if not
-/// null); then `old`'s `mq_flags` is turned into the platform's values.
+/// null), both with the platform's `O_NONBLOCK` in `mq_flags`, which the kernel's ABI
+/// takes (see the module docs).
 ///
 /// # Safety
 ///
-/// `new` is null or a readable `mq_attr` with Linux's flags; `old` is null or an address
-/// the kernel may write an `mq_attr` to.
+/// `new` is null or the address of an `mq_attr` the kernel may read; `old` is null or an
+/// address the kernel may write an `mq_attr` to.
 unsafe fn getsetattr(mqdes: mqd_t, new: *const mq_attr, old: *mut mq_attr) -> c_int {
     let payload = words([new as usize as u64, old as usize as u64]);
-    let ret = zero_call(payload.as_flattened(), &[MQ_CALL_GETSETATTR, u64::from(mqdes as u32), 0]);
-    if ret == 0 && !old.is_null() {
-        // SAFETY: the kernel has just written the attributes there, so the address is a
-        // writable mq_attr (the caller's, as it promised).
-        unsafe {
-            let flags = &raw mut (*old).mq_flags;
-            flags.write(exchange_nonblock(flags.read()));
-        }
-    }
-    ret
+    zero_call(payload.as_flattened(), &[MQ_CALL_GETSETATTR, u64::from(mqdes as u32), 0])
 }
 
 /// `mq_getattr(mqdes, mqstat)`: stores the queue's attributes and the descriptor's
@@ -421,24 +403,18 @@ pub unsafe extern "C" fn mq_getattr(mqdes: mqd_t, mqstat: *mut mq_attr) -> c_int
 /// # Safety
 ///
 /// `mqstat` is null (Linux: then only the old attributes are stored) or the address of a
-/// readable `struct mq_attr`, which the library reads to translate `O_NONBLOCK` (see the
-/// module docs); `omqstat` is null or the address of a writable `struct mq_attr`.
+/// readable `struct mq_attr`; `omqstat` is null or the address of a writable `struct
+/// mq_attr` (the kernel reports `EFAULT` for an address it cannot read or write).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mq_setattr(mqdes: mqd_t, mqstat: *const mq_attr, omqstat: *mut mq_attr) -> c_int {
-    if mqstat.is_null() {
-        // SAFETY: as the caller promises.
-        return unsafe { getsetattr(mqdes, ptr::null(), omqstat) };
-    }
-    // SAFETY: the caller vouches for a readable mq_attr.
-    let mut new = unsafe { mqstat.read_unaligned() };
-    new.mq_flags = exchange_nonblock(new.mq_flags);
-    // SAFETY: `new` is a local; `omqstat` as the caller promises.
-    unsafe { getsetattr(mqdes, &new, omqstat) }
+    // SAFETY: as the caller promises.
+    unsafe { getsetattr(mqdes, mqstat, omqstat) }
 }
 
 /// The start of `struct sigevent`, where every layout of it agrees (Linux's 64-byte one,
 /// and relibc's 32-byte one on Redox): the value, the signal, how to notify, the thread
-/// function and the thread attributes.
+/// function and the thread attributes. Read field by field: the last two only for
+/// `SIGEV_THREAD` (a program need not set them for the other kinds).
 #[repr(C)]
 struct SigeventHead {
     sigev_value: u64,
@@ -491,19 +467,28 @@ pub unsafe extern "C" fn mq_notify(mqdes: mqd_t, notification: *const sigevent) 
     if notification.is_null() {
         return zero_call(&[], &[MQ_CALL_NOTIFY, mqd, 0]);
     }
+    let head = notification.cast::<SigeventHead>();
     // SAFETY: the caller vouches for a readable sigevent, which starts with these fields.
-    let head = unsafe { notification.cast::<SigeventHead>().read_unaligned() };
-    if head.sigev_notify != platform::SIGEV_THREAD {
-        let event = KernelSigevent {
-            sigev_value: head.sigev_value,
-            sigev_signo: head.sigev_signo,
-            sigev_notify: head.sigev_notify,
-            union: [0; 6],
-        };
+    let (value, signo, notify) = unsafe {
+        (
+            (&raw const (*head).sigev_value).read_unaligned(),
+            (&raw const (*head).sigev_signo).read_unaligned(),
+            (&raw const (*head).sigev_notify).read_unaligned(),
+        )
+    };
+    if notify != platform::SIGEV_THREAD {
+        let event = KernelSigevent { sigev_value: value, sigev_signo: signo, sigev_notify: notify, union: [0; 6] };
         return zero_call(&[], &[MQ_CALL_NOTIFY, mqd, (&raw const event) as usize as u64]);
     }
+    // SAFETY: a SIGEV_THREAD sigevent has these fields too, as the caller promises.
+    let (function, attr) = unsafe {
+        (
+            (&raw const (*head).sigev_notify_function).read_unaligned(),
+            (&raw const (*head).sigev_notify_attributes).read_unaligned(),
+        )
+    };
     // SAFETY: as the caller promises for the attributes.
-    let record = unsafe { ThreadRecord::new(&head) };
+    let record = unsafe { ThreadRecord::new(function, value, attr) };
     if record.is_null() {
         platform::set_errno(platform::errno::ENOMEM);
         return -1;
@@ -543,24 +528,27 @@ struct ThreadRecord {
 }
 
 impl ThreadRecord {
-    /// A new record for `head` on the heap, or null when out of memory.
+    /// A new record on the heap for `function` with `value` (a `union sigval`'s bits) and
+    /// a copy of `*attr`, or null when out of memory.
     ///
     /// # Safety
     ///
-    /// `head.sigev_notify_attributes` is null or the address of an initialized
-    /// `pthread_attr_t`.
-    unsafe fn new(head: &SigeventHead) -> *mut ThreadRecord {
+    /// `attr` is null or the address of an initialized `pthread_attr_t`.
+    unsafe fn new(
+        function: Option<extern "C" fn(sigval)>,
+        value: u64,
+        attr: *const pthread_attr_t,
+    ) -> *mut ThreadRecord {
         let record = platform::malloc(size_of::<ThreadRecord>()).cast::<ThreadRecord>();
         if record.is_null() {
             return record;
         }
-        let attr = head.sigev_notify_attributes;
         // SAFETY: `record` is a fresh allocation of the record's size (malloc's alignment
         // suits it); the fields are written through raw pointers, `attr` bytewise from the
         // caller's object, as the caller promises.
         unsafe {
-            (&raw mut (*record).function).write(head.sigev_notify_function);
-            (&raw mut (*record).value).cast::<u64>().write(head.sigev_value);
+            (&raw mut (*record).function).write(function);
+            (&raw mut (*record).value).cast::<u64>().write(value);
             (&raw mut (*record).has_attr).write(!attr.is_null());
             if !attr.is_null() {
                 ptr::copy_nonoverlapping(attr, &raw mut (*record).attr, 1);
@@ -641,16 +629,20 @@ extern "C" fn forget_helper_in_child() {
 /// The helper thread: reads notices from the pipe's read end (its argument) until the pipe
 /// fails, and starts or drops each registration's thread.
 extern "C" fn helper_main(arg: *mut c_void) -> *mut c_void {
+    // Signals are for the program's threads (as glibc's helper, this one blocks them all,
+    // so that a sigsuspend or sigwait elsewhere gets them); the notice threads it starts
+    // inherit the mask.
+    platform::block_all_signals();
     let fd = arg as isize as c_int;
     let mut notice = [0u8; NOTICE_LEN];
     loop {
         let mut got = 0;
         while got < NOTICE_LEN {
             match platform::read(fd, &mut notice[got..]) {
-                Ok(0) => return ptr::null_mut(),
+                Ok(0) => return helper_gone(fd),
                 Ok(n) => got += n,
                 Err(platform::errno::EINTR) => {}
-                Err(_) => return ptr::null_mut(),
+                Err(_) => return helper_gone(fd),
             }
         }
         let cookie = u64::from_le_bytes(notice[..8].try_into().unwrap_or_default());
@@ -670,6 +662,28 @@ extern "C" fn helper_main(arg: *mut c_void) -> *mut c_void {
             }
         }
     }
+}
+
+/// The helper's end: its pipe failed (the program closed the read end, or every write end,
+/// as a daemon closing all its descriptors does). The pipe is forgotten, not closed (its
+/// numbers may be the program's by now), so that the next `SIGEV_THREAD` registration makes
+/// a new pipe and helper instead of naming a dead one.
+fn helper_gone(read_end: c_int) -> *mut c_void {
+    while HELPER_LOCK.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+        core::hint::spin_loop();
+    }
+    if NOTICE_READ_END.load(Ordering::Acquire) == read_end {
+        NOTICE_READ_END.store(-1, Ordering::Release);
+        NOTICE_WRITE_END.store(-1, Ordering::Release);
+    }
+    HELPER_LOCK.store(false, Ordering::Release);
+    ptr::null_mut()
+}
+
+/// The write end of the process's notice pipe, -1 for none (for tests).
+#[cfg(test)]
+pub(crate) fn notice_pipe() -> c_int {
+    NOTICE_WRITE_END.load(Ordering::Acquire)
 }
 
 /// Starts the detached thread that calls the record's function, with the record's

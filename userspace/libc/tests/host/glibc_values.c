@@ -88,6 +88,9 @@ int main(void)
 	V(MAP_FIXED_NOREPLACE);
 	V((long)MAP_FAILED);
 	V(NAME_MAX);
+	V(MQ_PRIO_MAX);
+	V(_POSIX_MQ_PRIO_MAX);
+	V(_POSIX_MQ_OPEN_MAX);
 	V(PIPE_BUF);
 	V(S_IFMT);
 	V(S_IFSOCK);
@@ -208,6 +211,7 @@ int main(void)
 	V(SI_KERNEL);
 	V(SI_QUEUE);
 	V(SI_TIMER);
+	V(SI_MESGQ);
 	V(SI_TKILL);
 	V(CLD_EXITED);
 	V(CLD_KILLED);
@@ -227,6 +231,16 @@ int main(void)
 	V(_SC_SIGQUEUE_MAX);
 	V(sizeof(siginfo_t));
 	V(sizeof(union sigval));
+	V(SIGEV_SIGNAL);
+	V(SIGEV_NONE);
+	V(SIGEV_THREAD);
+	V(sizeof(struct sigevent));
+	V(sizeof(sigevent_t));
+	V(offsetof(struct sigevent, sigev_value));
+	V(offsetof(struct sigevent, sigev_signo));
+	V(offsetof(struct sigevent, sigev_notify));
+	V(offsetof(struct sigevent, sigev_notify_function));
+	V(offsetof(struct sigevent, sigev_notify_attributes));
 	V(sizeof(struct itimerval));
 	V(offsetof(struct itimerval, it_value));
 	V(offsetof(siginfo_t, si_signo));

@@ -137,9 +137,13 @@ impl QueueRef {
 /// The queues of the system.
 #[derive(Debug, Default)]
 pub struct MqNamespace {
+    /// Each name's queue, by its slot in `queues`.
     names: BTreeMap<Vec<u8>, u64>,
-    queues: BTreeMap<u64, MqQueue>,
-    next_id: u64,
+    /// The queues, each in a slot that is free again once it is freed (the calls find a
+    /// queue by its slot, not by a search).
+    queues: Vec<Option<MqQueue>>,
+    /// Slots in use.
+    live: usize,
     waiter_ids: WaiterIds,
     /// Bytes charged per real uid ([`queue_bytes`]), until each queue is freed.
     user_bytes: BTreeMap<u32, u64>,
@@ -169,8 +173,8 @@ impl MqNamespace {
     pub const fn new() -> Self {
         Self {
             names: BTreeMap::new(),
-            queues: BTreeMap::new(),
-            next_id: 1,
+            queues: Vec::new(),
+            live: 0,
             waiter_ids: WaiterIds::new(),
             user_bytes: BTreeMap::new(),
         }
@@ -178,21 +182,21 @@ impl MqNamespace {
 
     /// The queue `queue` refers to (the glue holds the reference, so it exists).
     pub fn queue(&self, queue: QueueRef) -> &MqQueue {
-        &self.queues[&queue.0]
+        self.queues[queue.0 as usize].as_ref().expect("a held reference")
     }
 
     fn queue_mut(&mut self, queue: QueueRef) -> &mut MqQueue {
-        self.queues.get_mut(&queue.0).expect("a held reference")
+        self.queues[queue.0 as usize].as_mut().expect("a held reference")
     }
 
     /// Queues in the namespace, named or still open.
     pub fn len(&self) -> usize {
-        self.queues.len()
+        self.live
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.queues.is_empty()
+        self.live == 0
     }
 
     /// Bytes of queues charged to real uid `uid`.
@@ -203,7 +207,8 @@ impl MqNamespace {
     /// Frees a queue with neither name nor reference, and its user's charge (Linux
     /// `mqueue_evict_inode`).
     fn free(&mut self, id: u64) {
-        let queue = self.queues.remove(&id).expect("a queue to free");
+        let queue = self.queues[id as usize].take().expect("a queue to free");
+        self.live -= 1;
         let (uid, bytes) = queue.charged;
         if let Some(total) = self.user_bytes.get_mut(&uid) {
             *total -= bytes;
@@ -245,7 +250,7 @@ impl MqNamespace {
                 O_RDWR => READ | WRITE,
                 _ => return Err(EINVAL),
             };
-            let queue = self.queues.get_mut(&id).expect("a name leads to a queue");
+            let queue = self.queue_mut(QueueRef(id));
             queue.perm.check(creds, wanted)?;
             queue.refs += 1;
             return Ok(QueueRef(id));
@@ -255,7 +260,7 @@ impl MqNamespace {
         }
         let default = MqAttr { mq_maxmsg: MSG_MAX, mq_msgsize: MSGSIZE_MAX, ..MqAttr::default() };
         let (maxmsg, msgsize) = check_attr(creds, &attr.unwrap_or(default))?;
-        if self.queues.len() >= QUEUES_MAX && !creds.is_root() {
+        if self.live >= QUEUES_MAX && !creds.is_root() {
             return Err(ENOSPC);
         }
         let bytes = queue_bytes(maxmsg, msgsize);
@@ -264,12 +269,19 @@ impl MqNamespace {
             return Err(EMFILE);
         }
         self.user_bytes.insert(creds.ruid, charged + bytes);
-        let id = self.next_id;
-        self.next_id += 1;
         let mut queue = MqQueue::new(IpcPerm::new(0, i32::from(mode & 0o777), creds), maxmsg, msgsize);
         queue.refs = 1;
         queue.charged = (creds.ruid, bytes);
-        self.queues.insert(id, queue);
+        let slot = match self.queues.iter().position(Option::is_none) {
+            Some(slot) => slot,
+            None => {
+                self.queues.push(None);
+                self.queues.len() - 1
+            }
+        };
+        self.queues[slot] = Some(queue);
+        self.live += 1;
+        let id = slot as u64;
         self.names.insert(name, id);
         Ok(QueueRef(id))
     }
@@ -281,13 +293,14 @@ impl MqNamespace {
     pub fn unlink(&mut self, creds: &Credentials, name: &[u8]) -> Result<()> {
         let name = names::check(name)?;
         let id = *self.names.get(&name).ok_or(ENOENT)?;
-        let queue = self.queues.get_mut(&id).expect("a name leads to a queue");
+        let queue = self.queue_mut(QueueRef(id));
         if creds.euid != queue.perm.uid && !creds.is_root() {
             return Err(crate::errno::EACCES);
         }
-        self.names.remove(&name);
         queue.linked = false;
-        if queue.refs == 0 {
+        let unreferenced = queue.refs == 0;
+        self.names.remove(&name);
+        if unreferenced {
             self.free(id);
         }
         Ok(())
@@ -325,7 +338,7 @@ impl MqNamespace {
         woken: &mut Woken,
     ) -> Result<(Outcome<()>, Option<Notify>)> {
         check_prio(prio)?;
-        let q = self.queues.get_mut(&queue.0).expect("a held reference");
+        let q = self.queues[queue.0 as usize].as_mut().expect("a held reference");
         if data.len() > q.msgsize {
             return Err(EMSGSIZE);
         }
@@ -357,7 +370,7 @@ impl MqNamespace {
         nonblock: bool,
         woken: &mut Woken,
     ) -> Result<Outcome<Message>> {
-        let q = self.queues.get_mut(&queue.0).expect("a held reference");
+        let q = self.queues[queue.0 as usize].as_mut().expect("a held reference");
         if buf_len < q.msgsize {
             return Err(EMSGSIZE);
         }

@@ -42,6 +42,10 @@ pub struct MqQueue {
     pub(super) msgsize: usize,
     /// Messages by priority, each priority in arrival order.
     by_prio: BTreeMap<u32, VecDeque<Vec<u8>>>,
+    /// The list of the last priority emptied, kept for the next new one (Linux keeps a
+    /// spare priority node, `node_cache`), so that a queue that fills and empties does
+    /// not allocate a list per message.
+    spare_list: Option<VecDeque<Vec<u8>>>,
     count: usize,
     bytes: usize,
     pub(super) senders: SlotQueue<SleepingSender>,
@@ -62,6 +66,7 @@ impl MqQueue {
             maxmsg,
             msgsize,
             by_prio: BTreeMap::new(),
+            spare_list: None,
             count: 0,
             bytes: 0,
             senders: SlotQueue::default(),
@@ -140,7 +145,8 @@ impl MqQueue {
     fn insert(&mut self, message: Message) {
         self.count += 1;
         self.bytes += message.data.len();
-        self.by_prio.entry(message.prio).or_default().push_back(message.data);
+        let spare = &mut self.spare_list;
+        self.by_prio.entry(message.prio).or_insert_with(|| spare.take().unwrap_or_default()).push_back(message.data);
     }
 
     /// The first message of the highest priority; the caller saw one is queued.
@@ -149,7 +155,7 @@ impl MqQueue {
         let prio = *entry.key();
         let data = entry.get_mut().pop_front().expect("no empty priority is kept");
         if entry.get().is_empty() {
-            entry.remove();
+            self.spare_list = Some(entry.remove());
         }
         self.count -= 1;
         self.bytes -= data.len();

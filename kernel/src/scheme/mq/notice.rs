@@ -13,10 +13,10 @@ use kestrel_abi::mq::{
 };
 use kestrel_abi::signal::NSIG;
 
-use super::{Caller, OpenDescription, SchemeId, pipe};
 use crate::context::{process, signal};
 use crate::errno::{EBADF, EINVAL, Result};
 use crate::memory::user::{Plain, bytes_of};
+use crate::scheme::{Caller, OpenDescription, SchemeId, pipe};
 
 // SAFETY: a repr(C) struct of integers without padding.
 unsafe impl Plain for SigEvent {}
