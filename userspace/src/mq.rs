@@ -34,6 +34,11 @@ pub use kestrel_abi::mq::{
     MQ_SCHEME, MqAttr, MqThreadNotice, NOTIFY_REMOVED, NOTIFY_WOKENUP, SI_MESGQ, SIGEV_NONE, SIGEV_SIGNAL,
     SIGEV_THREAD, SigEvent,
 };
+/// The non-blocking bit of `mq_attr.mq_flags` (mq_getattr and mq_setattr): this kernel's
+/// `O_NONBLOCK`, as programs' `<fcntl.h>` has it, not Linux's [`MQ_O_NONBLOCK`] that
+/// mq_open's `oflag` takes.
+pub const MQ_FLAGS_NONBLOCK: i64 = kestrel_abi::syscall::O_NONBLOCK as i64;
+
 /// Linux's `struct timespec`, as the deadlines are passed.
 pub use kestrel_abi::sysv::LinuxTimespec as Timespec;
 
@@ -148,7 +153,7 @@ pub unsafe fn mq_receive_at(mqd: usize, buf: u64, len: usize, deadline: u64, pri
     call([MQ_CALL_RECEIVE, mqd as u64, buf], [len as u64, deadline, prio])
 }
 
-/// `mq_getattr(mqd)`.
+/// `mq_getattr(mqd)` (`mq_flags` is [`MQ_FLAGS_NONBLOCK`] or 0).
 pub fn mq_getattr(mqd: usize) -> Result<MqAttr> {
     let mut old = MqAttr::default();
     // SAFETY: the kernel writes one struct mq_attr into old.
@@ -156,8 +161,9 @@ pub fn mq_getattr(mqd: usize) -> Result<MqAttr> {
     Ok(old)
 }
 
-/// `mq_setattr(mqd, new)`: sets the description's O_NONBLOCK from `new.mq_flags` (the
-/// other fields are ignored) and returns the attributes as they were.
+/// `mq_setattr(mqd, new)`: sets the description's O_NONBLOCK from `new.mq_flags`
+/// ([`MQ_FLAGS_NONBLOCK`] or 0; the other fields are ignored) and returns the attributes
+/// as they were.
 pub fn mq_setattr(mqd: usize, new: &MqAttr) -> Result<MqAttr> {
     let mut old = MqAttr::default();
     // SAFETY: the kernel reads new and writes one struct mq_attr into old.

@@ -77,9 +77,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use userspace::mq::{
-    MQ_O_CREAT, MQ_O_EXCL, MQ_O_NONBLOCK, MQ_O_RDONLY, MQ_O_RDWR, MQ_O_WRONLY, MQ_PRIO_MAX, MqAttr, Timespec,
-    deadline_in, mq_close, mq_getattr, mq_open, mq_receive, mq_send, mq_setattr, mq_timedreceive, mq_timedsend,
-    mq_unlink,
+    MQ_FLAGS_NONBLOCK, MQ_O_CREAT, MQ_O_EXCL, MQ_O_NONBLOCK, MQ_O_RDONLY, MQ_O_RDWR, MQ_O_WRONLY, MQ_PRIO_MAX, MqAttr,
+    Timespec, deadline_in, mq_close, mq_getattr, mq_open, mq_receive, mq_send, mq_setattr, mq_timedreceive,
+    mq_timedsend, mq_unlink,
 };
 use userspace::process::{self, WNOHANG};
 use userspace::rand::Rng;
@@ -427,10 +427,10 @@ fn receiver(job: Job, fds: Fds) -> i32 {
 fn open_own(name: &str, oflag: i32, nonblock: bool) -> Result<usize, String> {
     let fd = mq_open(name, oflag, 0, None).map_err(|e| format!("mq_open({name}, {oflag:#o}): {e}"))?;
     if nonblock {
-        let set = MqAttr { mq_flags: i64::from(MQ_O_NONBLOCK), ..MqAttr::default() };
+        let set = MqAttr { mq_flags: MQ_FLAGS_NONBLOCK, ..MqAttr::default() };
         let old = mq_setattr(fd, &set).map_err(|e| format!("mq_setattr: {e}"))?;
         let new = mq_getattr(fd).map_err(|e| format!("mq_getattr: {e}"))?;
-        if old.mq_flags != 0 || new.mq_flags != i64::from(MQ_O_NONBLOCK) || new.mq_msgsize != MSGSIZE as i64 {
+        if old.mq_flags != 0 || new.mq_flags != MQ_FLAGS_NONBLOCK || new.mq_msgsize != MSGSIZE as i64 {
             return Err(format!(
                 "mq_setattr: flags {} then {}, msgsize {}",
                 old.mq_flags, new.mq_flags, new.mq_msgsize
