@@ -48,6 +48,21 @@ typedef struct {
 } pthread_condattr_t;
 
 typedef struct {
+	volatile unsigned int __round; /* changed when the last thread of a round arrives */
+	volatile unsigned int __arrived; /* in this round */
+	unsigned int __count;
+	int __pshared;
+	long __pad[2];
+} pthread_barrier_t;
+
+typedef struct {
+	int __pshared;
+} pthread_barrierattr_t;
+
+/* What pthread_barrier_wait returns to one thread of each round. */
+#define PTHREAD_BARRIER_SERIAL_THREAD (-1)
+
+typedef struct {
 	volatile unsigned int __state; /* readers, or the writer bit; the sleepers bit */
 	int __writer;		       /* the write owner's tid */
 	int __pshared;
@@ -149,6 +164,14 @@ int pthread_cond_timedwait(pthread_cond_t *restrict cond, pthread_mutex_t *restr
 			   const struct timespec *restrict abstime);
 int pthread_cond_signal(pthread_cond_t *cond);
 int pthread_cond_broadcast(pthread_cond_t *cond);
+int pthread_barrier_init(pthread_barrier_t *restrict barrier, const pthread_barrierattr_t *restrict attr,
+			 unsigned count);
+int pthread_barrier_destroy(pthread_barrier_t *barrier);
+int pthread_barrier_wait(pthread_barrier_t *barrier);
+int pthread_barrierattr_init(pthread_barrierattr_t *attr);
+int pthread_barrierattr_destroy(pthread_barrierattr_t *attr);
+int pthread_barrierattr_getpshared(const pthread_barrierattr_t *restrict attr, int *restrict pshared);
+int pthread_barrierattr_setpshared(pthread_barrierattr_t *attr, int pshared);
 int pthread_condattr_init(pthread_condattr_t *attr);
 int pthread_condattr_destroy(pthread_condattr_t *attr);
 int pthread_condattr_setclock(pthread_condattr_t *attr, clockid_t clock);
