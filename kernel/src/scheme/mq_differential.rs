@@ -257,7 +257,7 @@ impl World {
                 let mut woken = Woken::new();
                 let rules =
                     mq::check_prio(prio).and_then(|()| mq::check_access(d.oflag, true)).and_then(|()| {
-                        match self.ns.send(d.queue, data, prio, d.nonblock, &mut woken)? {
+                        match self.ns.send(d.queue, mq::Message::boxed(prio, data), d.nonblock, &mut woken)? {
                             (Outcome::Done(()), _) => Ok(()),
                             (Outcome::Wait(w), _) => {
                                 assert!(self.ns.cancel(d.queue, w));
@@ -277,7 +277,7 @@ impl World {
                 let mut woken = Woken::new();
                 let rules = mq::check_access(d.oflag, false).and_then(|()| {
                     match self.ns.receive(d.queue, len, d.nonblock, &mut woken)? {
-                        Outcome::Done(m) => Ok(m),
+                        Outcome::Done(m) => Ok(*m),
                         Outcome::Wait(w) => {
                             assert!(self.ns.cancel(d.queue, w));
                             Err(ETIMEDOUT)

@@ -10,6 +10,7 @@ use kestrel_abi::sysv::LinuxTimespec;
 
 use super::notice::Target;
 use super::{Handle, MQS, MqScheme, Mqs, ROOT, spare};
+use crate::context::lock_order::OrderedGuard;
 use crate::context::scheduler;
 use crate::errno::{EBADF, EINTR, EINVAL, EIO, EMFILE, EMSGSIZE, ENOMEM, ERESTARTSYS, ETIMEDOUT, Errno};
 use crate::memory::user::check_writable;
@@ -58,27 +59,6 @@ fn queue_descriptor(caller: &Caller<'_>, mqd: u64) -> Result<(Arc<OpenDescriptio
     Ok((desc, handle))
 }
 
-/// What a send or receive left to do once `MQS` is released.
-#[derive(Default)]
-struct Aftermath {
-    wakeups: Wakeups,
-    readiness_changed: bool,
-    notice: Option<(u32, Target)>,
-}
-
-impl Aftermath {
-    /// Wakes the completed waiters, tells the event scheme, delivers the notice.
-    fn finish(mut self, caller: &Caller<'_>) {
-        self.wakeups.wake();
-        if self.readiness_changed {
-            crate::scheme::event::notify();
-        }
-        if let Some((owner, target)) = self.notice {
-            target.deliver(owner, caller);
-        }
-    }
-}
-
 /// A sender completed as a receiver or the other way round: a bug in the rules, reported
 /// in debug builds and answered with EIO otherwise.
 fn mismatched_delivery() -> Errno {
@@ -97,53 +77,71 @@ fn restartable(errno: Errno) -> Errno {
     }
 }
 
-/// How a send or receive ended: at once, or asleep until a change completed it.
-enum Settled<T> {
-    Now(T),
-    Later(Delivery),
+/// Wakes the threads a change completed, and tells the event scheme if the queue's
+/// readiness changed (with `MQS` released).
+fn wake(wakeups: &mut Wakeups, readiness_changed: bool) {
+    wakeups.wake();
+    if readiness_changed {
+        crate::scheme::event::notify();
+    }
+}
+
+/// A notice fired: its target taken out under `guard`, delivered once `MQS` is released.
+#[cold]
+#[inline(never)]
+fn deliver_notice(mut guard: OrderedGuard<'_, Mqs>, notice: Notify, caller: &Caller<'_>) {
+    let target = guard.notices.take(notice.token);
+    drop(guard);
+    if let Some(target) = target {
+        target.deliver(notice.pid, caller);
+    }
 }
 
 /// Runs a send or receive's rules under `MQS` and settles the outcome: done wakes whom
-/// it completed; wait sleeps until a change completes it, `deadline` passes (ETIMEDOUT)
-/// or a signal arrives (EINTR). `prepare` runs first under the lock (the access mode,
-/// the user buffers) and hands `call` what it made (a sender's message).
+/// it completed; wait sleeps until a change completes it (`from_delivery` turns what it
+/// was handed into the result), `deadline` passes (ETIMEDOUT) or a signal arrives
+/// (EINTR). `prepare` runs first under the lock (the access mode, the user buffers) and
+/// hands `call` what it made (a sender's message). Only small values move here (a boxed
+/// message, an errno): a wide move is an SSE copy, and the first SSE instruction of a
+/// call costs a lazy FPU save (`arch::fpu`).
 fn run<P, T>(
     caller: &Caller<'_>,
     handle: usize,
     prepare: impl FnOnce(&Mqs, &Handle) -> Result<P>,
-    call: impl FnOnce(&mut MqNamespace, QueueRef, P, &mut Woken) -> Result<(Outcome<T>, Option<Notify>)>,
+    call: impl FnOnce(&mut MqNamespace, QueueRef, P, &mut Woken, &mut Option<Notify>) -> Result<Outcome<T>>,
+    from_delivery: impl FnOnce(Delivery) -> Result<T>,
     deadline: Deadline,
-) -> Result<Settled<T>> {
-    let mut after = Aftermath::default();
+) -> Result<T> {
+    let mut wakeups = Wakeups::default();
+    let mut notice = None;
     let mut guard = MQS.lock();
     let h = guard.handle(handle).ok_or(EBADF)?;
     let queue = h.queue;
     let prepared = prepare(&guard, h)?;
     let before = guard.readiness(queue);
     let Mqs { ns, woken, .. } = &mut *guard;
-    let outcome = call(ns, queue, prepared, woken);
+    let outcome = call(ns, queue, prepared, woken, &mut notice);
     let Mqs { sleepers, woken, .. } = &mut *guard;
-    sleepers.complete(woken.drain(..), &mut after.wakeups);
-    after.readiness_changed = guard.readiness(queue) != before;
-    let result = match outcome {
+    sleepers.complete(woken.drain(..), &mut wakeups);
+    let readiness_changed = guard.readiness(queue) != before;
+    let value = match outcome {
         Err(errno) => Err(errno),
-        Ok((Outcome::Done(value), notify)) => {
-            after.notice = notify.and_then(|n| guard.notices.take(n.token).map(|t| (n.pid, t)));
-            Ok(Settled::Now(value))
-        }
-        Ok((Outcome::Wait(waiter), _)) => {
+        Ok(Outcome::Done(value)) => Ok(value),
+        Ok(Outcome::Wait(waiter)) => {
             // A call that waits changed nothing, so it completed and notified nobody.
-            debug_assert!(after.wakeups.is_empty() && !after.readiness_changed);
-            return ipc_glue::sleep(&MQS, guard, caller.thread, waiter, deadline, ETIMEDOUT, |mqs| {
+            debug_assert!(wakeups.is_empty() && !readiness_changed && notice.is_none());
+            let delivery = ipc_glue::sleep(&MQS, guard, caller.thread, waiter, deadline, ETIMEDOUT, |mqs| {
                 mqs.ns.cancel(queue, waiter)
-            })
-            .map(Settled::Later)
-            .map_err(restartable);
+            });
+            return delivery.map_err(restartable).and_then(from_delivery);
         }
     };
-    drop(guard);
-    after.finish(caller);
-    result
+    match notice {
+        None => drop(guard),
+        Some(notice) => deliver_notice(guard, notice, caller),
+    }
+    wake(&mut wakeups, readiness_changed);
+    value
 }
 
 impl MqScheme {
@@ -212,20 +210,27 @@ impl MqScheme {
                 return Err(EMSGSIZE);
             }
             let len = msg_len as usize;
-            let mut data = spare::take();
+            let mut message = spare::take();
+            message.prio = prio;
+            let data = &mut message.data;
             data.try_reserve_exact(len).map_err(|_| ENOMEM)?;
             // SAFETY: the reserved capacity holds `len` bytes.
             unsafe { caller.process.copy_in(msg_ptr, data.as_mut_ptr(), len)? };
             // SAFETY: the copy initialized all `len` bytes.
             unsafe { data.set_len(len) };
-            Ok(data)
+            Ok(message)
         };
-        let send = |ns: &mut MqNamespace, q, data, woken: &mut Woken| ns.send(q, data, prio, nonblock, woken);
-        let sent = run(caller, handle, copy_in, send, deadline)?;
-        match sent {
-            Settled::Now(()) | Settled::Later(Delivery::Sent) => Ok(0),
-            Settled::Later(Delivery::Received(_)) => Err(mismatched_delivery()),
-        }
+        let send = |ns: &mut MqNamespace, q, message, woken: &mut Woken, notice: &mut Option<Notify>| {
+            let (outcome, fired) = ns.send(q, message, nonblock, woken)?;
+            *notice = fired;
+            Ok(outcome)
+        };
+        let sent = |delivery| match delivery {
+            Delivery::Sent => Ok(()),
+            Delivery::Received(_) => Err(mismatched_delivery()),
+        };
+        run(caller, handle, copy_in, send, sent, deadline)?;
+        Ok(0)
     }
 
     /// mq_timedreceive: `[MQ_CALL_RECEIVE, mqd, buf]`, msg_len, the timeout's address and
@@ -250,24 +255,21 @@ impl MqScheme {
                 if prio_ptr != 0 { check_writable(s, prio_ptr, 4) } else { Ok(()) }
             })
         };
-        let received = run(
-            caller,
-            handle,
-            check,
-            |ns, q, (), woken| Ok((ns.receive(q, buf_len, nonblock, woken)?, None)),
-            deadline,
-        )?;
-        let message = match received {
-            Settled::Now(message) | Settled::Later(Delivery::Received(message)) => message,
-            Settled::Later(Delivery::Sent) => return Err(mismatched_delivery()),
+        let receive = |ns: &mut MqNamespace, q, (), woken: &mut Woken, _: &mut Option<Notify>| {
+            ns.receive(q, buf_len, nonblock, woken)
         };
+        let received = |delivery| match delivery {
+            Delivery::Received(message) => Ok(message),
+            Delivery::Sent => Err(mismatched_delivery()),
+        };
+        let message = run(caller, handle, check, receive, received, deadline)?;
         let copied = caller.process.copy_out(buf, &message.data);
         let copied = copied.and_then(|()| match prio_ptr {
             0 => Ok(()),
             _ => caller.process.copy_out(prio_ptr, &message.prio.to_le_bytes()),
         });
         let len = message.data.len();
-        spare::give_back(message.data);
+        spare::give_back(message);
         copied.map(|()| len)
     }
 

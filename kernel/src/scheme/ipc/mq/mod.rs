@@ -27,6 +27,7 @@ mod properties;
 #[cfg(test)]
 mod tests;
 
+use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
@@ -101,11 +102,23 @@ pub struct Message {
     pub data: Vec<u8>,
 }
 
+/// A message as the calls take and give it: boxed, so that handing it on moves a pointer
+/// (a message moved whole is an SSE copy in the compiler's code, and in the kernel the
+/// first SSE instruction of a call costs the caller's FPU state a save).
+pub type Boxed = Box<Message>;
+
+impl Message {
+    /// A boxed message of `prio` with `data`.
+    pub fn boxed(prio: u32, data: Vec<u8>) -> Boxed {
+        Box::new(Self { prio, data })
+    }
+}
+
 /// What a completed waiter gets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Delivery {
     /// A receiver: its message.
-    Received(Message),
+    Received(Boxed),
     /// A sender: its message was queued.
     Sent,
 }
@@ -323,7 +336,7 @@ impl MqNamespace {
         queue
     }
 
-    /// `mq_send(queue, data, prio)` on a description open for writing: sends, fails, or
+    /// `mq_send(queue, message)` on a description open for writing: sends, fails, or
     /// queues the sender with its message. Errors in Linux's order: `prio` ≥
     /// [`MQ_PRIO_MAX`] → EINVAL (Linux checks it before the descriptor), a message longer
     /// than `mq_msgsize` → EMSGSIZE, a full queue with `nonblock` → EAGAIN. A receiver
@@ -332,17 +345,15 @@ impl MqNamespace {
     pub fn send(
         &mut self,
         queue: QueueRef,
-        data: Vec<u8>,
-        prio: u32,
+        message: Boxed,
         nonblock: bool,
         woken: &mut Woken,
     ) -> Result<(Outcome<()>, Option<Notify>)> {
-        check_prio(prio)?;
+        check_prio(message.prio)?;
         let q = self.queues[queue.0 as usize].as_mut().expect("a held reference");
-        if data.len() > q.msgsize {
+        if message.data.len() > q.msgsize {
             return Err(EMSGSIZE);
         }
-        let message = Message { prio, data };
         if q.curmsgs() < q.maxmsg {
             let notify = q.send(message, woken);
             return Ok((Outcome::Done(()), notify));
@@ -369,7 +380,7 @@ impl MqNamespace {
         buf_len: usize,
         nonblock: bool,
         woken: &mut Woken,
-    ) -> Result<Outcome<Message>> {
+    ) -> Result<Outcome<Boxed>> {
         let q = self.queues[queue.0 as usize].as_mut().expect("a held reference");
         if buf_len < q.msgsize {
             return Err(EMSGSIZE);

@@ -68,7 +68,7 @@ fn random_sequences_keep_the_rules() {
                     let prio = if rng.below(20) == 0 { MQ_PRIO_MAX } else { rng.below(4) as u32 };
                     let nonblock = rng.below(2) == 0;
                     let message = Message { prio, data: data.clone() };
-                    let result = ns.send(q, data, prio, nonblock, &mut woken);
+                    let result = ns.send(q, Message::boxed(prio, data), nonblock, &mut woken);
                     if prio >= MQ_PRIO_MAX {
                         assert_eq!(result, Err(EINVAL), "case {case} step {step}");
                         continue;
@@ -93,7 +93,10 @@ fn random_sequences_keep_the_rules() {
                                 let Sleeper::Receiver(w) = sleepers.remove(at) else { unreachable!() };
                                 assert_eq!(
                                     woken,
-                                    [Completed { waiter: w, result: Ok(Delivery::Received(message.clone())) }],
+                                    [Completed {
+                                        waiter: w,
+                                        result: Ok(Delivery::Received(Box::new(message.clone())))
+                                    }],
                                     "case {case} step {step}"
                                 );
                                 if !message.data.is_empty() {
@@ -130,7 +133,7 @@ fn random_sequences_keep_the_rules() {
                         Ok(Outcome::Done(got)) => {
                             let at =
                                 pick(&queued).unwrap_or_else(|| panic!("case {case} step {step}: from an empty queue"));
-                            assert_eq!(got, queued.remove(at), "case {case} step {step}: the order");
+                            assert_eq!(*got, queued.remove(at), "case {case} step {step}: the order");
                             if !got.data.is_empty() {
                                 assert!(received.insert(got.data[0]), "case {case}: delivered twice");
                             }

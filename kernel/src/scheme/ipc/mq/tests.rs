@@ -27,20 +27,20 @@ fn send(
     nonblock: bool,
 ) -> (Result<Outcome<()>>, Option<Notify>, Woken) {
     let mut woken = Woken::new();
-    match ns.send(q, data.to_vec(), prio, nonblock, &mut woken) {
+    match ns.send(q, Message::boxed(prio, data.to_vec()), nonblock, &mut woken) {
         Ok((outcome, notify)) => (Ok(outcome), notify, woken),
         Err(e) => (Err(e), None, woken),
     }
 }
 
-fn recv(ns: &mut MqNamespace, q: QueueRef, nonblock: bool) -> (Result<Outcome<Message>>, Woken) {
+fn recv(ns: &mut MqNamespace, q: QueueRef, nonblock: bool) -> (Result<Outcome<Boxed>>, Woken) {
     let mut woken = Woken::new();
     let result = ns.receive(q, 4, nonblock, &mut woken);
     (result, woken)
 }
 
-fn msg(prio: u32, data: &[u8]) -> Message {
-    Message { prio, data: data.to_vec() }
+fn msg(prio: u32, data: &[u8]) -> Boxed {
+    Message::boxed(prio, data.to_vec())
 }
 
 #[test]
@@ -239,7 +239,7 @@ fn a_receive_performs_the_first_sleeping_send() {
     let (got, woken) = recv(&mut ns, q, true);
     assert_eq!(got, Ok(Outcome::Done(msg(1, b"a"))));
     assert_eq!(woken, [Completed { waiter: s1, result: Ok(Delivery::Sent) }]);
-    assert_eq!(ns.queue(q).messages().collect::<Vec<_>>(), [msg(9, b"c"), msg(1, b"b")]);
+    assert_eq!(ns.queue(q).messages().collect::<Vec<_>>(), [*msg(9, b"c"), *msg(1, b"b")]);
     assert!(ns.cancel(q, s2), "the second still sleeps");
     assert_eq!(recv(&mut ns, q, true).1, []);
 }
