@@ -40,7 +40,7 @@ use crate::context::cred::Credentials;
 use crate::errno::{EAGAIN, EBADF, EBUSY, EEXIST, EINVAL, EMFILE, EMSGSIZE, ENOENT, ENOSPC, Result};
 
 /// Priorities are below this (`MQ_PRIO_MAX`).
-pub const MQ_PRIO_MAX: u32 = 32768;
+pub use kestrel_abi::mq::MQ_PRIO_MAX;
 /// Most queues in the namespace for unprivileged creators (Linux `queues_max`, which is
 /// per IPC namespace, not per user; CAP_SYS_RESOURCE, here root, passes).
 pub const QUEUES_MAX: usize = 256;
@@ -66,14 +66,11 @@ pub fn queue_bytes(maxmsg: usize, msgsize: usize) -> u64 {
     maxmsg * (msgsize + MSG_RECORD) + maxmsg.min(u64::from(MQ_PRIO_MAX)) * TREE_NODE
 }
 
-/// Linux's `oflag` values for mq_open (the C library passes them through).
-pub const O_RDONLY: i32 = 0;
-pub const O_WRONLY: i32 = 1;
-pub const O_RDWR: i32 = 2;
-pub const O_ACCMODE: i32 = 3;
-pub const O_CREAT: i32 = 0o100;
-pub const O_EXCL: i32 = 0o200;
-pub const O_NONBLOCK: i32 = 0o4000;
+/// Linux's `oflag` values for mq_open, as the ABI states them.
+pub use kestrel_abi::mq::{
+    MQ_O_ACCMODE as O_ACCMODE, MQ_O_CREAT as O_CREAT, MQ_O_EXCL as O_EXCL, MQ_O_NONBLOCK as O_NONBLOCK,
+    MQ_O_RDONLY as O_RDONLY, MQ_O_RDWR as O_RDWR, MQ_O_WRONLY as O_WRONLY,
+};
 
 bitflags::bitflags! {
     /// mq_open's flags above the access mode (the glue keeps the known ones with
