@@ -1,9 +1,10 @@
 /* Helpers shared by the C conformance tests (c_sem_*.c, c_msg_*.c, c_mq_*.c, ...): checks
  * that print `FAIL file:line ...` and count failures, child processes whose failures come
  * back through their exit status (and reaping one with a deadline), waiting until a
- * process sleeps in a call, dropping privileges in a child and whether root may exceed
- * the privileged limits, keys and clocks. The facility headers (c_sem_common.h,
- * c_msg_common.h, c_mq_common.h, ...) add what is particular to each facility.
+ * process sleeps in a call, dropping privileges in a child, whether root may exceed the
+ * privileged limits, the limits /proc reports, keys, clocks, and message text that tells
+ * each message apart. The facility headers (c_sem_common.h, c_msg_common.h,
+ * c_mq_common.h, ...) add what is particular to each facility.
  *
  * Plain POSIX and Linux C: the same sources build with the kestrel sysroot and with the
  * host's gcc and glibc, and pass on both (the tests follow Linux's semantics).
@@ -150,6 +151,29 @@ static inline int reap(pid_t pid)
 			FAIL_AT("child %d: wait status 0x%x, expected exit 0", (int)pid_, st_); \
 	} while (0)
 
+/* Byte I of the text of message TAG (the message queue tests'): every message of a test
+ * can be told apart. */
+static inline char text_byte(int tag, size_t i)
+{
+	return (char)(tag * 37 + (int)(i % 251) * 7 + 1);
+}
+
+static inline void fill_text(char *text, size_t len, int tag)
+{
+	for (size_t i = 0; i < len; i++)
+		text[i] = text_byte(tag, i);
+}
+
+/* TEXT holds the first LEN bytes of message TAG. */
+static inline int text_is(const char *text, size_t len, int tag)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] != text_byte(tag, i))
+			return 0;
+	}
+	return 1;
+}
+
 /* Whether PID sleeps in one of the NCALLS system calls CALLS: 1 or 0 where it can be seen,
  * -1 where not. Linux's /proc/PID/syscall names the call (its x86_64 number, then the
  * arguments) only while the task sleeps; kestrel has no /proc. The facility headers name
@@ -236,6 +260,21 @@ static inline int reap_within(pid_t pid, long ms)
 		else if (st_ == -1 || !WIFEXITED(st_) || WEXITSTATUS(st_) != 0)               \
 			FAIL_AT("child %d: wait status 0x%x, expected exit 0", (int)pid_, st_); \
 	} while (0)
+
+/* The number a /proc file at PATH holds (a limit Linux reports), else FALLBACK (kestrel
+ * has no /proc). */
+static inline long proc_long(const char *path, long fallback)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return fallback;
+	char line[64];
+	long value = fallback;
+	if (fgets(line, sizeof line, f))
+		value = strtol(line, NULL, 10);
+	fclose(f);
+	return value;
+}
 
 /* Whether this process may exceed the limits that need privilege (MSGMNB, the mqueue
  * limits). Linux asks for CAP_SYS_RESOURCE, which the root of a container may lack

@@ -49,15 +49,7 @@ static inline long mq_limit(const char *name, long fallback)
 {
 	char path[96];
 	snprintf(path, sizeof path, "/proc/sys/fs/mqueue/%s", name);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return fallback;
-	char line[64];
-	long value = fallback;
-	if (fgets(line, sizeof line, f))
-		value = strtol(line, NULL, 10);
-	fclose(f);
-	return value;
+	return proc_long(path, fallback);
 }
 
 /* Whether this is kestrel (kestrel-cc defines __kestrel__). */
@@ -173,28 +165,6 @@ static inline int set_flags(mqd_t q, long flags)
 	memset(&a, 0, sizeof a);
 	a.mq_flags = flags;
 	return mq_setattr(q, &a, NULL);
-}
-
-/* Byte I of the text of message TAG: every message of a test can be told apart. */
-static inline char text_byte(int tag, size_t i)
-{
-	return (char)(tag * 37 + (int)(i % 251) * 7 + 1);
-}
-
-static inline void fill_text(char *text, size_t len, int tag)
-{
-	for (size_t i = 0; i < len; i++)
-		text[i] = text_byte(tag, i);
-}
-
-/* TEXT holds the first LEN bytes of message TAG. */
-static inline int text_is(const char *text, size_t len, int tag)
-{
-	for (size_t i = 0; i < len; i++) {
-		if (text[i] != text_byte(tag, i))
-			return 0;
-	}
-	return 1;
 }
 
 /* The largest message the tests send through buffers of their own. */

@@ -72,43 +72,9 @@ static inline int finish(void)
 
 /* The limits Linux reports (/proc/sys/kernel/msgmax, msgmnb, msgmni), else the defaults
  * (kestrel has no /proc). */
-static inline long proc_limit(const char *path, long fallback)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return fallback;
-	char line[64];
-	long value = fallback;
-	if (fgets(line, sizeof line, f))
-		value = strtol(line, NULL, 10);
-	fclose(f);
-	return value;
-}
-static inline long msgmax_limit(void) { return proc_limit("/proc/sys/kernel/msgmax", MSGMAX_MAX); }
-static inline long msgmnb_limit(void) { return proc_limit("/proc/sys/kernel/msgmnb", MSGMNB_MAX); }
-static inline long msgmni_limit(void) { return proc_limit("/proc/sys/kernel/msgmni", MSGMNI_MAX); }
-
-/* Byte I of the text of message TAG: every message of a test can be told apart. */
-static inline char text_byte(int tag, size_t i)
-{
-	return (char)(tag * 37 + (int)(i % 251) * 7 + 1);
-}
-
-static inline void fill_text(char *text, size_t len, int tag)
-{
-	for (size_t i = 0; i < len; i++)
-		text[i] = text_byte(tag, i);
-}
-
-/* TEXT holds the first LEN bytes of message TAG. */
-static inline int text_is(const char *text, size_t len, int tag)
-{
-	for (size_t i = 0; i < len; i++) {
-		if (text[i] != text_byte(tag, i))
-			return 0;
-	}
-	return 1;
-}
+static inline long msgmax_limit(void) { return proc_long("/proc/sys/kernel/msgmax", MSGMAX_MAX); }
+static inline long msgmnb_limit(void) { return proc_long("/proc/sys/kernel/msgmnb", MSGMNB_MAX); }
+static inline long msgmni_limit(void) { return proc_long("/proc/sys/kernel/msgmni", MSGMNI_MAX); }
 
 /* msgsnd of a message of TYPE with LEN bytes of TAG's text. */
 static inline int send_tagged(int id, long type, size_t len, int tag, int flags)

@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use crate::process::{self, WNOHANG};
 use crate::rand::Rng;
 use crate::signal::SIGKILL;
-use crate::{Errno, check, check_ok, time};
+use crate::{Errno, check, check_eq, check_ok, time};
 
 /// Nanoseconds in a millisecond.
 pub const MS: u64 = 1_000_000;
@@ -237,6 +237,23 @@ impl Senders {
             missing += (0..limit).filter(|&n| !log.has(n)).count() as u64;
         }
         (missing, invented)
+    }
+}
+
+impl Senders {
+    /// The closing checks of the accounts: no message beyond a sender's final count, none
+    /// from no sender, none seen twice, and the messages lost (returned) at most
+    /// `killed_receivers`, as each receiver killed can hold at most one.
+    pub fn check_accounts(&self, killed_receivers: u64) -> u64 {
+        let (missing, invented) = self.missing();
+        check!(
+            missing <= killed_receivers,
+            "{missing} messages lost, more than the {killed_receivers} receivers killed could hold"
+        );
+        check_eq!(invented, 0, "messages beyond their sender's final count");
+        check_eq!(self.duplicates, 0, "messages that arrived twice");
+        check_eq!(self.unknown, 0, "messages from no sender");
+        missing
     }
 }
 

@@ -512,18 +512,11 @@ fn main(_args: &[&str]) -> i32 {
         }
     }
 
-    let (missing, invented) = ledger.senders.missing();
+    let missing = ledger.senders.check_accounts(killed_receivers);
     let sent: u64 = ledger.received + ledger.queued + missing;
-    check!(
-        missing <= killed_receivers,
-        "{missing} messages lost, more than the {killed_receivers} receivers killed could hold"
-    );
-    check_eq!(invented, 0, "messages beyond their sender's final count");
     check_eq!(ledger.corrupt, 0, "bad messages received or left queued");
     check_eq!(ledger.bad_copies, 0, "bad messages copied");
-    check_eq!(ledger.senders.duplicates, 0, "messages that arrived twice");
     check_eq!(ledger.out_of_order, 0, "messages out of order");
-    check_eq!(ledger.senders.unknown, 0, "messages from no sender");
     check_eq!(crew.failures, 0, "workers that failed");
     check!(ledger.received > 0, "no message was received at all");
     check_ok!(msgctl_rmid(queue), "IPC_RMID (data)");
