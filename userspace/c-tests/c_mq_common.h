@@ -2,8 +2,9 @@
  * of this test's own, removal of every name a test created, messages with recognisable
  * text, receiving and checking one, the queue's attributes, absolute CLOCK_REALTIME
  * deadlines, waiting until a process sleeps in a call, children that must fail with an
- * error (and not die of a signal), and the limits. The checks, children and privileges
- * come from c_common.h.
+ * error (and not die of a signal), and the limits. The checks, children (and reaping
+ * them with a deadline), the way to see a sleeper, privileges and whether root may exceed
+ * the limits come from c_common.h.
  *
  * Plain POSIX and Linux C: the same sources build with the kestrel sysroot and with the
  * host's gcc and glibc, and pass on both (the tests follow Linux's semantics).
@@ -48,36 +49,7 @@ static inline long mq_limit(const char *name, long fallback)
 {
 	char path[96];
 	snprintf(path, sizeof path, "/proc/sys/fs/mqueue/%s", name);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return fallback;
-	char line[64];
-	long value = fallback;
-	if (fgets(line, sizeof line, f))
-		value = strtol(line, NULL, 10);
-	fclose(f);
-	return value;
-}
-
-/* Whether this process may exceed msg_max, msgsize_max and queues_max. Linux asks for
- * CAP_SYS_RESOURCE, which the root of a container may lack (/proc/self/status says);
- * kestrel has no /proc and asks for euid 0. */
-static inline int may_exceed_limits(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	if (!f)
-		return geteuid() == 0;
-	char line[256];
-	int found = 0;
-	unsigned long long caps = 0;
-	while (fgets(line, sizeof line, f)) {
-		if (strncmp(line, "CapEff:", 7) == 0) {
-			caps = strtoull(line + 7, NULL, 16);
-			found = 1;
-		}
-	}
-	fclose(f);
-	return found ? (int)((caps >> 24) & 1) : geteuid() == 0; /* CAP_SYS_RESOURCE is 24 */
+	return proc_long(path, fallback);
 }
 
 /* Whether this is kestrel (kestrel-cc defines __kestrel__). */
@@ -195,28 +167,6 @@ static inline int set_flags(mqd_t q, long flags)
 	return mq_setattr(q, &a, NULL);
 }
 
-/* Byte I of the text of message TAG: every message of a test can be told apart. */
-static inline char text_byte(int tag, size_t i)
-{
-	return (char)(tag * 37 + (int)(i % 251) * 7 + 1);
-}
-
-static inline void fill_text(char *text, size_t len, int tag)
-{
-	for (size_t i = 0; i < len; i++)
-		text[i] = text_byte(tag, i);
-}
-
-/* TEXT holds the first LEN bytes of message TAG. */
-static inline int text_is(const char *text, size_t len, int tag)
-{
-	for (size_t i = 0; i < len; i++) {
-		if (text[i] != text_byte(tag, i))
-			return 0;
-	}
-	return 1;
-}
-
 /* The largest message the tests send through buffers of their own. */
 #define TEXT_MAX (DEFAULT_MSGSIZE + 64)
 
@@ -289,48 +239,20 @@ static inline struct timespec deadline_in(long ms)
 	return timespec_of(realtime_ns() + (long long)ms * 1000000LL);
 }
 
-/* Whether PID sleeps in a call: 1 or 0 where it can be seen, -1 where not. Linux's
- * /proc/PID/syscall names the call only while the task sleeps: mq_timedsend (242),
- * mq_timedreceive (243), poll (7), select (23), epoll_wait (232), pselect6 (270),
- * ppoll (271), epoll_pwait (281), rt_sigtimedwait (128), pause (34), rt_sigsuspend (130)
- * on x86_64. kestrel has no /proc. */
+/* Whether PID sleeps in a call: 1 or 0 where it can be seen, -1 where not (asleep_in):
+ * mq_timedsend (242), mq_timedreceive (243), poll (7), select (23), epoll_wait (232),
+ * pselect6 (270), ppoll (271), epoll_pwait (281), rt_sigtimedwait (128), pause (34),
+ * rt_sigsuspend (130) on x86_64. */
 static inline int asleep_in_call(pid_t pid)
 {
 	static const int calls[] = {242, 243, 7, 23, 232, 270, 271, 281, 128, 34, 130};
-	char path[64], line[64];
-	snprintf(path, sizeof path, "/proc/%d/syscall", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	int asleep = 0;
-	if (fgets(line, sizeof line, f) != NULL) {
-		char *end;
-		long nr = strtol(line, &end, 10);
-		if (end != line && *end == ' ') {
-			for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
-				asleep |= nr == calls[i];
-		}
-	}
-	fclose(f);
-	return asleep;
+	return asleep_in(pid, calls, sizeof calls / sizeof calls[0]);
 }
-
-/* Where it cannot be seen, a child is taken to be asleep this long after it was started. */
-#define ASLEEP_MS 200
 
 /* Waits until PID sleeps in a call (up to 10 s; where that cannot be seen, ASLEEP_MS). */
 static inline int wait_asleep(pid_t pid)
 {
-	for (long long deadline = now_ns() + 10000000000LL; now_ns() < deadline; sleep_ms(1)) {
-		int asleep = asleep_in_call(pid);
-		if (asleep < 0) {
-			sleep_ms(ASLEEP_MS);
-			return 1;
-		}
-		if (asleep)
-			return 1;
-	}
-	return 0;
+	return wait_asleep_by(pid, asleep_in_call);
 }
 #define WAIT_ASLEEP(pid) CHECK(wait_asleep(pid))
 
@@ -346,48 +268,7 @@ static inline int wait_asleep_again(pid_t pid, int again)
 
 /* PID is still in its call 50 ms later: it has not exited and, where that can be seen, it
  * sleeps in one. */
-static inline int still_asleep(pid_t pid)
-{
-	sleep_ms(50);
-	int status;
-	if (waitpid(pid, &status, WNOHANG) != 0)
-		return 0;
-	return asleep_in_call(pid) != 0;
-}
-#define CHECK_ASLEEP(pid) CHECK(still_asleep(pid))
-
-/* Waits up to MS for PID to end and returns its wait status; -1 if it cannot be waited for,
- * -2 if it was still running (it is killed and reaped then). */
-static inline int reap_within(pid_t pid, long ms)
-{
-	long long deadline = now_ns() + ms * 1000000LL;
-	for (;;) {
-		int status;
-		pid_t done = waitpid(pid, &status, WNOHANG);
-		if (done == pid)
-			return status;
-		if (done == -1 && errno != EINTR)
-			return -1;
-		if (now_ns() > deadline) {
-			kill(pid, SIGKILL);
-			reap(pid);
-			return -2;
-		}
-		sleep_ms(1);
-	}
-}
-
-/* PID (evaluated once) ends with status 0 within 10 s. A child asleep in a call that should
- * have been woken is killed and reported rather than waited for for ever. */
-#define CHECK_CHILD_DONE(pid)                                                                  \
-	do {                                                                                   \
-		pid_t pid_ = (pid);                                                            \
-		int st_ = reap_within(pid_, 10000);                                            \
-		if (st_ == -2)                                                                 \
-			FAIL_AT("child %d: still in its call after 10 s (killed)", (int)pid_); \
-		else if (st_ == -1 || !WIFEXITED(st_) || WEXITSTATUS(st_) != 0)               \
-			FAIL_AT("child %d: wait status 0x%x, expected exit 0", (int)pid_, st_); \
-	} while (0)
+#define CHECK_ASLEEP(pid) CHECK(still_asleep_by(pid, asleep_in_call))
 
 /* CALL, made in a child, fails with ERR: a call that faults in the C library (a signal
  * instead of EFAULT) is reported without ending the test. */

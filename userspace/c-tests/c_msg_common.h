@@ -1,7 +1,8 @@
 /* Helpers shared by the c_msg_*.c conformance tests: message buffers with recognisable
  * text, receiving and checking a message, queue status, waiting until a process sleeps in
- * msgsnd or msgrcv, and removal of every queue a test created. The checks, children and
- * privileges come from c_common.h.
+ * msgsnd or msgrcv, and removal of every queue a test created. The checks, children (and
+ * reaping them with a deadline), the way to see a sleeper and privileges come from
+ * c_common.h.
  *
  * Plain POSIX and Linux C: the same sources build with the kestrel sysroot and with the
  * host's gcc and glibc, and pass on both (the tests follow Linux's semantics).
@@ -71,43 +72,9 @@ static inline int finish(void)
 
 /* The limits Linux reports (/proc/sys/kernel/msgmax, msgmnb, msgmni), else the defaults
  * (kestrel has no /proc). */
-static inline long proc_limit(const char *path, long fallback)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return fallback;
-	char line[64];
-	long value = fallback;
-	if (fgets(line, sizeof line, f))
-		value = strtol(line, NULL, 10);
-	fclose(f);
-	return value;
-}
-static inline long msgmax_limit(void) { return proc_limit("/proc/sys/kernel/msgmax", MSGMAX_MAX); }
-static inline long msgmnb_limit(void) { return proc_limit("/proc/sys/kernel/msgmnb", MSGMNB_MAX); }
-static inline long msgmni_limit(void) { return proc_limit("/proc/sys/kernel/msgmni", MSGMNI_MAX); }
-
-/* Byte I of the text of message TAG: every message of a test can be told apart. */
-static inline char text_byte(int tag, size_t i)
-{
-	return (char)(tag * 37 + (int)(i % 251) * 7 + 1);
-}
-
-static inline void fill_text(char *text, size_t len, int tag)
-{
-	for (size_t i = 0; i < len; i++)
-		text[i] = text_byte(tag, i);
-}
-
-/* TEXT holds the first LEN bytes of message TAG. */
-static inline int text_is(const char *text, size_t len, int tag)
-{
-	for (size_t i = 0; i < len; i++) {
-		if (text[i] != text_byte(tag, i))
-			return 0;
-	}
-	return 1;
-}
+static inline long msgmax_limit(void) { return proc_long("/proc/sys/kernel/msgmax", MSGMAX_MAX); }
+static inline long msgmnb_limit(void) { return proc_long("/proc/sys/kernel/msgmnb", MSGMNB_MAX); }
+static inline long msgmni_limit(void) { return proc_long("/proc/sys/kernel/msgmni", MSGMNI_MAX); }
 
 /* msgsnd of a message of TYPE with LEN bytes of TAG's text. */
 static inline int send_tagged(int id, long type, size_t len, int tag, int flags)
@@ -182,86 +149,25 @@ static inline int set_qbytes(int id, unsigned long qbytes)
 	return msgctl(id, IPC_SET, &ds);
 }
 
-/* Whether PID sleeps in msgsnd or msgrcv: 1 or 0 where it can be seen, -1 where not.
- * Linux's /proc/PID/syscall names the call only while the task sleeps (msgsnd is 69 and
- * msgrcv 70 on x86_64), and a receiver or sender sleeps only once it is on the queue's
- * list. kestrel has no /proc. */
+/* Whether PID sleeps in msgsnd or msgrcv (69 and 70 on x86_64): 1 or 0 where it can be
+ * seen, -1 where not (asleep_in). A receiver or sender sleeps only once it is on the
+ * queue's list. */
 static inline int asleep_in_msg(pid_t pid)
 {
-	char path[64], line[64];
-	snprintf(path, sizeof path, "/proc/%d/syscall", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	int asleep = fgets(line, sizeof line, f) != NULL &&
-	             (strncmp(line, "69 ", 3) == 0 || strncmp(line, "70 ", 3) == 0);
-	fclose(f);
-	return asleep;
+	static const int calls[] = {69, 70};
+	return asleep_in(pid, calls, sizeof calls / sizeof calls[0]);
 }
-
-/* Where it cannot be seen, a child is taken to be asleep this long after it was started. */
-#define ASLEEP_MS 200
 
 /* Waits until PID sleeps in msgsnd or msgrcv (up to 10 s; where that cannot be seen,
  * ASLEEP_MS). */
 static inline int wait_asleep(pid_t pid)
 {
-	for (long long deadline = now_ns() + 10000000000LL; now_ns() < deadline; sleep_ms(1)) {
-		int asleep = asleep_in_msg(pid);
-		if (asleep < 0) {
-			sleep_ms(ASLEEP_MS);
-			return 1;
-		}
-		if (asleep)
-			return 1;
-	}
-	return 0;
+	return wait_asleep_by(pid, asleep_in_msg);
 }
 #define WAIT_ASLEEP(pid) CHECK(wait_asleep(pid))
 
 /* PID is still in its call 50 ms later: it has not exited and, where that can be seen, it
  * sleeps in msgsnd or msgrcv. */
-static inline int still_asleep(pid_t pid)
-{
-	sleep_ms(50);
-	int status;
-	if (waitpid(pid, &status, WNOHANG) != 0)
-		return 0;
-	return asleep_in_msg(pid) != 0;
-}
-#define CHECK_ASLEEP(pid) CHECK(still_asleep(pid))
-
-/* Waits up to MS for PID to end and returns its wait status; -1 if it cannot be waited for,
- * -2 if it was still running (it is killed and reaped then). */
-static inline int reap_within(pid_t pid, long ms)
-{
-	long long deadline = now_ns() + ms * 1000000LL;
-	for (;;) {
-		int status;
-		pid_t done = waitpid(pid, &status, WNOHANG);
-		if (done == pid)
-			return status;
-		if (done == -1 && errno != EINTR)
-			return -1;
-		if (now_ns() > deadline) {
-			kill(pid, SIGKILL);
-			reap(pid);
-			return -2;
-		}
-		sleep_ms(1);
-	}
-}
-
-/* PID (evaluated once) ends with status 0 within 10 s. A child asleep in msgsnd or msgrcv
- * that should have been woken is killed and reported rather than waited for for ever. */
-#define CHECK_CHILD_DONE(pid)                                                                  \
-	do {                                                                                   \
-		pid_t pid_ = (pid);                                                            \
-		int st_ = reap_within(pid_, 10000);                                            \
-		if (st_ == -2)                                                                 \
-			FAIL_AT("child %d: still in its call after 10 s (killed)", (int)pid_); \
-		else if (st_ == -1 || !WIFEXITED(st_) || WEXITSTATUS(st_) != 0)               \
-			FAIL_AT("child %d: wait status 0x%x, expected exit 0", (int)pid_, st_); \
-	} while (0)
+#define CHECK_ASLEEP(pid) CHECK(still_asleep_by(pid, asleep_in_msg))
 
 #endif /* C_MSG_COMMON_H */

@@ -18,27 +18,6 @@ static int set_of(int id, struct msqid_ds *ds)
 	return msgctl(id, IPC_SET, ds);
 }
 
-/* Whether this process may raise qbytes above MSGMNB. Linux asks for CAP_SYS_RESOURCE, which
- * the root of a container may lack (/proc/self/status says); kestrel has no /proc and asks
- * for euid 0. */
-static int may_exceed_msgmnb(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	if (!f)
-		return geteuid() == 0;
-	char line[256];
-	int found = 0;
-	unsigned long long caps = 0;
-	while (fgets(line, sizeof line, f)) {
-		if (strncmp(line, "CapEff:", 7) == 0) {
-			caps = strtoull(line + 7, NULL, 16);
-			found = 1;
-		}
-	}
-	fclose(f);
-	return found ? (int)((caps >> 24) & 1) : geteuid() == 0; /* CAP_SYS_RESOURCE is 24 */
-}
-
 static int info_of(int id, int cmd, struct msginfo *info)
 {
 	memset(info, 0xa5, sizeof *info);
@@ -258,7 +237,7 @@ static void qbytes_limit(void)
 	CHECK_CHILD_OK(spawn(qbytes_owner_child, mnb));
 	CHECK_OK(qstat(g_id, &ds));
 	ds.msg_qbytes = 1000000;
-	if (!may_exceed_msgmnb()) {
+	if (!may_exceed_limits()) {
 		/* Root without CAP_SYS_RESOURCE (a container's, on Linux): refused as well. */
 		printf("%s: no CAP_SYS_RESOURCE here: qbytes above MSGMNB is refused to root too\n", test_name);
 		CHECK_ERR(set_of(g_id, &ds), EPERM);

@@ -12,6 +12,8 @@
 //! - [`check`]: assertion helpers for the guest tests.
 //! - [`sysv`], [`msg`]: System V semaphores and message queues over the kernel's `sem`
 //!   and `msg` schemes; [`mq`]: POSIX message queues over its `mq` scheme.
+//! - [`stress`]: what the guest stress programs share (the supervisor's crew of workers,
+//!   the per-sender log of messages seen).
 //!
 //! The language items and C symbols that the precompiled `core` and `alloc` expect
 //! (`memcpy` and friends, the panic handler, `rust_eh_personality`) live in `lang`.
@@ -35,6 +37,7 @@ pub mod rand;
 pub mod rt;
 pub mod shm;
 pub mod signal;
+pub mod stress;
 pub mod syscall;
 pub mod sysv;
 pub mod thread;

@@ -15,23 +15,37 @@
 
 extern crate alloc;
 
+use alloc::format;
+use alloc::string::String;
 use alloc::vec::Vec;
 
-use userspace::process::{self, WNOHANG};
-use userspace::signal::SIGKILL;
+use userspace::process;
+use userspace::stress::{Crew, FIRST_SEED, HANG_MS, MS, Member, next_seed, verdict};
 use userspace::sysv::{
     GETALL, IPC_NOWAIT, IPC_PRIVATE, IPC_RMID, SEM_UNDO, SETALL, SemBuf, millis, op, semctl, semget, semop, semtimedop,
 };
-use userspace::{Errno, check, check_eq, check_ok, println, rt, time};
+use userspace::{Errno, check_eq, check_ok, println, rt, time};
 
 use userspace::rand::Rng;
 
 userspace::entry!(main);
 
-const MS: u64 = 1_000_000;
 const TOKENS: u16 = 4;
 /// Progress is counted in steps of this many completed calls.
 const PROGRESS_STEP: u32 = 16;
+
+/// A worker process, by its pid.
+struct Pid(usize);
+
+impl Member for Pid {
+    fn pid(&self) -> usize {
+        self.0
+    }
+
+    fn describe(&self) -> String {
+        format!("worker {}", self.0)
+    }
+}
 
 struct Config {
     procs: usize,
@@ -105,20 +119,17 @@ fn main(_args: &[&str]) -> i32 {
 
     let start = time::monotonic_ns();
     let end = start + cfg.seconds * 1_000_000_000;
-    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut seed = FIRST_SEED;
     let spawn = |seed: &mut u64| {
-        *seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        let s = *seed;
-        process::fork_run(move || worker(id, cfg.sems, s, end))
+        let s = next_seed(seed);
+        process::fork_run(move || worker(id, cfg.sems, s, end)).map(Pid)
     };
-    let mut workers: Vec<usize> = Vec::new();
+    let mut crew = Crew::default();
     for _ in 0..cfg.procs {
-        if let Some(pid) = check_ok!(spawn(&mut seed), "fork a worker") {
-            workers.push(pid);
-        }
+        crew.workers.extend(check_ok!(spawn(&mut seed), "fork a worker"));
     }
     let mut rng = Rng(start | 1);
-    let (mut kills, mut failures, mut range_errors) = (0usize, 0usize, 0usize);
+    let mut range_errors = 0usize;
     let progress = nsems as u16 - 1;
     let mut progress_steps = 0u64;
     // Moves the progress count out of the semaphore before it can reach SEMVMX.
@@ -136,59 +147,20 @@ fn main(_args: &[&str]) -> i32 {
             range_errors += v[..nsems - 1].iter().filter(|&&x| i32::from(x) > 32767).count();
         }
         drain_progress(&mut progress_steps);
-        if workers.is_empty() {
+        if crew.kill_random(&mut rng).is_none() {
             break;
         }
-        let victim = workers.swap_remove(rng.below(workers.len() as u64) as usize);
-        if check_ok!(process::kill(victim, SIGKILL), "SIGKILL a worker").is_some() {
-            match process::wait_for(victim) {
-                Ok(status) if status.signaled() == Some(SIGKILL) => kills += 1,
-                // It may have finished on its own just before the signal.
-                Ok(status) if status.success() => {}
-                other => {
-                    check!(false, "killed worker {victim}: {other:?}");
-                    failures += 1;
-                }
-            }
-        }
-        if let Some(pid) = check_ok!(spawn(&mut seed), "fork a replacement") {
-            workers.push(pid);
-        }
+        crew.workers.extend(check_ok!(spawn(&mut seed), "fork a replacement"));
     }
     // The workers stop at the deadline; give them 10 s more before calling it a hang.
-    let hang_deadline = end + 10_000 * MS;
-    while !workers.is_empty() {
-        match process::waitpid(-1, WNOHANG) {
-            Ok((0, _)) => {
-                if time::monotonic_ns() > hang_deadline {
-                    check!(false, "{} workers hung", workers.len());
-                    for &pid in &workers {
-                        let _ = process::kill(pid, SIGKILL);
-                    }
-                    break;
-                }
-                let _ = time::sleep_ms(10);
-            }
-            Ok((pid, status)) => {
-                workers.retain(|&w| w != pid);
-                if !check!(status.success(), "worker {pid} ended with {status}") {
-                    failures += 1;
-                }
-            }
-            Err(Errno::EINTR) => {}
-            Err(e) => {
-                check!(false, "waitpid: {e}");
-                break;
-            }
-        }
-    }
+    crew.wait_all(end + HANG_MS * MS, |_, _| false);
     let elapsed = time::monotonic_ns() - start;
     drain_progress(&mut progress_steps);
     let Some(end_values) = values(id, nsems) else { return 1 };
     let calls = progress_steps * u64::from(PROGRESS_STEP);
     check_eq!(&end_values[..nsems - 1], &initial[..nsems - 1], "every value restored by undo");
     check_eq!(range_errors, 0, "values out of range during the run");
-    check_eq!(failures, 0, "workers that failed");
+    check_eq!(crew.failures, 0, "workers that failed");
     let _ = semctl(id, 0, IPC_RMID, 0);
     let per_sec = calls * 1_000_000_000 / elapsed.max(1);
     println!(
@@ -198,8 +170,8 @@ fn main(_args: &[&str]) -> i32 {
         elapsed as f64 / 1e9,
         calls,
         per_sec,
-        kills,
-        if userspace::check::failures() == 0 { "yes" } else { "NO" }
+        crew.kills,
+        verdict()
     );
     userspace::check::finish()
 }

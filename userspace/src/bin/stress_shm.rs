@@ -45,6 +45,8 @@
 
 extern crate alloc;
 
+use alloc::format;
+use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering, fence};
@@ -55,9 +57,9 @@ use userspace::abi::sysv::{
     IPC_PRIVATE, IPC_STAT, SHM_DEST, SHM_RDONLY, SHM_REMAP, SHM_RND, SHM_STAT, ShmUsage, ShmidDs,
 };
 use userspace::mm::{self, ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PAGE_SIZE, PROT_READ, PROT_WRITE};
-use userspace::process::{self, WNOHANG};
+use userspace::process;
 use userspace::shm::{self, shmat, shmctl, shmdt, shmget};
-use userspace::signal::SIGKILL;
+use userspace::stress::{Crew, FIRST_SEED, Member, next_kill, next_seed, splitmix};
 use userspace::{Errno, check, check_eq, check_ok, println, rt, time};
 
 use userspace::rand::Rng;
@@ -120,6 +122,16 @@ struct Running {
     slot: usize,
 }
 
+impl Member for Running {
+    fn pid(&self) -> usize {
+        self.pid
+    }
+
+    fn describe(&self) -> String {
+        format!("worker slot {}", self.slot)
+    }
+}
+
 fn stat(id: i32) -> Result<ShmidDs, Errno> {
     let mut ds = ShmidDs::default();
     shmctl(id, IPC_STAT, &mut ds).map(|_| ds)
@@ -148,20 +160,18 @@ fn conductor(procs: usize, segments: usize, seconds: u64) -> i32 {
 
     let start = time::monotonic_ns();
     let end = start + seconds * 1_000_000_000;
-    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut seed = FIRST_SEED;
     let mut spawn = |slot: usize| -> Option<Running> {
-        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        let job = Job { dir, slot, procs, segments, seed, deadline: end, conductor: me };
+        let job = Job { dir, slot, procs, segments, seed: next_seed(&mut seed), deadline: end, conductor: me };
         let pid = check_ok!(process::fork_run(move || worker(job)), "fork worker slot {slot}")?;
         Some(Running { pid, slot })
     };
-    let mut workers: Vec<Running> = (0..procs).filter_map(&mut spawn).collect();
+    let mut crew = Crew { workers: (0..procs).filter_map(&mut spawn).collect(), ..Crew::default() };
 
     let mut rng = Rng(start | 1);
-    let (mut kills, mut failures) = (0u64, 0usize);
-    let mut next_kill = start + (20 + rng.below(60)) * MS;
+    let mut kill_at = next_kill(start, &mut rng);
     let mut next_swap = start + (100 + rng.below(200)) * MS;
-    while time::monotonic_ns() + 100 * MS < end && !workers.is_empty() {
+    while time::monotonic_ns() + 100 * MS < end && !crew.workers.is_empty() {
         let now = time::monotonic_ns();
         if now >= next_swap {
             next_swap = now + (100 + rng.below(200)) * MS;
@@ -174,56 +184,17 @@ fn conductor(procs: usize, segments: usize, seconds: u64) -> i32 {
                 replaced.push(old);
             }
         }
-        if now < next_kill {
+        if now < kill_at {
             let _ = time::sleep_ms(2);
             continue;
         }
-        next_kill = now + (20 + rng.below(60)) * MS;
-        let victim = workers.swap_remove(rng.below(workers.len() as u64) as usize);
-        if check_ok!(process::kill(victim.pid, SIGKILL), "SIGKILL a worker").is_some() {
-            match process::wait_for(victim.pid) {
-                Ok(status) if status.signaled() == Some(SIGKILL) => kills += 1,
-                // It may have ended on its own just before the signal.
-                Ok(status) if status.success() => {}
-                other => {
-                    check!(false, "killed worker slot {}: {other:?}", victim.slot);
-                    failures += 1;
-                }
-            }
-        }
-        workers.extend(spawn(victim.slot));
+        kill_at = next_kill(now, &mut rng);
+        let Some((victim, _)) = crew.kill_random(&mut rng) else { break };
+        crew.workers.extend(spawn(victim.slot));
     }
 
     // The workers stop at the deadline by themselves.
-    let hang_deadline = end + HANG_MS * MS;
-    while !workers.is_empty() {
-        match process::waitpid(-1, WNOHANG) {
-            Ok((0, _)) => {}
-            Ok((pid, status)) => {
-                if let Some(i) = workers.iter().position(|w| w.pid == pid) {
-                    let w = workers.swap_remove(i);
-                    if !check!(status.success(), "worker slot {} ended with {status}", w.slot) {
-                        failures += 1;
-                    }
-                }
-                continue;
-            }
-            Err(Errno::EINTR) => continue,
-            Err(e) => {
-                check!(false, "waitpid: {e}");
-                break;
-            }
-        }
-        if time::monotonic_ns() > hang_deadline {
-            check!(false, "{} workers hung", workers.len());
-            for w in &workers {
-                let _ = process::kill(w.pid, SIGKILL);
-                let _ = process::wait_for(w.pid);
-            }
-            break;
-        }
-        let _ = time::sleep_ms(2);
-    }
+    crew.wait_all(end + HANG_MS * MS, |_, _| false);
     let elapsed = time::monotonic_ns() - start;
 
     // The fork children of killed workers live on as orphans for a moment: wait until
@@ -240,7 +211,7 @@ fn conductor(procs: usize, segments: usize, seconds: u64) -> i32 {
 
     // 1. Nobody found a bad block.
     check_eq!(dir.word(DIR_FAILURES).load(Ordering::Relaxed), 0, "bad blocks or failed calls seen by the workers");
-    check_eq!(failures, 0, "workers that failed");
+    check_eq!(crew.failures, 0, "workers that failed");
     // 2. nattch: replaced segments gone, current ones unattached, the directory ours only.
     for &id in &replaced {
         check_eq!(stat(id).map(|ds| ds.shm_nattch), Err(Errno::EINVAL), "replaced segment {id} after every process");
@@ -286,6 +257,7 @@ fn conductor(procs: usize, segments: usize, seconds: u64) -> i32 {
         check_ok!(att.detach_here(), "shmdt of segment {id} at the end");
         check_eq!(stat(id).map(|ds| ds.shm_nattch), Ok(0), "nattch of segment {id} after the check");
     }
+    let kills = crew.kills;
     check!(torn <= kills, "{torn} torn blocks, more than the {kills} workers killed could leave");
     check!(whole > 0, "no block was ever written");
 

@@ -4,13 +4,6 @@
 
 use super::*;
 
-pub(crate) fn splitmix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
 /// The size asked for the segment of slot `slot` (not always whole pages).
 pub(crate) fn segment_size(slot: usize) -> usize {
     PAGES[slot % PAGES.len()] * PAGE_SIZE - (slot * 200) % 1000
