@@ -490,8 +490,11 @@ struct Ledger {
     senders: Senders,
     /// Receiver threads that reported their end.
     receivers_done: BTreeMap<u32, ()>,
-    /// Every message each receiver got: (receiver, sender, n) → priority.
-    got: BTreeMap<(u32, u32, u32), u32>,
+    /// Every message each live receiver got: receiver → (sender, n) → priority. A
+    /// receiver's entries go when it ends or is killed (check 3 concerns only what one
+    /// receiver gets later), so that the supervisor stays small: fork copies its
+    /// writable memory into every worker.
+    got: BTreeMap<u32, BTreeMap<(u32, u32), u32>>,
     /// The priority of the last message of the final drain.
     last_drained: Option<u32>,
     received: u64,
@@ -510,15 +513,16 @@ impl Ledger {
         let (_, prio) = shape(sender, seq);
         // A later message of the same sender that this receiver got before this one must
         // have had a higher priority.
-        let later = self.got.range((receiver, sender, seq + 1)..=(receiver, sender, u32::MAX));
-        if let Some((&(_, _, n2), &p2)) = later.clone().find(|&(_, &p2)| p2 <= prio) {
+        let got = self.got.entry(receiver).or_default();
+        let mut later = got.range((sender, seq + 1)..=(sender, u32::MAX));
+        if let Some((&(_, n2), &p2)) = later.find(|&(_, &p2)| p2 <= prio) {
             check!(
                 false,
                 "receiver {receiver} got message {seq} of sender {sender} (priority {prio}) after {n2} (priority {p2})"
             );
             self.out_of_order += 1;
         }
-        self.got.insert((receiver, sender, seq), prio);
+        got.insert((sender, seq), prio);
         if receiver == DRAIN {
             if let Some(before) = self.last_drained
                 && before < prio
@@ -544,6 +548,7 @@ impl Ledger {
             [REPORT_SENDER_DONE, sender, count, ..] => self.senders.done(sender, count),
             [REPORT_RECEIVER_DONE, receiver, ..] => {
                 check!(self.receivers_done.insert(receiver, ()).is_none(), "receiver {receiver} ended twice");
+                self.got.remove(&receiver);
             }
             _ => {
                 check!(false, "a report of unknown kind {}", words[0]);
@@ -770,8 +775,12 @@ fn main(_args: &[&str]) -> i32 {
                         killed_senders += 1;
                         ledger.senders.killed(job.id);
                     }
-                    Role::Receiver if !ledger.receivers_done.contains_key(&job.id) => killed_receivers += 1,
-                    Role::Receiver => {}
+                    Role::Receiver => {
+                        if !ledger.receivers_done.contains_key(&job.id) {
+                            killed_receivers += 1;
+                        }
+                        ledger.got.remove(&job.id);
+                    }
                 }
             }
         }
