@@ -14,6 +14,7 @@ pub mod initfs;
 pub mod mq;
 pub mod proc;
 pub mod signal;
+pub mod signalfd;
 pub mod syscall;
 pub mod sysv;
 pub mod wait;

@@ -52,6 +52,8 @@ pub mod shm;
 #[cfg(not(test))]
 mod shm_sysv;
 #[cfg(not(test))]
+pub mod signalfd;
+#[cfg(not(test))]
 pub mod time;
 #[cfg(not(test))]
 pub mod tmpfs;

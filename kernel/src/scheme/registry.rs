@@ -127,11 +127,12 @@ pub enum SchemeId {
     Pipe,
     Tmp,
     Mq,
+    Signalfd,
 }
 
 impl SchemeId {
     /// Every scheme, with the name it is opened by (`/scheme/NAME`).
-    const ALL: [(&'static str, SchemeId); 11] = [
+    const ALL: [(&'static str, SchemeId); 12] = [
         ("debug", Self::Debug),
         ("event", Self::Event),
         ("initfs", Self::Initfs),
@@ -141,6 +142,7 @@ impl SchemeId {
         ("proc", Self::Proc),
         ("sem", Self::Sem),
         ("shm", Self::Shm),
+        ("signalfd", Self::Signalfd),
         ("time", Self::Time),
         ("tmp", Self::Tmp),
     ];
@@ -167,6 +169,7 @@ impl SchemeId {
             Self::Proc => &super::proc::ProcScheme,
             Self::Sem => &super::sem::SemScheme,
             Self::Shm => &super::shm::ShmScheme,
+            Self::Signalfd => &super::signalfd::SignalfdScheme,
             Self::Time => &super::time::TIME_SCHEME,
             Self::Tmp => &super::tmpfs::TmpScheme,
         }

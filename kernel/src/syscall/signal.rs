@@ -9,7 +9,6 @@ use kestrel_abi::syscall::TimeSpec;
 use super::{Context, Result};
 use crate::arch::clock;
 use crate::context::signal::{self, set_action};
-use crate::context::thread::WakeReason;
 use crate::context::{process, scheduler};
 use crate::memory::user::{read_user, write_user};
 
@@ -85,30 +84,10 @@ pub fn sigtimedwait(cx: &Context, set: usize, info: usize, timeout: usize) -> Re
         ptr => Some(cx.process.with_space(|s| read_user::<TimeSpec>(s, ptr as u64))?.to_nanos().ok_or(EINVAL)?),
     };
     let thread = cx.thread;
-    let deadline = timeout.map(|ns| clock::monotonic_ns().saturating_add(ns));
-    let (signo, taken) = loop {
-        if let Some(taken) = signal::take(thread, set) {
-            break taken;
-        }
-        if timeout == Some(0) {
-            return Err(EAGAIN);
-        }
-        let mask = thread.sigmask.load(Ordering::Relaxed);
-        thread.signal.set_real_blocked(mask);
-        thread.sigmask.store(mask & !set, Ordering::Relaxed);
-        let reason = scheduler::block(deadline);
-        thread.sigmask.store(mask, Ordering::Relaxed);
-        thread.signal.set_real_blocked(0);
-        scheduler::request_return_check();
-        if let Some(taken) = signal::take(thread, set) {
-            break taken;
-        }
-        match reason {
-            WakeReason::TimedOut => return Err(EAGAIN),
-            WakeReason::Interrupted => return Err(EINTR),
-            WakeReason::Woken if deadline.is_some_and(|d| clock::monotonic_ns() >= d) => return Err(EAGAIN),
-            WakeReason::Woken => {}
-        }
+    let (signo, taken) = match signal::take(thread, set) {
+        Some(taken) => taken,
+        None if timeout == Some(0) => return Err(EAGAIN),
+        None => signal::wait_for(thread, set, timeout.map(|ns| clock::monotonic_ns().saturating_add(ns)))?,
     };
     if info != 0 {
         cx.process.with_space(|s| write_user(s, info as u64, &taken.to_abi(signo)))?;

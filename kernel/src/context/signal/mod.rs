@@ -236,6 +236,7 @@ pub fn send_to_thread(thread: &Arc<Thread>, signo: u8, info: Info) {
     if thread.sigmask.load(Ordering::Relaxed) & bit(signo) == 0 {
         scheduler::wake(thread, WakeReason::Interrupted);
     }
+    crate::scheme::event::notify();
 }
 
 /// Makes `signo` pending on `thread` alone, unless it already is (then the first
@@ -283,6 +284,8 @@ pub fn send_info(process: &Arc<Process>, signo: u8, info: Info) -> Result<(), Er
     if let Some(thread) = threads.iter().find(|t| t.sigmask.load(Ordering::Relaxed) & bit(signo) == 0) {
         scheduler::wake(thread, WakeReason::Interrupted);
     }
+    // A signalfd of the process may have become readable.
+    crate::scheme::event::notify();
     Ok(())
 }
 
@@ -316,6 +319,42 @@ pub fn take(thread: &Thread, allowed: u64) -> Option<(u8, Info)> {
         itimer::reload(&thread.process);
     }
     Some((signo, info))
+}
+
+/// Sleeps `thread` until a signal of `set` is pending for it and takes it (sigtimedwait,
+/// a signalfd read). The set is unblocked while it sleeps, so that a signal of it wakes
+/// the thread as an unblocked one would, and is blocked again (`real_blocked` keeps such
+/// signals from being discarded as ignored meanwhile). EAGAIN once the monotonic
+/// `deadline` passes, EINTR for another signal the thread does not block.
+pub fn wait_for(thread: &Arc<Thread>, set: u64, deadline: Option<u64>) -> Result<(u8, Info), Errno> {
+    loop {
+        if let Some(taken) = take(thread, set) {
+            return Ok(taken);
+        }
+        let mask = thread.sigmask.load(Ordering::Relaxed);
+        thread.signal.set_real_blocked(mask);
+        thread.sigmask.store(mask & !set, Ordering::Relaxed);
+        let reason = scheduler::block(deadline);
+        thread.sigmask.store(mask, Ordering::Relaxed);
+        thread.signal.set_real_blocked(0);
+        scheduler::request_return_check();
+        if let Some(taken) = take(thread, set) {
+            return Ok(taken);
+        }
+        match reason {
+            WakeReason::TimedOut => return Err(EAGAIN),
+            WakeReason::Interrupted => return Err(crate::errno::EINTR),
+            WakeReason::Woken if deadline.is_some_and(|d| crate::arch::clock::monotonic_ns() >= d) => {
+                return Err(EAGAIN);
+            }
+            WakeReason::Woken => {}
+        }
+    }
+}
+
+/// The signals of `set` pending for `thread` (its own and its process's).
+pub fn pending_in(thread: &Thread, set: u64) -> u64 {
+    (thread.process.pending_signals.load(Ordering::Relaxed) | thread.pending.load(Ordering::Relaxed)) & set
 }
 
 fn deliverable(thread: &Thread) -> u64 {
