@@ -29,7 +29,7 @@ pub const SFD_CLOEXEC: u32 = crate::syscall::O_CLOEXEC as u32;
 
 /// Linux's `struct signalfd_siginfo` (128 bytes).
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SignalfdSiginfo {
     pub ssi_signo: u32,
     pub ssi_errno: i32,
@@ -59,32 +59,3 @@ static_assertions::assert_eq_size!(SignalfdSiginfo, [u8; 128]);
 static_assertions::const_assert_eq!(core::mem::offset_of!(SignalfdSiginfo, ssi_ptr), 48);
 static_assertions::const_assert_eq!(core::mem::offset_of!(SignalfdSiginfo, ssi_addr_lsb), 80);
 static_assertions::const_assert_eq!(core::mem::offset_of!(SignalfdSiginfo, ssi_arch), 96);
-
-impl Default for SignalfdSiginfo {
-    fn default() -> Self {
-        Self {
-            ssi_signo: 0,
-            ssi_errno: 0,
-            ssi_code: 0,
-            ssi_pid: 0,
-            ssi_uid: 0,
-            ssi_fd: 0,
-            ssi_tid: 0,
-            ssi_band: 0,
-            ssi_overrun: 0,
-            ssi_trapno: 0,
-            ssi_status: 0,
-            ssi_int: 0,
-            ssi_ptr: 0,
-            ssi_utime: 0,
-            ssi_stime: 0,
-            ssi_addr: 0,
-            ssi_addr_lsb: 0,
-            pad2: 0,
-            ssi_syscall: 0,
-            ssi_call_addr: 0,
-            ssi_arch: 0,
-            pad: [0; 28],
-        }
-    }
-}
