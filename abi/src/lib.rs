@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod dirent;
+pub mod eventfd;
 pub mod initfs;
 pub mod mq;
 pub mod proc;
