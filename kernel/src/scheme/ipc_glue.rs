@@ -214,6 +214,19 @@ pub fn sleep<F: Facility>(
     result
 }
 
+/// The errno of a sleep a signal interrupted, for a call that signal(7) restarts after a
+/// handler with SA_RESTART (mq_send and mq_receive, reads and writes of an eventfd):
+/// ERESTARTSYS, which the return path turns into the call made again or EINTR
+/// (`context::signal`). Other errnos pass unchanged.
+pub fn restartable(errno: Errno) -> Errno {
+    if errno == EINTR {
+        scheduler::request_return_check();
+        crate::errno::ERESTARTSYS
+    } else {
+        errno
+    }
+}
+
 /// Sleeps the calling `thread` until `deadline` passes (`Ok`) or a signal interrupts it
 /// (EINTR): a timed sleep with nothing to wait for (`clock_nanosleep`). A realtime
 /// deadline follows `clock_settime`, as an IPC call's does.

@@ -11,8 +11,7 @@ use kestrel_abi::sysv::LinuxTimespec;
 use super::notice::Target;
 use super::{Handle, MQS, MqScheme, Mqs, ROOT, spare};
 use crate::context::lock_order::OrderedGuard;
-use crate::context::scheduler;
-use crate::errno::{EBADF, EINTR, EINVAL, EIO, EMFILE, EMSGSIZE, ENOMEM, ERESTARTSYS, ETIMEDOUT, Errno};
+use crate::errno::{EBADF, EINVAL, EIO, EMFILE, EMSGSIZE, ENOMEM, ETIMEDOUT, Errno};
 use crate::memory::user::check_writable;
 use crate::scheme::ipc::mq::{
     self, Delivery, MqAttr, MqNamespace, Notify, O_ACCMODE, QueueRef, RLIMIT_MSGQUEUE_DEFAULT, Woken,
@@ -64,17 +63,6 @@ fn queue_descriptor(caller: &Caller<'_>, mqd: u64) -> Result<(Arc<OpenDescriptio
 fn mismatched_delivery() -> Errno {
     debug_assert!(false, "a waiter was completed with the other kind of delivery");
     EIO
-}
-
-/// signal(7): mq_send and mq_receive interrupted by a handler with SA_RESTART are made
-/// again (the deadline is absolute, so it stands); see `context::signal`.
-fn restartable(errno: Errno) -> Errno {
-    if errno == EINTR {
-        scheduler::request_return_check();
-        ERESTARTSYS
-    } else {
-        errno
-    }
 }
 
 /// Wakes the threads a change completed, and tells the event scheme if the queue's
@@ -133,7 +121,9 @@ fn run<P, T>(
             let delivery = ipc_glue::sleep(&MQS, guard, caller.thread, waiter, deadline, ETIMEDOUT, |mqs| {
                 mqs.ns.cancel(queue, waiter)
             });
-            return delivery.map_err(restartable).and_then(from_delivery);
+            // signal(7): interrupted by a handler with SA_RESTART, they are made again (the
+            // deadline is absolute, so it stands).
+            return delivery.map_err(ipc_glue::restartable).and_then(from_delivery);
         }
     };
     match notice {
