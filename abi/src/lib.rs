@@ -16,6 +16,7 @@ pub mod proc;
 pub mod signal;
 pub mod syscall;
 pub mod sysv;
+pub mod timerfd;
 pub mod wait;
 
 /// Linux errno values (which Redox shares for all of these).
