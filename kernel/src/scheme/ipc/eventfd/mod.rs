@@ -162,12 +162,13 @@ impl EventFd {
     }
 
     /// `write(value)` of `buf_len` bytes on a description with `nonblock` or without:
-    /// adds `value` to the count. Errors in Linux's order: `buf_len` under 8 → EINVAL;
+    /// adds `value` to the count. Errors in Linux's order: `buf_len` other than 8 →
+    /// EINVAL (Linux 6.18, checked on the host; older kernels took longer buffers too);
     /// `value` `u64::MAX` → EINVAL; a sum above [`COUNT_MAX`] → EAGAIN with `nonblock`,
     /// else the caller sleeps with its value. Readers the count lets through are
     /// appended to `woken`.
     pub fn write(&mut self, value: u64, buf_len: usize, nonblock: bool, woken: &mut Woken) -> Result<Outcome<()>> {
-        if buf_len < COUNT_SIZE || value == u64::MAX {
+        if buf_len != COUNT_SIZE || value == u64::MAX {
             return Err(EINVAL);
         }
         if !self.fits(value) {

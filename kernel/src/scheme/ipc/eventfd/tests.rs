@@ -42,6 +42,7 @@ fn a_semaphore_read_takes_one() {
 fn writes_stop_below_the_maximum() {
     let mut e = EventFd::new(0, 0).unwrap();
     assert_eq!(e.write(1, 7, true, &mut Woken::new()), Err(EINVAL));
+    assert_eq!(e.write(1, 9, true, &mut Woken::new()), Err(EINVAL), "exactly 8 bytes");
     assert_eq!(write(&mut e, u64::MAX), Err(EINVAL));
     assert_eq!(write(&mut e, COUNT_MAX), Ok(Outcome::Done(())));
     assert!(!e.writable() && e.readable());

@@ -6,7 +6,7 @@
 //!   readiness, and what a set of the realtime clock does to it.
 //!
 //! Times are u64 nanoseconds on the timer's clock (since the epoch for `CLOCK_REALTIME`,
-//! since boot for the others), always below [`KTIME_MAX`] (the year 2262). The rules
+//! since boot for the others), `now` always below [`KTIME_MAX`] (the year 2262). The rules
 //! hold no clock: every call takes `now` on the timer's clock, and the timer counts the
 //! expirations up to it. The glue arms a wakeup at [`Timer::next_deadline`] and calls
 //! [`Timer::expire`] then, so that a sleeping reader gets its count.

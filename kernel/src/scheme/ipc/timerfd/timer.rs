@@ -57,14 +57,14 @@ pub struct Timer {
 }
 
 /// Linux `hrtimer_forward` for a deadline that came: the periods from `expires` up to
-/// `now` inclusive, and the deadline after them (past `now`, or [`KTIME_MAX`]).
-fn forward(expires: u64, interval: u64, now: u64) -> (u64, u64) {
+/// `now` inclusive, and the deadline after them (past `now`, or `ceiling`).
+fn forward(expires: u64, interval: u64, now: u64, ceiling: u64) -> (u64, u64) {
     if now < expires {
         return (0, expires);
     }
     let periods = (now - expires) / interval + 1;
     // periods * interval ≤ now − expires + interval: no overflow below 2 * KTIME_MAX.
-    let next = expires.saturating_add(periods.saturating_mul(interval)).min(KTIME_MAX);
+    let next = expires.saturating_add(periods.saturating_mul(interval)).min(ceiling);
     (periods, next)
 }
 
@@ -93,6 +93,17 @@ impl Timer {
         self.clock
     }
 
+    /// The latest deadline, which never comes: [`KTIME_MAX`] on the clock Linux keeps the
+    /// timer on, so for a relative `CLOCK_REALTIME` deadline (kept on the monotonic
+    /// clock) `KTIME_MAX` plus the realtime clock's offset.
+    fn ceiling(&self) -> u64 {
+        if self.clock == Clock::Realtime && self.relative {
+            KTIME_MAX.saturating_add_signed(self.offset)
+        } else {
+            KTIME_MAX
+        }
+    }
+
     /// Linux's timer interrupt: the deadline came, so the timer fires once and stops.
     fn fire_due(&mut self, now: u64) {
         if self.active && now >= self.expires {
@@ -106,7 +117,7 @@ impl Timer {
     /// the count (the first was counted when it fired) and the deadline moves past `now`.
     fn rearm(&mut self, now: u64) {
         if self.expired && self.interval > 0 {
-            let (periods, next) = forward(self.expires, self.interval, now);
+            let (periods, next) = forward(self.expires, self.interval, now, self.ceiling());
             self.ticks = self.ticks.saturating_add(periods.saturating_sub(1));
             self.expires = next;
             self.active = true;
@@ -161,7 +172,8 @@ impl Timer {
     /// takes effect with `CLOCK_REALTIME` and `TFD_TIMER_ABSTIME` only, and is silently
     /// dropped otherwise (Linux). A zero `it_value` disarms (the interval is kept, and
     /// gettime reports it); otherwise the deadline is `it_value`, absolute with
-    /// `TFD_TIMER_ABSTIME`, else from `now` (clamped at [`KTIME_MAX`]). The count of
+    /// `TFD_TIMER_ABSTIME`, else from `now` (clamped at [`KTIME_MAX`] on the clock Linux
+    /// keeps the timer on: see `ceiling`). The count of
     /// expirations goes. If a clock set is still to be reported and the new setting arms
     /// the timer with `TFD_TIMER_CANCEL_ON_SET`, the timer is set and the call reports
     /// the set instead (ECANCELED, no previous setting), as Linux's does. A deadline
@@ -176,7 +188,7 @@ impl Timer {
         // A periodic timer that fired reports the time to its next period (Linux
         // forwards it; its count goes anyway).
         if self.expired && self.interval > 0 {
-            self.expires = forward(self.expires, self.interval, now).1;
+            self.expires = forward(self.expires, self.interval, now, self.ceiling()).1;
         }
         let old = self.setting(now);
         self.expired = false;
@@ -187,7 +199,7 @@ impl Timer {
         if value == 0 {
             (self.expires, self.active) = (0, false);
         } else {
-            self.expires = if self.relative { now.saturating_add(value).min(KTIME_MAX) } else { value };
+            self.expires = if self.relative { now.saturating_add(value).min(self.ceiling()) } else { value };
             self.active = true;
             if self.take_cancel() {
                 result = Err(ECANCELED);
@@ -258,7 +270,7 @@ impl Timer {
         self.offset = realtime_offset;
         if self.relative {
             // Saturating at 0 only for a deadline already past before a set to 1970.
-            self.expires = self.expires.saturating_add_signed(jump).min(KTIME_MAX);
+            self.expires = self.expires.saturating_add_signed(jump).min(self.ceiling());
         }
         if self.cancel_on_set && self.seen_offset != Some(realtime_offset) {
             self.seen_offset = None;
@@ -296,7 +308,7 @@ impl Timer {
             expired = true;
         }
         if expired && self.interval > 0 {
-            ticks = ticks.saturating_add(forward(self.expires, self.interval, now).0.saturating_sub(1));
+            ticks = ticks.saturating_add(forward(self.expires, self.interval, now, self.ceiling()).0.saturating_sub(1));
         }
         ticks
     }
