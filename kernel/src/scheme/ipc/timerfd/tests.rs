@@ -254,3 +254,14 @@ fn a_pending_cancel_survives_a_settime_and_is_reported_by_the_next_arming() {
     assert_eq!(read(&mut t, 60), Err(EAGAIN));
     assert_eq!(set(&mut t, 60, CANCEL, 0, 5000), Err(ECANCELED));
 }
+
+#[test]
+fn a_firing_counts_even_if_the_clock_went_back_before_the_read() {
+    let mut t = Timer::new(Clock::Realtime, 0);
+    let mut woken = Woken::new();
+    set(&mut t, 0, ABS, 100, 1000).unwrap();
+    t.expire(1050, &mut woken);
+    t.clock_was_set(500, -550, &mut woken);
+    assert_eq!(read(&mut t, 500), Ok(Outcome::Done(1)), "Linux's count wraps to 0 here");
+    assert_eq!(t.next_deadline(), Some(1000), "re-armed where it was");
+}

@@ -8,6 +8,12 @@
 //! the deadline past `now` (Linux does so against a short interval flooding the
 //! machine); what a read returns does not depend on when the count was made.
 //!
+//! One deliberate difference: when the realtime clock is set back between an absolute
+//! periodic timer's firing and the read, Linux's read adds "the periods up to now, minus
+//! one" with no period up to now, its u64 count wraps to 0, and the read returns nothing
+//! (EAGAIN, or 0 bytes for a blocking read); here the firing counts as the one expiration
+//! it was.
+//!
 //! Invariant between calls (once the glue called [`Timer::expire`] at the deadline it
 //! armed): no reader sleeps while there are expirations to read.
 
