@@ -360,3 +360,17 @@ fn settime(p: &mut Pair, rng: &mut Rng, tally: &mut Tally, flag_choices: &[i32],
         p.slack = if abs { 0 } else { now - before + OFFSET_ERROR };
     }
 }
+
+#[test]
+fn abi_values_are_the_hosts() {
+    use kestrel_abi::timerfd as abi;
+    assert_eq!(abi::TFD_TIMER_ABSTIME, libc::TFD_TIMER_ABSTIME);
+    assert_eq!(abi::TFD_TIMER_CANCEL_ON_SET, libc::TFD_TIMER_CANCEL_ON_SET);
+    assert_eq!((abi::TFD_CLOEXEC, abi::TFD_NONBLOCK), (libc::TFD_CLOEXEC, libc::TFD_NONBLOCK));
+    assert_eq!(
+        (abi::EFD_CLOEXEC, abi::EFD_NONBLOCK, abi::EFD_SEMAPHORE),
+        (libc::EFD_CLOEXEC, libc::EFD_NONBLOCK, libc::EFD_SEMAPHORE)
+    );
+    assert_eq!(core::mem::size_of::<abi::ItimerSpec>(), core::mem::size_of::<libc::itimerspec>());
+    assert_eq!(core::mem::offset_of!(abi::ItimerSpec, it_value), core::mem::offset_of!(libc::itimerspec, it_value));
+}

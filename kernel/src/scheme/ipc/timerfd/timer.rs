@@ -57,7 +57,8 @@ pub struct Timer {
     seen_offset: Option<i64>,
     /// The realtime clock's offset as the glue last told (CLOCK_REALTIME − CLOCK_MONOTONIC).
     offset: i64,
-    /// Sleeping reads, in arrival order.
+    /// Sleeping reads, in arrival order. Their ids are the timer's own: the glue cancels
+    /// a sleeper through the timer it sleeps on.
     sleepers: VecDeque<WaiterId>,
     next_waiter: u64,
 }
