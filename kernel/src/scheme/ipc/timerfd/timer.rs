@@ -180,11 +180,12 @@ impl Timer {
     /// dropped otherwise (Linux). A zero `it_value` disarms (the interval is kept, and
     /// gettime reports it); otherwise the deadline is `it_value`, absolute with
     /// `TFD_TIMER_ABSTIME`, else from `now` (clamped at [`KTIME_MAX`] on the clock Linux
-    /// keeps the timer on: see `ceiling`). The count of
-    /// expirations goes. If a clock set is still to be reported and the new setting arms
-    /// the timer with `TFD_TIMER_CANCEL_ON_SET`, the timer is set and the call reports
-    /// the set instead (ECANCELED, no previous setting), as Linux's does. A deadline
-    /// already past completes a sleeping reader, into `woken`.
+    /// keeps the timer on: see `ceiling`). The count of expirations goes. If a clock set
+    /// is still to be reported and the new setting arms the timer with
+    /// `TFD_TIMER_CANCEL_ON_SET`, the timer is set and the call reports the set instead
+    /// (ECANCELED, no previous setting), as Linux's does; a disarming settime, or one
+    /// without the flag, leaves the notice to a later read or arming. A deadline already
+    /// past completes a sleeping reader, into `woken`.
     pub fn settime(&mut self, now: u64, flags: i32, new: &ItimerSpec, woken: &mut Woken) -> Result<ItimerSpec> {
         let flags = SetFlags::from_bits(flags).ok_or(EINVAL)?;
         let value = timespec_to_ns(new.it_value)?;
