@@ -18,6 +18,7 @@ pub mod signal;
 pub mod signalfd;
 pub mod syscall;
 pub mod sysv;
+pub mod timerfd;
 pub mod wait;
 
 /// Linux errno values (which Redox shares for all of these).

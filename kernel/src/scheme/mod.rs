@@ -25,6 +25,8 @@ mod sem_differential;
 #[cfg(test)]
 mod shm_differential;
 #[cfg(test)]
+mod timerfd_differential;
+#[cfg(test)]
 mod tmpfs_tree_tests;
 
 #[cfg(not(test))]

@@ -1,5 +1,5 @@
 //! The IPC facilities' rules: System V semaphore sets, message queues and shared memory,
-//! and POSIX message queues (and, in later work, timerfd).
+//! POSIX message queues, and the timerfd and eventfd descriptors.
 //!
 //! The rules are plain safe Rust with no hardware and no global state, so the host runs
 //! their unit, property and differential tests. Every facility has the same shape:
@@ -10,14 +10,15 @@
 //! - [`wait`]: blocking as data: a call returns done, "wait under this id" or an errno,
 //!   and a change returns the waiters it completed, with their results;
 //! - [`slots`]: the queue of an object's sleepers, in arrival order, kept in place;
-//! - one folder per facility ([`sem`], [`msg`], [`shm`], [`mq`] for POSIX message queues)
-//!   with its own rules only.
+//! - one folder per facility ([`sem`], [`msg`], [`shm`], [`mq`] for POSIX message queues,
+//!   [`timerfd`], [`eventfd`]) with its own rules only.
 //!
 //! The kernel glue (`scheme::ipc_glue`) sleeps and wakes threads as these results say.
 
 #![forbid(unsafe_code)]
 
 pub mod ctl;
+pub mod eventfd;
 pub mod get;
 pub mod ids;
 pub mod mq;
@@ -26,6 +27,7 @@ pub mod perm;
 pub mod sem;
 pub mod shm;
 pub mod slots;
+pub mod timerfd;
 pub mod wait;
 
 // The Linux ABI numbers, stated once in the ABI crate.

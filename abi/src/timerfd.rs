@@ -1,0 +1,57 @@
+//! timerfd and eventfd: the flags and the `struct itimerspec` their calls carry, with
+//! Linux x86_64's values and layout.
+//!
+//! The `TFD_*`/`EFD_*` creation flags are Linux's numbers (Linux defines them as its own
+//! `O_NONBLOCK` and `O_CLOEXEC`); this kernel's `O_NONBLOCK` and `O_CLOEXEC` are Redox's
+//! (`crate::syscall`), so the C wrapper's `<sys/timerfd.h>` and `<sys/eventfd.h>` name
+//! these values and the kernel maps them onto the description's status flags. Clock ids
+//! are this kernel's (`crate::syscall::CLOCK_*`, those of `clock_gettime`).
+
+/// `timerfd_settime` flags: `it_value` is an absolute time on the timer's clock.
+pub const TFD_TIMER_ABSTIME: i32 = 1;
+/// `timerfd_settime` flag: with `CLOCK_REALTIME` and [`TFD_TIMER_ABSTIME`], a read
+/// fails with ECANCELED once after the realtime clock is set.
+pub const TFD_TIMER_CANCEL_ON_SET: i32 = 2;
+/// Every flag `timerfd_settime` knows (others: EINVAL).
+pub const TFD_SETTIME_FLAGS: i32 = TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET;
+
+/// `timerfd_create` flags (Linux's `O_CLOEXEC` and `O_NONBLOCK`).
+pub const TFD_CLOEXEC: i32 = 0o2000000;
+pub const TFD_NONBLOCK: i32 = 0o4000;
+/// Every flag `timerfd_create` knows (others: EINVAL).
+pub const TFD_CREATE_FLAGS: i32 = TFD_CLOEXEC | TFD_NONBLOCK;
+
+/// `eventfd` flags: reads take 1 at a time.
+pub const EFD_SEMAPHORE: i32 = 1;
+/// `eventfd` flags (Linux's `O_CLOEXEC` and `O_NONBLOCK`).
+pub const EFD_CLOEXEC: i32 = 0o2000000;
+pub const EFD_NONBLOCK: i32 = 0o4000;
+/// Every flag `eventfd2` knows (others: EINVAL).
+pub const EFD_FLAGS: i32 = EFD_SEMAPHORE | EFD_CLOEXEC | EFD_NONBLOCK;
+
+/// Nanoseconds in a second.
+pub const NSEC_PER_SEC: i64 = 1_000_000_000;
+
+/// `struct timespec`, Linux x86_64: two `long`s (16 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timespec {
+    pub tv_sec: i64,
+    pub tv_nsec: i64,
+}
+
+/// `struct itimerspec`, Linux x86_64: the interval, then the value (32 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ItimerSpec {
+    pub it_interval: Timespec,
+    pub it_value: Timespec,
+}
+
+static_assertions::assert_eq_size!(Timespec, [u8; 16]);
+static_assertions::assert_eq_size!(ItimerSpec, [u8; 32]);
+static_assertions::const_assert_eq!(core::mem::offset_of!(Timespec, tv_sec), 0);
+static_assertions::const_assert_eq!(core::mem::offset_of!(Timespec, tv_nsec), 8);
+static_assertions::const_assert_eq!(core::mem::offset_of!(ItimerSpec, it_interval), 0);
+static_assertions::const_assert_eq!(core::mem::offset_of!(ItimerSpec, it_value), 16);
+static_assertions::const_assert_eq!(core::mem::align_of::<ItimerSpec>(), 8);
