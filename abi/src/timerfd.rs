@@ -1,11 +1,13 @@
 //! timerfd and eventfd: the flags and the `struct itimerspec` their calls carry, with
 //! Linux x86_64's values and layout.
 //!
-//! The `TFD_*`/`EFD_*` creation flags are Linux's numbers (Linux defines them as its own
-//! `O_NONBLOCK` and `O_CLOEXEC`); this kernel's `O_NONBLOCK` and `O_CLOEXEC` are Redox's
-//! (`crate::syscall`), so the C wrapper's `<sys/timerfd.h>` and `<sys/eventfd.h>` name
-//! these values and the kernel maps them onto the description's status flags. Clock ids
-//! are this kernel's (`crate::syscall::CLOCK_*`, those of `clock_gettime`).
+//! The `TFD_*`/`EFD_*` creation flags here are Linux's numbers, which the portable rules
+//! take (so that they can be compared with the host's Linux). Linux defines them as its
+//! own `O_NONBLOCK` and `O_CLOEXEC`; this kernel's are Redox's (`crate::syscall`), and its
+//! calls take those, as the C headers define `TFD_NONBLOCK` and `EFD_NONBLOCK` equal to
+//! the C library's `O_NONBLOCK` (see `crate::eventfd`): the glue maps them onto these for
+//! the rules and onto the description's status flags. Clock ids are this kernel's
+//! (`crate::syscall::CLOCK_*`, those of `clock_gettime`).
 
 /// `timerfd_settime` flags: `it_value` is an absolute time on the timer's clock.
 pub const TFD_TIMER_ABSTIME: i32 = 1;

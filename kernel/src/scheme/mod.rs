@@ -34,6 +34,8 @@ pub mod debug;
 #[cfg(not(test))]
 pub mod event;
 #[cfg(not(test))]
+pub mod eventfd;
+#[cfg(not(test))]
 pub mod initfs;
 #[cfg(not(test))]
 pub mod ipc_glue;

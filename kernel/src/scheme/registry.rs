@@ -128,13 +128,15 @@ pub enum SchemeId {
     Tmp,
     Mq,
     Signalfd,
+    Eventfd,
 }
 
 impl SchemeId {
     /// Every scheme, with the name it is opened by (`/scheme/NAME`).
-    const ALL: [(&'static str, SchemeId); 12] = [
+    const ALL: [(&'static str, SchemeId); 13] = [
         ("debug", Self::Debug),
         ("event", Self::Event),
+        ("eventfd", Self::Eventfd),
         ("initfs", Self::Initfs),
         ("mq", Self::Mq),
         ("msg", Self::Msg),
@@ -162,6 +164,7 @@ impl SchemeId {
         match self {
             Self::Debug => &super::debug::DebugScheme,
             Self::Event => &super::event::EVENT_SCHEME,
+            Self::Eventfd => &super::eventfd::EventfdScheme,
             Self::Initfs => super::initfs::instance(),
             Self::Mq => &super::mq::MqScheme,
             Self::Msg => &super::msg::MsgScheme,
