@@ -57,3 +57,27 @@ static_assertions::const_assert_eq!(core::mem::offset_of!(Timespec, tv_nsec), 8)
 static_assertions::const_assert_eq!(core::mem::offset_of!(ItimerSpec, it_interval), 0);
 static_assertions::const_assert_eq!(core::mem::offset_of!(ItimerSpec, it_value), 16);
 static_assertions::const_assert_eq!(core::mem::align_of::<ItimerSpec>(), 8);
+
+/// The kernel's calls: one scheme, whose root makes timers and sets and reads them.
+///
+/// | call (`metadata[0]`) | `metadata[1]` | `metadata[2]` | payload (u64 words) | returns |
+/// |---|---|---|---|---|
+/// | `TIMERFD_CALL_CREATE` | clock id (this kernel's) | flags ([`call::TFD_NONBLOCK`], [`call::TFD_CLOEXEC`]) | none | the new descriptor |
+/// | `TIMERFD_CALL_SETTIME` | fd (as u32) | flags ([`TFD_TIMER_ABSTIME`], [`TFD_TIMER_CANCEL_ON_SET`]) | new `itimerspec` address, old one's or 0 | 0 |
+/// | `TIMERFD_CALL_GETTIME` | fd (as u32) | `itimerspec` address | none | 0 |
+///
+/// Checks in Linux's order: settime reads the new setting first (EFAULT), then unknown
+/// flags or a bad timespec (EINVAL), then the descriptor (EBADF if it is not open, EINVAL
+/// if it is not a timer), then writes the old setting (EFAULT). `read` of a timer's
+/// descriptor returns the 8-byte count; it is readable for poll once the timer expired.
+pub mod call {
+    /// The scheme's path.
+    pub const TIMERFD_SCHEME: &str = "/scheme/timerfd";
+    pub const TIMERFD_CALL_CREATE: u64 = 1;
+    pub const TIMERFD_CALL_SETTIME: u64 = 2;
+    pub const TIMERFD_CALL_GETTIME: u64 = 3;
+    /// `timerfd_create` flags as the call takes them: the kernel's `O_NONBLOCK` and
+    /// `O_CLOEXEC`, which the C headers' `TFD_NONBLOCK` and `TFD_CLOEXEC` equal.
+    pub const TFD_NONBLOCK: u32 = crate::syscall::O_NONBLOCK as u32;
+    pub const TFD_CLOEXEC: u32 = crate::syscall::O_CLOEXEC as u32;
+}

@@ -60,6 +60,8 @@ pub mod signalfd;
 #[cfg(not(test))]
 pub mod time;
 #[cfg(not(test))]
+pub mod timerfd;
+#[cfg(not(test))]
 pub mod tmpfs;
 
 #[cfg(not(test))]

@@ -129,11 +129,12 @@ pub enum SchemeId {
     Mq,
     Signalfd,
     Eventfd,
+    Timerfd,
 }
 
 impl SchemeId {
     /// Every scheme, with the name it is opened by (`/scheme/NAME`).
-    const ALL: [(&'static str, SchemeId); 13] = [
+    const ALL: [(&'static str, SchemeId); 14] = [
         ("debug", Self::Debug),
         ("event", Self::Event),
         ("eventfd", Self::Eventfd),
@@ -146,6 +147,7 @@ impl SchemeId {
         ("shm", Self::Shm),
         ("signalfd", Self::Signalfd),
         ("time", Self::Time),
+        ("timerfd", Self::Timerfd),
         ("tmp", Self::Tmp),
     ];
 
@@ -174,6 +176,7 @@ impl SchemeId {
             Self::Shm => &super::shm::ShmScheme,
             Self::Signalfd => &super::signalfd::SignalfdScheme,
             Self::Time => &super::time::TIME_SCHEME,
+            Self::Timerfd => &super::timerfd::TimerfdScheme,
             Self::Tmp => &super::tmpfs::TmpScheme,
         }
     }

@@ -57,10 +57,12 @@ pub fn to_monotonic(clock_id: usize, ns: u64) -> u64 {
     }
 }
 
-/// Sets CLOCK_REALTIME; calls asleep until a realtime deadline measure it again.
+/// Sets CLOCK_REALTIME; calls asleep until a realtime deadline measure it again, and
+/// realtime timers hear of it (`TFD_TIMER_CANCEL_ON_SET`).
 pub fn set_realtime(ns: u64) {
     clock::set_realtime_ns(ns);
     super::ipc_glue::realtime_clock_set();
+    super::timerfd::clock_was_set();
     super::event::notify();
 }
 

@@ -100,6 +100,12 @@ impl Timer {
         self.clock
     }
 
+    /// Whether its deadline was given relative to the time of the setting (a relative
+    /// `CLOCK_REALTIME` deadline moves with the clock, as if on the monotonic one).
+    pub fn relative(&self) -> bool {
+        self.relative
+    }
+
     /// The latest deadline, which never comes: [`KTIME_MAX`] on the clock Linux keeps the
     /// timer on, so for a relative `CLOCK_REALTIME` deadline (kept on the monotonic
     /// clock) `KTIME_MAX` plus the realtime clock's offset.
