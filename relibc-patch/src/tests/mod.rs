@@ -1,8 +1,9 @@
 //! Host tests: the header modules' pure logic, `ftok` and the `sys/sem.h`, `sys/msg.h`,
 //! `sys/shm.h`, `mqueue.h`, `sys/signalfd.h` and `sys/eventfd.h` calls against the stand-in
 //! kernel of `platform::sys` (which records how each call is encoded), `eventfd_read` and
-//! `eventfd_write` on the host's descriptors, and the C headers compiled by the host C compiler and compared with the
-//! Rust definitions and with the host's glibc (the Linux x86_64 reference).
+//! `eventfd_write` on the host's descriptors, and the C headers compiled by the host C
+//! compiler and compared with the Rust definitions and with the host's glibc (the Linux
+//! x86_64 reference).
 
 mod c_headers;
 mod c_headers_fd;
