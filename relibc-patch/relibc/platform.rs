@@ -14,6 +14,12 @@
 //! which take the same values and structures (upstream relibc's `sys/shm.h` worked on Linux,
 //! so this one does too).
 //!
+//! For `sys/signalfd.h` and `sys/eventfd.h`: kestrel's `/scheme/signalfd` and
+//! `/scheme/eventfd` ([`signalfd_call`], [`eventfd_call`]) on Redox; in relibc's Linux build
+//! Linux's own `signalfd4` and `eventfd2` system calls, which take the same arguments (the
+//! flags are relibc's `O_*`, Linux's values there). `eventfd_read` and `eventfd_write` use
+//! `Sys::read` and `Sys::write`.
+//!
 //! For `mqueue.h`: relibc's open flags (`fcntl.h`: Redox's values on Redox, Linux's on
 //! Linux; the header module translates them to the Linux values the kernel takes), its
 //! `struct sigevent`, `union sigval` and `pthread_attr_t`, and its `close`, `pipe2`, `read`,
@@ -33,6 +39,7 @@ use crate::{
 };
 pub use crate::{
     header::{
+        bits_sigset_t::sigset_t,
         bits_timespec::timespec,
         errno,
         fcntl::{O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY},
@@ -197,6 +204,64 @@ pub fn mq_call(payload: &[u8], metadata: &[u64; 3]) -> Result<usize, c_int> {
     scheme_call(&MQ_FD, c"/scheme/mq", payload, metadata)
 }
 
+/// The process's `/scheme/signalfd` descriptor.
+#[cfg(target_os = "redox")]
+static SIGNALFD_FD: SchemeFd = SchemeFd::new();
+/// The process's `/scheme/eventfd` descriptor.
+#[cfg(target_os = "redox")]
+static EVENTFD_FD: SchemeFd = SchemeFd::new();
+
+/// One call on the kernel's `signalfd` scheme (`/scheme/signalfd`), as [`scheme_call`]
+/// describes: three metadata words, a payload the kernel only reads (the mask's address and
+/// size).
+#[cfg(target_os = "redox")]
+pub fn signalfd_call(payload: &[u8], metadata: &[u64; 3]) -> Result<usize, c_int> {
+    scheme_call(&SIGNALFD_FD, c"/scheme/signalfd", payload, metadata)
+}
+
+/// One call on the kernel's `eventfd` scheme (`/scheme/eventfd`), as [`scheme_call`]
+/// describes: three metadata words, no payload.
+#[cfg(target_os = "redox")]
+pub fn eventfd_call(metadata: &[u64; 3]) -> Result<usize, c_int> {
+    scheme_call(&EVENTFD_FD, c"/scheme/eventfd", &[], metadata)
+}
+
+/// Linux's `signalfd4(fd, mask, sizemask, flags)`, with the arguments that `metadata` and
+/// `payload` carry for the kestrel scheme (see `sys_signalfd`).
+#[cfg(target_os = "linux")]
+pub fn signalfd_call(payload: &[u8], metadata: &[u64; 3]) -> Result<usize, c_int> {
+    use crate::platform::sys::e_raw;
+
+    // The mask's address and size.
+    if payload.len() != 16 {
+        return Err(errno::EINVAL);
+    }
+    let word = |i: usize| {
+        let mut bytes = [0; 8];
+        bytes.copy_from_slice(&payload[8 * i..8 * i + 8]);
+        u64::from_le_bytes(bytes) as usize
+    };
+    let fd = metadata[1] as u32 as c_int;
+    let flags = metadata[2] as u32 as c_int;
+    // SAFETY: the kernel reads `sizemask` bytes at the mask's address, which the C caller
+    // vouches for (see `sys_signalfd::signalfd`).
+    let ret = unsafe { syscall!(SIGNALFD4, fd, word(0), word(1), flags) };
+    e_raw(ret).map_err(|err| err.0)
+}
+
+/// Linux's `eventfd2(initval, flags)`, with the arguments that `metadata` carries for the
+/// kestrel scheme (see `sys_eventfd`).
+#[cfg(target_os = "linux")]
+pub fn eventfd_call(metadata: &[u64; 3]) -> Result<usize, c_int> {
+    use crate::platform::sys::e_raw;
+
+    let initval = metadata[1] as u32;
+    let flags = metadata[2] as u32 as c_int;
+    // SAFETY: the call touches no memory of this program.
+    let ret = unsafe { syscall!(EVENTFD2, initval, flags) };
+    e_raw(ret).map_err(|err| err.0)
+}
+
 /// No kestrel schemes outside a Redox-target build.
 #[cfg(not(target_os = "redox"))]
 pub fn mq_call(_payload: &[u8], _metadata: &[u64; 3]) -> Result<usize, c_int> {
@@ -218,6 +283,11 @@ pub fn pipe_cloexec() -> Result<[c_int; 2], c_int> {
 /// `read(fd, buf, buf.len())`: the count read (0 at end of file) or the errno.
 pub fn read(fd: c_int, buf: &mut [u8]) -> Result<usize, c_int> {
     Sys::read(fd, buf).map_err(|err| err.0)
+}
+
+/// `write(fd, buf, buf.len())`: the count written or the errno.
+pub fn write(fd: c_int, buf: &[u8]) -> Result<usize, c_int> {
+    Sys::write(fd, buf).map_err(|err| err.0)
 }
 
 /// `malloc(size)`: null when out of memory.

@@ -421,3 +421,75 @@ mod mq {
     // mq_flags travel untouched: the kernel takes the platform's O_NONBLOCK there.
     const_assert_eq!(platform::O_NONBLOCK as usize, kestrel_abi::syscall::O_NONBLOCK);
 }
+
+// sys/signalfd.h: Linux's struct signalfd_siginfo (glibc bits/signalfd.h' layout, the
+// kernel's uapi), field for field the kernel's SignalfdSiginfo, which a read copies out as
+// it is; the call number, the mask size the kernel takes and the flags.
+mod signalfd {
+    use core::mem::{offset_of, size_of};
+
+    use kestrel_abi::signalfd::{self as abi, SignalfdSiginfo};
+    use static_assertions::{assert_eq_size, const_assert_eq};
+
+    use crate::header::sys_signalfd::{self as sfd, signalfd_siginfo};
+    use crate::platform::{self, sigset_t};
+
+    assert_eq_size!(signalfd_siginfo, [u8; 128]);
+    assert_eq_size!(signalfd_siginfo, SignalfdSiginfo);
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_signo), offset_of!(SignalfdSiginfo, ssi_signo));
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_errno), offset_of!(SignalfdSiginfo, ssi_errno));
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_code), offset_of!(SignalfdSiginfo, ssi_code));
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_pid), offset_of!(SignalfdSiginfo, ssi_pid));
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_uid), offset_of!(SignalfdSiginfo, ssi_uid));
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_fd), offset_of!(SignalfdSiginfo, ssi_fd));
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_tid), offset_of!(SignalfdSiginfo, ssi_tid));
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_band), offset_of!(SignalfdSiginfo, ssi_band));
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_overrun), offset_of!(SignalfdSiginfo, ssi_overrun));
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_trapno), offset_of!(SignalfdSiginfo, ssi_trapno));
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_status), offset_of!(SignalfdSiginfo, ssi_status));
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_int), offset_of!(SignalfdSiginfo, ssi_int));
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_ptr), offset_of!(SignalfdSiginfo, ssi_ptr));
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_utime), offset_of!(SignalfdSiginfo, ssi_utime));
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_stime), offset_of!(SignalfdSiginfo, ssi_stime));
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_addr), offset_of!(SignalfdSiginfo, ssi_addr));
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_addr_lsb), offset_of!(SignalfdSiginfo, ssi_addr_lsb));
+    const_assert_eq!(offset_of!(signalfd_siginfo, __pad2), offset_of!(SignalfdSiginfo, pad2));
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_syscall), offset_of!(SignalfdSiginfo, ssi_syscall));
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_call_addr), offset_of!(SignalfdSiginfo, ssi_call_addr));
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_arch), offset_of!(SignalfdSiginfo, ssi_arch));
+    const_assert_eq!(offset_of!(signalfd_siginfo, __pad), offset_of!(SignalfdSiginfo, pad));
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_ptr), 48);
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_addr_lsb), 80);
+    const_assert_eq!(offset_of!(signalfd_siginfo, ssi_arch), 96);
+
+    const_assert_eq!(sfd::SIGNALFD_CALL, abi::SIGNALFD_CALL);
+    // The kernel requires a mask of 8 bytes, which is the C runtime's whole sigset_t.
+    const_assert_eq!(sfd::SIGSET_SIZE, 8);
+    assert_eq_size!(sigset_t, u64);
+    // The flags go untranslated: they are the platform's open flags, which the kernel takes.
+    const_assert_eq!(sfd::SFD_NONBLOCK as u32, abi::SFD_NONBLOCK);
+    const_assert_eq!(sfd::SFD_CLOEXEC as u32, abi::SFD_CLOEXEC);
+    const_assert_eq!(sfd::SFD_NONBLOCK, platform::O_NONBLOCK);
+    const_assert_eq!(sfd::SFD_CLOEXEC, platform::O_CLOEXEC);
+    const_assert_eq!(sfd::SFD_NONBLOCK, 0x40000);
+    const_assert_eq!(sfd::SFD_CLOEXEC, 0x100_0000);
+    const_assert_eq!(size_of::<signalfd_siginfo>(), 128);
+}
+
+// sys/eventfd.h: the call number and the flags, and the 8-byte counter value.
+mod eventfd {
+    use kestrel_abi::eventfd as abi;
+    use static_assertions::{assert_eq_size, const_assert_eq};
+
+    use crate::header::sys_eventfd::{self as efd, eventfd_t};
+    use crate::platform;
+
+    const_assert_eq!(efd::EVENTFD_CALL, abi::EVENTFD_CALL);
+    assert_eq_size!(eventfd_t, u64);
+    const_assert_eq!(efd::EFD_SEMAPHORE as u32, abi::EFD_SEMAPHORE);
+    const_assert_eq!(efd::EFD_NONBLOCK as u32, abi::EFD_NONBLOCK);
+    const_assert_eq!(efd::EFD_CLOEXEC as u32, abi::EFD_CLOEXEC);
+    const_assert_eq!(efd::EFD_NONBLOCK, platform::O_NONBLOCK);
+    const_assert_eq!(efd::EFD_CLOEXEC, platform::O_CLOEXEC);
+    const_assert_eq!(efd::EFD_SEMAPHORE, 1);
+}

@@ -13,6 +13,9 @@
 //!   On the host, under `cargo test`, a stand-in kernel answers them instead (see `sys`).
 //! - The `sem`, `msg`, `shm` and `mq` schemes: one descriptor each per process, opened on
 //!   first use (see [`sem_call`], [`msg_call`], [`shm_call`] and [`mq_call`]).
+//! - The `signalfd` and `eventfd` schemes' roots: likewise one descriptor each (see
+//!   [`signalfd_call`] and [`eventfd_call`]); `eventfd_read` and `eventfd_write` use the C
+//!   runtime's `read` and `write`.
 //! - For `mqueue.h`: the C runtime's open flags (its `fcntl.h`: Redox values), `struct
 //!   sigevent` and `pthread_attr_t` as its `signal.h` and `pthread.h` lay them out, and its
 //!   `close`, `pipe2`, `read`, `malloc`, `free`, `pthread_create`, `pthread_attr_*` and
@@ -26,7 +29,9 @@ pub use core::ffi::{c_char, c_int, c_long, c_short, c_uint, c_ulong, c_ushort, c
 
 pub use kestrel_abi::errno;
 use kestrel_abi::errno::{ENOENT, ENOSYS};
+use kestrel_abi::eventfd::EVENTFD_SCHEME;
 use kestrel_abi::mq::MQ_SCHEME;
+use kestrel_abi::signalfd::SIGNALFD_SCHEME;
 use kestrel_abi::syscall::{self as ksys, CALL_WRITE, Stat};
 use kestrel_abi::sysv::{MSG_SCHEME, SEM_SCHEME, SHM_SCHEME};
 
@@ -46,6 +51,9 @@ pub type ssize_t = isize;
 pub type pid_t = c_int;
 /// `time_t`: 64-bit seconds.
 pub type time_t = i64;
+/// `sigset_t`: the C runtime's `signal.h` has one 64-bit word, a bit per signal (bit N-1
+/// for signal N).
+pub type sigset_t = c_ulong;
 
 /// `struct timespec` as Linux x86_64 lays it out (two longs), which the kernel reads for
 /// `semtimedop`. The guest's `time.h` declares the same.
@@ -239,6 +247,24 @@ pub fn mq_call(payload: &[u8], metadata: &[u64; 3]) -> Result<usize, c_int> {
     scheme_call(&MQ_FD, MQ_SCHEME, payload, metadata)
 }
 
+/// The process's `/scheme/signalfd` descriptor.
+static SIGNALFD_FD: SchemeFd = SchemeFd::new();
+/// The process's `/scheme/eventfd` descriptor.
+static EVENTFD_FD: SchemeFd = SchemeFd::new();
+
+/// One call on the kernel's `signalfd` scheme (`/scheme/signalfd`), as [`scheme_call`]
+/// describes: three metadata words (`kestrel_abi::signalfd`), a payload the kernel only
+/// reads (the mask's address and size).
+pub fn signalfd_call(payload: &[u8], metadata: &[u64; 3]) -> Result<usize, c_int> {
+    scheme_call(&SIGNALFD_FD, SIGNALFD_SCHEME, payload, metadata)
+}
+
+/// One call on the kernel's `eventfd` scheme (`/scheme/eventfd`), as [`scheme_call`]
+/// describes: three metadata words (`kestrel_abi::eventfd`), no payload.
+pub fn eventfd_call(metadata: &[u64; 3]) -> Result<usize, c_int> {
+    scheme_call(&EVENTFD_FD, EVENTFD_SCHEME, &[], metadata)
+}
+
 /// `close(fd)` through the C runtime (`mq_close`).
 pub fn close(fd: c_int) -> Result<(), c_int> {
     sys::close_fd(fd)
@@ -252,6 +278,11 @@ pub fn pipe_cloexec() -> Result<[c_int; 2], c_int> {
 /// `read(fd, buf, buf.len())`: the count read (0 at end of file) or the errno.
 pub fn read(fd: c_int, buf: &mut [u8]) -> Result<usize, c_int> {
     sys::read(fd, buf)
+}
+
+/// `write(fd, buf, buf.len())`: the count written or the errno.
+pub fn write(fd: c_int, buf: &[u8]) -> Result<usize, c_int> {
+    sys::write(fd, buf)
 }
 
 /// `malloc(size)`: null when out of memory.
@@ -399,13 +430,15 @@ mod sys {
     }
 
     unsafe extern "C" {
-        /// The C runtime's functions that `mqueue.h` uses (`unistd.h`, `stdlib.h`,
-        /// `pthread.h`).
+        /// The C runtime's functions that `mqueue.h` and `sys/eventfd.h` use (`unistd.h`,
+        /// `stdlib.h`, `pthread.h`).
         #[link_name = "close"]
         fn runtime_close(fd: c_int) -> c_int;
         fn pipe2(fds: *mut c_int, flags: c_int) -> c_int;
         #[link_name = "read"]
         fn runtime_read(fd: c_int, buf: *mut c_void, count: usize) -> isize;
+        #[link_name = "write"]
+        fn runtime_write(fd: c_int, buf: *const c_void, count: usize) -> isize;
         #[link_name = "malloc"]
         fn runtime_malloc(size: usize) -> *mut c_void;
         #[link_name = "free"]
@@ -450,6 +483,12 @@ mod sys {
     pub fn read(fd: c_int, buf: &mut [u8]) -> Result<usize, c_int> {
         // SAFETY: `read` writes at most `buf.len()` bytes at `buf`, borrowed mutably.
         let n = unsafe { runtime_read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        if n < 0 { Err(errno()) } else { Ok(n as usize) }
+    }
+
+    pub fn write(fd: c_int, buf: &[u8]) -> Result<usize, c_int> {
+        // SAFETY: `write` reads at most `buf.len()` bytes at `buf`, borrowed for the call.
+        let n = unsafe { runtime_write(fd, buf.as_ptr().cast(), buf.len()) };
         if n < 0 { Err(errno()) } else { Ok(n as usize) }
     }
 
@@ -512,10 +551,11 @@ mod sys {
 }
 
 /// A stand-in kernel for host tests: a few fixed files, descriptors counted so that tests
-/// see leaks, `errno` in a thread-local, and `sem`, `msg`, `shm` and `mq` schemes that record
+/// see leaks, `errno` in a thread-local, and `sem`, `msg`, `shm`, `mq`, `signalfd` and
+/// `eventfd` schemes that record
 /// each call and answer what the test asked for (or what a test's hook computes, reading and
 /// writing the memory the call names as the kernel would). The C runtime functions that
-/// `mqueue.h` uses are the host C library's, with pipes, allocations and `close` recorded.
+/// `mqueue.h` and `sys/eventfd.h` use are the host C library's, with pipes, allocations and `close` recorded.
 #[cfg(test)]
 #[path = "platform/host.rs"]
 pub(crate) mod sys;

@@ -8,7 +8,9 @@
 pub(crate) use crate::platform as _kestrel;
 
 pub mod mqueue;
+pub mod sys_eventfd;
 pub mod sys_ipc;
 pub mod sys_msg;
 pub mod sys_sem;
 pub mod sys_shm;
+pub mod sys_signalfd;

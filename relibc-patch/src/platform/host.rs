@@ -1,8 +1,10 @@
 //! A stand-in kernel for host tests: a few fixed files, descriptors counted so that tests
-//! see leaks, `errno` in a thread-local, and `sem`, `msg`, `shm` and `mq` schemes that record
+//! see leaks, `errno` in a thread-local, and `sem`, `msg`, `shm`, `mq`, `signalfd` and
+//! `eventfd` schemes that record
 //! each call and answer what the test asked for (or what a test's hook computes, reading and
 //! writing the memory the call names as the kernel would). The C runtime functions that
-//! `mqueue.h` uses are the host C library's, with pipes, allocations and `close` recorded.
+//! `mqueue.h` and `sys/eventfd.h` use are the host C library's, with pipes, allocations and
+//! `close` recorded.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -11,7 +13,9 @@ use std::sync::Mutex;
 use std::collections::BTreeSet;
 
 use kestrel_abi::errno::{EBADF, EIO, ENOENT};
+use kestrel_abi::eventfd::EVENTFD_SCHEME;
 use kestrel_abi::mq::MQ_SCHEME;
+use kestrel_abi::signalfd::SIGNALFD_SCHEME;
 use kestrel_abi::syscall::{O_ACCMODE, O_RDONLY, Stat};
 use kestrel_abi::sysv::{MSG_SCHEME, SEM_SCHEME, SHM_SCHEME};
 
@@ -42,6 +46,11 @@ pub const FAKE_SHM_FD: usize = 0x53;
 /// The descriptor the stand-in gives `/scheme/mq`, likewise.
 pub const FAKE_MQ_FD: usize = 0x4d;
 
+/// The descriptor the stand-in gives `/scheme/signalfd`, likewise.
+pub const FAKE_SIGNALFD_FD: usize = 0x5f;
+/// The descriptor the stand-in gives `/scheme/eventfd`, likewise.
+pub const FAKE_EVENTFD_FD: usize = 0x65;
+
 /// A `SYS_CALL` as the stand-in received it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Call {
@@ -59,6 +68,11 @@ pub static MSG_OPENS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
 pub static SHM_OPENS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
 /// The flags of every open of `/scheme/mq` (by any test thread).
 pub static MQ_OPENS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+
+/// The flags of every open of `/scheme/signalfd` (by any test thread).
+pub static SIGNALFD_OPENS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+/// The flags of every open of `/scheme/eventfd` (by any test thread).
+pub static EVENTFD_OPENS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
 
 /// A test's stand-in for the kernel's handling of a call: it sees the call and answers.
 pub type Hook = Box<dyn FnMut(&Call) -> Result<usize, c_int>>;
@@ -93,6 +107,14 @@ pub fn open(path: &[u8], flags: usize) -> Result<usize, c_int> {
     if path == MQ_SCHEME.as_bytes() {
         MQ_OPENS.lock().unwrap().push(flags);
         return Ok(FAKE_MQ_FD);
+    }
+    if path == SIGNALFD_SCHEME.as_bytes() {
+        SIGNALFD_OPENS.lock().unwrap().push(flags);
+        return Ok(FAKE_SIGNALFD_FD);
+    }
+    if path == EVENTFD_SCHEME.as_bytes() {
+        EVENTFD_OPENS.lock().unwrap().push(flags);
+        return Ok(FAKE_EVENTFD_FD);
     }
     assert_eq!(flags & O_ACCMODE, O_RDONLY, "ftok must not ask for write access");
     let index = FILES.iter().position(|f| f.path.as_bytes() == path).ok_or(ENOENT)?;
@@ -155,7 +177,7 @@ pub fn open_count() -> usize {
     OPEN.with_borrow(BTreeMap::len)
 }
 
-// The C runtime functions of `mqueue.h`: the host C library's.
+// The C runtime functions of `mqueue.h` and `sys/eventfd.h`: the host C library's.
 unsafe extern "C" {
     #[link_name = "close"]
     fn host_close(fd: c_int) -> c_int;
@@ -238,7 +260,8 @@ pub fn read(fd: c_int, buf: &mut [u8]) -> Result<usize, c_int> {
     if n < 0 { Err(host_errno()) } else { Ok(n as usize) }
 }
 
-/// Writes `bytes` to `fd` (a test playing the kernel's part on a notice pipe).
+/// Writes `bytes` to `fd` (`eventfd_write`, or a test playing the kernel's part on a notice
+/// pipe).
 pub fn write(fd: c_int, bytes: &[u8]) -> Result<usize, c_int> {
     // SAFETY: `write` reads `bytes.len()` bytes at `bytes`.
     let n = unsafe { host_write(fd, bytes.as_ptr().cast(), bytes.len()) };

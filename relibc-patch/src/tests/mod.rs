@@ -1,18 +1,23 @@
 //! Host tests: the header modules' pure logic, `ftok` and the `sys/sem.h`, `sys/msg.h`,
-//! `sys/shm.h` and `mqueue.h` calls against the stand-in kernel of `platform::sys` (which records how each
-//! call is encoded), and the C headers compiled by the host C compiler and compared with the
-//! Rust definitions and with the host's glibc (the Linux x86_64 reference).
+//! `sys/shm.h`, `mqueue.h`, `sys/signalfd.h` and `sys/eventfd.h` calls against the stand-in
+//! kernel of `platform::sys` (which records how each call is encoded), `eventfd_read` and
+//! `eventfd_write` on the host's descriptors, and the C headers compiled by the host C
+//! compiler and compared with the Rust definitions and with the host's glibc (the Linux
+//! x86_64 reference).
 
 mod c_headers;
+mod c_headers_fd;
 mod c_headers_mq;
 mod c_headers_msg;
 mod c_headers_sem;
 mod c_headers_shm;
 mod mqueue;
+mod sys_eventfd;
 mod sys_ipc;
 mod sys_msg;
 mod sys_sem;
 mod sys_shm;
+mod sys_signalfd;
 
 use core::ffi::c_int;
 
