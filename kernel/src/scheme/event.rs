@@ -79,6 +79,25 @@ pub struct EventScheme {
 pub static EVENT_SCHEME: EventScheme =
     EventScheme { queues: Mutex::new(BTreeMap::new()), next: Mutex::new(1), waiters: WaitQueue::new() };
 
+/// A descriptor had activity that Linux's wait queues would wake pollers for even when
+/// its readiness stays the same (a write to an eventfd that was already readable): its
+/// edge-triggered registrations report their conditions again, as Linux's EPOLLET does
+/// after every wake-up, and waiters look again.
+pub fn activity(scheme: SchemeId, handle: usize) {
+    if OPEN_QUEUES.load(Ordering::Relaxed) == 0 {
+        return;
+    }
+    {
+        let mut queues = EVENT_SCHEME.queues.lock();
+        for r in queues.values_mut().flatten() {
+            if r.reported != 0 && r.description.upgrade().is_some_and(|d| d.scheme == scheme && d.handle == handle) {
+                r.reported = 0;
+            }
+        }
+    }
+    notify();
+}
+
 /// Event queues open: readiness changes are skipped while there are none, as nobody can
 /// wait on them (a waiter waits on a queue).
 static OPEN_QUEUES: AtomicUsize = AtomicUsize::new(0);

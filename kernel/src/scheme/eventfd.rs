@@ -65,6 +65,7 @@ fn counter(handle: usize) -> Result<Shared> {
 /// completes it or a signal interrupts it (EINTR, or the call made again after a handler
 /// with SA_RESTART, as for Linux's eventfd reads and writes).
 fn run<T>(
+    handle: usize,
     counter: &OrderedMutex<Counter>,
     caller: &Caller<'_>,
     call: impl FnOnce(&mut EventFd, &mut Woken) -> Result<Outcome<T>>,
@@ -90,7 +91,11 @@ fn run<T>(
         other => {
             drop(guard);
             wakeups.wake();
-            if changed {
+            if other.is_ok() {
+                // Linux wakes pollers at every read and write, so an edge-triggered
+                // registration hears of each one, readiness changed or not.
+                super::event::activity(SchemeId::Eventfd, handle);
+            } else if changed {
                 super::event::notify();
             }
             other.map(|outcome| match outcome {
@@ -164,6 +169,7 @@ impl KernelScheme for EventfdScheme {
         let counter = counter(handle)?;
         let len = buf.len();
         let value = run(
+            handle,
             &counter,
             caller,
             |rules, woken| rules.read(len, nonblock, woken),
@@ -180,6 +186,7 @@ impl KernelScheme for EventfdScheme {
         let counter = counter(handle)?;
         let value = buf.get(..8).map_or(0, |b| u64::from_ne_bytes(b.try_into().unwrap_or_default()));
         run(
+            handle,
             &counter,
             caller,
             |rules, woken| rules.write(value, buf.len(), nonblock, woken),
