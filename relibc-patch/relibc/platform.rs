@@ -20,6 +20,11 @@
 //! flags are relibc's `O_*`, Linux's values there). `eventfd_read` and `eventfd_write` use
 //! `Sys::read` and `Sys::write`.
 //!
+//! For `sys/timerfd.h`: kestrel's `/scheme/timerfd` ([`timerfd_call`]) on Redox; in
+//! relibc's Linux build Linux's own `timerfd_create`, `timerfd_settime` and
+//! `timerfd_gettime` system calls, which take the same arguments (relibc's `O_*` and
+//! `CLOCK_*` are Linux's there) and the same `struct itimerspec` (relibc's `time.h` one).
+//!
 //! For `mqueue.h`: relibc's open flags (`fcntl.h`: Redox's values on Redox, Linux's on
 //! Linux; the header module translates them to the Linux values the kernel takes), its
 //! `struct sigevent`, `union sigval` and `pthread_attr_t`, and its `close`, `pipe2`, `read`,
@@ -44,6 +49,7 @@ pub use crate::{
         errno,
         fcntl::{O_ACCMODE, O_CLOEXEC, O_CREAT, O_EXCL, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY},
         signal::{SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD, sigevent, sigval},
+        time::itimerspec,
     },
     platform::types::{
         c_char, c_int, c_long, c_short, c_uint, c_ulong, c_ushort, c_void, gid_t, key_t, mode_t,
@@ -210,6 +216,9 @@ static SIGNALFD_FD: SchemeFd = SchemeFd::new();
 /// The process's `/scheme/eventfd` descriptor.
 #[cfg(target_os = "redox")]
 static EVENTFD_FD: SchemeFd = SchemeFd::new();
+/// The process's `/scheme/timerfd` descriptor.
+#[cfg(target_os = "redox")]
+static TIMERFD_FD: SchemeFd = SchemeFd::new();
 
 /// One call on the kernel's `signalfd` scheme (`/scheme/signalfd`), as [`scheme_call`]
 /// describes: three metadata words, a payload the kernel only reads (the mask's address and
@@ -224,6 +233,14 @@ pub fn signalfd_call(payload: &[u8], metadata: &[u64; 3]) -> Result<usize, c_int
 #[cfg(target_os = "redox")]
 pub fn eventfd_call(metadata: &[u64; 3]) -> Result<usize, c_int> {
     scheme_call(&EVENTFD_FD, c"/scheme/eventfd", &[], metadata)
+}
+
+/// One call on the kernel's `timerfd` scheme (`/scheme/timerfd`), as [`scheme_call`]
+/// describes: three metadata words, a payload the kernel only reads (`timerfd_settime`'s
+/// two addresses; empty for the other calls).
+#[cfg(target_os = "redox")]
+pub fn timerfd_call(payload: &[u8], metadata: &[u64; 3]) -> Result<usize, c_int> {
+    scheme_call(&TIMERFD_FD, c"/scheme/timerfd", payload, metadata)
 }
 
 /// Linux's `signalfd4(fd, mask, sizemask, flags)`, with the arguments that `metadata` and
@@ -259,6 +276,52 @@ pub fn eventfd_call(metadata: &[u64; 3]) -> Result<usize, c_int> {
     let flags = metadata[2] as u32 as c_int;
     // SAFETY: the call touches no memory of this program.
     let ret = unsafe { syscall!(EVENTFD2, initval, flags) };
+    e_raw(ret).map_err(|err| err.0)
+}
+
+/// Linux's `timerfd_create(clockid, flags)`, `timerfd_settime(fd, flags, new, old)` and
+/// `timerfd_gettime(fd, curr)`, with the arguments that `metadata` and `payload` carry for
+/// the kestrel scheme (see `sys_timerfd`).
+#[cfg(target_os = "linux")]
+pub fn timerfd_call(payload: &[u8], metadata: &[u64; 3]) -> Result<usize, c_int> {
+    use crate::platform::sys::e_raw;
+
+    // kestrel_abi::timerfd::call's numbers.
+    const CREATE: u64 = 1;
+    const SETTIME: u64 = 2;
+    const GETTIME: u64 = 3;
+    let int = |word: u64| word as u32 as c_int;
+    let ret = match metadata[0] {
+        // SAFETY: the call touches no memory of this program.
+        CREATE if payload.is_empty() => unsafe {
+            syscall!(TIMERFD_CREATE, int(metadata[1]), int(metadata[2]))
+        },
+        SETTIME if payload.len() == 16 => {
+            // The new setting's address and the old one's (or 0).
+            let word = |i: usize| {
+                let mut bytes = [0; 8];
+                bytes.copy_from_slice(&payload[8 * i..8 * i + 8]);
+                u64::from_le_bytes(bytes) as usize
+            };
+            // SAFETY: the kernel reads and writes the itimerspecs at the addresses the C
+            // caller passed, as `sys_timerfd::timerfd_settime`'s contract states.
+            unsafe {
+                syscall!(
+                    TIMERFD_SETTIME,
+                    int(metadata[1]),
+                    int(metadata[2]),
+                    word(0),
+                    word(1)
+                )
+            }
+        }
+        // SAFETY: the kernel writes the itimerspec at the address the C caller passed, as
+        // `sys_timerfd::timerfd_gettime`'s contract states.
+        GETTIME if payload.is_empty() => unsafe {
+            syscall!(TIMERFD_GETTIME, int(metadata[1]), metadata[2] as usize)
+        },
+        _ => return Err(errno::EINVAL),
+    };
     e_raw(ret).map_err(|err| err.0)
 }
 

@@ -493,3 +493,47 @@ mod eventfd {
     const_assert_eq!(efd::EFD_CLOEXEC, platform::O_CLOEXEC);
     const_assert_eq!(efd::EFD_SEMAPHORE, 1);
 }
+
+// sys/timerfd.h: the call numbers, the flags, and struct itimerspec field for field the
+// kernel's ItimerSpec, which settime and gettime read and write as it is.
+mod timerfd {
+    use core::mem::{align_of, offset_of};
+
+    use kestrel_abi::timerfd::{self as abi, ItimerSpec, Timespec, call};
+    use static_assertions::{assert_eq_size, const_assert_eq};
+
+    use crate::header::sys_timerfd as tfd;
+    use crate::platform::{self, itimerspec, timespec};
+
+    const_assert_eq!(tfd::TIMERFD_CALL_CREATE, call::TIMERFD_CALL_CREATE);
+    const_assert_eq!(tfd::TIMERFD_CALL_SETTIME, call::TIMERFD_CALL_SETTIME);
+    const_assert_eq!(tfd::TIMERFD_CALL_GETTIME, call::TIMERFD_CALL_GETTIME);
+
+    assert_eq_size!(itimerspec, [u8; 32]);
+    assert_eq_size!(itimerspec, ItimerSpec);
+    const_assert_eq!(align_of::<itimerspec>(), align_of::<ItimerSpec>());
+    const_assert_eq!(offset_of!(itimerspec, it_interval), 0);
+    const_assert_eq!(offset_of!(itimerspec, it_value), 16);
+    const_assert_eq!(offset_of!(itimerspec, it_interval), offset_of!(ItimerSpec, it_interval));
+    const_assert_eq!(offset_of!(itimerspec, it_value), offset_of!(ItimerSpec, it_value));
+    assert_eq_size!(timespec, Timespec);
+    const_assert_eq!(offset_of!(timespec, tv_sec), offset_of!(Timespec, tv_sec));
+    const_assert_eq!(offset_of!(timespec, tv_nsec), offset_of!(Timespec, tv_nsec));
+
+    // Settime flags: Linux's, which the kernel takes.
+    const_assert_eq!(tfd::TFD_TIMER_ABSTIME, abi::TFD_TIMER_ABSTIME);
+    const_assert_eq!(tfd::TFD_TIMER_CANCEL_ON_SET, abi::TFD_TIMER_CANCEL_ON_SET);
+    const_assert_eq!(tfd::TFD_TIMER_ABSTIME, 1);
+    const_assert_eq!(tfd::TFD_TIMER_CANCEL_ON_SET, 2);
+    // Creation flags go untranslated: the platform's open flags, which the kernel takes.
+    const_assert_eq!(tfd::TFD_NONBLOCK as u32, call::TFD_NONBLOCK);
+    const_assert_eq!(tfd::TFD_CLOEXEC as u32, call::TFD_CLOEXEC);
+    const_assert_eq!(tfd::TFD_NONBLOCK, platform::O_NONBLOCK);
+    const_assert_eq!(tfd::TFD_CLOEXEC, platform::O_CLOEXEC);
+    const_assert_eq!(tfd::TFD_NONBLOCK, 0x40000);
+    const_assert_eq!(tfd::TFD_CLOEXEC, 0x100_0000);
+    // The clock ids the kernel takes are the guest runtime's CLOCK_* (its time.h).
+    const_assert_eq!(kestrel_abi::syscall::CLOCK_REALTIME, 1);
+    const_assert_eq!(kestrel_abi::syscall::CLOCK_MONOTONIC, 4);
+    const_assert_eq!(kestrel_abi::syscall::CLOCK_BOOTTIME, 7);
+}

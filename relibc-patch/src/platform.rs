@@ -13,9 +13,9 @@
 //!   On the host, under `cargo test`, a stand-in kernel answers them instead (see `sys`).
 //! - The `sem`, `msg`, `shm` and `mq` schemes: one descriptor each per process, opened on
 //!   first use (see [`sem_call`], [`msg_call`], [`shm_call`] and [`mq_call`]).
-//! - The `signalfd` and `eventfd` schemes' roots: likewise one descriptor each (see
-//!   [`signalfd_call`] and [`eventfd_call`]); `eventfd_read` and `eventfd_write` use the C
-//!   runtime's `read` and `write`.
+//! - The `signalfd`, `eventfd` and `timerfd` schemes' roots: likewise one descriptor each
+//!   (see [`signalfd_call`], [`eventfd_call`] and [`timerfd_call`]); `eventfd_read` and
+//!   `eventfd_write` use the C runtime's `read` and `write`.
 //! - For `mqueue.h`: the C runtime's open flags (its `fcntl.h`: Redox values), `struct
 //!   sigevent` and `pthread_attr_t` as its `signal.h` and `pthread.h` lay them out, and its
 //!   `close`, `pipe2`, `read`, `malloc`, `free`, `pthread_create`, `pthread_attr_*` and
@@ -34,6 +34,7 @@ use kestrel_abi::mq::MQ_SCHEME;
 use kestrel_abi::signalfd::SIGNALFD_SCHEME;
 use kestrel_abi::syscall::{self as ksys, CALL_WRITE, Stat};
 use kestrel_abi::sysv::{MSG_SCHEME, SEM_SCHEME, SHM_SCHEME};
+use kestrel_abi::timerfd::call::TIMERFD_SCHEME;
 
 /// `key_t`: System V IPC keys.
 pub type key_t = c_int;
@@ -62,6 +63,16 @@ pub type sigset_t = c_ulong;
 pub struct timespec {
     pub tv_sec: time_t,
     pub tv_nsec: c_long,
+}
+
+/// `struct itimerspec` as Linux x86_64 lays it out (the interval, then the value: 32
+/// bytes), which the kernel reads and writes for `timerfd_settime` and `timerfd_gettime`.
+/// The guest's `time.h` has none: `sys/timerfd.h` declares it (as glibc's `time.h` does).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct itimerspec {
+    pub it_interval: timespec,
+    pub it_value: timespec,
 }
 
 /// The C runtime's open flags (`fcntl.h`), which are the kernel's (Redox values, not
@@ -251,6 +262,8 @@ pub fn mq_call(payload: &[u8], metadata: &[u64; 3]) -> Result<usize, c_int> {
 static SIGNALFD_FD: SchemeFd = SchemeFd::new();
 /// The process's `/scheme/eventfd` descriptor.
 static EVENTFD_FD: SchemeFd = SchemeFd::new();
+/// The process's `/scheme/timerfd` descriptor.
+static TIMERFD_FD: SchemeFd = SchemeFd::new();
 
 /// One call on the kernel's `signalfd` scheme (`/scheme/signalfd`), as [`scheme_call`]
 /// describes: three metadata words (`kestrel_abi::signalfd`), a payload the kernel only
@@ -263,6 +276,13 @@ pub fn signalfd_call(payload: &[u8], metadata: &[u64; 3]) -> Result<usize, c_int
 /// describes: three metadata words (`kestrel_abi::eventfd`), no payload.
 pub fn eventfd_call(metadata: &[u64; 3]) -> Result<usize, c_int> {
     scheme_call(&EVENTFD_FD, EVENTFD_SCHEME, &[], metadata)
+}
+
+/// One call on the kernel's `timerfd` scheme (`/scheme/timerfd`), as [`scheme_call`]
+/// describes: three metadata words (`kestrel_abi::timerfd::call`), a payload the kernel
+/// only reads (`timerfd_settime`'s two addresses; empty for the other calls).
+pub fn timerfd_call(payload: &[u8], metadata: &[u64; 3]) -> Result<usize, c_int> {
+    scheme_call(&TIMERFD_FD, TIMERFD_SCHEME, payload, metadata)
 }
 
 /// `close(fd)` through the C runtime (`mq_close`).
@@ -551,8 +571,8 @@ mod sys {
 }
 
 /// A stand-in kernel for host tests: a few fixed files, descriptors counted so that tests
-/// see leaks, `errno` in a thread-local, and `sem`, `msg`, `shm`, `mq`, `signalfd` and
-/// `eventfd` schemes that record
+/// see leaks, `errno` in a thread-local, and `sem`, `msg`, `shm`, `mq`, `signalfd`,
+/// `eventfd` and `timerfd` schemes that record
 /// each call and answer what the test asked for (or what a test's hook computes, reading and
 /// writing the memory the call names as the kernel would). The C runtime functions that
 /// `mqueue.h` and `sys/eventfd.h` use are the host C library's, with pipes, allocations and `close` recorded.

@@ -14,3 +14,4 @@ pub mod sys_msg;
 pub mod sys_sem;
 pub mod sys_shm;
 pub mod sys_signalfd;
+pub mod sys_timerfd;

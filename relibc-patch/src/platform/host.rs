@@ -1,6 +1,6 @@
 //! A stand-in kernel for host tests: a few fixed files, descriptors counted so that tests
-//! see leaks, `errno` in a thread-local, and `sem`, `msg`, `shm`, `mq`, `signalfd` and
-//! `eventfd` schemes that record
+//! see leaks, `errno` in a thread-local, and `sem`, `msg`, `shm`, `mq`, `signalfd`,
+//! `eventfd` and `timerfd` schemes that record
 //! each call and answer what the test asked for (or what a test's hook computes, reading and
 //! writing the memory the call names as the kernel would). The C runtime functions that
 //! `mqueue.h` and `sys/eventfd.h` use are the host C library's, with pipes, allocations and
@@ -18,6 +18,7 @@ use kestrel_abi::mq::MQ_SCHEME;
 use kestrel_abi::signalfd::SIGNALFD_SCHEME;
 use kestrel_abi::syscall::{O_ACCMODE, O_RDONLY, Stat};
 use kestrel_abi::sysv::{MSG_SCHEME, SEM_SCHEME, SHM_SCHEME};
+use kestrel_abi::timerfd::call::TIMERFD_SCHEME;
 
 use super::{c_int, c_void, pthread_attr_t};
 
@@ -50,6 +51,8 @@ pub const FAKE_MQ_FD: usize = 0x4d;
 pub const FAKE_SIGNALFD_FD: usize = 0x5f;
 /// The descriptor the stand-in gives `/scheme/eventfd`, likewise.
 pub const FAKE_EVENTFD_FD: usize = 0x65;
+/// The descriptor the stand-in gives `/scheme/timerfd`, likewise.
+pub const FAKE_TIMERFD_FD: usize = 0x74;
 
 /// A `SYS_CALL` as the stand-in received it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,6 +76,8 @@ pub static MQ_OPENS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
 pub static SIGNALFD_OPENS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
 /// The flags of every open of `/scheme/eventfd` (by any test thread).
 pub static EVENTFD_OPENS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+/// The flags of every open of `/scheme/timerfd` (by any test thread).
+pub static TIMERFD_OPENS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
 
 /// A test's stand-in for the kernel's handling of a call: it sees the call and answers.
 pub type Hook = Box<dyn FnMut(&Call) -> Result<usize, c_int>>;
@@ -115,6 +120,10 @@ pub fn open(path: &[u8], flags: usize) -> Result<usize, c_int> {
     if path == EVENTFD_SCHEME.as_bytes() {
         EVENTFD_OPENS.lock().unwrap().push(flags);
         return Ok(FAKE_EVENTFD_FD);
+    }
+    if path == TIMERFD_SCHEME.as_bytes() {
+        TIMERFD_OPENS.lock().unwrap().push(flags);
+        return Ok(FAKE_TIMERFD_FD);
     }
     assert_eq!(flags & O_ACCMODE, O_RDONLY, "ftok must not ask for write access");
     let index = FILES.iter().position(|f| f.path.as_bytes() == path).ok_or(ENOENT)?;

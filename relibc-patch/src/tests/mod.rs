@@ -1,9 +1,9 @@
 //! Host tests: the header modules' pure logic, `ftok` and the `sys/sem.h`, `sys/msg.h`,
-//! `sys/shm.h`, `mqueue.h`, `sys/signalfd.h` and `sys/eventfd.h` calls against the stand-in
-//! kernel of `platform::sys` (which records how each call is encoded), `eventfd_read` and
-//! `eventfd_write` on the host's descriptors, and the C headers compiled by the host C
-//! compiler and compared with the Rust definitions and with the host's glibc (the Linux
-//! x86_64 reference).
+//! `sys/shm.h`, `mqueue.h`, `sys/signalfd.h`, `sys/eventfd.h` and `sys/timerfd.h` calls
+//! against the stand-in kernel of `platform::sys` (which records how each call is
+//! encoded), `eventfd_read` and `eventfd_write` on the host's descriptors, and the C headers
+//! compiled by the host C compiler and compared with the Rust definitions and with the
+//! host's glibc (the Linux x86_64 reference).
 
 mod c_headers;
 mod c_headers_fd;
@@ -11,6 +11,7 @@ mod c_headers_mq;
 mod c_headers_msg;
 mod c_headers_sem;
 mod c_headers_shm;
+mod c_headers_timerfd;
 mod mqueue;
 mod sys_eventfd;
 mod sys_ipc;
@@ -18,6 +19,7 @@ mod sys_msg;
 mod sys_sem;
 mod sys_shm;
 mod sys_signalfd;
+mod sys_timerfd;
 
 use core::ffi::c_int;
 
