@@ -247,6 +247,13 @@ impl KernelScheme for EventScheme {
         if ready_events(&registrations).0.is_empty() { 0 } else { EVENT_READ }
     }
 
+    /// A queue inside another becomes readable when one of its descriptors' deadlines
+    /// comes (a timer's): the outer queue's waiters sleep until the earliest.
+    fn next_deadline(&self, handle: usize) -> Option<u64> {
+        let registrations = self.queues.lock().get(&handle).cloned().unwrap_or_default();
+        ready_events(&registrations).1
+    }
+
     fn close(&self, handle: usize) {
         if self.queues.lock().remove(&handle).is_some() {
             OPEN_QUEUES.fetch_sub(1, Ordering::Relaxed);

@@ -8,8 +8,11 @@
  * kernel does not do: EEXIST and ENOENT, EPOLLONESHOT (after one report the kernel
  * registration is removed and the entry disabled until EPOLL_CTL_MOD), adding an epoll
  * descriptor to a set that it contains (ELOOP), and forgetting a descriptor when it is
- * closed (close and dup2 call the hook, which also removes the kernel registration, so
- * a dup of a closed descriptor reports nothing, where Linux would go on reporting it).
+ * closed (close and dup2 call the hook). The kernel registration stays: it names the
+ * open description, so it reports while a dup of the descriptor, or a forked child's
+ * copy, keeps the description open, and nothing once the last is closed, as Linux's
+ * does. (Removing it at every close let a fork child that closed its inherited copy
+ * silence the parent's registration.)
  *
  * As for poll, the kernel's readable and writable are EPOLLIN and EPOLLOUT when asked
  * for, its hang-up and error EPOLLHUP and EPOLLERR, always reported (Linux). Nothing
@@ -95,8 +98,6 @@ static void forget(int fd)
 	__kestrel_lock(&table_lock);
 	for (size_t i = 0; i < n_entries;) {
 		if (entries[i].fd == fd) {
-			if (!entries[i].disabled)
-				kernel_set(entries[i].epfd, fd, 0, 0);
 			drop_entry(&entries[i]);
 		} else if (entries[i].epfd == fd) {
 			drop_entry(&entries[i]);
