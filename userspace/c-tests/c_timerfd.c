@@ -161,8 +161,12 @@ static void creating(void)
 			CHECK_OK(close(fd));
 		}
 	}
+#ifdef CLOCK_PROCESS_CPUTIME_ID
 	CHECK_ERR(timerfd_create(CLOCK_PROCESS_CPUTIME_ID, 0), EINVAL);
+#endif
+#ifdef CLOCK_THREAD_CPUTIME_ID
 	CHECK_ERR(timerfd_create(CLOCK_THREAD_CPUTIME_ID, 0), EINVAL);
+#endif
 #if defined(CLOCK_MONOTONIC_RAW) && defined(CLOCK_REALTIME_COARSE) && defined(CLOCK_MONOTONIC_COARSE)
 	CHECK_ERR(timerfd_create(CLOCK_MONOTONIC_RAW, 0), EINVAL);
 	CHECK_ERR(timerfd_create(CLOCK_REALTIME_COARSE, 0), EINVAL);
