@@ -35,7 +35,8 @@
  * with -DIPCBENCH_NO_SHM (without <sys/shm.h>), the shared memory rows do. The POSIX
  * message queue rows need <mqueue.h>: without it (found with __has_include, or
  * -DIPCBENCH_NO_MQ) they report FAIL. glibc has had mq_* in libc itself since 2.34 (no
- * -lrt).
+ * -lrt). The timerfd, eventfd and epoll rows need <sys/timerfd.h>, <sys/eventfd.h> and
+ * <sys/epoll.h> (without them, or with -DIPCBENCH_NO_FD, they report FAIL).
  */
 
 #include <errno.h>
@@ -69,6 +70,16 @@
 #define IPCBENCH_HAVE_MQ 1
 #include <fcntl.h>
 #include <mqueue.h>
+#endif
+#endif
+
+#if !defined(IPCBENCH_NO_FD) && defined(__has_include)
+#if __has_include(<sys/eventfd.h>) && __has_include(<sys/timerfd.h>) && __has_include(<sys/epoll.h>)
+#define IPCBENCH_HAVE_FD 1
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #endif
 #endif
 
@@ -531,6 +542,135 @@ UNAVAILABLE_ROW(row_mq_throughput, "mqueue.h")
 
 #endif /* IPCBENCH_HAVE_MQ */
 
+#ifdef IPCBENCH_HAVE_FD
+
+/* timerfd_arm_read: arm a monotonic timer that is due at once (1 ns from now) and read
+ * its count; per iteration. */
+static double row_timerfd_arm_read(long iters)
+{
+    int fd = timerfd_create(CLOCK_MONOTONIC, 0);
+    if (fd < 0) {
+        return fail("timerfd_create");
+    }
+    struct itimerspec due = {{0, 0}, {0, 1}};
+    uint64_t count;
+    double result = -1.0;
+    long long start = now_ns();
+    long i;
+    for (i = 0; i < iters; i++) {
+        if (timerfd_settime(fd, 0, &due, NULL) != 0) {
+            result = fail("timerfd_settime");
+            break;
+        }
+        if (read(fd, &count, sizeof count) != sizeof count || count != 1) {
+            result = fail("read");
+            break;
+        }
+    }
+    if (i == iters) {
+        result = per_op(start, now_ns(), iters);
+    }
+    close(fd);
+    return result;
+}
+
+/* eventfd_pingpong: two eventfds between two processes; the parent writes the first and
+ * reads the second, the child reads the first and writes the second; the time of one
+ * round trip. */
+static double row_eventfd_pingpong(long iters)
+{
+    int ping = eventfd(0, 0), pong = eventfd(0, 0);
+    if (ping < 0 || pong < 0) {
+        return fail("eventfd");
+    }
+    pid_t child = fork();
+    if (child < 0) {
+        close(ping);
+        close(pong);
+        return fail("fork");
+    }
+    if (child == 0) {
+        for (long i = 0; i <= iters; i++) {
+            eventfd_t v;
+            if (eventfd_read(ping, &v) != 0 || eventfd_write(pong, 1) != 0) {
+                eventfd_write(pong, 1);
+                _exit(1);
+            }
+        }
+        _exit(0);
+    }
+    double result = -1.0;
+    long long start = -1;
+    long i;
+    for (i = 0; i <= iters; i++) {
+        if (i == 1) {
+            start = now_ns();
+        }
+        eventfd_t v;
+        if (eventfd_write(ping, 1) != 0) {
+            result = fail("eventfd_write");
+            break;
+        }
+        if (eventfd_read(pong, &v) != 0) {
+            result = fail("eventfd_read");
+            break;
+        }
+    }
+    if (i > iters) {
+        result = per_op(start, now_ns(), iters);
+    }
+    result = reap(child, result);
+    close(ping);
+    close(pong);
+    return result;
+}
+
+/* epoll_wait_ready: epoll_wait with no timeout on an epoll instance holding one eventfd
+ * whose count is never read (level-triggered: ready every time); per call. */
+static double row_epoll_wait_ready(long iters)
+{
+    int efd = eventfd(1, 0);
+    if (efd < 0) {
+        return fail("eventfd");
+    }
+    int ep = epoll_create1(0);
+    if (ep < 0) {
+        close(efd);
+        return fail("epoll_create1");
+    }
+    struct epoll_event ev = {.events = EPOLLIN, .data = {.fd = efd}};
+    double result = -1.0;
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev) != 0) {
+        result = fail("epoll_ctl");
+    } else {
+        long long start = now_ns();
+        long i;
+        for (i = 0; i < iters; i++) {
+            struct epoll_event out;
+            if (epoll_wait(ep, &out, 1, 0) != 1) {
+                result = fail("epoll_wait");
+                break;
+            }
+        }
+        if (i == iters) {
+            result = per_op(start, now_ns(), iters);
+        }
+    }
+    close(ep);
+    close(efd);
+    return result;
+}
+
+#else /* IPCBENCH_HAVE_FD */
+
+UNAVAILABLE_ROW(row_timerfd_arm_read, "sys/timerfd.h")
+
+UNAVAILABLE_ROW(row_eventfd_pingpong, "sys/eventfd.h")
+
+UNAVAILABLE_ROW(row_epoll_wait_ready, "sys/eventfd.h")
+
+#endif /* IPCBENCH_HAVE_FD */
+
 #ifndef IPCBENCH_NO_SHM
 
 /* A private shared memory segment of one page; -1 on failure. */
@@ -717,6 +857,9 @@ static const struct row rows[] = {
     {"mq_throughput", 3000, row_mq_throughput, THROUGHPUT_BYTES},
     {"shm_attach_detach", 2500, row_shm_attach_detach, 0},
     {"shm_pingpong", 2000, row_shm_pingpong, 0},
+    {"timerfd_arm_read", 20000, row_timerfd_arm_read, 0},
+    {"eventfd_pingpong", 2000, row_eventfd_pingpong, 0},
+    {"epoll_wait_ready", 20000, row_epoll_wait_ready, 0},
 };
 
 #define NROWS ((int)(sizeof rows / sizeof rows[0]))

@@ -419,8 +419,9 @@ pub struct KestrelProgram {
 /// Compiles the benchmark with `SYSROOT/bin/kestrel-cc -O2 -Wall -Wextra`; without a
 /// `sys/sem.h` in the sysroot, with `-DIPCBENCH_NO_SEM` (the rows that need semaphores
 /// then fail), without a `sys/shm.h`, with `-DIPCBENCH_NO_SHM` (the shared memory rows
-/// then fail), and without a `mqueue.h`, with `-DIPCBENCH_NO_MQ` (the POSIX message queue
-/// rows then fail).
+/// then fail), without a `mqueue.h`, with `-DIPCBENCH_NO_MQ` (the POSIX message queue
+/// rows then fail), and without `sys/timerfd.h` or `sys/eventfd.h`, with
+/// `-DIPCBENCH_NO_FD` (the timerfd, eventfd and epoll rows then fail).
 pub fn build_kestrel_program(sysroot: &Path) -> Result<KestrelProgram, String> {
     let cc = sysroot.join("bin/kestrel-cc");
     if !cc.exists() {
@@ -440,6 +441,13 @@ pub fn build_kestrel_program(sysroot: &Path) -> Result<KestrelProgram, String> {
     if !find_file(sysroot, "/mqueue.h", 4) {
         notes.push(format!("{} has no mqueue.h: built without the POSIX message queue rows", sysroot.display()));
         cmd.arg("-DIPCBENCH_NO_MQ");
+    }
+    if !find_file(sysroot, "/sys/timerfd.h", 4) || !find_file(sysroot, "/sys/eventfd.h", 4) {
+        notes.push(format!(
+            "{} has no sys/timerfd.h or sys/eventfd.h: built without the timerfd, eventfd and epoll rows",
+            sysroot.display()
+        ));
+        cmd.arg("-DIPCBENCH_NO_FD");
     }
     std::fs::create_dir_all(bench_dir()).map_err(|e| format!("{}: {e}", bench_dir().display()))?;
     let path = bench_dir().join(KESTREL_PROGRAM);

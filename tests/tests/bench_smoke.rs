@@ -21,7 +21,7 @@ use integration::{kernel_elf, workspace_root};
 const SCALE: u32 = 1;
 
 /// The rows the benchmark must announce and measure, with their units.
-const ROWS: [(&str, Unit); 10] = [
+const ROWS: [(&str, Unit); 13] = [
     ("null_syscall", Unit::NsPerOp),
     ("semop_uncontended", Unit::NsPerOp),
     ("sem_pingpong", Unit::NsPerOp),
@@ -32,6 +32,9 @@ const ROWS: [(&str, Unit); 10] = [
     ("mq_throughput", Unit::MBps),
     ("shm_attach_detach", Unit::NsPerOp),
     ("shm_pingpong", Unit::NsPerOp),
+    ("timerfd_arm_read", Unit::NsPerOp),
+    ("eventfd_pingpong", Unit::NsPerOp),
+    ("epoll_wait_ready", Unit::NsPerOp),
 ];
 
 fn sysroot() -> PathBuf {
@@ -102,8 +105,9 @@ fn every_row_prints_a_positive_figure() {
     // 140 each; sem_pingpong's two blocking semops and their queue entries once cost four
     // saves a round trip), nor msg_throughput per message (1,400 of 1 KiB), nor
     // mq_pingpong per round trip (140) and mq_throughput per message (1,400 of 1 KiB), nor
-    // shm_attach_detach per attach (175) and shm_pingpong per round trip (140); fork, exec
-    // and exit may, about a hundred times in all.
+    // shm_attach_detach per attach (175) and shm_pingpong per round trip (140), nor the
+    // timerfd, eventfd and epoll rows per operation (1,400, 140 and 1,400); fork, exec and
+    // exit may, about a hundred times in all.
     let saves = lazy_fpu_saves(serial).unwrap_or_else(|| panic!("no lazy FPU count in the shutdown line:\n{serial}"));
     assert!(saves < 400, "{saves} lazy FPU saves: a hot system call path uses SSE again\n{serial}");
     println!(
