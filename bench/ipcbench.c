@@ -35,8 +35,8 @@
  * with -DIPCBENCH_NO_SHM (without <sys/shm.h>), the shared memory rows do. The POSIX
  * message queue rows need <mqueue.h>: without it (found with __has_include, or
  * -DIPCBENCH_NO_MQ) they report FAIL. glibc has had mq_* in libc itself since 2.34 (no
- * -lrt). The timerfd, eventfd and epoll rows need <sys/timerfd.h>, <sys/eventfd.h> and
- * <sys/epoll.h> (without them, or with -DIPCBENCH_NO_FD, they report FAIL).
+ * -lrt). The timerfd and eventfd rows need <sys/timerfd.h> and <sys/eventfd.h> (without
+ * them, or with -DIPCBENCH_NO_FD, they report FAIL).
  */
 
 #include <errno.h>
@@ -74,10 +74,9 @@
 #endif
 
 #if !defined(IPCBENCH_NO_FD) && defined(__has_include)
-#if __has_include(<sys/eventfd.h>) && __has_include(<sys/timerfd.h>) && __has_include(<sys/epoll.h>)
+#if __has_include(<sys/eventfd.h>) && __has_include(<sys/timerfd.h>)
 #define IPCBENCH_HAVE_FD 1
 #include <stdint.h>
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #endif
@@ -625,49 +624,11 @@ static double row_eventfd_pingpong(long iters)
     return result;
 }
 
-/* epoll_wait_ready: epoll_wait with no timeout on an epoll instance holding one eventfd
- * whose count is never read (level-triggered: ready every time); per call. */
-static double row_epoll_wait_ready(long iters)
-{
-    int efd = eventfd(1, 0);
-    if (efd < 0) {
-        return fail("eventfd");
-    }
-    int ep = epoll_create1(0);
-    if (ep < 0) {
-        close(efd);
-        return fail("epoll_create1");
-    }
-    struct epoll_event ev = {.events = EPOLLIN, .data = {.fd = efd}};
-    double result = -1.0;
-    if (epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev) != 0) {
-        result = fail("epoll_ctl");
-    } else {
-        long long start = now_ns();
-        long i;
-        for (i = 0; i < iters; i++) {
-            struct epoll_event out;
-            if (epoll_wait(ep, &out, 1, 0) != 1) {
-                result = fail("epoll_wait");
-                break;
-            }
-        }
-        if (i == iters) {
-            result = per_op(start, now_ns(), iters);
-        }
-    }
-    close(ep);
-    close(efd);
-    return result;
-}
-
 #else /* IPCBENCH_HAVE_FD */
 
 UNAVAILABLE_ROW(row_timerfd_arm_read, "sys/timerfd.h")
 
 UNAVAILABLE_ROW(row_eventfd_pingpong, "sys/eventfd.h")
-
-UNAVAILABLE_ROW(row_epoll_wait_ready, "sys/eventfd.h")
 
 #endif /* IPCBENCH_HAVE_FD */
 
@@ -859,7 +820,6 @@ static const struct row rows[] = {
     {"shm_pingpong", 2000, row_shm_pingpong, 0},
     {"timerfd_arm_read", 20000, row_timerfd_arm_read, 0},
     {"eventfd_pingpong", 2000, row_eventfd_pingpong, 0},
-    {"epoll_wait_ready", 20000, row_epoll_wait_ready, 0},
 };
 
 #define NROWS ((int)(sizeof rows / sizeof rows[0]))

@@ -179,17 +179,18 @@ impl TimerfdScheme {
         let TimerState { timer, woken, .. } = &mut *guard;
         let result = timer.settime(now(timer.clock()), flags, &new, woken);
         // Readers still asleep sleep until the old deadline: they look again.
-        let asleep: Vec<_> = timer.sleepers().collect();
-        for waiter in asleep {
+        loop {
+            let Some(waiter) = timer.sleepers().next() else { break };
             timer.cancel(waiter);
             woken.push(Completed { waiter, result: Err(EAGAIN) });
         }
         settle(guard);
         // The deadline changed: event queues look again.
         super::event::notify();
-        let old = result?;
+        // By reference: moving the 32-byte setting would be an SSE copy (a lazy FPU save).
+        let old = result.as_ref().map_err(|&errno| errno)?;
         if word(1) != 0 {
-            caller.process.copy_out(word(1), bytes_of(&old))?;
+            caller.process.copy_out(word(1), bytes_of(old))?;
         }
         Ok(0)
     }
