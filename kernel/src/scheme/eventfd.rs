@@ -14,16 +14,16 @@
 
 use alloc::string::String;
 use alloc::sync::Arc;
-use alloc::vec::Vec;
 
 use kestrel_abi::eventfd::{EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, EVENTFD_CALL};
 use kestrel_abi::syscall::{EVENT_READ, EVENT_WRITE, MODE_CHR, O_NONBLOCK, O_RDWR, Stat};
 use spin::Mutex;
 
+use super::handles::{HandleTable, install};
 use super::ipc::eventfd::{self as rules, Delivery, EventFd, Woken};
 use super::ipc::wait::Outcome;
 use super::ipc_glue::{self, Deadline, Facility, Sleepers, Wakeups};
-use super::{Caller, FileDescriptor, KernelScheme, OpenDescription, Result, SchemeId};
+use super::{Caller, KernelScheme, Result, SchemeId};
 use crate::context::lock_order::{Level, OrderedMutex};
 use crate::errno::{EBADF, EINTR, EINVAL, EIO, ENOENT, EOPNOTSUPP};
 
@@ -53,11 +53,11 @@ impl Counter {
 
 type Shared = Arc<OrderedMutex<Counter>>;
 
-/// The counters; handle `h` is `COUNTERS[h - 1]`.
-static COUNTERS: Mutex<Vec<Option<Shared>>> = Mutex::new(Vec::new());
+/// The counters, by handle.
+static COUNTERS: Mutex<HandleTable<Shared>> = Mutex::new(HandleTable::new());
 
 fn counter(handle: usize) -> Result<Shared> {
-    COUNTERS.lock().get(handle.wrapping_sub(1)).cloned().flatten().ok_or(EBADF)
+    COUNTERS.lock().get(handle).cloned().ok_or(EBADF)
 }
 
 /// Runs a read or write's rules on `counter`, then wakes whom it completed and tells the
@@ -128,24 +128,9 @@ impl EventfdScheme {
             Level::Facility,
             Counter { rules, sleepers: Sleepers::new(), woken: Woken::new() },
         ));
-        let handle = {
-            let mut counters = COUNTERS.lock();
-            match counters.iter().position(Option::is_none) {
-                Some(i) => {
-                    counters[i] = Some(counter);
-                    i + 1
-                }
-                None => {
-                    counters.push(Some(counter));
-                    counters.len()
-                }
-            }
-        };
+        let handle = COUNTERS.lock().insert(counter);
         let nonblock = if flags & EFD_NONBLOCK != 0 { O_NONBLOCK } else { 0 };
-        let description = Arc::new(OpenDescription::new(SchemeId::Eventfd, handle, O_RDWR | nonblock));
-        let cloexec = flags & EFD_CLOEXEC != 0;
-        // On failure the description drops here and frees its slot.
-        caller.process.files.lock().insert_from(0, FileDescriptor { description, cloexec })
+        install(caller, SchemeId::Eventfd, handle, O_RDWR | nonblock, flags & EFD_CLOEXEC != 0)
     }
 }
 
@@ -212,7 +197,7 @@ impl KernelScheme for EventfdScheme {
     }
 
     fn close(&self, handle: usize) {
-        let gone = COUNTERS.lock().get_mut(handle.wrapping_sub(1)).and_then(Option::take);
+        let gone = COUNTERS.lock().remove(handle);
         drop(gone);
     }
 }

@@ -36,6 +36,8 @@ pub mod event;
 #[cfg(not(test))]
 pub mod eventfd;
 #[cfg(not(test))]
+pub mod handles;
+#[cfg(not(test))]
 pub mod initfs;
 #[cfg(not(test))]
 pub mod ipc_glue;

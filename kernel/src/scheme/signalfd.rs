@@ -14,15 +14,14 @@
 //! Locks: `MASKS`, a leaf, held only to read or change a mask.
 
 use alloc::string::String;
-use alloc::sync::Arc;
-use alloc::vec::Vec;
 
 use kestrel_abi::signal::{SIGBUS, SIGCHLD, SIGFPE, SIGILL, SIGSEGV, SIGTRAP, SigInfo, UNBLOCKABLE};
 use kestrel_abi::signalfd::{SFD_CLOEXEC, SFD_NONBLOCK, SIGNALFD_CALL, SignalfdSiginfo};
 use kestrel_abi::syscall::{EVENT_READ, MODE_CHR, O_NONBLOCK, O_RDWR, Stat};
 use spin::Mutex;
 
-use super::{Caller, FileDescriptor, KernelScheme, OpenDescription, Result, SchemeId};
+use super::handles::{HandleTable, install};
+use super::{Caller, KernelScheme, Result, SchemeId};
 use crate::context::{scheduler, signal};
 use crate::errno::{EAGAIN, EBADF, EINVAL, ENOENT, EOPNOTSUPP};
 use crate::memory::user::{Plain, bytes_of};
@@ -35,11 +34,11 @@ const ROOT: usize = 0;
 /// One record's size.
 const RECORD: usize = size_of::<SignalfdSiginfo>();
 
-/// Each signalfd's mask; handle `h` is `masks[h - 1]`.
-static MASKS: Mutex<Vec<Option<u64>>> = Mutex::new(Vec::new());
+/// Each signalfd's mask, by handle.
+static MASKS: Mutex<HandleTable<u64>> = Mutex::new(HandleTable::new());
 
 fn mask_of(handle: usize) -> Result<u64> {
-    MASKS.lock().get(handle.wrapping_sub(1)).copied().flatten().ok_or(EBADF)
+    MASKS.lock().get(handle).copied().ok_or(EBADF)
 }
 
 /// The record a read gives for `signo` with `info` (Linux `signalfd_copyinfo`): a fault's
@@ -84,31 +83,16 @@ impl SignalfdScheme {
             if desc.scheme != SchemeId::Signalfd || desc.handle == ROOT {
                 return Err(EINVAL);
             }
-            if let Some(slot) = MASKS.lock().get_mut(desc.handle - 1) {
-                *slot = Some(mask);
+            if let Some(slot) = MASKS.lock().get_mut(desc.handle) {
+                *slot = mask;
             }
             // Readers asleep wait on the old mask; they look again.
             super::event::notify();
             return Ok(fd);
         }
-        let handle = {
-            let mut masks = MASKS.lock();
-            match masks.iter().position(Option::is_none) {
-                Some(i) => {
-                    masks[i] = Some(mask);
-                    i + 1
-                }
-                None => {
-                    masks.push(Some(mask));
-                    masks.len()
-                }
-            }
-        };
+        let handle = MASKS.lock().insert(mask);
         let nonblock = if flags & SFD_NONBLOCK != 0 { O_NONBLOCK } else { 0 };
-        let description = Arc::new(OpenDescription::new(SchemeId::Signalfd, handle, O_RDWR | nonblock));
-        let cloexec = flags & SFD_CLOEXEC != 0;
-        // On failure the description drops here and frees its slot.
-        caller.process.files.lock().insert_from(0, FileDescriptor { description, cloexec })
+        install(caller, SchemeId::Signalfd, handle, O_RDWR | nonblock, flags & SFD_CLOEXEC != 0)
     }
 }
 
@@ -173,8 +157,6 @@ impl KernelScheme for SignalfdScheme {
     }
 
     fn close(&self, handle: usize) {
-        if let Some(slot) = MASKS.lock().get_mut(handle.wrapping_sub(1)) {
-            *slot = None;
-        }
+        MASKS.lock().remove(handle);
     }
 }

@@ -27,10 +27,11 @@ use kestrel_abi::timerfd::call::{
 };
 use spin::Mutex;
 
+use super::handles::{HandleTable, install};
 use super::ipc::timerfd::{Clock, Timer, Woken};
 use super::ipc::wait::{Completed, Outcome};
 use super::ipc_glue::{self, Deadline, Facility, Sleepers, Wakeups};
-use super::{Caller, FileDescriptor, KernelScheme, OpenDescription, Result, SchemeId};
+use super::{Caller, KernelScheme, Result, SchemeId};
 use crate::arch::clock;
 use crate::context::lock_order::{Level, OrderedMutex};
 use crate::errno::{EAGAIN, EBADF, EINVAL, ENOENT, EOPNOTSUPP};
@@ -60,11 +61,11 @@ impl Facility for TimerState {
 
 type Shared = Arc<OrderedMutex<TimerState>>;
 
-/// The timers; handle `h` is `TIMERS[h - 1]`.
-static TIMERS: Mutex<Vec<Option<Shared>>> = Mutex::new(Vec::new());
+/// The timers, by handle.
+static TIMERS: Mutex<HandleTable<Shared>> = Mutex::new(HandleTable::new());
 
 fn timer(handle: usize) -> Result<Shared> {
-    TIMERS.lock().get(handle.wrapping_sub(1)).cloned().flatten().ok_or(EBADF)
+    TIMERS.lock().get(handle).cloned().ok_or(EBADF)
 }
 
 /// CLOCK_REALTIME − CLOCK_MONOTONIC now.
@@ -106,7 +107,7 @@ fn settle(mut guard: crate::context::lock_order::OrderedGuard<'_, TimerState>) {
 /// The realtime clock was set: every realtime timer hears of it (cancel-on-set, relative
 /// deadlines), and readers it completed wake. Called by `time::set_realtime`.
 pub fn clock_was_set() {
-    let timers: Vec<Shared> = TIMERS.lock().iter().flatten().cloned().collect();
+    let timers: Vec<Shared> = TIMERS.lock().iter().cloned().collect();
     let (now, offset) = (clock::realtime_ns(), realtime_offset());
     for shared in timers {
         let mut guard = shared.lock();
@@ -141,24 +142,9 @@ impl TimerfdScheme {
         let state =
             TimerState { timer: Timer::new(clock, realtime_offset()), sleepers: Sleepers::new(), woken: Woken::new() };
         let shared = Arc::new(OrderedMutex::new(Level::Facility, state));
-        let handle = {
-            let mut timers = TIMERS.lock();
-            match timers.iter().position(Option::is_none) {
-                Some(i) => {
-                    timers[i] = Some(shared);
-                    i + 1
-                }
-                None => {
-                    timers.push(Some(shared));
-                    timers.len()
-                }
-            }
-        };
+        let handle = TIMERS.lock().insert(shared);
         let nonblock = if flags & TFD_NONBLOCK != 0 { O_NONBLOCK } else { 0 };
-        let description = Arc::new(OpenDescription::new(SchemeId::Timerfd, handle, O_RDWR | nonblock));
-        let cloexec = flags & TFD_CLOEXEC != 0;
-        // On failure the description drops here and frees its slot.
-        caller.process.files.lock().insert_from(0, FileDescriptor { description, cloexec })
+        install(caller, SchemeId::Timerfd, handle, O_RDWR | nonblock, flags & TFD_CLOEXEC != 0)
     }
 
     /// timerfd_settime: `[TIMERFD_CALL_SETTIME, fd, flags]`, the new setting's address
@@ -292,7 +278,7 @@ impl KernelScheme for TimerfdScheme {
     }
 
     fn close(&self, handle: usize) {
-        let gone = TIMERS.lock().get_mut(handle.wrapping_sub(1)).and_then(Option::take);
+        let gone = TIMERS.lock().remove(handle);
         drop(gone);
     }
 }

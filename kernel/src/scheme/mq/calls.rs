@@ -13,12 +13,13 @@ use super::{Handle, MQS, MqScheme, Mqs, ROOT, spare};
 use crate::context::lock_order::OrderedGuard;
 use crate::errno::{EBADF, EINVAL, EIO, EMFILE, EMSGSIZE, ENOMEM, ETIMEDOUT, Errno};
 use crate::memory::user::check_writable;
+use crate::scheme::handles::install;
 use crate::scheme::ipc::mq::{
     self, Delivery, MqAttr, MqNamespace, Notify, O_ACCMODE, QueueRef, RLIMIT_MSGQUEUE_DEFAULT, Woken,
 };
 use crate::scheme::ipc::wait::Outcome;
 use crate::scheme::ipc_glue::{self, Deadline, Wakeups};
-use crate::scheme::{Caller, FileDescriptor, OpenDescription, Result, SchemeId};
+use crate::scheme::{Caller, OpenDescription, Result, SchemeId};
 
 /// The payload as exactly `N` little-endian words (any other length is EINVAL).
 fn words<const N: usize>(payload: &[u8]) -> Result<[u64; N]> {
@@ -157,7 +158,7 @@ impl MqScheme {
             let mut guard = MQS.lock();
             let queue = guard.ns.open(&creds, name, oflag, (mode & 0o7777) as u16, attr, RLIMIT_MSGQUEUE_DEFAULT)?;
             let access = oflag & O_ACCMODE;
-            guard.add_handle(Handle { queue, access, name: name.to_vec(), read_offset: 0 })
+            guard.handles.insert(Handle { queue, access, name: name.to_vec(), read_offset: 0 })
         };
         let access = match oflag & O_ACCMODE {
             mq::O_RDONLY => O_RDONLY,
@@ -166,11 +167,9 @@ impl MqScheme {
             _ => 0,
         };
         let nonblock = if oflag & mq::O_NONBLOCK != 0 { O_NONBLOCK } else { 0 };
-        let description = Arc::new(OpenDescription::new(SchemeId::Mq, handle, access | nonblock));
         // Close-on-exec whatever oflag says: POSIX closes every queue descriptor at exec,
         // and Linux's mq_open always sets it (`get_unused_fd_flags(O_CLOEXEC)`).
-        // On failure the description drops here and gives its reference back.
-        caller.process.files.lock().insert_from(0, FileDescriptor { description, cloexec: true })
+        install(caller, SchemeId::Mq, handle, access | nonblock, true)
     }
 
     /// mq_unlink: `[MQ_CALL_UNLINK, 0, 0]`, the name in the payload.

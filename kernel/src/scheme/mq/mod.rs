@@ -41,6 +41,7 @@ use self::notice::Notices;
 use crate::context::lock_order::{Level, OrderedMutex};
 use crate::errno::{EBADF, EINVAL, ENOENT, EOPNOTSUPP};
 use crate::memory::user::Plain;
+use crate::scheme::handles::HandleTable;
 use crate::scheme::ipc::mq::{Delivery, MqNamespace, QueueRef, Woken};
 use crate::scheme::ipc_glue::{Facility, Sleepers};
 use crate::scheme::{Caller, KernelScheme, Result};
@@ -70,8 +71,8 @@ struct Mqs {
     sleepers: Sleepers<Delivery>,
     /// The waiters a call's change completed, until they are handed to their sleepers.
     woken: Woken,
-    /// Handle `h` is `handles[h - 1]`.
-    handles: Vec<Option<Handle>>,
+    /// The queue descriptions, by handle.
+    handles: HandleTable<Handle>,
     notices: Notices,
 }
 
@@ -85,25 +86,11 @@ impl Facility for Mqs {
 
 impl Mqs {
     fn handle(&self, handle: usize) -> Option<&Handle> {
-        self.handles.get(handle.wrapping_sub(1)).and_then(Option::as_ref)
+        self.handles.get(handle)
     }
 
     fn handle_mut(&mut self, handle: usize) -> Option<&mut Handle> {
-        self.handles.get_mut(handle.wrapping_sub(1)).and_then(Option::as_mut)
-    }
-
-    /// Keeps `handle` in a free slot; its number.
-    fn add_handle(&mut self, handle: Handle) -> usize {
-        match self.handles.iter().position(Option::is_none) {
-            Some(i) => {
-                self.handles[i] = Some(handle);
-                i + 1
-            }
-            None => {
-                self.handles.push(Some(handle));
-                self.handles.len()
-            }
-        }
+        self.handles.get_mut(handle)
     }
 
     /// The poll bits of `queue` (Linux `mqueue_poll_file`, whatever the access mode).
@@ -120,7 +107,7 @@ static MQS: spin::LazyLock<OrderedMutex<Mqs>> = spin::LazyLock::new(|| {
             ns: MqNamespace::new(),
             sleepers: Sleepers::new(),
             woken: Woken::new(),
-            handles: Vec::new(),
+            handles: HandleTable::new(),
             notices: Notices::default(),
         },
     )
@@ -224,7 +211,7 @@ impl KernelScheme for MqScheme {
 
     fn close(&self, handle: usize) {
         let mut guard = MQS.lock();
-        let Some(h) = guard.handles.get_mut(handle.wrapping_sub(1)).and_then(Option::take) else { return };
+        let Some(h) = guard.handles.remove(handle) else { return };
         guard.ns.close(h.queue);
     }
 }
