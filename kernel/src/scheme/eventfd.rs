@@ -16,19 +16,16 @@ use alloc::string::String;
 use alloc::sync::Arc;
 
 use kestrel_abi::eventfd::{EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, EVENTFD_CALL};
-use kestrel_abi::syscall::{EVENT_READ, EVENT_WRITE, MODE_CHR, O_NONBLOCK, O_RDWR, Stat};
+use kestrel_abi::syscall::{EVENT_READ, EVENT_WRITE, O_NONBLOCK, O_RDWR, Stat};
 use spin::Mutex;
 
-use super::handles::{HandleTable, install};
+use super::handles::{HandleTable, ROOT, anonymous_stat, handle_path, install, open_root};
 use super::ipc::eventfd::{self as rules, Delivery, EventFd, Woken};
 use super::ipc::wait::Outcome;
 use super::ipc_glue::{self, Deadline, Facility, Sleepers, Wakeups};
 use super::{Caller, KernelScheme, Result, SchemeId};
 use crate::context::lock_order::{Level, OrderedMutex};
-use crate::errno::{EBADF, EINTR, EINVAL, EIO, ENOENT, EOPNOTSUPP};
-
-/// The root's handle.
-const ROOT: usize = 0;
+use crate::errno::{EBADF, EINTR, EINVAL, EIO, EOPNOTSUPP};
 
 /// One counter, its sleepers, and the waiters a call completed until they are handed on.
 struct Counter {
@@ -137,7 +134,7 @@ impl EventfdScheme {
 impl KernelScheme for EventfdScheme {
     fn open(&self, path: &str, _flags: usize, _caller: &mut Caller<'_>) -> Result<usize> {
         // Counters are made by EVENTFD_CALL, which takes the initial value.
-        if path.is_empty() { Ok(ROOT) } else { Err(ENOENT) }
+        open_root(path)
     }
 
     fn call(&self, handle: usize, _payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result<usize> {
@@ -184,12 +181,11 @@ impl KernelScheme for EventfdScheme {
     }
 
     fn fstat(&self, _handle: usize) -> Result<Stat> {
-        // Linux's eventfds are anonymous inodes: neither regular files nor directories.
-        Ok(Stat { st_mode: MODE_CHR | 0o600, ..Stat::default() })
+        Ok(anonymous_stat())
     }
 
     fn fpath(&self, handle: usize) -> Result<String> {
-        if handle == ROOT { Ok(String::new()) } else { Ok(alloc::format!("{handle}")) }
+        Ok(handle_path(handle))
     }
 
     fn poll(&self, handle: usize) -> usize {

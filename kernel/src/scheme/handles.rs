@@ -5,10 +5,33 @@
 //! Handle 0 is each such scheme's root; object handles start at 1 and are reused once
 //! their object goes.
 
+use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
+use kestrel_abi::syscall::{MODE_CHR, Stat};
+
 use super::{Caller, FileDescriptor, OpenDescription, Result, SchemeId};
+use crate::errno::ENOENT;
+
+/// The root's handle.
+pub const ROOT: usize = 0;
+
+/// `open` of such a scheme: its root only (objects come from a call on it).
+pub fn open_root(path: &str) -> Result<usize> {
+    if path.is_empty() { Ok(ROOT) } else { Err(ENOENT) }
+}
+
+/// `fstat` of an object that is an anonymous inode on Linux (eventfd, timerfd, signalfd):
+/// neither a regular file nor a directory, for the owner only.
+pub fn anonymous_stat() -> Stat {
+    Stat { st_mode: MODE_CHR | 0o600, ..Stat::default() }
+}
+
+/// `fpath` of a handle: empty for the root, else its number.
+pub fn handle_path(handle: usize) -> String {
+    if handle == ROOT { String::new() } else { alloc::format!("{handle}") }
+}
 
 /// Objects by handle (`slots[h - 1]`), free slots reused.
 pub struct HandleTable<T> {

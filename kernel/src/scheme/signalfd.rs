@@ -17,20 +17,18 @@ use alloc::string::String;
 
 use kestrel_abi::signal::{SIGBUS, SIGCHLD, SIGFPE, SIGILL, SIGSEGV, SIGTRAP, SigInfo, UNBLOCKABLE};
 use kestrel_abi::signalfd::{SFD_CLOEXEC, SFD_NONBLOCK, SIGNALFD_CALL, SignalfdSiginfo};
-use kestrel_abi::syscall::{EVENT_READ, MODE_CHR, O_NONBLOCK, O_RDWR, Stat};
+use kestrel_abi::syscall::{EVENT_READ, O_NONBLOCK, O_RDWR, Stat};
 use spin::Mutex;
 
-use super::handles::{HandleTable, install};
+use super::handles::{HandleTable, ROOT, anonymous_stat, handle_path, install, open_root};
 use super::{Caller, KernelScheme, Result, SchemeId};
 use crate::context::{scheduler, signal};
-use crate::errno::{EAGAIN, EBADF, EINVAL, ENOENT, EOPNOTSUPP};
+use crate::errno::{EAGAIN, EBADF, EINVAL, EOPNOTSUPP};
 use crate::memory::user::{Plain, bytes_of};
 
 // SAFETY: a repr(C) struct of integers with its padding as explicit fields.
 unsafe impl Plain for SignalfdSiginfo {}
 
-/// The root's handle.
-const ROOT: usize = 0;
 /// One record's size.
 const RECORD: usize = size_of::<SignalfdSiginfo>();
 
@@ -99,7 +97,7 @@ impl SignalfdScheme {
 impl KernelScheme for SignalfdScheme {
     fn open(&self, path: &str, _flags: usize, _caller: &mut Caller<'_>) -> Result<usize> {
         // Signalfds are made by SIGNALFD_CALL, which takes the mask.
-        if path.is_empty() { Ok(ROOT) } else { Err(ENOENT) }
+        open_root(path)
     }
 
     fn call(&self, handle: usize, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result<usize> {
@@ -141,12 +139,11 @@ impl KernelScheme for SignalfdScheme {
     }
 
     fn fstat(&self, _handle: usize) -> Result<Stat> {
-        // Linux's signalfds are anonymous inodes: neither regular files nor directories.
-        Ok(Stat { st_mode: MODE_CHR | 0o600, ..Stat::default() })
+        Ok(anonymous_stat())
     }
 
     fn fpath(&self, handle: usize) -> Result<String> {
-        if handle == ROOT { Ok(String::new()) } else { Ok(alloc::format!("{handle}")) }
+        Ok(handle_path(handle))
     }
 
     /// Readable while a signal of the mask is pending for the polling thread.

@@ -20,28 +20,25 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use kestrel_abi::syscall::{EVENT_READ, MODE_CHR, O_NONBLOCK, O_RDWR, Stat};
+use kestrel_abi::syscall::{EVENT_READ, O_NONBLOCK, O_RDWR, Stat};
 use kestrel_abi::timerfd::ItimerSpec;
 use kestrel_abi::timerfd::call::{
     TFD_CLOEXEC, TFD_NONBLOCK, TIMERFD_CALL_CREATE, TIMERFD_CALL_GETTIME, TIMERFD_CALL_SETTIME,
 };
 use spin::Mutex;
 
-use super::handles::{HandleTable, install};
+use super::handles::{HandleTable, ROOT, anonymous_stat, handle_path, install, open_root};
 use super::ipc::timerfd::{Clock, Timer, Woken};
 use super::ipc::wait::{Completed, Outcome};
 use super::ipc_glue::{self, Deadline, Facility, Sleepers, Wakeups};
 use super::{Caller, KernelScheme, Result, SchemeId};
 use crate::arch::clock;
 use crate::context::lock_order::{Level, OrderedMutex};
-use crate::errno::{EAGAIN, EBADF, EINVAL, ENOENT, EOPNOTSUPP};
+use crate::errno::{EAGAIN, EBADF, EINVAL, EOPNOTSUPP};
 use crate::memory::user::{Plain, bytes_of};
 
 // SAFETY: two `struct timespec`s of two i64 each, no padding.
 unsafe impl Plain for ItimerSpec {}
-
-/// The root's handle.
-const ROOT: usize = 0;
 
 /// One timer, its sleeping readers, and the readers a call completed until they are
 /// handed on.
@@ -197,7 +194,7 @@ impl TimerfdScheme {
 impl KernelScheme for TimerfdScheme {
     fn open(&self, path: &str, _flags: usize, _caller: &mut Caller<'_>) -> Result<usize> {
         // Timers are made by TIMERFD_CALL_CREATE, which takes the clock.
-        if path.is_empty() { Ok(ROOT) } else { Err(ENOENT) }
+        open_root(path)
     }
 
     fn call(&self, handle: usize, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result<usize> {
@@ -251,12 +248,11 @@ impl KernelScheme for TimerfdScheme {
     }
 
     fn fstat(&self, _handle: usize) -> Result<Stat> {
-        // Linux's timerfds are anonymous inodes: neither regular files nor directories.
-        Ok(Stat { st_mode: MODE_CHR | 0o600, ..Stat::default() })
+        Ok(anonymous_stat())
     }
 
     fn fpath(&self, handle: usize) -> Result<String> {
-        if handle == ROOT { Ok(String::new()) } else { Ok(alloc::format!("{handle}")) }
+        Ok(handle_path(handle))
     }
 
     fn poll(&self, handle: usize) -> usize {

@@ -39,9 +39,9 @@ use kestrel_abi::syscall::{EVENT_READ, EVENT_WRITE, MODE_CHR, MODE_FILE, Stat};
 
 use self::notice::Notices;
 use crate::context::lock_order::{Level, OrderedMutex};
-use crate::errno::{EBADF, EINVAL, ENOENT, EOPNOTSUPP};
+use crate::errno::{EBADF, EINVAL, EOPNOTSUPP};
 use crate::memory::user::Plain;
-use crate::scheme::handles::HandleTable;
+use crate::scheme::handles::{self, HandleTable, ROOT};
 use crate::scheme::ipc::mq::{Delivery, MqNamespace, QueueRef, Woken};
 use crate::scheme::ipc_glue::{Facility, Sleepers};
 use crate::scheme::{Caller, KernelScheme, Result};
@@ -49,9 +49,6 @@ use crate::scheme::{Caller, KernelScheme, Result};
 mod calls;
 mod notice;
 mod spare;
-
-/// The root's handle.
-const ROOT: usize = 0;
 
 /// One open description of a queue.
 struct Handle {
@@ -122,7 +119,7 @@ pub struct MqScheme;
 impl KernelScheme for MqScheme {
     fn open(&self, path: &str, _flags: usize, _caller: &mut Caller<'_>) -> Result<usize> {
         // Queues are opened with MQ_CALL_OPEN, which takes mq_open's attributes.
-        if path.is_empty() { Ok(ROOT) } else { Err(ENOENT) }
+        handles::open_root(path)
     }
 
     /// The calls on the root take exactly three metadata words; any other count, or a
