@@ -91,10 +91,17 @@ static int kernel_set(int epfd, int fd, unsigned long flags, uint64_t data)
 	return __kestrel_event_register(epfd, &ev, 1);
 }
 
+/* The last descriptor check_epoll found to be an event queue, until it is closed (the
+ * close hook forgets it): an event loop's every epoll_wait asks about the same one, and
+ * the check is a system call. */
+static volatile int known_epfd = -1;
+
 /* Forgets every entry of `fd`, as a member or as the epoll descriptor. */
 static void forget(int fd)
 {
 	int saved = errno;
+	if (fd == __atomic_load_n(&known_epfd, __ATOMIC_RELAXED))
+		__atomic_store_n(&known_epfd, -1, __ATOMIC_RELAXED);
 	__kestrel_lock(&table_lock);
 	for (size_t i = 0; i < n_entries;) {
 		if (entries[i].fd == fd) {
@@ -112,6 +119,8 @@ static void forget(int fd)
 /* 0 if epfd is an event queue; -1 with EBADF (not open) or EINVAL (another kind). */
 static int check_epoll(int epfd)
 {
+	if (epfd >= 0 && epfd == __atomic_load_n(&known_epfd, __ATOMIC_RELAXED))
+		return 0;
 	char path[32];
 	long n = __kestrel_ret(
 		__kestrel_syscall3(KESTREL_SYS_FPATH, (unsigned long)(long)epfd, (unsigned long)path, sizeof path));
@@ -121,6 +130,8 @@ static int check_epoll(int epfd)
 		errno = EINVAL;
 		return -1;
 	}
+	__kestrel_close_hook = forget;
+	__atomic_store_n(&known_epfd, epfd, __ATOMIC_RELAXED);
 	return 0;
 }
 
