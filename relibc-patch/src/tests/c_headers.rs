@@ -40,6 +40,47 @@ pub(super) fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// Writes `program` to `src` and checks its syntax as C++ against the wrapper's headers
+/// (`inc`, an `-I` flag) with `$CXX`, else `c++`; without a C++ compiler it says so and
+/// passes.
+pub(super) fn check_cxx(inc: &str, src: &Path, program: &str) {
+    std::fs::write(src, program).unwrap();
+    let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
+    match Command::new(&cxx).arg(inc).args(["-fsyntax-only", "-Wall", "-Werror"]).arg(src).output() {
+        Ok(out) => assert!(out.status.success(), "{cxx}: {}", String::from_utf8_lossy(&out.stderr)),
+        Err(e) => eprintln!("skipped the C++ check: no `{cxx}` ({e})"),
+    }
+}
+
+/// Checks the syntax of `source`, written to `src`, as C11 and GNU C11 with only the
+/// wrapper's headers, the guest C runtime's (`userspace/libc/include`) and the compiler's
+/// own (as `kestrel-cc` compiles). Without a C compiler it says so and passes, unless
+/// `KESTREL_REQUIRE_CC` is set.
+pub(super) fn check_with_guest_runtime(src: &Path, source: &str) {
+    let crate_dir = Path::new(CRATE_DIR);
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let Ok(out) = Command::new(&cc).arg("-print-file-name=include").output() else {
+        assert!(std::env::var_os("KESTREL_REQUIRE_CC").is_none(), "no C compiler `{cc}`");
+        eprintln!("skipped: no C compiler `{cc}`");
+        return;
+    };
+    let compiler_include = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    std::fs::write(src, source).unwrap();
+    for std in ["-std=c11", "-std=gnu11"] {
+        let out = Command::new(&cc)
+            .args(["-fsyntax-only", "-nostdinc", std, "-pedantic", "-Wall", "-Wextra", "-Werror", "-isystem"])
+            .arg(crate_dir.join("include"))
+            .arg("-isystem")
+            .arg(crate_dir.join("../userspace/libc/include"))
+            .arg("-isystem")
+            .arg(&compiler_include)
+            .arg(src)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{cc} {std} {}: {}", src.display(), String::from_utf8_lossy(&out.stderr));
+    }
+}
+
 /// Compiles `source` with `flags`, runs it and parses its `name value` lines; `None` if
 /// there is no C compiler.
 pub(super) fn run_c(name: &str, source: &str, flags: &[&str], args: &[&str]) -> Option<BTreeMap<String, i64>> {
@@ -129,12 +170,8 @@ fn c_header_compiles_as_gnu99_and_cxx() {
     // C++ programs see the same declarations with C linkage.
     let dir = scratch("cxx");
     let src = dir.join("prog.cc");
-    std::fs::write(&src, "#include <sys/ipc.h>\nkey_t (*f)(const char *, int) = ftok;\nint main() { ipc_perm p{}; return int(p.mode); }\n").unwrap();
-    let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
-    match Command::new(&cxx).arg(&inc).args(["-fsyntax-only", "-Wall", "-Werror"]).arg(&src).output() {
-        Ok(out) => assert!(out.status.success(), "{cxx}: {}", String::from_utf8_lossy(&out.stderr)),
-        Err(e) => eprintln!("skipped the C++ check: no `{cxx}` ({e})"),
-    }
+    let program = "#include <sys/ipc.h>\nkey_t (*f)(const char *, int) = ftok;\nint main() { ipc_perm p{}; return int(p.mode); }\n";
+    check_cxx(&inc, &src, program);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -6,12 +6,10 @@
 //! pass, unless `KESTREL_REQUIRE_CC` is set.
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Command;
 
 use core::mem::{offset_of, size_of};
 
-use super::c_headers::{include_dir, run_c, scratch};
+use super::c_headers::{check_cxx, check_with_guest_runtime, include_dir, run_c, scratch};
 use crate::header::sys_eventfd::{self as efd, eventfd_t};
 use crate::header::sys_signalfd::signalfd_siginfo;
 use crate::platform;
@@ -127,12 +125,7 @@ fn fd_headers_compile_as_cxx() {
         int e = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE); \
         return fd + e + eventfd_write(e, v) + eventfd_read(e, &v) + long(info.ssi_signo); }\n\
         int main() { return 0; }\n";
-    std::fs::write(&src, program).unwrap();
-    let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
-    match Command::new(&cxx).arg(&inc).args(["-fsyntax-only", "-Wall", "-Werror"]).arg(&src).output() {
-        Ok(out) => assert!(out.status.success(), "{cxx}: {}", String::from_utf8_lossy(&out.stderr)),
-        Err(e) => eprintln!("skipped the C++ check: no `{cxx}` ({e})"),
-    }
+    check_cxx(&inc, &src, program);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -141,15 +134,6 @@ fn fd_headers_compile_as_cxx() {
 /// the runtime's (the kernel's) values.
 #[test]
 fn fd_headers_compile_with_the_guest_runtime_headers() {
-    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let runtime = crate_dir.join("../userspace/libc/include");
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    let Ok(out) = Command::new(&cc).arg("-print-file-name=include").output() else {
-        assert!(std::env::var_os("KESTREL_REQUIRE_CC").is_none(), "no C compiler `{cc}`");
-        eprintln!("skipped: no C compiler `{cc}`");
-        return;
-    };
-    let compiler_include = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     let program = format!(
         r#"
 #include <stddef.h>
@@ -178,19 +162,6 @@ long use(void) {{
     );
     let dir = scratch("fd-guest");
     let src = dir.join("prog.c");
-    std::fs::write(&src, program).unwrap();
-    for std in ["-std=c11", "-std=gnu11"] {
-        let out = Command::new(&cc)
-            .args(["-fsyntax-only", "-nostdinc", std, "-pedantic", "-Wall", "-Wextra", "-Werror", "-isystem"])
-            .arg(crate_dir.join("include"))
-            .arg("-isystem")
-            .arg(&runtime)
-            .arg("-isystem")
-            .arg(&compiler_include)
-            .arg(&src)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{cc} {std}: {}", String::from_utf8_lossy(&out.stderr));
-    }
+    check_with_guest_runtime(&src, &program);
     std::fs::remove_dir_all(&dir).unwrap();
 }

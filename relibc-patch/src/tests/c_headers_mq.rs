@@ -6,12 +6,10 @@
 //! is set.
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Command;
 
 use core::mem::{offset_of, size_of};
 
-use super::c_headers::{include_dir, run_c, scratch};
+use super::c_headers::{check_cxx, check_with_guest_runtime, include_dir, run_c, scratch};
 use crate::header::mqueue::{mq_attr, mqd_t};
 use crate::platform::{self, sigevent};
 
@@ -120,12 +118,7 @@ fn mq_header_compiles_as_gnu99_and_cxx() {
         + mq_timedreceive(q, buf, sizeof buf, nullptr, t) + mq_getattr(q, attr) + mq_setattr(q, attr, nullptr) \
         + mq_notify(q, &ev) + mq_close(q) + mq_unlink(name) + mq_open(name, O_RDONLY); }\n\
         int main() { return 0; }\n";
-    std::fs::write(&src, program).unwrap();
-    let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
-    match Command::new(&cxx).arg(&inc).args(["-fsyntax-only", "-Wall", "-Werror"]).arg(&src).output() {
-        Ok(out) => assert!(out.status.success(), "{cxx}: {}", String::from_utf8_lossy(&out.stderr)),
-        Err(e) => eprintln!("skipped the C++ check: no `{cxx}` ({e})"),
-    }
+    check_cxx(&inc, &src, program);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -135,15 +128,6 @@ fn mq_header_compiles_as_gnu99_and_cxx() {
 /// adapter's values, which the library translates) and Linux's layouts.
 #[test]
 fn mq_header_compiles_with_the_guest_runtime_headers() {
-    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let runtime = crate_dir.join("../userspace/libc/include");
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    let Ok(out) = Command::new(&cc).arg("-print-file-name=include").output() else {
-        assert!(std::env::var_os("KESTREL_REQUIRE_CC").is_none(), "no C compiler `{cc}`");
-        eprintln!("skipped: no C compiler `{cc}`");
-        return;
-    };
-    let compiler_include = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     let program = format!(
         r#"
 #include <stddef.h>
@@ -185,19 +169,6 @@ long use(const char *name, struct mq_attr *attr, const struct timespec *t, pthre
     );
     let dir = scratch("mq-guest");
     let src = dir.join("prog.c");
-    std::fs::write(&src, program).unwrap();
-    for std in ["-std=c11", "-std=gnu11"] {
-        let out = Command::new(&cc)
-            .args(["-fsyntax-only", "-nostdinc", std, "-pedantic", "-Wall", "-Wextra", "-Werror", "-isystem"])
-            .arg(crate_dir.join("include"))
-            .arg("-isystem")
-            .arg(&runtime)
-            .arg("-isystem")
-            .arg(&compiler_include)
-            .arg(&src)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{cc} {std}: {}", String::from_utf8_lossy(&out.stderr));
-    }
+    check_with_guest_runtime(&src, &program);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -4,11 +4,10 @@
 //! `KESTREL_REQUIRE_CC` is set.
 
 use std::collections::BTreeMap;
-use std::process::Command;
 
 use core::mem::{offset_of, size_of};
 
-use super::c_headers::{include_dir, run_c, scratch};
+use super::c_headers::{check_cxx, include_dir, run_c, scratch};
 use crate::header::sys_msg::{self as msg, msgbuf, msginfo, msqid_ds};
 
 /// Prints `name value` lines for the structures, the types, the constants, and the
@@ -171,11 +170,6 @@ fn msg_header_compiles_as_gnu99_and_cxx() {
         + msgctl(id, IPC_STAT, ds) + msgctl(id, MSG_INFO, reinterpret_cast<msqid_ds *>(info)) \
         + long(ds->msg_cbytes + ds->msg_qnum + ds->msg_qbytes) + msgget(IPC_PRIVATE, 0600); }\n\
         int main() { return 0; }\n";
-    std::fs::write(&src, program).unwrap();
-    let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
-    match Command::new(&cxx).arg(&inc).args(["-fsyntax-only", "-Wall", "-Werror"]).arg(&src).output() {
-        Ok(out) => assert!(out.status.success(), "{cxx}: {}", String::from_utf8_lossy(&out.stderr)),
-        Err(e) => eprintln!("skipped the C++ check: no `{cxx}` ({e})"),
-    }
+    check_cxx(&inc, &src, program);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -4,11 +4,10 @@
 //! `KESTREL_REQUIRE_CC` is set.
 
 use std::collections::BTreeMap;
-use std::process::Command;
 
 use core::mem::{offset_of, size_of};
 
-use super::c_headers::{include_dir, run_c, scratch};
+use super::c_headers::{check_cxx, include_dir, run_c, scratch};
 use crate::header::sys_sem::{self as sem, sembuf, semid_ds, seminfo};
 
 /// Prints `name value` lines for the three structures, the constants, and the prototypes'
@@ -137,11 +136,6 @@ fn sem_header_compiles_as_gnu99_and_cxx() {
         return semop(id, &op, 1) + semctl(id, 0, IPC_STAT, ds) + semctl(id, 0, SETVAL, 1) \
         + semctl(id, 0, IPC_RMID) + semtimedop(id, &op, 1, nullptr) + semget(IPC_PRIVATE, 1, 0600); }\n\
         int main() { return 0; }\n";
-    std::fs::write(&src, program).unwrap();
-    let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
-    match Command::new(&cxx).arg(&inc).args(["-fsyntax-only", "-Wall", "-Werror"]).arg(&src).output() {
-        Ok(out) => assert!(out.status.success(), "{cxx}: {}", String::from_utf8_lossy(&out.stderr)),
-        Err(e) => eprintln!("skipped the C++ check: no `{cxx}` ({e})"),
-    }
+    check_cxx(&inc, &src, program);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -7,12 +7,10 @@
 //! `KESTREL_REQUIRE_CC` is set.
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Command;
 
 use core::mem::{offset_of, size_of};
 
-use super::c_headers::{include_dir, run_c, scratch};
+use super::c_headers::{check_cxx, check_with_guest_runtime, include_dir, run_c, scratch};
 use crate::header::sys_timerfd as tfd;
 use crate::platform::{self, itimerspec, timespec};
 
@@ -101,12 +99,7 @@ fn timerfd_header_compiles_as_cxx() {
         return fd + timerfd_settime(fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &t, &old) \
         + timerfd_settime(fd, 0, &t, nullptr) + timerfd_gettime(fd, &t); }\n\
         int main() { return 0; }\n";
-    std::fs::write(&src, program).unwrap();
-    let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
-    match Command::new(&cxx).arg(&inc).args(["-fsyntax-only", "-Wall", "-Werror"]).arg(&src).output() {
-        Ok(out) => assert!(out.status.success(), "{cxx}: {}", String::from_utf8_lossy(&out.stderr)),
-        Err(e) => eprintln!("skipped the C++ check: no `{cxx}` ({e})"),
-    }
+    check_cxx(&inc, &src, program);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -117,15 +110,6 @@ fn timerfd_header_compiles_as_cxx() {
 /// glibc's guard, as a future runtime `time.h` would, and the header leaves it alone.
 #[test]
 fn timerfd_header_compiles_with_the_guest_runtime_headers() {
-    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let runtime = crate_dir.join("../userspace/libc/include");
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    let Ok(out) = Command::new(&cc).arg("-print-file-name=include").output() else {
-        assert!(std::env::var_os("KESTREL_REQUIRE_CC").is_none(), "no C compiler `{cc}`");
-        eprintln!("skipped: no C compiler `{cc}`");
-        return;
-    };
-    let compiler_include = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     let program = format!(
         r#"
 #include <stddef.h>
@@ -164,21 +148,7 @@ int check(struct itimerspec *t) { return timerfd_gettime(timerfd_create(CLOCK_RE
 "#;
     let dir = scratch("tfd-guest");
     for (name, source) in [("prog.c", program.as_str()), ("predefined.c", predefined)] {
-        let src = dir.join(name);
-        std::fs::write(&src, source).unwrap();
-        for std in ["-std=c11", "-std=gnu11"] {
-            let out = Command::new(&cc)
-                .args(["-fsyntax-only", "-nostdinc", std, "-pedantic", "-Wall", "-Wextra", "-Werror", "-isystem"])
-                .arg(crate_dir.join("include"))
-                .arg("-isystem")
-                .arg(&runtime)
-                .arg("-isystem")
-                .arg(&compiler_include)
-                .arg(&src)
-                .output()
-                .unwrap();
-            assert!(out.status.success(), "{cc} {std} {name}: {}", String::from_utf8_lossy(&out.stderr));
-        }
+        check_with_guest_runtime(&dir.join(name), source);
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
