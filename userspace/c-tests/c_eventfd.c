@@ -13,6 +13,7 @@
  * not.
  */
 #include "c_common.h"
+#include "c_ready.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -61,19 +62,6 @@ static ssize_t write_value(int fd, uint64_t v)
 	return write(fd, &v, sizeof v);
 }
 
-/* poll(FD, POLLIN | POLLOUT, TIMEOUT): POLLIN, POLLOUT, POLLERR of revents, or -1. */
-static int poll_events(int fd, short events, int timeout)
-{
-	struct pollfd p = {fd, events, 0};
-	int n = poll(&p, 1, timeout);
-	if (n < 0) {
-		FAIL_AT("poll(%d): errno %d (%s)", fd, errno, strerror(errno));
-		return -1;
-	}
-	if (n != (p.revents != 0))
-		FAIL_AT("poll(%d): %d with revents 0x%x", fd, n, p.revents);
-	return p.revents & (POLLIN | POLLOUT | POLLERR | POLLHUP);
-}
 #define BOTH (POLLIN | POLLOUT)
 
 /* Whether PID sleeps in read (0), write (1), poll (7), select (23), epoll_wait (232),
@@ -200,18 +188,8 @@ static void counting(void)
 
 static unsigned epoll_events(int ep, int timeout)
 {
-	struct epoll_event ev[2];
-	memset(ev, 0, sizeof ev);
-	int n = epoll_wait(ep, ev, 2, timeout);
-	if (n < 0) {
-		FAIL_AT("epoll_wait: errno %d (%s)", errno, strerror(errno));
-		return 0xffffffffu;
-	}
-	if (n > 1)
-		FAIL_AT("epoll_wait: %d events for one descriptor", n);
-	if (n == 1 && ev[0].data.u64 != 0xe4e4)
-		FAIL_AT("epoll_wait: data 0x%llx", (unsigned long long)ev[0].data.u64);
-	return n == 1 ? ev[0].events & (EPOLLIN | EPOLLOUT | EPOLLERR) : 0;
+	unsigned events = epoll_cookie_events(ep, timeout, 0xe4e4);
+	return events == 0xffffffffu ? events : events & (EPOLLIN | EPOLLOUT | EPOLLERR);
 }
 
 /* select on FD: POLLIN for readable, POLLOUT for writable. */
