@@ -77,6 +77,7 @@
 #if __has_include(<sys/eventfd.h>) && __has_include(<sys/timerfd.h>)
 #define IPCBENCH_HAVE_FD 1
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #endif
@@ -624,11 +625,43 @@ static double row_eventfd_pingpong(long iters)
     return result;
 }
 
+/* epoll_wait_ready: epoll_wait with no timeout on a set holding one eventfd that stays
+ * readable (level-triggered); per call, which must report it. */
+static double row_epoll_wait_ready(long iters)
+{
+    int efd = eventfd(1, 0), ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN, .data = {.u64 = 42}};
+    if (efd < 0 || ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev) != 0) {
+        double result = fail(efd < 0 ? "eventfd" : ep < 0 ? "epoll_create1" : "epoll_ctl");
+        close(efd);
+        close(ep);
+        return result;
+    }
+    double result = -1.0;
+    long long start = now_ns();
+    long i;
+    for (i = 0; i < iters; i++) {
+        struct epoll_event out;
+        if (epoll_wait(ep, &out, 1, 0) != 1 || out.data.u64 != 42 || !(out.events & EPOLLIN)) {
+            result = fail("epoll_wait");
+            break;
+        }
+    }
+    if (i == iters) {
+        result = per_op(start, now_ns(), iters);
+    }
+    close(ep);
+    close(efd);
+    return result;
+}
+
 #else /* IPCBENCH_HAVE_FD */
 
 UNAVAILABLE_ROW(row_timerfd_arm_read, "sys/timerfd.h")
 
 UNAVAILABLE_ROW(row_eventfd_pingpong, "sys/eventfd.h")
+
+UNAVAILABLE_ROW(row_epoll_wait_ready, "sys/eventfd.h")
 
 #endif /* IPCBENCH_HAVE_FD */
 
@@ -820,6 +853,7 @@ static const struct row rows[] = {
     {"shm_pingpong", 2000, row_shm_pingpong, 0},
     {"timerfd_arm_read", 20000, row_timerfd_arm_read, 0},
     {"eventfd_pingpong", 2000, row_eventfd_pingpong, 0},
+    {"epoll_wait_ready", 20000, row_epoll_wait_ready, 0},
 };
 
 #define NROWS ((int)(sizeof rows / sizeof rows[0]))

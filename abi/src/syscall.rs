@@ -187,6 +187,13 @@ pub const EVENT_ERR: usize = 0x400;
 /// A registration flag (kestrel addition): edge-triggered. Each condition is reported
 /// once when it becomes true, and again only after it has been false.
 pub const EVENT_EDGE: usize = 0x100;
+/// `SYS_CALL` on an event queue (kestrel addition): metadata `[EVENT_CALL_WAIT,
+/// deadline]`, the payload a buffer for `Event`s. Waits until some registration is ready
+/// or the absolute `CLOCK_MONOTONIC` deadline (ns) passes, and returns the ready events'
+/// bytes, 0 at the deadline. Deadline 0 only looks; `u64::MAX` waits without limit. A
+/// signal ends the wait with `EINTR`. It is `epoll_wait` in one call, where `fevent` and
+/// `read` take two and a timeout a timer descriptor.
+pub const EVENT_CALL_WAIT: u64 = 1;
 
 /// `Map` as redox_syscall lays it out: offset, size, flags, address.
 #[repr(C)]

@@ -21,7 +21,7 @@ use integration::{kernel_elf, workspace_root};
 const SCALE: u32 = 1;
 
 /// The rows the benchmark must announce and measure, with their units.
-const ROWS: [(&str, Unit); 12] = [
+const ROWS: [(&str, Unit); 13] = [
     ("null_syscall", Unit::NsPerOp),
     ("semop_uncontended", Unit::NsPerOp),
     ("sem_pingpong", Unit::NsPerOp),
@@ -34,6 +34,7 @@ const ROWS: [(&str, Unit); 12] = [
     ("shm_pingpong", Unit::NsPerOp),
     ("timerfd_arm_read", Unit::NsPerOp),
     ("eventfd_pingpong", Unit::NsPerOp),
+    ("epoll_wait_ready", Unit::NsPerOp),
 ];
 
 fn sysroot() -> PathBuf {

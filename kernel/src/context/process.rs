@@ -181,6 +181,30 @@ impl Process {
         self.with_space(|s| user::copy_to_user(s, uaddr, data))
     }
 
+    /// Writes a `T` to this process's memory, like [`copy_out`](Self::copy_out).
+    #[inline(always)]
+    pub fn write_user<T: user::Plain>(&self, uaddr: u64, value: &T) -> Result<(), crate::errno::Errno> {
+        self.copy_out(uaddr, user::bytes_of(value))
+    }
+
+    /// Checks that `len` bytes of this process's memory at `uaddr` may be written (for a
+    /// result to be copied there after the call), like [`copy_out`](Self::copy_out).
+    #[inline(always)]
+    pub fn check_writable(&self, uaddr: u64, len: usize) -> Result<(), crate::errno::Errno> {
+        if len == 0 || user::writable_loaded(self.loaded_difference(), uaddr, len) {
+            return Ok(());
+        }
+        core::hint::cold_path();
+        self.check_writable_walked(uaddr, len)
+    }
+
+    /// [`check_writable`](Self::check_writable) through a page-table walk.
+    #[cold]
+    #[inline(never)]
+    fn check_writable_walked(&self, uaddr: u64, len: usize) -> Result<(), crate::errno::Errno> {
+        self.with_space(|s| user::check_writable(s, uaddr, len))
+    }
+
     /// Reads a `T` from this process's memory, like [`copy_in`](Self::copy_in). Always
     /// inlined: with the size known, the copy is one straight-line move.
     #[inline(always)]

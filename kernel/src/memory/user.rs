@@ -61,6 +61,16 @@ pub fn copy_to_loaded(loaded_difference: u64, uaddr: u64, data: &[u8]) -> bool {
         && unsafe { user_copy::copy(uaddr as *mut u8, data.as_ptr(), data.len()) }
 }
 
+/// Whether `len` bytes at user address `uaddr` of the address space loaded now may be
+/// written, like [`copy_to_loaded`] without writing anything: false also when the range
+/// is not inside one page of the loaded space or the page is not present yet, for the
+/// caller to ask the page tables.
+#[inline(always)]
+pub fn writable_loaded(loaded_difference: u64, uaddr: u64, len: usize) -> bool {
+    // SAFETY: the range is in the user half (checked).
+    direct_range(loaded_difference, uaddr, len) && unsafe { user_copy::probe_writable(uaddr as *mut u8) }
+}
+
 /// Plain data that may be copied to and from user memory as bytes.
 ///
 /// # Safety
@@ -175,19 +185,31 @@ pub unsafe fn copy_from_user_raw(
 ) -> Result<(), crate::errno::Errno> {
     for_each_piece(space, uaddr, len, false, |src, offset, n| {
         // SAFETY: `src` points at `n` readable bytes of a user page through the direct
-        // map; `dst + offset .. + n` lies inside the caller's `len` bytes. A system call's
-        // few words (up to 32 bytes) are copied inline rather than through memcpy.
-        unsafe {
-            if n <= 16 {
-                kestrel_memfuncs::copy_small(dst.add(offset), src, n)
-            } else if n <= 32 {
-                kestrel_memfuncs::copy_small(dst.add(offset), src, 16);
-                kestrel_memfuncs::copy_small(dst.add(offset + 16), src.add(16), n - 16)
-            } else {
-                core::ptr::copy_nonoverlapping(src, dst.add(offset), n)
-            }
-        }
+        // map; `dst + offset .. + n` lies inside the caller's `len` bytes.
+        unsafe { copy_piece(dst.add(offset), src, n) }
     })
+}
+
+/// Copies one piece of a checked user copy. A system call's few words (up to 32 bytes)
+/// are moved inline, a longer piece by `memcpy`: never as the wide SSE moves the compiler
+/// would inline for a copy of known size (a `write_user::<TimeSpec>`), whose first use in
+/// a system call costs a lazy FPU save (`arch::fpu`).
+///
+/// # Safety
+/// `dst` and `src` must be valid for `n` bytes and must not overlap.
+#[inline(always)]
+unsafe fn copy_piece(dst: *mut u8, src: *const u8, n: usize) {
+    // SAFETY: the caller's.
+    unsafe {
+        if n <= 16 {
+            kestrel_memfuncs::copy_small(dst, src, n)
+        } else if n <= 32 {
+            kestrel_memfuncs::copy_small(dst, src, 16);
+            kestrel_memfuncs::copy_small(dst.add(16), src.add(16), n - 16)
+        } else {
+            kestrel_memfuncs::memcpy(dst, src, n);
+        }
+    }
 }
 
 /// Writes `data` to user memory at `uaddr`.
@@ -196,7 +218,7 @@ pub fn copy_to_user(space: &mut AddressSpace, uaddr: u64, data: &[u8]) -> Result
     for_each_piece(space, uaddr, data.len(), true, |dst, offset, n| {
         // SAFETY: `dst` points at `n` bytes of a writable user page through the direct
         // map; `src + offset .. + n` lies inside `data`.
-        unsafe { core::ptr::copy_nonoverlapping(src.add(offset), dst, n) }
+        unsafe { copy_piece(dst, src.add(offset), n) }
     })
 }
 

@@ -25,13 +25,15 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::errno::{EAGAIN, EBADF, EINTR, EINVAL};
-use kestrel_abi::syscall::{EVENT_EDGE, EVENT_ERR, EVENT_HUP, EVENT_READ, EVENT_WRITE, Event, MODE_CHR, Stat};
+use kestrel_abi::syscall::{
+    EVENT_CALL_WAIT, EVENT_EDGE, EVENT_ERR, EVENT_HUP, EVENT_READ, EVENT_WRITE, Event, MODE_CHR, Stat,
+};
 use spin::Mutex;
 
 use super::{Caller, KernelScheme, OpenDescription, Result, SchemeId};
+use crate::arch::clock::monotonic_ns;
 use crate::context::thread::WakeReason;
 use crate::context::wait_queue::WaitQueue;
-use crate::memory::user::bytes_of;
 
 /// The conditions a registration can ask for.
 const CONDITIONS: usize = EVENT_READ | EVENT_WRITE | EVENT_HUP | EVENT_ERR;
@@ -160,15 +162,109 @@ impl EventScheme {
         }
     }
 
-    /// Records the conditions just reported by edge-triggered registrations of `handle`.
-    fn mark_reported(&self, handle: usize, events: &[Event]) {
-        let mut queues = self.queues.lock();
-        let Some(queue) = queues.get_mut(&handle) else { return };
-        for event in events {
-            if let Some(r) = queue.iter_mut().find(|r| r.fd == event.id && r.edge()) {
-                r.reported |= event.flags;
+    /// Waits until queue `handle` has ready events or `deadline` (monotonic ns; `None`
+    /// never, `Some(0)` only looks) passes; writes them to `out` and returns their bytes,
+    /// or 0 at the deadline.
+    fn wait(&self, handle: usize, out: &mut [u8], deadline: Option<u64>) -> Result<usize> {
+        loop {
+            let (n, timer) = self.take_ready(handle, out)?;
+            if n > 0 {
+                return Ok(n * EVENT_SIZE);
+            }
+            if deadline.is_some_and(|d| d == 0 || monotonic_ns() >= d) {
+                return Ok(0);
+            }
+            let until = match (deadline, timer) {
+                (Some(d), Some(t)) => Some(d.min(t)),
+                (d, t) => d.or(t),
+            };
+            if self.waiters.wait(until) == WakeReason::Interrupted {
+                return Err(EINTR);
             }
         }
+    }
+
+    /// Writes the ready events of queue `handle` to `out` (as many as fit) and marks
+    /// the edge-triggered ones reported. Returns how many, and the earliest deadline of
+    /// a registered timer that is not ready yet.
+    ///
+    /// Descriptors are polled under the queues' lock (no scheme's own lock is held while
+    /// it calls `notify`), except event queues: a queue's `poll` takes that lock, so a
+    /// queue watching queues is polled from a copy of its registrations.
+    fn take_ready(&self, handle: usize, out: &mut [u8]) -> Result<(usize, Option<u64>)> {
+        let room = out.len() / EVENT_SIZE;
+        // A description whose last reference is the one taken to poll it (it was closed
+        // meanwhile) is dropped after the lock: its close may take the lock again.
+        let mut last_references = Vec::new();
+        let found = {
+            let mut queues = self.queues.lock();
+            let queue = queues.get_mut(&handle).ok_or(EBADF)?;
+            if queue.iter().any(|r| r.nested.is_some()) {
+                drop(queues);
+                return self.take_ready_nested(handle, out);
+            }
+            let (mut n, mut deadline) = (0, None);
+            for r in queue.iter_mut() {
+                if n == room {
+                    break;
+                }
+                let Some(desc) = r.description.upgrade() else { continue };
+                let scheme = desc.scheme();
+                let ready = scheme.poll(desc.handle) & r.flags & CONDITIONS;
+                // Edge-triggered: a condition seen false now is reported again when it
+                // next becomes true, whether or not its scheme said so by `notify`.
+                r.reported &= ready;
+                let new = if r.edge() { ready & !r.reported } else { ready };
+                if new != 0 {
+                    put_event(out, n, &Event { id: r.fd, flags: new, data: r.data });
+                    if r.edge() {
+                        r.reported |= new;
+                    }
+                    n += 1;
+                } else if ready == 0
+                    && let Some(d) = scheme.next_deadline(desc.handle)
+                {
+                    deadline = Some(deadline.map_or(d, |x: u64| x.min(d)));
+                }
+                if Arc::strong_count(&desc) == 1 {
+                    last_references.push(desc);
+                }
+            }
+            (n, deadline)
+        };
+        drop(last_references);
+        Ok(found)
+    }
+
+    /// [`Self::take_ready`] for a queue that watches other queues.
+    fn take_ready_nested(&self, handle: usize, out: &mut [u8]) -> Result<(usize, Option<u64>)> {
+        let registrations = self.queues.lock().get(&handle).ok_or(EBADF)?.clone();
+        let (events, deadline) = ready_events(&registrations);
+        let n = events.len().min(out.len() / EVENT_SIZE);
+        for (i, event) in events.iter().take(n).enumerate() {
+            put_event(out, i, event);
+        }
+        let mut queues = self.queues.lock();
+        if let Some(queue) = queues.get_mut(&handle) {
+            for event in &events[..n] {
+                if let Some(r) = queue.iter_mut().find(|r| r.fd == event.id && r.edge()) {
+                    r.reported |= event.flags;
+                }
+            }
+        }
+        Ok((n, deadline))
+    }
+}
+
+/// Bytes of one `Event` in a read or wait buffer.
+const EVENT_SIZE: usize = size_of::<Event>();
+
+/// Writes `event` as the `index`th record of `out`, a word at a time (a whole-record
+/// copy would be a wide SSE move, whose first use in a call costs a lazy FPU save).
+fn put_event(out: &mut [u8], index: usize, event: &Event) {
+    let record = &mut out[index * EVENT_SIZE..(index + 1) * EVENT_SIZE];
+    for (slot, word) in record.chunks_exact_mut(8).zip([event.id, event.flags, event.data]) {
+        slot.copy_from_slice(&word.to_le_bytes());
     }
 }
 
@@ -183,7 +279,7 @@ impl KernelScheme for EventScheme {
     }
 
     fn write(&self, handle: usize, buf: &[u8], _nonblock: bool, caller: &mut Caller<'_>) -> Result<usize> {
-        const SIZE: usize = size_of::<Event>();
+        const SIZE: usize = EVENT_SIZE;
         if buf.len() < SIZE {
             return Err(EINVAL);
         }
@@ -208,29 +304,24 @@ impl KernelScheme for EventScheme {
         Ok(written)
     }
 
+    /// `read`: the ready events, waiting for one unless the queue is `O_NONBLOCK`.
     fn read(&self, handle: usize, buf: &mut [u8], nonblock: bool, _caller: &mut Caller<'_>) -> Result<usize> {
-        const SIZE: usize = size_of::<Event>();
-        if buf.len() < SIZE {
+        if buf.len() < EVENT_SIZE {
             return Err(EINVAL);
         }
-        loop {
-            let registrations = self.queues.lock().get(&handle).ok_or(EBADF)?.clone();
-            let (events, deadline) = ready_events(&registrations);
-            if !events.is_empty() {
-                let n = events.len().min(buf.len() / SIZE);
-                for (i, event) in events.iter().take(n).enumerate() {
-                    buf[i * SIZE..(i + 1) * SIZE].copy_from_slice(bytes_of(event));
-                }
-                self.mark_reported(handle, &events[..n]);
-                return Ok(n * SIZE);
-            }
-            if nonblock {
-                return Err(EAGAIN);
-            }
-            if self.waiters.wait(deadline) == WakeReason::Interrupted {
-                return Err(EINTR);
-            }
+        match self.wait(handle, buf, if nonblock { Some(0) } else { None })? {
+            0 => Err(EAGAIN),
+            n => Ok(n),
         }
+    }
+
+    /// `EVENT_CALL_WAIT`: the ready events, waiting until the deadline.
+    fn call(&self, handle: usize, payload: &mut [u8], metadata: &[u64], _caller: &mut Caller<'_>) -> Result<usize> {
+        let &[EVENT_CALL_WAIT, deadline] = metadata else { return Err(EINVAL) };
+        if payload.len() < EVENT_SIZE {
+            return Err(EINVAL);
+        }
+        self.wait(handle, payload, (deadline != u64::MAX).then_some(deadline))
     }
 
     fn fstat(&self, handle: usize) -> Result<Stat> {

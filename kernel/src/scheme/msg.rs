@@ -29,7 +29,7 @@ use crate::arch::clock;
 use crate::context::cred::Credentials;
 use crate::context::lock_order::{Level, OrderedMutex};
 use crate::errno::{EINTR, EINVAL, EIO, ENOENT, ENOMEM, Errno};
-use crate::memory::user::{Plain, check_writable};
+use crate::memory::user::Plain;
 
 /// The message queues and the threads asleep in msgsnd and msgrcv.
 struct Msgs {
@@ -156,9 +156,17 @@ mod spare_messages {
     /// The spare records. Lock order: a leaf, taken under no other lock.
     static SPARE: spin::Mutex<ArrayVec<Boxed, KEPT>> = spin::Mutex::new(ArrayVec::new_const());
 
-    /// A record to fill: a spare one, or a new one.
-    pub(super) fn take() -> Boxed {
-        SPARE.lock().pop().unwrap_or_else(|| Box::new(Message::default()))
+    /// A record of type `mtype` whose text is to be filled: a spare one, or a new one
+    /// (built from `mtype`, not from a default: zeroing a whole record is a wide SSE
+    /// store, which costs a lazy FPU save).
+    pub(super) fn take(mtype: i64) -> Boxed {
+        match SPARE.lock().pop() {
+            Some(mut message) => {
+                message.mtype = mtype;
+                message
+            }
+            None => Box::new(Message { mtype, text: alloc::vec::Vec::new() }),
+        }
     }
 
     /// Keeps `message`'s record for a later send, if there is room and its buffer is not
@@ -192,8 +200,7 @@ impl MsgScheme {
         let (msqid, msgflg) = split_word(word);
         let mtype = caller.process.read_user::<u64>(msgp)? as i64;
         let size = MsgNamespace::msgsnd_check(msqid, mtype, msgsz)?;
-        let mut message = spare_messages::take();
-        message.mtype = mtype;
+        let mut message = spare_messages::take(mtype);
         let text = &mut message.text;
         text.clear();
         text.try_reserve_exact(size).map_err(|_| ENOMEM)?;
@@ -227,7 +234,7 @@ impl MsgScheme {
         let bufsz = MsgNamespace::msgrcv_check(msqid, bufsz, flags)?;
         let pid = caller.process.pid;
         // Asked by the rules before a message is taken: the type and `n` bytes of text.
-        let writable = |n: usize| caller.process.with_space(|s| check_writable(s, msgp, 8 + n));
+        let writable = |n: usize| caller.process.check_writable(msgp, 8 + n);
         let message = run(
             caller,
             msqid,

@@ -28,7 +28,7 @@ use crate::arch::clock;
 use crate::context::lock_order::{Level, OrderedGuard, OrderedMutex};
 use crate::context::{Process, ipc, process};
 use crate::errno::{E2BIG, EAGAIN, EINVAL, ENOENT, ENOMEM};
-use crate::memory::user::{Plain, copy_from_user, read_user, write_user};
+use crate::memory::user::{Plain, copy_from_user, read_user};
 
 /// The semaphore sets and the threads asleep in semop.
 struct Sems {
@@ -348,11 +348,11 @@ impl SemScheme {
         match reply {
             Reply::Int(v) => Ok(v as usize),
             Reply::Ds(v, ds) => {
-                caller.process.with_space(|s| write_user(s, arg, &ds_to_abi(&ds)))?;
+                caller.process.write_user(arg, &ds_to_abi(&ds))?;
                 Ok(v as usize)
             }
             Reply::Info(v, info) => {
-                caller.process.with_space(|s| write_user(s, arg, &info))?;
+                caller.process.write_user(arg, &info)?;
                 Ok(v as usize)
             }
             Reply::Values(values) => {

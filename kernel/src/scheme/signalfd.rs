@@ -135,6 +135,8 @@ impl KernelScheme for SignalfdScheme {
         }
         // A signal taken here is not delivered: the return path need not look for it.
         scheduler::request_return_check();
+        // Perhaps not readable any more: edge-triggered registrations see it false.
+        super::event::notify();
         Ok(taken * RECORD)
     }
 

@@ -243,6 +243,8 @@ impl KernelScheme for TimerfdScheme {
                 }
             }
         };
+        // Not readable any more: edge-triggered registrations see it false.
+        super::event::notify();
         buf[..8].copy_from_slice(&count.to_ne_bytes());
         Ok(8)
     }

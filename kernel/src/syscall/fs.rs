@@ -166,7 +166,7 @@ pub fn read(cx: &Context, fd: usize, buf: usize, len: usize) -> Result {
         return Err(EBADF);
     }
     // Check the buffer first: a bad pointer must not consume data.
-    cx.process.with_space(|s| check_writable(s, buf as u64, len.min(IO_CHUNK)))?;
+    cx.process.check_writable(buf as u64, len.min(IO_CHUNK))?;
     if len <= SMALL_PAYLOAD {
         return read_small(cx, &desc, buf, len);
     }
@@ -288,7 +288,7 @@ pub fn fstat(cx: &Context, fd: usize, buf: usize, len: usize) -> Result {
     // The device is the scheme (as in Redox), so (st_dev, st_ino) names a file
     // system-wide, which ftok relies on.
     stat.st_dev = desc.scheme as u64 + 1;
-    cx.process.with_space(|s| copy_to_user(s, buf as u64, bytes_of(&stat)))?;
+    cx.process.copy_out(buf as u64, bytes_of(&stat))?;
     Ok(0)
 }
 
@@ -375,7 +375,7 @@ unsafe fn stage_payload(
         unsafe { core::ptr::write_bytes(dst, 0, len) };
     }
     if copy_out {
-        cx.process.with_space(|s| check_writable(s, payload as u64, len))?;
+        cx.process.check_writable(payload as u64, len)?;
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use kestrel_abi::signal::{ITIMER_REAL, ITimerVal, TimeVal};
 
 use super::{Context, Result};
 use crate::context::itimer;
-use crate::memory::user::{read_user, write_user};
+use crate::memory::user::read_user;
 
 fn itimerval(value: u64, interval: u64) -> ITimerVal {
     ITimerVal { it_interval: TimeVal::from_nanos(interval), it_value: TimeVal::from_nanos(value) }
@@ -29,7 +29,7 @@ pub fn setitimer(cx: &Context, which: usize, new: usize, old: usize) -> Result {
     }
     let (left, reload) = itimer::set(cx.process, value, interval);
     if old != 0 {
-        cx.process.with_space(|s| write_user(s, old as u64, &itimerval(left, reload)))?;
+        cx.process.write_user(old as u64, &itimerval(left, reload))?;
     }
     Ok(0)
 }
@@ -40,7 +40,7 @@ pub fn getitimer(cx: &Context, which: usize, out: usize) -> Result {
         return Err(EINVAL);
     }
     let (left, reload) = itimer::get(cx.process);
-    cx.process.with_space(|s| write_user(s, out as u64, &itimerval(left, reload)))?;
+    cx.process.write_user(out as u64, &itimerval(left, reload))?;
     Ok(0)
 }
 

@@ -10,7 +10,7 @@ use super::{Context, Result};
 use crate::arch::clock;
 use crate::context::signal::{self, set_action};
 use crate::context::{process, scheduler};
-use crate::memory::user::{read_user, write_user};
+use crate::memory::user::read_user;
 
 pub fn sigaction(cx: &Context, signo: usize, new: usize, old: usize) -> Result {
     let signo = u8::try_from(signo).ok().filter(|s| (1..=NSIG).contains(s)).ok_or(EINVAL)?;
@@ -19,7 +19,7 @@ pub fn sigaction(cx: &Context, signo: usize, new: usize, old: usize) -> Result {
     if old != 0 {
         // Check the out pointer before changing anything.
         let current = set_action(cx.process, signo, None)?;
-        cx.process.with_space(|s| write_user(s, old as u64, &current))?;
+        cx.process.write_user(old as u64, &current)?;
     }
     set_action(cx.process, signo, new_action)?;
     Ok(0)
@@ -39,7 +39,7 @@ pub fn sigprocmask(cx: &Context, how: usize, set: usize, old: usize) -> Result {
         })
     };
     if old != 0 {
-        cx.process.with_space(|s| write_user(s, old as u64, &current))?;
+        cx.process.write_user(old as u64, &current)?;
     }
     if let Some(mask) = new {
         cx.thread.sigmask.store(mask & !UNBLOCKABLE, Ordering::Relaxed);
@@ -52,7 +52,7 @@ pub fn sigprocmask(cx: &Context, how: usize, set: usize, old: usize) -> Result {
 pub fn sigpending(cx: &Context, out: usize) -> Result {
     let pending = cx.process.pending_signals.load(Ordering::Relaxed) | cx.thread.pending.load(Ordering::Relaxed);
     let blocked = pending & cx.thread.sigmask.load(Ordering::Relaxed);
-    cx.process.with_space(|s| write_user(s, out as u64, &blocked))?;
+    cx.process.write_user(out as u64, &blocked)?;
     Ok(0)
 }
 
@@ -90,7 +90,7 @@ pub fn sigtimedwait(cx: &Context, set: usize, info: usize, timeout: usize) -> Re
         None => signal::wait_for(thread, set, timeout.map(|ns| clock::monotonic_ns().saturating_add(ns)))?,
     };
     if info != 0 {
-        cx.process.with_space(|s| write_user(s, info as u64, &taken.to_abi(signo)))?;
+        cx.process.write_user(info as u64, &taken.to_abi(signo))?;
     }
     Ok(usize::from(signo))
 }

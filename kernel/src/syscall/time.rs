@@ -9,7 +9,7 @@ use crate::arch::clock;
 use crate::context::futex;
 use crate::context::scheduler;
 use crate::context::thread::WakeReason;
-use crate::memory::user::{read_user, write_user};
+use crate::memory::user::read_user;
 use crate::scheme::time::now;
 
 fn read_timeout(cx: &Context, ptr: usize) -> core::result::Result<u64, crate::errno::Errno> {
@@ -28,7 +28,7 @@ pub fn nanosleep(cx: &Context, req: usize, rem: usize) -> Result {
             WakeReason::Interrupted => {
                 if rem != 0 {
                     let left = TimeSpec::from_nanos(deadline.saturating_sub(clock::monotonic_ns()));
-                    cx.process.with_space(|s| write_user(s, rem as u64, &left))?;
+                    cx.process.write_user(rem as u64, &left)?;
                 }
                 return Err(EINTR);
             }
@@ -63,7 +63,7 @@ pub fn clock_nanosleep(cx: &Context, clock_id: usize, flags: usize, req: usize, 
             if !absolute && rem != 0 {
                 let Deadline::Monotonic(at) = deadline else { return Err(errno) };
                 let left = TimeSpec::from_nanos(at.saturating_sub(clock::monotonic_ns()));
-                cx.process.with_space(|s| write_user(s, rem as u64, &left))?;
+                cx.process.write_user(rem as u64, &left)?;
             }
             Err(errno)
         }
@@ -72,7 +72,7 @@ pub fn clock_nanosleep(cx: &Context, clock_id: usize, flags: usize, req: usize, 
 
 pub fn clock_gettime(cx: &Context, clock_id: usize, tp: usize) -> Result {
     let ns = now(clock_id).ok_or(EINVAL)?;
-    cx.process.with_space(|s| write_user(s, tp as u64, &TimeSpec::from_nanos(ns)))?;
+    cx.process.write_user(tp as u64, &TimeSpec::from_nanos(ns))?;
     Ok(0)
 }
 

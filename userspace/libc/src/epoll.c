@@ -297,21 +297,30 @@ static int translate(int epfd, const struct kestrel_event *in, int n, struct epo
 	return count;
 }
 
-/* Reads up to max ready events from the queue (which must have some, or the read
- * sleeps); returns how many the caller gets, or -1 with errno. */
-static int collect(int epfd, struct epoll_event *events, int max)
+/* Waits in the kernel for ready events of the queue until `deadline` (CLOCK_MONOTONIC
+ * ns; 0 only looks, ~0 has no limit) and hands the caller up to `max` of them; returns
+ * how many the caller gets (0 also when every event was filtered out), or -1 with errno:
+ * EINTR for a signal. Sets *expired when the kernel found none by the deadline. */
+static int collect(int epfd, struct epoll_event *events, int max, uint64_t deadline, int *expired)
 {
 	struct kestrel_event buf[64];
 	int want = max < 64 ? max : 64;
-	long n = read(epfd, buf, (size_t)want * sizeof buf[0]);
+	uint64_t meta[2] = {KESTREL_EVENT_CALL_WAIT, deadline};
+	long n = __kestrel_call(epfd, buf, (size_t)want * sizeof buf[0], KESTREL_CALL_READ, meta, 2);
 	if (n < 0)
 		return -1;
+	*expired = n == 0;
+	if (n == 0)
+		return 0;
 	__kestrel_lock(&table_lock);
 	int got = translate(epfd, buf, (int)(n / (long)sizeof buf[0]), events);
 	__kestrel_unlock(&table_lock);
 	return got;
 }
 
+/* One kernel call per wait: the kernel looks at the registrations and sleeps until one
+ * is ready, the deadline passes or a signal comes (epoll_wait is never restarted after
+ * a handler, as on Linux). */
 int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout, const sigset_t *sigmask)
 {
 	if (check_epoll(epfd) < 0)
@@ -320,58 +329,24 @@ int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout
 		errno = EINVAL;
 		return -1;
 	}
-	long long deadline = __kestrel_monotonic_ns() + (timeout > 0 ? (long long)timeout * 1000000LL : 0);
+	uint64_t deadline = timeout < 0 ? ~0ULL : 0;
+	if (timeout > 0)
+		deadline = (uint64_t)__kestrel_monotonic_ns() + (uint64_t)timeout * 1000000ULL;
 	sigset_t old = 0;
 	int interrupted;
 	if (__kestrel_wait_begin(sigmask, &old, &interrupted) < 0)
 		return -1;
-	int waiter = -1, timer = -1, ret;
-	for (;;) {
-		int bad;
-		if (__kestrel_fevent(epfd, KESTREL_EVENT_READ, &bad) != 0) {
-			ret = collect(epfd, events, maxevents);
-			if (ret != 0)
-				break;
-			continue;
-		}
-		if (interrupted) {
-			errno = EINTR;
-			ret = -1;
-			break;
-		}
-		if (timeout == 0 || (timeout > 0 && __kestrel_monotonic_ns() >= deadline)) {
-			ret = 0;
-			break;
-		}
-		if (timeout < 0) {
-			/* Sleeps in the queue's own read until something is ready. */
-			ret = collect(epfd, events, maxevents);
-			if (ret != 0)
-				break;
-			continue;
-		}
-		/* A finite timeout: sleep on a private queue holding the epoll queue itself
-		 * (readable when it has events) and a timer. */
-		if (waiter < 0) {
-			struct kestrel_event ev = {(uint64_t)epfd, KESTREL_EVENT_READ, (uint64_t)epfd};
-			waiter = open("/scheme/event", O_RDWR | O_CLOEXEC);
-			if (waiter < 0 || __kestrel_event_register(waiter, &ev, 1) < 0 ||
-			    (timer = __kestrel_event_timer(waiter, deadline)) < 0) {
-				ret = -1;
-				break;
-			}
-		}
-		if (__kestrel_event_sleep(waiter) < 0) {
-			ret = -1;
-			break;
-		}
+	/* A handler already ran as the mask was set: report what is ready, else EINTR. */
+	if (interrupted)
+		deadline = 0;
+	int ret, expired;
+	do
+		ret = collect(epfd, events, maxevents, deadline, &expired);
+	while (ret == 0 && !expired);
+	if (ret == 0 && interrupted) {
+		errno = EINTR;
+		ret = -1;
 	}
-	int saved = errno;
-	if (timer >= 0)
-		close(timer);
-	if (waiter >= 0)
-		close(waiter);
-	errno = saved;
 	__kestrel_wait_end(sigmask, &old);
 	return ret;
 }

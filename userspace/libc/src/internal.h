@@ -76,11 +76,9 @@ hidden long long __kestrel_monotonic_ns(void);
 hidden unsigned long __kestrel_fevent(int fd, unsigned long flags, int *bad);
 /* Writes n registrations to queue (flags 0 removes one); 0 or -1 with errno. */
 hidden int __kestrel_event_register(int queue, const struct kestrel_event *events, size_t n);
-/* A /scheme/time monotonic timer armed at deadline_ns and registered on queue (data
- * ~0); its descriptor, or -1 with errno. */
-hidden int __kestrel_event_timer(int queue, long long deadline_ns);
-/* Reads queue: sleeps until one registration is ready; 0, or -1 with errno (EINTR). */
-hidden int __kestrel_event_sleep(int queue);
+/* Sleeps until a registration of queue is ready or the CLOCK_MONOTONIC deadline_ns
+ * passes (never if negative); 0, or -1 with errno (EINTR). */
+hidden int __kestrel_event_wait(int queue, long long deadline_ns);
 /* The signal mask of ppoll/pselect/epoll_pwait: sets `mask` (if not NULL) saving the old
  * one; *interrupted is set if a pending signal with a handler is unblocked by it. */
 hidden int __kestrel_wait_begin(const sigset_t *mask, sigset_t *old, int *interrupted);

@@ -54,26 +54,11 @@ int __kestrel_event_register(int queue, const struct kestrel_event *events, size
 	return __kestrel_write_all(queue, events, n * sizeof *events);
 }
 
-int __kestrel_event_timer(int queue, long long deadline_ns)
-{
-	int timer = open("/scheme/time/4", O_RDWR | O_CLOEXEC);
-	if (timer < 0)
-		return -1;
-	struct kestrel_timespec at = {deadline_ns / 1000000000LL, (int32_t)(deadline_ns % 1000000000LL), 0};
-	struct kestrel_event ev = {(uint64_t)timer, KESTREL_EVENT_READ, ~0ULL};
-	if (__kestrel_write_all(timer, &at, sizeof at) < 0 || __kestrel_event_register(queue, &ev, 1) < 0) {
-		int saved = errno;
-		close(timer);
-		errno = saved;
-		return -1;
-	}
-	return timer;
-}
-
-int __kestrel_event_sleep(int queue)
+int __kestrel_event_wait(int queue, long long deadline_ns)
 {
 	struct kestrel_event ev;
-	return read(queue, &ev, sizeof ev) < 0 ? -1 : 0;
+	uint64_t meta[2] = {KESTREL_EVENT_CALL_WAIT, deadline_ns < 0 ? ~0ULL : (uint64_t)deadline_ns};
+	return __kestrel_call(queue, &ev, sizeof ev, KESTREL_CALL_READ, meta, 2) < 0 ? -1 : 0;
 }
 
 int __kestrel_wait_begin(const sigset_t *mask, sigset_t *old, int *interrupted)
@@ -213,7 +198,7 @@ static int wait_ready(struct pollfd *fds, nfds_t nfds, long long timeout_ns, con
 	int interrupted;
 	if (__kestrel_wait_begin(mask, &old, &interrupted) < 0)
 		return -1;
-	int queue = -1, timer = -1, ret;
+	int queue = -1, ret;
 	for (;;) {
 		ret = scan(fds, nfds, for_select);
 		if (ret > 0)
@@ -229,7 +214,7 @@ static int wait_ready(struct pollfd *fds, nfds_t nfds, long long timeout_ns, con
 		}
 		if (queue < 0) {
 			queue = open("/scheme/event", O_RDWR | O_CLOEXEC);
-			if (queue < 0 || (timeout_ns > 0 && (timer = __kestrel_event_timer(queue, deadline)) < 0)) {
+			if (queue < 0) {
 				ret = -1;
 				break;
 			}
@@ -242,12 +227,11 @@ static int wait_ready(struct pollfd *fds, nfds_t nfds, long long timeout_ns, con
 				break;
 			}
 		}
-		if (__kestrel_event_sleep(queue) < 0) {
+		if (__kestrel_event_wait(queue, timeout_ns > 0 ? deadline : -1) < 0) {
 			ret = -1;
 			break;
 		}
 	}
-	close_quietly(timer);
 	close_quietly(queue);
 	__kestrel_wait_end(mask, &old);
 	if (left && timeout_ns > 0) {

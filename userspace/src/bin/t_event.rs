@@ -5,12 +5,15 @@
 //! answers EAGAIN; a removed registration reports nothing; an edge-triggered
 //! registration (`EVENT_EDGE`) reports an expired timer once, again after the timer was
 //! read (disarmed) and re-armed, and again when it is written anew; a queue watches
-//! another, but registering a queue in itself or in a loop is EINVAL.
+//! another, but registering a queue in itself or in a loop is EINVAL. `EVENT_CALL_WAIT`
+//! returns the ready events at once, waits until a deadline (0 at the deadline, a timer's
+//! event before it), only looks with deadline 0, and rejects malformed metadata, a
+//! payload under one event and a payload it cannot write back.
 
 #![no_std]
 #![no_main]
 
-use userspace::abi::syscall::{EVENT_EDGE, Event, TimeSpec};
+use userspace::abi::syscall::{CALL_READ, EVENT_CALL_WAIT, EVENT_EDGE, Event, TimeSpec};
 use userspace::fs::{self, EVENT_READ, F_GETFL, F_SETFL, O_NONBLOCK, O_RDWR, bytes_of, bytes_of_mut};
 use userspace::time;
 use userspace::{Errno, check, check_eq, check_err, check_ok, println};
@@ -132,6 +135,54 @@ fn nesting(queue: usize, timer: usize) {
     check_ok!(fs::close(outer), "close");
 }
 
+/// `EVENT_CALL_WAIT` on `queue` until `deadline`: the events' bytes.
+fn wait(queue: usize, events: &mut [Event; 2], deadline: u64) -> Result<usize, Errno> {
+    fs::call(queue, bytes_of_mut(events), CALL_READ, &[EVENT_CALL_WAIT, deadline])
+}
+
+fn wait_call(queue: usize, timer: usize) {
+    println!("t_event: EVENT_CALL_WAIT looks (deadline 0), waits until a deadline, or returns a ready event");
+    let mut events = [Event::default(); 2];
+    check_eq!(wait(queue, &mut events, 0), Ok(0), "nothing registered, deadline 0");
+    let start = time::monotonic_ns();
+    check_eq!(wait(queue, &mut events, start + 30_000_000), Ok(0), "nothing ready by the deadline");
+    let waited = time::monotonic_ns() - start;
+    check!(waited >= 30_000_000, "returned at the deadline or later ({waited} ns)");
+    register(queue, timer, EVENT_READ, 31);
+    let due = time::monotonic_ns() + 20_000_000;
+    arm(timer, due);
+    check_eq!(wait(queue, &mut events, 0), Ok(0), "the timer is not due yet");
+    let n = wait(queue, &mut events, due + 5_000_000_000);
+    check!(time::monotonic_ns() >= due, "woken at the timer's deadline, not before");
+    check_eq!(n, Ok(size_of::<Event>()), "the timer's event before the call's deadline");
+    check_eq!((events[0].id, events[0].data), (timer, 31), "its descriptor and data");
+    check_eq!(wait(queue, &mut events, u64::MAX), Ok(size_of::<Event>()), "level-triggered: at once again");
+
+    println!("t_event: EVENT_CALL_WAIT rejects malformed metadata, a short payload and a bad one");
+    let mut one = [0u8; size_of::<Event>()];
+    let mut short = [0u8; size_of::<Event>() - 1];
+    check_err!(fs::call(queue, &mut one, CALL_READ, &[EVENT_CALL_WAIT]), Errno::EINVAL, "one metadata word");
+    check_err!(fs::call(queue, &mut one, CALL_READ, &[EVENT_CALL_WAIT, 0, 0]), Errno::EINVAL, "three words");
+    check_err!(fs::call(queue, &mut one, CALL_READ, &[99, 0]), Errno::EINVAL, "an unknown call");
+    check_err!(fs::call(queue, &mut short, CALL_READ, &[EVENT_CALL_WAIT, 0]), Errno::EINVAL, "under one event");
+    // SAFETY: the kernel checks the payload address; nothing here is dereferenced.
+    let bad = unsafe {
+        userspace::syscall::syscall6(
+            userspace::abi::syscall::SYS_CALL,
+            queue,
+            0x10,
+            size_of::<Event>(),
+            CALL_READ,
+            [EVENT_CALL_WAIT, 0].as_ptr() as usize,
+            2,
+        )
+    };
+    check_err!(bad, Errno::EFAULT, "a payload at an unmapped address");
+    check_eq!(wait(queue, &mut events, 0), Ok(size_of::<Event>()), "the event is still there after the EFAULT");
+    register(queue, timer, 0, 0);
+    read_time(timer);
+}
+
 fn main(_args: &[&str]) -> i32 {
     let queue = check_ok!(fs::open("/scheme/event", O_RDWR), "open /scheme/event");
     let timer = check_ok!(fs::open(TIMER, O_RDWR), "open {TIMER}");
@@ -140,6 +191,7 @@ fn main(_args: &[&str]) -> i32 {
         nonblocking(queue, timer);
         edge_triggered(queue, timer);
         nesting(queue, timer);
+        wait_call(queue, timer);
         check_ok!(fs::close(timer), "close the timer");
         check_ok!(fs::close(queue), "close the queue");
         check_err!(fs::read(queue, &mut [0u8; 24]), Errno::EBADF, "read of a closed fd");

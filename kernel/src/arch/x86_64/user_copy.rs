@@ -183,6 +183,18 @@ pub unsafe fn copy(dst: *mut u8, src: *const u8, len: usize) -> bool {
     )
 }
 
+/// Whether the byte at user address `addr` of the loaded address space may be written,
+/// found by writing it: an atomic OR of zero, which changes nothing (even under another
+/// thread's concurrent store) and faults exactly as a store would. A page's permissions
+/// cover all its bytes, so one probe answers for a range inside the page.
+///
+/// # Safety
+/// `addr` must lie below the user address limit (see [`copy`]).
+#[inline(always)]
+pub unsafe fn probe_writable(addr: *mut u8) -> bool {
+    guarded_move!(addr, addr, 1usize, "lock orb $0, (%rdi)")
+}
+
 /// For a kernel-mode page fault: if it hit inside a user copy, points the frame at that
 /// copy's failure exit and returns true.
 pub fn resume_after_fault(frame: &mut TrapFrame) -> bool {

@@ -94,6 +94,10 @@ extern "C" {
 #define KESTREL_EVENT_HUP 0x200UL /* a pipe's read end without writers */
 #define KESTREL_EVENT_ERR 0x400UL /* a pipe's write end without readers */
 #define KESTREL_EVENT_EDGE 0x100UL /* edge-triggered */
+/* SYS_CALL on an event queue: metadata {KESTREL_EVENT_CALL_WAIT, deadline}, a payload
+ * of struct kestrel_event. Waits for ready registrations until the CLOCK_MONOTONIC
+ * deadline in ns (0: only looks; ~0: no limit); returns their bytes, 0 at the deadline. */
+#define KESTREL_EVENT_CALL_WAIT 1UL
 
 struct kestrel_event {
 	uint64_t id;
