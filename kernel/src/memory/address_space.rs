@@ -155,13 +155,8 @@ impl AddressSpace {
         let pml4 = frame::alloc_zeroed().ok_or(ENOMEM)?;
         let kernel = table(paging::kernel_pml4());
         let new = table(pml4);
-        // The few entries in use (the new table is zeroed): touches less memory than a
-        // copy of the whole half, which the compiler would also make a vectorized loop,
-        // whose SSE costs the forking thread's FPU state a save.
         for i in 256..512 {
-            if !kernel[i].is_unused() {
-                new[i] = kernel[i].clone();
-            }
+            new[i] = kernel[i].clone();
         }
         Ok(Self { pml4, recent: None, shared: SharedRegions::new(), map_calls: 0 })
     }
