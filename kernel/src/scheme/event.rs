@@ -1,7 +1,9 @@
 //! `/scheme/event`: event queues. Writing an `Event { id: fd, flags, data }` registers
 //! (or, with flags 0, removes) interest in descriptor `fd` of the writer; reading returns
 //! an `Event` for each registered descriptor that is ready now, blocking until one is
-//! unless the queue is `O_NONBLOCK` (then `EAGAIN`).
+//! unless the queue is `O_NONBLOCK` (then `EAGAIN`). `SYS_CALL` with `[EVENT_CALL_WAIT,
+//! deadline]` does the same into its payload until an absolute monotonic deadline (0 at
+//! the deadline): `epoll_wait` in one call.
 //!
 //! The conditions are `EVENT_READ`, `EVENT_WRITE`, `EVENT_HUP` and `EVENT_ERR`; a
 //! registration asks for some and is reported only those. It is level-triggered
