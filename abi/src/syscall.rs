@@ -14,7 +14,7 @@
 //! | `SYS_FTRUNCATE` | fd, length | 0 |
 //! | `SYS_UNLINK` | path ptr, path len | 0 |
 //! | `SYS_FEVENT` | fd, flags | current readiness |
-//! | `SYS_CALL` | fd, payload ptr, payload len, flags (`CALL_READ`/`CALL_WRITE`, or 0 for both), metadata ptr, metadata len (≤ 3 u64) | scheme-defined |
+//! | `SYS_CALL` | fd, payload ptr, payload len, flags (`CALL_READ`/`CALL_WRITE`, or neither for both) ORed with the metadata's length in words (≤ 3, bits 0-7, as redox_syscall's `call_*` pass it), metadata ptr | scheme-defined |
 //! | `SYS_FMAP` | fd (`usize::MAX`: anonymous), `*const Map`, size | address |
 //! | `SYS_FUNMAP` | addr, len | 0 |
 //! | `SYS_MPROTECT` | addr, len, `MapFlags` prot bits | 0 |
@@ -175,6 +175,9 @@ pub const MAP_FIXED_NOREPLACE: usize = 0x000C;
 /// the payload is copied back to the caller (READ). No flags at all means both.
 pub const CALL_WRITE: usize = 1 << 9;
 pub const CALL_READ: usize = 1 << 10;
+/// The bits of `SYS_CALL`'s fourth argument that hold the metadata's length in words
+/// (redox_syscall's `CallFlags::RSVD0..=RSVD7`; its `call_*` functions put the length there).
+pub const CALL_METADATA_LEN: usize = 0xff;
 
 /// `fevent` / event flags.
 pub const EVENT_READ: usize = 1;
@@ -313,6 +316,8 @@ mod redox_agreement {
     const_assert_eq!(super::F_GETFL, rs::F_GETFL);
     const_assert_eq!(super::CALL_WRITE, rs::CallFlags::WRITE.bits());
     const_assert_eq!(super::CALL_READ, rs::CallFlags::READ.bits());
+    // The length field is the reserved byte below CONSUME, the lowest real flag.
+    const_assert_eq!(super::CALL_METADATA_LEN + 1, rs::CallFlags::CONSUME.bits());
     const_assert_eq!(super::PROT_READ, rs::MapFlags::PROT_READ.bits());
     const_assert_eq!(super::MAP_FIXED_NOREPLACE, rs::MapFlags::MAP_FIXED_NOREPLACE.bits());
     const_assert_eq!(core::mem::size_of::<super::Map>(), core::mem::size_of::<rs::Map>());

@@ -434,7 +434,10 @@ mod sys {
     /// back: the payload is borrowed shared).
     pub fn call(fd: usize, payload: &[u8], flags: usize, metadata: &[u64]) -> Result<usize, c_int> {
         debug_assert_eq!(flags & kestrel_abi::syscall::CALL_READ, 0, "a shared payload cannot be written back");
-        let args = [fd, payload.as_ptr() as usize, payload.len(), flags, metadata.as_ptr() as usize, metadata.len()];
+        // The metadata's length rides in the flags' low byte, as redox_syscall's `call_wo`
+        // passes it; the sixth argument is unused.
+        let args =
+            [fd, payload.as_ptr() as usize, payload.len(), flags | metadata.len(), metadata.as_ptr() as usize, 0];
         // SAFETY: the kernel reads `metadata` and at most `payload.len()` bytes of
         // `payload` (no copy back without CALL_READ), both borrowed for the call. Memory that the
         // scheme reaches through addresses inside the payload is the callers' concern: the

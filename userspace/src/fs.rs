@@ -6,7 +6,7 @@ use kestrel_abi::syscall::{
     SYS_WRITE, Stat,
 };
 
-use crate::syscall::{syscall1, syscall2, syscall3, syscall4, syscall6};
+use crate::syscall::{syscall1, syscall2, syscall3, syscall4, syscall5};
 use crate::{Errno, Result, slice_addr, slice_addr_mut};
 
 pub use kestrel_abi::syscall::{
@@ -177,7 +177,7 @@ pub fn call(fd: usize, payload: &mut [u8], flags: usize, metadata: &[u64]) -> Re
     // SAFETY: the kernel reads and writes at most payload.len() bytes of payload and
     // reads metadata.len() words of metadata.
     unsafe {
-        syscall6(SYS_CALL, fd, slice_addr_mut(payload), payload.len(), flags, slice_addr(metadata), metadata.len())
+        syscall5(SYS_CALL, fd, slice_addr_mut(payload), payload.len(), flags | metadata.len(), slice_addr(metadata))
     }
 }
 

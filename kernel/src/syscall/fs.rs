@@ -7,8 +7,8 @@ use alloc::vec::Vec;
 
 use crate::errno::{EBADF, EINVAL, ENAMETOOLONG, ENOENT};
 use kestrel_abi::syscall::{
-    CALL_READ, CALL_WRITE, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC, O_NONBLOCK, O_RDONLY,
-    O_WRONLY, Stat,
+    CALL_METADATA_LEN, CALL_READ, CALL_WRITE, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC,
+    O_NONBLOCK, O_RDONLY, O_WRONLY, Stat,
 };
 
 use super::{Context, Result};
@@ -307,14 +307,18 @@ pub fn fevent(cx: &Context, fd: usize, flags: usize) -> Result {
     Ok(desc.scheme().poll(desc.handle) & flags)
 }
 
-/// `SYS_CALL(fd, payload, payload_len, flags, metadata, metadata_len)`. The flags are
-/// Redox's payload directions: `CALL_WRITE` (the scheme reads the payload) and
-/// `CALL_READ` (the payload is copied back); 0 means both, any other bit is EINVAL.
+/// `SYS_CALL(fd, payload, payload_len, flags | metadata_len, metadata)`, encoded as
+/// redox_syscall's `call_ro`/`call_wo`/`call_rw` make it: the metadata's length in words
+/// in the low byte of the fourth argument (`CallFlags`' reserved bits 0-7), the flags
+/// above it. The flags are Redox's payload directions: `CALL_WRITE` (the scheme reads the
+/// payload) and `CALL_READ` (the payload is copied back); neither means both, any other
+/// flag (descriptor passing, `CONSUME`, ...) is EINVAL.
 pub fn call(
     cx: &Context,
     frame: &mut TrapFrame,
-    [fd, payload, payload_len, flags, meta, meta_len]: [usize; 6],
+    [fd, payload, payload_len, flags_and_len, meta]: [usize; 5],
 ) -> Result {
+    let (flags, meta_len) = (flags_and_len & !CALL_METADATA_LEN, flags_and_len & CALL_METADATA_LEN);
     if flags & !(CALL_READ | CALL_WRITE) != 0 || meta_len > MAX_METADATA || payload_len > MAX_PAYLOAD {
         return Err(EINVAL);
     }

@@ -36,11 +36,11 @@ pub fn dispatch(frame: &mut TrapFrame) {
 
 #[inline(always)]
 fn run(cx: &Context<'_>, frame: &mut TrapFrame) {
-    let [a, b, c, d, e, f] = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9].map(|v| v as usize);
+    let [a, b, c, d, e] = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8].map(|v| v as usize);
     let nr = frame.rax as usize;
     // SYS_CALL carries every scheme operation (IPC included): tested before the rest.
     let result = if nr == SYS_CALL {
-        fs::call(cx, frame, [a, b, c, d, e, f])
+        fs::call(cx, frame, [a, b, c, d, e])
     } else if nr == SYS_SIGRETURN {
         // The restored frame carries its own rax.
         sigreturn(cx, frame);

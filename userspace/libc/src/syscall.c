@@ -24,7 +24,8 @@ long __kestrel_call(int fd, void *payload, size_t len, unsigned long flags, cons
 	/* An empty payload is passed as a null pointer, as the Rust runtime does. */
 	unsigned long p = len ? (unsigned long)payload : 0;
 	unsigned long m = nmeta ? (unsigned long)metadata : 0;
-	return __kestrel_ret(__kestrel_syscall6(KESTREL_SYS_CALL, (unsigned long)(long)fd, p, len, flags, m, nmeta));
+	/* The metadata's length rides in the flags' low byte, as redox_syscall passes it. */
+	return __kestrel_ret(__kestrel_syscall5(KESTREL_SYS_CALL, (unsigned long)(long)fd, p, len, flags | nmeta, m));
 }
 
 /* -1: not open yet. A fork child inherits both the descriptor and this variable; exec

@@ -62,7 +62,7 @@ long __kestrel_proc_raw(const uint64_t *meta, size_t nmeta)
 	int fd = __kestrel_proc_fd();
 	if (fd < 0)
 		return -1;
-	return __kestrel_syscall6(KESTREL_SYS_CALL, (unsigned long)fd, 0, 0, 0, (unsigned long)meta, nmeta);
+	return __kestrel_syscall5(KESTREL_SYS_CALL, (unsigned long)fd, 0, 0, nmeta, (unsigned long)meta);
 }
 
 size_t __kestrel_tls_size(void)

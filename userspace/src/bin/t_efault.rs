@@ -107,9 +107,9 @@ fn call_and_map() {
     let getpid = [PROC_GETPID];
     let mut payload = [0u8; 4];
     for (addr, name) in BAD {
-        let r = raw(SYS_CALL, &[proc_fd, addr, 8, 0, getpid.as_ptr() as usize, 1]);
+        let r = raw(SYS_CALL, &[proc_fd, addr, 8, 1, getpid.as_ptr() as usize, 0]);
         expect_efault("SYS_CALL payload", name, r);
-        let r = raw(SYS_CALL, &[proc_fd, payload.as_mut_ptr() as usize, 4, 0, addr, 1]);
+        let r = raw(SYS_CALL, &[proc_fd, payload.as_mut_ptr() as usize, 4, 1, addr, 0]);
         expect_efault("SYS_CALL metadata", name, r);
         expect_efault("fmap Map", name, raw(SYS_FMAP, &[usize::MAX, addr, size_of::<Map>()]));
     }

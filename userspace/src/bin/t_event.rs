@@ -167,14 +167,13 @@ fn wait_call(queue: usize, timer: usize) {
     check_err!(fs::call(queue, &mut short, CALL_READ, &[EVENT_CALL_WAIT, 0]), Errno::EINVAL, "under one event");
     // SAFETY: the kernel checks the payload address; nothing here is dereferenced.
     let bad = unsafe {
-        userspace::syscall::syscall6(
+        userspace::syscall::syscall5(
             userspace::abi::syscall::SYS_CALL,
             queue,
             0x10,
             size_of::<Event>(),
-            CALL_READ,
+            CALL_READ | 2,
             [EVENT_CALL_WAIT, 0].as_ptr() as usize,
-            2,
         )
     };
     check_err!(bad, Errno::EFAULT, "a payload at an unmapped address");

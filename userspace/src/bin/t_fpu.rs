@@ -180,7 +180,7 @@ fn survives(name: &str, call: impl Fn() -> RawCall, rounds: u64, seed: u64, spin
 
 fn proc_call(metadata: &[u64]) -> RawCall {
     let fd = process::proc_fd().unwrap_or(usize::MAX);
-    RawCall { nr: SYS_CALL, args: [fd, 0, 0, 0, metadata.as_ptr() as usize, metadata.len()] }
+    RawCall { nr: SYS_CALL, args: [fd, 0, 0, metadata.len(), metadata.as_ptr() as usize, 0] }
 }
 
 const GETPPID: [u64; 1] = [userspace::abi::proc::PROC_GETPPID];

@@ -465,7 +465,16 @@ fn proc_scheme() {
     check_err!(fs::call(p, &mut [], 0, &[PROC_KILL, 1]), Errno::EINVAL, "PROC_KILL without its signal");
     check_err!(fs::call(p, &mut [], 0, &[PROC_WAITPID, u64::MAX]), Errno::EINVAL, "PROC_WAITPID, two words");
     check_err!(fs::call(p, &mut [], 0, &[PROC_SHUTDOWN]), Errno::EINVAL, "PROC_SHUTDOWN without its status");
-    check_err!(fs::call(p, &mut [], 1, &[PROC_GETPID]), Errno::EINVAL, "SYS_CALL with an unknown flag bit");
+    check_err!(
+        fs::call(p, &mut [], 1 << 8, &[PROC_GETPID]),
+        Errno::EINVAL,
+        "SYS_CALL with a flag bit it does not take (CONSUME)"
+    );
+    check_err!(
+        fs::call(p, &mut [], 1 << 11, &[PROC_GETPID]),
+        Errno::EINVAL,
+        "SYS_CALL with a flag bit it does not take (FD)"
+    );
     check_err!(fs::read(p, &mut [0u8; 8]), Errno::EBADF, "read of the proc handle");
     if let Some(f) = check_ok!(fs::open(MANIFEST, O_RDONLY), "open the manifest") {
         check_err!(fs::call(f, &mut [], 0, &[1]), Errno::EOPNOTSUPP, "SYS_CALL on an initfs file");

@@ -57,12 +57,12 @@ fn kill_self_checking_registers() {
     unsafe {
         asm!("syscall",
              inlateout("rax") SYS_CALL => ret, inlateout("rdi") fd => rdi, inlateout("rsi") 0usize => rsi,
-             inlateout("rdx") 0usize => rdx, inlateout("r10") 0usize => r10, inlateout("r8") meta_ptr => r8,
-             inlateout("r9") 3usize => r9, inlateout("xmm8") sentinel => xmm8, out("rcx") _, out("r11") _,
+             inlateout("rdx") 0usize => rdx, inlateout("r10") 3usize => r10, inlateout("r8") meta_ptr => r8,
+             inlateout("r9") 0usize => r9, inlateout("xmm8") sentinel => xmm8, out("rcx") _, out("r11") _,
              options(nostack));
     }
     check_eq!(userspace::syscall::decode(ret), Ok(0), "kill(self, SIGUSR1)");
-    check_eq!((rdi, rsi, rdx, r10, r8, r9), (fd, 0, 0, 0, meta_ptr, 3), "argument registers after the handler");
+    check_eq!((rdi, rsi, rdx, r10, r8, r9), (fd, 0, 0, 3, meta_ptr, 0), "argument registers after the handler");
     check_eq!(xmm8, sentinel, "xmm8 after a handler that zeroed it");
 }
 

@@ -63,9 +63,12 @@ extern "C" {
 #define KESTREL_SYS_SETGROUPS 0x4b19UL
 #define KESTREL_SYS_PIPE2 0x4b20UL
 
-/* SYS_CALL payload directions (0: both). */
+/* SYS_CALL(fd, payload, len, flags | metadata length, metadata): payload directions
+ * (0: both), ORed with the metadata's length in words in the low byte, as redox_syscall
+ * passes it. */
 #define KESTREL_CALL_WRITE (1UL << 9) /* the scheme reads the payload */
 #define KESTREL_CALL_READ (1UL << 10) /* the payload is copied back */
+#define KESTREL_CALL_METADATA_LEN 0xffUL
 #define KESTREL_MAX_METADATA 3
 
 /* The kernel's MapFlags (Redox values), for struct kestrel_map.flags. */
