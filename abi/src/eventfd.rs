@@ -1,5 +1,7 @@
 //! eventfd: descriptors over a 64-bit counter.
 //!
+//! The wire protocol, call by call: `abi/PROTOCOL.md`, section 9 (eventfd).
+//!
 //! `eventfd(initval, flags)` is one `SYS_CALL` on the process's descriptor of
 //! [`EVENTFD_SCHEME`]'s root: `[EVENTFD_CALL, initval (as u32), flags (as u32)]`, no
 //! payload; it returns the new descriptor. Unknown flags are EINVAL. The counter is read

@@ -1,6 +1,8 @@
 //! The user ABI of the kestrel kernel, shared by the kernel, the guest runtime and the C
 //! wrapper, so that both sides name the same numbers.
 //!
+//! The IPC schemes' wire protocol (conventions, every call, `time::TIME_CALL_SETTIME`): `abi/PROTOCOL.md`.
+//!
 //! Syscalls use the Redox convention: `syscall` with the number in `rax` and arguments in
 //! `rdi, rsi, rdx, r10, r8, r9`; the result comes back in `rax`, a negated errno (Linux
 //! values) on failure. Numbers, flags and structures that `redox_syscall` defines are

@@ -1,5 +1,7 @@
 //! POSIX message queues: the `mq` scheme's calls and the structures they carry.
 //!
+//! The wire protocol, call by call: `abi/PROTOCOL.md`, section 7 (mq).
+//!
 //! Queue descriptors are ordinary descriptors (`mqd_t` is an `int`): `close`, `dup`,
 //! `fork`, `poll`, `fcntl(F_SETFL, O_NONBLOCK)` and `fstat` work on them. Every `mq_*`
 //! call is a `SYS_CALL` on the process's descriptor of the scheme's root, [`MQ_SCHEME`],

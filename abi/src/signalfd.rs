@@ -1,5 +1,7 @@
 //! signalfd: descriptors that read the caller's pending signals as records.
 //!
+//! The wire protocol, call by call: `abi/PROTOCOL.md`, section 10 (signalfd).
+//!
 //! `signalfd(fd, mask, flags)` is one `SYS_CALL` on the process's descriptor of
 //! [`SIGNALFD_SCHEME`]'s root: `[SIGNALFD_CALL, fd (as u32), flags (as u32)]` with the
 //! payload (read by the kernel, little-endian u64 words) the mask's address and the

@@ -2,6 +2,8 @@
 //! crate) keep redox_syscall 0.9.5's values; the kestrel additions live at
 //! `0x4b00 + n`, clear of every Redox number.
 //!
+//! `SYS_CALL`'s general rules and `EVENT_CALL_WAIT`: `abi/PROTOCOL.md`, sections 2 and 11.
+//!
 //! | call | args | result |
 //! |---|---|---|
 //! | `SYS_OPEN` | path ptr, path len, flags (`O_*` of redox_syscall) | fd |

@@ -1,6 +1,8 @@
 //! System V IPC through the kernel's `sem` and `msg` schemes, and the user-visible
 //! structures in the Linux x86_64 (glibc) layout.
 //!
+//! The wire protocol, call by call: `abi/PROTOCOL.md`, sections 4 (sem), 5 (msg) and 6 (shm).
+//!
 //! A process opens `/scheme/sem` once and issues `SYS_CALL` with `metadata[0]` = the
 //! call. Pointers to user memory travel as they are, so that the kernel, not the library,
 //! reads them (a bad pointer is `EFAULT`, not a crash in the library).

@@ -1,6 +1,8 @@
 //! timerfd and eventfd: the flags and the `struct itimerspec` their calls carry, with
 //! Linux x86_64's values and layout.
 //!
+//! The wire protocol, call by call: `abi/PROTOCOL.md`, section 8 (timerfd).
+//!
 //! The `TFD_*`/`EFD_*` creation flags here are Linux's numbers, which the portable rules
 //! take (so that they can be compared with the host's Linux). Linux defines them as its
 //! own `O_NONBLOCK` and `O_CLOEXEC`; this kernel's are Redox's (`crate::syscall`), and its
