@@ -143,6 +143,9 @@ static void creating(void)
 	CHECK_EQ(signalfd(fd, &all, 0), fd);
 	CHECK_EQ(signalfd(fd, &m, SFD_NONBLOCK), fd);
 	CHECK_ERR(signalfd(fd, &m, 2), EINVAL);
+	/* A signalfd cannot be written (Linux: EINVAL, a file without a write operation). */
+	char record[128] = {0};
+	CHECK_ERR(write(fd, record, sizeof record), EINVAL);
 	/* Not a signalfd: EINVAL; not open: EBADF. */
 	int p[2];
 	CHECK_OK(pipe(p));

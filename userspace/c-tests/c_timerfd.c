@@ -330,6 +330,10 @@ static void invalid_settings(void)
 	CHECK_RANGE(remaining(fd, &iv), 99000 * MS, 100999999999LL);
 	CHECK_EQ(iv, 999999999LL);
 
+	/* A timer cannot be written (Linux: EINVAL, a file without a write operation). */
+	uint64_t eight = 1;
+	CHECK_ERR(write(fd, &eight, sizeof eight), EINVAL);
+
 	/* Not a timer: EINVAL; not a descriptor: EBADF. */
 	int p[2];
 	CHECK_OK(pipe(p));

@@ -112,6 +112,12 @@ impl KernelScheme for SignalfdScheme {
 
     /// As many records as fit of signals in the mask pending for the reader; with none,
     /// sleeps for the first (or EAGAIN).
+    /// Not writable: Linux's file has no write operation, which `write` reports as
+    /// EINVAL, though the descriptor is open for writing.
+    fn write(&self, _handle: usize, _buf: &[u8], _nonblock: bool, _caller: &mut Caller<'_>) -> Result<usize> {
+        Err(EINVAL)
+    }
+
     fn read(&self, handle: usize, buf: &mut [u8], nonblock: bool, caller: &mut Caller<'_>) -> Result<usize> {
         let mask = mask_of(handle)?;
         let room = buf.len() / RECORD;

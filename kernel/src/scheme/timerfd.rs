@@ -211,6 +211,12 @@ impl KernelScheme for TimerfdScheme {
 
     /// The count of expirations, or a sleep until the timer's deadline (the rules fire
     /// the timer then, and the earliest reader gets the count).
+    /// Not writable: Linux's file has no write operation, which `write` reports as
+    /// EINVAL, though the descriptor is open for writing.
+    fn write(&self, _handle: usize, _buf: &[u8], _nonblock: bool, _caller: &mut Caller<'_>) -> Result<usize> {
+        Err(EINVAL)
+    }
+
     fn read(&self, handle: usize, buf: &mut [u8], nonblock: bool, caller: &mut Caller<'_>) -> Result<usize> {
         let shared = timer(handle)?;
         let len = buf.len();
