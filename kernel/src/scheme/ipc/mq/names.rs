@@ -9,7 +9,9 @@
 //! 4. more than NAME_MAX (255) bytes after the '/' → ENAMETOOLONG (the lookup).
 //!
 //! (mq_overview(7) says EINVAL for "." and ".."; Linux 6.x and glibc give EACCES, which
-//! this follows. A NUL cannot occur: the glue reads the name as a C string.)
+//! this follows.) The name arrives as the call's payload bytes; it ends at its first NUL,
+//! as the C string a Linux mq_open reads would (a C library never sends one: it passes
+//! the bytes before the terminator).
 
 use alloc::vec::Vec;
 
@@ -20,6 +22,7 @@ pub const NAME_MAX: usize = 255;
 
 /// The name as the namespace keys it: the bytes after the leading '/', checked.
 pub fn check(name: &[u8]) -> Result<Vec<u8>> {
+    let name = name.split(|&byte| byte == 0).next().unwrap_or_default();
     let Some((&b'/', rest)) = name.split_first() else {
         return Err(EINVAL);
     };
@@ -56,5 +59,12 @@ mod tests {
         assert_eq!(check(&long), Err(ENAMETOOLONG));
         long[100] = b'/';
         assert_eq!(check(&long), Err(EACCES), "a '/' is found before the length");
+    }
+
+    #[test]
+    fn a_name_ends_at_its_first_nul() {
+        assert_eq!(check(b"/q\0junk"), Ok(b"q".to_vec()));
+        assert_eq!(check(b"/\0q"), Err(ENOENT));
+        assert_eq!(check(b"\0/q"), Err(EINVAL));
     }
 }
