@@ -26,13 +26,23 @@ initfs:
 sysroot:
     scripts/mksysroot "{{justfile_directory()}}/target/sysroot"
 
-# Compile FILE.c against the sysroot, boot it as the only guest program, stream its
-# output, and exit with its exit status.
+# Compile C sources against the sysroot, boot the program as the only guest program,
+# stream its output, and exit with its exit status:
+# `just run-c [CFLAGS...] FILE.c [MORE.c...] [--] [ARGS...]` (see scripts/run-c).
 [no-exit-message]
 [positional-arguments]
-run-c FILE *ARGS: kernel sysroot
+run-c +ARGS: kernel sysroot
     cargo build -q -p userspace --release --bin init
     scripts/run-c "$@"
+
+# Boot the kernel with the guest programs, stopped at the first instruction under QEMU's
+# gdb stub, and attach gdb with the kernel's symbols (`just gdb [CMDLINE]`; `continue` to
+# boot, `break kernel::start::start`, ...). The kernel's text is at its link addresses.
+# Quitting gdb ends the machine.
+gdb *CMDLINE: kernel initfs
+    cargo build -q --release -p integration --bin qemu-run
+    {{qemu_run}} --gdb --timeout 86400 --append "{{CMDLINE}}" --initrd "{{initfs_img}}" "{{kernel_elf}}" & \
+      gdb -q -x scripts/kestrel.gdb "{{kernel_elf}}"; wait
 
 # Run a guest stress test: `just stress sem [PROCS [SEMS [SECONDS]]]` (default 32 16 3),
 # `just stress msg [PROCS [SECONDS]]` (default 16 3), `just stress mq [PROCS [SECONDS]]`

@@ -9,6 +9,7 @@
 pub mod bench;
 pub mod cpio;
 pub mod initfs;
+pub mod symbolize;
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};

@@ -1,6 +1,7 @@
 //! Boots the kernel ELF through its PVH entry and checks the banner, the clean exit, and
 //! the exception reports of injected faults.
 
+use integration::symbolize::{self, Symbolizer};
 use integration::{Boot, Ending, Firmware, kernel_elf};
 
 fn boot(append: &str) -> integration::Outcome {
@@ -43,6 +44,16 @@ fn injected_page_fault_is_reported_and_fails_the_run() {
         assert!(s.contains(reg), "report lacks {reg}:\n{s}");
     }
     assert!(s.contains("(faulting instruction)"), "stack trace names the faulting RIP:\n{s}");
+    // The report with names, as qemu-run prints it: the faulting instruction is in the
+    // function that injects the fault, on a line of start.rs.
+    let names = Symbolizer::new(&kernel_elf()).expect("the kernel ELF has symbols");
+    let report = symbolize::annotate(s, &names).expect("a report to symbolize");
+    // The faulting RIP's block: its line and the source lines under it.
+    let mut lines = report.lines().skip(1);
+    let rip = lines.next().unwrap_or_default();
+    let block: Vec<&str> = core::iter::once(rip).chain(lines.take_while(|l| !l.starts_with("  0x"))).collect();
+    let block = block.join("\n");
+    assert!(block.contains("kernel::start::inject_fault at kernel/src/start.rs:"), "{report}");
 }
 
 #[test]
@@ -65,6 +76,9 @@ fn panic_is_reported_with_location() {
     assert_eq!(out.ending, Ending::Failure, "serial:\n{}", out.serial);
     assert!(out.serial.contains("!!! KERNEL PANIC: test panic requested on the command line"), "{}", out.serial);
     assert!(out.serial.contains("at kernel/src/start.rs:"), "{}", out.serial);
+    let names = Symbolizer::new(&kernel_elf()).expect("the kernel ELF has symbols");
+    let report = symbolize::annotate(&out.serial, &names).expect("a report to symbolize");
+    assert!(report.contains("panic"), "the trace names the panic path:\n{report}");
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! `qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--program-status] [--icount] IMAGE`
+//! `qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--program-status] [--icount] [--symbols ELF] [--gdb] IMAGE`
 //!
 //! Boots IMAGE (the kernel ELF for pvh, an ISO otherwise), streams the serial console,
 //! and exits 0 when the kernel reports success, 1 on failure, 2 on any other end
@@ -6,6 +6,11 @@
 //! run-c`) it exits instead with the status of the single program init ran. With
 //! `--icount` the guest clock counts executed instructions, one nanosecond each (as
 //! `just bench --icount`), so a program's own timings read as instruction counts.
+//!
+//! A kernel exception or panic report is printed again with names (function+offset,
+//! file:line, inlined callers) from the kernel ELF: IMAGE itself for pvh, `--symbols ELF`
+//! for an ISO. With `--gdb` the machine waits at its first instruction for a debugger on
+//! QEMU's gdb stub, port 1234 (`just gdb`).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -14,7 +19,7 @@ use integration::{Boot, Ending, Firmware};
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--program-status] [--icount] IMAGE"
+        "usage: qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--program-status] [--icount] [--symbols ELF] [--gdb] IMAGE"
     );
     ExitCode::from(2)
 }
@@ -28,6 +33,8 @@ fn main() -> ExitCode {
     let mut icount = false;
     let mut timeout = 120;
     let mut image = None;
+    let mut symbols = None;
+    let mut gdb = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--firmware" => {
@@ -41,6 +48,11 @@ fn main() -> ExitCode {
             "--append" => append = args.next().unwrap_or_default(),
             "--program-status" => program_status = true,
             "--icount" => icount = true,
+            "--gdb" => gdb = true,
+            "--symbols" => match args.next() {
+                Some(path) => symbols = Some(std::path::PathBuf::from(path)),
+                None => return usage(),
+            },
             "--initrd" => match args.next() {
                 Some(path) if !path.is_empty() => initrd = Some(std::path::PathBuf::from(path)),
                 Some(_) => {}
@@ -55,6 +67,7 @@ fn main() -> ExitCode {
         }
     }
     let Some(image) = image else { return usage() };
+    let symbols = symbols.or_else(|| (firmware == Firmware::Pvh).then(|| std::path::PathBuf::from(&image)));
     let mut boot = Boot::new(image, firmware);
     boot.append = append;
     boot.initrd = initrd;
@@ -62,6 +75,9 @@ fn main() -> ExitCode {
     boot.stream = true;
     if icount {
         boot.qemu_args = integration::bench::ICOUNT_QEMU_ARGS.iter().map(|a| a.to_string()).collect();
+    }
+    if gdb {
+        boot.qemu_args.extend(["-s".to_string(), "-S".to_string()]);
     }
     match boot.run() {
         Ok(outcome) => {
@@ -74,6 +90,16 @@ fn main() -> ExitCode {
                 Ending::TimedOut => format!("TIMED OUT after {timeout} s"),
             };
             eprintln!("qemu-run: {what} ({:.2} s)", outcome.elapsed.as_secs_f64());
+            if let Some(elf) = symbols.filter(|_| outcome.serial.contains("!!! KERNEL ")) {
+                match integration::symbolize::Symbolizer::new(&elf) {
+                    Ok(names) => {
+                        if let Some(report) = integration::symbolize::annotate(&outcome.serial, &names) {
+                            eprint!("{report}");
+                        }
+                    }
+                    Err(e) => eprintln!("qemu-run: no names for the report: {e}"),
+                }
+            }
             if program_status
                 && matches!(outcome.ending, Ending::Success | Ending::Failure)
                 && let Some(status) = integration::guest_program_status(&outcome.serial)
