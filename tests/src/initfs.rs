@@ -221,3 +221,22 @@ pub fn guest_initfs() -> PathBuf {
     static IMAGE: OnceLock<PathBuf> = OnceLock::new();
     IMAGE.get_or_init(|| std::env::var_os("KESTREL_INITFS").map_or_else(build_guest_initfs, PathBuf::from)).clone()
 }
+
+/// Builds the guest C sysroot (`target/sysroot`, with `bin/kestrel-cc`) once per process
+/// and returns its path; for tests that compile their own guest programs.
+pub fn build_sysroot() -> PathBuf {
+    static SYSROOT: OnceLock<PathBuf> = OnceLock::new();
+    SYSROOT
+        .get_or_init(|| {
+            let root = crate::workspace_root();
+            let sysroot = root.join("target/sysroot");
+            let status = Command::new(root.join("scripts/mksysroot"))
+                .arg(&sysroot)
+                .current_dir(&root)
+                .status()
+                .expect("mksysroot runs");
+            assert!(status.success(), "building the guest C sysroot failed");
+            sysroot
+        })
+        .clone()
+}
