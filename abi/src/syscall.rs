@@ -129,6 +129,11 @@ pub const F_SETFL: usize = 4;
 /// The close-on-exec descriptor flag.
 pub const FD_CLOEXEC: usize = 1;
 
+/// A descriptor number with this bit names a slot of the process's second, "upper"
+/// table (Redox's): a C runtime's own descriptors, which the program's `dup2`, `close`
+/// and `closefrom` cannot reach. `F_DUPFD` with a minimum carrying it installs there.
+pub const UPPER_FDTBL_TAG: usize = 1 << (usize::BITS - 2);
+
 /// Open flags (redox_syscall values).
 pub const O_RDONLY: usize = 0x0001_0000;
 pub const O_WRONLY: usize = 0x0002_0000;
@@ -316,6 +321,7 @@ mod redox_agreement {
     const_assert_eq!(super::FUTEX_WAIT, rs::FUTEX_WAIT);
     const_assert_eq!(super::FUTEX_WAKE, rs::FUTEX_WAKE);
     const_assert_eq!(super::F_GETFL, rs::F_GETFL);
+    const_assert_eq!(super::UPPER_FDTBL_TAG, rs::UPPER_FDTBL_TAG);
     const_assert_eq!(super::CALL_WRITE, rs::CallFlags::WRITE.bits());
     const_assert_eq!(super::CALL_READ, rs::CallFlags::READ.bits());
     // The length field is the reserved byte below CONSUME, the lowest real flag.

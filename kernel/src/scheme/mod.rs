@@ -36,6 +36,8 @@ pub mod event;
 #[cfg(not(test))]
 pub mod eventfd;
 #[cfg(not(test))]
+mod file_table;
+#[cfg(not(test))]
 pub mod handles;
 #[cfg(not(test))]
 pub mod initfs;

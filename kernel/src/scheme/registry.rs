@@ -1,14 +1,14 @@
-//! The scheme trait, the registry of kernel schemes, open file descriptions and
-//! descriptor tables.
+//! The scheme trait, the registry of kernel schemes and open file descriptions; the
+//! descriptor tables that hold them are [`super::file_table`]'s.
 
 use alloc::string::String;
 use alloc::sync::Arc;
-use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::errno::{EBADF, EINVAL, EMFILE, ENODEV, ENOENT, EOPNOTSUPP, ESPIPE, EXDEV};
+use crate::errno::{EBADF, EINVAL, ENODEV, ENOENT, EOPNOTSUPP, ESPIPE, EXDEV};
 use kestrel_abi::syscall::{O_ACCMODE, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY, Stat};
 
+pub use super::file_table::{FileDescriptor, FileTable, MAX_FDS, UPPER_FDTBL_TAG};
 use crate::arch::interrupts::TrapFrame;
 use crate::context::{Process, Thread};
 
@@ -311,72 +311,5 @@ pub fn close_descriptors(pid: u32, descriptors: impl IntoIterator<Item = FileDes
     for descriptor in descriptors {
         let description = &descriptor.description;
         description.scheme().flush(description.handle, pid);
-    }
-}
-
-/// Most descriptors a process may hold.
-pub const MAX_FDS: usize = 1024;
-
-/// One descriptor: a shared description and the close-on-exec flag.
-#[derive(Clone)]
-pub struct FileDescriptor {
-    pub description: Arc<OpenDescription>,
-    pub cloexec: bool,
-}
-
-/// A process's descriptors.
-#[derive(Clone, Default)]
-pub struct FileTable {
-    slots: Vec<Option<FileDescriptor>>,
-}
-
-impl FileTable {
-    /// The descriptor `fd`.
-    pub fn get(&self, fd: usize) -> Result<&FileDescriptor> {
-        self.slots.get(fd).and_then(Option::as_ref).ok_or(EBADF)
-    }
-
-    /// Mutable access to descriptor `fd`.
-    pub fn get_mut(&mut self, fd: usize) -> Result<&mut FileDescriptor> {
-        self.slots.get_mut(fd).and_then(Option::as_mut).ok_or(EBADF)
-    }
-
-    /// Whether a descriptor can be installed (fewer than [`MAX_FDS`] in use).
-    pub fn has_room(&self) -> bool {
-        self.slots.len() < MAX_FDS || self.slots.iter().any(Option::is_none)
-    }
-
-    /// Installs `desc` at the lowest free number not below `min`.
-    pub fn insert_from(&mut self, min: usize, desc: FileDescriptor) -> Result<usize> {
-        let fd = (min..MAX_FDS).find(|&i| self.slots.get(i).is_none_or(Option::is_none)).ok_or(EMFILE)?;
-        self.insert_at(fd, desc)?;
-        Ok(fd)
-    }
-
-    /// Installs `desc` at `fd`, returning what was there.
-    pub fn insert_at(&mut self, fd: usize, desc: FileDescriptor) -> Result<Option<FileDescriptor>> {
-        if fd >= MAX_FDS {
-            return Err(EBADF);
-        }
-        if self.slots.len() <= fd {
-            self.slots.resize(fd + 1, None);
-        }
-        Ok(self.slots[fd].replace(desc))
-    }
-
-    /// Removes descriptor `fd`.
-    pub fn remove(&mut self, fd: usize) -> Result<FileDescriptor> {
-        self.slots.get_mut(fd).and_then(Option::take).ok_or(EBADF)
-    }
-
-    /// Drops every close-on-exec descriptor.
-    pub fn close_on_exec(&mut self) -> Vec<FileDescriptor> {
-        self.slots.iter_mut().filter(|s| s.as_ref().is_some_and(|d| d.cloexec)).filter_map(Option::take).collect()
-    }
-
-    /// Removes every descriptor (process exit), returning them so that the caller drops
-    /// them without holding the table's lock.
-    pub fn take_all(&mut self) -> Vec<FileDescriptor> {
-        self.slots.drain(..).flatten().collect()
     }
 }

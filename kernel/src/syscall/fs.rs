@@ -1,6 +1,7 @@
 //! Descriptor calls: open, close, read, write, lseek, dup2, fcntl, fstat, fpath, fevent,
 //! pipe2, unlink, rmdir, frename, fchmod, fchown, ftruncate and SYS_CALL, routed to the
-//! scheme behind each descriptor.
+//! scheme behind each descriptor. Every descriptor argument may name the upper table
+//! (`UPPER_FDTBL_TAG`, see `scheme::file_table`); the lookups are the table's.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -238,7 +239,8 @@ fn write_small(cx: &Context, desc: &OpenDescription, buf: usize, len: usize) -> 
     desc.scheme().write(desc.handle, data, desc.nonblock(), &mut caller(cx, None))
 }
 
-/// `dup2(fd, newfd)`; `newfd == usize::MAX` is `dup` (lowest free descriptor).
+/// `dup2(fd, newfd)`; `newfd == usize::MAX` is `dup` (lowest free ordinary descriptor,
+/// whatever table `fd` is in). A tagged `newfd` replaces in the upper table, as Redox's.
 pub fn dup2(cx: &Context, fd: usize, newfd: usize) -> Result {
     let mut files = cx.process.files.lock();
     let desc = files.get(fd)?.description.clone();
@@ -259,8 +261,10 @@ pub fn fcntl(cx: &Context, fd: usize, cmd: usize, arg: usize) -> Result {
     match cmd {
         F_DUPFD => {
             let desc = files.get(fd)?.description.clone();
-            // POSIX: a minimum at or past the descriptor limit is EINVAL, not EMFILE.
-            if arg >= crate::scheme::MAX_FDS {
+            // POSIX: a minimum at or past the descriptor limit is EINVAL, not EMFILE. A
+            // minimum carrying UPPER_FDTBL_TAG picks the upper table, and the limit is
+            // that of the untagged part (any other high bit is past it).
+            if arg & !scheme::UPPER_FDTBL_TAG >= scheme::MAX_FDS {
                 return Err(EINVAL);
             }
             files.insert_from(arg, FileDescriptor { description: desc, cloexec: false })

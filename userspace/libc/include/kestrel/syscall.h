@@ -63,6 +63,11 @@ extern "C" {
 #define KESTREL_SYS_SETGROUPS 0x4b19UL
 #define KESTREL_SYS_PIPE2 0x4b20UL
 
+/* A descriptor number with this bit names a slot of the process's "upper" table
+ * (Redox's UPPER_FDTBL_TAG): F_DUPFD with a minimum carrying it installs there, and
+ * every descriptor call accepts such a number. */
+#define KESTREL_UPPER_FDTBL_TAG (1UL << 62)
+
 /* SYS_CALL(fd, payload, len, flags | metadata length, metadata): payload directions
  * (0: both), ORed with the metadata's length in words in the low byte, as redox_syscall
  * passes it. */

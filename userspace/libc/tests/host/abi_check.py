@@ -11,6 +11,7 @@ for name in ["syscall.rs", "signal.rs", "proc.rs", "lib.rs"]:
     text = open(f"{root}/abi/src/{name}").read()
     for m in re.finditer(r"^\s*(?:pub )?const (\w+): \w+ = ([^;]+);", text, re.M):
         expr = re.sub(r"\b0x[0-9a-fA-F_]+|\b\d[\d_]*", lambda n: n.group(0).replace("_", ""), m.group(2))
+        expr = expr.replace("usize::BITS", "64")
         # Names used in expressions refer to constants defined earlier.
         expr = re.sub(r"\b([A-Z][A-Z0-9_]*)\b", lambda n: str(consts.get(n.group(1), n.group(1))), expr)
         try:
