@@ -87,6 +87,8 @@ hidden void __kestrel_wait_end(const sigset_t *mask, const sigset_t *old);
 /* Called by close and dup2 with the descriptor about to be closed (set by epoll, which
  * forgets its registrations), or NULL. */
 extern hidden void (*__kestrel_close_hook)(int fd);
+/* close and dup2: the proc descriptor `fd` is gone if the runtime held it (syscall.c). */
+hidden void __kestrel_proc_fd_released(int fd);
 
 extern char **environ;
 

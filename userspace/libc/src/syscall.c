@@ -45,6 +45,16 @@ int __kestrel_proc_fd(void)
 	return proc_fd;
 }
 
+/* close and dup2 call this with the number they replace: a program that closes every
+ * descriptor it did not open (a daemon, closefrom) or dup2s over this one takes it
+ * away, and the next proc call opens another rather than calling whatever the number
+ * names then. */
+void __kestrel_proc_fd_released(int fd)
+{
+	if (fd == proc_fd)
+		proc_fd = -1;
+}
+
 long __kestrel_proc_call(const uint64_t *metadata, size_t nmeta, void *payload, size_t len)
 {
 	int fd = __kestrel_proc_fd();

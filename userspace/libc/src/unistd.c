@@ -40,6 +40,7 @@ void (*__kestrel_close_hook)(int fd);
 
 int close(int fd)
 {
+	__kestrel_proc_fd_released(fd);
 	if (__kestrel_close_hook)
 		__kestrel_close_hook(fd);
 	return (int)__kestrel_ret(__kestrel_syscall1(KESTREL_SYS_CLOSE, (unsigned long)(long)fd));
@@ -58,8 +59,11 @@ int dup2(int fd, int newfd)
 	}
 	int r = (int)__kestrel_ret(
 		__kestrel_syscall4(KESTREL_SYS_DUP2, (unsigned long)(long)fd, (unsigned long)newfd, 0, 0));
-	if (r >= 0 && fd != newfd && __kestrel_close_hook)
-		__kestrel_close_hook(newfd);
+	if (r >= 0 && fd != newfd) {
+		__kestrel_proc_fd_released(newfd);
+		if (__kestrel_close_hook)
+			__kestrel_close_hook(newfd);
+	}
 	return r;
 }
 

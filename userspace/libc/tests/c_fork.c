@@ -143,5 +143,30 @@ int main(int argc, char **argv)
 		exit(256 + 3);
 	CHECK(waitpid(wide, &status, 0) == wide && WEXITSTATUS(status) == 3);
 
+	/* A child that closes every descriptor but the standard three (as a daemon does)
+	 * still knows its pid, forks and waits, and exits with its status: the runtime's
+	 * own descriptors are not the program's to lose. */
+	pid_t closer = fork();
+	if (closer == 0) {
+		pid_t me = getpid();
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
+		if (getpid() != me)
+			_exit(1);
+		pid_t grandchild = fork();
+		if (grandchild == 0)
+			_exit(7);
+		int gs = 0;
+		if (waitpid(grandchild, &gs, 0) != grandchild || !WIFEXITED(gs) || WEXITSTATUS(gs) != 7)
+			_exit(2);
+		/* And over dup2 onto every number. */
+		for (int fd = 3; fd < 64; fd++)
+			dup2(0, fd);
+		if (getppid() <= 0 || getpid() != me)
+			_exit(3);
+		exit(5);
+	}
+	CHECK(waitpid(closer, &status, 0) == closer && WIFEXITED(status) && WEXITSTATUS(status) == 5);
+
 	return check_summary("c_fork");
 }
