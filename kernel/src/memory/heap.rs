@@ -62,3 +62,22 @@ pub fn init(usable: u64) -> Option<u64> {
     unsafe { HEAP.0.lock().claim(span) }.ok()?;
     Some(size)
 }
+
+/// What the heap holds now: bytes in live allocations, live allocations, and the
+/// heap's size.
+pub struct HeapUsage {
+    pub allocated_bytes: usize,
+    pub allocations: usize,
+    pub size: usize,
+}
+
+/// The heap's usage now (talc keeps the counts as it allocates and frees).
+pub fn usage() -> HeapUsage {
+    let heap = HEAP.0.lock();
+    let counters = heap.get_counters();
+    HeapUsage {
+        allocated_bytes: counters.allocated_bytes,
+        allocations: counters.allocation_count,
+        size: counters.claimed_bytes,
+    }
+}

@@ -169,6 +169,11 @@ impl FileTable {
             .collect()
     }
 
+    /// Descriptors in use in both tables.
+    pub fn count(&self) -> usize {
+        self.slots.iter().chain(self.upper.iter()).filter(|s| s.is_some()).count()
+    }
+
     /// Removes every descriptor of both tables (process exit), returning them so that the
     /// caller drops them without holding the table's lock.
     pub fn take_all(&mut self) -> Vec<FileDescriptor> {

@@ -312,3 +312,10 @@ impl KernelScheme for MsgScheme {
 
     fn close(&self, _handle: usize) {}
 }
+
+/// `/proc/sysvipc/msg`'s lines (after its header); the number of queues and of messages.
+pub fn sysvipc_table(out: &mut String) -> (usize, u64) {
+    let msgs = MSGS.lock();
+    let queues = msgs.ns.all_ds().map(|ds| super::ipc::sysvipc::msg_line(out, &ds)).count();
+    (queues, msgs.ns.messages())
+}

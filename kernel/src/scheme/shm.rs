@@ -260,3 +260,9 @@ impl KernelScheme for ShmScheme {
         }
     }
 }
+
+/// POSIX shared memory names, for the `sys` census (an unlinked object still mapped is
+/// counted among the shared memory objects).
+pub fn name_count() -> usize {
+    OBJECTS.lock().names.len()
+}
