@@ -47,12 +47,24 @@ gdb *CMDLINE: kernel initfs
 # Run a guest stress test: `just stress sem [PROCS [SEMS [SECONDS]]]` (default 32 16 3),
 # `just stress msg [PROCS [SECONDS]]` (default 16 3), `just stress mq [PROCS [SECONDS]]`
 # (default 12 3: worker processes of 1 to 3 threads, run time), `just stress shm [PROCS
-# [SEGMENTS [SECONDS]]]` (default 8 6 3: worker processes, shared memory segments, run time).
+# [SEGMENTS [SECONDS]]]` (default 8 6 3: worker processes, shared memory segments, run time),
+# `just stress leaks [CYCLES [LIFETIMES]]` (default 100000 10000: create/use/destroy rounds
+# of every object kind and process lifetimes, after which every count of /scheme/sys/resources
+# must be back; the guest suite runs it short as c_leaks).
 [no-exit-message]
 [positional-arguments]
 stress NAME *ARGS: kernel
-    cargo build -q -p userspace --release --bin init --bin "stress_{{NAME}}"
-    shift; scripts/run-guest "{{justfile_directory()}}/target/release/stress_{{NAME}}" "$@"
+    #!/usr/bin/env bash
+    set -euo pipefail
+    shift
+    if [ "{{NAME}}" = leaks ]; then
+        scripts/mksysroot "{{justfile_directory()}}/target/sysroot"
+        cargo build -q -p userspace --release --bin init
+        RUN_TIMEOUT=${RUN_TIMEOUT:-3600} scripts/run-c userspace/c-tests/c_leaks.c -- "${1:-100000}" "${2:-10000}"
+    else
+        cargo build -q -p userspace --release --bin init --bin "stress_{{NAME}}"
+        scripts/run-guest "{{justfile_directory()}}/target/release/stress_{{NAME}}" "$@"
+    fi
 
 # Boot the kernel under QEMU (PVH entry) with the guest programs; init runs the guest
 # test suite. Extra words go on the kernel command line.
