@@ -66,6 +66,17 @@ stress NAME *ARGS: kernel
         scripts/run-guest "{{justfile_directory()}}/target/release/stress_{{NAME}}" "$@"
     fi
 
+# Fuzz the kernel: `just fuzz [SECONDS [SEED [WORKERS]]]` (default 60 s, seed 1, 4 workers,
+# half without privileges) makes random system and scheme calls with random and edge-case
+# arguments, replaces workers that die or sleep for good, and reports calls per second; a
+# kernel panic or hang fails it. KESTREL_RUN_KERNEL=target/debug/kernel fuzzes the debug
+# kernel (lock-order checks live).
+[no-exit-message]
+[positional-arguments]
+fuzz *ARGS: kernel
+    cargo build -q -p userspace --release --bin init --bin fuzz
+    RUN_TIMEOUT=${RUN_TIMEOUT:-$(( ${1:-60} + 300 ))} scripts/run-guest "{{justfile_directory()}}/target/release/fuzz" "${1:-60}" "${2:-1}" ${3:+"$3"}
+
 # Boot the kernel under QEMU (PVH entry) with the guest programs; init runs the guest
 # test suite. Extra words go on the kernel command line.
 qemu *CMDLINE: kernel initfs
