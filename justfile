@@ -48,7 +48,8 @@ gdb *CMDLINE: kernel initfs
 # `just stress msg [PROCS [SECONDS]]` (default 16 3), `just stress mq [PROCS [SECONDS]]`
 # (default 12 3: worker processes of 1 to 3 threads, run time), `just stress shm [PROCS
 # [SEGMENTS [SECONDS]]]` (default 8 6 3: worker processes, shared memory segments, run time),
-# `just stress leaks [CYCLES [LIFETIMES]]` (default 100000 10000: create/use/destroy rounds
+# `just stress all [SECONDS]` (default 3: all of those at once, with descriptor workers and
+# the resource counts checked), `just stress leaks [CYCLES [LIFETIMES]]` (default 100000 10000: create/use/destroy rounds
 # of every object kind and process lifetimes, after which every count of /scheme/sys/resources
 # must be back; the guest suite runs it short as c_leaks).
 [no-exit-message]
@@ -57,7 +58,11 @@ stress NAME *ARGS: kernel
     #!/usr/bin/env bash
     set -euo pipefail
     shift
-    if [ "{{NAME}}" = leaks ]; then
+    if [ "{{NAME}}" = all ]; then
+        cargo build -q -p userspace --release --bin init --bin stress_all --bin stress_sem --bin stress_msg --bin stress_mq --bin stress_shm
+        bin="{{justfile_directory()}}/target/release"
+        KESTREL_RUN_EXTRA="$bin/stress_sem $bin/stress_msg $bin/stress_mq $bin/stress_shm" scripts/run-guest "$bin/stress_all" "$@"
+    elif [ "{{NAME}}" = leaks ]; then
         scripts/mksysroot "{{justfile_directory()}}/target/sysroot"
         cargo build -q -p userspace --release --bin init
         RUN_TIMEOUT=${RUN_TIMEOUT:-3600} scripts/run-c userspace/c-tests/c_leaks.c -- "${1:-100000}" "${2:-10000}"

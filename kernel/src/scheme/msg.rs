@@ -176,6 +176,17 @@ mod spare_messages {
             let _ = SPARE.lock().try_push(message);
         }
     }
+
+    /// Frees the spare records (`/scheme/sys/drop_caches`).
+    pub fn drop_all() {
+        let spare = core::mem::take(&mut *SPARE.lock());
+        drop(spare);
+    }
+}
+
+/// Frees the spare message records (`/scheme/sys/drop_caches`).
+pub fn drop_spare_messages() {
+    spare_messages::drop_all();
 }
 
 /// The msg scheme.

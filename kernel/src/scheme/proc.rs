@@ -117,7 +117,11 @@ fn operate(payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Res
             let args = ThreadArgs { entry: words[0], stack_top: words[1], arg: words[2], clear_tid: words[3] };
             create_thread(caller, args)
         }
-        [PROC_THREAD_EXIT] => process::exit_current_thread(),
+        [PROC_THREAD_EXIT] => {
+            caller.thread.exit_requested.store(true, core::sync::atomic::Ordering::Relaxed);
+            crate::context::scheduler::request_return_check();
+            Ok(0)
+        }
         [PROC_SET_FS_BASE, base] => {
             // As Linux's arch_prctl(ARCH_SET_FS): an address outside the user half is EPERM.
             if base >= crate::memory::address_space::USER_END {

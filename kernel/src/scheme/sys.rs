@@ -6,6 +6,9 @@
 //!   its cycles: every count must come back.
 //! - `sysvipc/sem`, `sysvipc/msg`, `sysvipc/shm`: Linux's `/proc/sysvipc` tables
 //!   (`ipc::sysvipc`); the C runtime opens them for `/proc/sysvipc/...`.
+//! - `drop_caches`: root writes anything to it and the kernel gives back what it keeps
+//!   for reuse (spare kernel stacks, spare message records of both queue facilities), as
+//!   Linux's `/proc/sys/vm/drop_caches`: a leak test compares exact counts after it.
 //!
 //! A file's text is made when it is opened, so one open reads one consistent snapshot
 //! (Linux makes `/proc/sysvipc` as it is read, which a reader cannot tell apart from
@@ -17,7 +20,9 @@ use alloc::vec::Vec;
 use core::fmt::Write;
 
 use kestrel_abi::dirent;
-use kestrel_abi::syscall::{EVENT_READ, MODE_DIR, MODE_FILE, O_ACCMODE, O_RDONLY, SEEK_CUR, SEEK_END, SEEK_SET, Stat};
+use kestrel_abi::syscall::{
+    EVENT_READ, MODE_DIR, MODE_FILE, O_ACCMODE, O_RDONLY, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET, Stat,
+};
 use spin::Mutex;
 
 use super::handles::HandleTable;
@@ -28,8 +33,9 @@ use crate::errno::{EACCES, EBADF, EINVAL, EISDIR, ENOENT, ENOTDIR};
 use crate::memory::{frame, heap, shared};
 
 /// The files and directories, by path; a directory lists the entries under it.
-const NODES: [(&str, bool); 6] = [
+const NODES: [(&str, bool); 7] = [
     ("", true),
+    ("drop_caches", false),
     ("resources", false),
     ("sysvipc", true),
     ("sysvipc/msg", false),
@@ -145,8 +151,15 @@ fn contents(node: usize) -> Vec<u8> {
 }
 
 impl KernelScheme for SysScheme {
-    fn open(&self, path: &str, flags: usize, _caller: &mut Caller<'_>) -> Result<usize> {
+    fn open(&self, path: &str, flags: usize, caller: &mut Caller<'_>) -> Result<usize> {
         let node = lookup(path)?;
+        if NODES[node].0 == "drop_caches" {
+            // Write-only, for root.
+            if flags & O_ACCMODE != O_WRONLY || !caller.process.creds.lock().is_root() {
+                return Err(EACCES);
+            }
+            return Ok(OPEN.lock().insert(Snapshot { node, data: Vec::new(), offset: 0 }));
+        }
         if flags & O_ACCMODE != O_RDONLY {
             return Err(if is_dir(node) { EISDIR } else { EACCES });
         }
@@ -178,17 +191,26 @@ impl KernelScheme for SysScheme {
         Ok(n)
     }
 
-    fn write(&self, handle: usize, _buf: &[u8], _nonblock: bool, _caller: &mut Caller<'_>) -> Result<usize> {
-        match OPEN.lock().get(handle) {
-            Some(file) if is_dir(file.node) => Err(EISDIR),
-            _ => Err(EBADF),
+    fn write(&self, handle: usize, buf: &[u8], _nonblock: bool, _caller: &mut Caller<'_>) -> Result<usize> {
+        match OPEN.lock().get(handle).map(|file| file.node) {
+            Some(node) if NODES[node].0 == "drop_caches" => {}
+            Some(node) if is_dir(node) => return Err(EISDIR),
+            _ => return Err(EBADF),
         }
+        crate::context::thread::drop_spare_stacks();
+        super::msg::drop_spare_messages();
+        super::mq::drop_spare_messages();
+        Ok(buf.len())
     }
 
     fn fstat(&self, handle: usize) -> Result<Stat> {
         let open = OPEN.lock();
         let file = open.get(handle).ok_or(EBADF)?;
-        let mode = if is_dir(file.node) { MODE_DIR | 0o555 } else { MODE_FILE | 0o444 };
+        let mode = match NODES[file.node] {
+            (_, true) => MODE_DIR | 0o555,
+            ("drop_caches", _) => MODE_FILE | 0o200,
+            _ => MODE_FILE | 0o444,
+        };
         // Like /proc's files, a table's size is 0: it is known only by reading it.
         let size = if is_dir(file.node) { file.data.len() as u64 } else { 0 };
         Ok(Stat {

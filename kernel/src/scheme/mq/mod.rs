@@ -217,3 +217,8 @@ impl KernelScheme for MqScheme {
 pub fn queue_count() -> usize {
     MQS.lock().ns.len()
 }
+
+/// Frees the spare message records (`/scheme/sys/drop_caches`).
+pub fn drop_spare_messages() {
+    spare::drop_all();
+}
