@@ -9,8 +9,8 @@
  *
  * On kestrel every count of /scheme/sys/resources (frames, kernel heap, processes,
  * threads, descriptors, each IPC object kind, the open descriptions of each scheme) must
- * be back at its value from before (taken after one warm-up round, so that tables that
- * keep their capacity are already grown). On Linux, which has no such file, the same
+ * be back at its value from before (taken after warm-up rounds, so that tables that keep
+ * their capacity are already grown, and each read after /scheme/sys/drop_caches). On Linux, which has no such file, the same
  * cycles run and only the calls are checked.
  *
  * usage: c_leaks [CYCLES [LIFETIMES]]   (default 300 60; `just stress leaks` runs
@@ -37,9 +37,16 @@ struct counts {
 	unsigned long long value[MAX_COUNTS];
 };
 
-/* Reads /scheme/sys/resources into C; 0 if there is none (Linux). */
+/* Reads /scheme/sys/resources into C, after the kernel gave back what it keeps for reuse
+ * (spare kernel stacks and message records: /scheme/sys/drop_caches); 0 if there is no
+ * such file (Linux). */
 static int read_counts(struct counts *c)
 {
+	int drop = open("/scheme/sys/drop_caches", O_WRONLY);
+	if (drop >= 0) {
+		CHECK(write(drop, "1", 1) == 1);
+		close(drop);
+	}
 	FILE *f = fopen("/scheme/sys/resources", "r");
 	if (!f)
 		return 0;
@@ -207,10 +214,9 @@ int main(int argc, char **argv)
 	snprintf(shm_name, sizeof shm_name, "/c_leaks_shm_%d", (int)getpid());
 	snprintf(mq_name, sizeof mq_name, "/c_leaks_mq_%d", (int)getpid());
 
-	/* Warm up: every table grows to what the rounds need, the kernel's spare message
-	 * records (16 per queue facility, whose buffers keep the size of the largest message
-	 * they carried) fill, and this program's stdio buffers and the sys scheme's table of
-	 * open files exist. */
+	/* Warm up: every table grows to what the rounds need, and this program's stdio
+	 * buffers and the sys scheme's table of open files exist. (What the kernel keeps for
+	 * reuse, it gives back before each count is read.) */
 	for (int i = 0; i < 64; i++)
 		one_round(i);
 	int semid = semget(IPC_PRIVATE, 1, 0600);
