@@ -24,6 +24,8 @@ static void status(enum ipcs_unit unit)
 	printf("used headers = %d\n", info.msgmap);
 	if (unit == UNIT_HUMAN)
 		printf("used space = %s\n", ipc_human_size((uint64_t)(unsigned)info.msgtql, buf));
+	else if (unit == UNIT_BYTES)
+		printf("used space (bytes) = %d\n", info.msgtql);
 	else
 		printf("used space = %d bytes\n", info.msgtql);
 }
@@ -111,14 +113,15 @@ void ipcs_msg_id(int id, enum ipcs_unit unit)
 	for (int index = 0; index <= max; index++) {
 		struct msqid_ds ds;
 		int found = ipc_msg_stat_index(index, &ds);
-		/* util-linux reads /proc/sysvipc, where -1 stands for every object: it shows
-		 * the first one, under the id -1 */
-		if (found < 0 || (found != id && id != -1))
+		/* util-linux reads /proc/sysvipc, where a negative id stands for every
+		 * object: it shows the first one, under the id given */
+		if (found < 0 || (found != id && id >= 0))
 			continue;
 		char b1[64], b2[64];
 		/* /proc/sysvipc/msg has no qbytes: util-linux asks IPC_STAT of the id given,
-		 * which fails for -1 and leaves 0 */
-		unsigned long qbytes = id == -1 ? 0 : (unsigned long)ds.msg_qbytes;
+		 * which needs read permission (and fails for a negative id), and shows 0 if it fails */
+		struct msqid_ds stat;
+		unsigned long qbytes = msgctl(id, IPC_STAT, &stat) == 0 ? (unsigned long)stat.msg_qbytes : 0;
 		printf("\nMessage Queue msqid=%d\n", id);
 		printf("uid=%u\tgid=%u\tcuid=%u\tcgid=%u\tmode=%#o\n", (unsigned)ds.msg_perm.uid,
 		       (unsigned)ds.msg_perm.gid, (unsigned)ds.msg_perm.cuid, (unsigned)ds.msg_perm.cgid,

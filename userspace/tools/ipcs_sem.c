@@ -111,9 +111,24 @@ void ipcs_sem_id(int id)
 	int max = ipc_sem_max_index();
 	for (int index = 0; index <= max; index++) {
 		struct semid_ds ds;
-		/* no "-1 is the first set" here: util-linux crashes on it (README.md) */
+		/* no "-1 is the first set" here: util-linux crashes on negative ids (README.md) */
 		if (ipc_sem_stat_index(index, &ds) != id || id < 0)
 			continue;
+		/* every semaphore's values first, as util-linux reads them before it prints:
+		 * a call it may not make (no read permission) ends the program, output-less */
+		static const int cmds[4] = { GETVAL, GETNCNT, GETZCNT, GETPID };
+		static const char *const names[4] = { "GETVAL", "GETNCNT", "GETZCNT", "GETPID" };
+		int *values = calloc(ds.sem_nsems * 4 + 1, sizeof *values);
+		if (!values)
+			ipc_die(EXIT_FAILURE, ENOMEM, "cannot allocate");
+		for (unsigned long i = 0; i < ds.sem_nsems; i++) {
+			for (int c = 0; c < 4; c++) {
+				union semun none = { .val = 0 };
+				values[i * 4 + c] = semctl(id, (int)i, cmds[c], none);
+				if (values[i * 4 + c] < 0)
+					ipc_die(EXIT_FAILURE, errno, "semctl(%s) failed", names[c]);
+			}
+		}
 		char buf[64];
 		printf("\nSemaphore Array semid=%d\n", id);
 		printf("uid=%u\t gid=%u\t cuid=%u\t cgid=%u\n", (unsigned)ds.sem_perm.uid,
@@ -124,15 +139,11 @@ void ipcs_sem_id(int id)
 		printf("otime = %-26.24s\n", ipcs_time(ds.sem_otime, buf, 1));
 		printf("ctime = %-26.24s\n", ipcs_time(ds.sem_ctime, buf, 1));
 		printf("%-10s %-10s %-10s %-10s %-10s\n", "semnum", "value", "ncount", "zcount", "pid");
-		for (unsigned long i = 0; i < ds.sem_nsems; i++) {
-			union semun none = { .val = 0 };
-			int val = semctl(id, (int)i, GETVAL, none);
-			int ncount = semctl(id, (int)i, GETNCNT, none);
-			int zcount = semctl(id, (int)i, GETZCNT, none);
-			int pid = semctl(id, (int)i, GETPID, none);
-			printf("%-10lu %-10d %-10d %-10d %-10d\n", i, val, ncount, zcount, pid);
-		}
+		for (unsigned long i = 0; i < ds.sem_nsems; i++)
+			printf("%-10lu %-10d %-10d %-10d %-10d\n", i, values[i * 4], values[i * 4 + 1],
+			       values[i * 4 + 2], values[i * 4 + 3]);
 		printf("\n");
+		free(values);
 		return;
 	}
 	ipc_warnx("id %d not found", id);

@@ -126,9 +126,9 @@ void ipcs_shm_id(int id, enum ipcs_unit unit)
 	for (int index = 0; index <= max; index++) {
 		struct shmid_ds ds;
 		int found = ipc_shm_stat_index(index, &ds);
-		/* util-linux reads /proc/sysvipc, where -1 stands for every object: it shows
-		 * the first one, under the id -1 */
-		if (found < 0 || (found != id && id != -1))
+		/* util-linux reads /proc/sysvipc, where a negative id stands for every
+		 * object: it shows the first one, under the id given */
+		if (found < 0 || (found != id && id >= 0))
 			continue;
 		char buf[64];
 		printf("\nShared memory Segment shmid=%d\n", id);

@@ -9,7 +9,8 @@
  * without passwd and group names (and a name longer than a column), modes, queued
  * messages with last sender and receiver, semaphore sets with and without a semop,
  * segments attached (by a process that stays attached while COMMAND runs), detached,
- * removed while attached (status "dest") and locked. Exits with COMMAND's status. */
+ * removed while attached (status "dest") and locked, mode 0, uids above 2^31, and
+ * processes asleep in semop (ncount and zcount). Exits with COMMAND's status. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -155,6 +156,9 @@ static void create_queues(void)
 	q = msgget(0x7fffffff, 0);
 	set_owner_msg(q, 1000, 1000, 0620);
 
+	if (msgget(0x4d3, IPC_CREAT | 0) < 0)
+		die("msgget mode 0");
+
 	q = msgget(0x4d2, IPC_CREAT | 0400);
 	if (q < 0)
 		die("msgget");
@@ -196,6 +200,31 @@ static void create_sems(void)
 	if (s < 0)
 		die("semget high key");
 	set_owner_sem(s, 65534, 65534, 0444);
+
+	s = semget(IPC_PRIVATE, 1, 0);
+	if (s < 0)
+		die("semget mode 0");
+	set_owner_sem(s, 3000000000u, 3000000001u, 0);
+}
+
+/* A process asleep in semop on SEM's semaphore NUM: decrementing (ncount) or waiting
+ * for zero (zcount); it ends when the set goes or it is killed. */
+static pid_t sleeper(int sem, int num, int op)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		struct sembuf sb = { (unsigned short)num, (short)op, 0 };
+		semop(sem, &sb, 1);
+		_exit(0);
+	}
+	union {
+		int val;
+	} none = { 0 };
+	while (semctl(sem, num, op ? GETNCNT : GETZCNT, none) < 1)
+		usleep(1000);
+	return pid;
 }
 
 /* Attaches the segments in `ids` (ending with -1) and waits until `fd` closes. */
@@ -210,7 +239,6 @@ static pid_t holder(const int *ids, int fd_read, int fd_write)
 			if (shmat(*ids, NULL, 0) == (void *)-1)
 				die("shmat");
 		char c;
-		write(1, "", 0);
 		while (read(fd_read, &c, 1) > 0)
 			;
 		_exit(0);
@@ -255,6 +283,10 @@ static int create_shms(int *to_hold)
 	as_user(1000, 100, create_shm_as_user, 0x3005);
 	m = shmget(0x3005, 0, 0);
 	set_owner_shm(m, 0, 0, 0644);
+
+	m = shmget(0x3006, 1048575, IPC_CREAT | 0);
+	if (m < 0)
+		die("shmget mode 0");
 	to_hold[n] = -1;
 	return dest;
 }
@@ -269,6 +301,15 @@ int main(int argc, char **argv)
 	create_sems();
 	int to_hold[8];
 	int dest = create_shms(to_hold);
+	int waited = semget(0x2002, 2, IPC_CREAT | 0600);
+	if (waited < 0)
+		die("semget");
+	union {
+		int val;
+	} one = { 1 };
+	if (semctl(waited, 1, SETVAL, one) < 0)
+		die("semctl SETVAL");
+	pid_t sleepers[3] = { sleeper(waited, 0, -1), sleeper(waited, 0, -1), sleeper(waited, 1, 0) };
 	int fds[2];
 	if (pipe(fds) < 0)
 		die("pipe");
@@ -299,5 +340,9 @@ int main(int argc, char **argv)
 	waitpid(pid, &status, 0);
 	close(fds[1]);
 	waitpid(held, NULL, 0);
+	for (int i = 0; i < 3; i++) {
+		kill(sleepers[i], SIGKILL);
+		waitpid(sleepers[i], NULL, 0);
+	}
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
