@@ -16,8 +16,9 @@ kernel:
     cargo build -q -p kernel --release
     @echo "{{kernel_elf}}"
 
-# Build the guest programs (Rust, and the C tests against the sysroot) and pack them with
-# a manifest of every test into target/initfs.img; print its path.
+# Build the guest programs (Rust, the C tests and the operator tools ipcs and ipcrm against
+# the sysroot) and pack them with a manifest of every test into target/initfs.img; print
+# its path.
 initfs:
     cargo run -q --release -p integration --bin guest-initfs
 
