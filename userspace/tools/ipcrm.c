@@ -190,14 +190,15 @@ static void usage(void)
 	exit(EXIT_SUCCESS);
 }
 
+/* In util-linux's order, which decides how an ambiguous abbreviation is reported. */
 static const struct ipc_option long_options[] = {
-	{ "all", IPC_OPTIONAL_ARG, 'a' },
-	{ "queue-id", IPC_REQUIRED_ARG, 'q' },
-	{ "queue-key", IPC_REQUIRED_ARG, 'Q' },
 	{ "shmem-id", IPC_REQUIRED_ARG, 'm' },
 	{ "shmem-key", IPC_REQUIRED_ARG, 'M' },
+	{ "queue-id", IPC_REQUIRED_ARG, 'q' },
+	{ "queue-key", IPC_REQUIRED_ARG, 'Q' },
 	{ "semaphore-id", IPC_REQUIRED_ARG, 's' },
 	{ "semaphore-key", IPC_REQUIRED_ARG, 'S' },
+	{ "all", IPC_OPTIONAL_ARG, 'a' },
 	{ "verbose", IPC_NO_ARG, 'v' },
 	{ "version", IPC_NO_ARG, 'V' },
 	{ "help", IPC_NO_ARG, 'h' },

@@ -103,7 +103,7 @@ static const struct ipc_option long_options[] = {
 	{ "pid", IPC_NO_ARG, 'p' },         { "creator", IPC_NO_ARG, 'c' },
 	{ "limits", IPC_NO_ARG, 'l' },      { "summary", IPC_NO_ARG, 'u' },
 	{ "human", IPC_NO_ARG, OPT_HUMAN }, { "bytes", IPC_NO_ARG, 'b' },
-	{ "help", IPC_NO_ARG, 'h' },        { "version", IPC_NO_ARG, 'V' },
+	{ "version", IPC_NO_ARG, 'V' },     { "help", IPC_NO_ARG, 'h' },
 	{ NULL, 0, 0 },
 };
 

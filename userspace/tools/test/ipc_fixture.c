@@ -315,12 +315,13 @@ int main(int argc, char **argv)
 		die("pipe");
 	pid_t held = holder(to_hold, fds[0], fds[1]);
 	close(fds[0]);
-	/* wait until the holder is attached: nattch of the first segment reaches 2 */
+	/* wait until the holder has made every attachment (the last one is to `dest`,
+	 * which must be attached before it is removed) */
 	for (;;) {
-		struct shmid_ds ds;
-		if (shmctl(to_hold[0], IPC_STAT, &ds) < 0)
+		struct shmid_ds first, last;
+		if (shmctl(to_hold[0], IPC_STAT, &first) < 0 || shmctl(dest, IPC_STAT, &last) < 0)
 			die("shmctl IPC_STAT");
-		if (ds.shm_nattch == 2)
+		if (first.shm_nattch == 2 && last.shm_nattch == 1)
 			break;
 		usleep(1000);
 	}
