@@ -9,7 +9,8 @@
  * messages for an unknown id and a bad option. Then ipcrm: by id (-q, -s), by key (-Q,
  * -S, -M), the historical `ipcrm sem ID`, a segment still attached (marked "dest", key 0,
  * gone at the detach), an id already removed, an unknown key, and a process without
- * privileges refused; the objects are gone after each.
+ * privileges refused; the objects are gone after each. On kestrel only, `ipcrm --all=sem`
+ * and `ipcrm -a` (on Linux they would take every object of the machine).
  *
  * On kestrel the tools are /scheme/initfs/ipcs and /scheme/initfs/ipcrm; on Linux the
  * same checks pass with util-linux's, found through PATH (run as root). */
@@ -417,6 +418,28 @@ static void check_removal(void)
 	CHECK_RUN(1, "ipcrm: option requires an argument -- 'q'\nTry 'ipcrm --help' for more information.\n");
 	run_tool("ipcrm", "-Q 0");
 	CHECK_RUN(1, "ipcrm: illegal key (0)\n");
+
+#ifdef __kestrel__
+	/* Only here: on Linux it would remove every object of the machine. */
+	SECTION("ipcrm -a and --all=TYPE");
+	CHECK_OK(qid = msgget(IPC_PRIVATE, 0600));
+	CHECK_OK(sid = semget(IPC_PRIVATE, 2, 0600));
+	CHECK_OK(mid = shmget(IPC_PRIVATE, 4096, 0600));
+	run_tool("ipcrm", "--all=sem -v");
+	CHECK_RUN(0, "");
+	CHECK_OUT("removing semaphore id `%d'\n", sid);
+	CHECK_NOT_OUT("message queue");
+	CHECK_ERR(semctl(sid, 0, GETVAL, none), EINVAL);
+	CHECK_OK(msgctl(qid, IPC_STAT, &q));
+	run_tool("ipcrm", "-a");
+	CHECK_RUN(0, "");
+	CHECK_ERR(msgctl(qid, IPC_STAT, &q), EINVAL);
+	CHECK_ERR(shmctl(mid, IPC_STAT, &m), EINVAL);
+	run_tool("ipcs", "");
+	CHECK_OUT("\n------ Message Queues --------\n"
+		  "key        msqid      owner      perms      used-bytes   messages    \n"
+		  "\n------ Shared Memory Segments --------\n");
+#endif
 }
 
 int main(void)
