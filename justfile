@@ -16,8 +16,9 @@ kernel:
     cargo build -q -p kernel --release
     @echo "{{kernel_elf}}"
 
-# Build the guest programs (Rust, and the C tests against the sysroot) and pack them with
-# a manifest of every test into target/initfs.img; print its path.
+# Build the guest programs (Rust, the C tests and the operator tools ipcs and ipcrm against
+# the sysroot) and pack them with a manifest of every test into target/initfs.img; print
+# its path.
 initfs:
     cargo run -q --release -p integration --bin guest-initfs
 
@@ -61,7 +62,7 @@ stress NAME *ARGS: kernel
     if [ "{{NAME}}" = all ]; then
         cargo build -q -p userspace --release --bin init --bin stress_all --bin stress_sem --bin stress_msg --bin stress_mq --bin stress_shm
         bin="{{justfile_directory()}}/target/release"
-        KESTREL_RUN_EXTRA="$bin/stress_sem $bin/stress_msg $bin/stress_mq $bin/stress_shm" scripts/run-guest "$bin/stress_all" "$@"
+        KESTREL_RUN_FILES="$bin/stress_sem $bin/stress_msg $bin/stress_mq $bin/stress_shm" scripts/run-guest "$bin/stress_all" "$@"
     elif [ "{{NAME}}" = leaks ]; then
         scripts/mksysroot "{{justfile_directory()}}/target/sysroot"
         cargo build -q -p userspace --release --bin init
