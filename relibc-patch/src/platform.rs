@@ -16,6 +16,9 @@
 //! - The `signalfd`, `eventfd` and `timerfd` schemes' roots: likewise one descriptor each
 //!   (see [`signalfd_call`], [`eventfd_call`] and [`timerfd_call`]); `eventfd_read` and
 //!   `eventfd_write` use the C runtime's `read` and `write`.
+//! - For `semaphore.h`: the C runtime's futex helpers (`__kestrel_futex_wait`,
+//!   `__kestrel_futex_wake`, `__kestrel_time_left`), `shm_open`, `shm_unlink`,
+//!   `ftruncate`, `mmap`, `munmap`, and the kernel's `fstat`.
 //! - For `mqueue.h`: the C runtime's open flags (its `fcntl.h`: Redox values), `struct
 //!   sigevent` and `pthread_attr_t` as its `signal.h` and `pthread.h` lay them out, and its
 //!   `close`, `pipe2`, `read`, `malloc`, `free`, `pthread_create`, `pthread_attr_*` and

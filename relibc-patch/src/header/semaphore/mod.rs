@@ -66,10 +66,11 @@ pub union sem_t {
 }
 
 /// The largest value a semaphore can have (`INT_MAX`, as Linux).
-pub const SEM_VALUE_MAX: c_int = counter::MAX_VALUE as c_int;
+pub const SEM_VALUE_MAX: c_int = 0x7fff_ffff;
 
 /// What `sem_open` returns on failure (`(sem_t *)0`, as glibc and musl). cbindgen
-/// writes no pointer constants: `cbindgen.toml` defines it for C.
+/// writes no pointer constants: `cbindgen.toml` defines it for C (and `sem_t`, which the
+/// variadic `sem_open` it declares there needs first).
 pub const SEM_FAILED: *mut sem_t = core::ptr::null_mut();
 
 /// The `state` word of an initialized semaphore ("SEM1").
@@ -91,6 +92,7 @@ impl RawSem {
     }
 }
 
+const _: () = assert!(SEM_VALUE_MAX as u32 == counter::MAX_VALUE && SEM_VALUE_MAX == c_int::MAX);
 const _: () = assert!(size_of::<sem_t>() == 32 && align_of::<sem_t>() == 8, "sem_t: glibc's x86_64 layout");
 const _: () = assert!(size_of::<RawSem>() == size_of::<sem_t>() && align_of::<RawSem>() <= align_of::<sem_t>());
 
@@ -144,7 +146,8 @@ pub unsafe extern "C" fn sem_init(sem: *mut sem_t, pshared: c_int, value: c_uint
 ///
 /// None needed: `sem` is not read.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn sem_destroy(_sem: *mut sem_t) -> c_int {
+pub unsafe extern "C" fn sem_destroy(sem: *mut sem_t) -> c_int {
+    let _ = sem;
     0
 }
 
