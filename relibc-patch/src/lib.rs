@@ -1,6 +1,6 @@
 //! The C API that kestrel's IPC schemes need in a libc: the functions, types and constants
 //! of `sys/ipc.h`, `sys/sem.h`, `sys/msg.h`, `sys/shm.h`, `mqueue.h`, `sys/signalfd.h`,
-//! `sys/eventfd.h` and `sys/timerfd.h`, in the Linux x86_64 ABI.
+//! `sys/eventfd.h`, `sys/timerfd.h` and `semaphore.h`, in the Linux x86_64 ABI.
 //!
 //! The same header modules serve two builds:
 //!

@@ -3,7 +3,8 @@
 //! against the stand-in kernel of `platform::sys` (which records how each call is
 //! encoded), `eventfd_read` and `eventfd_write` on the host's descriptors, and the C headers
 //! compiled by the host C compiler and compared with the Rust definitions and with the
-//! host's glibc (the Linux x86_64 reference).
+//! host's glibc (the Linux x86_64 reference); and `semaphore.h` on the host's own futexes and
+//! `/dev/shm`, against glibc's functions.
 
 mod c_headers;
 mod c_headers_fd;
