@@ -15,11 +15,16 @@
 
 static void layout_and_limits(void)
 {
-	SECTION("sem_t, SEM_FAILED, SEM_VALUE_MAX");
+	SECTION("sem_t, SEM_FAILED, SEM_VALUE_MAX, sysconf");
 	CHECK_EQ(sizeof(sem_t), 32);
 	CHECK_EQ(alignof(sem_t), 8);
 	CHECK(SEM_FAILED == (sem_t *)0);
 	CHECK_EQ(SEM_VALUE_MAX, INT_MAX);
+	CHECK_EQ(sysconf(_SC_SEM_VALUE_MAX), SEM_VALUE_MAX);
+	CHECK_EQ(sysconf(_SC_SEMAPHORES), 200809L);
+	errno = 0;
+	CHECK_EQ(sysconf(_SC_SEM_NSEMS_MAX), -1); /* no limit */
+	CHECK_EQ(errno, 0);
 }
 
 static void unnamed_errnos(void)
