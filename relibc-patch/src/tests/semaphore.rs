@@ -351,3 +351,94 @@ fn unnamed_operations_match_glibc() {
         }
     }
 }
+
+#[test]
+fn random_mix_of_waits_loses_no_wakeup() {
+    // Consumers take their share with every kind of wait while producers post at random
+    // moments; a lost wake-up would leave a consumer asleep past its 10 s deadline.
+    const CONSUMERS: usize = 3;
+    const SHARE: usize = 3000;
+    let sem = Box::leak(new_sem()) as *mut sem_t as usize;
+    // SAFETY: a leaked, live sem_t shared with the threads.
+    unsafe { sem_init(sem as *mut sem_t, 0, 0) };
+    let consumers: Vec<_> = (0..CONSUMERS)
+        .map(|c| {
+            std::thread::spawn(move || {
+                let mut rng = Rng(0x9e37_79b9 + c as u64);
+                for _ in 0..SHARE {
+                    let s = sem as *mut sem_t;
+                    // SAFETY: as above.
+                    let taken = unsafe {
+                        match rng.next() % 4 {
+                            0 => sem_wait(s),
+                            1 => sem_timedwait(s, &after(CLOCK_REALTIME, 10_000)),
+                            2 => sem_clockwait(s, CLOCK_MONOTONIC, &after(CLOCK_MONOTONIC, 10_000)),
+                            _ => loop {
+                                if sem_trywait(s) == 0 {
+                                    break 0;
+                                }
+                                assert_eq!(errno(), EAGAIN);
+                                std::thread::yield_now();
+                            },
+                        }
+                    };
+                    assert_eq!(taken, 0, "errno {}", errno());
+                }
+            })
+        })
+        .collect();
+    let producers: Vec<_> = (0..2)
+        .map(|p| {
+            std::thread::spawn(move || {
+                let mut rng = Rng(0x51_7cc1 + p);
+                for _ in 0..CONSUMERS * SHARE / 2 {
+                    if rng.next().is_multiple_of(8) {
+                        std::thread::yield_now();
+                    }
+                    // SAFETY: as above.
+                    assert_eq!(unsafe { sem_post(sem as *mut sem_t) }, 0);
+                }
+            })
+        })
+        .collect();
+    producers.into_iter().chain(consumers).for_each(|t| t.join().unwrap());
+    let mut v = -1;
+    // SAFETY: as above.
+    unsafe { sem_getvalue(sem as *mut sem_t, &mut v) };
+    assert_eq!(v, 0, "every post taken once");
+}
+
+#[test]
+fn threads_racing_to_create_get_one_semaphore() {
+    const THREADS: usize = 8;
+    let name = unique_name("race");
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(THREADS));
+    let opened: Vec<usize> = (0..THREADS)
+        .map(|_| {
+            let (name, barrier) = (name.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                // SAFETY: a NUL-terminated name.
+                let s = unsafe { sem_open(name.as_ptr(), platform::O_CREAT, 0o600, 3) };
+                assert_ne!(s, SEM_FAILED, "errno {}", errno());
+                s as usize
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    assert!(opened.iter().all(|&a| a == opened[0]), "one address: {opened:x?}");
+    let s = opened[0] as *mut sem_t;
+    let mut v = -1;
+    // SAFETY: the semaphore is open THREADS times until the closes below.
+    unsafe {
+        sem_getvalue(s, &mut v);
+        assert_eq!(v, 3, "initialized once, by its creator");
+        for _ in 0..THREADS {
+            assert_eq!(sem_close(s), 0);
+        }
+        assert_eq!(sem_close(s), -1);
+        assert_eq!(sem_unlink(name.as_ptr()), 0);
+    }
+}
