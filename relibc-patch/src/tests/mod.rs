@@ -16,6 +16,7 @@ mod c_headers_shm;
 mod c_headers_timerfd;
 mod mqueue;
 mod semaphore;
+mod semaphore_rules;
 mod sys_eventfd;
 mod sys_ipc;
 mod sys_msg;

@@ -54,6 +54,12 @@ impl Counter {
         self.waiters.load(SeqCst)
     }
 
+    /// Counts in a waiter that is not there (a sleeper of another thread, for tests).
+    #[cfg(test)]
+    pub(crate) fn add_waiter(&self) {
+        self.waiters.fetch_add(1, SeqCst);
+    }
+
     /// The futex word the waiters sleep on.
     pub(crate) fn word(&self) -> &AtomicU32 {
         &self.value
@@ -115,103 +121,5 @@ impl Counter {
             wake(&self.value);
         }
         result
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::header::_kestrel::errno::{EINTR, ETIMEDOUT};
-
-    #[test]
-    fn post_and_take() {
-        let counter = Counter::new(2);
-        assert!(counter.try_take());
-        assert!(counter.try_take());
-        assert!(!counter.try_take());
-        assert_eq!(counter.value(), 0);
-        assert_eq!(counter.post(), Ok(false), "no waiter: nothing to wake");
-        assert_eq!(counter.value(), 1);
-    }
-
-    #[test]
-    fn post_stops_at_the_maximum() {
-        let counter = Counter::new(MAX_VALUE - 1);
-        assert_eq!(counter.post(), Ok(false));
-        assert_eq!(counter.post(), Err(EOVERFLOW));
-        assert_eq!(counter.value(), MAX_VALUE, "a refused post changes nothing");
-    }
-
-    #[test]
-    fn wait_takes_without_sleeping_when_a_token_is_there() {
-        let counter = Counter::new(1);
-        let result = counter.wait(|_, _| panic!("no sleep"), |_| panic!("no wake"));
-        assert_eq!(result, Ok(()));
-        assert_eq!((counter.value(), counter.waiters()), (0, 0));
-    }
-
-    #[test]
-    fn a_waiter_is_counted_while_it_sleeps_and_a_post_says_wake() {
-        let counter = Counter::new(0);
-        let mut sleeps = 0;
-        let result = counter.wait(
-            |word, expected| {
-                assert_eq!(expected, 0);
-                assert_eq!(word.load(SeqCst), 0, "sleeps only on an empty counter");
-                assert_eq!(counter.waiters(), 1);
-                sleeps += 1;
-                // Another thread posts while this one sleeps.
-                assert_eq!(counter.post(), Ok(true), "the poster sees the waiter");
-                Ok(())
-            },
-            |_| panic!("no hand-on after a success"),
-        );
-        assert_eq!(result, Ok(()));
-        assert_eq!(sleeps, 1);
-        assert_eq!((counter.value(), counter.waiters()), (0, 0));
-    }
-
-    #[test]
-    fn errors_end_the_wait_and_leave_the_value() {
-        for errno in [ETIMEDOUT, EINTR] {
-            let counter = Counter::new(0);
-            let result = counter.wait(|_, _| Err(errno), |_| panic!("nobody else waits"));
-            assert_eq!(result, Err(errno));
-            assert_eq!((counter.value(), counter.waiters()), (0, 0));
-        }
-    }
-
-    #[test]
-    fn spurious_wakeups_sleep_again() {
-        let counter = Counter::new(0);
-        let mut n = 0;
-        let result = counter.wait(
-            |_, _| {
-                n += 1;
-                if n == 5 { Err(ETIMEDOUT) } else { Ok(()) }
-            },
-            |_| {},
-        );
-        assert_eq!(result, Err(ETIMEDOUT));
-        assert_eq!(n, 5);
-    }
-
-    #[test]
-    fn a_leaving_waiter_hands_a_wakeup_on() {
-        // A post came in (and woke this waiter) just as it timed out, while another
-        // thread still sleeps: the token stays, and the other sleeper is woken.
-        let counter = Counter::new(0);
-        counter.waiters.fetch_add(1, SeqCst); // the other sleeper
-        let mut woke = 0;
-        let result = counter.wait(
-            |_, _| {
-                assert_eq!(counter.post(), Ok(true));
-                Err(ETIMEDOUT)
-            },
-            |_| woke += 1,
-        );
-        assert_eq!(result, Err(ETIMEDOUT));
-        assert_eq!(woke, 1);
-        assert_eq!(counter.value(), 1);
     }
 }

@@ -42,9 +42,9 @@
 #![allow(non_camel_case_types)]
 
 pub(crate) mod counter;
-mod name;
+pub(crate) mod name;
 mod named;
-mod registry;
+pub(crate) mod registry;
 
 use core::ffi::CStr;
 use core::sync::atomic::AtomicU32;
