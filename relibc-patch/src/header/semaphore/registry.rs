@@ -11,7 +11,11 @@
 //!
 //! The entries are a singly linked list of `malloc`ed nodes under one lock (a futex word:
 //! 0 free, 1 held, 2 held and maybe slept on). A forked child inherits the list with the
-//! mappings it describes.
+//! mappings it describes. (A fork while another thread holds the lock, for the few
+//! instructions of a lookup, leaves the child's copy held: the child's `sem_open` and
+//! `sem_close` would wait forever. POSIX allows the child of a threaded process only
+//! async-signal-safe calls until it execs, and `sem_open` and `sem_close` are not among
+//! them; `sem_post` is, and needs no lock.)
 
 use core::ptr;
 use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
