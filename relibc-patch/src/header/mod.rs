@@ -8,6 +8,7 @@
 pub(crate) use crate::platform as _kestrel;
 
 pub mod mqueue;
+pub mod semaphore;
 pub mod sys_eventfd;
 pub mod sys_ipc;
 pub mod sys_msg;
