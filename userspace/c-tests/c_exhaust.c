@@ -1,13 +1,16 @@
 /* c_exhaust.c: running out. A fork bomb by a process without privileges ends in EAGAIN
  * (the per-user process limit, RLIMIT_NPROC), while root can still fork, and every
  * process it made goes when killed. On kestrel also: a process that touches more memory
- * than the machine has is killed (SIGSEGV or SIGBUS) and all of it comes back, and the
- * counts of /scheme/sys/resources are back after both.
+ * than the machine has is killed (SIGSEGV or SIGBUS) and all of it comes back; root's
+ * processes filling the kernel heap with descriptor tables get ENOMEM from the call that
+ * finds no room, and the kernel lives on; the counts of /scheme/sys/resources are back
+ * after each.
  *
  * On Linux the bomb runs under an RLIMIT_NPROC of 64 set for it (the host's default is
  * far higher), and the memory test is skipped (it would meet the host's OOM killer). */
 #include "c_common.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #ifndef __kestrel__
 #include <sys/resource.h>
@@ -121,12 +124,69 @@ static void memory_hog(void)
 }
 #endif
 
+#ifdef __kestrel__
+#include <kestrel/syscall.h>
+
+/* Root's children, each with both descriptor tables grown to 1,024 slots in two calls,
+ * until the kernel heap runs low: the call that finds no room fails with ENOMEM (a fork,
+ * or the dup2 or F_DUPFD that grows a table) and the kernel lives on. */
+static void heap_exhaustion(void)
+{
+	SECTION("root filling the kernel heap gets ENOMEM from the call that finds no room");
+	long long heap_before = resource("heap_bytes"), processes = resource("processes");
+	static pid_t kids[MAX_BOMB];
+	int n = 0, err = 0, p[2];
+	CHECK(pipe(p) == 0);
+	while (n < MAX_BOMB) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			char status = 'y';
+			/* The upper table through the raw call: fcntl's int cannot carry the tag. */
+			long upper = __kestrel_syscall3(KESTREL_SYS_FCNTL, 0, F_DUPFD, KESTREL_UPPER_FDTBL_TAG | 1023);
+			if (dup2(0, 1023) < 0)
+				status = errno == ENOMEM ? 'm' : 'e';
+			else if (upper < 0)
+				status = upper == -ENOMEM ? 'm' : 'e';
+			if (write(p[1], &status, 1) != 1)
+				_exit(1);
+			pause();
+			_exit(0);
+		}
+		if (pid < 0) {
+			err = errno;
+			break;
+		}
+		kids[n++] = pid;
+		char status = 0;
+		CHECK(read(p[0], &status, 1) == 1);
+		if (status != 'y') {
+			err = status == 'm' ? ENOMEM : EINVAL;
+			break;
+		}
+	}
+	printf("c_exhaust: %d processes with full descriptor tables, then errno %d (%s)\n", n, err, strerror(err));
+	CHECK_EQ(err, ENOMEM);
+	for (int i = 0; i < n; i++)
+		kill(kids[i], SIGKILL);
+	for (int i = 0; i < n; i++)
+		reap(kids[i]);
+	close(p[0]);
+	close(p[1]);
+	CHECK_EQ(resource("processes"), processes);
+	printf("c_exhaust: kernel heap %lld bytes before, %lld after\n", heap_before, resource("heap_bytes"));
+	/* And the machine works. */
+	int st = reap(spawn(hog, 4));
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 4);
+}
+#endif
+
 int main(void)
 {
 	test_name = "c_exhaust";
 	fork_bomb();
 #ifdef __kestrel__
 	memory_hog();
+	heap_exhaustion();
 #endif
 	(void)ret;
 	return report();

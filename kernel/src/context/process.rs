@@ -341,9 +341,10 @@ pub fn fork(thread: &Arc<Thread>, frame: &TrapFrame) -> Result<u32, crate::errno
             return Err(EAGAIN);
         }
     }
+    crate::memory::heap::reserve_headroom()?;
     let space = parent.with_space(|s| s.fork())?;
     let pid = allocate_pid()?;
-    let files = parent.files.lock().clone();
+    let files = parent.files.lock().try_clone()?;
     let creds = parent.creds.lock().clone();
     let signals = parent.signals.lock().for_fork();
     let name = parent.name.lock().clone();

@@ -81,3 +81,15 @@ pub fn usage() -> HeapUsage {
         size: counters.claimed_bytes,
     }
 }
+
+/// Kernel heap a call that makes new kernel objects (a process, a thread, an open file,
+/// a pipe) leaves free: below it such a call is ENOMEM, so that the heap never runs out in
+/// the middle of building one (an allocation that fails ends the kernel).
+const HEADROOM: usize = 1 << 20;
+
+/// Whether the heap has room for a call that makes kernel objects; ENOMEM if not.
+pub fn reserve_headroom() -> Result<(), crate::errno::Errno> {
+    let heap = HEAP.0.lock();
+    let counters = heap.get_counters();
+    if counters.available_bytes < HEADROOM { Err(crate::errno::ENOMEM) } else { Ok(()) }
+}

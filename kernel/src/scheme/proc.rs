@@ -64,7 +64,8 @@ fn operate(payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Res
     match *metadata {
         [PROC_SPAWN] => {
             let (path, args, env) = spawn_args(payload)?;
-            let mut files = process.files.lock().clone();
+            crate::memory::heap::reserve_headroom()?;
+            let mut files = process.files.lock().try_clone()?;
             drop(files.close_on_exec());
             let creds = process.creds.lock().clone();
             process::spawn(Some(process), &path, &args, &env, files, creds).map(|pid| pid as usize)
@@ -181,6 +182,7 @@ fn create_thread(caller: &mut Caller<'_>, args: ThreadArgs) -> Result<usize> {
     if args.entry >= user || args.stack_top >= user || args.stack_top < 16 {
         return Err(EFAULT);
     }
+    crate::memory::heap::reserve_headroom()?;
     if args.clear_tid != 0 {
         // The word must be writable now, so that the exit path can clear it.
         process.with_space(|s| read_user::<u32>(s, args.clear_tid).map(|_| ()))?;

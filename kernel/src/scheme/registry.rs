@@ -311,6 +311,7 @@ pub fn rename(desc: &OpenDescription, path: &str, caller: &mut Caller<'_>) -> Re
 /// Opens `path` (`/scheme/NAME[/REST]`) for the caller.
 pub fn open(path: &str, flags: usize, caller: &mut Caller<'_>) -> Result<Arc<OpenDescription>> {
     let (scheme, sub) = resolve(path)?;
+    crate::memory::heap::reserve_headroom()?;
     let ops = scheme.scheme();
     // No access mode given means read-only, as O_RDONLY is 0 in C.
     let mode = if flags & O_ACCMODE == 0 { O_RDONLY } else { flags & O_ACCMODE };
