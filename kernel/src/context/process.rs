@@ -231,6 +231,12 @@ impl Process {
         f(space.as_mut().ok_or(crate::errno::EFAULT)?)
     }
 
+    /// How many threads are live (for the `sys` census; counting, not collecting, keeps
+    /// `live_threads` inlined where it is hot).
+    pub fn thread_count(&self) -> usize {
+        self.threads.lock().iter().filter(|t| t.strong_count() > 0).count()
+    }
+
     /// The live threads.
     pub fn live_threads(&self) -> Vec<Arc<Thread>> {
         self.threads.lock().iter().filter_map(Weak::upgrade).collect()

@@ -104,7 +104,7 @@ fn resources() -> String {
     line("heap_bytes", heap.allocated_bytes as u64);
     line("heap_allocations", heap.allocations as u64);
     let processes = process::all();
-    let threads: usize = processes.iter().map(|p| p.live_threads().len()).sum();
+    let threads: usize = processes.iter().map(|p| p.thread_count()).sum();
     let descriptors: usize = processes.iter().map(|p| p.files.lock().count()).sum();
     line("processes", processes.len() as u64);
     line("threads", threads as u64);
@@ -122,6 +122,9 @@ fn resources() -> String {
     line("shm_names", super::shm::name_count() as u64);
     line("shared_memory_objects", shared::live_objects() as u64);
     line("tmp_pages", super::tmpfs::pages_in_use());
+    // Times kernel code used SSE while a user's FPU state was live (each one a trap and
+    // two 512-byte copies): a hot path that does so shows here.
+    line("lazy_fpu_saves", crate::arch::fpu::lazy_saves());
     for (name, scheme) in SchemeId::ALL {
         let _ = writeln!(out, "open.{name} {}", super::open_descriptions(scheme));
     }
