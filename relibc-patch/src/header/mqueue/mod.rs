@@ -226,6 +226,8 @@ pub unsafe extern "C" fn mq_open(name: *const c_char, oflag: c_int, mut __valist
 /// # Safety
 ///
 /// As for the variadic `mq_open`.
+///
+/// cbindgen:ignore
 #[cfg(kestrel_standalone)]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mq_open(name: *const c_char, oflag: c_int, mode: mode_t, attr: *mut mq_attr) -> mqd_t {

@@ -231,6 +231,8 @@ pub unsafe extern "C" fn semctl(semid: c_int, semnum: c_int, cmd: c_int, mut __v
 ///
 /// As for the variadic `semctl`: for the commands that take a pointer, `arg` points to
 /// memory of the size the command uses, which the kernel may write.
+///
+/// cbindgen:ignore
 #[cfg(kestrel_standalone)]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn semctl(semid: c_int, semnum: c_int, cmd: c_int, arg: c_ulong) -> c_int {

@@ -58,6 +58,9 @@ impl SchemeRoot {
     /// (`call_wo`: every IPC call's results come back as the return value or through
     /// addresses the call carries). The kernel's result, or its errno, or that of opening
     /// the scheme.
+    // Inlined into each call (semop_uncontended: 561.6 -> 548.6 guest instructions under
+    // `just bench --icount`).
+    #[inline]
     pub(crate) fn call_wo(&self, payload: &[u8], metadata: &[u64]) -> Result<usize> {
         let fd = self.fd()?;
         match redox_rt::sys::sys_call_wo(fd, payload, CallFlags::empty(), metadata) {
