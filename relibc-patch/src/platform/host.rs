@@ -91,6 +91,7 @@ thread_local! {
     static REPLY: Cell<Result<usize, c_int>> = const { Cell::new(Ok(0)) };
     static HOOK: RefCell<Option<Hook>> = const { RefCell::new(None) };
     static CLOSED: RefCell<Vec<c_int>> = const { RefCell::new(Vec::new()) };
+    static GONE: RefCell<BTreeSet<usize>> = const { RefCell::new(BTreeSet::new()) };
 }
 
 pub fn open_path(path: &core::ffi::CStr, flags: usize) -> Result<usize, c_int> {
@@ -165,6 +166,13 @@ pub fn fcntl(fd: usize, cmd: usize, arg: usize) -> Result<usize, c_int> {
         return Err(EBADF);
     }
     SCHEME_FD_OPS.lock().unwrap().push(FdOp::Fcntl { fd, cmd, arg });
+    if GONE.with_borrow(|gone| gone.contains(&fd)) {
+        return Err(EBADF);
+    }
+    if cmd == F_DUPFD {
+        // A new copy: the number is usable again.
+        GONE.with_borrow_mut(|gone| gone.remove(&(fd | UPPER_FDTBL_TAG)));
+    }
     match cmd {
         F_DUPFD if arg == UPPER_FDTBL_TAG => Ok(fd | UPPER_FDTBL_TAG),
         F_SETFD | F_GETFD => Ok(0),
@@ -180,10 +188,21 @@ pub fn close(fd: usize) -> Result<(), c_int> {
     OPEN.with_borrow_mut(|open| open.remove(&fd)).map(drop).ok_or(EBADF)
 }
 
-/// Records the call and answers with what [`reply_with`] set (by default `Ok(0)`).
+/// Makes the scheme descriptor `fd` closed, for this thread's calls, until it is copied
+/// again (`F_DUPFD` of its untagged number): calls on it and `F_GETFD` are `EBADF`.
+pub fn close_behind_the_library(fd: usize) {
+    GONE.with_borrow_mut(|gone| gone.insert(fd));
+}
+
+/// Records the call and answers with what [`reply_with`] set (by default `Ok(0)`), or
+/// `EBADF` on a descriptor [`close_behind_the_library`] closed.
 pub fn call(fd: usize, payload: &[u8], flags: usize, metadata: &[u64]) -> Result<usize, c_int> {
     assert!(metadata.len() <= 3, "the kernel takes at most 3 metadata words");
     let call = Call { fd, payload: payload.to_vec(), flags, metadata: metadata.to_vec() };
+    if GONE.with_borrow(|gone| gone.contains(&fd)) {
+        CALLS.with_borrow_mut(|calls| calls.push(call));
+        return Err(EBADF);
+    }
     let hooked = HOOK.with_borrow_mut(|hook| hook.as_mut().map(|hook| hook(&call)));
     CALLS.with_borrow_mut(|calls| calls.push(call));
     hooked.unwrap_or_else(|| REPLY.get())

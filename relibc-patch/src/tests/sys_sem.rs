@@ -316,3 +316,14 @@ fn the_scheme_descriptor_moves_to_the_upper_table() {
         "F_DUPFD into the upper table, the original closed, the copy close-on-exec"
     );
 }
+
+#[test]
+fn the_variadic_semctl_reads_an_argument_for_the_commands_that_have_one() {
+    use crate::header::sys_sem::{GETNCNT, GETPID, GETZCNT, SEM_INFO, SEM_STAT, SEM_STAT_ANY, takes_argument};
+    for cmd in [SETVAL, GETALL, SETALL, IPC_STAT, IPC_SET, IPC_INFO, SEM_STAT, SEM_INFO, SEM_STAT_ANY] {
+        assert!(takes_argument(cmd), "{cmd}");
+    }
+    for cmd in [IPC_RMID, GETVAL, GETPID, GETNCNT, GETZCNT, 99, -1] {
+        assert!(!takes_argument(cmd), "{cmd}");
+    }
+}
