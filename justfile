@@ -16,8 +16,9 @@ kernel:
     cargo build -q -p kernel --release
     @echo "{{kernel_elf}}"
 
-# Build the guest programs (Rust, and the C tests against the sysroot) and pack them with
-# a manifest of every test into target/initfs.img; print its path.
+# Build the guest programs (Rust, the C tests and the operator tools ipcs and ipcrm against
+# the sysroot) and pack them with a manifest of every test into target/initfs.img; print
+# its path.
 initfs:
     cargo run -q --release -p integration --bin guest-initfs
 
@@ -47,12 +48,40 @@ gdb *CMDLINE: kernel initfs
 # Run a guest stress test: `just stress sem [PROCS [SEMS [SECONDS]]]` (default 32 16 3),
 # `just stress msg [PROCS [SECONDS]]` (default 16 3), `just stress mq [PROCS [SECONDS]]`
 # (default 12 3: worker processes of 1 to 3 threads, run time), `just stress shm [PROCS
-# [SEGMENTS [SECONDS]]]` (default 8 6 3: worker processes, shared memory segments, run time).
+# [SEGMENTS [SECONDS]]]` (default 8 6 3: worker processes, shared memory segments, run time),
+# `just stress all [SECONDS]` (default 3: all of those at once, with descriptor workers and
+# the resource counts checked), `just stress leaks [CYCLES [LIFETIMES]]` (default 100000 10000: create/use/destroy rounds
+# of every object kind and process lifetimes, after which every count of /scheme/sys/resources
+# must be back; the guest suite runs it short as c_leaks).
 [no-exit-message]
 [positional-arguments]
 stress NAME *ARGS: kernel
-    cargo build -q -p userspace --release --bin init --bin "stress_{{NAME}}"
-    shift; scripts/run-guest "{{justfile_directory()}}/target/release/stress_{{NAME}}" "$@"
+    #!/usr/bin/env bash
+    set -euo pipefail
+    shift
+    if [ "{{NAME}}" = all ]; then
+        cargo build -q -p userspace --release --bin init --bin stress_all --bin stress_sem --bin stress_msg --bin stress_mq --bin stress_shm
+        bin="{{justfile_directory()}}/target/release"
+        KESTREL_RUN_FILES="$bin/stress_sem $bin/stress_msg $bin/stress_mq $bin/stress_shm" scripts/run-guest "$bin/stress_all" "$@"
+    elif [ "{{NAME}}" = leaks ]; then
+        scripts/mksysroot "{{justfile_directory()}}/target/sysroot"
+        cargo build -q -p userspace --release --bin init
+        RUN_TIMEOUT=${RUN_TIMEOUT:-3600} scripts/run-c userspace/c-tests/c_leaks.c -- "${1:-100000}" "${2:-10000}"
+    else
+        cargo build -q -p userspace --release --bin init --bin "stress_{{NAME}}"
+        scripts/run-guest "{{justfile_directory()}}/target/release/stress_{{NAME}}" "$@"
+    fi
+
+# Fuzz the kernel: `just fuzz [SECONDS [SEED [WORKERS]]]` (default 60 s, seed 1, 4 workers,
+# half without privileges) makes random system and scheme calls with random and edge-case
+# arguments, replaces workers that die or sleep for good, and reports calls per second; a
+# kernel panic or hang fails it. KESTREL_RUN_KERNEL=target/debug/kernel fuzzes the debug
+# kernel (lock-order checks live).
+[no-exit-message]
+[positional-arguments]
+fuzz *ARGS: kernel
+    cargo build -q -p userspace --release --bin init --bin fuzz
+    RUN_TIMEOUT=${RUN_TIMEOUT:-$(( ${1:-60} + 300 ))} scripts/run-guest "{{justfile_directory()}}/target/release/fuzz" "${1:-60}" "${2:-1}" ${3:+"$3"}
 
 # Boot the kernel under QEMU (PVH entry) with the guest programs; init runs the guest
 # test suite. Extra words go on the kernel command line.

@@ -24,7 +24,7 @@
 //! | `SYS_NANOSLEEP` | `*const TimeSpec`, `*mut TimeSpec` (remaining, may be null) | 0 or EINTR |
 //! | `SYS_CLOCK_NANOSLEEP` | clock, flags (`TIMER_ABSTIME`), `*const TimeSpec`, `*mut TimeSpec` (remaining, may be null) | 0 or EINTR |
 //! | `SYS_CLOCK_GETTIME` | clock (`CLOCK_REALTIME` 1, `CLOCK_MONOTONIC` 4), `*mut TimeSpec` | 0 |
-//! | `SYS_FUTEX` | addr, op (`FUTEX_WAIT` 0, `FUTEX_WAKE` 1), val, `*const TimeSpec` timeout or 0 | woken / 0 |
+//! | `SYS_FUTEX` | addr, op (`FUTEX_WAIT` 0, `FUTEX_WAKE` 1), val, `*const TimeSpec` timeout or 0 | woken / 0; a wait without a timeout is made again after a `SA_RESTART` handler, a timed one is EINTR |
 //! | `SYS_SIGACTION` | signo, `*const SigAction` or 0, `*mut SigAction` or 0 | 0 |
 //! | `SYS_SIGPROCMASK` | how, `*const u64` or 0, `*mut u64` or 0 | 0 |
 //! | `SYS_SIGRETURN` | | does not return to the caller |

@@ -2,8 +2,9 @@
 //!
 //! Known options:
 //! - `log=error|warn|info|debug|trace`: console log level (default `info`).
-//! - `test_fault=page|gp|divide|panic`: a test-only fault injected after boot, so the
-//!   exception report and the failure exit path can be tested.
+//! - `test_fault=page|gp|divide|panic|hang`: a test-only fault injected after boot, so the
+//!   exception report, the failure exit path and the host's report of a hung machine can
+//!   be tested.
 
 use log::LevelFilter;
 
@@ -18,6 +19,8 @@ pub enum TestFault {
     Divide,
     /// A Rust panic.
     Panic,
+    /// A loop with interrupts off that never ends (the host's timeout and hang report).
+    Hang,
 }
 
 /// The options the kernel understood.
@@ -54,6 +57,7 @@ impl KernelOptions {
                 ("test_fault", "gp") => options.test_fault = Some(TestFault::GeneralProtection),
                 ("test_fault", "divide") => options.test_fault = Some(TestFault::Divide),
                 ("test_fault", "panic") => options.test_fault = Some(TestFault::Panic),
+                ("test_fault", "hang") => options.test_fault = Some(TestFault::Hang),
                 _ => unknown(UnknownOption(word)),
             }
         }

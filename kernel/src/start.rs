@@ -177,5 +177,15 @@ fn inject_fault(fault: TestFault) {
             };
         }
         TestFault::Panic => panic!("test panic requested on the command line"),
+        TestFault::Hang => hang_for_test(),
+    }
+}
+
+/// `test_fault=hang`: spins with interrupts off until the host gives up on the machine.
+#[inline(never)]
+fn hang_for_test() -> ! {
+    x86_64::instructions::interrupts::disable();
+    loop {
+        core::hint::spin_loop();
     }
 }

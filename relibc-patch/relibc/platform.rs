@@ -15,7 +15,10 @@
 //! Linux's on Linux; the header module translates them to the Linux values the kernel
 //! takes), its `struct sigevent`, `union sigval` and `pthread_attr_t`, and its `close`,
 //! `pipe2`, `read`, `malloc`, `free`, `pthread_create`, `pthread_attr_*`, `pthread_atfork`
-//! and `pthread_sigmask`.
+//! and `pthread_sigmask`; for `semaphore.h`, futex waits and wakes on a clock
+//! (`Sys::futex_wait`, `Sys::futex_wake`) and shared memory objects (relibc's `shm_open`,
+//! `shm_unlink`, and `Sys::fstat`, `Sys::ftruncate`, `Sys::mmap`, `Sys::munmap`), on Redox
+//! and on Linux alike.
 
 use crate::{
     c_str::CStr,
@@ -151,4 +154,115 @@ pub fn block_all_signals() {
             core::ptr::null_mut(),
         );
     }
+}
+
+// ---- semaphore.h: futexes on a clock, and shared memory objects ----
+//
+// What `semaphore.h` needs besides its own atomics: a futex wait until an absolute time on
+// a clock and a futex wake (`Sys::futex_wait` and `Sys::futex_wake`: shared futexes, keyed
+// by physical address, so one call serves private and process-shared semaphores), and the
+// named objects of `shm_open`'s namespace (relibc's own `shm_open` and `shm_unlink`, and
+// `Sys::fstat`, `Sys::ftruncate`, `Sys::mmap`, `Sys::munmap`).
+
+pub use crate::{
+    header::time::{CLOCK_MONOTONIC, CLOCK_REALTIME},
+    platform::types::clockid_t,
+};
+
+/// Sleeps while `*word == expected`, until woken, or until `deadline` (an absolute time on
+/// the clock `CLOCK_REALTIME` or `CLOCK_MONOTONIC`) has passed. `Ok` when woken, when the
+/// word differed, spuriously, or when a sleep ended before a realtime deadline that a change
+/// of the clock moved (the caller looks again and calls again); `ETIMEDOUT` once the
+/// deadline has passed, `EINTR` when a signal handler ran, `EINVAL` for a `tv_nsec` outside
+/// 0..1e9 or another clock.
+pub fn futex_wait(
+    word: &core::sync::atomic::AtomicU32,
+    expected: u32,
+    deadline: Option<(clockid_t, &timespec)>,
+) -> Result<(), c_int> {
+    // `Sys::futex_wait` takes an absolute CLOCK_MONOTONIC deadline.
+    let monotonic = match deadline {
+        None => None,
+        Some((_, abs)) if !(0..1_000_000_000).contains(&abs.tv_nsec) => return Err(errno::EINVAL),
+        Some((CLOCK_MONOTONIC, abs)) => Some(abs.clone()),
+        Some((CLOCK_REALTIME, abs)) => Some(
+            crate::header::time::timespec_realtime_to_monotonic(abs).map_err(|err| err.0)?,
+        ),
+        Some(_) => return Err(errno::EINVAL),
+    };
+    // SAFETY: the word is a live atomic; the kernel compares and sleeps on its address.
+    match unsafe { Sys::futex_wait(word.as_ptr(), expected, monotonic.as_ref()) } {
+        Ok(()) => Ok(()),
+        Err(err) if err.0 == errno::EAGAIN => Ok(()),
+        // A realtime deadline is measured again by the next call.
+        Err(err) if err.0 == errno::ETIMEDOUT && matches!(deadline, Some((CLOCK_REALTIME, _))) => Ok(()),
+        Err(err) => Err(err.0),
+    }
+}
+
+/// Wakes up to `count` threads asleep on `word`, in any process.
+pub fn futex_wake(word: &core::sync::atomic::AtomicU32, count: u32) {
+    // SAFETY: the kernel uses the word's address as a key.
+    let _ = unsafe { Sys::futex_wake(word.as_ptr(), count) };
+}
+
+/// `shm_open(name, oflag, mode)`: a close-on-exec descriptor of the shared memory object
+/// `name` ("/NAME").
+pub fn shm_object_open(name: &core::ffi::CStr, oflag: c_int, mode: mode_t) -> Result<c_int, c_int> {
+    // SAFETY: a NUL-terminated name borrowed for the call.
+    let fd = unsafe { crate::header::sys_mman::shm_open(name.as_ptr(), oflag | O_CLOEXEC, mode) };
+    if fd < 0 { Err(ERRNO.get()) } else { Ok(fd) }
+}
+
+/// `shm_unlink(name)`.
+pub fn shm_object_unlink(name: &core::ffi::CStr) -> Result<(), c_int> {
+    // SAFETY: a NUL-terminated name borrowed for the call.
+    if unsafe { crate::header::sys_mman::shm_unlink(name.as_ptr()) } < 0 {
+        Err(ERRNO.get())
+    } else {
+        Ok(())
+    }
+}
+
+/// The identity (device and inode) and size in bytes of the file open on `fd` (`fstat`).
+pub fn fd_identity(fd: c_int) -> Result<(FileId, u64), c_int> {
+    let mut st = stat::default();
+    Sys::fstat(fd, Out::from_mut(&mut st)).map_err(|err| err.0)?;
+    let id = FileId {
+        dev: st.st_dev as u64,
+        ino: st.st_ino as u64,
+    };
+    Ok((id, st.st_size as u64))
+}
+
+/// `ftruncate(fd, len)`.
+pub fn fd_truncate(fd: c_int, len: u64) -> Result<(), c_int> {
+    Sys::ftruncate(fd, len as crate::platform::types::off_t).map_err(|err| err.0)
+}
+
+/// `mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)`: the address.
+pub fn map_shared(fd: c_int, len: usize) -> Result<*mut c_void, c_int> {
+    use crate::header::sys_mman::{MAP_SHARED, PROT_READ, PROT_WRITE};
+    // SAFETY: a new mapping at an address the kernel picks replaces nothing.
+    unsafe {
+        Sys::mmap(
+            core::ptr::null_mut(),
+            len,
+            PROT_READ | PROT_WRITE,
+            MAP_SHARED,
+            fd,
+            0,
+        )
+    }
+    .map_err(|err| err.0)
+}
+
+/// `munmap(addr, len)`.
+///
+/// # Safety
+///
+/// Nothing uses the memory at `addr .. addr + len` any more.
+pub unsafe fn unmap(addr: *mut c_void, len: usize) -> Result<(), c_int> {
+    // SAFETY: as the caller promises.
+    unsafe { Sys::munmap(addr, len) }.map_err(|err| err.0)
 }

@@ -537,3 +537,18 @@ mod timerfd {
     const_assert_eq!(kestrel_abi::syscall::CLOCK_MONOTONIC, 4);
     const_assert_eq!(kestrel_abi::syscall::CLOCK_BOOTTIME, 7);
 }
+
+/// semaphore.h: glibc's x86_64 `sem_t` (32 bytes, aligned to 8), `SEM_VALUE_MAX` INT_MAX,
+/// and the clocks `sem_clockwait` takes: the guest runtime's (the kernel's) ids.
+mod semaphore {
+    use static_assertions::{assert_eq_align, assert_eq_size, const_assert_eq};
+
+    use crate::header::semaphore::{SEM_VALUE_MAX, sem_t};
+    use crate::platform;
+
+    assert_eq_size!(sem_t, [u8; 32]);
+    assert_eq_align!(sem_t, u64);
+    const_assert_eq!(SEM_VALUE_MAX, i32::MAX);
+    const_assert_eq!(platform::CLOCK_REALTIME as usize, kestrel_abi::syscall::CLOCK_REALTIME);
+    const_assert_eq!(platform::CLOCK_MONOTONIC as usize, kestrel_abi::syscall::CLOCK_MONOTONIC);
+}

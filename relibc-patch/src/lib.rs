@@ -1,6 +1,6 @@
 //! The C API that kestrel's IPC schemes need in a libc: the functions, types and constants
 //! of `sys/ipc.h`, `sys/sem.h`, `sys/msg.h`, `sys/shm.h`, `mqueue.h`, `sys/signalfd.h`,
-//! `sys/eventfd.h` and `sys/timerfd.h`, in the Linux x86_64 ABI.
+//! `sys/eventfd.h`, `sys/timerfd.h` and `semaphore.h`, in the Linux x86_64 ABI.
 //!
 //! The same source files serve two builds:
 //!
@@ -55,3 +55,11 @@ fn panic(_info: &core::panic::PanicInfo<'_>) -> ! {
     // SAFETY: `abort` takes no arguments, touches no Rust-visible memory and never returns.
     unsafe { abort() }
 }
+
+/// The precompiled `core` is built to unwind: an out-of-line piece of it that the library
+/// happens to use (a slice-length check's panic path, say) brings an unwind-table
+/// reference to the personality routine, which no C program provides. Panics abort here,
+/// so nothing ever unwinds and this is never called (the kernel does the same).
+#[cfg(all(feature = "panic-handler", not(test)))]
+#[unsafe(no_mangle)]
+pub extern "C" fn rust_eh_personality() {}

@@ -1,6 +1,7 @@
 //! Building initfs images: packing files (the layout of `kestrel_abi::initfs`, checked
-//! with its parser), and the standard guest image with `init`, the test programs and the
-//! files of `userspace/rootfs/` (`etc/passwd`, `etc/group`).
+//! with its parser), and the standard guest image with `init`, the test programs, the
+//! operator tools (`ipcs`, `ipcrm`) and the files of `userspace/rootfs/` (`etc/passwd`,
+//! `etc/group`).
 //!
 //! The writer lives here, not in the abi crate: an abi feature needing `std` would be
 //! unified by cargo into the kernel's and the guest programs' builds of the abi (same
@@ -154,10 +155,7 @@ pub fn build_c_tests() -> Vec<PathBuf> {
 
 fn compile_c_tests() -> Vec<PathBuf> {
     let root = crate::workspace_root();
-    let sysroot = root.join("target/sysroot");
-    let status =
-        Command::new(root.join("scripts/mksysroot")).arg(&sysroot).current_dir(&root).status().expect("mksysroot runs");
-    assert!(status.success(), "building the guest C sysroot failed");
+    let sysroot = build_sysroot();
     let out = root.join("target/c");
     std::fs::create_dir_all(&out).expect("creating target/c");
     let mut sources: Vec<PathBuf> = ["userspace/libc/tests", "userspace/c-tests"]
@@ -188,9 +186,34 @@ fn compile_c_tests() -> Vec<PathBuf> {
         .collect()
 }
 
+/// The operator tools (`ipcs`, `ipcrm` from `userspace/tools/`), compiled against the
+/// sysroot into `target/c-tools/` by `scripts/build-c-tools`; returns the programs'
+/// paths. Every guest image carries them (`/scheme/initfs/ipcs`); `c_ipc_tools` tests
+/// them. Done once per process.
+pub fn build_c_tools() -> Vec<PathBuf> {
+    static PROGRAMS: OnceLock<Vec<PathBuf>> = OnceLock::new();
+    PROGRAMS
+        .get_or_init(|| {
+            let root = crate::workspace_root();
+            build_sysroot();
+            let out = Command::new(root.join("scripts/build-c-tools"))
+                .arg(root.join("target/c-tools"))
+                .current_dir(&root)
+                .output()
+                .expect("build-c-tools runs");
+            assert!(
+                out.status.success(),
+                "building the operator tools failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).split_whitespace().map(PathBuf::from).collect()
+        })
+        .clone()
+}
+
 /// Builds the standard guest image into `target/initfs.img`: the Rust guest programs
-/// (cargo), the C tests (sysroot and kestrel-cc), the files of `userspace/rootfs/`, and
-/// a manifest naming every test.
+/// (cargo), the C tests (sysroot and kestrel-cc), the operator tools, the files of
+/// `userspace/rootfs/`, and a manifest naming every test.
 pub fn build_guest_initfs() -> PathBuf {
     let root = crate::workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -208,6 +231,7 @@ pub fn build_guest_initfs() -> PathBuf {
         tests.push(base_name(&program).expect("a program has a name"));
         files.push(program);
     }
+    files.extend(build_c_tools());
     let rootfs = root_files().expect("reading userspace/rootfs");
     let image = image_from_parts(&files, &rootfs, Some(tests.join("\n").into_bytes())).expect("packing the initfs");
     let out = root.join("target/initfs.img");

@@ -9,6 +9,7 @@
 pub mod bench;
 pub mod cpio;
 pub mod initfs;
+pub mod monitor;
 pub mod symbolize;
 
 use std::io::{self, BufRead, BufReader, Write};
@@ -77,6 +78,9 @@ pub struct Outcome {
     /// When each line of `serial` arrived, from QEMU start: the i-th entry is the i-th
     /// item of `serial.lines()`.
     pub line_times: Vec<Duration>,
+    /// On a timeout: what QEMU's monitor said of the CPU before the machine was killed
+    /// (`info registers` samples and the words at the stack pointer), for a hang report.
+    pub hang_state: Option<String>,
 }
 
 impl Outcome {
@@ -123,9 +127,11 @@ impl Boot {
     }
 
     /// The QEMU command line for this boot (without the writable OVMF variables copy).
-    fn command(&self, vars: Option<&Path>) -> Command {
+    fn command(&self, vars: Option<&Path>, monitor: &Path) -> Command {
         let mut cmd = Command::new("qemu-system-x86_64");
-        cmd.args(["-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot"]);
+        cmd.args(["-display", "none", "-serial", "stdio", "-no-reboot"]);
+        // The monitor on a socket of its own, for a look at a hung machine (`hang_state`).
+        cmd.arg("-monitor").arg(format!("unix:{},server=on,wait=off", monitor.display()));
         cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-accel", "tcg"]);
         cmd.args(["-m", &self.memory_mib.to_string()]);
         match self.firmware {
@@ -162,16 +168,18 @@ impl Boot {
             _ => None,
         };
         let start = Instant::now();
-        let mut child = self.command(vars.as_ref().map(|v| v.path.as_path())).spawn().map_err(|e| {
-            if e.kind() == io::ErrorKind::NotFound {
-                io::Error::new(
-                    e.kind(),
-                    "qemu-system-x86_64 not found: run ./x setup (or apt-get install qemu-system-x86)",
-                )
-            } else {
-                e
-            }
-        })?;
+        let monitor_socket = monitor::socket_path();
+        let mut child =
+            self.command(vars.as_ref().map(|v| v.path.as_path()), &monitor_socket).spawn().map_err(|e| {
+                if e.kind() == io::ErrorKind::NotFound {
+                    io::Error::new(
+                        e.kind(),
+                        "qemu-system-x86_64 not found: run ./x setup (or apt-get install qemu-system-x86)",
+                    )
+                } else {
+                    e
+                }
+            })?;
         let stdout = child.stdout.take().expect("stdout is piped");
         let stream = self.stream;
         let (tx, rx) = mpsc::channel();
@@ -197,6 +205,7 @@ impl Boot {
             (serial, line_times)
         });
         let deadline = start + self.timeout;
+        let mut hang_state = None;
         let ending = loop {
             if let Some(status) = child.try_wait()? {
                 break match status.code() {
@@ -207,6 +216,7 @@ impl Boot {
                 };
             }
             if Instant::now() >= deadline {
+                hang_state = monitor::hang_state(&monitor_socket);
                 let _ = child.kill();
                 let _ = child.wait();
                 break Ending::TimedOut;
@@ -214,11 +224,13 @@ impl Boot {
             let _ = rx.recv_timeout(Duration::from_millis(20));
         };
         let (serial, line_times) = reader.join().unwrap_or_default();
+        let _ = std::fs::remove_file(&monitor_socket);
         Ok(Outcome {
             ending,
             serial: String::from_utf8_lossy(&serial).into_owned(),
             elapsed: start.elapsed(),
             line_times,
+            hang_state,
         })
     }
 }

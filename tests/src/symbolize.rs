@@ -124,6 +124,34 @@ pub fn annotate(serial: &str, symbols: &Symbolizer) -> Option<String> {
     Some(out)
 }
 
+/// What a hung machine was doing (from `monitor::hang_state`): each sampled RIP with its
+/// name, then the kernel text addresses among the words at the stack pointer (the return
+/// addresses of the calls it is in, and some stale ones), named.
+pub fn hang_report(state: &str, symbols: &Symbolizer) -> String {
+    let mut out = String::from("qemu-run: where the CPU was when the run timed out:\n");
+    for rip in crate::monitor::samples(state, "RIP") {
+        let name = symbols.describe(rip).unwrap_or_else(|| String::from("(not kernel text: user mode or idle)"));
+        let _ = writeln!(out, "  RIP {rip:#018x} {name}");
+    }
+    // Words that fall in a function (past the last one, in read-only data, are not code).
+    let in_code = |word: u64| {
+        symbols.describe(word).and_then(|name| {
+            let offset = name.lines().next()?.rsplit_once("+0x")?.1;
+            (u64::from_str_radix(offset, 16).ok()? < 0x4000).then_some(name)
+        })
+    };
+    let text: Vec<u64> = crate::monitor::stack_words(state).into_iter().filter(|&w| in_code(w).is_some()).collect();
+    if !text.is_empty() {
+        out.push_str("  kernel text on the stack (innermost first):\n");
+        for word in text {
+            let name = symbols.describe(word).unwrap_or_default();
+            let first = name.lines().next().unwrap_or("");
+            let _ = writeln!(out, "    {word:#018x} {first}");
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::report_addresses;

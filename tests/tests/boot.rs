@@ -82,6 +82,19 @@ fn panic_is_reported_with_location() {
 }
 
 #[test]
+fn a_hung_kernel_times_out_with_a_report_of_where_it_spins() {
+    let mut boot = Boot::new(kernel_elf(), Firmware::Pvh);
+    boot.append = "test_fault=hang".to_string();
+    boot.timeout = std::time::Duration::from_secs(5);
+    let out = boot.run().expect("QEMU runs");
+    assert_eq!(out.ending, Ending::TimedOut, "serial:\n{}", out.serial);
+    let state = out.hang_state.expect("the monitor answered before the machine was killed");
+    let names = Symbolizer::new(&kernel_elf()).expect("the kernel ELF has symbols");
+    let report = symbolize::hang_report(&state, &names);
+    assert!(report.contains("hang_for_test"), "the report names the loop:\n{report}\n{state}");
+}
+
+#[test]
 fn unknown_boot_options_are_warned_about_not_fatal() {
     let out = boot("frobnicate=1 log=debug");
     assert_eq!(out.ending, Ending::Success, "serial:\n{}", out.serial);

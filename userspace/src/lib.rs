@@ -12,6 +12,7 @@
 //! - [`check`]: assertion helpers for the guest tests.
 //! - [`sysv`], [`msg`]: System V semaphores and message queues over the kernel's `sem`
 //!   and `msg` schemes; [`mq`]: POSIX message queues over its `mq` scheme.
+//! - [`fuzz`]: a fuzzing worker's random system and scheme calls;
 //! - [`stress`]: what the guest stress programs share (the supervisor's crew of workers,
 //!   the per-sender log of messages seen).
 //!
@@ -26,6 +27,7 @@ pub mod check;
 pub mod cred;
 pub mod errno;
 pub mod fs;
+pub mod fuzz;
 pub mod heap;
 pub mod io;
 mod lang;

@@ -36,6 +36,8 @@ pub mod signal;
 #[cfg(not(test))]
 pub mod thread;
 #[cfg(not(test))]
+pub mod user_count;
+#[cfg(not(test))]
 pub mod wait_queue;
 
 #[cfg(not(test))]

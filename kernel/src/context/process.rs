@@ -17,7 +17,7 @@ use super::lock_order::{Level, OrderedMutex};
 use super::signal::{Info, SignalState};
 use super::thread::{Thread, WakeReason};
 use super::wait_queue::WaitQueue;
-use super::{exec, ipc, itimer, scheduler};
+use super::{exec, ipc, itimer, scheduler, user_count};
 use crate::arch::fpu::FpuArea;
 use crate::arch::interrupts::TrapFrame;
 use crate::arch::qemu::{self, ExitCode};
@@ -64,6 +64,8 @@ pub struct Process {
     pub ipc: OrderedMutex<ipc::ProcessIpc>,
     /// The real-time interval timer (`setitimer`, `alarm`); see `itimer` for its lock order.
     pub itimer: Mutex<itimer::RealTimer>,
+    /// The real uid the process is counted under in `user_count` (while in the table).
+    pub counted_uid: AtomicU32,
 }
 
 /// The process table; level `ProcessTable` in `lock_order`.
@@ -84,6 +86,7 @@ impl Process {
         signals: SignalState,
     ) -> Arc<Self> {
         let pml4 = space.as_ref().map_or(0, AddressSpace::pml4);
+        let ruid = creds.ruid;
         Arc::new(Self {
             pid,
             ppid: AtomicU32::new(ppid),
@@ -101,6 +104,7 @@ impl Process {
             child_exit: WaitQueue::new(),
             ipc: OrderedMutex::new(Level::ProcessIpc, ipc::ProcessIpc::default()),
             itimer: Mutex::new(itimer::RealTimer::default()),
+            counted_uid: AtomicU32::new(ruid),
         })
     }
 
@@ -227,6 +231,12 @@ impl Process {
         f(space.as_mut().ok_or(crate::errno::EFAULT)?)
     }
 
+    /// How many threads are live (for the `sys` census; counting, not collecting, keeps
+    /// `live_threads` inlined where it is hot).
+    pub fn thread_count(&self) -> usize {
+        self.threads.lock().iter().filter(|t| t.strong_count() > 0).count()
+    }
+
     /// The live threads.
     pub fn live_threads(&self) -> Vec<Arc<Thread>> {
         self.threads.lock().iter().filter_map(Weak::upgrade).collect()
@@ -275,9 +285,16 @@ fn allocate_pid() -> Result<u32, crate::errno::Errno> {
 
 fn register(parent: Option<&Arc<Process>>, process: &Arc<Process>) {
     PROCESSES.lock().insert(process.pid, process.clone());
+    user_count::add(process.counted_uid.load(Ordering::Relaxed));
     if let Some(parent) = parent {
         parent.children.lock().push(process.clone());
     }
+}
+
+/// Takes `process` out of the table (it has been reaped).
+fn unregister(process: &Arc<Process>) {
+    PROCESSES.lock().remove(&process.pid);
+    user_count::remove(process.counted_uid.load(Ordering::Relaxed));
 }
 
 /// The initial user frame of a program: its entry point and stack, user selectors,
@@ -322,9 +339,18 @@ pub fn spawn(
 /// same call.
 pub fn fork(thread: &Arc<Thread>, frame: &TrapFrame) -> Result<u32, crate::errno::Errno> {
     let parent = &thread.process;
+    {
+        // RLIMIT_NPROC: a process without privileges may not take its real user past
+        // the limit (root may).
+        let creds = parent.creds.lock();
+        if !creds.is_root() && user_count::count(creds.ruid) >= user_count::limit() {
+            return Err(EAGAIN);
+        }
+    }
+    crate::memory::heap::reserve_headroom()?;
     let space = parent.with_space(|s| s.fork())?;
     let pid = allocate_pid()?;
-    let files = parent.files.lock().clone();
+    let files = parent.files.lock().try_clone()?;
     let creds = parent.creds.lock().clone();
     let signals = parent.signals.lock().for_fork();
     let name = parent.name.lock().clone();
@@ -438,7 +464,7 @@ fn finish_exit(process: &Arc<Process>) {
             }
         } else {
             for orphan in orphans {
-                PROCESSES.lock().remove(&orphan.pid);
+                unregister(&orphan);
             }
         }
     }
@@ -486,7 +512,7 @@ pub fn waitpid(parent: &Arc<Process>, pid: i64, nohang: bool) -> Result<Option<(
             if let Some(index) = zombie {
                 let child = children.remove(index);
                 drop(children);
-                PROCESSES.lock().remove(&child.pid);
+                unregister(&child);
                 let ProcessState::Zombie(status) = *child.state.lock() else { unreachable!("checked above") };
                 return Ok(Some((child.pid, status)));
             }

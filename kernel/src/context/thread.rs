@@ -63,6 +63,18 @@ static SPARE_STACKS: spin::Mutex<arrayvec::ArrayVec<u64, SPARE_STACKS_MAX>> =
 /// Most spare stacks kept (the rest go back to the frame allocator).
 const SPARE_STACKS_MAX: usize = 8;
 
+/// Gives the spare kernel stacks back to the frame allocator (`/scheme/sys/drop_caches`).
+pub fn drop_spare_stacks() {
+    let spare = core::mem::take(&mut *SPARE_STACKS.lock());
+    for frames in spare {
+        for page in 0..KernelStack::PAGES {
+            if let Err(e) = frame::free(frames + page * PAGE_SIZE) {
+                log::error!("kernel stack frame already free: {e:?}");
+            }
+        }
+    }
+}
+
 /// Frames held by spare kernel stacks: free for any use in all but name (the leak checks
 /// count them as free).
 pub fn spare_stack_frames() -> u64 {
@@ -119,6 +131,10 @@ pub struct Thread {
     pub fs_base: AtomicU64,
     /// The head of the thread's robust futex list (0: none; see `robust`).
     pub robust_list: AtomicU64,
+    /// The thread asked to exit (`PROC_THREAD_EXIT`): it does on its way back to user
+    /// mode, where its kernel stack holds nothing, rather than inside the call, whose
+    /// frames hold references (the proc descriptor's) that would never be dropped.
+    pub exit_requested: core::sync::atomic::AtomicBool,
     /// The rest of its signal state (sigsuspend's saved mask, a fault's information).
     pub signal: super::signal::ThreadSignals,
 }
@@ -157,6 +173,7 @@ impl Thread {
             clear_tid: AtomicU64::new(0),
             fs_base: AtomicU64::new(0),
             robust_list: AtomicU64::new(0),
+            exit_requested: core::sync::atomic::AtomicBool::new(false),
             signal: super::signal::ThreadSignals::default(),
         }
     }

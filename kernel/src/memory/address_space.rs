@@ -24,6 +24,9 @@ use crate::errno::{EEXIST, EINVAL, ENOMEM};
 
 /// Highest user address plus one (the canonical lower half, minus a guard page).
 pub const USER_END: u64 = 0x0000_7fff_ffff_f000;
+
+/// The largest mapping, in multiples of the machine's memory (see `map_demand`).
+pub const MAX_MAPPING_RATIO: u64 = 4;
 /// Where kernel-chosen mappings start.
 pub const MMAP_BASE: u64 = 0x0000_1000_0000_0000;
 /// PTE bit (available to software) marking a page whose frame the address space does not own.
@@ -207,6 +210,39 @@ impl AddressSpace {
         self.mapped(vaddr).is_some()
     }
 
+    /// The first page in `[from, end)` with something mapped (resident or demand-zero).
+    /// Absent tables are skipped whole, so that a call over a huge range of nothing (a
+    /// terabyte `munmap`) costs a few steps per 512 GiB, 1 GiB or 2 MiB of it rather than
+    /// one per page: scheme calls run with interrupts off.
+    fn next_mapped(&self, from: u64, end: u64) -> Option<u64> {
+        /// Bytes one entry covers at each level (L4, L3, L2).
+        const SPAN: [u64; 3] = [1 << 39, 1 << 30, 1 << 21];
+        let end = end.min(USER_END);
+        let mut at = from & !(PAGE_SIZE - 1);
+        'outer: while at < end {
+            let idx = indices(at);
+            let mut current = self.pml4;
+            for level in 0..3 {
+                let entry = &table(current)[idx[level]];
+                if entry.is_unused() {
+                    // Nothing below this entry: on to the next one's first page.
+                    at = (at & !(SPAN[level] - 1)).checked_add(SPAN[level])?;
+                    continue 'outer;
+                }
+                current = entry.addr().as_u64();
+            }
+            let last = table(current);
+            match next_used(last, idx[3], 512) {
+                Some(i) => {
+                    let page = (at & !(SPAN[2] - 1)) + i as u64 * PAGE_SIZE;
+                    return (page < end).then_some(page);
+                }
+                None => at = (at & !(SPAN[2] - 1)).checked_add(SPAN[2])?,
+            }
+        }
+        None
+    }
+
     /// Translates a user address for an access of the given kind: the physical address,
     /// if the page is mapped for user access (and writable when `write`). A demand-zero
     /// page is backed first; `None` also when that finds no memory.
@@ -252,13 +288,13 @@ impl AddressSpace {
     }
 
     fn is_free(&mut self, addr: u64, len: u64) -> bool {
-        (addr..addr + len).step_by(PAGE_SIZE as usize).all(|p| !self.is_mapped(p))
+        self.next_mapped(addr, addr + len).is_none()
     }
 
     fn find_free(&mut self, hint: u64, len: u64) -> Option<u64> {
         let mut addr = if hint >= MMAP_BASE && valid_user_range(hint, len) { hint } else { MMAP_BASE };
         while addr.checked_add(len)? <= USER_END {
-            match (addr..addr + len).step_by(PAGE_SIZE as usize).find(|&p| self.is_mapped(p)) {
+            match self.next_mapped(addr, addr + len) {
                 None => return Some(addr),
                 Some(used) => addr = used + PAGE_SIZE,
             }
@@ -282,6 +318,14 @@ impl AddressSpace {
         bits: Flags,
     ) -> Result<u64, crate::errno::Errno> {
         let len = len.checked_next_multiple_of(PAGE_SIZE).ok_or(ENOMEM)?;
+        // Every page of a mapping has its page-table entry from the start (demand-zero
+        // entries), built with interrupts off: no single mapping may be larger than
+        // MAX_MAPPING_RATIO times the machine's memory (Linux, which builds entries at
+        // the first touch, bounds only committed memory, and reserves of any size with
+        // PROT_NONE succeed there).
+        if len / PAGE_SIZE > frame::total_frames().saturating_mul(MAX_MAPPING_RATIO) {
+            return Err(ENOMEM);
+        }
         let addr = match placement {
             Placement::Anywhere(hint) => self.find_free(hint & !(PAGE_SIZE - 1), len).ok_or(ENOMEM)?,
             Placement::FixedReplace(addr) | Placement::FixedNoReplace(addr) => {
@@ -322,14 +366,15 @@ impl AddressSpace {
     pub fn unmap(&mut self, addr: u64, len: u64) {
         self.recent = None;
         let mut flush = false;
-        for page in (addr..addr.saturating_add(len).min(USER_END)).step_by(PAGE_SIZE as usize) {
-            if let Ok(Some(pte)) = self.pte(page, false)
-                && !pte.is_unused()
-            {
+        let end = addr.saturating_add(len).min(USER_END);
+        let mut at = addr;
+        while let Some(page) = self.next_mapped(at, end) {
+            if let Some(pte) = self.mapped(page) {
                 release_page(pte.flags(), pte.addr().as_u64());
                 pte.set_unused();
                 flush = true;
             }
+            at = page + PAGE_SIZE;
         }
         if flush {
             self.flush();

@@ -79,6 +79,11 @@ pub fn free(paddr: u64) -> Result<(), FreeError> {
     FRAMES.lock().as_mut().map_or(Err(FreeError::OutOfRange(paddr)), |b| b.free(paddr))
 }
 
+/// Frames the allocator manages (free or not).
+pub fn total_frames() -> u64 {
+    FRAMES.lock().as_ref().map_or(0, FrameBitmap::frames)
+}
+
 /// Free frames right now.
 pub fn free_frames() -> u64 {
     FRAMES.lock().as_ref().map_or(0, FrameBitmap::free_frames)

@@ -62,3 +62,34 @@ pub fn init(usable: u64) -> Option<u64> {
     unsafe { HEAP.0.lock().claim(span) }.ok()?;
     Some(size)
 }
+
+/// What the heap holds now: bytes in live allocations, live allocations, and the
+/// heap's size.
+pub struct HeapUsage {
+    pub allocated_bytes: usize,
+    pub allocations: usize,
+    pub size: usize,
+}
+
+/// The heap's usage now (talc keeps the counts as it allocates and frees).
+pub fn usage() -> HeapUsage {
+    let heap = HEAP.0.lock();
+    let counters = heap.get_counters();
+    HeapUsage {
+        allocated_bytes: counters.allocated_bytes,
+        allocations: counters.allocation_count,
+        size: counters.claimed_bytes,
+    }
+}
+
+/// Kernel heap a call that makes new kernel objects (a process, a thread, an open file,
+/// a pipe) leaves free: below it such a call is ENOMEM, so that the heap never runs out in
+/// the middle of building one (an allocation that fails ends the kernel).
+const HEADROOM: usize = 1 << 20;
+
+/// Whether the heap has room for a call that makes kernel objects; ENOMEM if not.
+pub fn reserve_headroom() -> Result<(), crate::errno::Errno> {
+    let heap = HEAP.0.lock();
+    let counters = heap.get_counters();
+    if counters.available_bytes < HEADROOM { Err(crate::errno::ENOMEM) } else { Ok(()) }
+}

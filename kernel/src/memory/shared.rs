@@ -46,6 +46,15 @@ struct Frames {
     frame: Vec<u64>,
 }
 
+/// Shared memory objects alive (System V segments, POSIX objects, memfds, shared
+/// anonymous mappings), for the `sys` scheme's census.
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// Shared memory objects alive now.
+pub fn live_objects() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
+
 /// A shared memory object.
 pub struct SharedMemory {
     /// The pages touched so far and their frames (see [`Frames`]).
@@ -69,6 +78,7 @@ impl SharedMemory {
             observer,
             tag: AtomicI64::new(-1),
         };
+        LIVE.fetch_add(1, Ordering::Relaxed);
         Arc::new(object)
     }
 
@@ -154,6 +164,7 @@ impl SharedMemory {
 
 impl Drop for SharedMemory {
     fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::Relaxed);
         core::mem::take(&mut self.frames.get_mut().frame).into_iter().for_each(free_frame);
     }
 }

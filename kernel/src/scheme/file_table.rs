@@ -42,7 +42,7 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use crate::errno::{EBADF, EMFILE};
+use crate::errno::{EBADF, EMFILE, ENOMEM};
 pub use kestrel_abi::syscall::UPPER_FDTBL_TAG;
 
 use super::OpenDescription;
@@ -64,10 +64,28 @@ type Slots = Vec<Option<FileDescriptor>>;
 
 /// A process's descriptors: the ordinary table and the upper one (see the module header).
 /// Neither vector grows past [`MAX_FDS`] slots.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct FileTable {
     slots: Slots,
     upper: Slots,
+}
+
+/// Makes `slots` at least `len` long; ENOMEM (as Linux's table expansion) if the kernel
+/// heap has no room for it, rather than the allocation failure that would end the kernel.
+fn grow(slots: &mut Slots, len: usize) -> Result<(), crate::errno::Errno> {
+    if slots.len() < len {
+        slots.try_reserve(len - slots.len()).map_err(|_| ENOMEM)?;
+        slots.resize(len, None);
+    }
+    Ok(())
+}
+
+/// A copy of `slots`, or ENOMEM.
+fn try_copy(slots: &Slots) -> Result<Slots, crate::errno::Errno> {
+    let mut copy = Vec::new();
+    copy.try_reserve_exact(slots.len()).map_err(|_| ENOMEM)?;
+    copy.extend(slots.iter().cloned());
+    Ok(copy)
 }
 
 /// The index a tagged number names in the upper table (past the table if other high
@@ -128,9 +146,7 @@ impl FileTable {
         let tag = min & UPPER_FDTBL_TAG;
         let (slots, start) = self.table_mut(min);
         let index = (start..MAX_FDS).find(|&i| slots.get(i).is_none_or(Option::is_none)).ok_or(EMFILE)?;
-        if slots.len() <= index {
-            slots.resize(index + 1, None);
-        }
+        grow(slots, index + 1)?;
         slots[index] = Some(desc);
         Ok(index | tag)
     }
@@ -146,9 +162,7 @@ impl FileTable {
         if index >= MAX_FDS {
             return Err(EBADF);
         }
-        if slots.len() <= index {
-            slots.resize(index + 1, None);
-        }
+        grow(slots, index + 1)?;
         Ok(slots[index].replace(desc))
     }
 
@@ -167,6 +181,17 @@ impl FileTable {
             .filter(|s| s.as_ref().is_some_and(|d| d.cloexec))
             .filter_map(Option::take)
             .collect()
+    }
+
+    /// A copy for a forked child or a spawned program (descriptions shared), or ENOMEM
+    /// when the kernel heap has no room for it.
+    pub fn try_clone(&self) -> Result<Self, crate::errno::Errno> {
+        Ok(Self { slots: try_copy(&self.slots)?, upper: try_copy(&self.upper)? })
+    }
+
+    /// Descriptors in use in both tables.
+    pub fn count(&self) -> usize {
+        self.slots.iter().chain(self.upper.iter()).filter(|s| s.is_some()).count()
     }
 
     /// Removes every descriptor of both tables (process exit), returning them so that the

@@ -87,7 +87,8 @@ impl<T> Default for HandleTable<T> {
 
 /// A new description of `handle` on `scheme` with `status_flags` (the kernel's access
 /// mode and `O_NONBLOCK`) at the caller's lowest free descriptor; returns it. On failure
-/// (EMFILE) the description is dropped, so the scheme's `close` gives the handle back.
+/// (EMFILE, or ENOMEM when the kernel heap is low) the description is dropped, so the
+/// scheme's `close` gives the handle back.
 pub fn install(
     caller: &Caller<'_>,
     scheme: SchemeId,
@@ -96,5 +97,7 @@ pub fn install(
     cloexec: bool,
 ) -> Result<usize> {
     let description = Arc::new(OpenDescription::new(scheme, handle, status_flags));
+    // Dropping the description on ENOMEM gives the handle back too.
+    crate::memory::heap::reserve_headroom()?;
     caller.process.files.lock().insert_from(0, FileDescriptor { description, cloexec })
 }

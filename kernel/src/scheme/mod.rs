@@ -25,6 +25,8 @@ mod sem_differential;
 #[cfg(test)]
 mod shm_differential;
 #[cfg(test)]
+mod sysvipc_differential;
+#[cfg(test)]
 mod timerfd_differential;
 #[cfg(test)]
 mod tmpfs_tree_tests;
@@ -61,6 +63,8 @@ pub mod shm;
 mod shm_sysv;
 #[cfg(not(test))]
 pub mod signalfd;
+#[cfg(not(test))]
+pub mod sys;
 #[cfg(not(test))]
 pub mod time;
 #[cfg(not(test))]

@@ -176,6 +176,17 @@ mod spare_messages {
             let _ = SPARE.lock().try_push(message);
         }
     }
+
+    /// Frees the spare records (`/scheme/sys/drop_caches`).
+    pub fn drop_all() {
+        let spare = core::mem::take(&mut *SPARE.lock());
+        drop(spare);
+    }
+}
+
+/// Frees the spare message records (`/scheme/sys/drop_caches`).
+pub fn drop_spare_messages() {
+    spare_messages::drop_all();
 }
 
 /// The msg scheme.
@@ -311,4 +322,11 @@ impl KernelScheme for MsgScheme {
     }
 
     fn close(&self, _handle: usize) {}
+}
+
+/// `/proc/sysvipc/msg`'s lines (after its header); the number of queues and of messages.
+pub fn sysvipc_table(out: &mut String) -> (usize, u64) {
+    let msgs = MSGS.lock();
+    let queues = msgs.ns.all_ds().map(|ds| super::ipc::sysvipc::msg_line(out, &ds)).count();
+    (queues, msgs.ns.messages())
 }

@@ -64,7 +64,8 @@ fn operate(payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Res
     match *metadata {
         [PROC_SPAWN] => {
             let (path, args, env) = spawn_args(payload)?;
-            let mut files = process.files.lock().clone();
+            crate::memory::heap::reserve_headroom()?;
+            let mut files = process.files.lock().try_clone()?;
             drop(files.close_on_exec());
             let creds = process.creds.lock().clone();
             process::spawn(Some(process), &path, &args, &env, files, creds).map(|pid| pid as usize)
@@ -117,7 +118,11 @@ fn operate(payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Res
             let args = ThreadArgs { entry: words[0], stack_top: words[1], arg: words[2], clear_tid: words[3] };
             create_thread(caller, args)
         }
-        [PROC_THREAD_EXIT] => process::exit_current_thread(),
+        [PROC_THREAD_EXIT] => {
+            caller.thread.exit_requested.store(true, core::sync::atomic::Ordering::Relaxed);
+            crate::context::scheduler::request_return_check();
+            Ok(0)
+        }
         [PROC_SET_FS_BASE, base] => {
             // As Linux's arch_prctl(ARCH_SET_FS): an address outside the user half is EPERM.
             if base >= crate::memory::address_space::USER_END {
@@ -177,6 +182,7 @@ fn create_thread(caller: &mut Caller<'_>, args: ThreadArgs) -> Result<usize> {
     if args.entry >= user || args.stack_top >= user || args.stack_top < 16 {
         return Err(EFAULT);
     }
+    crate::memory::heap::reserve_headroom()?;
     if args.clear_tid != 0 {
         // The word must be writable now, so that the exit path can clear it.
         process.with_space(|s| read_user::<u32>(s, args.clear_tid).map(|_| ()))?;

@@ -130,11 +130,12 @@ pub enum SchemeId {
     Signalfd,
     Eventfd,
     Timerfd,
+    Sys,
 }
 
 impl SchemeId {
     /// Every scheme, with the name it is opened by (`/scheme/NAME`).
-    const ALL: [(&'static str, SchemeId); 14] = [
+    pub const ALL: [(&'static str, SchemeId); 15] = [
         ("debug", Self::Debug),
         ("event", Self::Event),
         ("eventfd", Self::Eventfd),
@@ -146,6 +147,7 @@ impl SchemeId {
         ("sem", Self::Sem),
         ("shm", Self::Shm),
         ("signalfd", Self::Signalfd),
+        ("sys", Self::Sys),
         ("time", Self::Time),
         ("timerfd", Self::Timerfd),
         ("tmp", Self::Tmp),
@@ -175,6 +177,7 @@ impl SchemeId {
             Self::Sem => &super::sem::SemScheme,
             Self::Shm => &super::shm::ShmScheme,
             Self::Signalfd => &super::signalfd::SignalfdScheme,
+            Self::Sys => &super::sys::SysScheme,
             Self::Time => &super::time::TIME_SCHEME,
             Self::Timerfd => &super::timerfd::TimerfdScheme,
             Self::Tmp => &super::tmpfs::TmpScheme,
@@ -199,6 +202,15 @@ pub fn initfs() -> &'static super::initfs::InitFs {
     super::initfs::instance()
 }
 
+/// Open descriptions of each scheme (by `SchemeId as usize`), for the `sys` scheme's
+/// census: a description that outlives what holds it shows there.
+static DESCRIPTIONS: [AtomicUsize; SchemeId::ALL.len()] = [const { AtomicUsize::new(0) }; SchemeId::ALL.len()];
+
+/// Open descriptions of `scheme` now.
+pub fn open_descriptions(scheme: SchemeId) -> usize {
+    DESCRIPTIONS[scheme as usize].load(Ordering::Relaxed)
+}
+
 /// An open file description.
 pub struct OpenDescription {
     pub scheme: SchemeId,
@@ -210,6 +222,7 @@ impl OpenDescription {
     /// A description of `handle` on `scheme`, with the access mode and `O_NONBLOCK` of
     /// `flags`, for a scheme that makes its handles other than by `open` (pipes).
     pub fn new(scheme: SchemeId, handle: usize, flags: usize) -> Self {
+        DESCRIPTIONS[scheme as usize].fetch_add(1, Ordering::Relaxed);
         Self { scheme, handle, flags: AtomicUsize::new(flags & (O_ACCMODE | O_NONBLOCK)) }
     }
 
@@ -261,6 +274,7 @@ impl OpenDescription {
 
 impl Drop for OpenDescription {
     fn drop(&mut self) {
+        DESCRIPTIONS[self.scheme as usize].fetch_sub(1, Ordering::Relaxed);
         self.scheme.scheme().close(self.handle);
     }
 }
@@ -297,11 +311,12 @@ pub fn rename(desc: &OpenDescription, path: &str, caller: &mut Caller<'_>) -> Re
 /// Opens `path` (`/scheme/NAME[/REST]`) for the caller.
 pub fn open(path: &str, flags: usize, caller: &mut Caller<'_>) -> Result<Arc<OpenDescription>> {
     let (scheme, sub) = resolve(path)?;
+    crate::memory::heap::reserve_headroom()?;
     let ops = scheme.scheme();
     // No access mode given means read-only, as O_RDONLY is 0 in C.
     let mode = if flags & O_ACCMODE == 0 { O_RDONLY } else { flags & O_ACCMODE };
     let handle = ops.open(sub, flags, caller)?;
-    Ok(Arc::new(OpenDescription { scheme, handle, flags: AtomicUsize::new(mode | (flags & O_NONBLOCK)) }))
+    Ok(Arc::new(OpenDescription::new(scheme, handle, mode | (flags & O_NONBLOCK))))
 }
 
 /// Closes descriptors that process `pid` held: each scheme is told ([`KernelScheme::flush`]),

@@ -402,3 +402,9 @@ fn parse<T: Plain>(payload: &[u8]) -> Option<T> {
     dst.copy_from_slice(src);
     Some(value)
 }
+
+/// `/proc/sysvipc/sem`'s lines (after its header) and the number of sets.
+pub fn sysvipc_table(out: &mut String) -> usize {
+    let sems = SEMS.lock();
+    sems.ns.all_ds().map(|ds| super::ipc::sysvipc::sem_line(out, &ds)).count()
+}

@@ -48,7 +48,14 @@ struct Named {
     size: u64,
     /// Whether the name still refers to it (`st_nlink`).
     linked: bool,
+    /// The object's serial number (`st_ino`), unique among the objects made since boot: a
+    /// library tells two opens of one object from opens of two objects that had the same
+    /// name (as glibc's `sem_open` does with a file's device and inode).
+    ino: u64,
 }
+
+/// The serial number of the next object (from 1).
+static NEXT_INO: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
 
 impl Named {
     /// A new empty object, owned by the caller, with the permission bits of the open's
@@ -61,6 +68,7 @@ impl Named {
             mode: (flags & 0o777) as u16,
             size: 0,
             linked: true,
+            ino: NEXT_INO.fetch_add(1, core::sync::atomic::Ordering::Relaxed),
         }))
     }
 
@@ -194,6 +202,7 @@ impl KernelScheme for ShmScheme {
         let named = named.lock();
         Ok(Stat {
             st_mode: MODE_FILE | named.mode,
+            st_ino: named.ino,
             st_nlink: u32::from(named.linked),
             st_uid: named.uid,
             st_gid: named.gid,
@@ -259,4 +268,10 @@ impl KernelScheme for ShmScheme {
             drop(closed);
         }
     }
+}
+
+/// POSIX shared memory names, for the `sys` census (an unlinked object still mapped is
+/// counted among the shared memory objects).
+pub fn name_count() -> usize {
+    OBJECTS.lock().names.len()
 }

@@ -210,3 +210,17 @@ pub fn call(payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Re
         _ => Err(EINVAL),
     }
 }
+
+/// `/proc/sysvipc/shm`'s lines (after its header); the number of segments and of attaches.
+pub fn sysvipc_table(out: &mut alloc::string::String) -> (usize, u64) {
+    let shms = SHMS.lock();
+    let mut attaches = 0;
+    let segments = shms
+        .all_ds()
+        .map(|(ds, resident)| {
+            attaches += ds.nattch;
+            super::ipc::sysvipc::shm_line(out, &ds, resident * crate::memory::PAGE_SIZE);
+        })
+        .count();
+    (segments, attaches)
+}

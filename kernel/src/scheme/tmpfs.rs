@@ -272,3 +272,8 @@ impl KernelScheme for TmpScheme {
         tree().close(handle);
     }
 }
+
+/// Pages of file data the in-memory file system holds, for the `sys` census.
+pub fn pages_in_use() -> u64 {
+    PAGES_IN_USE.load(Ordering::Relaxed)
+}

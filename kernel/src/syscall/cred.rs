@@ -33,8 +33,14 @@ fn id(value: usize) -> u32 {
     if value == usize::MAX { u32::MAX } else { value as u32 }
 }
 
+/// Applies `f` to the caller's credentials; a changed real uid moves the process in the
+/// per-user process count.
 fn change(cx: &Context, f: impl FnOnce(&mut Credentials) -> core::result::Result<(), crate::errno::Errno>) -> Result {
-    f(&mut cx.process.creds.lock()).map(|()| 0)
+    let mut creds = cx.process.creds.lock();
+    f(&mut creds)?;
+    let from = cx.process.counted_uid.swap(creds.ruid, core::sync::atomic::Ordering::Relaxed);
+    crate::context::user_count::moved(from, creds.ruid);
+    Ok(0)
 }
 
 pub fn setresuid(cx: &Context, r: usize, e: usize, s: usize) -> Result {

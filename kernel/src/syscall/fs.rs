@@ -121,6 +121,7 @@ pub fn pipe2(cx: &Context, fds: usize, flags: usize) -> Result {
         return Err(EINVAL);
     }
     cx.process.with_space(|s| check_writable(s, fds as u64, size_of::<[usize; 2]>()))?;
+    crate::memory::heap::reserve_headroom()?;
     let (read_end, write_end) = scheme::pipe::create(&caller(cx, None));
     let status = flags & O_NONBLOCK;
     let end = |handle, mode| FileDescriptor {

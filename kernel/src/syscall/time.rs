@@ -78,14 +78,19 @@ pub fn clock_gettime(cx: &Context, clock_id: usize, tp: usize) -> Result {
 
 /// `futex(addr, op, val, timeout)`: FUTEX_WAIT with an optional relative timeout, and
 /// FUTEX_WAKE of up to `val` waiters.
+///
+/// As on Linux, a wait without a timeout that a signal handler interrupts is made again
+/// after a handler with SA_RESTART (Linux's ERESTARTSYS; so `sem_wait` is restarted), and
+/// a timed wait fails with EINTR whatever the handler's flags (Linux's
+/// ERESTART_RESTARTBLOCK, which becomes EINTR when a handler ran: `sem_timedwait` fails).
 pub fn futex(cx: &Context, addr: usize, op: usize, val: usize, timeout: usize) -> Result {
     match op {
         FUTEX_WAIT => {
-            let deadline = if timeout == 0 {
-                None
-            } else {
-                Some(clock::monotonic_ns().saturating_add(read_timeout(cx, timeout)?))
-            };
+            if timeout == 0 {
+                return futex::wait(cx.process, addr as u64, val as u32, None)
+                    .map_err(crate::scheme::ipc_glue::restartable);
+            }
+            let deadline = Some(clock::monotonic_ns().saturating_add(read_timeout(cx, timeout)?));
             futex::wait(cx.process, addr as u64, val as u32, deadline)
         }
         FUTEX_WAKE => Ok(futex::wake(cx.process, addr as u64, val)),

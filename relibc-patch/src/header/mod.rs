@@ -43,6 +43,7 @@ pub mod time {
 }
 
 pub mod mqueue;
+pub mod semaphore;
 pub mod sys_eventfd;
 pub mod sys_ipc;
 pub mod sys_msg;

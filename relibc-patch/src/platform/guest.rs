@@ -229,3 +229,92 @@ pub fn block_all_signals() {
     // SAFETY: the runtime reads the local set; no old set is asked for.
     unsafe { pthread_sigmask(0, &all, core::ptr::null_mut()) };
 }
+
+// semaphore.h: the runtime's futex helpers and shared memory objects.
+
+unsafe extern "C" {
+    /// Sleeps while `*word == expected`, at most `rel` (monotonic; null: no limit):
+    /// 0, or a negated errno (`-EAGAIN`, `-ETIMEDOUT`, `-EINTR`).
+    fn __kestrel_futex_wait(word: *const u32, expected: u32, rel: *const super::timespec) -> c_int;
+    fn __kestrel_futex_wake(word: *const u32, count: c_int);
+    /// The time left until `*abs` on `clock` in `*rel`: 0, `ETIMEDOUT` or `EINVAL`.
+    fn __kestrel_time_left(clock: c_int, abs: *const super::timespec, rel: *mut super::timespec) -> c_int;
+    fn shm_open(name: *const core::ffi::c_char, oflag: c_int, mode: u32) -> c_int;
+    fn shm_unlink(name: *const core::ffi::c_char) -> c_int;
+    fn ftruncate(fd: c_int, len: i64) -> c_int;
+    fn mmap(addr: *mut c_void, len: usize, prot: c_int, flags: c_int, fd: c_int, offset: i64) -> *mut c_void;
+    fn munmap(addr: *mut c_void, len: usize) -> c_int;
+}
+
+/// The runtime's `PROT_READ | PROT_WRITE` and `MAP_SHARED` (Linux values).
+const PROT_READ_WRITE: c_int = 0x3;
+const MAP_SHARED: c_int = 0x1;
+
+pub fn futex_wait(
+    word: &core::sync::atomic::AtomicU32,
+    expected: u32,
+    deadline: Option<(c_int, &super::timespec)>,
+) -> Result<(), c_int> {
+    use kestrel_abi::errno::{EAGAIN, EINTR, ETIMEDOUT};
+    let mut rel = super::timespec::default();
+    let rel = match deadline {
+        None => core::ptr::null(),
+        Some((clock, abs)) => {
+            // SAFETY: both are valid for the call: `abs` borrowed, `rel` a local.
+            match unsafe { __kestrel_time_left(clock, abs, &mut rel) } {
+                0 => &raw const rel,
+                errno => return Err(errno),
+            }
+        }
+    };
+    // SAFETY: `word` is a live atomic the kernel only reads; `rel` is null or a local.
+    match unsafe { __kestrel_futex_wait(word.as_ptr(), expected, rel) } {
+        0 => Ok(()),
+        // Changed already; or the relative sleep ended: the caller looks again, and the
+        // next call measures the deadline anew on its own clock.
+        e if e == -EAGAIN || e == -ETIMEDOUT => Ok(()),
+        e if e == -EINTR => Err(EINTR),
+        e => Err(-e),
+    }
+}
+
+pub fn futex_wake(word: &core::sync::atomic::AtomicU32, count: u32) {
+    // SAFETY: the kernel only uses the word's address as a key.
+    unsafe { __kestrel_futex_wake(word.as_ptr(), count.min(i32::MAX as u32) as c_int) }
+}
+
+pub fn shm_object_open(name: &core::ffi::CStr, oflag: c_int, mode: u32) -> Result<c_int, c_int> {
+    // SAFETY: `name` is a NUL-terminated string borrowed for the call.
+    let fd = unsafe { shm_open(name.as_ptr(), oflag, mode) };
+    if fd < 0 { Err(errno()) } else { Ok(fd) }
+}
+
+pub fn shm_object_unlink(name: &core::ffi::CStr) -> Result<(), c_int> {
+    // SAFETY: as for `shm_open`.
+    if unsafe { shm_unlink(name.as_ptr()) } < 0 { Err(errno()) } else { Ok(()) }
+}
+
+pub fn fd_identity(fd: c_int) -> Result<(super::FileId, u64), c_int> {
+    let mut stat = Stat::default();
+    fstat(fd as usize, &mut stat)?;
+    Ok((super::FileId { dev: stat.st_dev, ino: stat.st_ino }, stat.st_size))
+}
+
+pub fn fd_truncate(fd: c_int, len: u64) -> Result<(), c_int> {
+    // SAFETY: truncating a descriptor's file touches no memory of this program.
+    if unsafe { ftruncate(fd, len as i64) } < 0 { Err(errno()) } else { Ok(()) }
+}
+
+pub fn map_shared(fd: c_int, len: usize) -> Result<*mut c_void, c_int> {
+    // SAFETY: a new mapping at an address the kernel picks replaces nothing.
+    let addr = unsafe { mmap(core::ptr::null_mut(), len, PROT_READ_WRITE, MAP_SHARED, fd, 0) };
+    if addr as isize == -1 { Err(errno()) } else { Ok(addr) }
+}
+
+/// # Safety
+///
+/// Nothing uses the memory any more.
+pub unsafe fn unmap(addr: *mut c_void, len: usize) -> Result<(), c_int> {
+    // SAFETY: as the caller promises.
+    if unsafe { munmap(addr, len) } < 0 { Err(errno()) } else { Ok(()) }
+}

@@ -292,7 +292,7 @@ fn host_errno() -> c_int {
 /// `close`: a pipe end made by [`pipe_cloexec`] is closed for real; other descriptors
 /// are recorded (see [`take_closed`]) and a negative one is `EBADF`.
 pub fn close_fd(fd: c_int) -> Result<(), c_int> {
-    if PIPES.lock().unwrap().remove(&fd) {
+    if PIPES.lock().unwrap().remove(&fd) || SHM_FDS.lock().unwrap().remove(&fd) {
         // SAFETY: a descriptor this stand-in opened.
         return if unsafe { host_close(fd) } < 0 { Err(host_errno()) } else { Ok(()) };
     }
@@ -427,4 +427,126 @@ pub fn current_thread_stack_size_and_detached() -> (usize, bool) {
         pthread_attr_destroy(attr.as_mut_ptr());
     }
     (size, state == PTHREAD_CREATE_DETACHED)
+}
+
+// ---- semaphore.h: futexes on a clock, and shared memory objects ----
+//
+// The host's own: Linux futexes (`FUTEX_WAIT_BITSET`, shared, with an absolute deadline on
+// the asked clock), and `shm_open` objects in `/dev/shm` through glibc, so that the host
+// tests run real semaphores across threads and processes. The adapter's values (the
+// kernel's `O_*` and clock ids) are translated to Linux's here.
+
+unsafe extern "C" {
+    fn syscall(number: i64, ...) -> i64;
+    #[link_name = "shm_open"]
+    fn host_shm_open(name: *const core::ffi::c_char, oflag: c_int, mode: u32) -> c_int;
+    #[link_name = "shm_unlink"]
+    fn host_shm_unlink(name: *const core::ffi::c_char) -> c_int;
+    #[link_name = "fstat"]
+    fn host_fstat(fd: c_int, buf: *mut [u64; 18]) -> c_int;
+    #[link_name = "ftruncate"]
+    fn host_ftruncate(fd: c_int, len: i64) -> c_int;
+    #[link_name = "mmap"]
+    fn host_mmap(addr: *mut c_void, len: usize, prot: c_int, flags: c_int, fd: c_int, offset: i64) -> *mut c_void;
+    #[link_name = "munmap"]
+    fn host_munmap(addr: *mut c_void, len: usize) -> c_int;
+}
+
+/// The descriptors [`shm_object_open`] opened and [`close_fd`] has not closed.
+pub static SHM_FDS: Mutex<BTreeSet<c_int>> = Mutex::new(BTreeSet::new());
+
+/// Linux's `SYS_futex`, `FUTEX_WAIT_BITSET`, `FUTEX_WAKE`, `FUTEX_CLOCK_REALTIME`.
+const SYS_FUTEX: i64 = 202;
+const FUTEX_WAIT_BITSET: i64 = 9;
+const FUTEX_WAKE: i64 = 1;
+const FUTEX_CLOCK_REALTIME: i64 = 256;
+
+pub fn futex_wait(
+    word: &core::sync::atomic::AtomicU32,
+    expected: u32,
+    deadline: Option<(c_int, &super::timespec)>,
+) -> Result<(), c_int> {
+    use kestrel_abi::errno::{EAGAIN, EINVAL, ETIMEDOUT};
+    let (op, timeout) = match deadline {
+        None => (FUTEX_WAIT_BITSET, core::ptr::null()),
+        Some((clock, abs)) if clock == super::CLOCK_REALTIME => {
+            (FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, abs as *const _)
+        }
+        Some((clock, abs)) if clock == super::CLOCK_MONOTONIC => (FUTEX_WAIT_BITSET, abs as *const _),
+        Some(_) => return Err(EINVAL),
+    };
+    // SAFETY: the kernel reads the live word and the borrowed deadline.
+    let r = unsafe { syscall(SYS_FUTEX, word.as_ptr(), op, expected, timeout, 0usize, u32::MAX) };
+    match r {
+        0 => Ok(()),
+        _ => match host_errno() {
+            EAGAIN => Ok(()),
+            errno if errno == ETIMEDOUT => Err(ETIMEDOUT),
+            errno => Err(errno),
+        },
+    }
+}
+
+pub fn futex_wake(word: &core::sync::atomic::AtomicU32, count: u32) {
+    // SAFETY: the kernel uses the word's address as a key.
+    unsafe { syscall(SYS_FUTEX, word.as_ptr(), FUTEX_WAKE, count.min(i32::MAX as u32)) };
+}
+
+/// The adapter's open flags (the kernel's values) as Linux's.
+fn host_open_flags(oflag: c_int) -> c_int {
+    use kestrel_abi::syscall::{O_CREAT, O_EXCL, O_RDWR};
+    let oflag = oflag as usize;
+    let mut host = if oflag & O_ACCMODE == O_RDWR { 2 } else { 0 };
+    if oflag & O_CREAT != 0 {
+        host |= 0o100;
+    }
+    if oflag & O_EXCL != 0 {
+        host |= 0o200;
+    }
+    host
+}
+
+pub fn shm_object_open(name: &core::ffi::CStr, oflag: c_int, mode: u32) -> Result<c_int, c_int> {
+    // SAFETY: a NUL-terminated name borrowed for the call.
+    let fd = unsafe { host_shm_open(name.as_ptr(), host_open_flags(oflag), mode) };
+    if fd < 0 {
+        return Err(host_errno());
+    }
+    SHM_FDS.lock().unwrap().insert(fd);
+    Ok(fd)
+}
+
+pub fn shm_object_unlink(name: &core::ffi::CStr) -> Result<(), c_int> {
+    // SAFETY: a NUL-terminated name borrowed for the call.
+    if unsafe { host_shm_unlink(name.as_ptr()) } < 0 { Err(host_errno()) } else { Ok(()) }
+}
+
+pub fn fd_identity(fd: c_int) -> Result<(super::FileId, u64), c_int> {
+    // glibc's x86_64 `struct stat`: 144 bytes, st_dev, st_ino at 0 and 8, st_size at 48.
+    let mut buf = [0u64; 18];
+    // SAFETY: `fstat` writes 144 bytes into the local buffer.
+    if unsafe { host_fstat(fd, &mut buf) } < 0 {
+        return Err(host_errno());
+    }
+    Ok((super::FileId { dev: buf[0], ino: buf[1] }, buf[6]))
+}
+
+pub fn fd_truncate(fd: c_int, len: u64) -> Result<(), c_int> {
+    // SAFETY: no memory of this program is touched.
+    if unsafe { host_ftruncate(fd, len as i64) } < 0 { Err(host_errno()) } else { Ok(()) }
+}
+
+pub fn map_shared(fd: c_int, len: usize) -> Result<*mut c_void, c_int> {
+    // SAFETY: a new mapping where the kernel likes replaces nothing. PROT_READ |
+    // PROT_WRITE, MAP_SHARED.
+    let addr = unsafe { host_mmap(core::ptr::null_mut(), len, 3, 1, fd, 0) };
+    if addr as isize == -1 { Err(host_errno()) } else { Ok(addr) }
+}
+
+/// # Safety
+///
+/// Nothing uses the memory any more.
+pub unsafe fn unmap(addr: *mut c_void, len: usize) -> Result<(), c_int> {
+    // SAFETY: as the caller promises.
+    if unsafe { host_munmap(addr, len) } < 0 { Err(host_errno()) } else { Ok(()) }
 }

@@ -22,6 +22,8 @@
 //!   them out, and its `close`, `pipe2`, `read`, `write`, `malloc`, `free`,
 //!   `pthread_create`, `pthread_attr_*` and `pthread_atfork` (the `SIGEV_THREAD` helper
 //!   thread of `mq_notify`).
+//! - For `semaphore.h`: futexes on a clock and shared memory objects, through
+//!   [`PalFutexShm`] (relibc has these calls already: its adapter uses them directly).
 //!
 //! On the host, under `cargo test`, a stand-in kernel answers the system calls (see `sys`).
 
@@ -30,7 +32,9 @@
 pub use kestrel_abi::errno;
 use kestrel_abi::syscall::{self as ksys, Stat};
 
-pub use self::pal::{Pal, PalEventfd, PalMqueue, PalSignalfd, PalSysvMsg, PalSysvSem, PalSysvShm, PalTimerfd};
+pub use self::pal::{
+    Pal, PalEventfd, PalFutexShm, PalMqueue, PalSignalfd, PalSysvMsg, PalSysvSem, PalSysvShm, PalTimerfd,
+};
 pub use self::redox::Sys;
 pub use self::types::*;
 
@@ -207,6 +211,70 @@ pub fn at_fork_child(child: extern "C" fn()) -> Result<(), c_int> {
 /// Blocks every signal in the calling thread (`pthread_sigmask(SIG_BLOCK, full set)`).
 pub fn block_all_signals() {
     sys::block_all_signals();
+}
+
+// ---- semaphore.h: futexes on a clock, and shared memory objects ----
+//
+// What `semaphore.h` needs besides its own atomics, through `PalFutexShm` (the Redox
+// backend: the C runtime's futex helpers, `shm_open`, `shm_unlink`, `ftruncate`, `mmap`,
+// `munmap`, and the kernel's `fstat`). relibc's adapter maps the same names to its own
+// `Sys::futex_wait`, `Sys::futex_wake`, `shm_open`, `Sys::fstat`, ... .
+
+/// The C runtime's `CLOCK_REALTIME` (its `time.h`: the kernel's value).
+pub const CLOCK_REALTIME: clockid_t = ksys::CLOCK_REALTIME as clockid_t;
+/// The C runtime's `CLOCK_MONOTONIC`.
+pub const CLOCK_MONOTONIC: clockid_t = ksys::CLOCK_MONOTONIC as clockid_t;
+
+/// Sleeps while `*word == expected`, until woken, or until `deadline` (an absolute time on
+/// the clock `CLOCK_REALTIME` or `CLOCK_MONOTONIC`) has passed: see
+/// [`PalFutexShm::futex_wait_until`].
+pub fn futex_wait(
+    word: &core::sync::atomic::AtomicU32,
+    expected: u32,
+    deadline: Option<(clockid_t, &timespec)>,
+) -> Result<(), c_int> {
+    Sys::futex_wait_until(word, expected, deadline).map_err(|err| err.0)
+}
+
+/// Wakes up to `count` threads asleep on `word`, in any process.
+pub fn futex_wake(word: &core::sync::atomic::AtomicU32, count: u32) {
+    Sys::futex_wake_shared(word, count);
+}
+
+/// `shm_open(name, oflag, mode)`: a close-on-exec descriptor of the shared memory object
+/// `name` ("/NAME"); `oflag` in the C library's `O_*` values.
+pub fn shm_object_open(name: &core::ffi::CStr, oflag: c_int, mode: mode_t) -> Result<c_int, c_int> {
+    Sys::shm_object_open(name, oflag, mode).map_err(|err| err.0)
+}
+
+/// `shm_unlink(name)`.
+pub fn shm_object_unlink(name: &core::ffi::CStr) -> Result<(), c_int> {
+    Sys::shm_object_unlink(name).map_err(|err| err.0)
+}
+
+/// The identity (device and inode) and size in bytes of the file open on `fd` (`fstat`).
+pub fn fd_identity(fd: c_int) -> Result<(FileId, u64), c_int> {
+    Sys::fd_identity(fd).map_err(|err| err.0)
+}
+
+/// `ftruncate(fd, len)`.
+pub fn fd_truncate(fd: c_int, len: u64) -> Result<(), c_int> {
+    Sys::fd_truncate(fd, len).map_err(|err| err.0)
+}
+
+/// `mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)`: the address.
+pub fn map_shared(fd: c_int, len: usize) -> Result<*mut c_void, c_int> {
+    Sys::map_shared(fd, len).map_err(|err| err.0)
+}
+
+/// `munmap(addr, len)`.
+///
+/// # Safety
+///
+/// Nothing uses the memory at `addr .. addr + len` any more.
+pub unsafe fn unmap(addr: *mut c_void, len: usize) -> Result<(), c_int> {
+    // SAFETY: as the caller promises.
+    unsafe { Sys::unmap(addr, len) }.map_err(|err| err.0)
 }
 
 /// The guest's system calls and C runtime functions (`guest.rs`); on the host, under `cargo

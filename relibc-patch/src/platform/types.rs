@@ -19,6 +19,8 @@ pub type size_t = usize;
 pub type ssize_t = isize;
 /// `pid_t`.
 pub type pid_t = c_int;
+/// `clockid_t`.
+pub type clockid_t = c_int;
 /// `time_t`: 64-bit seconds.
 pub type time_t = i64;
 /// `sigset_t`: the C runtime's `signal.h` has one 64-bit word, a bit per signal (bit N-1

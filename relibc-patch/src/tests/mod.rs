@@ -4,18 +4,23 @@
 //! against the stand-in kernel of `platform::sys` (which records how each call is
 //! encoded), `eventfd_read` and `eventfd_write` on the host's descriptors, and the C headers
 //! compiled by the host C compiler and compared with the Rust definitions and with the
-//! host's glibc (the Linux x86_64 reference).
+//! host's glibc (the Linux x86_64 reference); and `semaphore.h` on the host's own futexes and
+//! `/dev/shm`, against glibc's functions.
 
 mod c_headers;
 mod c_headers_fd;
 mod c_headers_mq;
 mod c_headers_msg;
 mod c_headers_sem;
+mod c_headers_semaphore;
 mod c_headers_shm;
 mod c_headers_timerfd;
 mod linux_fd;
+mod linux_futex_shm;
 mod linux_sysv;
 mod mqueue;
+mod semaphore;
+mod semaphore_rules;
 mod sys_eventfd;
 mod sys_ipc;
 mod sys_msg;

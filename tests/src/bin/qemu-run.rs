@@ -90,7 +90,7 @@ fn main() -> ExitCode {
                 Ending::TimedOut => format!("TIMED OUT after {timeout} s"),
             };
             eprintln!("qemu-run: {what} ({:.2} s)", outcome.elapsed.as_secs_f64());
-            if let Some(elf) = symbols.filter(|_| outcome.serial.contains("!!! KERNEL ")) {
+            if let Some(elf) = symbols.clone().filter(|_| outcome.serial.contains("!!! KERNEL ")) {
                 match integration::symbolize::Symbolizer::new(&elf) {
                     Ok(names) => {
                         if let Some(report) = integration::symbolize::annotate(&outcome.serial, &names) {
@@ -98,6 +98,12 @@ fn main() -> ExitCode {
                         }
                     }
                     Err(e) => eprintln!("qemu-run: no names for the report: {e}"),
+                }
+            }
+            if let (Some(state), Some(elf)) = (&outcome.hang_state, &symbols) {
+                match integration::symbolize::Symbolizer::new(elf) {
+                    Ok(names) => eprint!("{}", integration::symbolize::hang_report(state, &names)),
+                    Err(e) => eprintln!("qemu-run: no names for the hang report: {e}"),
                 }
             }
             if program_status

@@ -19,5 +19,10 @@
 #define _POSIX_MQ_OPEN_MAX 8
 #define PIPE_BUF 4096     /* the most a pipe writes atomically */
 #define SSIZE_MAX LONG_MAX
+#ifndef SEM_VALUE_MAX
+#define SEM_VALUE_MAX (2147483647) /* semaphore.h's largest value (Linux's: INT_MAX) */
+#endif
+#define _POSIX_SEM_VALUE_MAX 32767 /* the least POSIX allows */
+#define _POSIX_SEM_NSEMS_MAX 256
 
 #endif /* _KESTREL_LIMITS_H */

@@ -23,7 +23,10 @@ extern "C" {
 #define _SC_CLK_TCK 2
 #define _SC_NGROUPS_MAX 3
 #define _SC_OPEN_MAX 4
+#define _SC_SEMAPHORES 21
 #define _SC_PAGESIZE 30
+#define _SC_SEM_NSEMS_MAX 32
+#define _SC_SEM_VALUE_MAX 33
 #define _SC_SIGQUEUE_MAX 34
 #define _SC_PAGE_SIZE _SC_PAGESIZE
 #define _SC_NPROCESSORS_CONF 83

@@ -6,6 +6,7 @@
  * slashes are resolved by name (there are no symbolic links), and then
  *   /tmp/...   is the in-memory file system, /scheme/tmp/...
  *   /etc/...   is the boot image's etc directory, /scheme/initfs/etc/...
+ *   /proc/sysvipc/...  is the kernel's System V IPC tables, /scheme/sys/sysvipc/...
  *   /scheme/...  is itself; any other path goes to the kernel as it is (and is ENOENT;
  *   "/" itself is only a working directory to start from, nothing can be opened there).
  * The working directory starts at "/" and is kept as the program wrote it (`/tmp/x`, not
@@ -93,7 +94,8 @@ int __kestrel_path(const char *path, char *out)
 	char abs[PATH_MAX];
 	if (absolute(path, abs) < 0)
 		return -1;
-	if (map_prefix(abs, "/tmp", "/scheme/tmp", out) || map_prefix(abs, "/etc", "/scheme/initfs/etc", out))
+	if (map_prefix(abs, "/tmp", "/scheme/tmp", out) || map_prefix(abs, "/etc", "/scheme/initfs/etc", out) ||
+	    map_prefix(abs, "/proc/sysvipc", "/scheme/sys/sysvipc", out))
 		return 0;
 	strcpy(out, abs);
 	return 0;
@@ -159,7 +161,8 @@ int fchdir(int fd)
 	k[n] = '\0';
 	/* Back from the scheme path to the one programs use. */
 	char back[PATH_MAX];
-	if (map_prefix(k, "/scheme/tmp", "/tmp", back) || map_prefix(k, "/scheme/initfs/etc", "/etc", back))
+	if (map_prefix(k, "/scheme/tmp", "/tmp", back) || map_prefix(k, "/scheme/initfs/etc", "/etc", back) ||
+	    map_prefix(k, "/scheme/sys/sysvipc", "/proc/sysvipc", back))
 		strcpy(cwd, back);
 	else
 		strcpy(cwd, k);

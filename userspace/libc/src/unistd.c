@@ -246,6 +246,12 @@ long sysconf(int name)
 		return 4096;
 	case _SC_SIGQUEUE_MAX:
 		return 1024; /* real-time signal instances a process may have queued */
+	case _SC_SEMAPHORES:
+		return 200809L; /* semaphore.h, in libkestrel_relibc.a */
+	case _SC_SEM_NSEMS_MAX:
+		return -1; /* no limit of its own (glibc's answer), errno unchanged */
+	case _SC_SEM_VALUE_MAX:
+		return 2147483647L; /* SEM_VALUE_MAX */
 	case _SC_NPROCESSORS_CONF:
 	case _SC_NPROCESSORS_ONLN:
 		return 1; /* the kernel runs on one CPU */

@@ -45,7 +45,7 @@ fn timer_wakes_queue(queue: usize, timer: usize) {
     register(queue, timer, EVENT_READ, 7);
     let Some(now) = read_time(timer) else { return };
     let clock = time::monotonic_ns();
-    check!(clock >= now && clock - now < 1_000_000_000, "the timer reads the monotonic clock ({now} vs {clock})");
+    check!(clock >= now && clock - now < 10_000_000_000, "the timer reads the monotonic clock ({now} vs {clock})");
     let deadline = now + 50_000_000;
     arm(timer, deadline);
     let mut events = [Event::default(); 4];
@@ -56,7 +56,9 @@ fn timer_wakes_queue(queue: usize, timer: usize) {
     check_eq!(events[0].data, 7, "the event carries the registered data");
     check!(events[0].flags & EVENT_READ != 0, "the event is a read event (flags {:#x})", events[0].flags);
     check!(woke >= deadline, "the read returned at the deadline or later ({} ns early)", deadline.saturating_sub(woke));
-    check!(woke - deadline < 2_000_000_000, "the read returned within 2 s of the deadline");
+    // Only a wake-up that never came matters here (an emulated machine on a busy host
+    // may be held up for seconds): the bound is generous.
+    check!(woke - deadline < 30_000_000_000, "the read returned within 30 s of the deadline");
     let after = read_time(timer);
     check!(after.is_some_and(|t| t >= deadline), "the timer's time after the deadline: {after:?}");
 }

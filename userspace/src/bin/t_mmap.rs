@@ -1,7 +1,9 @@
 //! `t_mmap`: anonymous memory: fmap with a kernel-chosen address, MAP_FIXED placement and
 //! replacement, MAP_FIXED_NOREPLACE refusing an occupied range (EEXIST), bad requests
 //! (EINVAL), funmap (a later touch is SIGSEGV), mprotect (a write to a read-only page is
-//! SIGSEGV), fork giving the child a private copy, and the heap growing past a chunk.
+//! SIGSEGV), fork giving the child a private copy, the heap growing past a chunk, and huge
+//! ranges (a terabyte funmap of nothing returns at once; a mapping past four times the
+//! machine's memory, ENOMEM).
 //! Anonymous pages are demand-zero, so each case also runs on pages never touched: the
 //! first touch by the program or by a kernel copy backs them, mprotect changes their
 //! rights before that, and fork keeps them untouched in both processes. Pages that are
@@ -185,6 +187,20 @@ fn demand_zero() {
         // SAFETY: nothing uses the range any more.
         check_ok!(unsafe { mm::funmap(addr, HUGE) }, "funmap 1 GiB");
     }
+
+    println!(
+        "t_mmap: huge ranges: funmap of a terabyte of nothing is quick, mappings past 4 times the memory are ENOMEM"
+    );
+    let start = time::monotonic_ns();
+    // SAFETY: nothing is mapped in that range (the program lives far below it).
+    check_ok!(unsafe { mm::funmap(1 << 44, 1 << 40) }, "funmap of 1 TiB with nothing in it");
+    check!(time::elapsed_ms(start) < 1000, "took {} ms", time::elapsed_ms(start));
+    check_err!(mm::map_anonymous(1 << 40, RW), Errno::ENOMEM, "map 1 TiB");
+    let free = process::free_frames();
+    check_err!(mm::map_anonymous(64 << 30, RW), Errno::ENOMEM, "map 64 GiB (more than 4 times the memory)");
+    check_eq!(process::free_frames(), free, "a refused map takes no memory");
+    // SAFETY: nothing is mapped there: mprotect fails before changing anything.
+    check_err!(unsafe { mm::mprotect(1 << 44, 1 << 40, PROT_READ) }, Errno::ENOMEM, "mprotect of 1 TiB of nothing");
 
     println!("t_mmap: the kernel writes into an untouched page (clock_gettime's result)");
     if let Some(addr) = check_ok!(mm::map_anonymous(PAGE_SIZE, RW), "map 1 page") {

@@ -401,6 +401,7 @@ pub fn on_return_to_user(frame: &mut TrapFrame) {
         && !scheduler::need_resched()
         && scheduler::with_current(|thread| {
             !thread.process.is_exiting()
+                && !thread.exit_requested.load(Ordering::Relaxed)
                 && deliverable(thread) == 0
                 && !thread.signal.has_saved_mask.load(Ordering::Relaxed)
         })
@@ -438,7 +439,7 @@ const LOWER_HALF_END: u64 = 0x0000_8000_0000_0000;
 fn work_before_return(frame: &mut TrapFrame) {
     loop {
         let thread = scheduler::current();
-        if thread.process.is_exiting() {
+        if thread.process.is_exiting() || thread.exit_requested.load(Ordering::Relaxed) {
             drop(thread);
             process::exit_current_thread();
         }

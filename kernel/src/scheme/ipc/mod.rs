@@ -10,6 +10,7 @@
 //! - [`wait`]: blocking as data: a call returns done, "wait under this id" or an errno,
 //!   and a change returns the waiters it completed, with their results;
 //! - [`slots`]: the queue of an object's sleepers, in arrival order, kept in place;
+//! - [`sysvipc`]: the `/proc/sysvipc` tables of the System V objects;
 //! - one folder per facility ([`sem`], [`msg`], [`shm`], [`mq`] for POSIX message queues,
 //!   [`timerfd`], [`eventfd`]) with its own rules only.
 //!
@@ -27,6 +28,7 @@ pub mod perm;
 pub mod sem;
 pub mod shm;
 pub mod slots;
+pub mod sysvipc;
 pub mod timerfd;
 pub mod wait;
 

@@ -212,3 +212,13 @@ impl KernelScheme for MqScheme {
         guard.ns.close(h.queue);
     }
 }
+
+/// POSIX message queues alive (named, or unlinked and still open), for the `sys` census.
+pub fn queue_count() -> usize {
+    MQS.lock().ns.len()
+}
+
+/// Frees the spare message records (`/scheme/sys/drop_caches`).
+pub fn drop_spare_messages() {
+    spare::drop_all();
+}

@@ -26,3 +26,9 @@ pub(super) fn give_back(mut message: Boxed) {
         let _ = SPARE.lock().try_push(message);
     }
 }
+
+/// Frees the spare records (`/scheme/sys/drop_caches`).
+pub fn drop_all() {
+    let spare = core::mem::take(&mut *SPARE.lock());
+    drop(spare);
+}

@@ -14,6 +14,7 @@ use crate::{
 };
 
 mod eventfd;
+mod futex_shm;
 mod mqueue;
 mod signalfd;
 mod sysv_msg;

@@ -9,6 +9,9 @@ use crate::{error::Result, platform::types::c_int};
 pub use self::eventfd::PalEventfd;
 mod eventfd;
 
+pub use self::futex_shm::PalFutexShm;
+mod futex_shm;
+
 pub use self::mqueue::PalMqueue;
 mod mqueue;
 

@@ -11,6 +11,7 @@ use crate::{
 };
 
 pub(crate) mod eventfd;
+pub(crate) mod futex_shm;
 pub(crate) mod kestrel_scheme;
 pub(crate) mod mqueue;
 pub(crate) mod signalfd;

@@ -99,6 +99,16 @@ impl MsgQueue {
 }
 
 impl MsgNamespace {
+    /// Every queue's `msqid_ds`, in index order (`/proc/sysvipc/msg`).
+    pub fn all_ds(&self) -> impl Iterator<Item = MsqidDs> + '_ {
+        self.queues.iter().map(|(id, queue)| queue.ds(id))
+    }
+
+    /// Messages queued in all queues.
+    pub fn messages(&self) -> u64 {
+        self.queues.iter().map(|(_, queue)| queue.qnum()).sum()
+    }
+
     /// What Linux checks before IPC_SET's buffer is read: a negative id or command, or an
     /// unknown command → EINVAL.
     pub fn msgctl_check(msqid: i32, cmd: i32) -> Result<()> {

@@ -104,6 +104,11 @@ impl SemSet {
 }
 
 impl SemNamespace {
+    /// Every set's `semid_ds`, in index order (`/proc/sysvipc/sem`).
+    pub fn all_ds(&self) -> impl Iterator<Item = SemidDs> + '_ {
+        self.sets.iter().map(|(id, set)| set.ds(id))
+    }
+
     fn info(&self, usage: bool) -> SemInfo {
         let mut info = SemInfo {
             semmap: SEMMNS as i32,

@@ -102,6 +102,11 @@ impl<M> Segment<M> {
 }
 
 impl<M: SegmentMemory> ShmNamespace<M> {
+    /// Every segment's `shmid_ds` and resident pages, in index order (`/proc/sysvipc/shm`).
+    pub fn all_ds(&self) -> impl Iterator<Item = (ShmidDs, u64)> + '_ {
+        self.segments.iter().map(|(id, segment)| (segment.ds(id), segment.memory().resident_pages()))
+    }
+
     /// What Linux checks before IPC_SET's buffer is read: a negative id or command, or an
     /// unknown command → EINVAL.
     pub fn shmctl_check(shmid: i32, cmd: i32) -> Result<()> {
