@@ -117,9 +117,9 @@ mod sem {
     const_assert_eq!(offset_of!(timespec, tv_nsec), offset_of!(LinuxTimespec, tv_nsec));
 
     // The scheme's call numbers.
-    const_assert_eq!(sem::SEM_CALL_GET, kestrel_abi::sysv::SEM_CALL_GET);
-    const_assert_eq!(sem::SEM_CALL_OP, kestrel_abi::sysv::SEM_CALL_OP);
-    const_assert_eq!(sem::SEM_CALL_CTL, kestrel_abi::sysv::SEM_CALL_CTL);
+    const_assert_eq!(crate::platform::redox::sysv_sem::SEM_CALL_GET, kestrel_abi::sysv::SEM_CALL_GET);
+    const_assert_eq!(crate::platform::redox::sysv_sem::SEM_CALL_OP, kestrel_abi::sysv::SEM_CALL_OP);
+    const_assert_eq!(crate::platform::redox::sysv_sem::SEM_CALL_CTL, kestrel_abi::sysv::SEM_CALL_CTL);
 
     // Values: Linux x86_64 (SEMANTICS.md, "ABI values").
     const_assert_eq!(sem::SEM_UNDO, 0x1000);
@@ -206,10 +206,10 @@ mod msg {
     assert_eq_size!(c_long, i64);
 
     // The scheme's call numbers.
-    const_assert_eq!(msg::MSG_CALL_GET, kestrel_abi::sysv::MSG_CALL_GET);
-    const_assert_eq!(msg::MSG_CALL_SND, kestrel_abi::sysv::MSG_CALL_SND);
-    const_assert_eq!(msg::MSG_CALL_RCV, kestrel_abi::sysv::MSG_CALL_RCV);
-    const_assert_eq!(msg::MSG_CALL_CTL, kestrel_abi::sysv::MSG_CALL_CTL);
+    const_assert_eq!(crate::platform::redox::sysv_msg::MSG_CALL_GET, kestrel_abi::sysv::MSG_CALL_GET);
+    const_assert_eq!(crate::platform::redox::sysv_msg::MSG_CALL_SND, kestrel_abi::sysv::MSG_CALL_SND);
+    const_assert_eq!(crate::platform::redox::sysv_msg::MSG_CALL_RCV, kestrel_abi::sysv::MSG_CALL_RCV);
+    const_assert_eq!(crate::platform::redox::sysv_msg::MSG_CALL_CTL, kestrel_abi::sysv::MSG_CALL_CTL);
 
     // Values: Linux x86_64 (SEMANTICS.md, "ABI values"; MSG_STAT_ANY from glibc bits/msq.h).
     const_assert_eq!(msg::MSG_NOERROR, 0o10000);
@@ -300,10 +300,10 @@ mod shm {
     const_assert_eq!(offset_of!(shm_info, swap_successes), offset_of!(ShmUsage, swap_successes));
 
     // The scheme's call numbers.
-    const_assert_eq!(shm::SHM_CALL_GET, kestrel_abi::sysv::SHM_CALL_GET);
-    const_assert_eq!(shm::SHM_CALL_AT, kestrel_abi::sysv::SHM_CALL_AT);
-    const_assert_eq!(shm::SHM_CALL_DT, kestrel_abi::sysv::SHM_CALL_DT);
-    const_assert_eq!(shm::SHM_CALL_CTL, kestrel_abi::sysv::SHM_CALL_CTL);
+    const_assert_eq!(crate::platform::redox::sysv_shm::SHM_CALL_GET, kestrel_abi::sysv::SHM_CALL_GET);
+    const_assert_eq!(crate::platform::redox::sysv_shm::SHM_CALL_AT, kestrel_abi::sysv::SHM_CALL_AT);
+    const_assert_eq!(crate::platform::redox::sysv_shm::SHM_CALL_DT, kestrel_abi::sysv::SHM_CALL_DT);
+    const_assert_eq!(crate::platform::redox::sysv_shm::SHM_CALL_CTL, kestrel_abi::sysv::SHM_CALL_CTL);
 
     // Values: Linux x86_64 (SEMANTICS.md, "ABI values"; the rest from glibc bits/shm.h).
     const_assert_eq!(shm::SHM_R, 0o400);
@@ -387,13 +387,13 @@ mod mq {
     const_assert_eq!(mq::NOTIFY_REMOVED, abi::NOTIFY_REMOVED);
 
     // The calls.
-    const_assert_eq!(mq::MQ_CALL_OPEN, abi::MQ_CALL_OPEN);
-    const_assert_eq!(mq::MQ_CALL_UNLINK, abi::MQ_CALL_UNLINK);
-    const_assert_eq!(mq::MQ_CALL_SEND, abi::MQ_CALL_SEND);
-    const_assert_eq!(mq::MQ_CALL_RECEIVE, abi::MQ_CALL_RECEIVE);
-    const_assert_eq!(mq::MQ_CALL_GETSETATTR, abi::MQ_CALL_GETSETATTR);
-    const_assert_eq!(mq::MQ_CALL_NOTIFY, abi::MQ_CALL_NOTIFY);
-    const_assert_eq!(mq::MQ_CALL_SEND | (32767 << 32), abi::send_word(32767));
+    const_assert_eq!(crate::platform::redox::mqueue::MQ_CALL_OPEN, abi::MQ_CALL_OPEN);
+    const_assert_eq!(crate::platform::redox::mqueue::MQ_CALL_UNLINK, abi::MQ_CALL_UNLINK);
+    const_assert_eq!(crate::platform::redox::mqueue::MQ_CALL_SEND, abi::MQ_CALL_SEND);
+    const_assert_eq!(crate::platform::redox::mqueue::MQ_CALL_RECEIVE, abi::MQ_CALL_RECEIVE);
+    const_assert_eq!(crate::platform::redox::mqueue::MQ_CALL_GETSETATTR, abi::MQ_CALL_GETSETATTR);
+    const_assert_eq!(crate::platform::redox::mqueue::MQ_CALL_NOTIFY, abi::MQ_CALL_NOTIFY);
+    const_assert_eq!(crate::platform::redox::mqueue::MQ_CALL_SEND | (32767 << 32), abi::send_word(32767));
 
     // The Linux values the kernel takes, and the translation of the C runtime's.
     const_assert_eq!(mq::LINUX_O_RDONLY, abi::MQ_O_RDONLY);
@@ -462,9 +462,9 @@ mod signalfd {
     const_assert_eq!(offset_of!(signalfd_siginfo, ssi_addr_lsb), 80);
     const_assert_eq!(offset_of!(signalfd_siginfo, ssi_arch), 96);
 
-    const_assert_eq!(sfd::SIGNALFD_CALL, abi::SIGNALFD_CALL);
+    const_assert_eq!(crate::platform::redox::signalfd::SIGNALFD_CALL, abi::SIGNALFD_CALL);
     // The kernel requires a mask of 8 bytes, which is the C runtime's whole sigset_t.
-    const_assert_eq!(sfd::SIGSET_SIZE, 8);
+    const_assert_eq!(crate::platform::redox::signalfd::SIGSET_SIZE, 8);
     assert_eq_size!(sigset_t, u64);
     // The flags go untranslated: they are the platform's open flags, which the kernel takes.
     const_assert_eq!(sfd::SFD_NONBLOCK as u32, abi::SFD_NONBLOCK);
@@ -484,7 +484,7 @@ mod eventfd {
     use crate::header::sys_eventfd::{self as efd, eventfd_t};
     use crate::platform;
 
-    const_assert_eq!(efd::EVENTFD_CALL, abi::EVENTFD_CALL);
+    const_assert_eq!(crate::platform::redox::eventfd::EVENTFD_CALL, abi::EVENTFD_CALL);
     assert_eq_size!(eventfd_t, u64);
     const_assert_eq!(efd::EFD_SEMAPHORE as u32, abi::EFD_SEMAPHORE);
     const_assert_eq!(efd::EFD_NONBLOCK as u32, abi::EFD_NONBLOCK);
@@ -505,9 +505,9 @@ mod timerfd {
     use crate::header::sys_timerfd as tfd;
     use crate::platform::{self, itimerspec, timespec};
 
-    const_assert_eq!(tfd::TIMERFD_CALL_CREATE, call::TIMERFD_CALL_CREATE);
-    const_assert_eq!(tfd::TIMERFD_CALL_SETTIME, call::TIMERFD_CALL_SETTIME);
-    const_assert_eq!(tfd::TIMERFD_CALL_GETTIME, call::TIMERFD_CALL_GETTIME);
+    const_assert_eq!(crate::platform::redox::timerfd::TIMERFD_CALL_CREATE, call::TIMERFD_CALL_CREATE);
+    const_assert_eq!(crate::platform::redox::timerfd::TIMERFD_CALL_SETTIME, call::TIMERFD_CALL_SETTIME);
+    const_assert_eq!(crate::platform::redox::timerfd::TIMERFD_CALL_GETTIME, call::TIMERFD_CALL_GETTIME);
 
     assert_eq_size!(itimerspec, [u8; 32]);
     assert_eq_size!(itimerspec, ItimerSpec);

@@ -2,23 +2,40 @@
 //! of `sys/ipc.h`, `sys/sem.h`, `sys/msg.h`, `sys/shm.h`, `mqueue.h`, `sys/signalfd.h`,
 //! `sys/eventfd.h`, `sys/timerfd.h` and `semaphore.h`, in the Linux x86_64 ABI.
 //!
-//! The same header modules serve two builds:
+//! The same source files serve two builds:
 //!
 //! - **standalone** (this crate): a static library, `libkestrel_relibc.a`, that guest C
-//!   programs link beside the small C runtime of `userspace/`. It reaches the kernel with
-//!   raw syscalls of the kestrel ABI and reports errors through the C runtime's `errno`.
-//! - **relibc**: `mkpatch` copies `src/header/*` into upstream relibc's `src/header/` tree
-//!   and puts `relibc/platform.rs` where this crate has `src/platform.rs`, so relibc's
-//!   cbindgen step generates the C headers and relibc's `Sys` does the system calls.
+//!   programs link beside the small C runtime of `userspace/`. Its `Sys` is the Redox
+//!   backend, which reaches kestrel's schemes with raw system calls; errors go to the C
+//!   runtime's `errno`.
+//! - **relibc**: `mkpatch` copies the header modules (`src/header/*`), the platform traits
+//!   (`src/platform/pal/<family>.rs`) and their two backends (`src/platform/redox/` and
+//!   `src/platform/linux/`, one file per family) into upstream relibc's tree at the same
+//!   paths, and `relibc/platform.rs` to `src/header/_kestrel/mod.rs`.
 //!
-//! The header modules reach everything platform-specific through `crate::header::_kestrel`
-//! (here a re-export of `platform`, in relibc a module of its own), so they are copied
-//! unchanged. Nothing outside `src/header/` travels into relibc.
+//! The files that travel use relibc's paths (`crate::error`, `crate::platform::{Sys, Pal*,
+//! types}`, `crate::header::{errno, bits_timespec, bits_sigset_t, time}`, `redox_rt::sys`,
+//! `syscall`, `sc`'s `syscall!`); this crate provides those names with small stand-ins
+//! (`error.rs`, `platform/{mod,types}.rs`, `platform/pal/mod.rs`, `platform/redox/mod.rs`,
+//! `platform/linux/mod.rs`, `header/mod.rs`, `redox_rt.rs`), which stay here. What the
+//! headers need from the rest of a C library (its `malloc`, `pthread_*`, open flags, ...)
+//! comes through `crate::header::_kestrel`, here a re-export of `platform`.
 
 #![cfg_attr(not(test), no_std)]
 
+// relibc's Linux backend makes its system calls with `sc`'s `syscall!`.
+#[macro_use]
+extern crate sc;
+
+// The crate root is also `redox_rt`, whose `sys` module (`redox_rt.rs`) stands in for the
+// redox-rt functions that `platform/redox/kestrel_scheme.rs` calls in relibc.
+extern crate self as redox_rt;
+
+pub mod error;
 pub mod header;
 mod platform;
+#[path = "redox_rt.rs"]
+pub mod sys;
 
 #[cfg(test)]
 mod tests;

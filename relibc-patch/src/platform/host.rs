@@ -16,7 +16,7 @@ use kestrel_abi::errno::{EBADF, EIO, ENOENT};
 use kestrel_abi::eventfd::EVENTFD_SCHEME;
 use kestrel_abi::mq::MQ_SCHEME;
 use kestrel_abi::signalfd::SIGNALFD_SCHEME;
-use kestrel_abi::syscall::{O_ACCMODE, O_RDONLY, Stat};
+use kestrel_abi::syscall::{F_DUPFD, F_GETFD, F_SETFD, O_ACCMODE, O_RDONLY, Stat, UPPER_FDTBL_TAG};
 use kestrel_abi::sysv::{MSG_SCHEME, SEM_SCHEME, SHM_SCHEME};
 use kestrel_abi::timerfd::call::TIMERFD_SCHEME;
 
@@ -37,22 +37,23 @@ pub const FILES: &[FakeFile] = &[
     FakeFile { path: "/scheme/broken/file", dev: 3, ino: 4, fstat_fails: true },
 ];
 
-/// The descriptor the stand-in gives `/scheme/sem`. Process-wide, like the adapter's
+/// The descriptor `/scheme/sem` ends up with: the stand-in opens it as the untagged number
+/// and `F_DUPFD` with `UPPER_FDTBL_TAG` gives this one. Process-wide, like the backend's
 /// cache of it, which every test thread shares.
-pub const FAKE_SEM_FD: usize = 0x5e;
+pub const FAKE_SEM_FD: usize = UPPER_FDTBL_TAG | 0x5e;
 /// The descriptor the stand-in gives `/scheme/msg`, likewise.
-pub const FAKE_MSG_FD: usize = 0x6d;
+pub const FAKE_MSG_FD: usize = UPPER_FDTBL_TAG | 0x6d;
 /// The descriptor the stand-in gives `/scheme/shm`, likewise.
-pub const FAKE_SHM_FD: usize = 0x53;
+pub const FAKE_SHM_FD: usize = UPPER_FDTBL_TAG | 0x53;
 /// The descriptor the stand-in gives `/scheme/mq`, likewise.
-pub const FAKE_MQ_FD: usize = 0x4d;
+pub const FAKE_MQ_FD: usize = UPPER_FDTBL_TAG | 0x4d;
 
 /// The descriptor the stand-in gives `/scheme/signalfd`, likewise.
-pub const FAKE_SIGNALFD_FD: usize = 0x5f;
+pub const FAKE_SIGNALFD_FD: usize = UPPER_FDTBL_TAG | 0x5f;
 /// The descriptor the stand-in gives `/scheme/eventfd`, likewise.
-pub const FAKE_EVENTFD_FD: usize = 0x65;
+pub const FAKE_EVENTFD_FD: usize = UPPER_FDTBL_TAG | 0x65;
 /// The descriptor the stand-in gives `/scheme/timerfd`, likewise.
-pub const FAKE_TIMERFD_FD: usize = 0x74;
+pub const FAKE_TIMERFD_FD: usize = UPPER_FDTBL_TAG | 0x74;
 
 /// A `SYS_CALL` as the stand-in received it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,6 +91,7 @@ thread_local! {
     static REPLY: Cell<Result<usize, c_int>> = const { Cell::new(Ok(0)) };
     static HOOK: RefCell<Option<Hook>> = const { RefCell::new(None) };
     static CLOSED: RefCell<Vec<c_int>> = const { RefCell::new(Vec::new()) };
+    static GONE: RefCell<BTreeSet<usize>> = const { RefCell::new(BTreeSet::new()) };
 }
 
 pub fn open_path(path: &core::ffi::CStr, flags: usize) -> Result<usize, c_int> {
@@ -99,31 +101,31 @@ pub fn open_path(path: &core::ffi::CStr, flags: usize) -> Result<usize, c_int> {
 pub fn open(path: &[u8], flags: usize) -> Result<usize, c_int> {
     if path == SEM_SCHEME.as_bytes() {
         SEM_OPENS.lock().unwrap().push(flags);
-        return Ok(FAKE_SEM_FD);
+        return Ok(FAKE_SEM_FD & !UPPER_FDTBL_TAG);
     }
     if path == MSG_SCHEME.as_bytes() {
         MSG_OPENS.lock().unwrap().push(flags);
-        return Ok(FAKE_MSG_FD);
+        return Ok(FAKE_MSG_FD & !UPPER_FDTBL_TAG);
     }
     if path == SHM_SCHEME.as_bytes() {
         SHM_OPENS.lock().unwrap().push(flags);
-        return Ok(FAKE_SHM_FD);
+        return Ok(FAKE_SHM_FD & !UPPER_FDTBL_TAG);
     }
     if path == MQ_SCHEME.as_bytes() {
         MQ_OPENS.lock().unwrap().push(flags);
-        return Ok(FAKE_MQ_FD);
+        return Ok(FAKE_MQ_FD & !UPPER_FDTBL_TAG);
     }
     if path == SIGNALFD_SCHEME.as_bytes() {
         SIGNALFD_OPENS.lock().unwrap().push(flags);
-        return Ok(FAKE_SIGNALFD_FD);
+        return Ok(FAKE_SIGNALFD_FD & !UPPER_FDTBL_TAG);
     }
     if path == EVENTFD_SCHEME.as_bytes() {
         EVENTFD_OPENS.lock().unwrap().push(flags);
-        return Ok(FAKE_EVENTFD_FD);
+        return Ok(FAKE_EVENTFD_FD & !UPPER_FDTBL_TAG);
     }
     if path == TIMERFD_SCHEME.as_bytes() {
         TIMERFD_OPENS.lock().unwrap().push(flags);
-        return Ok(FAKE_TIMERFD_FD);
+        return Ok(FAKE_TIMERFD_FD & !UPPER_FDTBL_TAG);
     }
     assert_eq!(flags & O_ACCMODE, O_RDONLY, "ftok must not ask for write access");
     let index = FILES.iter().position(|f| f.path.as_bytes() == path).ok_or(ENOENT)?;
@@ -143,14 +145,64 @@ pub fn fstat(fd: usize, stat: &mut Stat) -> Result<(), c_int> {
     Ok(())
 }
 
+/// The scheme descriptors' numbers, as opened (untagged) and as moved (tagged).
+const SCHEME_FDS: [usize; 7] =
+    [FAKE_SEM_FD, FAKE_MSG_FD, FAKE_SHM_FD, FAKE_MQ_FD, FAKE_SIGNALFD_FD, FAKE_EVENTFD_FD, FAKE_TIMERFD_FD];
+
+/// Every `fcntl` and `close` made on a scheme descriptor (by any test thread), in order.
+pub static SCHEME_FD_OPS: Mutex<Vec<FdOp>> = Mutex::new(Vec::new());
+
+/// An operation on a scheme descriptor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FdOp {
+    Fcntl { fd: usize, cmd: usize, arg: usize },
+    Close(usize),
+}
+
+/// `fcntl` on a scheme descriptor: `F_DUPFD` with the tag gives the tagged number, `F_SETFD`
+/// and `F_GETFD` succeed on either number.
+pub fn fcntl(fd: usize, cmd: usize, arg: usize) -> Result<usize, c_int> {
+    if !SCHEME_FDS.iter().any(|&s| s == fd || s & !UPPER_FDTBL_TAG == fd) {
+        return Err(EBADF);
+    }
+    SCHEME_FD_OPS.lock().unwrap().push(FdOp::Fcntl { fd, cmd, arg });
+    if GONE.with_borrow(|gone| gone.contains(&fd)) {
+        return Err(EBADF);
+    }
+    if cmd == F_DUPFD {
+        // A new copy: the number is usable again.
+        GONE.with_borrow_mut(|gone| gone.remove(&(fd | UPPER_FDTBL_TAG)));
+    }
+    match cmd {
+        F_DUPFD if arg == UPPER_FDTBL_TAG => Ok(fd | UPPER_FDTBL_TAG),
+        F_SETFD | F_GETFD => Ok(0),
+        _ => Err(kestrel_abi::errno::EINVAL),
+    }
+}
+
 pub fn close(fd: usize) -> Result<(), c_int> {
+    if SCHEME_FDS.iter().any(|&s| s == fd || s & !UPPER_FDTBL_TAG == fd) {
+        SCHEME_FD_OPS.lock().unwrap().push(FdOp::Close(fd));
+        return Ok(());
+    }
     OPEN.with_borrow_mut(|open| open.remove(&fd)).map(drop).ok_or(EBADF)
 }
 
-/// Records the call and answers with what [`reply_with`] set (by default `Ok(0)`).
+/// Makes the scheme descriptor `fd` closed, for this thread's calls, until it is copied
+/// again (`F_DUPFD` of its untagged number): calls on it and `F_GETFD` are `EBADF`.
+pub fn close_behind_the_library(fd: usize) {
+    GONE.with_borrow_mut(|gone| gone.insert(fd));
+}
+
+/// Records the call and answers with what [`reply_with`] set (by default `Ok(0)`), or
+/// `EBADF` on a descriptor [`close_behind_the_library`] closed.
 pub fn call(fd: usize, payload: &[u8], flags: usize, metadata: &[u64]) -> Result<usize, c_int> {
     assert!(metadata.len() <= 3, "the kernel takes at most 3 metadata words");
     let call = Call { fd, payload: payload.to_vec(), flags, metadata: metadata.to_vec() };
+    if GONE.with_borrow(|gone| gone.contains(&fd)) {
+        CALLS.with_borrow_mut(|calls| calls.push(call));
+        return Err(EBADF);
+    }
     let hooked = HOOK.with_borrow_mut(|hook| hook.as_mut().map(|hook| hook(&call)));
     CALLS.with_borrow_mut(|calls| calls.push(call));
     hooked.unwrap_or_else(|| REPLY.get())

@@ -1,4 +1,5 @@
-//! Host tests: the header modules' pure logic, `ftok` and the `sys/sem.h`, `sys/msg.h`,
+//! Host tests: the Linux backend against the host's kernel (`linux_sysv`, `linux_fd`), the
+//! header modules' pure logic, `ftok` and the `sys/sem.h`, `sys/msg.h`,
 //! `sys/shm.h`, `mqueue.h`, `sys/signalfd.h`, `sys/eventfd.h` and `sys/timerfd.h` calls
 //! against the stand-in kernel of `platform::sys` (which records how each call is
 //! encoded), `eventfd_read` and `eventfd_write` on the host's descriptors, and the C headers
@@ -14,6 +15,9 @@ mod c_headers_sem;
 mod c_headers_semaphore;
 mod c_headers_shm;
 mod c_headers_timerfd;
+mod linux_fd;
+mod linux_futex_shm;
+mod linux_sysv;
 mod mqueue;
 mod semaphore;
 mod semaphore_rules;

@@ -168,3 +168,19 @@ fn eventfd_write_writes_the_value_in_machine_order() {
     close_fd(fds[1]);
     close_fd(fds[0]);
 }
+
+#[test]
+fn a_scheme_descriptor_found_closed_is_opened_again() {
+    sys::take_calls();
+    sys::reply_with(Ok(9));
+    let _ = eventfd(0, 0);
+    let opens_before = sys::EVENTFD_OPENS.lock().unwrap().len();
+    sys::take_calls();
+    sys::close_behind_the_library(FAKE_EVENTFD_FD);
+    assert_eq!(eventfd(1, 0), 9, "the call made again on a new descriptor");
+    let calls = sys::take_calls();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert!(calls.iter().all(|call| call.fd == FAKE_EVENTFD_FD && call.metadata[1] == 1));
+    assert!(sys::EVENTFD_OPENS.lock().unwrap().len() > opens_before, "the scheme opened again");
+    assert_eq!(sys::errno(), 0, "errno untouched");
+}

@@ -8,13 +8,15 @@ use kestrel_abi::errno::{EACCES, EAGAIN, EBADF, EINVAL, EMFILE, ENOENT, ENOSYS, 
 use kestrel_abi::syscall::{O_CLOEXEC, O_RDWR};
 use kestrel_abi::sysv::{SEM_CALL_CTL, SEM_CALL_GET, SEM_CALL_OP, semop_word};
 
+use crate::error::Errno;
 use crate::header::sys_ipc::{IPC_CREAT, IPC_EXCL, IPC_INFO, IPC_NOWAIT, IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT};
 use crate::header::sys_sem::{
     GETALL, GETNCNT, GETPID, GETVAL, GETZCNT, SEM_INFO, SEM_STAT, SEM_STAT_ANY, SEM_UNDO, SETALL, SETVAL, sembuf,
     semctl, semget, semid_ds, seminfo, semop, semtimedop,
 };
+use crate::platform::redox::kestrel_scheme::{SchemeFd, scheme_open_errno};
 use crate::platform::sys::{self, Call, FAKE_SEM_FD};
-use crate::platform::{SchemeFd, scheme_open_errno, timespec};
+use crate::platform::timespec;
 
 /// Runs `f` against a stand-in kernel that answers `reply`, and returns what `f` returned
 /// and the one scheme call it made.
@@ -263,9 +265,9 @@ fn scheme_fd_opens_once_and_keeps_it() {
 #[test]
 fn scheme_fd_retries_after_a_failed_open() {
     let fd = SchemeFd::new();
-    assert_eq!(fd.get(|| Err(EMFILE), |_| {}), Err(EMFILE));
+    assert_eq!(fd.get(|| Err(Errno(EMFILE)), |_| {}), Err(Errno(EMFILE)));
     assert_eq!(fd.get(|| Ok(4), |_| {}), Ok(4));
-    assert_eq!(fd.get(|| Err(EBADF), |_| {}), Ok(4));
+    assert_eq!(fd.get(|| Err(Errno(EBADF)), |_| {}), Ok(4));
 }
 
 #[test]
@@ -286,6 +288,42 @@ fn scheme_fd_race_keeps_the_first_and_closes_the_other() {
 
 #[test]
 fn a_kernel_without_the_scheme_gives_enosys() {
-    assert_eq!(scheme_open_errno(ENOENT), ENOSYS);
-    assert_eq!(scheme_open_errno(EMFILE), EMFILE);
+    assert_eq!(scheme_open_errno(Errno(ENOENT)), Errno(ENOSYS));
+    assert_eq!(scheme_open_errno(Errno(EMFILE)), Errno(EMFILE));
+}
+
+#[test]
+fn the_scheme_descriptor_moves_to_the_upper_table() {
+    use crate::platform::sys::FdOp;
+    use kestrel_abi::syscall::{F_DUPFD, F_SETFD, FD_CLOEXEC, UPPER_FDTBL_TAG};
+
+    // Whichever test opened it first, the descriptor the calls use is the tagged copy.
+    let (_, call) = one_call(Ok(0), || semget(1, 0, 0));
+    assert_eq!(call.fd & UPPER_FDTBL_TAG, UPPER_FDTBL_TAG);
+    let lower = FAKE_SEM_FD & !UPPER_FDTBL_TAG;
+    let ops = sys::SCHEME_FD_OPS.lock().unwrap().clone();
+    let ops: Vec<FdOp> = ops
+        .into_iter()
+        .filter(|op| matches!(*op, FdOp::Fcntl { fd, .. } | FdOp::Close(fd) if fd & !UPPER_FDTBL_TAG == lower))
+        .collect();
+    assert_eq!(
+        ops[..3],
+        [
+            FdOp::Fcntl { fd: lower, cmd: F_DUPFD, arg: UPPER_FDTBL_TAG },
+            FdOp::Close(lower),
+            FdOp::Fcntl { fd: FAKE_SEM_FD, cmd: F_SETFD, arg: FD_CLOEXEC },
+        ],
+        "F_DUPFD into the upper table, the original closed, the copy close-on-exec"
+    );
+}
+
+#[test]
+fn the_variadic_semctl_reads_an_argument_for_the_commands_that_have_one() {
+    use crate::header::sys_sem::{GETNCNT, GETPID, GETZCNT, SEM_INFO, SEM_STAT, SEM_STAT_ANY, takes_argument};
+    for cmd in [SETVAL, GETALL, SETALL, IPC_STAT, IPC_SET, IPC_INFO, SEM_STAT, SEM_INFO, SEM_STAT_ANY] {
+        assert!(takes_argument(cmd), "{cmd}");
+    }
+    for cmd in [IPC_RMID, GETVAL, GETPID, GETNCNT, GETZCNT, 99, -1] {
+        assert!(!takes_argument(cmd), "{cmd}");
+    }
 }

@@ -10,25 +10,14 @@
 //!
 //! # The calls
 //!
-//! Each function makes one call on the kernel's `mq` scheme through the platform adapter
-//! (`mq_call`), encoded as `kestrel_abi::mq` lays it out: three metadata words, and a
-//! payload of little-endian u64 words (or the queue's name) that the kernel only reads.
-//! The queue descriptor is an argument inside the call, so the kernel makes every check in
+//! Each function is one call of the platform's [`PalMqueue`]: on Redox (kestrel) one call on
+//! the kernel's `mq` scheme (`platform/redox/mqueue.rs` says how the arguments are
+//! encoded), on Linux the system call of the same name. The kernel makes every check in
 //! Linux's order (a bad priority or timeout before a bad descriptor, `EBADF` for a
 //! descriptor that is not a queue, `EFAULT` for an address it cannot use, `EMSGSIZE`, ...);
 //! the wrapper checks nothing and passes the values through unchanged. Failure returns -1
 //! (`(mqd_t)-1` from `mq_open`) with `errno` set; success leaves `errno` alone.
 //!
-//! | function | `metadata` | payload |
-//! |---|---|---|
-//! | `mq_open` | `[OPEN, mode << 32 \| oflag, attr]` | the name's bytes (no NUL) |
-//! | `mq_unlink` | `[UNLINK, 0, 0]` | the name's bytes |
-//! | `mq_send`, `mq_timedsend` | `[SEND \| prio << 32, mqdes, msg_ptr]` | msg_len, abs_timeout |
-//! | `mq_receive`, `mq_timedreceive` | `[RECEIVE, mqdes, msg_ptr]` | msg_len, abs_timeout, msg_prio |
-//! | `mq_getattr`, `mq_setattr` | `[GETSETATTR, mqdes, 0]` | new attr, old attr |
-//! | `mq_notify` | `[NOTIFY, mqdes, sigevent]` | none |
-//!
-//! (`mqdes`, `oflag`, `mode` and `prio` as their 32 bits; addresses as u64, 0 for none.)
 //! `mq_close` is `close(2)`.
 //!
 //! # Open flags: the C library's, translated to Linux's
@@ -51,20 +40,19 @@
 //! close message queue descriptors; Linux's `mq_open` makes each one close-on-exec): the
 //! kernel sees to that, as Linux's does, and `O_CLOEXEC` travels translated like the rest.
 //!
-//! # `mq_open` is variadic in C, and defined here with two fixed extra arguments
+//! # `mq_open` is variadic
 //!
 //! C declares `mqd_t mq_open(const char *name, int oflag, ...)`, the mode (`mode_t`) and the
-//! `struct mq_attr *` following only with `O_CREAT`. Stable Rust cannot define a C-variadic
-//! function, so this one takes `mode` and `attr` as fixed parameters and both C headers
-//! declare the variadic prototype. On x86_64 System V a variadic call passes its first six
+//! `struct mq_attr *` following only with `O_CREAT`. In relibc (nightly, `c_variadic`)
+//! `mq_open` is defined that way and reads the two with `next_arg` only under `O_CREAT`.
+//! The standalone kestrel library builds on stable Rust, which cannot define a C-variadic
+//! function: there `cfg(kestrel_standalone)` selects a definition that takes `mode` and
+//! `attr` as fixed parameters (the C header still declares the variadic prototype). On x86_64 System V a variadic call passes its first six
 //! integer-class arguments in `rdi`, `rsi`, `rdx`, `rcx`, `r8`, `r9`, exactly as a call with
 //! fixed arguments does (the vector-register count in `al` only matters to a variadic
 //! callee), so `mode` receives `rdx` and `attr` `rcx`. Without `O_CREAT` the two registers
 //! hold whatever the caller left there, and they are not used: the call passes mode 0 and
 //! no attributes. (The same holds on AArch64 and RISC-V 64 with their Linux-style ABIs.)
-//! Upstream relibc, built with nightly Rust, defines `open` with `c_variadic` and
-//! `va_arg`s the mode only under `O_CREAT`; the patch keeps the fixed-parameter definition
-//! so that relibc and this crate build the very same module, as `sys_sem`'s `semctl` does.
 //!
 //! # `SIGEV_THREAD`
 //!
@@ -88,15 +76,28 @@
 //! helper ends and the library forgets the pipe: the next registration makes new ones.
 
 #![allow(non_camel_case_types)]
+// `kestrel_standalone` is set by the kestrel standalone build only (see above).
+#![allow(unexpected_cfgs)]
 
 use core::ffi::CStr;
 use core::mem::{offset_of, size_of};
 use core::ptr;
-use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
-use crate::header::_kestrel::{
-    self as platform, c_char, c_int, c_long, c_uint, c_void, mode_t, pthread_attr_t, sigevent, sigval, size_t, ssize_t,
-    timespec,
+mod notify;
+
+#[cfg(test)]
+pub(crate) use self::notify::notice_pipe;
+use self::notify::{ThreadRecord, helper_pipe};
+use crate::{
+    error::{Errno, ResultExt},
+    header::{
+        _kestrel::{
+            self as platform, c_char, c_int, c_long, c_uint, mode_t, pthread_attr_t, sigevent, sigval, size_t, ssize_t,
+        },
+        bits_timespec::timespec,
+        errno::EFAULT,
+    },
+    platform::{Pal, PalMqueue, Sys},
 };
 
 /// A message queue descriptor.
@@ -128,14 +129,6 @@ const _: () = assert!(
         && offset_of!(mq_attr, __pad) == 32
         && size_of::<mq_attr>() == 64
 );
-
-/// The kernel's `mq` scheme calls (`metadata[0]`), as `kestrel_abi::mq` numbers them.
-pub(crate) const MQ_CALL_OPEN: u64 = 1;
-pub(crate) const MQ_CALL_UNLINK: u64 = 2;
-pub(crate) const MQ_CALL_SEND: u64 = 3;
-pub(crate) const MQ_CALL_RECEIVE: u64 = 4;
-pub(crate) const MQ_CALL_GETSETATTR: u64 = 5;
-pub(crate) const MQ_CALL_NOTIFY: u64 = 6;
 
 /// Linux's `oflag` values, which the kernel takes (`kestrel_abi::mq::MQ_O_*`).
 pub(crate) const LINUX_O_RDONLY: c_int = 0;
@@ -187,39 +180,18 @@ pub(crate) const fn kernel_oflag(oflag: c_int) -> c_int {
     linux
 }
 
-/// Makes the scheme call: the kernel's result, or `None` with `errno` set.
-fn call(payload: &[u8], metadata: &[u64; 3]) -> Option<usize> {
-    match platform::mq_call(payload, metadata) {
-        Ok(value) => Some(value),
-        Err(errno) => {
-            platform::set_errno(errno);
-            None
-        }
-    }
-}
-
-/// The C convention for the calls that return 0: 0, or -1 with `errno` set.
-fn zero_call(payload: &[u8], metadata: &[u64; 3]) -> c_int {
-    call(payload, metadata).map_or(-1, |_| 0)
-}
-
-/// A payload of little-endian u64 words.
-fn words<const N: usize>(values: [u64; N]) -> [[u8; 8]; N] {
-    values.map(u64::to_le_bytes)
-}
-
-/// The name's bytes up to its NUL, or `EFAULT` (with `errno` set) for a null pointer.
+/// The queue's name, or `EFAULT` for a null pointer (the kernel reports a bad address as
+/// `EFAULT` too).
 ///
 /// # Safety
 ///
-/// `name` is null or a NUL-terminated string.
-unsafe fn name_bytes<'a>(name: *const c_char) -> Option<&'a [u8]> {
+/// `name` is null or a NUL-terminated string readable up to its NUL.
+unsafe fn queue_name<'a>(name: *const c_char) -> Result<&'a CStr, Errno> {
     if name.is_null() {
-        platform::set_errno(platform::errno::EFAULT);
-        return None;
+        return Err(Errno(EFAULT));
     }
     // SAFETY: the caller vouches for a NUL-terminated string.
-    Some(unsafe { CStr::from_ptr(name) }.to_bytes())
+    Ok(unsafe { CStr::from_ptr(name) })
 }
 
 /// `mq_open(name, oflag, ...)`: a descriptor of the queue `name` ("/NAME"), created with
@@ -237,17 +209,52 @@ unsafe fn name_bytes<'a>(name: *const c_char) -> Option<&'a [u8]> {
 ///
 /// `name` is null or a NUL-terminated string; with `O_CREAT`, `attr` is null or the address
 /// of a `struct mq_attr` (the kernel reads it and reports `EFAULT` for an unmapped address).
+#[cfg(not(kestrel_standalone))]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mq_open(name: *const c_char, oflag: c_int, mut __valist: ...) -> mqd_t {
+    let (mode, attr) = if oflag & platform::O_CREAT != 0 {
+        // SAFETY: with O_CREAT the caller passed the mode and the attributes.
+        unsafe { (__valist.next_arg::<mode_t>(), __valist.next_arg::<*mut mq_attr>()) }
+    } else {
+        (0, ptr::null_mut())
+    };
+    // SAFETY: as the caller promises.
+    unsafe { open_queue(name, oflag, mode, attr) }
+}
+
+/// `mq_open` with the mode and the attributes as fixed parameters, for the standalone build
+/// on stable Rust (see the module documentation): ABI-compatible with the variadic C
+/// declaration on x86_64. Without `O_CREAT` they are not used.
+///
+/// # Safety
+///
+/// As for the variadic `mq_open`.
+///
+/// cbindgen:ignore
+#[cfg(kestrel_standalone)]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mq_open(name: *const c_char, oflag: c_int, mode: mode_t, attr: *mut mq_attr) -> mqd_t {
+    let (mode, attr) = if oflag & platform::O_CREAT != 0 { (mode, attr) } else { (0, ptr::null_mut()) };
     // SAFETY: as the caller promises.
-    let Some(name) = (unsafe { name_bytes(name) }) else {
-        return -1;
+    unsafe { open_queue(name, oflag, mode, attr) }
+}
+
+/// `mq_open`'s work, once the variadic arguments are known.
+///
+/// # Safety
+///
+/// As for `mq_open`.
+unsafe fn open_queue(name: *const c_char, oflag: c_int, mode: mode_t, attr: *mut mq_attr) -> mqd_t {
+    // SAFETY: as the caller promises.
+    let name = match unsafe { queue_name(name) } {
+        Ok(name) => name,
+        Err(err) => {
+            err.sync();
+            return -1;
+        }
     };
-    let (mode, attr) = if oflag & platform::O_CREAT != 0 { (mode, attr as usize as u64) } else { (0, 0) };
-    // mode_t is unsigned on Linux, an int in relibc on Redox: its 32 bits either way.
-    let word = (u64::from(mode as c_uint) << 32) | u64::from(kernel_oflag(oflag) as u32);
-    // A descriptor fits in an int.
-    call(name, &[MQ_CALL_OPEN, word, attr]).map_or(-1, |fd| fd as mqd_t)
+    // SAFETY: the caller's promise for the attributes is passed on unchanged.
+    unsafe { Sys::mq_open(name, kernel_oflag(oflag), mode, attr) }.or_minus_one_errno()
 }
 
 /// `mq_close(mqdes)`: closes the queue descriptor (`close`), which also drops the process's
@@ -256,13 +263,7 @@ pub unsafe extern "C" fn mq_open(name: *const c_char, oflag: c_int, mode: mode_t
 /// See <https://pubs.opengroup.org/onlinepubs/9799919799/functions/mq_close.html>.
 #[unsafe(no_mangle)]
 pub extern "C" fn mq_close(mqdes: mqd_t) -> c_int {
-    match platform::close(mqdes) {
-        Ok(()) => 0,
-        Err(errno) => {
-            platform::set_errno(errno);
-            -1
-        }
-    }
+    Sys::close(mqdes).map(|()| 0).or_minus_one_errno()
 }
 
 /// `mq_unlink(name)`: removes the name; the queue lives on until its last descriptor is
@@ -276,10 +277,7 @@ pub extern "C" fn mq_close(mqdes: mqd_t) -> c_int {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mq_unlink(name: *const c_char) -> c_int {
     // SAFETY: as the caller promises.
-    let Some(name) = (unsafe { name_bytes(name) }) else {
-        return -1;
-    };
-    zero_call(name, &[MQ_CALL_UNLINK, 0, 0])
+    unsafe { queue_name(name) }.and_then(Sys::mq_unlink).map(|()| 0).or_minus_one_errno()
 }
 
 /// `mq_timedsend(mqdes, msg_ptr, msg_len, msg_prio, abs_timeout)`: adds the message of
@@ -302,9 +300,8 @@ pub unsafe extern "C" fn mq_timedsend(
     msg_prio: c_uint,
     abs_timeout: *const timespec,
 ) -> c_int {
-    let payload = words([msg_len as u64, abs_timeout as usize as u64]);
-    let metadata = [MQ_CALL_SEND | (u64::from(msg_prio) << 32), u64::from(mqdes as u32), msg_ptr as usize as u64];
-    zero_call(payload.as_flattened(), &metadata)
+    // SAFETY: the caller's promise for the message and the timeout is passed on unchanged.
+    unsafe { Sys::mq_timedsend(mqdes, msg_ptr, msg_len, msg_prio, abs_timeout) }.map(|()| 0).or_minus_one_errno()
 }
 
 /// `mq_send(mqdes, msg_ptr, msg_len, msg_prio)`: [`mq_timedsend`] without a timeout.
@@ -342,10 +339,11 @@ pub unsafe extern "C" fn mq_timedreceive(
     msg_prio: *mut c_uint,
     abs_timeout: *const timespec,
 ) -> ssize_t {
-    let payload = words([msg_len as u64, abs_timeout as usize as u64, msg_prio as usize as u64]);
-    let metadata = [MQ_CALL_RECEIVE, u64::from(mqdes as u32), msg_ptr as usize as u64];
-    // The kernel returns at most the queue's message size.
-    call(payload.as_flattened(), &metadata).map_or(-1, |len| len as ssize_t)
+    // SAFETY: the caller's promise for the buffer, the priority and the timeout is passed
+    // on unchanged; the kernel returns at most the queue's message size.
+    unsafe { Sys::mq_timedreceive(mqdes, msg_ptr, msg_len, msg_prio, abs_timeout) }
+        .map(|len| len as ssize_t)
+        .or_minus_one_errno()
 }
 
 /// `mq_receive(mqdes, msg_ptr, msg_len, msg_prio)`: [`mq_timedreceive`] without a timeout.
@@ -375,8 +373,8 @@ pub unsafe extern "C" fn mq_receive(
 /// `new` is null or the address of an `mq_attr` the kernel may read; `old` is null or an
 /// address the kernel may write an `mq_attr` to.
 unsafe fn getsetattr(mqdes: mqd_t, new: *const mq_attr, old: *mut mq_attr) -> c_int {
-    let payload = words([new as usize as u64, old as usize as u64]);
-    zero_call(payload.as_flattened(), &[MQ_CALL_GETSETATTR, u64::from(mqdes as u32), 0])
+    // SAFETY: the caller's promise for the two structures is passed on unchanged.
+    unsafe { Sys::mq_getsetattr(mqdes, new, old) }.map(|()| 0).or_minus_one_errno()
 }
 
 /// `mq_getattr(mqdes, mqstat)`: stores the queue's attributes and the descriptor's
@@ -428,11 +426,11 @@ struct SigeventHead {
 /// first 16 bytes is not read).
 #[repr(C)]
 #[derive(Default)]
-pub(crate) struct KernelSigevent {
-    pub(crate) sigev_value: u64,
-    pub(crate) sigev_signo: c_int,
-    pub(crate) sigev_notify: c_int,
-    pub(crate) union: [u64; 6],
+pub struct KernelSigevent {
+    pub sigev_value: u64,
+    pub sigev_signo: c_int,
+    pub sigev_notify: c_int,
+    pub union: [u64; 6],
 }
 
 #[cfg(target_pointer_width = "64")]
@@ -463,9 +461,9 @@ const _: () = assert!(
 /// which is copied.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mq_notify(mqdes: mqd_t, notification: *const sigevent) -> c_int {
-    let mqd = u64::from(mqdes as u32);
     if notification.is_null() {
-        return zero_call(&[], &[MQ_CALL_NOTIFY, mqd, 0]);
+        // SAFETY: a null sigevent removes the registration.
+        return unsafe { Sys::mq_notify(mqdes, ptr::null()) }.map(|()| 0).or_minus_one_errno();
     }
     let head = notification.cast::<SigeventHead>();
     // SAFETY: the caller vouches for a readable sigevent, which starts with these fields.
@@ -478,7 +476,8 @@ pub unsafe extern "C" fn mq_notify(mqdes: mqd_t, notification: *const sigevent) 
     };
     if notify != platform::SIGEV_THREAD {
         let event = KernelSigevent { sigev_value: value, sigev_signo: signo, sigev_notify: notify, union: [0; 6] };
-        return zero_call(&[], &[MQ_CALL_NOTIFY, mqd, (&raw const event) as usize as u64]);
+        // SAFETY: `event` is a local the kernel reads during the call.
+        return unsafe { Sys::mq_notify(mqdes, &event) }.map(|()| 0).or_minus_one_errno();
     }
     // SAFETY: a SIGEV_THREAD sigevent has these fields too, as the caller promises.
     let (function, attr) = unsafe {
@@ -508,220 +507,11 @@ pub unsafe extern "C" fn mq_notify(mqdes: mqd_t, notification: *const sigevent) 
         sigev_notify: LINUX_SIGEV_THREAD,
         union: [0; 6],
     };
-    let ret = zero_call(&[], &[MQ_CALL_NOTIFY, mqd, (&raw const event) as usize as u64]);
+    // SAFETY: `event` is a local the kernel reads during the call.
+    let ret = unsafe { Sys::mq_notify(mqdes, &event) }.map(|()| 0).or_minus_one_errno();
     if ret != 0 {
         // SAFETY: the kernel refused the registration, so no notice names the record.
         unsafe { platform::free(record.cast()) };
     }
     ret
-}
-
-/// A `SIGEV_THREAD` registration: what the notice's thread runs, and how it is started.
-/// Allocated with the platform's `malloc`; its address is the cookie the kernel hands back.
-#[repr(C)]
-struct ThreadRecord {
-    function: Option<extern "C" fn(sigval)>,
-    value: sigval,
-    /// Whether `attr` holds a copy of the caller's attributes.
-    has_attr: bool,
-    attr: pthread_attr_t,
-}
-
-impl ThreadRecord {
-    /// A new record on the heap for `function` with `value` (a `union sigval`'s bits) and
-    /// a copy of `*attr`, or null when out of memory.
-    ///
-    /// # Safety
-    ///
-    /// `attr` is null or the address of an initialized `pthread_attr_t`.
-    unsafe fn new(
-        function: Option<extern "C" fn(sigval)>,
-        value: u64,
-        attr: *const pthread_attr_t,
-    ) -> *mut ThreadRecord {
-        let record = platform::malloc(size_of::<ThreadRecord>()).cast::<ThreadRecord>();
-        if record.is_null() {
-            return record;
-        }
-        // SAFETY: `record` is a fresh allocation of the record's size (malloc's alignment
-        // suits it); the fields are written through raw pointers, `attr` bytewise from the
-        // caller's object, as the caller promises.
-        unsafe {
-            (&raw mut (*record).function).write(function);
-            (&raw mut (*record).value).cast::<u64>().write(value);
-            (&raw mut (*record).has_attr).write(!attr.is_null());
-            if !attr.is_null() {
-                ptr::copy_nonoverlapping(attr, &raw mut (*record).attr, 1);
-            }
-        }
-        record
-    }
-}
-
-/// What a notice's thread needs once the record is gone.
-#[repr(C)]
-struct ThreadStart {
-    function: Option<extern "C" fn(sigval)>,
-    value: sigval,
-}
-
-/// The process's notice pipe: the helper thread reads its read end, the kernel writes to
-/// its write end. -1 for none (before the first `SIGEV_THREAD` registration, and in a
-/// forked child until its own first one).
-static NOTICE_READ_END: AtomicI32 = AtomicI32::new(-1);
-static NOTICE_WRITE_END: AtomicI32 = AtomicI32::new(-1);
-/// Held while the pipe and the helper are being set up.
-static HELPER_LOCK: AtomicBool = AtomicBool::new(false);
-/// Whether the fork handler is registered.
-static AT_FORK_REGISTERED: AtomicBool = AtomicBool::new(false);
-
-/// The write end of the process's notice pipe, made with its helper thread on first use.
-fn helper_pipe() -> Result<c_int, c_int> {
-    let fd = NOTICE_WRITE_END.load(Ordering::Acquire);
-    if fd >= 0 {
-        return Ok(fd);
-    }
-    while HELPER_LOCK.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
-        core::hint::spin_loop();
-    }
-    let result = start_helper();
-    HELPER_LOCK.store(false, Ordering::Release);
-    result
-}
-
-/// [`helper_pipe`]'s work, under the lock.
-fn start_helper() -> Result<c_int, c_int> {
-    let fd = NOTICE_WRITE_END.load(Ordering::Acquire);
-    if fd >= 0 {
-        return Ok(fd);
-    }
-    if !AT_FORK_REGISTERED.load(Ordering::Acquire) {
-        platform::at_fork_child(forget_helper_in_child)?;
-        AT_FORK_REGISTERED.store(true, Ordering::Release);
-    }
-    let [read_end, write_end] = platform::pipe_cloexec()?;
-    let arg = read_end as isize as *mut c_void;
-    // SAFETY: no attributes; the argument is the descriptor, not an address.
-    let started = unsafe { platform::spawn_detached(ptr::null_mut(), helper_main, arg) };
-    if let Err(errno) = started {
-        let _ = platform::close(read_end);
-        let _ = platform::close(write_end);
-        return Err(errno);
-    }
-    NOTICE_READ_END.store(read_end, Ordering::Release);
-    NOTICE_WRITE_END.store(write_end, Ordering::Release);
-    Ok(write_end)
-}
-
-/// The `pthread_atfork` child handler: the child has the parent's pipe but no helper
-/// thread; it closes its copies (the numbers are still the pipe's: no code of the program
-/// has run in the child yet) and makes its own pipe and helper when it needs them.
-extern "C" fn forget_helper_in_child() {
-    for end in [&NOTICE_READ_END, &NOTICE_WRITE_END] {
-        let fd = end.swap(-1, Ordering::AcqRel);
-        if fd >= 0 {
-            let _ = platform::close(fd);
-        }
-    }
-    HELPER_LOCK.store(false, Ordering::Release);
-}
-
-/// The helper thread: reads notices from the pipe's read end (its argument) until the pipe
-/// fails, and starts or drops each registration's thread.
-extern "C" fn helper_main(arg: *mut c_void) -> *mut c_void {
-    // Signals are for the program's threads (as glibc's helper, this one blocks them all,
-    // so that a sigsuspend or sigwait elsewhere gets them); the notice threads it starts
-    // inherit the mask.
-    platform::block_all_signals();
-    let fd = arg as isize as c_int;
-    let mut notice = [0u8; NOTICE_LEN];
-    loop {
-        let mut got = 0;
-        while got < NOTICE_LEN {
-            match platform::read(fd, &mut notice[got..]) {
-                Ok(0) => return helper_gone(fd),
-                Ok(n) => got += n,
-                Err(platform::errno::EINTR) => {}
-                Err(_) => return helper_gone(fd),
-            }
-        }
-        let cookie = u64::from_le_bytes(notice[..8].try_into().unwrap_or_default());
-        let kind = u64::from_le_bytes(notice[8..].try_into().unwrap_or_default());
-        let record = cookie as usize as *mut ThreadRecord;
-        if record.is_null() {
-            continue;
-        }
-        // SAFETY: the kernel hands back the cookie of a live registration, once: a record
-        // this library allocated and nothing else frees.
-        unsafe {
-            if kind == NOTIFY_WOKENUP {
-                start_notice_thread(record);
-            }
-            if kind == NOTIFY_WOKENUP || kind == NOTIFY_REMOVED {
-                platform::free(record.cast());
-            }
-        }
-    }
-}
-
-/// The helper's end: its pipe failed (the program closed the read end, or every write end,
-/// as a daemon closing all its descriptors does). The pipe is forgotten, not closed (its
-/// numbers may be the program's by now), so that the next `SIGEV_THREAD` registration makes
-/// a new pipe and helper instead of naming a dead one.
-fn helper_gone(read_end: c_int) -> *mut c_void {
-    while HELPER_LOCK.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
-        core::hint::spin_loop();
-    }
-    if NOTICE_READ_END.load(Ordering::Acquire) == read_end {
-        NOTICE_READ_END.store(-1, Ordering::Release);
-        NOTICE_WRITE_END.store(-1, Ordering::Release);
-    }
-    HELPER_LOCK.store(false, Ordering::Release);
-    ptr::null_mut()
-}
-
-/// The write end of the process's notice pipe, -1 for none (for tests).
-#[cfg(test)]
-pub(crate) fn notice_pipe() -> c_int {
-    NOTICE_WRITE_END.load(Ordering::Acquire)
-}
-
-/// Starts the detached thread that calls the record's function, with the record's
-/// attributes if it has them. A thread that cannot be started loses the notice (as in
-/// glibc).
-///
-/// # Safety
-///
-/// `record` is a live record.
-unsafe fn start_notice_thread(record: *mut ThreadRecord) {
-    let start = platform::malloc(size_of::<ThreadStart>()).cast::<ThreadStart>();
-    if start.is_null() {
-        return;
-    }
-    // SAFETY: `record` is live (the caller promises) and `start` a fresh allocation of its
-    // size; the thread owns `start` once it runs, the record stays with the helper.
-    unsafe {
-        (&raw mut (*start).function).write((*record).function);
-        ptr::copy_nonoverlapping(&raw const (*record).value, &raw mut (*start).value, 1);
-        let attr = if (*record).has_attr { &raw mut (*record).attr } else { ptr::null_mut() };
-        if platform::spawn_detached(attr, notice_thread_main, start.cast()).is_err() {
-            platform::free(start.cast());
-        }
-    }
-}
-
-/// A notice's thread: calls the function with the value.
-extern "C" fn notice_thread_main(arg: *mut c_void) -> *mut c_void {
-    let start = arg.cast::<ThreadStart>();
-    // SAFETY: the helper handed this thread its own `ThreadStart` allocation.
-    let (function, value) = unsafe {
-        let function = (&raw const (*start).function).read();
-        let value = (&raw const (*start).value).read();
-        platform::free(start.cast());
-        (function, value)
-    };
-    if let Some(function) = function {
-        function(value);
-    }
-    ptr::null_mut()
 }

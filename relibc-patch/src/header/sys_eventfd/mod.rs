@@ -10,14 +10,15 @@
 //!
 //! # The calls
 //!
-//! `eventfd(initval, flags)` is one call on the process's descriptor of the kernel's
-//! `eventfd` scheme, through the platform adapter (`eventfd_call`): metadata
-//! `[EVENTFD_CALL, initval, flags (as u32)]` and no payload. The kernel makes every check
+//! `eventfd(initval, flags)` is one call of the platform's [`PalEventfd`]: on Redox
+//! (kestrel) one call on the kernel's `eventfd` scheme (`platform/redox/eventfd.rs`), on
+//! Linux the `eventfd2` system call. The kernel makes every check
 //! (unknown flags are its `EINVAL`); the wrapper passes the values through unchanged. It
 //! returns the new descriptor, or -1 with `errno` set; success leaves `errno` alone.
 //!
 //! `eventfd_read(fd, value)` and `eventfd_write(fd, value)` are one `read` or `write` of the
-//! 8-byte counter value (in the machine's byte order) on `fd`, through the adapter. As in
+//! 8-byte counter value (in the machine's byte order) on `fd` (the platform's `read` and
+//! `write`). As in
 //! glibc and musl (and eventfd(3)'s "0 if the correct number of bytes was transferred, or -1
 //! otherwise"), they return 0 when all 8 bytes moved and -1 otherwise: with `errno` set when
 //! the `read` or `write` failed, and `errno` left alone when it moved fewer bytes (which an
@@ -27,7 +28,14 @@
 
 #![allow(non_camel_case_types)]
 
-use crate::header::_kestrel::{self as platform, O_CLOEXEC, O_NONBLOCK, c_int, c_uint, errno::EFAULT};
+use crate::{
+    error::{Errno, ResultExt},
+    header::{
+        _kestrel::{O_CLOEXEC, O_NONBLOCK, c_int, c_uint},
+        errno::EFAULT,
+    },
+    platform::{Pal, PalEventfd, Sys},
+};
 
 /// An eventfd's counter value, as `eventfd_read` and `eventfd_write` move it.
 pub type eventfd_t = u64;
@@ -41,9 +49,6 @@ pub const EFD_CLOEXEC: c_int = O_CLOEXEC;
 /// `EAGAIN` instead of waiting (the C library's `O_NONBLOCK`).
 pub const EFD_NONBLOCK: c_int = O_NONBLOCK;
 
-/// The kernel's `eventfd` scheme call (`metadata[0]`), as `kestrel_abi::eventfd` numbers it.
-pub(crate) const EVENTFD_CALL: u64 = 1;
-
 /// The size of a counter value on the wire.
 const VALUE_SIZE: usize = size_of::<eventfd_t>();
 
@@ -51,15 +56,7 @@ const VALUE_SIZE: usize = size_of::<eventfd_t>();
 /// `flags` is 0 or `EFD_CLOEXEC`, `EFD_NONBLOCK` and `EFD_SEMAPHORE`.
 #[unsafe(no_mangle)]
 pub extern "C" fn eventfd(initval: c_uint, flags: c_int) -> c_int {
-    let metadata = [EVENTFD_CALL, u64::from(initval), u64::from(flags as u32)];
-    match platform::eventfd_call(&metadata) {
-        // A descriptor number.
-        Ok(value) => value as c_int,
-        Err(errno) => {
-            platform::set_errno(errno);
-            -1
-        }
-    }
+    Sys::eventfd(initval, flags).or_minus_one_errno()
 }
 
 /// `eventfd_read(fd, value)`: reads the counter of eventfd `fd` into `*value` (a `read` of
@@ -72,11 +69,11 @@ pub extern "C" fn eventfd(initval: c_uint, flags: c_int) -> c_int {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eventfd_read(fd: c_int, value: *mut eventfd_t) -> c_int {
     if value.is_null() {
-        platform::set_errno(EFAULT);
+        Errno(EFAULT).sync();
         return -1;
     }
     let mut bytes = [0; VALUE_SIZE];
-    match platform::read(fd, &mut bytes) {
+    match Sys::read(fd, &mut bytes) {
         Ok(VALUE_SIZE) => {
             // SAFETY: the caller vouches for a writable eventfd_t at `value`, not null here.
             unsafe { value.write_unaligned(eventfd_t::from_ne_bytes(bytes)) };
@@ -84,8 +81,8 @@ pub unsafe extern "C" fn eventfd_read(fd: c_int, value: *mut eventfd_t) -> c_int
         }
         // A short read: -1 with errno untouched, as glibc and musl.
         Ok(_) => -1,
-        Err(errno) => {
-            platform::set_errno(errno);
+        Err(err) => {
+            err.sync();
             -1
         }
     }
@@ -97,12 +94,12 @@ pub unsafe extern "C" fn eventfd_read(fd: c_int, value: *mut eventfd_t) -> c_int
 /// for `errno`).
 #[unsafe(no_mangle)]
 pub extern "C" fn eventfd_write(fd: c_int, value: eventfd_t) -> c_int {
-    match platform::write(fd, &value.to_ne_bytes()) {
+    match Sys::write(fd, &value.to_ne_bytes()) {
         Ok(VALUE_SIZE) => 0,
         // A short write: -1 with errno untouched, as glibc and musl.
         Ok(_) => -1,
-        Err(errno) => {
-            platform::set_errno(errno);
+        Err(err) => {
+            err.sync();
             -1
         }
     }

@@ -12,25 +12,17 @@
 //!
 //! # The calls
 //!
-//! Each function encodes its arguments for the kernel's `msg` scheme and makes one scheme
-//! call through the platform adapter (`msg_call`): `metadata[0]` says which call, the id and
-//! a flag or command share `metadata[1]`, and `metadata[2]` carries the address of the
-//! message or of the `msgctl` buffer, which the kernel itself reads or writes, so a bad
-//! pointer is `EFAULT` from the kernel, not a crash here, and a message's text is copied
-//! once, between the caller's buffer and the kernel. The kernel makes every check, in
+//! Each function is one call of the platform's [`PalSysvMsg`]: on Redox (kestrel) one call
+//! on the kernel's `msg` scheme (`platform/redox/sysv_msg.rs`), on Linux the system call of
+//! the same name. The message and the `msgctl` buffer travel as addresses that the kernel
+//! itself reads or writes, so a bad pointer is `EFAULT` from the kernel, not a crash here,
+//! and a message's text is copied once, between the caller's buffer and the kernel. The kernel makes every check, in
 //! Linux's order; the wrapper checks nothing and passes the values through unchanged (a
 //! `msgsz` above `MSGMAX` or negative as a `long`, an `mtype` below 1, `MSG_COPY` without
 //! `IPC_NOWAIT`, an unknown command, a null pointer). Failure returns -1 with `errno` set;
 //! success leaves `errno` alone.
 //!
-//! | call | `metadata[1]` | `metadata[2]` | payload (little-endian) |
-//! |---|---|---|---|
-//! | `msgget` | key (as u32) | msgflg (as u32) | none |
-//! | `msgsnd` | `msgflg << 32 \| msqid` (each as u32) | `msgp` address | msgsz (u64) |
-//! | `msgrcv` | `msgflg << 32 \| msqid` (each as u32) | `msgp` address | msgsz (u64), then msgtyp (i64) |
-//! | `msgctl` | `cmd << 32 \| msqid` (each as u32) | `buf` address | none |
-//!
-//! `msgsz` travels as the caller's full `size_t` and `msgtyp` as its `long`: Linux takes
+//! `msgsz` reaches the kernel as the caller's full `size_t` and `msgtyp` as its `long`: Linux takes
 //! both whole (a `msgsz` that is negative as a `long` is its `EINVAL`, a negative `msgtyp`
 //! asks for the lowest type up to its absolute value). `msgrcv` returns the number of bytes
 //! of text received, as an `ssize_t`.
@@ -39,10 +31,14 @@
 
 use core::mem::{offset_of, size_of};
 
-use crate::header::_kestrel::{
-    self as platform, c_char, c_int, c_long, c_ulong, c_ushort, c_void, key_t, pid_t, size_t, ssize_t, time_t,
+use crate::{
+    error::ResultExt,
+    header::sys_ipc::ipc_perm,
+    platform::{
+        PalSysvMsg, Sys,
+        types::{c_char, c_int, c_long, c_ulong, c_ushort, c_void, key_t, pid_t, size_t, ssize_t, time_t},
+    },
 };
-use crate::header::sys_ipc::ipc_perm;
 
 /// `msgrcv` flag: truncate a message longer than `msgsz` instead of failing with `E2BIG`.
 pub const MSG_NOERROR: c_int = 0o10000;
@@ -144,42 +140,13 @@ const _: () = {
     assert!(offset_of!(msgbuf, mtext) == 8 && size_of::<msgbuf>() == 16);
 };
 
-/// The kernel's `msg` scheme calls (`metadata[0]`), as `kestrel_abi::sysv` numbers them.
-pub(crate) const MSG_CALL_GET: u64 = 1;
-pub(crate) const MSG_CALL_SND: u64 = 2;
-pub(crate) const MSG_CALL_RCV: u64 = 3;
-pub(crate) const MSG_CALL_CTL: u64 = 4;
-
-/// `metadata[1]` of `msgsnd`, `msgrcv` (`high` = msgflg) and `msgctl` (`high` = cmd): two
-/// 32-bit values, the id in the low half.
-const fn msg_word(msqid: c_int, high: c_int) -> u64 {
-    ((high as u32 as u64) << 32) | msqid as u32 as u64
-}
-
-/// Makes the scheme call: the kernel's result, or `None` with `errno` set.
-fn call(payload: &[u8], metadata: &[u64; 3]) -> Option<usize> {
-    match platform::msg_call(payload, metadata) {
-        Ok(value) => Some(value),
-        Err(errno) => {
-            platform::set_errno(errno);
-            None
-        }
-    }
-}
-
-/// The C convention for the calls that return an int (an id, an index or 0): the value, or
-/// -1 with `errno` set.
-fn int_call(payload: &[u8], metadata: &[u64; 3]) -> c_int {
-    call(payload, metadata).map_or(-1, |value| value as c_int)
-}
-
 /// `msgget(key, msgflg)`: the id of the queue for `key`, created if `msgflg` has
 /// `IPC_CREAT` (with the access bits of `msgflg`), or a new queue for `IPC_PRIVATE`.
 ///
 /// See <https://pubs.opengroup.org/onlinepubs/9799919799/functions/msgget.html>.
 #[unsafe(no_mangle)]
 pub extern "C" fn msgget(key: key_t, msgflg: c_int) -> c_int {
-    int_call(&[], &[MSG_CALL_GET, u64::from(key as u32), u64::from(msgflg as u32)])
+    Sys::msgget(key, msgflg).or_minus_one_errno()
 }
 
 /// `msgsnd(msqid, msgp, msgsz, msgflg)`: appends the message at `msgp` (a `long` type
@@ -195,8 +162,8 @@ pub extern "C" fn msgget(key: key_t, msgflg: c_int) -> c_int {
 /// own).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn msgsnd(msqid: c_int, msgp: *const c_void, msgsz: size_t, msgflg: c_int) -> c_int {
-    let metadata = [MSG_CALL_SND, msg_word(msqid, msgflg), msgp as usize as u64];
-    int_call(&(msgsz as u64).to_le_bytes(), &metadata)
+    // SAFETY: the caller's promise for the message is passed on unchanged.
+    unsafe { Sys::msgsnd(msqid, msgp, msgsz, msgflg) }.map(|()| 0).or_minus_one_errno()
 }
 
 /// `msgrcv(msqid, msgp, msgsz, msgtyp, msgflg)`: removes a message from queue `msqid` and
@@ -222,14 +189,9 @@ pub unsafe extern "C" fn msgrcv(
     msgtyp: c_long,
     msgflg: c_int,
 ) -> ssize_t {
-    #[allow(clippy::useless_conversion, reason = "c_long is i32 on 32-bit targets")]
-    let msgtyp = i64::from(msgtyp);
-    let mut payload = [0; 16];
-    payload[..8].copy_from_slice(&(msgsz as u64).to_le_bytes());
-    payload[8..].copy_from_slice(&msgtyp.to_le_bytes());
-    let metadata = [MSG_CALL_RCV, msg_word(msqid, msgflg), msgp as usize as u64];
-    // The kernel returns at most MSGMAX bytes of text.
-    call(&payload, &metadata).map_or(-1, |value| value as ssize_t)
+    // SAFETY: the caller's promise for the buffer is passed on unchanged; the kernel returns
+    // at most MSGMAX bytes of text.
+    unsafe { Sys::msgrcv(msqid, msgp, msgsz, msgtyp, msgflg) }.map(|len| len as ssize_t).or_minus_one_errno()
 }
 
 /// `msgctl(msqid, cmd, buf)`: the command `cmd` on queue `msqid` (or, for `MSG_STAT` and
@@ -247,5 +209,6 @@ pub unsafe extern "C" fn msgrcv(
 /// reports `EFAULT` for an unmapped address but cannot tell memory the caller does not own.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn msgctl(msqid: c_int, cmd: c_int, buf: *mut msqid_ds) -> c_int {
-    int_call(&[], &[MSG_CALL_CTL, msg_word(msqid, cmd), buf as usize as u64])
+    // SAFETY: the caller's promise for the buffer is passed on unchanged.
+    unsafe { Sys::msgctl(msqid, cmd, buf) }.or_minus_one_errno()
 }

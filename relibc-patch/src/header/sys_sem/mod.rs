@@ -12,52 +12,52 @@
 //!
 //! # The calls
 //!
-//! Each function encodes its arguments for the kernel's `sem` scheme and makes one scheme
-//! call through the platform adapter (`sem_call`): `metadata[0]` says which call, the small
-//! arguments travel in the other two metadata words, and pointers (the `sembuf` array, the
+//! Each function is one call of the platform's [`PalSysvSem`]: on Redox (kestrel) one call
+//! on the kernel's `sem` scheme (`platform/redox/sysv_sem.rs` says how the arguments are
+//! encoded), on Linux the system call of the same name. Pointers (the `sembuf` array, the
 //! timeout, the `semctl` buffer) travel as addresses that the kernel itself reads or
-//! writes, so a bad pointer is `EFAULT` from the kernel, not a crash here. The
-//! kernel makes every check, in Linux's order; the wrapper checks nothing and passes the
-//! values through unchanged (a negative `nsems` or `semnum`, a huge `nsops`, a null
-//! pointer). Failure returns -1 with `errno` set; success leaves `errno` alone.
+//! writes, so a bad pointer is `EFAULT` from the kernel, not a crash here. The kernel makes
+//! every check, in Linux's order; the wrapper checks nothing and passes the values through
+//! unchanged (a negative `nsems` or `semnum`, a huge `nsops`, a null pointer). Failure
+//! returns -1 with `errno` set; success leaves `errno` alone.
 //!
-//! | call | `metadata[1]` | `metadata[2]` | payload |
-//! |---|---|---|---|
-//! | `semget` | key (as u32) | `nsems << 32 \| semflg` (each as u32) | none |
-//! | `semop`, `semtimedop` | `nsops << 32 \| semid` (each as u32) | `sops` address | none, or the `timeout` address as a little-endian u64 |
-//! | `semctl` | semid (as u32) | `semnum << 32 \| cmd` (each as u32) | the argument as a u64 |
-//!
-//! # `semctl` is variadic in C, and defined here with a fixed fourth argument
+//! # `semctl` is variadic
 //!
 //! C declares `int semctl(int semid, int semnum, int cmd, ...)`: the fourth argument, a
-//! `union semun`, is present only for the commands that use it. Stable Rust cannot define a
-//! variadic function, so this module defines `semctl(semid, semnum, cmd, arg: c_ulong)` and
-//! the C header declares the variadic prototype. The two agree on x86_64 (System V ABI): a
-//! variadic call passes its first four integer-class arguments in `rdi`, `rsi`, `rdx`, `rcx`
-//! exactly as a call with four fixed arguments does (the count of vector registers in `al`
-//! is only read by a variadic callee), and a `union semun` (an `int` or a pointer, 8 bytes,
-//! class INTEGER) travels in `rcx` like any integer or pointer. So `arg` is the union's
-//! value, or a pointer or int passed in its place. A caller that passes an `int` (as many do
-//! for `SETVAL`) leaves the upper 32 bits of `rcx` unspecified: for `SETVAL`, the one
-//! command whose argument is an int, only the low 32 bits are used (sign included, so -1 is
-//! `ERANGE`, not a large value). A command without an argument finds whatever `rcx` holds
-//! in `arg` and ignores it; the kernel does not read it. The same holds on AArch64 and
-//! RISC-V 64, whose variadic integer arguments also use the ordinary argument registers
-//! (not on Apple's AArch64 ABI, which Redox does not use).
-//!
-//! Upstream relibc, on its nightly toolchain, could define `semctl` with `c_variadic`
-//! (`...`) and read the argument with `va_arg` only for the commands that have one. The
-//! patch keeps this fixed-argument form instead, so that relibc and the standalone library
-//! build the same file and the register reasoning above is the one to check.
+//! `union semun`, is present only for the commands that use it. In relibc (nightly,
+//! `c_variadic`) `semctl` is defined that way and reads the argument with `next_arg` only
+//! for those commands. The standalone kestrel library builds on stable Rust, which cannot
+//! define a C-variadic function: its build script sets `cfg(kestrel_standalone)`, which
+//! selects a definition with a fixed fourth parameter `arg: c_ulong` instead (the C header
+//! still declares the variadic prototype). The two agree on x86_64 (System V ABI): a
+//! variadic call passes its first four integer-class arguments in `rdi`, `rsi`, `rdx`,
+//! `rcx` exactly as a call with four fixed arguments does (the count of vector registers in
+//! `al` is only read by a variadic callee), and a `union semun` (an `int` or a pointer, 8
+//! bytes, class INTEGER) travels in `rcx` like any integer or pointer. A caller that passes
+//! an `int` (as many do for `SETVAL`) leaves the upper 32 bits of `rcx` unspecified: for
+//! `SETVAL`, the one command whose argument is an int, only the low 32 bits are used (sign
+//! included, so -1 is `ERANGE`, not a large value). A command without an argument finds
+//! whatever `rcx` holds in `arg` and ignores it. The same holds on AArch64 and RISC-V 64,
+//! whose variadic integer arguments also use the ordinary argument registers (not on
+//! Apple's AArch64 ABI, which Redox does not use).
 
 #![allow(non_camel_case_types)]
+// `kestrel_standalone` is set by the kestrel standalone build only (see above).
+#![allow(unexpected_cfgs)]
 
 use core::mem::{offset_of, size_of};
 
-use crate::header::_kestrel::{
-    self as platform, c_int, c_short, c_uint, c_ulong, c_ushort, key_t, size_t, time_t, timespec,
+use crate::{
+    error::ResultExt,
+    header::{
+        bits_timespec::timespec,
+        sys_ipc::{IPC_INFO, IPC_SET, IPC_STAT, ipc_perm},
+    },
+    platform::{
+        PalSysvSem, Sys,
+        types::{c_int, c_short, c_ulong, c_ushort, key_t, size_t, time_t},
+    },
 };
-use crate::header::sys_ipc::ipc_perm;
 
 /// `sem_flg` bit: undo the operation when the process exits.
 pub const SEM_UNDO: c_int = 0x1000;
@@ -152,29 +152,6 @@ const _: () = {
     );
 };
 
-/// The kernel's `sem` scheme calls (`metadata[0]`), as `kestrel_abi::sysv` numbers them.
-pub(crate) const SEM_CALL_GET: u64 = 1;
-pub(crate) const SEM_CALL_OP: u64 = 2;
-pub(crate) const SEM_CALL_CTL: u64 = 3;
-
-/// Two 32-bit values in one metadata word, `high << 32 | low`, each taken as its 32 bits.
-const fn pack(high: c_int, low: c_int) -> u64 {
-    ((high as u32 as u64) << 32) | low as u32 as u64
-}
-
-/// Makes the scheme call and turns its result into the C convention: the value, or -1 with
-/// `errno` set.
-fn call(payload: &[u8], metadata: &[u64; 3]) -> c_int {
-    match platform::sem_call(payload, metadata) {
-        // The kernel's results (ids, values, counts, pids, indexes) are ints.
-        Ok(value) => value as c_int,
-        Err(errno) => {
-            platform::set_errno(errno);
-            -1
-        }
-    }
-}
-
 /// `semget(key, nsems, semflg)`: the id of the set for `key`, created if `semflg` has
 /// `IPC_CREAT` (with `nsems` semaphores and the access bits of `semflg`), or a new set for
 /// `IPC_PRIVATE`.
@@ -182,7 +159,7 @@ fn call(payload: &[u8], metadata: &[u64; 3]) -> c_int {
 /// See <https://pubs.opengroup.org/onlinepubs/9799919799/functions/semget.html>.
 #[unsafe(no_mangle)]
 pub extern "C" fn semget(key: key_t, nsems: c_int, semflg: c_int) -> c_int {
-    call(&[], &[SEM_CALL_GET, u64::from(key as u32), pack(nsems, semflg)])
+    Sys::semget(key, nsems, semflg).or_minus_one_errno()
 }
 
 /// `semop(semid, sops, nsops)`: `semtimedop` without a timeout.
@@ -195,8 +172,8 @@ pub extern "C" fn semget(key: key_t, nsems: c_int, semflg: c_int) -> c_int {
 /// address that is not readable, but cannot tell memory the caller does not own).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn semop(semid: c_int, sops: *mut sembuf, nsops: size_t) -> c_int {
-    // SAFETY: the caller's promise is passed on unchanged; a null timeout is allowed.
-    unsafe { semtimedop(semid, sops, nsops, core::ptr::null()) }
+    // SAFETY: the caller's promise is passed on unchanged.
+    unsafe { Sys::semop(semid, sops, nsops) }.map(|()| 0).or_minus_one_errno()
 }
 
 /// `semtimedop(semid, sops, nsops, timeout)`: performs the `nsops` operations at `sops` on
@@ -211,36 +188,60 @@ pub unsafe extern "C" fn semop(semid: c_int, sops: *mut sembuf, nsops: size_t) -
 /// (the kernel reads them and reports `EFAULT` for an unreadable address).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn semtimedop(semid: c_int, sops: *mut sembuf, nsops: size_t, timeout: *const timespec) -> c_int {
-    // Only the count's low 32 bits reach the kernel: Linux takes it as an unsigned int.
-    let metadata = [SEM_CALL_OP, pack(nsops as c_int, semid), sops as usize as u64];
-    // Without a timeout there is no payload at all, so a semop copies nothing but the
-    // metadata and the array.
-    if timeout.is_null() { call(&[], &metadata) } else { call(&(timeout as usize as u64).to_le_bytes(), &metadata) }
+    // SAFETY: the caller's promise is passed on unchanged.
+    unsafe { Sys::semtimedop(semid, sops, nsops, timeout) }.map(|()| 0).or_minus_one_errno()
 }
 
-/// `semctl(semid, semnum, cmd, arg)`: the command `cmd` on set `semid` (or, for `SEM_STAT`
+/// `semctl(semid, semnum, cmd, ...)`: the command `cmd` on set `semid` (or, for `SEM_STAT`
 /// and `SEM_STAT_ANY`, on the set at index `semid`) and its semaphore `semnum`.
 ///
-/// C declares it variadic; it is defined with a fixed `arg` for the reasons in the module
-/// documentation. `arg` is the `union semun`: the int value for `SETVAL`; for `IPC_STAT`,
+/// The fourth argument is the `union semun`: the int value for `SETVAL`; for `IPC_STAT`,
 /// `IPC_SET`, `SEM_STAT` and `SEM_STAT_ANY` a `struct semid_ds *`, for `GETALL` and
 /// `SETALL` an `unsigned short *` with one value per semaphore, for `IPC_INFO` and
-/// `SEM_INFO` a `struct seminfo *`, which the kernel reads or writes; other commands ignore
-/// it. Returns the command's value (`GETVAL`, `GETPID`, `GETNCNT`, `GETZCNT`; the id for
+/// `SEM_INFO` a `struct seminfo *`, which the kernel reads or writes; other commands take
+/// none. Returns the command's value (`GETVAL`, `GETPID`, `GETNCNT`, `GETZCNT`; the id for
 /// `SEM_STAT*`; the highest used index for `IPC_INFO`/`SEM_INFO`) or 0.
 ///
 /// See <https://pubs.opengroup.org/onlinepubs/9799919799/functions/semctl.html>.
 ///
 /// # Safety
 ///
-/// For the commands that take a pointer, `arg` points to memory of the size the command
-/// uses, which the kernel may write (`IPC_STAT`, `SEM_STAT*`, `GETALL`, `IPC_INFO`,
+/// For the commands that take a pointer, the argument points to memory of the size the
+/// command uses, which the kernel may write (`IPC_STAT`, `SEM_STAT*`, `GETALL`, `IPC_INFO`,
 /// `SEM_INFO`): the kernel reports `EFAULT` for an unmapped address but cannot tell memory
 /// the caller does not own.
+#[cfg(not(kestrel_standalone))]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn semctl(semid: c_int, semnum: c_int, cmd: c_int, mut __valist: ...) -> c_int {
+    let arg = if takes_argument(cmd) {
+        // SAFETY: the caller passed the union for a command that takes one.
+        unsafe { __valist.next_arg::<c_ulong>() }
+    } else {
+        0
+    };
+    // SAFETY: the caller's promise for the argument is passed on unchanged.
+    unsafe { Sys::semctl(semid, semnum, cmd, arg) }.or_minus_one_errno()
+}
+
+/// `semctl` with the fourth argument as a fixed parameter, for the standalone build on
+/// stable Rust (see the module documentation): ABI-compatible with the variadic C
+/// declaration on x86_64.
+///
+/// # Safety
+///
+/// As for the variadic `semctl`: for the commands that take a pointer, `arg` points to
+/// memory of the size the command uses, which the kernel may write.
+///
+/// cbindgen:ignore
+#[cfg(kestrel_standalone)]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn semctl(semid: c_int, semnum: c_int, cmd: c_int, arg: c_ulong) -> c_int {
-    // SETVAL's argument is an int: the rest of the register is not part of it.
-    #[allow(clippy::useless_conversion, reason = "c_ulong is u32 on 32-bit targets")]
-    let arg = if cmd == SETVAL { u64::from(arg as c_uint) } else { u64::from(arg) };
-    call(&arg.to_le_bytes(), &[SEM_CALL_CTL, u64::from(semid as u32), pack(semnum, cmd)])
+    // SAFETY: the caller's promise for `arg` is passed on unchanged.
+    unsafe { Sys::semctl(semid, semnum, cmd, arg) }.or_minus_one_errno()
+}
+
+/// Whether `semctl`'s command `cmd` takes the `union semun` argument.
+#[cfg_attr(kestrel_standalone, allow(dead_code, reason = "the fixed-argument semctl passes every argument"))]
+pub(crate) const fn takes_argument(cmd: c_int) -> bool {
+    matches!(cmd, SETVAL | GETALL | SETALL | IPC_STAT | IPC_SET | IPC_INFO | SEM_STAT | SEM_INFO | SEM_STAT_ANY)
 }

@@ -11,24 +11,15 @@
 //!
 //! # The calls
 //!
-//! Each function encodes its arguments for the kernel's shared memory scheme and makes one
-//! scheme call through the platform adapter (`shm_call`): `metadata[0]` says which call, an
-//! id or key shares `metadata[1]` with a flag word or command, and `metadata[2]` carries the
-//! size, the attach address or the address of the `shmctl` buffer. There is no payload. The
-//! kernel maps and unmaps the memory itself (so `shmat` honours the address and `SHM_RND`,
+//! Each function is one call of the platform's [`PalSysvShm`]: on Redox (kestrel) one call
+//! on the root of the kernel's shared memory scheme (`platform/redox/sysv_shm.rs`), on
+//! Linux the system call of the same name. The kernel maps and unmaps the memory itself (so `shmat` honours the address and `SHM_RND`,
 //! `SHM_REMAP`, `SHM_RDONLY` and `SHM_EXEC`, and `shmdt` needs no size kept by the library),
 //! and reads or writes the `shmctl` buffer at its user address, so a bad pointer is `EFAULT`
 //! from the kernel, not a crash here. The kernel makes every check, in Linux's order; the
 //! wrapper checks nothing and passes the values through unchanged (a size of 0 or above
 //! `SHMMAX`, an unaligned address, an unknown command, a null buffer). Failure returns -1
 //! (`shmat`: `(void *)-1`) with `errno` set; success leaves `errno` alone.
-//!
-//! | call | `metadata[1]` | `metadata[2]` |
-//! |---|---|---|
-//! | `shmget` | `shmflg << 32 \| key` (each as u32) | size (the caller's `size_t`) |
-//! | `shmat` | `shmflg << 32 \| shmid` (each as u32) | `shmaddr` |
-//! | `shmdt` | `shmaddr` | 0 |
-//! | `shmctl` | `cmd << 32 \| shmid` (each as u32) | `buf` address |
 //!
 //! `shmat` returns the kernel's attach address; an address is never in `-4095..=-1`, so it
 //! cannot be mistaken for an error.
@@ -37,8 +28,14 @@
 
 use core::mem::{offset_of, size_of};
 
-use crate::header::_kestrel::{self as platform, c_int, c_ulong, c_void, key_t, pid_t, size_t, time_t};
-use crate::header::sys_ipc::ipc_perm;
+use crate::{
+    error::ResultExt,
+    header::sys_ipc::ipc_perm,
+    platform::{
+        PalSysvShm, Sys,
+        types::{c_int, c_ulong, c_void, key_t, pid_t, size_t, time_t},
+    },
+};
 
 /// Permission bit for `shmget`: the owner may read (`S_IRUSR`; glibc's name).
 pub const SHM_R: c_int = 0o400;
@@ -170,36 +167,6 @@ const _: () = {
     );
 };
 
-/// The kernel's shared memory scheme calls (`metadata[0]`), as `kestrel_abi::sysv` numbers
-/// them.
-pub(crate) const SHM_CALL_GET: u64 = 1;
-pub(crate) const SHM_CALL_AT: u64 = 2;
-pub(crate) const SHM_CALL_DT: u64 = 3;
-pub(crate) const SHM_CALL_CTL: u64 = 4;
-
-/// `metadata[1]` of `shmget` (`low` = key), `shmat` and `shmctl` (`low` = shmid), with the
-/// flags or the command in `high`: two 32-bit values.
-const fn shm_word(low: c_int, high: c_int) -> u64 {
-    ((high as u32 as u64) << 32) | low as u32 as u64
-}
-
-/// Makes the scheme call: the kernel's result, or `None` with `errno` set.
-fn call(metadata: &[u64; 3]) -> Option<usize> {
-    match platform::shm_call(metadata) {
-        Ok(value) => Some(value),
-        Err(errno) => {
-            platform::set_errno(errno);
-            None
-        }
-    }
-}
-
-/// The C convention for the calls that return an int (an id, an index or 0): the value, or
-/// -1 with `errno` set.
-fn int_call(metadata: &[u64; 3]) -> c_int {
-    call(metadata).map_or(-1, |value| value as c_int)
-}
-
 /// `shmget(key, size, shmflg)`: the id of the segment for `key`, created if `shmflg` has
 /// `IPC_CREAT` (`size` bytes, rounded up to pages and zeroed, with the access bits of
 /// `shmflg`), or a new segment for `IPC_PRIVATE`. An existing segment must be at least
@@ -208,7 +175,7 @@ fn int_call(metadata: &[u64; 3]) -> c_int {
 /// See <https://pubs.opengroup.org/onlinepubs/9799919799/functions/shmget.html>.
 #[unsafe(no_mangle)]
 pub extern "C" fn shmget(key: key_t, size: size_t, shmflg: c_int) -> c_int {
-    int_call(&[SHM_CALL_GET, shm_word(key, shmflg), size as u64])
+    Sys::shmget(key, size, shmflg).or_minus_one_errno()
 }
 
 /// `shmat(shmid, shmaddr, shmflg)`: maps segment `shmid` into the process and returns its
@@ -225,9 +192,13 @@ pub extern "C" fn shmget(key: key_t, size: size_t, shmflg: c_int) -> c_int {
 /// segment's size: the caller makes sure nothing there is still in use.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn shmat(shmid: c_int, shmaddr: *const c_void, shmflg: c_int) -> *mut c_void {
-    match call(&[SHM_CALL_AT, shm_word(shmid, shmflg), shmaddr as usize as u64]) {
-        Some(address) => address as *mut c_void,
-        None => SHM_FAILED,
+    // SAFETY: the caller's promise for the address is passed on unchanged.
+    match unsafe { Sys::shmat(shmid, shmaddr, shmflg) } {
+        Ok(address) => address,
+        Err(err) => {
+            err.sync();
+            SHM_FAILED
+        }
     }
 }
 
@@ -241,7 +212,8 @@ pub unsafe extern "C" fn shmat(shmid: c_int, shmaddr: *const c_void, shmflg: c_i
 /// uses it.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn shmdt(shmaddr: *const c_void) -> c_int {
-    int_call(&[SHM_CALL_DT, shmaddr as usize as u64, 0])
+    // SAFETY: the caller's promise for the attachment is passed on unchanged.
+    unsafe { Sys::shmdt(shmaddr) }.map(|()| 0).or_minus_one_errno()
 }
 
 /// `shmctl(shmid, cmd, buf)`: the command `cmd` on segment `shmid` (or, for `SHM_STAT` and
@@ -260,5 +232,6 @@ pub unsafe extern "C" fn shmdt(shmaddr: *const c_void) -> c_int {
 /// reports `EFAULT` for an unmapped address but cannot tell memory the caller does not own.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn shmctl(shmid: c_int, cmd: c_int, buf: *mut shmid_ds) -> c_int {
-    int_call(&[SHM_CALL_CTL, shm_word(shmid, cmd), buf as usize as u64])
+    // SAFETY: the caller's promise for the buffer is passed on unchanged.
+    unsafe { Sys::shmctl(shmid, cmd, buf) }.or_minus_one_errno()
 }

@@ -9,11 +9,10 @@
 //!
 //! # The call
 //!
-//! `signalfd(fd, mask, flags)` is one call on the process's descriptor of the kernel's
-//! `signalfd` scheme, through the platform adapter (`signalfd_call`): metadata
-//! `[SIGNALFD_CALL, fd (as u32), flags (as u32)]`, and a payload of two little-endian u64
-//! words that the kernel only reads: the mask's address and the mask's size in bytes, 8.
-//! The kernel reads the mask itself, so a bad pointer is `EFAULT` from the kernel, not a
+//! `signalfd(fd, mask, flags)` is one call of the platform's [`PalSignalfd`]: on Redox
+//! (kestrel) one call on the kernel's `signalfd` scheme (`platform/redox/signalfd.rs`), on
+//! Linux the `signalfd4` system call; either way with the mask's address and its size in
+//! bytes, 8. The kernel reads the mask itself, so a bad pointer is `EFAULT` from the kernel, not a
 //! crash here. The kernel makes every check, in Linux's order (unknown flags, then an
 //! unreadable mask, then a `fd` that is not a signalfd); the wrapper passes the values
 //! through unchanged. It returns the new descriptor (or `fd`, whose mask it replaced), or
@@ -28,7 +27,14 @@
 
 use core::mem::{offset_of, size_of};
 
-use crate::header::_kestrel::{self as platform, O_CLOEXEC, O_NONBLOCK, c_int, sigset_t};
+use crate::{
+    error::ResultExt,
+    header::{
+        _kestrel::{O_CLOEXEC, O_NONBLOCK, c_int},
+        bits_sigset_t::sigset_t,
+    },
+    platform::{PalSignalfd, Sys},
+};
 
 /// `signalfd` flag: the descriptor is close-on-exec (the C library's `O_CLOEXEC`).
 pub const SFD_CLOEXEC: c_int = O_CLOEXEC;
@@ -113,16 +119,9 @@ const _: () = {
             && offset_of!(signalfd_siginfo, __pad) == 100
             && size_of::<signalfd_siginfo>() == 128
     );
-    // The kernel reads SIGSET_SIZE bytes at the mask's address.
-    assert!(size_of::<sigset_t>() >= SIGSET_SIZE as usize);
+    // The kernel reads 8 bytes at the mask's address.
+    assert!(size_of::<sigset_t>() >= 8);
 };
-
-/// The kernel's `signalfd` scheme call (`metadata[0]`), as `kestrel_abi::signalfd` numbers
-/// it.
-pub(crate) const SIGNALFD_CALL: u64 = 1;
-
-/// The mask's size in bytes that the kernel takes (Linux's kernel sigset: 64 signals).
-pub(crate) const SIGSET_SIZE: u64 = 8;
 
 /// `signalfd(fd, mask, flags)`: with `fd` -1, a new descriptor whose reads return the
 /// caller's pending signals in `*mask` as [`signalfd_siginfo`] records (taking them); with
@@ -138,16 +137,6 @@ pub(crate) const SIGSET_SIZE: u64 = 8;
 /// own).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn signalfd(fd: c_int, mask: *const sigset_t, flags: c_int) -> c_int {
-    let mut payload = [0; 16];
-    payload[..8].copy_from_slice(&(mask as usize as u64).to_le_bytes());
-    payload[8..].copy_from_slice(&SIGSET_SIZE.to_le_bytes());
-    let metadata = [SIGNALFD_CALL, u64::from(fd as u32), u64::from(flags as u32)];
-    match platform::signalfd_call(&payload, &metadata) {
-        // A descriptor number.
-        Ok(value) => value as c_int,
-        Err(errno) => {
-            platform::set_errno(errno);
-            -1
-        }
-    }
+    // SAFETY: the caller's promise for the mask is passed on unchanged.
+    unsafe { Sys::signalfd(fd, mask, flags) }.or_minus_one_errno()
 }

@@ -14,17 +14,9 @@
 //!
 //! # The calls
 //!
-//! Each function is one call on the process's descriptor of the kernel's `timerfd` scheme,
-//! through the platform adapter (`timerfd_call`), with the arguments as
-//! `kestrel_abi::timerfd::call` lays them out:
-//!
-//! - `timerfd_create(clockid, flags)`: metadata `[TIMERFD_CALL_CREATE, clockid (as u32),
-//!   flags (as u32)]`, no payload;
-//! - `timerfd_settime(fd, flags, new_value, old_value)`: metadata `[TIMERFD_CALL_SETTIME,
-//!   fd (as u32), flags (as u32)]` and a payload of two little-endian u64 words that the
-//!   kernel only reads: `new_value`'s address and `old_value`'s (0 for a null pointer);
-//! - `timerfd_gettime(fd, curr_value)`: metadata `[TIMERFD_CALL_GETTIME, fd (as u32),
-//!   curr_value's address]`, no payload.
+//! Each function is one call of the platform's [`PalTimerfd`]: on Redox (kestrel) one call
+//! on the kernel's `timerfd` scheme (`platform/redox/timerfd.rs`), on Linux the system call
+//! of the same name.
 //!
 //! The kernel reads and writes the `itimerspec`s itself, so a bad pointer is `EFAULT` from
 //! the kernel, not a crash here, and it makes every check in Linux's order (unknown flags,
@@ -38,7 +30,15 @@
 
 use core::mem::{offset_of, size_of};
 
-use crate::header::_kestrel::{self as platform, O_CLOEXEC, O_NONBLOCK, c_int, itimerspec, timespec};
+use crate::{
+    error::ResultExt,
+    header::{
+        _kestrel::{O_CLOEXEC, O_NONBLOCK, c_int},
+        bits_timespec::timespec,
+        time::itimerspec,
+    },
+    platform::{PalTimerfd, Sys},
+};
 
 /// `timerfd_create` flag: the descriptor is close-on-exec (the C library's `O_CLOEXEC`).
 pub const TFD_CLOEXEC: c_int = O_CLOEXEC;
@@ -64,32 +64,12 @@ const _: () = {
     );
 };
 
-/// The kernel's `timerfd` scheme calls (`metadata[0]`), as `kestrel_abi::timerfd::call`
-/// numbers them.
-pub(crate) const TIMERFD_CALL_CREATE: u64 = 1;
-pub(crate) const TIMERFD_CALL_SETTIME: u64 = 2;
-pub(crate) const TIMERFD_CALL_GETTIME: u64 = 3;
-
-/// The adapter's answer as the C return value: the kernel's result, or -1 with `errno`
-/// set.
-fn result(reply: Result<usize, c_int>) -> c_int {
-    match reply {
-        // A descriptor number, or 0.
-        Ok(value) => value as c_int,
-        Err(errno) => {
-            platform::set_errno(errno);
-            -1
-        }
-    }
-}
-
 /// `timerfd_create(clockid, flags)`: a new descriptor over a disarmed timer on clock
 /// `clockid` (`CLOCK_REALTIME`, `CLOCK_MONOTONIC` or `CLOCK_BOOTTIME`). `flags` is 0 or
 /// `TFD_CLOEXEC` and `TFD_NONBLOCK`.
 #[unsafe(no_mangle)]
 pub extern "C" fn timerfd_create(clockid: c_int, flags: c_int) -> c_int {
-    let metadata = [TIMERFD_CALL_CREATE, u64::from(clockid as u32), u64::from(flags as u32)];
-    result(platform::timerfd_call(&[], &metadata))
+    Sys::timerfd_create(clockid, flags).or_minus_one_errno()
 }
 
 /// `timerfd_settime(fd, flags, new_value, old_value)`: arms the timer of `fd` with
@@ -109,11 +89,8 @@ pub unsafe extern "C" fn timerfd_settime(
     new_value: *const itimerspec,
     old_value: *mut itimerspec,
 ) -> c_int {
-    let mut payload = [0; 16];
-    payload[..8].copy_from_slice(&(new_value as usize as u64).to_le_bytes());
-    payload[8..].copy_from_slice(&(old_value as usize as u64).to_le_bytes());
-    let metadata = [TIMERFD_CALL_SETTIME, u64::from(fd as u32), u64::from(flags as u32)];
-    result(platform::timerfd_call(&payload, &metadata))
+    // SAFETY: the caller's promise for the two settings is passed on unchanged.
+    unsafe { Sys::timerfd_settime(fd, flags, new_value, old_value) }.map(|()| 0).or_minus_one_errno()
 }
 
 /// `timerfd_gettime(fd, curr_value)`: stores in `*curr_value` the time until the timer of
@@ -125,6 +102,6 @@ pub unsafe extern "C" fn timerfd_settime(
 /// `old_value`).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn timerfd_gettime(fd: c_int, curr_value: *mut itimerspec) -> c_int {
-    let metadata = [TIMERFD_CALL_GETTIME, u64::from(fd as u32), curr_value as usize as u64];
-    result(platform::timerfd_call(&[], &metadata))
+    // SAFETY: the caller's promise for the setting is passed on unchanged.
+    unsafe { Sys::timerfd_gettime(fd, curr_value) }.map(|()| 0).or_minus_one_errno()
 }
