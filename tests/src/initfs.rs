@@ -211,6 +211,9 @@ pub fn build_c_tools() -> Vec<PathBuf> {
         .clone()
 }
 
+/// Guest tests given longer than init's default time limit, with their limit in seconds.
+const LONG_TESTS: [(&str, u64); 3] = [("c_exhaust", 300), ("c_leaks", 300), ("c_sem_basic", 180)];
+
 /// Builds the standard guest image into `target/initfs.img`: the Rust guest programs
 /// (cargo), the C tests (sysroot and kestrel-cc), the operator tools, the files of
 /// `userspace/rootfs/`, and a manifest naming every test.
@@ -228,7 +231,11 @@ pub fn build_guest_initfs() -> PathBuf {
     let mut files = vec![bin.join("init"), bin.join("t_helper")];
     files.extend(tests.iter().map(|t| bin.join(t)));
     for program in build_c_tests() {
-        tests.push(base_name(&program).expect("a program has a name"));
+        let name = base_name(&program).expect("a program has a name");
+        // The tests that exhaust the machine take tens of seconds on the debug kernel:
+        // more than init's default minute when the host is busy.
+        let timeout = LONG_TESTS.iter().find(|(n, _)| *n == name).map(|(_, secs)| format!(" timeout={secs}"));
+        tests.push(format!("{name}{}", timeout.unwrap_or_default()));
         files.push(program);
     }
     files.extend(build_c_tools());
