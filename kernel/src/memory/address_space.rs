@@ -231,13 +231,13 @@ impl AddressSpace {
                 }
                 current = entry.addr().as_u64();
             }
-            let last = table(current);
-            match next_used(last, idx[3], 512) {
-                Some(i) => {
-                    let page = (at & !(SPAN[2] - 1)) + i as u64 * PAGE_SIZE;
-                    return (page < end).then_some(page);
-                }
-                None => at = (at & !(SPAN[2] - 1)).checked_add(SPAN[2])?,
+            // Only the entries up to `end` are looked at: a call over a few pages looks
+            // at those few, not at the rest of their table.
+            let base = at & !(SPAN[2] - 1);
+            let stop = ((end - base).div_ceil(PAGE_SIZE)).min(512) as usize;
+            match next_used(table(current), idx[3], stop) {
+                Some(i) => return Some(base + i as u64 * PAGE_SIZE),
+                None => at = base.checked_add(SPAN[2])?,
             }
         }
         None
