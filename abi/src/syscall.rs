@@ -38,6 +38,7 @@
 //! | `SYS_GETRESUID` / `SYS_GETRESGID` | `*mut u32` ×3 | 0 |
 //! | `SYS_SETRESUID` / `SYS_SETRESGID` | r, e, s (`u32::MAX` as usize: unchanged) | 0 |
 //! | `SYS_SETUID` / `SYS_SETGID` / `SYS_SETEUID` / `SYS_SETEGID` | id | 0 |
+//! | `SYS_GETPID` / `SYS_GETPPID` / `SYS_GETTID` | | the caller's process id, its parent's (1 once the parent has exited), its thread id |
 //! | `SYS_GETGROUPS` | size, `*mut u32` | count |
 //! | `SYS_SETGROUPS` | size, `*const u32` | 0 |
 //! | `SYS_LSEEK` | fd, offset (`isize`), whence (`SEEK_SET`, `SEEK_CUR`, `SEEK_END`) | new offset; EINVAL if negative, ESPIPE if the file cannot seek |
@@ -110,6 +111,12 @@ pub const SYS_SETEUID: usize = KESTREL_BASE + 22;
 pub const SYS_SETEGID: usize = KESTREL_BASE + 23;
 pub const SYS_GETGROUPS: usize = KESTREL_BASE + 24;
 pub const SYS_SETGROUPS: usize = KESTREL_BASE + 25;
+/// The caller's own identity, like its credentials above: `getpid()`, `getppid()` and
+/// `gettid()`, no arguments. A proc handle answers the same queries (`PROC_GETPID`,
+/// `PROC_GETPPID`, `PROC_GETTID`) for code that must go through a descriptor.
+pub const SYS_GETPID: usize = KESTREL_BASE + 26;
+pub const SYS_GETPPID: usize = KESTREL_BASE + 27;
+pub const SYS_GETTID: usize = KESTREL_BASE + 28;
 /// `pipe2(fds, flags)`: redox_syscall 0.9.5 has no pipe call (Redox makes pipes in a
 /// user-space scheme). Other flags are EINVAL; a bad `fds` is EFAULT, with no
 /// descriptor left behind.

@@ -66,7 +66,7 @@ const BAD_ADDRESSES: [u64; 10] = [
 ];
 
 /// Every system call number the kernel knows, and two it does not.
-const CALLS: [usize; 47] = [
+const CALLS: [usize; 50] = [
     SYS_OPEN,
     SYS_CLOSE,
     SYS_READ,
@@ -111,6 +111,9 @@ const CALLS: [usize; 47] = [
     SYS_SETEGID,
     SYS_GETGROUPS,
     SYS_SETGROUPS,
+    SYS_GETPID,
+    SYS_GETPPID,
+    SYS_GETTID,
     SYS_SIGRETURN,
     0x7777,
     usize::MAX,

@@ -1,7 +1,8 @@
 //! Processes and threads through the proc scheme: spawn, fork, exec, exit, waitpid,
 //! kill, ids, thread creation and exit, machine shutdown.
 //!
-//! Every operation is a `SYS_CALL` on the process's handle to `/scheme/proc/self`,
+//! Every operation but the identity queries (getpid, getppid, gettid: direct system
+//! calls) is a `SYS_CALL` on the process's handle to `/scheme/proc/self`,
 //! opened on first use and kept in a static. A fork child inherits the descriptor and
 //! the static together; the handle names whichever process calls through it. It is
 //! opened close-on-exec: a new image opens its own.
@@ -11,13 +12,14 @@ use core::fmt;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use kestrel_abi::proc::{
-    PROC_EXEC, PROC_EXIT, PROC_FORK, PROC_FREE_FRAMES, PROC_GET_FS_BASE, PROC_GETPID, PROC_GETPPID, PROC_GETTID,
-    PROC_KILL, PROC_SELF, PROC_SET_FS_BASE, PROC_SHUTDOWN, PROC_SPAWN, PROC_THREAD_CREATE, PROC_THREAD_EXIT,
-    PROC_WAITPID, SpawnArgs, ThreadArgs,
+    PROC_EXEC, PROC_EXIT, PROC_FORK, PROC_FREE_FRAMES, PROC_GET_FS_BASE, PROC_KILL, PROC_SELF, PROC_SET_FS_BASE,
+    PROC_SHUTDOWN, PROC_SPAWN, PROC_THREAD_CREATE, PROC_THREAD_EXIT, PROC_WAITPID, SpawnArgs, ThreadArgs,
 };
+use kestrel_abi::syscall::{SYS_GETPID, SYS_GETPPID, SYS_GETTID};
 use kestrel_abi::wait;
 
 use crate::fs::{self, O_CLOEXEC, O_RDWR};
+use crate::syscall::syscall0;
 use crate::{Errno, Result};
 
 pub use kestrel_abi::proc::WNOHANG;
@@ -128,12 +130,14 @@ pub fn kill(pid: usize, signo: u8) -> Result<()> {
 
 /// The calling process's id.
 pub fn getpid() -> usize {
-    proc_call(&[PROC_GETPID], &mut []).unwrap_or(0)
+    // SAFETY: the call takes no arguments and touches no user memory.
+    unsafe { syscall0(SYS_GETPID) }.unwrap_or(0)
 }
 
 /// The parent's process id.
 pub fn getppid() -> usize {
-    proc_call(&[PROC_GETPPID], &mut []).unwrap_or(0)
+    // SAFETY: the call takes no arguments and touches no user memory.
+    unsafe { syscall0(SYS_GETPPID) }.unwrap_or(0)
 }
 
 /// Sets the calling thread's FS base (thread-local storage).
@@ -153,7 +157,8 @@ pub fn free_frames() -> usize {
 
 /// The calling thread's id.
 pub fn gettid() -> usize {
-    proc_call(&[PROC_GETTID], &mut []).unwrap_or(0)
+    // SAFETY: the call takes no arguments and touches no user memory.
+    unsafe { syscall0(SYS_GETTID) }.unwrap_or(0)
 }
 
 /// Starts a thread per `args`; returns its tid.

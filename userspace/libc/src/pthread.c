@@ -39,8 +39,7 @@ static size_t round_page(size_t n)
 
 void __kestrel_thread_register(struct __pthread *self)
 {
-	uint64_t tid[1] = {KESTREL_PROC_GETTID};
-	__atomic_store_n(&self->tid, (int)__kestrel_proc_raw(tid, 1), __ATOMIC_RELEASE);
+	__atomic_store_n(&self->tid, (int)__kestrel_syscall0(KESTREL_SYS_GETTID), __ATOMIC_RELEASE);
 	uint64_t robust[3] = {KESTREL_PROC_SET_ROBUST_LIST, (uint64_t)&self->robust, sizeof self->robust};
 	__kestrel_proc_raw(robust, 3);
 }

@@ -63,14 +63,14 @@ long __kestrel_proc_call(const uint64_t *metadata, size_t nmeta, void *payload, 
 	return __kestrel_call(fd, payload, len, 0, metadata, nmeta);
 }
 
+/* The caller's identity is a direct system call, as its credentials are: these cannot
+ * fail. */
 pid_t getpid(void)
 {
-	uint64_t meta[1] = {KESTREL_PROC_GETPID};
-	return (pid_t)__kestrel_proc_call(meta, 1, NULL, 0);
+	return (pid_t)__kestrel_syscall0(KESTREL_SYS_GETPID);
 }
 
 pid_t getppid(void)
 {
-	uint64_t meta[1] = {KESTREL_PROC_GETPPID};
-	return (pid_t)__kestrel_proc_call(meta, 1, NULL, 0);
+	return (pid_t)__kestrel_syscall0(KESTREL_SYS_GETPPID);
 }

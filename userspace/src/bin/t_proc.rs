@@ -10,8 +10,11 @@ extern crate alloc;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
 
+use userspace::abi::proc::{PROC_GETPID, PROC_GETPPID, PROC_GETTID};
+use userspace::abi::syscall::SYS_GETPID;
 use userspace::process::{self, ANY_CHILD, WNOHANG};
 use userspace::signal::{SIGSEGV, SIGTERM};
+use userspace::syscall::syscall3;
 use userspace::{Errno, check, check_eq, check_err, check_ok, println, thread, time};
 
 userspace::entry!(main);
@@ -53,6 +56,13 @@ fn ids() {
     check!(pid != me, "child pid {pid} differs from ours");
     check_eq!(process::wait_for(pid).map(|s| s.exited()), Ok(Some(0)), "child saw getppid == parent's getpid");
     check_eq!(process::gettid() > 0, true, "gettid");
+    println!("t_proc: the direct identity calls agree with the proc handle's queries");
+    check_eq!(process::proc_call(&[PROC_GETPID], &mut []), Ok(process::getpid()), "SYS_GETPID == PROC_GETPID");
+    check_eq!(process::proc_call(&[PROC_GETPPID], &mut []), Ok(process::getppid()), "SYS_GETPPID == PROC_GETPPID");
+    check_eq!(process::proc_call(&[PROC_GETTID], &mut []), Ok(process::gettid()), "SYS_GETTID == PROC_GETTID");
+    // SAFETY: the identity calls take no arguments; the extra ones are ignored.
+    let with_args = unsafe { syscall3(SYS_GETPID, 1, 2, 3) };
+    check_eq!(with_args, Ok(process::getpid()), "SYS_GETPID ignores argument registers");
 }
 
 fn spawn_with_args() {

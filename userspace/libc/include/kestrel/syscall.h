@@ -61,6 +61,9 @@ extern "C" {
 #define KESTREL_SYS_SETEGID 0x4b17UL
 #define KESTREL_SYS_GETGROUPS 0x4b18UL
 #define KESTREL_SYS_SETGROUPS 0x4b19UL
+#define KESTREL_SYS_GETPID 0x4b1aUL
+#define KESTREL_SYS_GETPPID 0x4b1bUL
+#define KESTREL_SYS_GETTID 0x4b1cUL
 #define KESTREL_SYS_PIPE2 0x4b20UL
 
 /* A descriptor number with this bit names a slot of the process's "upper" table
