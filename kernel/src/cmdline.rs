@@ -5,6 +5,8 @@
 //! - `test_fault=page|gp|divide|panic|hang`: a test-only fault injected after boot, so the
 //!   exception report, the failure exit path and the host's report of a hung machine can
 //!   be tested.
+//! - `timer=apic|pit`: the tick's source: the local APIC timer (default) or, for comparison
+//!   and for machines whose APIC timer misbehaves, the PIT through the legacy PIC.
 
 use log::LevelFilter;
 
@@ -30,11 +32,23 @@ pub struct KernelOptions {
     pub log_level: LevelFilter,
     /// Fault to inject after boot, if any.
     pub test_fault: Option<TestFault>,
+    /// The tick's source (`timer=apic`, the default, or `timer=pit`).
+    pub tick: TickSource,
+}
+
+/// What interrupts the CPU for the scheduler's tick.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TickSource {
+    /// The local APIC's periodic timer (the PIT only calibrates the clock).
+    #[default]
+    Apic,
+    /// The PIT's channel 0 through the legacy PIC.
+    Pit,
 }
 
 impl Default for KernelOptions {
     fn default() -> Self {
-        Self { log_level: LevelFilter::Info, test_fault: None }
+        Self { log_level: LevelFilter::Info, test_fault: None, tick: TickSource::Apic }
     }
 }
 
@@ -53,6 +67,8 @@ impl KernelOptions {
                     Ok(level) => options.log_level = level,
                     Err(_) => unknown(UnknownOption(word)),
                 },
+                ("timer", "apic") => options.tick = TickSource::Apic,
+                ("timer", "pit") => options.tick = TickSource::Pit,
                 ("test_fault", "page") => options.test_fault = Some(TestFault::Page),
                 ("test_fault", "gp") => options.test_fault = Some(TestFault::GeneralProtection),
                 ("test_fault", "divide") => options.test_fault = Some(TestFault::Divide),
@@ -77,7 +93,12 @@ mod tests {
         let o = KernelOptions::parse("  log=debug   test_fault=page ", |u| bad.push(u));
         assert_eq!(o.log_level, LevelFilter::Debug);
         assert_eq!(o.test_fault, Some(TestFault::Page));
+        assert_eq!(o.tick, TickSource::Apic);
+        let o = KernelOptions::parse("timer=pit", |u| bad.push(u));
+        assert_eq!(o.tick, TickSource::Pit);
         assert!(bad.is_empty());
+        KernelOptions::parse("timer=hpet", |u| bad.push(u));
+        assert_eq!(bad, [UnknownOption("timer=hpet")]);
     }
 
     #[test]

@@ -6,9 +6,9 @@ use log::{error, info, warn};
 
 use crate::arch::boot::BootProtocol;
 use crate::arch::qemu::{self, ExitCode};
-use crate::arch::{clock, gdt, interrupts, pic, serial, syscall, wait_for_interrupt};
+use crate::arch::{apic, clock, gdt, interrupts, pic, serial, syscall, wait_for_interrupt};
 use crate::boot_info::{self, BootInfo, PhysicalMemory};
-use crate::cmdline::{KernelOptions, TestFault};
+use crate::cmdline::{KernelOptions, TestFault, TickSource};
 use crate::context::cred::Credentials;
 use crate::context::{Process, Thread, process, scheduler};
 use crate::memory::{frame, heap, paging, phys_to_virt};
@@ -79,6 +79,7 @@ pub fn start(protocol: u32, info_paddr: u32) -> ! {
     pic::init();
     let source = clock::init().unwrap_or_else(|| fatal(format_args!("TSC calibration against the PIT failed")));
     let rtc = clock::read_rtc();
+    let apic_rate = start_tick(options.tick);
     let ticks_before = interrupts::timer_ticks();
     while interrupts::timer_ticks() < ticks_before + TIMER_PROOF_TICKS {
         wait_for_interrupt();
@@ -97,12 +98,21 @@ pub fn start(protocol: u32, info_paddr: u32) -> ! {
     );
     let ghz = source.scale.freq_hz() / 1_000_000;
     info!(
-        "clock: TSC at {}.{:03} GHz calibrated against the PIT (invariant: {}), timer PIT at {} Hz",
+        "clock: TSC at {}.{:03} GHz calibrated against the PIT (invariant: {})",
         ghz / 1000,
         ghz % 1000,
         if source.invariant { "yes" } else { "no" },
-        pic::TIMER_HZ
     );
+    match apic_rate {
+        Some(rate) => info!(
+            "timer: local APIC {} at {} Hz (counting {}.{:03} MHz)",
+            apic::id(),
+            pic::TIMER_HZ,
+            rate / 1_000_000,
+            rate / 1000 % 1000
+        ),
+        None => info!("timer: PIT at {} Hz", pic::TIMER_HZ),
+    }
     match rtc {
         Some(now) => info!("realtime: {now} from the CMOS RTC"),
         None => warn!("realtime: CMOS RTC unreadable, clock starts at {}", DateTime::from_unix_seconds(0)),
@@ -113,6 +123,26 @@ pub fn start(protocol: u32, info_paddr: u32) -> ! {
         inject_fault(fault);
     }
     start_userspace(&info)
+}
+
+/// Starts the tick: the local APIC's timer unless the command line asks for the PIT or
+/// the CPU has none; then the PIT's periodic channel stops. Returns the APIC timer's
+/// counts per second, or `None` when the PIT stays the tick.
+fn start_tick(choice: TickSource) -> Option<u64> {
+    if choice != TickSource::Apic || !apic::present() {
+        return None;
+    }
+    apic::init();
+    match apic::start_timer(pic::TIMER_HZ) {
+        Some(rate) => {
+            pic::stop_timer();
+            Some(rate)
+        }
+        None => {
+            warn!("the local APIC timer did not count: the PIT stays the tick");
+            None
+        }
+    }
 }
 
 /// Registers the schemes over the initfs module, starts `init`, and becomes the idle

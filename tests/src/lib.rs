@@ -107,6 +107,10 @@ pub struct Boot {
     pub memory_mib: u32,
     /// Copy the serial console to stdout while running.
     pub stream: bool,
+    /// The machine's CPU count (QEMU `-smp`).
+    pub cpus: u32,
+    /// QEMU's CPU model (`-cpu`), or its default.
+    pub cpu_model: Option<String>,
     /// Further QEMU arguments, after the others (e.g. `-icount ...`).
     pub qemu_args: Vec<String>,
 }
@@ -122,6 +126,8 @@ impl Boot {
             timeout: Duration::from_secs(60),
             memory_mib: 512,
             stream: false,
+            cpus: 1,
+            cpu_model: None,
             qemu_args: Vec::new(),
         }
     }
@@ -133,7 +139,10 @@ impl Boot {
         // The monitor on a socket of its own, for a look at a hung machine (`hang_state`).
         cmd.arg("-monitor").arg(format!("unix:{},server=on,wait=off", monitor.display()));
         cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-accel", "tcg"]);
-        cmd.args(["-m", &self.memory_mib.to_string()]);
+        cmd.args(["-m", &self.memory_mib.to_string(), "-smp", &self.cpus.to_string()]);
+        if let Some(model) = &self.cpu_model {
+            cmd.args(["-cpu", model]);
+        }
         match self.firmware {
             Firmware::Pvh => {
                 cmd.arg("-kernel").arg(&self.image);

@@ -1,4 +1,4 @@
-//! `qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--program-status] [--icount] [--symbols ELF] [--gdb] IMAGE`
+//! `qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--smp CPUS] [--cpu MODEL] [--program-status] [--icount] [--symbols ELF] [--gdb] IMAGE`
 //!
 //! Boots IMAGE (the kernel ELF for pvh, an ISO otherwise), streams the serial console,
 //! and exits 0 when the kernel reports success, 1 on failure, 2 on any other end
@@ -10,7 +10,9 @@
 //! A kernel exception or panic report is printed again with names (function+offset,
 //! file:line, inlined callers) from the kernel ELF: IMAGE itself for pvh, `--symbols ELF`
 //! for an ISO. With `--gdb` the machine waits at its first instruction for a debugger on
-//! QEMU's gdb stub, port 1234 (`just gdb`).
+//! QEMU's gdb stub, port 1234 (`just gdb`). `--smp` gives the machine that many CPUs
+//! (default 1), `--cpu` a QEMU CPU model (default QEMU's own, `qemu64`; `max` has every
+//! feature the emulator knows).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -19,7 +21,7 @@ use integration::{Boot, Ending, Firmware};
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--program-status] [--icount] [--symbols ELF] [--gdb] IMAGE"
+        "usage: qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--smp CPUS] [--cpu MODEL] [--program-status] [--icount] [--symbols ELF] [--gdb] IMAGE"
     );
     ExitCode::from(2)
 }
@@ -35,6 +37,8 @@ fn main() -> ExitCode {
     let mut image = None;
     let mut symbols = None;
     let mut gdb = false;
+    let mut cpus = 1;
+    let mut cpu_model = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--firmware" => {
@@ -58,6 +62,14 @@ fn main() -> ExitCode {
                 Some(_) => {}
                 None => return usage(),
             },
+            "--smp" => match args.next().and_then(|s| s.parse().ok()).filter(|&n| (1..=255).contains(&n)) {
+                Some(n) => cpus = n,
+                None => return usage(),
+            },
+            "--cpu" => match args.next() {
+                Some(model) => cpu_model = Some(model),
+                None => return usage(),
+            },
             "--timeout" => match args.next().and_then(|s| s.parse().ok()) {
                 Some(secs) => timeout = secs,
                 None => return usage(),
@@ -73,6 +85,8 @@ fn main() -> ExitCode {
     boot.initrd = initrd;
     boot.timeout = Duration::from_secs(timeout);
     boot.stream = true;
+    boot.cpus = cpus;
+    boot.cpu_model = cpu_model;
     if icount {
         boot.qemu_args = integration::bench::ICOUNT_QEMU_ARGS.iter().map(|a| a.to_string()).collect();
     }

@@ -13,7 +13,7 @@ use spin::Once;
 use x86_64::structures::idt::InterruptDescriptorTable;
 use x86_64::{PrivilegeLevel, VirtAddr};
 
-use super::{exception, gdt, pic};
+use super::{apic, exception, gdt, pic};
 
 /// First vector of the legacy PIC's interrupts.
 pub const IRQ_BASE: u8 = 32;
@@ -293,7 +293,11 @@ extern "C" fn interrupt_dispatch(frame: &mut TrapFrame) {
         TIMER_VECTOR => {
             TIMER_TICKS.fetch_add(1, Ordering::Relaxed);
             super::fpu::on_timer_tick();
-            pic::end_of_interrupt(0);
+            if apic::timer_in_use() {
+                apic::end_of_interrupt();
+            } else {
+                pic::end_of_interrupt(0);
+            }
             crate::context::scheduler::on_timer_tick(frame.from_user());
         }
         v if pic::is_pic_vector(v) => {
@@ -303,6 +307,8 @@ extern "C" fn interrupt_dispatch(frame: &mut TrapFrame) {
                 pic::end_of_interrupt(irq);
             }
         }
+        // Needs no EOI: the APIC withdrew the interrupt before it was delivered.
+        apic::SPURIOUS_VECTOR => {}
         v => log::warn!("unexpected interrupt vector {v}"),
     }
 }

@@ -1,7 +1,8 @@
-//! x86_64: boot entry, descriptor tables, interrupts and exceptions, the legacy PIC and
-//! PIT, the clocks, the serial console and the QEMU exit device. Most of the kernel's
+//! x86_64: boot entry, descriptor tables, interrupts and exceptions, the local APIC, the
+//! legacy PIC and PIT, the clocks, the serial console and the QEMU exit device. Most of the kernel's
 //! `unsafe` lives here and in `memory/`.
 
+pub mod apic;
 pub mod boot;
 pub mod clock;
 pub mod exception;

@@ -54,6 +54,19 @@ pub fn init() {
     outb(PIT_CH0, (divisor >> 8) as u8);
 }
 
+/// Masks every PIC line and stops the PIT's periodic channel: the local APIC's timer
+/// is the tick. (Channel 0 is left in one-shot mode with its count run out; channel 2
+/// stays available to calibrate against.)
+pub fn stop_timer() {
+    outb(PIC1_DATA, 0xff);
+    outb(PIC2_DATA, 0xff);
+    // Channel 0, lobyte/hibyte, mode 0 (interrupt on terminal count, once): one last
+    // edge on a masked line, then nothing.
+    outb(PIT_CMD, 0x30);
+    outb(PIT_CH0, 1);
+    outb(PIT_CH0, 0);
+}
+
 /// Whether `vector` belongs to the PIC pair.
 pub fn is_pic_vector(vector: u8) -> bool {
     (IRQ_BASE..IRQ_BASE + 16).contains(&vector)
