@@ -6,7 +6,7 @@ use log::{error, info, warn};
 
 use crate::arch::boot::BootProtocol;
 use crate::arch::qemu::{self, ExitCode};
-use crate::arch::{apic, clock, gdt, interrupts, pic, serial, syscall, wait_for_interrupt};
+use crate::arch::{apic, clock, gdt, interrupts, percpu, pic, serial, syscall, wait_for_interrupt};
 use crate::boot_info::{self, BootInfo, PhysicalMemory};
 use crate::cmdline::{KernelOptions, TestFault, TickSource};
 use crate::context::cred::Credentials;
@@ -56,6 +56,9 @@ fn read_boot_info(protocol: u32, paddr: u32) -> (BootProtocol, BootInfo) {
 
 /// Entered from the boot stub on the boot stack with interrupts disabled.
 pub fn start(protocol: u32, info_paddr: u32) -> ! {
+    // GS: the boot CPU's block, before anything that reads it (the GDT records its TSS
+    // there). Its APIC id is filled in once the APIC is up.
+    percpu::init_this_cpu(0, 0);
     serial::init();
     crate::logger::init(log::LevelFilter::Info);
     gdt::init();

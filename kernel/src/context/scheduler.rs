@@ -11,13 +11,13 @@ use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::mem::ManuallyDrop;
-use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use core::sync::atomic::Ordering;
 
 use spin::Mutex;
 
 use super::thread::{RunState, Thread, WakeReason};
 use crate::arch::switch::{SwitchTarget, switch_to};
-use crate::arch::{clock, wait_for_interrupt};
+use crate::arch::{clock, percpu, wait_for_interrupt};
 
 /// Timer ticks a thread runs before another runnable thread gets the CPU.
 const TIME_SLICE_TICKS: u32 = 10;
@@ -41,42 +41,43 @@ static SCHED: Mutex<Scheduler> = Mutex::new(Scheduler {
     ticks_in_slice: 0,
 });
 
-/// The thread in `SCHED.current`, for the system call and return paths, which borrow it
-/// without the lock or a reference count round trip. Written together with
-/// `SCHED.current`, under its lock.
-static CURRENT: AtomicPtr<Thread> = AtomicPtr::new(core::ptr::null_mut());
-/// A reschedule is due (a time slice ended or a sleeper woke); read on every return to
-/// user mode, so it lives outside the lock.
-static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
-/// The next return to user mode must run the full check of [`signal::on_return_to_user`]
-/// (exit, reschedule, signals, a frame that user input changed). Everything that may give
-/// a return work sets it: a reschedule request, a switch of threads, a signal sent, a
-/// signal mask changed, an exit begun, sigreturn and exec. The check clears it when it
-/// finds nothing to do, so that the other returns read this one flag instead of the
-/// thread's masks and pending sets.
-///
-/// [`signal::on_return_to_user`]: super::signal::on_return_to_user
-static RETURN_CHECK: AtomicBool = AtomicBool::new(true);
+// Each CPU's block (`arch::percpu`) holds what the system call and return paths read
+// without the lock: `current_thread`, the thread in `SCHED.current`, borrowed without a
+// reference count round trip (written together with `SCHED.current`, under its lock);
+// `need_resched`, a reschedule is due (a time slice ended or a sleeper woke); and
+// `return_check`: the next return to user mode must run the full check of
+// [`signal::on_return_to_user`] (exit, reschedule, signals, a frame that user input
+// changed). Everything that may give a return work sets it: a reschedule request, a
+// switch of threads, a signal sent, a signal mask changed, an exit begun, sigreturn and
+// exec. The check clears it when it finds nothing to do, so that the other returns read
+// this one flag instead of the thread's masks and pending sets.
+//
+// [`signal::on_return_to_user`]: super::signal::on_return_to_user
 
-/// Makes the next return to user mode run the full check (see `RETURN_CHECK`).
+/// Makes the next return to user mode run the full check (see `return_check` above), on
+/// every CPU: the thread the work is for may run on any of them.
 pub fn request_return_check() {
-    RETURN_CHECK.store(true, Ordering::Relaxed);
+    for cpu in percpu::online() {
+        cpu.return_check.store(true, Ordering::Relaxed);
+    }
 }
 
 /// Whether the next return to user mode must run the full check; clears the request.
 #[inline(always)]
 pub fn take_return_check() -> bool {
-    // A load and a store rather than a swap, which is a locked instruction: nothing else
-    // runs between them (one CPU, interrupts disabled).
-    let requested = RETURN_CHECK.load(Ordering::Relaxed);
+    // A load and a store rather than a swap, which is a locked instruction: only this
+    // CPU clears its flag, with interrupts disabled; a request that lands between the two
+    // is for work this check is about to look at anyway.
+    let flag = &percpu::this().return_check;
+    let requested = flag.load(Ordering::Relaxed);
     if requested {
-        RETURN_CHECK.store(false, Ordering::Relaxed);
+        flag.store(false, Ordering::Relaxed);
     }
     requested
 }
 
 fn set_current(s: &mut Scheduler, thread: Arc<Thread>) {
-    CURRENT.store(Arc::as_ptr(&thread).cast_mut(), Ordering::Relaxed);
+    percpu::this().current_thread.store(Arc::as_ptr(&thread) as u64, Ordering::Relaxed);
     s.current = Some(thread);
 }
 
@@ -98,7 +99,7 @@ pub fn current() -> Arc<Thread> {
 /// thread that blocks or yields inside `f` holds its own reference in `block` (or stays in
 /// the run queue) until it runs again, and `f` returns on that same thread.
 pub fn with_current<R>(f: impl FnOnce(&Arc<Thread>) -> R) -> R {
-    let ptr = CURRENT.load(Ordering::Relaxed);
+    let ptr = percpu::this().current_thread.load(Ordering::Relaxed) as *const Thread;
     assert!(!ptr.is_null(), "the scheduler runs a thread");
     // SAFETY: `ptr` came from `Arc::as_ptr` of the Arc in `SCHED.current`, which keeps a
     // strong reference for as long as the thread is current (see above); ManuallyDrop
@@ -114,7 +115,7 @@ pub fn add(thread: Arc<Thread>) {
 
 /// Whether a reschedule is due (checked on the way back to user mode).
 pub fn need_resched() -> bool {
-    NEED_RESCHED.load(Ordering::Relaxed)
+    percpu::this().need_resched.load(Ordering::Relaxed)
 }
 
 /// Frees what threads that ended left behind (their kernel stacks), as the next switch
@@ -128,7 +129,7 @@ pub fn release_dead() {
 pub fn schedule() {
     let (prev_slot, next_rsp, target) = {
         let mut s = SCHED.lock();
-        NEED_RESCHED.store(false, Ordering::Relaxed);
+        percpu::this().need_resched.store(false, Ordering::Relaxed);
         // Whichever thread runs next returns to user mode with its own signals to check.
         request_return_check();
         s.ticks_in_slice = 0;
@@ -234,7 +235,7 @@ pub fn on_timer_tick(_from_user: bool) {
         }
         s.ticks_in_slice += 1;
         if s.ticks_in_slice >= TIME_SLICE_TICKS && !s.run_queue.is_empty() {
-            NEED_RESCHED.store(true, Ordering::Relaxed);
+            percpu::this().need_resched.store(true, Ordering::Relaxed);
             request_return_check();
         }
     }
@@ -242,7 +243,7 @@ pub fn on_timer_tick(_from_user: bool) {
         // Clear the deadline first: `wake` would otherwise look for the removed entry.
         thread.sched.lock().deadline = None;
         if wake(&thread, WakeReason::TimedOut) {
-            NEED_RESCHED.store(true, Ordering::Relaxed);
+            percpu::this().need_resched.store(true, Ordering::Relaxed);
             request_return_check();
         }
     }

@@ -78,6 +78,8 @@ boot_info_paddr:
 
     .section .boot.bss, "aw", @nobits
     .balign 4096
+    /* Global: application processors come up through these tables too (smp.rs). */
+    .global boot_pml4
 boot_pml4:
     .skip 4096
 boot_pdpt_low:

@@ -15,14 +15,16 @@
 //! Writing CR0 on entry and clearing TS on the way out are two of the four points per
 //! system call where QEMU leaves translated code (about 27 ns of a 250 ns call), so a
 //! thread whose user code is not using the FPU goes back to user mode with TS still set
-//! ("parked", [`TS_PARKED`]), and its next entry need not write CR0. If its user code
+//! ("parked", `ts_parked` in the CPU's block), and its next entry need not write CR0. If its user code
 //! then uses the FPU, `#NM` arrives from user mode: the registers already hold its
 //! state, so the handler only clears TS and marks the thread as using the FPU
-//! ([`FPU_HOT_AREA`]), whose returns then clear TS as before. The mark is dropped on
+//! (`fpu_hot_area`), whose returns then clear TS as before. The mark is dropped on
 //! every timer tick, as Linux once decayed its `fpu_counter`: a thread that stops using
 //! the FPU parks again, and one that keeps using it pays one `#NM` per tick.
 //!
-//! Invariants (one CPU, interrupts disabled in the kernel):
+//! Invariants, per CPU (`FPU_OWNER`, `TS_PARKED` and `FPU_HOT_AREA` are the fields
+//! `fpu_owner`, `ts_parked` and `fpu_hot_area` of its per-CPU block; interrupts are
+//! disabled in the kernel):
 //! - `FPU_OWNER` is the save area whose user state the registers hold, or 0 when they
 //!   hold nothing worth keeping;
 //! - in user mode, `FPU_OWNER` is the running thread's area, and TS is clear, or set
@@ -33,7 +35,9 @@
 //!   saves the owner's state first.
 
 use core::arch::global_asm;
-use core::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use super::percpu;
 
 /// The 512-byte `fxsave` area, 16-byte aligned.
 #[repr(C, align(16))]
@@ -73,17 +77,8 @@ pub fn init() {
 /// CR0's task-switched bit.
 const CR0_TS: u64 = 1 << 3;
 
-/// The save area whose user state is live in the registers (0: none).
-#[unsafe(no_mangle)]
-static FPU_OWNER: AtomicU64 = AtomicU64::new(0);
-/// 1 while user code runs with TS parked (set by the return path, cleared by the next
-/// entry from user mode and by `#NM` from user mode).
-#[unsafe(no_mangle)]
-static TS_PARKED: AtomicU8 = AtomicU8::new(0);
-/// The save area of the thread whose user code used the FPU since the last timer tick
-/// (0: none): its returns to user mode clear TS instead of parking it.
-#[unsafe(no_mangle)]
-static FPU_HOT_AREA: AtomicU64 = AtomicU64::new(0);
+// Each CPU's FPU owner, parked flag and hot area live in its per-CPU block
+// (`PerCpu::fpu_owner`, `ts_parked`, `fpu_hot_area`).
 /// Times user code used the FPU with TS parked (`#NM` from user mode).
 #[unsafe(no_mangle)]
 static FPU_PARKED_TRAPS: AtomicU64 = AtomicU64::new(0);
@@ -106,25 +101,31 @@ device_not_available_entry:
     testb $3, 16(%rsp)          /* the trapping cs, above the saved rax and rip */
     jz 2f
     /* From user mode, where TS was parked: the registers hold this thread's state. */
-    movq CURRENT_FPU_AREA(%rip), %rax
-    movq %rax, FPU_HOT_AREA(%rip)
-    movb $0, TS_PARKED(%rip)
-    incq FPU_PARKED_TRAPS(%rip)
+    swapgs
+    movq %gs:{current_fpu_area}, %rax
+    movq %rax, %gs:{fpu_hot_area}
+    movb $0, %gs:{ts_parked}
+    lock incq FPU_PARKED_TRAPS(%rip)
+    swapgs
     popq %rax
     iretq
 2:
-    movq FPU_OWNER(%rip), %rax
+    movq %gs:{fpu_owner}, %rax
     testq %rax, %rax
     jz 1f
     fxsave64 (%rax)
-    movq $0, FPU_OWNER(%rip)
-    incq FPU_LAZY_SAVES(%rip)   /* one CPU, interrupts off: no lock needed */
+    movq $0, %gs:{fpu_owner}
+    lock incq FPU_LAZY_SAVES(%rip)
     movq 8(%rsp), %rax          /* the trapping rip, above the saved rax */
     movq %rax, FPU_LAST_RIP(%rip)
 1:
     popq %rax
     iretq
 "#,
+    current_fpu_area = const super::percpu::offsets::CURRENT_FPU_AREA,
+    fpu_owner = const super::percpu::offsets::FPU_OWNER,
+    fpu_hot_area = const super::percpu::offsets::FPU_HOT_AREA,
+    ts_parked = const super::percpu::offsets::TS_PARKED,
     options(att_syntax)
 );
 
@@ -140,7 +141,7 @@ pub fn device_not_available_handler() -> u64 {
 /// Called on every timer tick: no thread counts as using the FPU until its user code
 /// traps again (see the module documentation).
 pub fn on_timer_tick() {
-    FPU_HOT_AREA.store(0, Ordering::Relaxed);
+    percpu::this().fpu_hot_area.store(0, Ordering::Relaxed);
 }
 
 /// How many times kernel code using SSE forced the user state out of the registers.
@@ -161,12 +162,13 @@ pub fn last_lazy_save_rip() -> u64 {
 /// Makes sure `area` holds its thread's user state: if that state is live in the
 /// registers, saves it there (so the area can be read or copied).
 pub fn save_if_live(area: *mut FpuArea) {
-    if FPU_OWNER.load(Ordering::Relaxed) == area as u64 {
+    let owner = &percpu::this().fpu_owner;
+    if owner.load(Ordering::Relaxed) == area as u64 {
         // SAFETY: the registers hold the owner's state (TS is set or the owner is
         // current), `area` is that owner's live 512-byte aligned save area, and clearing
         // TS with the owner reset to 0 keeps the module's invariant.
         unsafe { core::arch::asm!("clts", "fxsave64 [{}]", in(reg) area, options(nostack, preserves_flags)) };
-        FPU_OWNER.store(0, Ordering::Relaxed);
+        owner.store(0, Ordering::Relaxed);
     }
 }
 
@@ -174,5 +176,7 @@ pub fn save_if_live(area: *mut FpuArea) {
 /// replaced (sigreturn, exec) or freed (thread teardown): the next return to user mode
 /// loads the area instead.
 pub fn forget(area: *mut FpuArea) {
-    let _ = FPU_OWNER.compare_exchange(area as u64, 0, Ordering::Relaxed, Ordering::Relaxed);
+    for cpu in percpu::online() {
+        let _ = cpu.fpu_owner.compare_exchange(area as u64, 0, Ordering::Relaxed, Ordering::Relaxed);
+    }
 }

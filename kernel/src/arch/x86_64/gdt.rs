@@ -40,12 +40,12 @@ struct IstStack([u8; IST_STACK_SIZE]);
 
 static mut IST_STACKS: [IstStack; 4] = [const { IstStack([0; IST_STACK_SIZE]) }; 4];
 
-/// The TSS: written at init and on context switches (RSP0), read by the CPU on
-/// privilege changes. Single CPU with interrupts disabled in the kernel, so no two
-/// writers ever race.
+/// The boot CPU's TSS: written at init and on context switches (RSP0), read by the CPU
+/// on privilege changes. Only the boot CPU writes it, with interrupts disabled, so no
+/// two writers ever race. (Each AP has one of its own, from `init_ap`.)
 struct TssCell(UnsafeCell<TaskStateSegment>);
 
-// SAFETY: see the type's documentation: one CPU, writes only with interrupts disabled.
+// SAFETY: see the type's documentation: one writing CPU, with interrupts disabled.
 unsafe impl Sync for TssCell {}
 
 static TSS: TssCell = TssCell(UnsafeCell::new(TaskStateSegment::new()));
@@ -61,6 +61,7 @@ pub fn init() {
         // SAFETY: init runs once, before interrupts are enabled; nothing else holds the TSS.
         unsafe { (*tss).interrupt_stack_table[usize::from(index)] = VirtAddr::new(base + IST_STACK_SIZE as u64) };
     }
+    super::percpu::this().tss.store(tss as u64, core::sync::atomic::Ordering::Relaxed);
     let gdt = GDT.call_once(|| {
         let mut gdt = GlobalDescriptorTable::new();
         gdt.append(Descriptor::kernel_code_segment());
@@ -82,9 +83,45 @@ pub fn init() {
     }
 }
 
+/// Gives an application processor a GDT and TSS of its own, with its own IST stacks, in
+/// the same layout as the boot CPU's, and loads them. They live for good (a CPU is never
+/// taken offline).
+pub fn init_ap() {
+    let mut tss = TaskStateSegment::new();
+    for index in [IST_DOUBLE_FAULT, IST_NMI, IST_MACHINE_CHECK, IST_DEVICE_NOT_AVAILABLE] {
+        let stack: &'static mut [u8] = alloc::vec::Vec::leak(alloc::vec![0; IST_STACK_SIZE]);
+        let top = (stack.as_ptr() as u64 + IST_STACK_SIZE as u64) & !15;
+        tss.interrupt_stack_table[usize::from(index)] = VirtAddr::new(top);
+    }
+    let tss: &'static mut TaskStateSegment = alloc::boxed::Box::leak(alloc::boxed::Box::new(tss));
+    let tss_ptr: *mut TaskStateSegment = tss;
+    super::percpu::this().tss.store(tss_ptr as u64, core::sync::atomic::Ordering::Relaxed);
+    // SAFETY: the TSS lives for good; from here on the CPU and `set_kernel_stack` (on
+    // this CPU, interrupts disabled) are its only users.
+    let tss: &'static TaskStateSegment = unsafe { &*tss_ptr };
+    let mut gdt = GlobalDescriptorTable::new();
+    gdt.append(Descriptor::kernel_code_segment());
+    gdt.append(Descriptor::kernel_data_segment());
+    gdt.append(Descriptor::user_data_segment());
+    gdt.append(Descriptor::user_code_segment());
+    gdt.append(Descriptor::tss_segment(tss));
+    let gdt: &'static GlobalDescriptorTable = alloc::boxed::Box::leak(alloc::boxed::Box::new(gdt));
+    gdt.load();
+    // SAFETY: as in `init`: the selectors name the descriptors appended above.
+    unsafe {
+        CS::set_reg(SegmentSelector(KERNEL_CS));
+        SS::set_reg(SegmentSelector(KERNEL_DS));
+        DS::set_reg(SegmentSelector(KERNEL_DS));
+        ES::set_reg(SegmentSelector(KERNEL_DS));
+        load_tss(SegmentSelector(0x28));
+    }
+}
+
 /// Sets the stack the CPU switches to on an interrupt from user mode.
 pub fn set_kernel_stack(top: u64) {
-    // SAFETY: single CPU, called with interrupts disabled; the CPU reads RSP0 only when
-    // an interrupt arrives, which cannot happen during this write.
-    unsafe { (*TSS.0.get()).privilege_stack_table[0] = VirtAddr::new(top) };
+    let tss = super::percpu::this().tss.load(core::sync::atomic::Ordering::Relaxed) as *mut TaskStateSegment;
+    // SAFETY: `tss` is this CPU's own TSS (`init` or `init_ap` recorded it), which no
+    // other CPU writes; interrupts are disabled, and the CPU reads RSP0 only when an
+    // interrupt arrives, which cannot happen during this write.
+    unsafe { (*tss).privilege_stack_table[0] = VirtAddr::new(top) };
 }

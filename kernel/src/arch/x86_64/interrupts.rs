@@ -61,6 +61,25 @@ const STUB_SIZE: u64 = 16;
 
 global_asm!(
     r#"
+    /* Saves the registers a TrapFrame holds below `vector`. */
+    .macro push_general_registers
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    .endm
+
     /* Restores the registers a TrapFrame holds below `vector`, in stack order. */
     .macro pop_general_registers
     popq %r15
@@ -102,34 +121,25 @@ interrupt_stubs:
     .balign 64
     .global interrupt_common
 interrupt_common:
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    push_general_registers
     cld
     /* From user mode, set CR0.TS: the user's FPU/SSE state stays in the registers
        until kernel code uses them (see fpu.rs). It is set already if the return to
        user mode left it parked. */
     testb $3, {cs_offset}(%rsp)
     jz 3f
-    cmpb $0, TS_PARKED(%rip)
+    /* From user mode: GS becomes this CPU's block (percpu.rs). The syscall entry,
+       which had to swap first to find its stack, joins below. */
+    swapgs
+    .global entry_from_user_swapped
+entry_from_user_swapped:
+    cmpb $0, %gs:{ts_parked}
     jne 2f
     movq CR0_TRAPPING(%rip), %rax
     movq %rax, %cr0
     jmp 3f
 2:
-    movb $0, TS_PARKED(%rip)
+    movb $0, %gs:{ts_parked}
 3:
     movq %rsp, %rdi
     /* System calls go straight to their dispatcher, which also does the return-to-user
@@ -141,48 +151,57 @@ interrupt_common:
 8:
     /* The registers must hold this thread's FPU state. A state still live for another
        thread is saved to its owner's area first. */
-    movq CURRENT_FPU_AREA(%rip), %rax
-    cmpq FPU_OWNER(%rip), %rax
+    movq %gs:{current_fpu_area}, %rax
+    cmpq %gs:{fpu_owner}, %rax
     jne 5f
     /* Live already, so TS is set (fpu.rs). A thread whose user code has not used the
        FPU since the last timer tick goes back with TS still set (parked); the others
        with it clear. */
     testq %rax, %rax
     jz 1f
-    cmpq FPU_HOT_AREA(%rip), %rax
+    cmpq %gs:{fpu_hot_area}, %rax
     je 1f
-    movb $1, TS_PARKED(%rip)
+    movb $1, %gs:{ts_parked}
     jmp 6f
 1:
     clts
     jmp 6f
 5:
     clts
-    movq FPU_OWNER(%rip), %rdx
+    movq %gs:{fpu_owner}, %rdx
     testq %rdx, %rdx
     jz 2f
     fxsave64 (%rdx)
 2:
     fxrstor64 (%rax)
-    movq %rax, FPU_OWNER(%rip)
+    movq %rax, %gs:{fpu_owner}
 6:
     /* A frame the syscall entry built goes back with sysret, which is much cheaper than
        iretq; rcx and r11 are clobbered by the syscall ABI anyway. Frames whose registers
        must all come back (interrupts, sigreturn, new threads) take iretq, and so does a
        non-canonical rip (sysret would fault in ring 0). */
     cmpq ${syscall_vector}, {vector_offset}(%rsp)
-    jne 4f
+    jne 10f
     movq {rip_offset}(%rsp), %rcx
     movq %rcx, %r11
     shrq $47, %r11
-    jnz 4f
+    jnz 10f
     pop_general_registers
     /* Now rsp points at vector: rip +16, rflags +32, user rsp +40. */
     movq 16(%rsp), %rcx
     movq 32(%rsp), %r11
     movq 40(%rsp), %rsp
+    /* The user's GS base back, as the very last step (percpu.rs). */
+    swapgs
     sysretq
+10:
+    pop_general_registers
+    addq $16, %rsp
+    swapgs
+    iretq
 4:
+    /* Back to kernel code (the idle loop, or a fault a user copy recovers from): GS
+       stays the kernel's. */
     pop_general_registers
     addq $16, %rsp
     iretq
@@ -205,6 +224,10 @@ interrupt_return:
     rip_offset = const core::mem::offset_of!(TrapFrame, rip),
     vector_offset = const core::mem::offset_of!(TrapFrame, vector),
     syscall_vector = const super::syscall::SYSCALL_VECTOR,
+    ts_parked = const super::percpu::offsets::TS_PARKED,
+    current_fpu_area = const super::percpu::offsets::CURRENT_FPU_AREA,
+    fpu_owner = const super::percpu::offsets::FPU_OWNER,
+    fpu_hot_area = const super::percpu::offsets::FPU_HOT_AREA,
     options(att_syntax)
 );
 
@@ -265,6 +288,13 @@ pub fn init() {
         idt
     });
     idt.load();
+}
+
+/// Loads the IDT [`init`] built on this CPU (application processors share it).
+pub fn load_idt() {
+    if let Some(idt) = IDT.get() {
+        idt.load();
+    }
 }
 
 /// Timer interrupts seen since boot.

@@ -1,33 +1,17 @@
 //! Thread switching and the per-CPU values the entry paths read.
 //!
-//! The kernel runs on one CPU, so the values the assembly entry paths need (the current
-//! thread's kernel stack top and FPU save area, and a scratch slot for the user stack
-//! pointer during `syscall`) are plain globals. They change only in [`switch_to`], with
-//! interrupts disabled.
+//! The values the assembly entry paths need (the current thread's kernel stack top and
+//! FPU save area) live in the CPU's block (percpu.rs). They change only in
+//! [`switch_to`] and [`set_current`], with interrupts disabled.
 
 use core::arch::{global_asm, naked_asm};
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::Ordering;
 
 use super::fpu::FpuArea;
-use super::gdt;
+use super::{gdt, percpu};
 
-/// Top of the current thread's kernel stack (the syscall entry loads it).
-#[unsafe(no_mangle)]
-static KERNEL_STACK_TOP: AtomicU64 = AtomicU64::new(0);
-/// The current thread's FPU/SSE save area (the entry and exit paths use it).
-#[unsafe(no_mangle)]
-static CURRENT_FPU_AREA: AtomicU64 = AtomicU64::new(0);
-/// Where the syscall entry parks the user stack pointer for a moment.
-#[unsafe(no_mangle)]
-static USER_RSP_SCRATCH: AtomicU64 = AtomicU64::new(0);
-/// The page tables in CR3, recorded by [`load_page_tables`] (reading CR3 back is an
-/// emulator helper call under QEMU, and user copies ask on every system call). Never 0,
-/// the value of a process without an address space: until paging is set up it holds a
-/// value no page table has.
-static LOADED_PAGE_TABLES: AtomicU64 = AtomicU64::new(u64::MAX);
-/// The FS base in the CPU's MSR, so that a switch between threads with the same one
-/// (every thread that never set one has 0) writes no MSR.
-static LOADED_FS_BASE: AtomicU64 = AtomicU64::new(0);
+// The values the entry paths read (kernel stack top, FPU area, the loaded page tables
+// and FS base) are fields of the CPU's block (percpu.rs).
 
 /// What the entry paths must know about the thread about to run.
 pub struct SwitchTarget {
@@ -51,8 +35,9 @@ pub struct SwitchTarget {
 /// running, and interrupts must be disabled.
 pub unsafe fn switch_to(prev_rsp: *mut u64, next_rsp: u64, target: &SwitchTarget) {
     gdt::set_kernel_stack(target.kernel_stack_top);
-    KERNEL_STACK_TOP.store(target.kernel_stack_top, Ordering::Relaxed);
-    CURRENT_FPU_AREA.store(target.fpu_area as u64, Ordering::Relaxed);
+    let cpu = percpu::this();
+    cpu.kernel_stack_top.store(target.kernel_stack_top, Ordering::Relaxed);
+    cpu.current_fpu_area.store(target.fpu_area as u64, Ordering::Relaxed);
     if let Some(cr3) = target.cr3 {
         // SAFETY: `cr3` is a PML4 that shares the kernel half, so the kernel keeps running.
         unsafe { load_page_tables(cr3) };
@@ -65,16 +50,17 @@ pub unsafe fn switch_to(prev_rsp: *mut u64, next_rsp: u64, target: &SwitchTarget
 /// Loads the user FS base `base` (a user-half address) into the CPU, if it is not there
 /// already. The kernel itself uses no FS-relative memory.
 pub fn load_fs_base(base: u64) {
-    if LOADED_FS_BASE.load(Ordering::Relaxed) != base {
+    let loaded = &percpu::this().loaded_fs_base;
+    if loaded.load(Ordering::Relaxed) != base {
         x86_64::registers::model_specific::FsBase::write(x86_64::VirtAddr::new_truncate(base));
-        LOADED_FS_BASE.store(base, Ordering::Relaxed);
+        loaded.store(base, Ordering::Relaxed);
     }
 }
 
 /// The physical address of the page tables loaded now (`u64::MAX` before the kernel's
 /// own, never 0).
 pub fn loaded_page_tables() -> u64 {
-    LOADED_PAGE_TABLES.load(Ordering::Relaxed)
+    percpu::this().loaded_page_tables.load(Ordering::Relaxed)
 }
 
 /// Loads the PML4 at physical address `pml4` into CR3 (every CR3 load goes through here,
@@ -85,14 +71,15 @@ pub fn loaded_page_tables() -> u64 {
 pub unsafe fn load_page_tables(pml4: u64) {
     // SAFETY: the caller guarantees the kernel stays mapped.
     unsafe { core::arch::asm!("mov cr3, {}", in(reg) pml4, options(nostack, preserves_flags)) };
-    LOADED_PAGE_TABLES.store(pml4, Ordering::Relaxed);
+    percpu::this().loaded_page_tables.store(pml4, Ordering::Relaxed);
 }
 
 /// Loads `cr3` and sets the entry-path values for the first thread, without switching.
 pub fn set_current(target: &SwitchTarget) {
     gdt::set_kernel_stack(target.kernel_stack_top);
-    KERNEL_STACK_TOP.store(target.kernel_stack_top, Ordering::Relaxed);
-    CURRENT_FPU_AREA.store(target.fpu_area as u64, Ordering::Relaxed);
+    let cpu = percpu::this();
+    cpu.kernel_stack_top.store(target.kernel_stack_top, Ordering::Relaxed);
+    cpu.current_fpu_area.store(target.fpu_area as u64, Ordering::Relaxed);
     load_fs_base(target.fs_base);
 }
 

@@ -21,10 +21,12 @@ global_asm!(
     .balign 64
     .global syscall_entry
 syscall_entry:
-    movq %rsp, USER_RSP_SCRATCH(%rip)
-    movq KERNEL_STACK_TOP(%rip), %rsp
+    /* GS: this CPU's block (percpu.rs) until the return to user mode swaps back. */
+    swapgs
+    movq %rsp, %gs:{user_rsp}
+    movq %gs:{kernel_stack}, %rsp
     pushq ${user_ds}
-    pushq USER_RSP_SCRATCH(%rip)
+    pushq %gs:{user_rsp}
     pushq %r11
     pushq ${user_cs}
     pushq %rcx
@@ -32,11 +34,30 @@ syscall_entry:
     pushq %rax
     pushq ${vector}
     /* From here on a system call is an interrupt from user mode with this vector. */
-    jmp interrupt_common
+    /* The general registers, as interrupt_common saves them (interrupts.rs). */
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    cld
+    jmp entry_from_user_swapped
 "#,
     user_ds = const USER_DS,
     user_cs = const USER_CS,
     vector = const SYSCALL_VECTOR,
+    user_rsp = const super::percpu::offsets::USER_RSP_SCRATCH,
+    kernel_stack = const super::percpu::offsets::KERNEL_STACK_TOP,
     options(att_syntax)
 );
 

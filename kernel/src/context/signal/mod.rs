@@ -390,7 +390,7 @@ pub fn user_fault(frame: &mut TrapFrame, signo: u8, code: i32, addr: u64, what: 
 #[inline(always)]
 pub fn on_return_to_user(frame: &mut TrapFrame) {
     // The most common case: nothing happened since the last check that could give this
-    // return work (see `scheduler::RETURN_CHECK`).
+    // return work (see `scheduler::request_return_check`).
     if !scheduler::take_return_check() {
         return;
     }
