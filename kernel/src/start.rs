@@ -2,15 +2,16 @@
 //! interrupts and clocks in dependency order, print the banner, then hand over to what
 //! runs next.
 
+use alloc::sync::Arc;
 use log::{error, info, warn};
 
 use crate::arch::boot::BootProtocol;
 use crate::arch::qemu::{self, ExitCode};
-use crate::arch::{apic, clock, gdt, interrupts, percpu, pic, serial, syscall, wait_for_interrupt};
+use crate::arch::{apic, clock, gdt, interrupts, percpu, pic, serial, smp, syscall, wait_for_interrupt};
 use crate::boot_info::{self, BootInfo, PhysicalMemory};
 use crate::cmdline::{KernelOptions, TestFault, TickSource};
 use crate::context::cred::Credentials;
-use crate::context::{Process, Thread, process, scheduler};
+use crate::context::{Process, Thread, kernel_lock, process, scheduler};
 use crate::memory::{frame, heap, paging, phys_to_virt};
 use crate::scheme::{self, Caller, FileDescriptor, FileTable};
 use crate::time::calendar::DateTime;
@@ -59,6 +60,8 @@ pub fn start(protocol: u32, info_paddr: u32) -> ! {
     // GS: the boot CPU's block, before anything that reads it (the GDT records its TSS
     // there). Its APIC id is filled in once the APIC is up.
     percpu::init_this_cpu(0, 0);
+    // The boot CPU runs the kernel until it first returns to user mode or idles.
+    kernel_lock::acquire();
     serial::init();
     crate::logger::init(log::LevelFilter::Info);
     gdt::init();
@@ -136,6 +139,7 @@ fn start_tick(choice: TickSource) -> Option<u64> {
         return None;
     }
     apic::init();
+    percpu::this().apic_id.store(apic::id(), core::sync::atomic::Ordering::Relaxed);
     match apic::start_timer(pic::TIMER_HZ) {
         Some(rate) => {
             pic::stop_timer();
@@ -166,9 +170,10 @@ fn start_userspace(info: &BootInfo) -> ! {
     }
     info!("initfs: {} files; starting init", initfs.len());
 
-    let kernel = Process::kernel();
+    let kernel = KERNEL_PROCESS.call_once(Process::kernel).clone();
     let idle = Thread::adopt_boot(kernel, crate::arch::boot::boot_stack_top());
     scheduler::init(idle);
+    start_application_processors();
     let mut files = FileTable::default();
     let debug = {
         let thread = scheduler::current();
@@ -184,6 +189,35 @@ fn start_userspace(info: &BootInfo) -> ! {
         Ok(pid) => log::debug!("init is pid {pid}"),
         Err(e) => fatal(format_args!("cannot start init: errno {e}")),
     }
+    scheduler::idle_loop()
+}
+
+/// The process the idle threads belong to.
+static KERNEL_PROCESS: spin::Once<Arc<Process>> = spin::Once::new();
+
+/// Starts the other CPUs the firmware lists (each then joins the scheduler in
+/// [`application_processor`] once this CPU lets go of the kernel lock).
+fn start_application_processors() {
+    if !apic::timer_in_use() {
+        return;
+    }
+    let ids = [1, 2, 3]; // TEMP until the MADT is read
+    let started = smp::start_application_processors(&ids);
+    if !started.silent.is_empty() {
+        warn!("CPUs with APIC ids {:?} did not start", started.silent);
+    }
+    info!("CPUs: {} running (APIC ids {:?} started)", smp::online(), started.online);
+}
+
+/// An application processor, started by [`start_application_processors`]: on its boot
+/// stack (`stack_top`), its descriptor tables and APIC set up. Waits for the kernel lock,
+/// becomes this CPU's idle thread, starts its tick and runs whatever the scheduler gives
+/// it.
+pub fn application_processor(stack_top: u64) -> ! {
+    kernel_lock::acquire();
+    let kernel = KERNEL_PROCESS.get().expect("the boot CPU made the kernel process first").clone();
+    scheduler::init(Thread::adopt_boot(kernel, stack_top));
+    apic::start_timer_as_measured();
     scheduler::idle_loop()
 }
 

@@ -17,6 +17,7 @@
 
 pub mod cred;
 pub mod ipc;
+pub mod kernel_lock;
 pub mod lock_order;
 
 #[cfg(not(test))]

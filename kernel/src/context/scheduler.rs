@@ -17,28 +17,41 @@ use spin::Mutex;
 
 use super::thread::{RunState, Thread, WakeReason};
 use crate::arch::switch::{SwitchTarget, switch_to};
+use crate::arch::percpu::{MAX_CPUS, PerCpu};
 use crate::arch::{clock, percpu, wait_for_interrupt};
 
 /// Timer ticks a thread runs before another runnable thread gets the CPU.
 const TIME_SLICE_TICKS: u32 = 10;
 
-struct Scheduler {
+/// What the scheduler keeps for each CPU.
+struct CpuSlot {
     current: Option<Arc<Thread>>,
     idle: Option<Arc<Thread>>,
-    run_queue: VecDeque<Arc<Thread>>,
-    sleepers: BTreeMap<(u64, u32), Arc<Thread>>,
-    /// Threads that exited; freed once the CPU is off their stacks.
-    dead: Vec<Arc<Thread>>,
     ticks_in_slice: u32,
 }
 
+impl CpuSlot {
+    const fn new() -> Self {
+        Self { current: None, idle: None, ticks_in_slice: 0 }
+    }
+}
+
+/// The run queue is shared by every CPU: a thread runs on whichever CPU takes it next.
+struct Scheduler {
+    cpus: [CpuSlot; MAX_CPUS],
+    run_queue: VecDeque<Arc<Thread>>,
+    sleepers: BTreeMap<(u64, u32), Arc<Thread>>,
+    /// Threads that exited; freed once their CPU is off their stacks.
+    dead: Vec<Arc<Thread>>,
+}
+
+/// Taken only under the kernel lock (`kernel_lock`), which orders it after that lock;
+/// nothing else is taken under it but the threads' own `sched` locks.
 static SCHED: Mutex<Scheduler> = Mutex::new(Scheduler {
-    current: None,
-    idle: None,
+    cpus: [const { CpuSlot::new() }; MAX_CPUS],
     run_queue: VecDeque::new(),
     sleepers: BTreeMap::new(),
     dead: Vec::new(),
-    ticks_in_slice: 0,
 });
 
 // Each CPU's block (`arch::percpu`) holds what the system call and return paths read
@@ -76,21 +89,24 @@ pub fn take_return_check() -> bool {
     requested
 }
 
-fn set_current(s: &mut Scheduler, thread: Arc<Thread>) {
-    percpu::this().current_thread.store(Arc::as_ptr(&thread) as u64, Ordering::Relaxed);
-    s.current = Some(thread);
+fn set_current(s: &mut Scheduler, cpu: &PerCpu, thread: Arc<Thread>) {
+    cpu.current_thread.store(Arc::as_ptr(&thread) as u64, Ordering::Relaxed);
+    s.cpus[cpu.index()].current = Some(thread);
 }
 
-/// Makes the boot thread the idle thread and the current one.
+/// Makes the thread running this CPU's boot code the CPU's idle thread and its current
+/// one (the boot CPU's first, then each application processor's).
 pub fn init(idle: Arc<Thread>) {
+    let cpu = percpu::this();
     let mut s = SCHED.lock();
-    set_current(&mut s, idle.clone());
-    s.idle = Some(idle);
+    set_current(&mut s, cpu, idle.clone());
+    s.cpus[cpu.index()].idle = Some(idle);
 }
 
 /// The running thread.
 pub fn current() -> Arc<Thread> {
-    SCHED.lock().current.clone().expect("the scheduler runs a thread")
+    let cpu = percpu::this().index();
+    SCHED.lock().cpus[cpu].current.clone().expect("the scheduler runs a thread")
 }
 
 /// Runs `f` with the running thread, borrowed: no lock, no reference count change.
@@ -111,6 +127,18 @@ pub fn with_current<R>(f: impl FnOnce(&Arc<Thread>) -> R) -> R {
 /// Queues a new runnable thread.
 pub fn add(thread: Arc<Thread>) {
     SCHED.lock().run_queue.push_back(thread);
+    wake_an_idle_cpu();
+}
+
+/// Sends a reschedule interrupt to one other CPU that sits in its idle loop, if any, so
+/// that it takes the thread just queued now rather than at its next tick.
+fn wake_an_idle_cpu() {
+    let me = percpu::this().index();
+    if let Some(cpu) = percpu::online().find(|cpu| cpu.index() != me && cpu.idle.load(Ordering::Relaxed)) {
+        // One wake-up per queued thread: the CPU stops counting as idle now.
+        cpu.idle.store(false, Ordering::Relaxed);
+        crate::arch::smp::send_reschedule(cpu);
+    }
 }
 
 /// Whether a reschedule is due (checked on the way back to user mode).
@@ -125,18 +153,23 @@ pub fn release_dead() {
     drop(dead);
 }
 
-/// Gives the CPU to the next runnable thread, if any; returns when this thread runs again.
+/// Gives the CPU to the next runnable thread, if any; returns when this thread runs again
+/// (possibly on another CPU).
 pub fn schedule() {
     let (prev_slot, next_rsp, target) = {
+        let cpu = percpu::this();
         let mut s = SCHED.lock();
-        percpu::this().need_resched.store(false, Ordering::Relaxed);
+        cpu.need_resched.store(false, Ordering::Relaxed);
         // Whichever thread runs next returns to user mode with its own signals to check.
-        request_return_check();
-        s.ticks_in_slice = 0;
-        let prev = s.current.clone().expect("a current thread");
-        // Threads that died earlier are off their stacks now, unless it is `prev` itself.
+        cpu.return_check.store(true, Ordering::Relaxed);
+        let slot = &mut s.cpus[cpu.index()];
+        slot.ticks_in_slice = 0;
+        let prev = slot.current.clone().expect("a current thread");
+        let is_idle = slot.idle.as_ref().is_some_and(|i| Arc::ptr_eq(i, &prev));
+        // Threads that died earlier are off their stacks now, unless it is `prev` itself:
+        // a CPU leaves a dead thread's stack in the switch below, before it can give the
+        // kernel lock to another CPU that might free it.
         s.dead.retain(|t| Arc::ptr_eq(t, &prev));
-        let is_idle = s.idle.as_ref().is_some_and(|i| Arc::ptr_eq(i, &prev));
         let prev_state = prev.run_state();
         let next = match s.run_queue.pop_front() {
             Some(next) => {
@@ -146,7 +179,7 @@ pub fn schedule() {
                 next
             }
             None if prev_state == RunState::Runnable => return,
-            None => s.idle.clone().expect("an idle thread"),
+            None => s.cpus[cpu.index()].idle.clone().expect("an idle thread"),
         };
         if Arc::ptr_eq(&next, &prev) {
             return;
@@ -163,9 +196,14 @@ pub fn schedule() {
             cr3,
             fs_base: next.fs_base.load(Ordering::Relaxed),
         };
+        if percpu::online().nth(1).is_some() && !is_idle {
+            // `prev` may resume on another CPU, whose registers do not hold its FPU state:
+            // its save area must (fpu.rs keeps it live only on the CPU that ran it).
+            crate::arch::fpu::save_if_live(prev.fpu_ptr());
+        }
         let slot = prev.saved_rsp_ptr();
         let rsp = next.saved_rsp();
-        set_current(&mut s, next);
+        set_current(&mut s, cpu, next);
         // `prev` stays alive through `s.current` of whoever switches back, or `s.dead`.
         (slot, rsp, target)
     };
@@ -217,6 +255,9 @@ pub fn wake(thread: &Arc<Thread>, reason: WakeReason) -> bool {
         s.sleepers.remove(&(d, thread.tid));
     }
     s.run_queue.push_back(thread.clone());
+    drop(st);
+    drop(s);
+    wake_an_idle_cpu();
     true
 }
 
@@ -233,10 +274,11 @@ pub fn on_timer_tick(_from_user: bool) {
             }
             expired.push(entry.remove());
         }
-        s.ticks_in_slice += 1;
-        if s.ticks_in_slice >= TIME_SLICE_TICKS && !s.run_queue.is_empty() {
+        let slot = &mut s.cpus[percpu::this().index()];
+        slot.ticks_in_slice += 1;
+        if slot.ticks_in_slice >= TIME_SLICE_TICKS && !s.run_queue.is_empty() {
             percpu::this().need_resched.store(true, Ordering::Relaxed);
-            request_return_check();
+            percpu::this().return_check.store(true, Ordering::Relaxed);
         }
     }
     for thread in expired {
@@ -244,7 +286,7 @@ pub fn on_timer_tick(_from_user: bool) {
         thread.sched.lock().deadline = None;
         if wake(&thread, WakeReason::TimedOut) {
             percpu::this().need_resched.store(true, Ordering::Relaxed);
-            request_return_check();
+            percpu::this().return_check.store(true, Ordering::Relaxed);
         }
     }
     // Interval timers (SIGALRM), also while user code keeps the CPU busy.
@@ -264,14 +306,23 @@ pub fn exit_current() -> ! {
     unreachable!("a dead thread was scheduled again")
 }
 
-/// The idle thread's loop: run whatever is runnable, else halt until an interrupt.
+/// The idle thread's loop: run whatever is runnable, else give back the kernel lock and
+/// halt until an interrupt (a tick, or another CPU's reschedule interrupt after it queued
+/// a thread).
 pub fn idle_loop() -> ! {
     loop {
         let runnable = !SCHED.lock().run_queue.is_empty();
         if runnable {
             schedule();
         } else {
+            let cpu = percpu::this();
+            cpu.idle.store(true, Ordering::Relaxed);
+            super::kernel_lock::release();
+            // A reschedule interrupt sent between the release and the halt stays pending
+            // in the APIC and ends the halt at once.
             wait_for_interrupt();
+            super::kernel_lock::acquire();
+            cpu.idle.store(false, Ordering::Relaxed);
         }
     }
 }

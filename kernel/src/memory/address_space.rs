@@ -408,12 +408,14 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// Reloads CR3 if this is the active address space, so stale TLB entries go.
+    /// Reloads CR3 if this is the active address space, so stale TLB entries go, and has
+    /// every other CPU that has it loaded do the same.
     fn flush(&self) {
         let (active, _) = x86_64::registers::control::Cr3::read();
         if active.start_address().as_u64() == self.pml4 {
             x86_64::instructions::tlb::flush_all();
         }
+        crate::arch::tlb::shootdown(self.pml4, false);
     }
 
     /// A copy for a forked child: owned pages are copied, shared pages shared, and
@@ -515,6 +517,9 @@ fn release_frame(paddr: u64) {
 
 impl Drop for AddressSpace {
     fn drop(&mut self) {
+        // Other CPUs may still have these tables loaded (an idle CPU keeps the last ones:
+        // see the scheduler); they move to the kernel's before the tables go.
+        crate::arch::tlb::shootdown(self.pml4, true);
         // One walk frees the owned frames and then each table below the PML4.
         let l4 = table(self.pml4);
         for i4 in used(l4, 0..256) {

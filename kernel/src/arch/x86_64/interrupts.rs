@@ -14,6 +14,7 @@ use x86_64::structures::idt::InterruptDescriptorTable;
 use x86_64::{PrivilegeLevel, VirtAddr};
 
 use super::{apic, exception, gdt, pic};
+use crate::context::kernel_lock;
 
 /// First vector of the legacy PIC's interrupts.
 pub const IRQ_BASE: u8 = 32;
@@ -305,18 +306,35 @@ pub fn timer_ticks() -> u64 {
 /// Called on every return to user mode, with the frame about to be restored.
 extern "C" fn return_to_user(frame: &mut TrapFrame) {
     crate::context::signal::on_return_to_user(frame);
+    kernel_lock::release();
 }
 
 /// Called by the common stub for a system call frame, with interrupts disabled: runs the
 /// call, then the work of [`return_to_user`].
 #[unsafe(link_section = ".text.hot.dispatch")]
 extern "C" fn syscall_dispatch(frame: &mut TrapFrame) {
+    kernel_lock::acquire();
     crate::syscall::dispatch(frame);
     crate::context::signal::on_return_to_user(frame);
+    kernel_lock::release();
 }
 
 /// Called by the common stub for every other vector, with interrupts disabled.
+///
+/// Takes the kernel lock unless this CPU holds it (an interrupt in kernel code that holds
+/// it: a user copy's fault, a tick during boot). An interrupt from user mode gives it back
+/// in [`return_to_user`], one in the idle loop before returning. A TLB shootdown request
+/// is served before waiting for the lock, whose holder may be waiting for it.
 extern "C" fn interrupt_dispatch(frame: &mut TrapFrame) {
+    super::tlb::serve_requests();
+    let took = kernel_lock::acquire_if_free_here();
+    dispatch_vector(frame);
+    if took && !frame.from_user() {
+        kernel_lock::release();
+    }
+}
+
+fn dispatch_vector(frame: &mut TrapFrame) {
     let vector = frame.vector as u8;
     match vector {
         0..IRQ_BASE => exception::handle(frame),
@@ -339,6 +357,9 @@ extern "C" fn interrupt_dispatch(frame: &mut TrapFrame) {
         }
         // Needs no EOI: the APIC withdrew the interrupt before it was delivered.
         apic::SPURIOUS_VECTOR => {}
+        // Served on the way in (above); the reschedule needs nothing more either: the
+        // idle loop it woke looks at the run queue.
+        super::tlb::SHOOTDOWN_VECTOR | super::smp::RESCHEDULE_VECTOR => apic::end_of_interrupt(),
         v => log::warn!("unexpected interrupt vector {v}"),
     }
 }

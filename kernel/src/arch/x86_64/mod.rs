@@ -15,6 +15,7 @@ pub mod qemu;
 pub mod serial;
 pub mod smp;
 pub mod switch;
+pub mod tlb;
 pub mod syscall;
 pub mod user_copy;
 

@@ -51,6 +51,12 @@ pub struct PerCpu {
     pub need_resched: AtomicBool,
     /// Whether this CPU runs (the boot CPU, or an AP that reported in).
     pub online: AtomicBool,
+    /// Whether it sits in its idle loop, halted or about to halt (a queued thread wakes
+    /// it with a reschedule interrupt).
+    pub idle: AtomicBool,
+    /// A TLB shootdown request for this CPU (`tlb.rs`): page tables to flush, bit 0 set
+    /// to leave them; 0 when none is pending.
+    pub tlb_request: AtomicU64,
     /// This CPU's index in [`cpus`] (the boot CPU is 0).
     pub index: AtomicU32,
     /// Its local APIC id.
@@ -74,6 +80,8 @@ impl PerCpu {
             return_check: AtomicBool::new(true),
             need_resched: AtomicBool::new(false),
             online: AtomicBool::new(false),
+            idle: AtomicBool::new(false),
+            tlb_request: AtomicU64::new(0),
             index: AtomicU32::new(0),
             apic_id: AtomicU32::new(0),
         }

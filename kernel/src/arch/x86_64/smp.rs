@@ -9,8 +9,8 @@
 //! stacks, the shared IDT, its local APIC. The boot CPU waits for each to report in
 //! before it starts the next, so the handover statics below have one reader at a time.
 //!
-//! An AP that has reported in is parked: it halts with interrupts disabled and takes no
-//! part in scheduling yet.
+//! An AP that has reported in waits for the kernel lock and then joins the scheduler
+//! with an idle thread of its own (`start::application_processor`).
 
 use alloc::vec::Vec;
 use core::arch::global_asm;
@@ -127,10 +127,19 @@ static AP_STACK_TOP: AtomicU64 = AtomicU64::new(0);
 /// The per-CPU block index and APIC id of the AP being started.
 static AP_INDEX: AtomicU32 = AtomicU32::new(0);
 static AP_APIC_ID: AtomicU32 = AtomicU32::new(0);
-/// Set by the AP being started once it runs on its own descriptor tables and APIC.
+/// Set by the AP being started once it runs on its own descriptor tables and APIC (and
+/// has read the handover values above).
 static AP_REPORTED: AtomicBool = AtomicBool::new(false);
 /// CPUs running, the boot CPU included.
 static ONLINE: AtomicU32 = AtomicU32::new(1);
+
+/// The vector of the reschedule interrupt: another CPU queued a thread.
+pub const RESCHEDULE_VECTOR: u8 = 0xfe;
+
+/// Interrupts `cpu` so that it looks at the run queue (it sits in its idle loop).
+pub fn send_reschedule(cpu: &percpu::PerCpu) {
+    apic::send(cpu.apic_id.load(Ordering::Relaxed), Ipi::Fixed { vector: RESCHEDULE_VECTOR });
+}
 
 /// CPUs running, the boot CPU included.
 pub fn online() -> u32 {
@@ -230,12 +239,15 @@ fn spin_for(ns: u64) {
 /// An AP's first Rust code, on its own stack and the kernel's page tables, interrupts
 /// disabled.
 extern "C" fn ap_main() -> ! {
+    let stack_top = AP_STACK_TOP.load(Ordering::Relaxed);
     percpu::init_this_cpu(AP_INDEX.load(Ordering::Relaxed) as usize, AP_APIC_ID.load(Ordering::Relaxed));
+    percpu::this().loaded_page_tables.store(paging::kernel_pml4(), Ordering::Relaxed);
     gdt::init_ap();
     interrupts::load_idt();
     // SAFETY: fninit only resets this CPU's x87 state, which nothing uses yet.
     unsafe { core::arch::asm!("fninit", options(nomem, nostack)) };
     apic::init();
+    super::syscall::init();
     AP_REPORTED.store(true, Ordering::Release);
-    super::halt_forever()
+    crate::start::application_processor(stack_top)
 }

@@ -1,0 +1,66 @@
+//! The kernel lock: one CPU at a time runs kernel code.
+//!
+//! Every CPU runs user code in parallel, but kernel code (system calls, interrupts and
+//! exceptions, the scheduler, the idle loop's look at the run queue) runs only on the CPU
+//! that holds this lock. What the kernel's modules say about a single CPU therefore stays
+//! true on several: a condition checked and then slept on cannot change in between, a
+//! wake-up cannot be lost, and the lock order of the kernel's own spinlocks is the one
+//! written on each type, taken under this lock.
+//!
+//! The lock belongs to a CPU, not a thread: a thread that blocks or switches keeps it
+//! for the CPU, and the thread that runs next carries on under it. A CPU takes it on every
+//! entry from user mode and on an interrupt in the idle loop, and gives it back on every
+//! return to user mode and before the idle loop halts.
+//!
+//! Outside it run only: the entry and exit assembly, the handling of a TLB shootdown
+//! request (which the holder may be waiting for, so a CPU waiting for the lock serves
+//! requests while it spins), and an application processor's bring-up.
+//!
+//! Lock order: this lock comes before every other kernel lock.
+
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use crate::arch::{percpu, tlb};
+
+/// The holder's per-CPU index plus one; 0 when free.
+static HOLDER: AtomicU32 = AtomicU32::new(0);
+
+fn me() -> u32 {
+    percpu::this().index() as u32 + 1
+}
+
+/// Takes the lock for this CPU, serving TLB shootdown requests while it waits.
+pub fn acquire() {
+    let me = me();
+    debug_assert_ne!(HOLDER.load(Ordering::Relaxed), me, "the kernel lock taken twice by one CPU");
+    loop {
+        if HOLDER.load(Ordering::Relaxed) == 0
+            && HOLDER.compare_exchange_weak(0, me, Ordering::Acquire, Ordering::Relaxed).is_ok()
+        {
+            return;
+        }
+        tlb::serve_requests();
+        core::hint::spin_loop();
+    }
+}
+
+/// Takes the lock unless this CPU holds it already; returns whether it took it.
+pub fn acquire_if_free_here() -> bool {
+    if held_here() {
+        false
+    } else {
+        acquire();
+        true
+    }
+}
+
+/// Gives the lock back.
+pub fn release() {
+    debug_assert!(held_here(), "the kernel lock released by a CPU that does not hold it");
+    HOLDER.store(0, Ordering::Release);
+}
+
+/// Whether this CPU holds the lock.
+pub fn held_here() -> bool {
+    HOLDER.load(Ordering::Relaxed) == me()
+}
