@@ -1,6 +1,7 @@
 //! x86_64: boot entry, descriptor tables, interrupts and exceptions, the legacy PIC and
-//! PIT, the clocks, the serial console and the QEMU exit device. Most of the kernel's
-//! `unsafe` lives here and in `memory/`.
+//! PIT, the clocks, the serial console, the QEMU exit device and the end of a run
+//! (`power`: exit port, ACPI soft-off, reset). Most of the kernel's `unsafe` lives here
+//! and in `memory/`.
 
 pub mod boot;
 pub mod clock;
@@ -9,6 +10,7 @@ pub mod fpu;
 pub mod gdt;
 pub mod interrupts;
 pub mod pic;
+pub mod power;
 pub mod qemu;
 pub mod serial;
 pub mod switch;
