@@ -1,4 +1,4 @@
-//! `qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--program-status] [--icount] [--symbols ELF] [--gdb] IMAGE`
+//! `qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--program-status] [--icount] [--symbols ELF] [--gdb] [--machine pc|q35] [--no-debug-exit] IMAGE`
 //!
 //! Boots IMAGE (the kernel ELF for pvh, an ISO otherwise), streams the serial console,
 //! and exits 0 when the kernel reports success, 1 on failure, 2 on any other end
@@ -10,7 +10,11 @@
 //! A kernel exception or panic report is printed again with names (function+offset,
 //! file:line, inlined callers) from the kernel ELF: IMAGE itself for pvh, `--symbols ELF`
 //! for an ISO. With `--gdb` the machine waits at its first instruction for a debugger on
-//! QEMU's gdb stub, port 1234 (`just gdb`).
+//! QEMU's gdb stub, port 1234 (`just gdb`). `--machine q35` boots a PVH image on the
+//! q35 chipset (ICH9) instead of the i440FX/PIIX4 one. `--no-debug-exit` leaves out the
+//! `isa-debug-exit` device, as on a real machine: the kernel must end the run itself
+//! (`--append end=poweroff` or `end=reboot`), and its `end of run (...)` line gives the
+//! result.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -19,7 +23,7 @@ use integration::{Boot, Ending, Firmware};
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--program-status] [--icount] [--symbols ELF] [--gdb] IMAGE"
+        "usage: qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--program-status] [--icount] [--symbols ELF] [--gdb] [--machine pc|q35] [--no-debug-exit] IMAGE"
     );
     ExitCode::from(2)
 }
@@ -35,6 +39,8 @@ fn main() -> ExitCode {
     let mut image = None;
     let mut symbols = None;
     let mut gdb = false;
+    let mut debug_exit = true;
+    let mut machine = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--firmware" => {
@@ -49,6 +55,11 @@ fn main() -> ExitCode {
             "--program-status" => program_status = true,
             "--icount" => icount = true,
             "--gdb" => gdb = true,
+            "--no-debug-exit" => debug_exit = false,
+            "--machine" => match args.next() {
+                Some(name) if !name.is_empty() => machine = Some(name),
+                _ => return usage(),
+            },
             "--symbols" => match args.next() {
                 Some(path) => symbols = Some(std::path::PathBuf::from(path)),
                 None => return usage(),
@@ -73,8 +84,12 @@ fn main() -> ExitCode {
     boot.initrd = initrd;
     boot.timeout = Duration::from_secs(timeout);
     boot.stream = true;
+    boot.debug_exit = debug_exit;
     if icount {
         boot.qemu_args = integration::bench::ICOUNT_QEMU_ARGS.iter().map(|a| a.to_string()).collect();
+    }
+    if let Some(machine) = machine {
+        boot.qemu_args.extend(["-machine".to_string(), machine]);
     }
     if gdb {
         boot.qemu_args.extend(["-s".to_string(), "-S".to_string()]);
