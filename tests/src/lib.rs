@@ -241,13 +241,7 @@ impl Boot {
             Ending::Other(0) if !self.debug_exit => reported_ending(&serial).unwrap_or(ending),
             other => other,
         };
-        Ok(Outcome {
-            ending,
-            serial,
-            elapsed: start.elapsed(),
-            line_times,
-            hang_state,
-        })
+        Ok(Outcome { ending, serial, elapsed: start.elapsed(), line_times, hang_state })
     }
 }
 
