@@ -121,23 +121,7 @@ fn program_status_is_read_from_init_closing_line() {
 fn small_initfs() -> PathBuf {
     static IMAGE: OnceLock<PathBuf> = OnceLock::new();
     IMAGE
-        .get_or_init(|| {
-            let root = integration::workspace_root();
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let status = std::process::Command::new(cargo)
-                .args(["build", "-q", "-p", "userspace", "--release", "--bin", "init", "--bin", "t_clock"])
-                .args(["--bin", "stress_msg"])
-                .current_dir(&root)
-                .status()
-                .expect("cargo runs");
-            assert!(status.success(), "building the guest programs failed");
-            let bin = root.join("target/release");
-            let files = [bin.join("init"), bin.join("t_clock"), bin.join("stress_msg")];
-            let image = integration::initfs::image_from_files(&files, Some(b"t_clock\n".to_vec())).expect("packing");
-            let out = root.join("target/test-end-initfs.img");
-            std::fs::write(&out, image).expect("writing the initfs");
-            out
-        })
+        .get_or_init(|| integration::initfs::small_image("boot-end", &["t_clock", "stress_msg"], Some("t_clock")))
         .clone()
 }
 
