@@ -130,7 +130,7 @@ impl Fadt {
         if table.signature() != Signature::FADT {
             return Err(AcpiError::Malformed(table.signature(), "not a FADT"));
         }
-        let b = &table.bytes;
+        let b = table.bytes();
         // ACPI 1.0's FADT is 116 bytes; everything up to the flags is required.
         let Some(flags) = u32_at(b, 112) else {
             return Err(AcpiError::Malformed(Signature::FADT, "shorter than 116 bytes"));

@@ -181,16 +181,25 @@ pub fn find_rsdp(mem: &impl PhysicalMemory, from_loader: Option<u64>) -> Result<
     scan_for_rsdp(mem, BIOS_AREA).ok_or(AcpiError::NoRsdp)
 }
 
-/// A whole system description table, copied and checked.
+/// A whole system description table, copied and checked: at least a header long, its
+/// length field equal to its size, its checksum zero (kept so by private fields).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Table {
-    /// Where it is.
-    pub paddr: u64,
-    /// All of it, header included (`bytes.len()` is the header's length field).
-    pub bytes: Vec<u8>,
+    paddr: u64,
+    bytes: Vec<u8>,
 }
 
 impl Table {
+    /// Where it is.
+    pub fn paddr(&self) -> u64 {
+        self.paddr
+    }
+
+    /// All of it, header included.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
     /// The table's signature.
     pub fn signature(&self) -> Signature {
         let mut s = [0; 4];

@@ -156,7 +156,7 @@ fn tables_are_checked_before_use() {
     let mut mem = Memory::default();
     let good = sdt(b"APIC", 1, &[0; 8]);
     mem.put(0x1000, &good);
-    assert_eq!(tables::load_table(&mem, 0x1000, Signature::MADT).unwrap().bytes, good);
+    assert_eq!(tables::load_table(&mem, 0x1000, Signature::MADT).unwrap().bytes(), &good[..]);
     assert!(matches!(
         tables::load_table(&mem, 0x1000, Signature::FADT),
         Err(AcpiError::WrongSignature { expected: Signature::FADT, .. })
