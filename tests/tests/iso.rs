@@ -26,6 +26,22 @@ fn iso_boots_under_ovmf() {
     assert_eq!(out.ending, Ending::Success, "serial:\n{}", out.serial);
     assert!(out.serial.contains("booted via Multiboot2"), "{}", out.serial);
     assert!(out.serial.contains("INFO  memory: "), "{}", out.serial);
+    // GRUB hands over the RSDP (multiboot2 tag 14 or 15): OVMF's tables.
+    assert!(out.serial.contains("INFO  acpi: ") && out.serial.contains("CPUs (1 enabled)"), "{}", out.serial);
+}
+
+#[test]
+fn iso_powers_off_under_ovmf_and_seabios_without_the_exit_device() {
+    for (firmware, name) in [(Firmware::Uefi, "test-uefi-poweroff"), (Firmware::Bios, "test-bios-poweroff")] {
+        let mut boot = Boot::new(kernel_iso(name, "end=poweroff"), firmware);
+        boot.timeout = Duration::from_secs(180);
+        boot.debug_exit = false;
+        let out = boot.run().expect("QEMU runs");
+        let s = &out.serial;
+        assert_eq!(out.ending, Ending::Success, "{firmware:?}:\n{s}");
+        assert!(s.contains("booted via Multiboot2"), "{s}");
+        assert!(s.contains("kestrel: end of run (success): powering off (ACPI S5"), "{firmware:?}:\n{s}");
+    }
 }
 
 #[test]
