@@ -18,6 +18,8 @@ pub mod madt;
 pub mod tables;
 
 #[cfg(test)]
+mod mutation_tests;
+#[cfg(test)]
 mod tests;
 
 use alloc::boxed::Box;

@@ -8,12 +8,12 @@ use super::*;
 
 /// Sparse physical memory: (start, bytes) chunks.
 #[derive(Default)]
-struct Memory {
-    chunks: Vec<(u64, Vec<u8>)>,
+pub(super) struct Memory {
+    pub(super) chunks: Vec<(u64, Vec<u8>)>,
 }
 
 impl Memory {
-    fn put(&mut self, paddr: u64, bytes: &[u8]) {
+    pub(super) fn put(&mut self, paddr: u64, bytes: &[u8]) {
         self.chunks.push((paddr, bytes.to_vec()));
     }
 }
@@ -31,14 +31,14 @@ impl PhysicalMemory for Memory {
     }
 }
 
-fn fix_checksum(bytes: &mut [u8], at: usize) {
+pub(super) fn fix_checksum(bytes: &mut [u8], at: usize) {
     bytes[at] = 0;
     let sum = bytes.iter().fold(0u8, |s, &b| s.wrapping_add(b));
     bytes[at] = 0u8.wrapping_sub(sum);
 }
 
 /// A system description table with a correct length and checksum.
-fn sdt(signature: &[u8; 4], revision: u8, body: &[u8]) -> Vec<u8> {
+pub(super) fn sdt(signature: &[u8; 4], revision: u8, body: &[u8]) -> Vec<u8> {
     let mut t = Vec::new();
     t.extend_from_slice(signature);
     t.extend_from_slice(&((36 + body.len()) as u32).to_le_bytes());
@@ -52,7 +52,7 @@ fn sdt(signature: &[u8; 4], revision: u8, body: &[u8]) -> Vec<u8> {
     t
 }
 
-fn rsdp_v1(rsdt: u32) -> Vec<u8> {
+pub(super) fn rsdp_v1(rsdt: u32) -> Vec<u8> {
     let mut r = Vec::new();
     r.extend_from_slice(b"RSD PTR ");
     r.push(0);
@@ -63,7 +63,7 @@ fn rsdp_v1(rsdt: u32) -> Vec<u8> {
     r
 }
 
-fn rsdp_v2(rsdt: u32, xsdt: u64) -> Vec<u8> {
+pub(super) fn rsdp_v2(rsdt: u32, xsdt: u64) -> Vec<u8> {
     let mut r = rsdp_v1(rsdt);
     r[15] = 2;
     fix_checksum(&mut r, 8);
@@ -75,7 +75,14 @@ fn rsdp_v2(rsdt: u32, xsdt: u64) -> Vec<u8> {
 }
 
 /// A FADT body (offsets from the table start; the header is 36 bytes).
-fn fadt_bytes(revision: u8, len: usize, dsdt: u32, pm1a: u32, flags: u32, reset: Option<(u8, u64, u8)>) -> Vec<u8> {
+pub(super) fn fadt_bytes(
+    revision: u8,
+    len: usize,
+    dsdt: u32,
+    pm1a: u32,
+    flags: u32,
+    reset: Option<(u8, u64, u8)>,
+) -> Vec<u8> {
     let mut t = vec![0u8; len.max(244)];
     t[40..44].copy_from_slice(&dsdt.to_le_bytes());
     t[46..48].copy_from_slice(&9u16.to_le_bytes());
@@ -98,7 +105,7 @@ fn table(bytes: Vec<u8>) -> Table {
 }
 
 /// QEMU's `Name (_S5_, Package (0x04) { Zero, Zero, Zero, Zero })`.
-const QEMU_S5: &[u8] = &[0x08, b'_', b'S', b'5', b'_', 0x12, 0x06, 0x04, 0x00, 0x00, 0x00, 0x00];
+pub(super) const QEMU_S5: &[u8] = &[0x08, b'_', b'S', b'5', b'_', 0x12, 0x06, 0x04, 0x00, 0x00, 0x00, 0x00];
 
 #[test]
 fn rsdp_versions_and_checksums() {
@@ -180,7 +187,7 @@ fn tables_are_checked_before_use() {
     assert!(matches!(tables::load_table(&mem, 0, Signature::MADT), Err(AcpiError::Unreadable(0))));
 }
 
-fn root_entries(width: usize, entries: &[u64]) -> Vec<u8> {
+pub(super) fn root_entries(width: usize, entries: &[u64]) -> Vec<u8> {
     entries.iter().flat_map(|&e| e.to_le_bytes()[..width].to_vec()).collect()
 }
 
@@ -242,7 +249,7 @@ fn fadt_acpi_1_and_later_forms() {
     assert!(matches!(Fadt::parse(&table(fadt_bytes(1, 100, 0, 0, 0, None))), Err(AcpiError::Malformed(..))));
 }
 
-fn madt_body(entries: &[&[u8]]) -> Vec<u8> {
+pub(super) fn madt_body(entries: &[&[u8]]) -> Vec<u8> {
     let mut body = Vec::new();
     body.extend_from_slice(&0xfee0_0000u32.to_le_bytes());
     body.extend_from_slice(&1u32.to_le_bytes());
@@ -359,7 +366,7 @@ fn s5_decoding_rejects_malformed_aml() {
 }
 
 /// A QEMU-like machine: RSDP v0 -> RSDT -> FADT (-> DSDT) and MADT.
-fn qemu_like_memory(fadt_reset: bool) -> Memory {
+pub(super) fn qemu_like_memory(fadt_reset: bool) -> Memory {
     let mut mem = Memory::default();
     mem.put(0xf_5000, &rsdp_v1(0x1000));
     mem.put(0x1000, &sdt(b"RSDT", 1, &root_entries(4, &[0x2000, 0x3000])));
