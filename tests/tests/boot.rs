@@ -181,3 +181,16 @@ fn the_command_line_names_the_program_init_runs() {
     assert!(!s.contains("init: running"), "the manifest is not run:\n{s}");
     assert!(!s.contains("ignoring unknown boot option"), "init's words are not the kernel's:\n{s}");
 }
+
+#[test]
+fn halt_leaves_the_machine_stopped_with_the_result_on_the_console() {
+    let mut boot = Boot::new(kernel_elf(), Firmware::Pvh);
+    boot.append = "end=halt".to_string();
+    boot.initrd = Some(small_initfs());
+    boot.timeout = std::time::Duration::from_secs(8);
+    let out = boot.run().expect("QEMU runs");
+    // The exit device is there, but end=halt does not use it: the machine stays up.
+    assert_eq!(out.ending, Ending::TimedOut, "serial:\n{}", out.serial);
+    assert!(out.serial.contains("1 passed, 0 failed"), "{}", out.serial);
+    assert!(out.serial.contains("kestrel: end of run (success): halting"), "{}", out.serial);
+}
