@@ -89,6 +89,9 @@ qemu *CMDLINE: kernel initfs
     {{qemu_run}} --append "{{CMDLINE}}" --initrd "{{initfs_img}}" "{{kernel_elf}}"
 
 # Build a BIOS+UEFI GRUB ISO that boots the kernel (multiboot2) with the guest programs.
+# Its menu: the guest suite (default), the suite ending in power-off or a halt, each
+# stress test, the leak test and the benchmark (see scripts/mkiso). Extra words go on
+# every entry's kernel command line.
 iso *CMDLINE: kernel initfs
     scripts/mkiso --initfs "{{initfs_img}}" "{{kernel_elf}}" "{{iso}}" {{CMDLINE}}
 

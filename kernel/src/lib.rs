@@ -9,6 +9,7 @@
 
 extern crate alloc;
 
+pub mod acpi;
 pub mod boot_info;
 pub mod cmdline;
 pub mod context;

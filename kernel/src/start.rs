@@ -5,11 +5,13 @@
 use alloc::sync::Arc;
 use log::{error, info, warn};
 
+use crate::acpi::{self, tables::Rsdp};
 use crate::arch::boot::BootProtocol;
-use crate::arch::qemu::{self, ExitCode};
+use crate::arch::power;
+use crate::arch::qemu::ExitCode;
 use crate::arch::{apic, clock, gdt, interrupts, percpu, pic, serial, smp, syscall, wait_for_interrupt};
 use crate::boot_info::{self, BootInfo, PhysicalMemory};
-use crate::cmdline::{KernelOptions, TestFault, TickSource};
+use crate::cmdline::{self, KernelOptions, TestFault, TickSource};
 use crate::context::cred::Credentials;
 use crate::context::{Process, Thread, kernel_lock, process, scheduler};
 use crate::memory::{frame, heap, paging, phys_to_virt};
@@ -36,9 +38,68 @@ impl PhysicalMemory for BootMappedMemory {
     }
 }
 
+/// Physical memory through the kernel's direct map (after `paging::init`), which covers
+/// RAM, the ACPI regions and the first 4 GiB.
+struct DirectMappedMemory;
+
+impl PhysicalMemory for DirectMappedMemory {
+    fn read(&self, paddr: u64, buf: &mut [u8]) -> bool {
+        let Some(end) = paddr.checked_add(buf.len() as u64) else { return false };
+        if end > paging::direct_map_end() {
+            return false;
+        }
+        // SAFETY: the range lies in the direct map; the firmware's tables there are not
+        // written by anyone while the kernel boots.
+        unsafe { core::ptr::copy_nonoverlapping(phys_to_virt(paddr) as *const u8, buf.as_mut_ptr(), buf.len()) };
+        true
+    }
+}
+
+/// Reads the ACPI tables the RSDP leads to, keeps them, and logs what they describe.
+fn read_acpi(rsdp: Option<Rsdp>) {
+    let Some(rsdp) = rsdp else {
+        warn!("acpi: no RSDP (not from the loader, not in the BIOS areas): one CPU assumed, no ACPI power-off");
+        return;
+    };
+    let found = match acpi::discover(&DirectMappedMemory, rsdp) {
+        Ok(found) => acpi::install(found),
+        Err(e) => {
+            warn!("acpi: RSDP at {:#x} leads to no usable root table: {e:?}", rsdp.paddr);
+            return;
+        }
+    };
+    let oem = core::str::from_utf8(&rsdp.oem_id).unwrap_or("?").trim_end();
+    match &found.madt {
+        Ok(madt) => {
+            info!(
+                "acpi: {oem} {} (revision {}), {} CPUs ({} enabled), {} I/O APICs, {} interrupt overrides",
+                found.root,
+                rsdp.revision,
+                madt.cpus.len(),
+                madt.enabled_cpus(),
+                madt.io_apics.len(),
+                madt.overrides.len()
+            );
+            for cpu in &madt.cpus {
+                log::debug!("acpi: CPU uid {} APIC id {} enabled {}", cpu.processor_uid, cpu.apic_id, cpu.enabled);
+            }
+            if madt.malformed || madt.dropped > 0 {
+                warn!("acpi: MADT malformed ({}) or cut to fit ({} entries dropped)", madt.malformed, madt.dropped);
+            }
+        }
+        Err(e) => {
+            warn!("acpi: {oem} {} (revision {}), no usable MADT ({e:?}): 1 CPU assumed", found.root, rsdp.revision)
+        }
+    }
+    match found.soft_off() {
+        Ok(off) => log::debug!("acpi: soft-off {off:?}"),
+        Err(why) => warn!("acpi: no soft-off: {why} (FADT {:?}, S5 {:?})", found.fadt.as_ref().err(), found.s5.err()),
+    }
+}
+
 fn fatal(what: core::fmt::Arguments<'_>) -> ! {
     error!("fatal: {what}");
-    qemu::exit(ExitCode::Failure)
+    power::end_run(ExitCode::Failure)
 }
 
 fn read_boot_info(protocol: u32, paddr: u32) -> (BootProtocol, BootInfo) {
@@ -70,6 +131,10 @@ pub fn start(protocol: u32, info_paddr: u32) -> ! {
     let (protocol, info) = read_boot_info(protocol, info_paddr);
     let options = KernelOptions::parse(&info.cmdline, |unknown| warn!("ignoring unknown boot option {:?}", unknown.0));
     log::set_max_level(options.log_level);
+    power::set_end_action(options.end);
+    // Before the frame allocator may reuse the loader's memory: GRUB's RSDP is a copy
+    // inside the multiboot2 information.
+    let rsdp = acpi::tables::find_rsdp(&BootMappedMemory, info.rsdp).ok();
     if info.cmdline_truncated || info.regions_dropped > 0 {
         warn!("boot information cut to fit: {} regions dropped", info.regions_dropped);
     }
@@ -81,6 +146,7 @@ pub fn start(protocol: u32, info_paddr: u32) -> ! {
     let direct_map = paging::init(&info).unwrap_or_else(|e| fatal(format_args!("page tables: {e:?}")));
     let usable = info.usable_bytes();
     let heap_size = heap::init(usable).unwrap_or_else(|| fatal(format_args!("no memory for the kernel heap")));
+    read_acpi(rsdp);
 
     pic::init();
     let source = clock::init().unwrap_or_else(|| fatal(format_args!("TSC calibration against the PIT failed")));
@@ -166,7 +232,7 @@ fn start_userspace(info: &BootInfo) -> ! {
     let initfs = scheme::initfs();
     if initfs.file("init").is_none() {
         info!("no init in the boot image ({} initfs files); nothing to run, shutting down", initfs.len());
-        qemu::exit(ExitCode::Success);
+        power::end_run(ExitCode::Success);
     }
     info!("initfs: {} files; starting init", initfs.len());
 
@@ -185,7 +251,10 @@ fn start_userspace(info: &BootInfo) -> ! {
         let _ = files.insert_at(fd, FileDescriptor { description: debug.clone(), cloexec: false });
     }
     drop(debug);
-    match process::spawn(None, "/scheme/initfs/init", &[b"init"], &[], files, Credentials::root()) {
+    // The command line's words after `--` are init's arguments.
+    let mut args: alloc::vec::Vec<&[u8]> = alloc::vec![b"init"];
+    args.extend(cmdline::init_arguments(&info.cmdline).map(str::as_bytes));
+    match process::spawn(None, "/scheme/initfs/init", &args, &[], files, Credentials::root()) {
         Ok(pid) => log::debug!("init is pid {pid}"),
         Err(e) => fatal(format_args!("cannot start init: errno {e}")),
     }
@@ -201,10 +270,17 @@ fn start_application_processors() {
     if !apic::timer_in_use() {
         return;
     }
-    let ids = [1, 2, 3]; // TEMP until the MADT is read
+    let Some(madt) = acpi::get().and_then(|a| a.madt.as_ref().ok()) else {
+        info!("CPUs: 1 running (no MADT lists others)");
+        return;
+    };
+    let ids: alloc::vec::Vec<u32> = madt.cpus.iter().filter(|cpu| cpu.enabled).map(|cpu| cpu.apic_id).collect();
     let started = smp::start_application_processors(&ids);
     if !started.silent.is_empty() {
         warn!("CPUs with APIC ids {:?} did not start", started.silent);
+    }
+    if started.beyond_limit > 0 {
+        warn!("{} CPUs left unused: this kernel runs at most {}", started.beyond_limit, percpu::MAX_CPUS);
     }
     info!("CPUs: {} running (APIC ids {:?} started)", smp::online(), started.online);
 }

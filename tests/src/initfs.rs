@@ -214,9 +214,41 @@ pub fn build_c_tools() -> Vec<PathBuf> {
 /// Guest tests given longer than init's default time limit, with their limit in seconds.
 const LONG_TESTS: [(&str, u64); 3] = [("c_exhaust", 300), ("c_leaks", 300), ("c_sem_basic", 180)];
 
+/// A small image `target/initfs-NAME.img` of the Rust guest programs `programs` (built
+/// with cargo, `init` always among them) and `manifest` as the test list, for the tests
+/// that need a guest but not the whole suite. Built once per process and name.
+pub fn small_image(name: &str, programs: &[&str], manifest: Option<&str>) -> PathBuf {
+    static BUILT: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    let root = crate::workspace_root();
+    let out = root.join(format!("target/initfs-{name}.img"));
+    if built.iter().any(|n| n == name) {
+        return out;
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args(["build", "-q", "-p", "userspace", "--release", "--bin", "init"]);
+    for program in programs {
+        cmd.args(["--bin", program]);
+    }
+    let status = cmd.current_dir(&root).status().expect("cargo runs");
+    assert!(status.success(), "building the guest programs failed");
+    let bin = root.join("target/release");
+    let mut files = vec![bin.join("init")];
+    files.extend(programs.iter().map(|p| bin.join(p)));
+    let image = image_from_files(&files, manifest.map(|m| m.as_bytes().to_vec())).expect("packing the initfs");
+    std::fs::write(&out, image).expect("writing the initfs");
+    built.push(name.to_owned());
+    out
+}
+
+/// The benchmark's name in the standard guest image.
+pub const BENCH_NAME: &str = "ipcbench";
+
 /// Builds the standard guest image into `target/initfs.img`: the Rust guest programs
-/// (cargo), the C tests (sysroot and kestrel-cc), the operator tools, the files of
-/// `userspace/rootfs/`, and a manifest naming every test.
+/// (cargo), the C tests (sysroot and kestrel-cc), the operator tools, the benchmark
+/// (`ipcbench`, not in the manifest), the files of `userspace/rootfs/`, and a manifest
+/// naming every test.
 pub fn build_guest_initfs() -> PathBuf {
     let root = crate::workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -239,8 +271,13 @@ pub fn build_guest_initfs() -> PathBuf {
         files.push(program);
     }
     files.extend(build_c_tools());
-    let rootfs = root_files().expect("reading userspace/rootfs");
-    let image = image_from_parts(&files, &rootfs, Some(tests.join("\n").into_bytes())).expect("packing the initfs");
+    let mut named = root_files().expect("reading userspace/rootfs");
+    // The benchmark, for the ISO's menu entry (not a test: `just bench` runs it).
+    match crate::bench::build_kestrel_program(&build_sysroot()) {
+        Ok(bench) => named.push((BENCH_NAME.to_owned(), std::fs::read(&bench.path).expect("reading the benchmark"))),
+        Err(e) => eprintln!("guest initfs: without {BENCH_NAME}: {e}"),
+    }
+    let image = image_from_parts(&files, &named, Some(tests.join("\n").into_bytes())).expect("packing the initfs");
     let out = root.join("target/initfs.img");
     std::fs::write(&out, image).expect("writing target/initfs.img");
     out

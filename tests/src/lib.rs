@@ -4,7 +4,10 @@
 //!
 //! The kernel ends a run through QEMU's `isa-debug-exit` device: status 33 is success,
 //! 35 failure. Anything else (0 after a triple fault under `-no-reboot`, a QEMU error,
-//! the time limit) is reported as such, never as success.
+//! the time limit) is reported as such, never as success. A machine booted without that
+//! device ([`Boot::debug_exit`] false, as a real machine is) ends with `end=poweroff` or
+//! `end=reboot`, QEMU exits 0, and the result is the kernel's last
+//! `end of run (success)` or `end of run (failure)` line.
 
 pub mod bench;
 pub mod cpio;
@@ -113,6 +116,9 @@ pub struct Boot {
     pub cpu_model: Option<String>,
     /// Further QEMU arguments, after the others (e.g. `-icount ...`).
     pub qemu_args: Vec<String>,
+    /// Give the machine QEMU's `isa-debug-exit` device (true unless a test plays a real
+    /// machine, which has none).
+    pub debug_exit: bool,
 }
 
 impl Boot {
@@ -129,6 +135,7 @@ impl Boot {
             cpus: 1,
             cpu_model: None,
             qemu_args: Vec::new(),
+            debug_exit: true,
         }
     }
 
@@ -138,7 +145,10 @@ impl Boot {
         cmd.args(["-display", "none", "-serial", "stdio", "-no-reboot"]);
         // The monitor on a socket of its own, for a look at a hung machine (`hang_state`).
         cmd.arg("-monitor").arg(format!("unix:{},server=on,wait=off", monitor.display()));
-        cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-accel", "tcg"]);
+        if self.debug_exit {
+            cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
+        }
+        cmd.args(["-accel", "tcg"]);
         cmd.args(["-m", &self.memory_mib.to_string(), "-smp", &self.cpus.to_string()]);
         if let Some(model) = &self.cpu_model {
             cmd.args(["-cpu", model]);
@@ -234,14 +244,28 @@ impl Boot {
         };
         let (serial, line_times) = reader.join().unwrap_or_default();
         let _ = std::fs::remove_file(&monitor_socket);
-        Ok(Outcome {
-            ending,
-            serial: String::from_utf8_lossy(&serial).into_owned(),
-            elapsed: start.elapsed(),
-            line_times,
-            hang_state,
-        })
+        let serial = String::from_utf8_lossy(&serial).into_owned();
+        let ending = match ending {
+            // Powered off or reset: the kernel said how the run ended just before.
+            Ending::Other(0) if !self.debug_exit => reported_ending(&serial).unwrap_or(ending),
+            other => other,
+        };
+        Ok(Outcome { ending, serial, elapsed: start.elapsed(), line_times, hang_state })
     }
+}
+
+/// The result the kernel printed before powering off or resetting a machine without the
+/// exit device: its last `end of run (success)` or `end of run (failure)` line.
+pub fn reported_ending(serial: &str) -> Option<Ending> {
+    serial.lines().rev().find_map(|line| {
+        if line.contains("kestrel: end of run (success)") {
+            Some(Ending::Success)
+        } else if line.contains("kestrel: end of run (failure)") {
+            Some(Ending::Failure)
+        } else {
+            None
+        }
+    })
 }
 
 /// A temporary writable copy of the OVMF variable store, removed on drop.

@@ -1,5 +1,9 @@
-//! Boots the kernel ELF through its PVH entry and checks the banner, the clean exit, and
-//! the exception reports of injected faults.
+//! Boots the kernel ELF through its PVH entry and checks the banner, the clean exit, the
+//! exception reports of injected faults, and the ends of a run on a machine without
+//! QEMU's exit device (ACPI soft-off and reset, on the PIIX4 and the ICH9 chipsets).
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use integration::symbolize::{self, Symbolizer};
 use integration::{Boot, Ending, Firmware, kernel_elf};
@@ -20,6 +24,8 @@ fn assert_banner(serial: &str, protocol: &str) {
         "INFO  realtime: 20",
         "from the CMOS RTC",
         "INFO  boot time: ",
+        "INFO  acpi: ",
+        "CPUs (1 enabled)",
     ] {
         assert!(serial.contains(needle), "banner lacks {needle:?}:\n{serial}");
     }
@@ -108,4 +114,83 @@ fn program_status_is_read_from_init_closing_line() {
     assert_eq!(guest_program_status("x\ninit: prog ended with exit status 3\n"), Some(3));
     assert_eq!(guest_program_status("init: prog ended with killed by signal 11"), Some(139));
     assert_eq!(guest_program_status("init: running 3 tests"), None);
+}
+
+/// `init`, `t_clock` and `stress_msg` with a manifest naming `t_clock`: a guest suite of
+/// one quick test, and a stress program for the command line to name.
+fn small_initfs() -> PathBuf {
+    static IMAGE: OnceLock<PathBuf> = OnceLock::new();
+    IMAGE
+        .get_or_init(|| integration::initfs::small_image("boot-end", &["t_clock", "stress_msg"], Some("t_clock")))
+        .clone()
+}
+
+/// A boot with the small initfs on `machine`, without QEMU's exit device.
+fn boot_without_exit_device(machine: &str, append: &str, extra: &[&str]) -> integration::Outcome {
+    let mut boot = Boot::new(kernel_elf(), Firmware::Pvh);
+    boot.append = append.to_string();
+    boot.initrd = Some(small_initfs());
+    boot.debug_exit = false;
+    boot.qemu_args = ["-machine", machine].iter().chain(extra).map(|a| a.to_string()).collect();
+    boot.run().expect("QEMU runs")
+}
+
+#[test]
+fn poweroff_ends_a_machine_without_the_exit_device() {
+    for (machine, smp) in [("pc", "1"), ("q35", "2")] {
+        let out = boot_without_exit_device(machine, "end=poweroff", &["-smp", smp]);
+        let s = &out.serial;
+        // QEMU ended by itself (not the time limit), after the kernel's success line.
+        assert_eq!(out.ending, Ending::Success, "{machine}:\n{s}");
+        assert!(s.contains("1 passed, 0 failed"), "{machine}: the summary:\n{s}");
+        assert!(s.contains("shutdown requested by pid 1: Success"), "{machine}:\n{s}");
+        assert!(s.contains("kestrel: end of run (success): powering off (ACPI S5, PM1a_CNT"), "{machine}:\n{s}");
+        assert!(s.contains(&format!("CPUs ({smp} enabled)")), "{machine}: the MADT's processors:\n{s}");
+        assert!(!s.contains("power-off failed"), "{machine}:\n{s}");
+    }
+}
+
+#[test]
+fn a_failed_run_powers_off_reporting_failure() {
+    let out = boot_without_exit_device("pc", "end=poweroff -- no_such_program", &[]);
+    assert_eq!(out.ending, Ending::Failure, "serial:\n{}", out.serial);
+    assert!(out.serial.contains("init: cannot start /scheme/initfs/no_such_program"), "{}", out.serial);
+    assert!(out.serial.contains("kestrel: end of run (failure): powering off"), "{}", out.serial);
+}
+
+#[test]
+fn reboot_ends_qemu_under_no_reboot() {
+    for machine in ["pc", "q35"] {
+        let out = boot_without_exit_device(machine, "end=reboot", &[]);
+        let s = &out.serial;
+        assert_eq!(out.ending, Ending::Success, "{machine}:\n{s}");
+        assert!(s.contains("1 passed, 0 failed"), "{machine}:\n{s}");
+        assert!(s.contains("kestrel: end of run (success): resetting the machine"), "{machine}:\n{s}");
+        assert!(s.contains("kestrel: reset through the "), "{machine}:\n{s}");
+        assert!(!s.contains("triple fault"), "{machine}: a reset path before the last resort:\n{s}");
+    }
+}
+
+#[test]
+fn the_command_line_names_the_program_init_runs() {
+    let out = boot_without_exit_device("q35", "end=poweroff -- stress_msg 4 1", &[]);
+    let s = &out.serial;
+    assert_eq!(out.ending, Ending::Success, "serial:\n{s}");
+    assert!(s.contains("stress_msg: 4 processes, 1 s"), "the arguments reach the program:\n{s}");
+    assert!(s.contains("init: stress_msg ended with exit status 0"), "{s}");
+    assert!(!s.contains("init: running"), "the manifest is not run:\n{s}");
+    assert!(!s.contains("ignoring unknown boot option"), "init's words are not the kernel's:\n{s}");
+}
+
+#[test]
+fn halt_leaves_the_machine_stopped_with_the_result_on_the_console() {
+    let mut boot = Boot::new(kernel_elf(), Firmware::Pvh);
+    boot.append = "end=halt".to_string();
+    boot.initrd = Some(small_initfs());
+    boot.timeout = std::time::Duration::from_secs(8);
+    let out = boot.run().expect("QEMU runs");
+    // The exit device is there, but end=halt does not use it: the machine stays up.
+    assert_eq!(out.ending, Ending::TimedOut, "serial:\n{}", out.serial);
+    assert!(out.serial.contains("1 passed, 0 failed"), "{}", out.serial);
+    assert!(out.serial.contains("kestrel: end of run (success): halting"), "{}", out.serial);
 }

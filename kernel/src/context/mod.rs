@@ -17,6 +17,7 @@
 
 pub mod cred;
 pub mod ipc;
+#[cfg(not(test))]
 pub mod kernel_lock;
 pub mod lock_order;
 

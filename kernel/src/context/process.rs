@@ -20,7 +20,8 @@ use super::wait_queue::WaitQueue;
 use super::{exec, ipc, itimer, scheduler, user_count};
 use crate::arch::fpu::FpuArea;
 use crate::arch::interrupts::TrapFrame;
-use crate::arch::qemu::{self, ExitCode};
+use crate::arch::power;
+use crate::arch::qemu::ExitCode;
 use crate::memory::address_space::AddressSpace;
 use crate::memory::user;
 use crate::scheme::FileTable;
@@ -473,7 +474,7 @@ fn finish_exit(process: &Arc<Process>) {
     process.exiting.store(true, Ordering::Relaxed);
     if process.pid == INIT_PID {
         log::error!("init exited ({}); shutting down", describe_status(status));
-        qemu::exit(ExitCode::Failure);
+        power::end_run(ExitCode::Failure);
     }
     if let Some(parent) = find(process.ppid.load(Ordering::Relaxed)) {
         parent.child_exit.wake_all();

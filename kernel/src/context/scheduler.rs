@@ -16,8 +16,8 @@ use core::sync::atomic::Ordering;
 use spin::Mutex;
 
 use super::thread::{RunState, Thread, WakeReason};
-use crate::arch::switch::{SwitchTarget, switch_to};
 use crate::arch::percpu::{MAX_CPUS, PerCpu};
+use crate::arch::switch::{SwitchTarget, switch_to};
 use crate::arch::{clock, percpu, wait_for_interrupt};
 
 /// Timer ticks a thread runs before another runnable thread gets the CPU.

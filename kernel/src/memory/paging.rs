@@ -114,6 +114,11 @@ pub fn init(info: &BootInfo) -> Result<u64, PagingError> {
     Ok(phys_end)
 }
 
+/// One past the last physical address the direct map covers.
+pub fn direct_map_end() -> u64 {
+    DIRECT_MAP_END.load(Ordering::Relaxed)
+}
+
 /// Whether page tables may use the no-execute bit.
 pub fn nx_enabled() -> bool {
     NX_ENABLED.load(Ordering::Relaxed)

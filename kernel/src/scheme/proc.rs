@@ -11,7 +11,8 @@ use kestrel_abi::proc::*;
 use kestrel_abi::syscall::{MODE_CHR, Stat};
 
 use super::{Caller, KernelScheme, Result};
-use crate::arch::qemu::{self, ExitCode};
+use crate::arch::power;
+use crate::arch::qemu::ExitCode;
 use crate::context::process;
 use crate::memory::user::read_user;
 
@@ -170,7 +171,7 @@ fn operate(payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Res
                 crate::arch::fpu::last_lazy_save_rip(),
                 crate::arch::fpu::parked_traps()
             );
-            qemu::exit(code)
+            power::end_run(code)
         }
         _ => Err(EINVAL),
     }

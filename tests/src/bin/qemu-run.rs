@@ -1,4 +1,4 @@
-//! `qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--smp CPUS] [--cpu MODEL] [--program-status] [--icount] [--symbols ELF] [--gdb] IMAGE`
+//! `qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--smp CPUS] [--cpu MODEL] [--program-status] [--icount] [--symbols ELF] [--gdb] [--machine pc|q35] [--no-debug-exit] IMAGE`
 //!
 //! Boots IMAGE (the kernel ELF for pvh, an ISO otherwise), streams the serial console,
 //! and exits 0 when the kernel reports success, 1 on failure, 2 on any other end
@@ -13,6 +13,11 @@
 //! QEMU's gdb stub, port 1234 (`just gdb`). `--smp` gives the machine that many CPUs
 //! (default 1), `--cpu` a QEMU CPU model (default QEMU's own, `qemu64`; `max` has every
 //! feature the emulator knows).
+//! `--machine q35` boots a PVH image on the
+//! q35 chipset (ICH9) instead of the i440FX/PIIX4 one. `--no-debug-exit` leaves out the
+//! `isa-debug-exit` device, as on a real machine: the kernel must end the run itself
+//! (`--append end=poweroff` or `end=reboot`), and its `end of run (...)` line gives the
+//! result.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -21,7 +26,7 @@ use integration::{Boot, Ending, Firmware};
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--smp CPUS] [--cpu MODEL] [--program-status] [--icount] [--symbols ELF] [--gdb] IMAGE"
+        "usage: qemu-run [--firmware pvh|bios|uefi] [--append CMDLINE] [--initrd INITFS] [--timeout SECS] [--smp CPUS] [--cpu MODEL] [--program-status] [--icount] [--symbols ELF] [--gdb] [--machine pc|q35] [--no-debug-exit] IMAGE"
     );
     ExitCode::from(2)
 }
@@ -39,6 +44,8 @@ fn main() -> ExitCode {
     let mut gdb = false;
     let mut cpus = 1;
     let mut cpu_model = None;
+    let mut debug_exit = true;
+    let mut machine = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--firmware" => {
@@ -53,6 +60,11 @@ fn main() -> ExitCode {
             "--program-status" => program_status = true,
             "--icount" => icount = true,
             "--gdb" => gdb = true,
+            "--no-debug-exit" => debug_exit = false,
+            "--machine" => match args.next() {
+                Some(name) if !name.is_empty() => machine = Some(name),
+                _ => return usage(),
+            },
             "--symbols" => match args.next() {
                 Some(path) => symbols = Some(std::path::PathBuf::from(path)),
                 None => return usage(),
@@ -87,8 +99,12 @@ fn main() -> ExitCode {
     boot.stream = true;
     boot.cpus = cpus;
     boot.cpu_model = cpu_model;
+    boot.debug_exit = debug_exit;
     if icount {
         boot.qemu_args = integration::bench::ICOUNT_QEMU_ARGS.iter().map(|a| a.to_string()).collect();
+    }
+    if let Some(machine) = machine {
+        boot.qemu_args.extend(["-machine".to_string(), machine]);
     }
     if gdb {
         boot.qemu_args.extend(["-s".to_string(), "-S".to_string()]);

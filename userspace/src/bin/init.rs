@@ -7,11 +7,12 @@
 //! with the line `N passed, M failed` and shuts down (success when nothing failed).
 //! While waiting it also reaps any orphan handed to it.
 //!
-//! If the initfs holds a file named `run` instead (written by `just run-c`), init runs
-//! that one program: the first line names it, every further line is one argument. Its
-//! output goes straight to the console, and init ends with the line
-//! `init: NAME ended with exit status N` (or `killed by signal N`), which the host runner
-//! turns back into an exit status.
+//! If init has arguments (the kernel command line's words after `--`, as a GRUB menu
+//! entry gives them: `-- stress_msg 16 3`), or else if the initfs holds a file named `run`
+//! (written by `just run-c`), init runs that one program: the first argument (line)
+//! names it, every further one is its argument. Its output goes straight to the console,
+//! and init ends with the line `init: NAME ended with exit status N` (or `killed by
+//! signal N`), which the host runner turns back into an exit status.
 
 #![no_std]
 #![no_main]
@@ -112,15 +113,12 @@ fn read_initfs(name: &str) -> Result<Vec<u8>, Errno> {
     text
 }
 
-/// The single-program mode of `just run-c`: runs it without a time limit.
-fn run_one(spec: &[u8], env: &[&str]) -> ! {
-    let spec = core::str::from_utf8(spec).unwrap_or("");
-    let mut lines = spec.lines();
-    let name = lines.next().unwrap_or("").trim();
-    let mut args: Vec<&str> = Vec::from([name]);
-    args.extend(lines);
+/// The single-program mode (`just run-c`, a menu entry's program): runs `args[0]` with
+/// `args` as its arguments, without a time limit.
+fn run_one(args: &[&str], env: &[&str]) -> ! {
+    let name = args.first().copied().unwrap_or("");
     let path = format!("/scheme/initfs/{name}");
-    let pid = match process::spawn(&path, &args, env) {
+    let pid = match process::spawn(&path, args, env) {
         Ok(pid) => pid,
         Err(e) => {
             println!("init: cannot start {path}: {e}");
@@ -141,10 +139,19 @@ fn run_one(spec: &[u8], env: &[&str]) -> ! {
     fail_shutdown(process::shutdown(status.success()))
 }
 
-fn main(_args: &[&str]) -> i32 {
+fn main(args: &[&str]) -> i32 {
+    if args.len() > 1 {
+        let env: Vec<&str> = rt::env().collect();
+        run_one(&args[1..], &env);
+    }
     if let Ok(spec) = read_initfs("run") {
         let env: Vec<&str> = rt::env().collect();
-        run_one(&spec, &env);
+        let spec = core::str::from_utf8(&spec).unwrap_or("");
+        let mut args: Vec<&str> = spec.lines().collect();
+        if let Some(name) = args.first_mut() {
+            *name = name.trim();
+        }
+        run_one(&args, &env);
     }
     let path = format!("/scheme/initfs/{MANIFEST}");
     let manifest = match read_initfs(MANIFEST) {

@@ -11,7 +11,8 @@ use core::panic::PanicInfo;
 use x86_64::registers::control::{Cr2, Cr3};
 
 use super::interrupts::TrapFrame;
-use super::qemu::{self, ExitCode};
+use super::power;
+use super::qemu::ExitCode;
 use super::serial::Console;
 use crate::memory::paging;
 
@@ -178,7 +179,7 @@ fn fatal_exception(frame: &TrapFrame) -> ! {
         let _ = writeln!(out);
     }
     stack_trace(&mut out, f.rip, f.rsp);
-    qemu::exit(ExitCode::Failure)
+    power::end_run(ExitCode::Failure)
 }
 
 /// Reports a Rust panic and ends the machine.
@@ -192,7 +193,7 @@ pub fn panic(info: &PanicInfo<'_>) -> ! {
     // SAFETY: reads the stack pointer; no memory access.
     unsafe { core::arch::asm!("mov {}, rsp", out(reg) rsp, options(nomem, nostack)) };
     stack_trace(&mut out, 0, rsp);
-    qemu::exit(ExitCode::Failure)
+    power::end_run(ExitCode::Failure)
 }
 
 /// Prints the faulting RIP and every stack word between `rsp` and the end of its

@@ -1,6 +1,7 @@
-//! x86_64: boot entry, descriptor tables, interrupts and exceptions, the local APIC, the
-//! legacy PIC and PIT, the clocks, the serial console and the QEMU exit device. Most of the kernel's
-//! `unsafe` lives here and in `memory/`.
+//! x86_64: boot entry, descriptor tables, interrupts and exceptions, the local APIC and
+//! the other CPUs' start, the legacy PIC and PIT, the clocks, the serial console, the
+//! QEMU exit device and the end of a run (`power`: exit port, ACPI soft-off, reset). Most
+//! of the kernel's `unsafe` lives here and in `memory/`.
 
 pub mod apic;
 pub mod boot;
@@ -11,12 +12,13 @@ pub mod gdt;
 pub mod interrupts;
 pub mod percpu;
 pub mod pic;
+pub mod power;
 pub mod qemu;
 pub mod serial;
 pub mod smp;
 pub mod switch;
-pub mod tlb;
 pub mod syscall;
+pub mod tlb;
 pub mod user_copy;
 
 // memcpy and friends, which the precompiled `core` calls.

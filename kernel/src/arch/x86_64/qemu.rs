@@ -1,4 +1,5 @@
-//! Ending the machine: QEMU's `isa-debug-exit` device, or a halt on real hardware.
+//! QEMU's `isa-debug-exit` device, the default end of a run (`end=exit`; `power` chooses),
+//! and the result codes every end reports.
 //!
 //! QEMU exits with status `(value << 1) | 1`, so the kernel's success is status 33 and
 //! its failure 35; the host runner maps those back to 0 and 1. A triple fault (QEMU exits

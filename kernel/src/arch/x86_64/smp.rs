@@ -153,6 +153,8 @@ pub struct Started {
     pub online: Vec<u32>,
     /// APIC ids of the APs that did not.
     pub silent: Vec<u32>,
+    /// APs left parked because the kernel runs at most `percpu::MAX_CPUS` CPUs.
+    pub beyond_limit: usize,
 }
 
 /// Starts the application processors with the given APIC ids (the boot CPU's own is
@@ -166,7 +168,7 @@ pub fn start_application_processors(apic_ids: &[u32]) -> Started {
     for &id in apic_ids.iter().filter(|&&id| id != me) {
         let index = started.online.len() + 1;
         if index >= percpu::MAX_CPUS {
-            started.silent.push(id);
+            started.beyond_limit += 1;
             continue;
         }
         AP_INDEX.store(index as u32, Ordering::Relaxed);
