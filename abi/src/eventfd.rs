@@ -11,14 +11,9 @@
 //! `u64::MAX`: EINVAL) and waits while the sum would pass `u64::MAX - 1`. The descriptor
 //! is readable for poll while the count is not 0, writable while 1 can be added.
 
-/// The scheme's path.
-pub const EVENTFD_SCHEME: &str = "/scheme/eventfd";
+/// The scheme's path, the call and the flags as the call takes them (as on Linux, the open
+/// flags' values, which here are the kernel's, Redox's): the protocol's (`crate::protocol`).
+pub use crate::protocol::{EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, EVENTFD_CALL, EVENTFD_SCHEME};
 
-/// The one call (`metadata[0]`).
-pub const EVENTFD_CALL: u64 = 1;
-
-/// Reads return 1 and decrement the count.
-pub const EFD_SEMAPHORE: u32 = 1;
-/// As on Linux, the open flags' values, which here are the kernel's (Redox's).
-pub const EFD_NONBLOCK: u32 = crate::syscall::O_NONBLOCK as u32;
-pub const EFD_CLOEXEC: u32 = crate::syscall::O_CLOEXEC as u32;
+static_assertions::const_assert_eq!(EFD_NONBLOCK, crate::syscall::O_NONBLOCK as u32);
+static_assertions::const_assert_eq!(EFD_CLOEXEC, crate::syscall::O_CLOEXEC as u32);

@@ -2,6 +2,9 @@
 //! wrapper, so that both sides name the same numbers.
 //!
 //! The IPC schemes' wire protocol (conventions, every call, `time::TIME_CALL_SETTIME`): `abi/PROTOCOL.md`.
+//! Its paths, call numbers, metadata words and flags are [`protocol`], a dependency-free
+//! file that the C library (`relibc-patch`, and relibc through its patch) compiles as it
+//! is; the facility modules below re-export their parts of it.
 //!
 //! Syscalls use the Redox convention: `syscall` with the number in `rax` and arguments in
 //! `rdi, rsi, rdx, r10, r8, r9`; the result comes back in `rax`, a negated errno (Linux
@@ -16,6 +19,7 @@ pub mod eventfd;
 pub mod initfs;
 pub mod mq;
 pub mod proc;
+pub mod protocol;
 pub mod signal;
 pub mod signalfd;
 pub mod syscall;

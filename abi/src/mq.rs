@@ -35,33 +35,17 @@
 //! firing ([`NOTIFY_REMOVED`]); the library's thread reads it and starts the caller's
 //! function.
 
-/// The scheme's path.
-pub const MQ_SCHEME: &str = "/scheme/mq";
-
-pub const MQ_CALL_OPEN: u64 = 1;
-pub const MQ_CALL_UNLINK: u64 = 2;
-pub const MQ_CALL_SEND: u64 = 3;
-pub const MQ_CALL_RECEIVE: u64 = 4;
-pub const MQ_CALL_GETSETATTR: u64 = 5;
-pub const MQ_CALL_NOTIFY: u64 = 6;
-
-/// `metadata[0]` of a send: the call and the priority.
-pub const fn send_word(prio: u32) -> u64 {
-    MQ_CALL_SEND | (prio as u64) << 32
-}
+/// The scheme's path, its calls, the send word, `mq_open`'s flags as the kernel takes
+/// them, `sigev_notify`'s values, the notice's `si_code` and the `SIGEV_THREAD` record:
+/// the protocol's (`crate::protocol`).
+pub use crate::protocol::{
+    MQ_CALL_GETSETATTR, MQ_CALL_NOTIFY, MQ_CALL_OPEN, MQ_CALL_RECEIVE, MQ_CALL_SEND, MQ_CALL_UNLINK, MQ_O_ACCMODE,
+    MQ_O_CLOEXEC, MQ_O_CREAT, MQ_O_EXCL, MQ_O_NONBLOCK, MQ_O_RDONLY, MQ_O_RDWR, MQ_O_WRONLY, MQ_SCHEME, MqThreadNotice,
+    NOTIFY_REMOVED, NOTIFY_WOKENUP, SI_MESGQ, SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD, send_word,
+};
 
 /// Priorities are below this.
 pub const MQ_PRIO_MAX: u32 = 32768;
-
-/// Linux's `oflag` bits that mq_open looks at (octal, as in Linux's `fcntl.h`).
-pub const MQ_O_RDONLY: i32 = 0;
-pub const MQ_O_WRONLY: i32 = 1;
-pub const MQ_O_RDWR: i32 = 2;
-pub const MQ_O_ACCMODE: i32 = 3;
-pub const MQ_O_CREAT: i32 = 0o100;
-pub const MQ_O_EXCL: i32 = 0o200;
-pub const MQ_O_NONBLOCK: i32 = 0o4000;
-pub const MQ_O_CLOEXEC: i32 = 0o2000000;
 
 /// `struct mq_attr`, Linux x86_64: four `long`s and four reserved ones (64 bytes).
 #[repr(C)]
@@ -76,14 +60,6 @@ pub struct MqAttr {
 
 static_assertions::assert_eq_size!(MqAttr, [u8; 64]);
 
-/// `sigev_notify` values (Linux).
-pub const SIGEV_SIGNAL: i32 = 0;
-pub const SIGEV_NONE: i32 = 1;
-pub const SIGEV_THREAD: i32 = 2;
-
-/// `si_code` of a queue's notice.
-pub const SI_MESGQ: i32 = -3;
-
 /// Linux's x86_64 `struct sigevent` (64 bytes): the value, the signal, how to notify,
 /// then a union (the thread function and attributes, or a thread id) the kernel does not
 /// read.
@@ -97,20 +73,3 @@ pub struct SigEvent {
 }
 
 static_assertions::assert_eq_size!(SigEvent, [u8; 64]);
-
-/// What the kernel writes to a `SIGEV_THREAD` registration's pipe.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MqThreadNotice {
-    /// The registration's `sigev_value`.
-    pub cookie: u64,
-    /// [`NOTIFY_WOKENUP`] or [`NOTIFY_REMOVED`].
-    pub kind: u64,
-}
-
-static_assertions::assert_eq_size!(MqThreadNotice, [u8; 16]);
-
-/// The notice fired: run the function.
-pub const NOTIFY_WOKENUP: u64 = 1;
-/// The registration went without firing (mq_notify(NULL), a close, the queue's end).
-pub const NOTIFY_REMOVED: u64 = 2;

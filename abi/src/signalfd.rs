@@ -18,16 +18,13 @@
 //! (EINTR). The descriptor is readable for poll while such a signal is pending for the
 //! polling thread. After fork, the child's reads take the child's signals.
 
-/// The scheme's path.
-pub const SIGNALFD_SCHEME: &str = "/scheme/signalfd";
+/// The scheme's path, the call, the mask size it takes and its flags (as on Linux, the open
+/// flags' values, which here are the kernel's, Redox's, so that `fcntl` reports them as
+/// set): the protocol's (`crate::protocol`).
+pub use crate::protocol::{SFD_CLOEXEC, SFD_NONBLOCK, SIGNALFD_CALL, SIGNALFD_MASK_SIZE, SIGNALFD_SCHEME};
 
-/// The one call (`metadata[0]`).
-pub const SIGNALFD_CALL: u64 = 1;
-
-/// `signalfd` flags: as on Linux, the open flags' values, which here are the kernel's
-/// (Redox's) `O_NONBLOCK` and `O_CLOEXEC`, so that `fcntl` reports them as set.
-pub const SFD_NONBLOCK: u32 = crate::syscall::O_NONBLOCK as u32;
-pub const SFD_CLOEXEC: u32 = crate::syscall::O_CLOEXEC as u32;
+static_assertions::const_assert_eq!(SFD_NONBLOCK, crate::syscall::O_NONBLOCK as u32);
+static_assertions::const_assert_eq!(SFD_CLOEXEC, crate::syscall::O_CLOEXEC as u32);
 
 /// Linux's `struct signalfd_siginfo` (128 bytes).
 #[repr(C)]

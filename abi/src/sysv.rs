@@ -52,18 +52,8 @@ pub const SEM_STAT_ANY: i32 = 20;
 /// `sem_flg` bit: undo the operation when the process exits.
 pub const SEM_UNDO: i16 = 0x1000;
 
-pub const SEM_CALL_GET: u64 = 1;
-pub const SEM_CALL_OP: u64 = 2;
-pub const SEM_CALL_CTL: u64 = 3;
-
-/// The scheme path.
-pub const SEM_SCHEME: &str = "/scheme/sem";
-
-/// `SEM_CALL_OP`'s `metadata[1]`: the count in the high half (as Linux, only its low 32
-/// bits count) and the id in the low half.
-pub const fn semop_word(semid: i32, nsops: usize) -> u64 {
-    ((nsops as u32 as u64) << 32) | semid as u32 as u64
-}
+/// The `sem` scheme's path, calls and metadata word: the protocol's (`crate::protocol`).
+pub use crate::protocol::{SEM_CALL_CTL, SEM_CALL_GET, SEM_CALL_OP, SEM_SCHEME, semop_word};
 
 /// `struct sembuf`.
 #[repr(C)]
@@ -155,19 +145,9 @@ static_assertions::const_assert_eq!(core::mem::offset_of!(SemidDs, sem_nsems), 8
 ///
 /// msgsz travels as the caller's full `size_t`: a value that is negative as a `long`, or
 /// above MSGMAX, is the kernel's EINVAL, as on Linux.
-pub const MSG_CALL_GET: u64 = 1;
-pub const MSG_CALL_SND: u64 = 2;
-pub const MSG_CALL_RCV: u64 = 3;
-pub const MSG_CALL_CTL: u64 = 4;
-
-/// The message queue scheme's path.
-pub const MSG_SCHEME: &str = "/scheme/msg";
-
-/// `metadata[1]` of `MSG_CALL_SND`, `MSG_CALL_RCV` (`high` = msgflg) and `MSG_CALL_CTL`
-/// (`high` = cmd): two 32-bit values, the id in the low half.
-pub const fn msg_word(msqid: i32, high: i32) -> u64 {
-    ((high as u32 as u64) << 32) | msqid as u32 as u64
-}
+///
+/// The path, the calls and the metadata word are the protocol's (`crate::protocol`).
+pub use crate::protocol::{MSG_CALL_CTL, MSG_CALL_GET, MSG_CALL_RCV, MSG_CALL_SND, MSG_SCHEME, msg_word};
 
 /// msgrcv flag: truncate a message longer than the buffer instead of failing with E2BIG.
 pub const MSG_NOERROR: i32 = 0o10000;
@@ -243,20 +223,9 @@ static_assertions::const_assert_eq!(core::mem::offset_of!(MsgInfo, msgseg), 28);
 ///
 /// The attach address is below the user half's end, so it never reads as an error
 /// (`-4095..=-1`).
-pub const SHM_CALL_GET: u64 = 1;
-pub const SHM_CALL_AT: u64 = 2;
-pub const SHM_CALL_DT: u64 = 3;
-pub const SHM_CALL_CTL: u64 = 4;
-
-/// The shared memory scheme's path: its root takes the System V calls, and
-/// `/scheme/shm/NAME` is the POSIX shared memory object `NAME` (`shm_open`).
-pub const SHM_SCHEME: &str = "/scheme/shm";
-
-/// `metadata[1]` of the shm calls that carry an id or key and a 32-bit value beside it
-/// (`high` = shmflg or cmd): the id or key in the low half.
-pub const fn shm_word(id: i32, high: i32) -> u64 {
-    msg_word(id, high)
-}
+///
+/// The path, the calls and the metadata word are the protocol's (`crate::protocol`).
+pub use crate::protocol::{SHM_CALL_AT, SHM_CALL_CTL, SHM_CALL_DT, SHM_CALL_GET, SHM_SCHEME, shm_word};
 
 /// shmat flags (Linux values).
 pub const SHM_RDONLY: i32 = 0o10000;

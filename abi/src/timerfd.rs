@@ -11,11 +11,11 @@
 //! the rules and onto the description's status flags. Clock ids are this kernel's
 //! (`crate::syscall::CLOCK_*`, those of `clock_gettime`).
 
-/// `timerfd_settime` flags: `it_value` is an absolute time on the timer's clock.
-pub const TFD_TIMER_ABSTIME: i32 = 1;
-/// `timerfd_settime` flag: with `CLOCK_REALTIME` and [`TFD_TIMER_ABSTIME`], a read
-/// fails with ECANCELED once after the realtime clock is set.
-pub const TFD_TIMER_CANCEL_ON_SET: i32 = 2;
+/// `timerfd_settime` flags (the protocol's, `crate::protocol`): `TFD_TIMER_ABSTIME`,
+/// `it_value` is an absolute time on the timer's clock; `TFD_TIMER_CANCEL_ON_SET`, with
+/// `CLOCK_REALTIME` and `TFD_TIMER_ABSTIME`, a read fails with ECANCELED once after the
+/// realtime clock is set.
+pub use crate::protocol::{TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET};
 /// Every flag `timerfd_settime` knows (others: EINVAL).
 pub const TFD_SETTIME_FLAGS: i32 = TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET;
 
@@ -72,14 +72,15 @@ static_assertions::const_assert_eq!(core::mem::align_of::<ItimerSpec>(), 8);
 /// flags or a bad timespec (EINVAL), then the descriptor (EBADF if it is not open, EINVAL
 /// if it is not a timer), then writes the old setting (EFAULT). `read` of a timer's
 /// descriptor returns the 8-byte count; it is readable for poll once the timer expired.
+///
+/// The path, the calls and the creation flags as the call takes them (the kernel's
+/// `O_NONBLOCK` and `O_CLOEXEC`, which the C headers' `TFD_NONBLOCK` and `TFD_CLOEXEC`
+/// equal) are the protocol's (`crate::protocol`).
 pub mod call {
-    /// The scheme's path.
-    pub const TIMERFD_SCHEME: &str = "/scheme/timerfd";
-    pub const TIMERFD_CALL_CREATE: u64 = 1;
-    pub const TIMERFD_CALL_SETTIME: u64 = 2;
-    pub const TIMERFD_CALL_GETTIME: u64 = 3;
-    /// `timerfd_create` flags as the call takes them: the kernel's `O_NONBLOCK` and
-    /// `O_CLOEXEC`, which the C headers' `TFD_NONBLOCK` and `TFD_CLOEXEC` equal.
-    pub const TFD_NONBLOCK: u32 = crate::syscall::O_NONBLOCK as u32;
-    pub const TFD_CLOEXEC: u32 = crate::syscall::O_CLOEXEC as u32;
+    pub use crate::protocol::{
+        TFD_CLOEXEC, TFD_NONBLOCK, TIMERFD_CALL_CREATE, TIMERFD_CALL_GETTIME, TIMERFD_CALL_SETTIME, TIMERFD_SCHEME,
+    };
+
+    static_assertions::const_assert_eq!(TFD_NONBLOCK, crate::syscall::O_NONBLOCK as u32);
+    static_assertions::const_assert_eq!(TFD_CLOEXEC, crate::syscall::O_CLOEXEC as u32);
 }

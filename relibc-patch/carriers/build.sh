@@ -8,8 +8,10 @@
 #
 # Carriers, in apply order (each applies on top of the previous ones):
 #   ipc_perm        sys/ipc.h's struct ipc_perm as Linux x86_64 lays it out (alone)
-#   kestrel-platform  the kestrel scheme descriptors (src/platform/redox/kestrel_scheme.rs)
-#                   and the headers' adapter (src/header/_kestrel/)
+#   kestrel-platform  the schemes' protocol (src/platform/kestrel_protocol.rs: kestrel's
+#                   abi/src/protocol.rs, byte for byte), the kestrel scheme descriptors
+#                   (src/platform/redox/kestrel_scheme.rs) and the headers' adapter
+#                   (src/header/_kestrel/)
 #   sys_ipc         the rest of sys/ipc.h (IPC_INFO, ftok)
 #   sys_sem sys_msg sys_shm mqueue sys_timerfd sys_eventfd sys_signalfd semaphore
 #                   one per header: its module, and for all but semaphore its platform
@@ -87,6 +89,21 @@ register_after() {
   sed -i "s/^pub mod $1;\$/&\npub mod $2;/" "$header_mod"
 }
 
+# relibc's signal.h with Linux's si_code values for SI_TIMER, SI_ASYNCIO and SI_MESGQ (-2,
+# -4, -3; upstream has 1, 2, 3), which the kernel delivers (SI_MESGQ with mq_notify's
+# SIGEV_SIGNAL) and which SI_USER (0) and SI_QUEUE (-1) already follow.
+linux_si_codes() {
+  local constants=$series_tree/src/header/signal/constants.rs
+  grep -qx 'pub const SI_MESGQ: i32 = -3;' "$constants" && return
+  grep -qx 'pub const SI_TIMER: i32 = 1;' "$constants" &&
+    grep -qx 'pub const SI_ASYNCIO: i32 = 2;' "$constants" &&
+    grep -qx 'pub const SI_MESGQ: i32 = 3;' "$constants" ||
+    die "src/header/signal/constants.rs has changed shape: no SI_TIMER 1, SI_ASYNCIO 2, SI_MESGQ 3"
+  sed -i -e 's/^pub const SI_TIMER: i32 = 1;$/pub const SI_TIMER: i32 = -2;/' \
+    -e 's/^pub const SI_ASYNCIO: i32 = 2;$/pub const SI_ASYNCIO: i32 = -4;/' \
+    -e 's/^pub const SI_MESGQ: i32 = 3;$/pub const SI_MESGQ: i32 = -3;/' "$constants"
+}
+
 build_series() {
   series_tree=$1
   carrier_rust=()
@@ -96,7 +113,13 @@ build_series() {
   carrier_rust+=(src/header/sys_ipc/mod.rs)
   carrier_commit 01-ipc_perm
 
-  # 2. The scheme descriptors and the adapter.
+  # 2. The schemes' protocol, the scheme descriptors and the adapter. The protocol is
+  # kestrel's abi/src/protocol.rs itself (the kernel's kestrel_abi::protocol), shipped byte
+  # for byte: relibc's rustfmt must leave it as it is.
+  carrier_install ../abi/src/protocol.rs src/platform/kestrel_protocol.rs
+  series_edit mod "$series_tree/src/platform/mod.rs" kestrel_protocol \
+    "// The wire protocol of kestrel's IPC schemes (kestrel's abi/src/protocol.rs, as it is).
+pub mod kestrel_protocol;"
   carrier_install src/platform/redox/kestrel_scheme.rs src/platform/redox/kestrel_scheme.rs
   series_edit mod "$series_tree/src/platform/redox/mod.rs" kestrel_scheme
   carrier_install relibc/platform.rs src/header/_kestrel/mod.rs
@@ -105,8 +128,10 @@ build_series() {
     grep -qx 'pub mod _fenv;' "$header_mod" || die "src/header/mod.rs has no 'pub mod _fenv;' line to anchor on"
     sed -i 's/^pub mod _fenv;$/&\n\/\/ Platform adapter of the kestrel IPC headers; not a C header.\npub mod _kestrel;/' "$header_mod"
   }
-  carrier_rust+=(src/platform/redox/mod.rs src/header/mod.rs)
+  carrier_rust+=(src/platform/mod.rs src/platform/redox/mod.rs src/header/mod.rs)
   carrier_commit 02-kestrel-platform
+  cmp -s "$here/../abi/src/protocol.rs" "$series_tree/src/platform/kestrel_protocol.rs" ||
+    die "relibc's rustfmt changed abi/src/protocol.rs: make its text satisfy both configurations"
 
   # 3 ... 11. One per header.
   carrier_header sys_ipc
@@ -117,7 +142,7 @@ build_series() {
   carrier_commit 05-sys_msg
   carrier_header sys_shm && carrier_family sysv_shm
   carrier_commit 06-sys_shm
-  carrier_header mqueue && register_todo mqueue mqueue && carrier_family mqueue
+  carrier_header mqueue && register_todo mqueue mqueue && carrier_family mqueue && linux_si_codes
   carrier_commit 07-mqueue
   carrier_header sys_timerfd && register_after sys_timeb sys_timerfd && carrier_family timerfd
   carrier_commit 08-sys_timerfd

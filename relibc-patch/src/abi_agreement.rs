@@ -2,6 +2,13 @@
 //! side of it (`kestrel_abi`). The header modules check their own layouts with core-only
 //! asserts, because they also build inside relibc; this module, which stays in this crate,
 //! restates the numbers with `static_assertions` and compares them with the kernel's.
+//!
+//! The scheme protocol itself (paths, call numbers, metadata words, the flags the calls
+//! carry, the `SIGEV_THREAD` notice) is not restated anywhere: the library compiles the
+//! kernel's own `abi/src/protocol.rs` as `crate::platform::kestrel_protocol`, and the
+//! integration test `relibc_series` checks that the patch ships that file byte for byte.
+//! What is compared here is what the C headers define for programs (`IPC_*`, `SEM_UNDO`,
+//! `SFD_*`, the structures ...) against the kernel's values and layouts.
 
 use core::mem::{offset_of, size_of};
 
@@ -116,11 +123,6 @@ mod sem {
     const_assert_eq!(offset_of!(timespec, tv_sec), offset_of!(LinuxTimespec, tv_sec));
     const_assert_eq!(offset_of!(timespec, tv_nsec), offset_of!(LinuxTimespec, tv_nsec));
 
-    // The scheme's call numbers.
-    const_assert_eq!(crate::platform::redox::sysv_sem::SEM_CALL_GET, kestrel_abi::sysv::SEM_CALL_GET);
-    const_assert_eq!(crate::platform::redox::sysv_sem::SEM_CALL_OP, kestrel_abi::sysv::SEM_CALL_OP);
-    const_assert_eq!(crate::platform::redox::sysv_sem::SEM_CALL_CTL, kestrel_abi::sysv::SEM_CALL_CTL);
-
     // Values: Linux x86_64 (SEMANTICS.md, "ABI values").
     const_assert_eq!(sem::SEM_UNDO, 0x1000);
     const_assert_eq!(sem::GETPID, 11);
@@ -204,12 +206,6 @@ mod msg {
     const_assert_eq!(offset_of!(msgbuf, mtype), 0);
     const_assert_eq!(offset_of!(msgbuf, mtext), size_of::<i64>());
     assert_eq_size!(c_long, i64);
-
-    // The scheme's call numbers.
-    const_assert_eq!(crate::platform::redox::sysv_msg::MSG_CALL_GET, kestrel_abi::sysv::MSG_CALL_GET);
-    const_assert_eq!(crate::platform::redox::sysv_msg::MSG_CALL_SND, kestrel_abi::sysv::MSG_CALL_SND);
-    const_assert_eq!(crate::platform::redox::sysv_msg::MSG_CALL_RCV, kestrel_abi::sysv::MSG_CALL_RCV);
-    const_assert_eq!(crate::platform::redox::sysv_msg::MSG_CALL_CTL, kestrel_abi::sysv::MSG_CALL_CTL);
 
     // Values: Linux x86_64 (SEMANTICS.md, "ABI values"; MSG_STAT_ANY from glibc bits/msq.h).
     const_assert_eq!(msg::MSG_NOERROR, 0o10000);
@@ -299,12 +295,6 @@ mod shm {
     const_assert_eq!(offset_of!(shm_info, swap_attempts), offset_of!(ShmUsage, swap_attempts));
     const_assert_eq!(offset_of!(shm_info, swap_successes), offset_of!(ShmUsage, swap_successes));
 
-    // The scheme's call numbers.
-    const_assert_eq!(crate::platform::redox::sysv_shm::SHM_CALL_GET, kestrel_abi::sysv::SHM_CALL_GET);
-    const_assert_eq!(crate::platform::redox::sysv_shm::SHM_CALL_AT, kestrel_abi::sysv::SHM_CALL_AT);
-    const_assert_eq!(crate::platform::redox::sysv_shm::SHM_CALL_DT, kestrel_abi::sysv::SHM_CALL_DT);
-    const_assert_eq!(crate::platform::redox::sysv_shm::SHM_CALL_CTL, kestrel_abi::sysv::SHM_CALL_CTL);
-
     // Values: Linux x86_64 (SEMANTICS.md, "ABI values"; the rest from glibc bits/shm.h).
     const_assert_eq!(shm::SHM_R, 0o400);
     const_assert_eq!(shm::SHM_W, 0o200);
@@ -383,28 +373,8 @@ mod mq {
     const_assert_eq!(mq::NOTICE_LEN, size_of::<MqThreadNotice>());
     const_assert_eq!(offset_of!(MqThreadNotice, cookie), 0);
     const_assert_eq!(offset_of!(MqThreadNotice, kind), 8);
-    const_assert_eq!(mq::NOTIFY_WOKENUP, abi::NOTIFY_WOKENUP);
-    const_assert_eq!(mq::NOTIFY_REMOVED, abi::NOTIFY_REMOVED);
-
-    // The calls.
-    const_assert_eq!(crate::platform::redox::mqueue::MQ_CALL_OPEN, abi::MQ_CALL_OPEN);
-    const_assert_eq!(crate::platform::redox::mqueue::MQ_CALL_UNLINK, abi::MQ_CALL_UNLINK);
-    const_assert_eq!(crate::platform::redox::mqueue::MQ_CALL_SEND, abi::MQ_CALL_SEND);
-    const_assert_eq!(crate::platform::redox::mqueue::MQ_CALL_RECEIVE, abi::MQ_CALL_RECEIVE);
-    const_assert_eq!(crate::platform::redox::mqueue::MQ_CALL_GETSETATTR, abi::MQ_CALL_GETSETATTR);
-    const_assert_eq!(crate::platform::redox::mqueue::MQ_CALL_NOTIFY, abi::MQ_CALL_NOTIFY);
-    const_assert_eq!(crate::platform::redox::mqueue::MQ_CALL_SEND | (32767 << 32), abi::send_word(32767));
 
     // The Linux values the kernel takes, and the translation of the C runtime's.
-    const_assert_eq!(mq::LINUX_O_RDONLY, abi::MQ_O_RDONLY);
-    const_assert_eq!(mq::LINUX_O_WRONLY, abi::MQ_O_WRONLY);
-    const_assert_eq!(mq::LINUX_O_RDWR, abi::MQ_O_RDWR);
-    const_assert_eq!(mq::LINUX_O_ACCMODE, abi::MQ_O_ACCMODE);
-    const_assert_eq!(mq::LINUX_O_CREAT, abi::MQ_O_CREAT);
-    const_assert_eq!(mq::LINUX_O_EXCL, abi::MQ_O_EXCL);
-    const_assert_eq!(mq::LINUX_O_NONBLOCK, abi::MQ_O_NONBLOCK);
-    const_assert_eq!(mq::LINUX_O_CLOEXEC, abi::MQ_O_CLOEXEC);
-    const_assert_eq!(mq::LINUX_SIGEV_THREAD, abi::SIGEV_THREAD);
     const_assert_eq!(platform::SIGEV_SIGNAL, abi::SIGEV_SIGNAL);
     const_assert_eq!(platform::SIGEV_NONE, abi::SIGEV_NONE);
     const_assert_eq!(platform::SIGEV_THREAD, abi::SIGEV_THREAD);
@@ -424,7 +394,7 @@ mod mq {
 
 // sys/signalfd.h: Linux's struct signalfd_siginfo (glibc bits/signalfd.h' layout, the
 // kernel's uapi), field for field the kernel's SignalfdSiginfo, which a read copies out as
-// it is; the call number, the mask size the kernel takes and the flags.
+// it is; the mask size the kernel takes and the flags.
 mod signalfd {
     use core::mem::{offset_of, size_of};
 
@@ -462,9 +432,8 @@ mod signalfd {
     const_assert_eq!(offset_of!(signalfd_siginfo, ssi_addr_lsb), 80);
     const_assert_eq!(offset_of!(signalfd_siginfo, ssi_arch), 96);
 
-    const_assert_eq!(crate::platform::redox::signalfd::SIGNALFD_CALL, abi::SIGNALFD_CALL);
     // The kernel requires a mask of 8 bytes, which is the C runtime's whole sigset_t.
-    const_assert_eq!(crate::platform::redox::signalfd::SIGSET_SIZE, 8);
+    const_assert_eq!(crate::platform::kestrel_protocol::SIGNALFD_MASK_SIZE, 8);
     assert_eq_size!(sigset_t, u64);
     // The flags go untranslated: they are the platform's open flags, which the kernel takes.
     const_assert_eq!(sfd::SFD_NONBLOCK as u32, abi::SFD_NONBLOCK);
@@ -476,7 +445,7 @@ mod signalfd {
     const_assert_eq!(size_of::<signalfd_siginfo>(), 128);
 }
 
-// sys/eventfd.h: the call number and the flags, and the 8-byte counter value.
+// sys/eventfd.h: the flags, and the 8-byte counter value.
 mod eventfd {
     use kestrel_abi::eventfd as abi;
     use static_assertions::{assert_eq_size, const_assert_eq};
@@ -484,7 +453,6 @@ mod eventfd {
     use crate::header::sys_eventfd::{self as efd, eventfd_t};
     use crate::platform;
 
-    const_assert_eq!(crate::platform::redox::eventfd::EVENTFD_CALL, abi::EVENTFD_CALL);
     assert_eq_size!(eventfd_t, u64);
     const_assert_eq!(efd::EFD_SEMAPHORE as u32, abi::EFD_SEMAPHORE);
     const_assert_eq!(efd::EFD_NONBLOCK as u32, abi::EFD_NONBLOCK);
@@ -494,7 +462,7 @@ mod eventfd {
     const_assert_eq!(efd::EFD_SEMAPHORE, 1);
 }
 
-// sys/timerfd.h: the call numbers, the flags, and struct itimerspec field for field the
+// sys/timerfd.h: the flags, and struct itimerspec field for field the
 // kernel's ItimerSpec, which settime and gettime read and write as it is.
 mod timerfd {
     use core::mem::{align_of, offset_of};
@@ -504,10 +472,6 @@ mod timerfd {
 
     use crate::header::sys_timerfd as tfd;
     use crate::platform::{self, itimerspec, timespec};
-
-    const_assert_eq!(crate::platform::redox::timerfd::TIMERFD_CALL_CREATE, call::TIMERFD_CALL_CREATE);
-    const_assert_eq!(crate::platform::redox::timerfd::TIMERFD_CALL_SETTIME, call::TIMERFD_CALL_SETTIME);
-    const_assert_eq!(crate::platform::redox::timerfd::TIMERFD_CALL_GETTIME, call::TIMERFD_CALL_GETTIME);
 
     assert_eq_size!(itimerspec, [u8; 32]);
     assert_eq_size!(itimerspec, ItimerSpec);

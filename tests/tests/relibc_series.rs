@@ -2,7 +2,8 @@
 //! upstream relibc at the series' base commit: every carrier applies to a fresh tree and
 //! their sum is `relibc.patch`; a carrier the tree already has is reported as droppable;
 //! a carrier that meets a conflicting edit is reported as FAILED with git's message and
-//! the script exits 1. The trees are `git clone --shared` copies of the relibc mirror
+//! the script exits 1; the patched tree's `src/platform/kestrel_protocol.rs` is
+//! `abi/src/protocol.rs` byte for byte. The trees are `git clone --shared` copies of the relibc mirror
 //! (`$RELIBC_MIRROR`, default `/work/.mirror/redox-os+relibc/repo`), which is only read;
 //! without the mirror or `git` the tests that need them say so and pass.
 
@@ -98,6 +99,13 @@ fn every_carrier_applies_to_a_fresh_tree_and_they_sum_to_relibc_patch() {
         .args(["apply", "--reverse", "--check"])
         .arg(patch_dir().join("relibc.patch")));
     assert!(sum.status.success(), "relibc.patch is not the series' sum: {}", String::from_utf8_lossy(&sum.stderr));
+    // The schemes' protocol in the patched tree is the kernel's file, byte for byte.
+    let shipped = std::fs::read(tree.join("src/platform/kestrel_protocol.rs")).expect("the patched tree's protocol");
+    let protocol = std::fs::read(workspace_root().join("abi/src/protocol.rs")).expect("abi/src/protocol.rs");
+    assert!(
+        shipped == protocol,
+        "the patched tree's src/platform/kestrel_protocol.rs differs from abi/src/protocol.rs"
+    );
 }
 
 #[test]

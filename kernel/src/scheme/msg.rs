@@ -70,7 +70,7 @@ fn now_secs() -> u64 {
 
 /// A call's id and the 32-bit value beside it (`kestrel_abi::sysv::msg_word`).
 fn split_word(word: u64) -> (i32, i32) {
-    (word as u32 as i32, (word >> 32) as u32 as i32)
+    kestrel_abi::protocol::split(word)
 }
 
 /// Reads a little-endian u64 at `at` of a payload.

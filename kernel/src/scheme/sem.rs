@@ -193,7 +193,7 @@ impl SemScheme {
     /// semget: `[SEM_CALL_GET, key, nsems << 32 | semflg]`.
     #[inline(never)]
     fn semget(caller: &Caller<'_>, key: u64, word: u64) -> Result<usize> {
-        let (key, nsems, flags) = (key as u32 as i32, (word >> 32) as u32 as i32, word as u32 as i32);
+        let ((flags, nsems), key) = (kestrel_abi::protocol::split(word), key as u32 as i32);
         let creds = caller.process.creds.lock();
         let id = with_sems(|sems| sems.ns.semget(&creds, key, nsems, flags, now_secs()))?;
         Ok(id as usize)
@@ -318,7 +318,7 @@ impl SemScheme {
     #[inline(never)]
     fn semctl(caller: &Caller<'_>, payload: &[u8], semid: u64, word: u64) -> Result<usize> {
         let arg: u64 = parse(payload).ok_or(EINVAL)?;
-        let (semid, semnum, cmd) = (semid as u32 as i32, (word >> 32) as u32 as i32, word as u32 as i32);
+        let ((cmd, semnum), semid) = (kestrel_abi::protocol::split(word), semid as u32 as i32);
         if semid < 0 {
             return Err(EINVAL);
         }

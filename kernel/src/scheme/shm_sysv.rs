@@ -93,7 +93,7 @@ impl Observer for Attachments {
 
 /// A call's id or key and the 32-bit value beside it (`kestrel_abi::sysv::shm_word`).
 fn split_word(word: u64) -> (i32, i32) {
-    (word as u32 as i32, (word >> 32) as u32 as i32)
+    kestrel_abi::protocol::split(word)
 }
 
 fn ds_to_abi(ds: &ShmidDs) -> AbiDs {

@@ -16,7 +16,7 @@
 use alloc::string::String;
 
 use kestrel_abi::signal::{SIGBUS, SIGCHLD, SIGFPE, SIGILL, SIGSEGV, SIGTRAP, SigInfo, UNBLOCKABLE};
-use kestrel_abi::signalfd::{SFD_CLOEXEC, SFD_NONBLOCK, SIGNALFD_CALL, SignalfdSiginfo};
+use kestrel_abi::signalfd::{SFD_CLOEXEC, SFD_NONBLOCK, SIGNALFD_CALL, SIGNALFD_MASK_SIZE, SignalfdSiginfo};
 use kestrel_abi::syscall::{EVENT_READ, O_NONBLOCK, O_RDWR, Stat};
 use spin::Mutex;
 
@@ -69,7 +69,7 @@ impl SignalfdScheme {
             return Err(EINVAL);
         }
         let word = |i: usize| u64::from_le_bytes(payload[i * 8..i * 8 + 8].try_into().unwrap_or_default());
-        if word(1) != 8 {
+        if word(1) != SIGNALFD_MASK_SIZE {
             return Err(EINVAL);
         }
         // SIGKILL and SIGSTOP cannot be read (Linux drops them silently).

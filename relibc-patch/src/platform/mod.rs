@@ -5,8 +5,10 @@
 //! Linux build uses and the host tests exercise), and `ERRNO`.
 //!
 //! `pal/<family>.rs`, `redox/<family>.rs`, `redox/kestrel_scheme.rs` and
-//! `linux/<family>.rs` go into relibc as they are; the rest of this directory is this
-//! crate's stand-in for relibc's own platform code.
+//! `linux/<family>.rs` go into relibc as they are, and so does `kestrel_protocol` (the
+//! schemes' paths, call numbers and metadata words), which is kestrel's
+//! `abi/src/protocol.rs` itself; the rest of this directory is this crate's stand-in for
+//! relibc's own platform code.
 //!
 //! This module is also the standalone side of the header modules' adapter
 //! `crate::header::_kestrel` (`relibc/platform.rs` is relibc's side; keep the two in step):
@@ -38,6 +40,11 @@ pub use self::pal::{
 pub use self::redox::Sys;
 pub use self::types::*;
 
+// The IPC schemes' protocol: kestrel's `abi/src/protocol.rs` itself, the file the patch
+// ships as relibc's `src/platform/kestrel_protocol.rs` (and the kernel's `kestrel_abi::protocol`).
+#[path = "../../../abi/src/protocol.rs"]
+#[allow(dead_code, reason = "the kernel's side of the protocol too: not every item is the library's")]
+pub mod kestrel_protocol;
 // The Linux backend: compiled (and so type-checked) in every build, used by the host tests.
 #[cfg_attr(not(test), allow(dead_code, reason = "guest programs run the Redox backend"))]
 pub mod linux;

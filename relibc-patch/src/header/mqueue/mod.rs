@@ -57,8 +57,8 @@
 //! # `SIGEV_THREAD`
 //!
 //! The kernel only knows `SIGEV_SIGNAL` and `SIGEV_NONE`; for `SIGEV_THREAD` it writes a
-//! 16-byte `MqThreadNotice` (the registration's cookie and [`NOTIFY_WOKENUP`] or
-//! [`NOTIFY_REMOVED`]) to the descriptor in `sigev_signo`. On the process's first
+//! 16-byte [`MqThreadNotice`] (the registration's cookie and `NOTIFY_WOKENUP` or
+//! `NOTIFY_REMOVED`, `kestrel_protocol`'s) to the descriptor in `sigev_signo`. On the process's first
 //! `SIGEV_THREAD` registration the library makes a close-on-exec pipe and starts one
 //! detached helper thread that reads those records from it; the helper blocks every signal
 //! (as glibc's does), so that signals go to the program's own threads. Each registration
@@ -97,7 +97,13 @@ use crate::{
         bits_timespec::timespec,
         errno::EFAULT,
     },
-    platform::{Pal, PalMqueue, Sys},
+    platform::{
+        Pal, PalMqueue, Sys,
+        kestrel_protocol::{
+            MQ_O_ACCMODE, MQ_O_CLOEXEC, MQ_O_CREAT, MQ_O_EXCL, MQ_O_NONBLOCK, MQ_O_RDONLY, MQ_O_RDWR, MQ_O_WRONLY,
+            MqThreadNotice, SIGEV_THREAD,
+        },
+    },
 };
 
 /// A message queue descriptor.
@@ -130,45 +136,29 @@ const _: () = assert!(
         && size_of::<mq_attr>() == 64
 );
 
-/// Linux's `oflag` values, which the kernel takes (`kestrel_abi::mq::MQ_O_*`).
-pub(crate) const LINUX_O_RDONLY: c_int = 0;
-pub(crate) const LINUX_O_WRONLY: c_int = 1;
-pub(crate) const LINUX_O_RDWR: c_int = 2;
-pub(crate) const LINUX_O_ACCMODE: c_int = 3;
-pub(crate) const LINUX_O_CREAT: c_int = 0o100;
-pub(crate) const LINUX_O_EXCL: c_int = 0o200;
-pub(crate) const LINUX_O_NONBLOCK: c_int = 0o4000;
-pub(crate) const LINUX_O_CLOEXEC: c_int = 0o2000000;
+/// The bytes of what the kernel writes to a `SIGEV_THREAD` registration's pipe
+/// ([`MqThreadNotice`]: the cookie, then the kind, as little-endian u64s).
+pub(crate) const NOTICE_LEN: usize = size_of::<MqThreadNotice>();
 
-/// `sigev_notify` of a thread notice, the Linux value the kernel takes.
-pub(crate) const LINUX_SIGEV_THREAD: c_int = 2;
-
-/// What the kernel writes to a `SIGEV_THREAD` registration's pipe (`MqThreadNotice`): the
-/// cookie, then the kind, as little-endian u64s.
-pub(crate) const NOTICE_LEN: usize = 16;
-/// The notice fired: run the function.
-pub(crate) const NOTIFY_WOKENUP: u64 = 1;
-/// The registration went without firing.
-pub(crate) const NOTIFY_REMOVED: u64 = 2;
-
-/// `oflag` as the kernel takes it (Linux's values, see the module docs): the access mode and
-/// `O_CREAT`, `O_EXCL`, `O_NONBLOCK` and `O_CLOEXEC` translated, other bits dropped.
+/// `oflag` as the kernel takes it (Linux's values, `kestrel_protocol::MQ_O_*`, see the
+/// module docs): the access mode and `O_CREAT`, `O_EXCL`, `O_NONBLOCK` and `O_CLOEXEC`
+/// translated, other bits dropped.
 pub(crate) const fn kernel_oflag(oflag: c_int) -> c_int {
     let access = oflag & platform::O_ACCMODE;
     let mut linux = if access == platform::O_WRONLY {
-        LINUX_O_WRONLY
+        MQ_O_WRONLY
     } else if access == platform::O_RDWR {
-        LINUX_O_RDWR
+        MQ_O_RDWR
     } else if access == platform::O_RDONLY || access == 0 {
-        LINUX_O_RDONLY
+        MQ_O_RDONLY
     } else {
-        LINUX_O_ACCMODE
+        MQ_O_ACCMODE
     };
     let pairs = [
-        (platform::O_CREAT, LINUX_O_CREAT),
-        (platform::O_EXCL, LINUX_O_EXCL),
-        (platform::O_NONBLOCK, LINUX_O_NONBLOCK),
-        (platform::O_CLOEXEC, LINUX_O_CLOEXEC),
+        (platform::O_CREAT, MQ_O_CREAT),
+        (platform::O_EXCL, MQ_O_EXCL),
+        (platform::O_NONBLOCK, MQ_O_NONBLOCK),
+        (platform::O_CLOEXEC, MQ_O_CLOEXEC),
     ];
     let mut i = 0;
     while i < pairs.len() {
@@ -504,7 +494,7 @@ pub unsafe extern "C" fn mq_notify(mqdes: mqd_t, notification: *const sigevent) 
     let event = KernelSigevent {
         sigev_value: record as usize as u64,
         sigev_signo: write_end,
-        sigev_notify: LINUX_SIGEV_THREAD,
+        sigev_notify: SIGEV_THREAD,
         union: [0; 6],
     };
     // SAFETY: `event` is a local the kernel reads during the call.

@@ -10,8 +10,11 @@ use core::{
     sync::atomic::{AtomicBool, AtomicI32, Ordering},
 };
 
-use super::{NOTICE_LEN, NOTIFY_REMOVED, NOTIFY_WOKENUP};
-use crate::header::_kestrel::{self as platform, c_int, c_void, pthread_attr_t, sigval};
+use super::NOTICE_LEN;
+use crate::{
+    header::_kestrel::{self as platform, c_int, c_void, pthread_attr_t, sigval},
+    platform::kestrel_protocol::{NOTIFY_REMOVED, NOTIFY_WOKENUP},
+};
 
 /// A `SIGEV_THREAD` registration: what the notice's thread runs, and how it is started.
 /// Allocated with the platform's `malloc`; its address is the cookie the kernel hands back.

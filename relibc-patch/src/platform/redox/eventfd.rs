@@ -8,12 +8,10 @@ use crate::{
     error::Result,
     platform::{
         PalEventfd,
+        kestrel_protocol::EVENTFD_CALL,
         types::{c_int, c_uint},
     },
 };
-
-/// The `eventfd` scheme's call (`metadata[0]`), as `kestrel_abi::eventfd` numbers it.
-pub(crate) const EVENTFD_CALL: u64 = 1;
 
 impl PalEventfd for Sys {
     fn eventfd(initval: c_uint, flags: c_int) -> Result<c_int> {

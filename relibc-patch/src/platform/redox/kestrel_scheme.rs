@@ -24,23 +24,23 @@ use crate::{
         errno::{EBADF, ENOENT, ENOSYS},
         fcntl::{F_DUPFD, F_GETFD, F_SETFD, FD_CLOEXEC, O_CLOEXEC, O_RDWR},
     },
+    platform::kestrel_protocol as protocol,
 };
 
-/// The kernel's `sem` scheme (`kestrel_abi::sysv::SEM_SCHEME`).
-pub(crate) static SEM: SchemeRoot = SchemeRoot::new("/scheme/sem");
-/// The kernel's `msg` scheme (`kestrel_abi::sysv::MSG_SCHEME`).
-pub(crate) static MSG: SchemeRoot = SchemeRoot::new("/scheme/msg");
-/// The kernel's `shm` scheme's root, which takes the System V calls
-/// (`kestrel_abi::sysv::SHM_SCHEME`).
-pub(crate) static SHM: SchemeRoot = SchemeRoot::new("/scheme/shm");
-/// The kernel's POSIX message queue scheme (`kestrel_abi::mq::MQ_SCHEME`).
-pub(crate) static MQ: SchemeRoot = SchemeRoot::new("/scheme/mq");
-/// The kernel's `signalfd` scheme (`kestrel_abi::signalfd::SIGNALFD_SCHEME`).
-pub(crate) static SIGNALFD: SchemeRoot = SchemeRoot::new("/scheme/signalfd");
-/// The kernel's `eventfd` scheme (`kestrel_abi::eventfd::EVENTFD_SCHEME`).
-pub(crate) static EVENTFD: SchemeRoot = SchemeRoot::new("/scheme/eventfd");
-/// The kernel's `timerfd` scheme (`kestrel_abi::timerfd::call::TIMERFD_SCHEME`).
-pub(crate) static TIMERFD: SchemeRoot = SchemeRoot::new("/scheme/timerfd");
+/// The kernel's `sem` scheme.
+pub(crate) static SEM: SchemeRoot = SchemeRoot::new(protocol::SEM_SCHEME);
+/// The kernel's `msg` scheme.
+pub(crate) static MSG: SchemeRoot = SchemeRoot::new(protocol::MSG_SCHEME);
+/// The kernel's `shm` scheme's root, which takes the System V calls.
+pub(crate) static SHM: SchemeRoot = SchemeRoot::new(protocol::SHM_SCHEME);
+/// The kernel's POSIX message queue scheme.
+pub(crate) static MQ: SchemeRoot = SchemeRoot::new(protocol::MQ_SCHEME);
+/// The kernel's `signalfd` scheme.
+pub(crate) static SIGNALFD: SchemeRoot = SchemeRoot::new(protocol::SIGNALFD_SCHEME);
+/// The kernel's `eventfd` scheme.
+pub(crate) static EVENTFD: SchemeRoot = SchemeRoot::new(protocol::EVENTFD_SCHEME);
+/// The kernel's `timerfd` scheme.
+pub(crate) static TIMERFD: SchemeRoot = SchemeRoot::new(protocol::TIMERFD_SCHEME);
 
 /// A scheme's root, and the process's descriptor of it once opened.
 pub(crate) struct SchemeRoot {
@@ -54,7 +54,7 @@ impl SchemeRoot {
     }
 
     /// One call on the scheme (`SYS_CALL` on the root descriptor): `metadata` as
-    /// `kestrel_abi` lays it out for the call, and a `payload` that the kernel only reads
+    /// `kestrel_protocol` lays it out for the call, and a `payload` that the kernel only reads
     /// (`call_wo`: every IPC call's results come back as the return value or through
     /// addresses the call carries). The kernel's result, or its errno, or that of opening
     /// the scheme.

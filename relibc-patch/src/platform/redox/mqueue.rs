@@ -1,5 +1,5 @@
 //! `PalMqueue` over kestrel's POSIX message queue scheme (`/scheme/mq`; abi/PROTOCOL.md,
-//! `mq`), as `kestrel_abi::mq` lays the calls out: three metadata words, and a payload of
+//! `mq`), as `kestrel_protocol` lays the calls out: three metadata words, and a payload of
 //! little-endian u64 words (or the queue's name) that the kernel only reads. The queue
 //! descriptor is an argument inside the call, so the kernel makes every check in Linux's
 //! order (a bad priority or timeout before a bad descriptor, `EBADF` for a descriptor that
@@ -30,17 +30,12 @@ use crate::{
     },
     platform::{
         PalMqueue,
+        kestrel_protocol::{
+            MQ_CALL_GETSETATTR, MQ_CALL_NOTIFY, MQ_CALL_OPEN, MQ_CALL_RECEIVE, MQ_CALL_UNLINK, pair, send_word,
+        },
         types::{c_char, c_int, c_uint, mode_t, size_t},
     },
 };
-
-/// The `mq` scheme's calls (`metadata[0]`), as `kestrel_abi::mq` numbers them.
-pub(crate) const MQ_CALL_OPEN: u64 = 1;
-pub(crate) const MQ_CALL_UNLINK: u64 = 2;
-pub(crate) const MQ_CALL_SEND: u64 = 3;
-pub(crate) const MQ_CALL_RECEIVE: u64 = 4;
-pub(crate) const MQ_CALL_GETSETATTR: u64 = 5;
-pub(crate) const MQ_CALL_NOTIFY: u64 = 6;
 
 /// The payload words of a call, as bytes.
 fn words<const N: usize>(values: [u64; N]) -> [[u8; 8]; N] {
@@ -50,8 +45,7 @@ fn words<const N: usize>(values: [u64; N]) -> [[u8; 8]; N] {
 impl PalMqueue for Sys {
     unsafe fn mq_open(name: &CStr, oflag: c_int, mode: mode_t, attr: *mut mq_attr) -> Result<mqd_t> {
         // mode_t is unsigned on Linux, an int in relibc on Redox: its 32 bits either way.
-        let word = (u64::from(mode as c_uint) << 32) | u64::from(oflag as u32);
-        let metadata = [MQ_CALL_OPEN, word, attr as usize as u64];
+        let metadata = [MQ_CALL_OPEN, pair(mode as c_uint as c_int, oflag), attr as usize as u64];
         // A descriptor fits in an int.
         Ok(MQ.call_wo(name.to_bytes(), &metadata)? as mqd_t)
     }
@@ -69,7 +63,7 @@ impl PalMqueue for Sys {
         abs_timeout: *const timespec,
     ) -> Result<()> {
         let payload = words([msg_len as u64, abs_timeout as usize as u64]);
-        let metadata = [MQ_CALL_SEND | (u64::from(msg_prio) << 32), u64::from(mqdes as u32), msg_ptr as usize as u64];
+        let metadata = [send_word(msg_prio), u64::from(mqdes as u32), msg_ptr as usize as u64];
         MQ.call_wo(payload.as_flattened(), &metadata)?;
         Ok(())
     }

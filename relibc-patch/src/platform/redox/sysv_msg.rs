@@ -16,20 +16,10 @@ use crate::{
     header::sys_msg::msqid_ds,
     platform::{
         PalSysvMsg,
+        kestrel_protocol::{MSG_CALL_CTL, MSG_CALL_GET, MSG_CALL_RCV, MSG_CALL_SND, msg_word},
         types::{c_int, c_long, c_void, key_t, size_t},
     },
 };
-
-/// The `msg` scheme's calls (`metadata[0]`), as `kestrel_abi::sysv` numbers them.
-pub(crate) const MSG_CALL_GET: u64 = 1;
-pub(crate) const MSG_CALL_SND: u64 = 2;
-pub(crate) const MSG_CALL_RCV: u64 = 3;
-pub(crate) const MSG_CALL_CTL: u64 = 4;
-
-/// `high << 32 | msqid`, each as its 32 bits (`kestrel_abi::sysv::msg_word`).
-const fn msg_word(msqid: c_int, high: c_int) -> u64 {
-    ((high as u32 as u64) << 32) | msqid as u32 as u64
-}
 
 impl PalSysvMsg for Sys {
     fn msgget(key: key_t, msgflg: c_int) -> Result<c_int> {

@@ -21,30 +21,21 @@ use crate::{
     },
     platform::{
         PalSysvSem,
+        kestrel_protocol::{SEM_CALL_CTL, SEM_CALL_GET, SEM_CALL_OP, pair, semop_word},
         types::{c_int, c_uint, c_ulong, key_t, size_t},
     },
 };
 
-/// The `sem` scheme's calls (`metadata[0]`), as `kestrel_abi::sysv` numbers them.
-pub(crate) const SEM_CALL_GET: u64 = 1;
-pub(crate) const SEM_CALL_OP: u64 = 2;
-pub(crate) const SEM_CALL_CTL: u64 = 3;
-
-/// Two 32-bit values in one metadata word, `high << 32 | low`, each taken as its 32 bits.
-const fn pack(high: c_int, low: c_int) -> u64 {
-    ((high as u32 as u64) << 32) | low as u32 as u64
-}
-
 impl PalSysvSem for Sys {
     fn semget(key: key_t, nsems: c_int, semflg: c_int) -> Result<c_int> {
-        let metadata = [SEM_CALL_GET, u64::from(key as u32), pack(nsems, semflg)];
+        let metadata = [SEM_CALL_GET, u64::from(key as u32), pair(nsems, semflg)];
         // The kernel's results (ids, values, counts, pids, indexes) are ints.
         Ok(SEM.call_wo(&[], &metadata)? as c_int)
     }
 
     unsafe fn semtimedop(semid: c_int, sops: *mut sembuf, nsops: size_t, timeout: *const timespec) -> Result<()> {
         // Only the count's low 32 bits reach the kernel: Linux takes it as an unsigned int.
-        let metadata = [SEM_CALL_OP, pack(nsops as c_int, semid), sops as usize as u64];
+        let metadata = [SEM_CALL_OP, semop_word(semid, nsops), sops as usize as u64];
         // Without a timeout there is no payload at all, so a semop copies nothing but the
         // metadata and the array.
         if timeout.is_null() {
@@ -59,7 +50,7 @@ impl PalSysvSem for Sys {
         // SETVAL's argument is an int: the rest of the word is not part of it.
         #[allow(clippy::useless_conversion, reason = "c_ulong is u32 on 32-bit targets")]
         let arg = if cmd == SETVAL { u64::from(arg as c_uint) } else { u64::from(arg) };
-        let metadata = [SEM_CALL_CTL, u64::from(semid as u32), pack(semnum, cmd)];
+        let metadata = [SEM_CALL_CTL, u64::from(semid as u32), pair(semnum, cmd)];
         Ok(SEM.call_wo(&arg.to_le_bytes(), &metadata)? as c_int)
     }
 }

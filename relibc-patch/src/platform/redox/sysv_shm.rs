@@ -18,21 +18,10 @@ use crate::{
     header::sys_shm::shmid_ds,
     platform::{
         PalSysvShm,
+        kestrel_protocol::{SHM_CALL_AT, SHM_CALL_CTL, SHM_CALL_DT, SHM_CALL_GET, shm_word},
         types::{c_int, c_void, key_t, size_t},
     },
 };
-
-/// The `shm` scheme root's System V calls (`metadata[0]`), as `kestrel_abi::sysv` numbers
-/// them.
-pub(crate) const SHM_CALL_GET: u64 = 1;
-pub(crate) const SHM_CALL_AT: u64 = 2;
-pub(crate) const SHM_CALL_DT: u64 = 3;
-pub(crate) const SHM_CALL_CTL: u64 = 4;
-
-/// `high << 32 | low`, each as its 32 bits (`kestrel_abi::sysv::shm_word`).
-const fn shm_word(low: c_int, high: c_int) -> u64 {
-    ((high as u32 as u64) << 32) | low as u32 as u64
-}
 
 impl PalSysvShm for Sys {
     fn shmget(key: key_t, size: size_t, shmflg: c_int) -> Result<c_int> {

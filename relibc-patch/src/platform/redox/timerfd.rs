@@ -1,5 +1,5 @@
 //! `PalTimerfd` over kestrel's `timerfd` scheme (`/scheme/timerfd`; abi/PROTOCOL.md,
-//! `timerfd`), as `kestrel_abi::timerfd::call` lays the calls out:
+//! `timerfd`), as `kestrel_protocol` numbers the calls:
 //!
 //! - `timerfd_create`: metadata `[TIMERFD_CALL_CREATE, clockid (as u32), flags (as u32)]`,
 //!   no payload;
@@ -16,14 +16,12 @@ use super::{Sys, kestrel_scheme::TIMERFD};
 use crate::{
     error::Result,
     header::time::itimerspec,
-    platform::{PalTimerfd, types::c_int},
+    platform::{
+        PalTimerfd,
+        kestrel_protocol::{TIMERFD_CALL_CREATE, TIMERFD_CALL_GETTIME, TIMERFD_CALL_SETTIME},
+        types::c_int,
+    },
 };
-
-/// The `timerfd` scheme's calls (`metadata[0]`), as `kestrel_abi::timerfd::call` numbers
-/// them.
-pub(crate) const TIMERFD_CALL_CREATE: u64 = 1;
-pub(crate) const TIMERFD_CALL_SETTIME: u64 = 2;
-pub(crate) const TIMERFD_CALL_GETTIME: u64 = 3;
 
 impl PalTimerfd for Sys {
     fn timerfd_create(clockid: c_int, flags: c_int) -> Result<c_int> {
