@@ -184,7 +184,8 @@ impl TextGrid {
     }
 
     fn mark_dirty(&mut self, from: usize, to: usize) {
-        self.dirty = if self.dirty.0 == self.dirty.1 { (from, to) } else { (self.dirty.0.min(from), self.dirty.1.max(to)) };
+        self.dirty =
+            if self.dirty.0 == self.dirty.1 { (from, to) } else { (self.dirty.0.min(from), self.dirty.1.max(to)) };
     }
 
     /// Calls `draw(col, row, cell)` for every cell whose content the device does not show

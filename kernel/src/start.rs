@@ -6,6 +6,7 @@ use log::{error, info, warn};
 
 use crate::arch::boot::BootProtocol;
 use crate::arch::qemu::{self, ExitCode};
+use crate::arch::screen::Found;
 use crate::arch::{clock, gdt, interrupts, pic, serial, syscall, wait_for_interrupt};
 use crate::boot_info::{self, BootInfo, PhysicalMemory};
 use crate::cmdline::{KernelOptions, TestFault};
@@ -73,6 +74,7 @@ pub fn start(protocol: u32, info_paddr: u32) -> ! {
 
     let free = frame::init(&info).unwrap_or_else(|e| fatal(format_args!("frame allocator: {e:?}")));
     let direct_map = paging::init(&info).unwrap_or_else(|e| fatal(format_args!("page tables: {e:?}")));
+    let screen = crate::arch::screen::init(info.framebuffer.as_ref());
     let usable = info.usable_bytes();
     let heap_size = heap::init(usable).unwrap_or_else(|| fatal(format_args!("no memory for the kernel heap")));
 
@@ -95,6 +97,14 @@ pub fn start(protocol: u32, info_paddr: u32) -> ! {
         mib(heap_size),
         mib(direct_map),
     );
+    match screen {
+        Found::Framebuffer { width, height, bpp, cols, rows } => {
+            info!("screen: {width}x{height} framebuffer at {bpp} bits per pixel, {cols}x{rows} text")
+        }
+        Found::Text { cols, rows } => info!("screen: VGA text, {cols}x{rows}"),
+        Found::Unsupported(kind, bpp) => warn!("screen: none ({kind:?} framebuffer at {bpp} bits per pixel not drawn)"),
+        Found::None => info!("screen: none (no framebuffer, no VGA text mode)"),
+    }
     let ghz = source.scale.freq_hz() / 1_000_000;
     info!(
         "clock: TSC at {}.{:03} GHz calibrated against the PIT (invariant: {}), timer PIT at {} Hz",

@@ -8,9 +8,7 @@ fn grid(cols: usize, rows: usize) -> Box<TextGrid> {
 
 /// The grid's rows as text, trailing blanks cut.
 fn text(g: &TextGrid) -> Vec<String> {
-    (0..g.size().1)
-        .map(|r| String::from_utf8_lossy(g.row_cells(r)).trim_end().to_string())
-        .collect()
+    (0..g.size().1).map(|r| String::from_utf8_lossy(g.row_cells(r)).trim_end().to_string()).collect()
 }
 
 #[test]

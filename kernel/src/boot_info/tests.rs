@@ -197,7 +197,15 @@ fn multiboot2_bad_tag_size() {
 
 /// A framebuffer tag's payload (after type and size): address, pitch, width, height, bpp,
 /// type, reserved, then `color_info`.
-fn framebuffer_payload(addr: u64, pitch: u32, width: u32, height: u32, bpp: u8, kind: u8, color_info: &[u8]) -> Vec<u8> {
+fn framebuffer_payload(
+    addr: u64,
+    pitch: u32,
+    width: u32,
+    height: u32,
+    bpp: u8,
+    kind: u8,
+    color_info: &[u8],
+) -> Vec<u8> {
     let mut p = Vec::new();
     p.extend_from_slice(&addr.to_le_bytes());
     p.extend_from_slice(&pitch.to_le_bytes());

@@ -1,5 +1,5 @@
 //! x86_64: boot entry, descriptor tables, interrupts and exceptions, the legacy PIC and
-//! PIT, the clocks, the serial console and the QEMU exit device. Most of the kernel's
+//! PIT, the clocks, the serial console, the screen and the QEMU exit device. Most of the kernel's
 //! `unsafe` lives here and in `memory/`.
 
 pub mod boot;
@@ -10,6 +10,7 @@ pub mod gdt;
 pub mod interrupts;
 pub mod pic;
 pub mod qemu;
+pub mod screen;
 pub mod serial;
 pub mod switch;
 pub mod syscall;
