@@ -37,7 +37,7 @@ enum Escape {
     /// In an operating system command (`ESC ]`), until `BEL` or `ESC \`.
     Osc,
     /// After `ESC` inside an operating system command.
-    OscEscape,
+    OscAfterEsc,
 }
 
 /// The text of a screen and its cursor.
@@ -80,7 +80,7 @@ impl TextGrid {
     /// the cursor at the top left; the next flush draws every cell.
     pub fn resize(&mut self, cols: usize, rows: usize) {
         let cols = cols.min(MAX_COLS);
-        let rows = if cols == 0 { 0 } else { rows.min(MAX_CELLS / cols) };
+        let rows = MAX_CELLS.checked_div(cols).map_or(0, |most| rows.min(most));
         (self.cols, self.rows, self.row, self.col) = (cols, rows, 0, 0);
         self.cells.fill(b' ');
         self.shown.fill(UNKNOWN);
@@ -153,10 +153,10 @@ impl TextGrid {
             (Escape::Csi, '\x18' | '\x1a') => self.escape = Escape::None,
             (Escape::Csi, _) => {}
             (Escape::Osc, '\x07') => self.escape = Escape::None,
-            (Escape::Osc, '\x1b') => self.escape = Escape::OscEscape,
+            (Escape::Osc, '\x1b') => self.escape = Escape::OscAfterEsc,
             (Escape::Osc, _) => {}
-            (Escape::OscEscape, '\\') => self.escape = Escape::None,
-            (Escape::OscEscape, _) => self.escape = Escape::Osc,
+            (Escape::OscAfterEsc, '\\') => self.escape = Escape::None,
+            (Escape::OscAfterEsc, _) => self.escape = Escape::Osc,
         }
     }
 
@@ -191,7 +191,7 @@ impl TextGrid {
     /// Calls `draw(col, row, cell)` for every cell whose content the device does not show
     /// yet, and records it as shown.
     pub fn flush(&mut self, mut draw: impl FnMut(usize, usize, u8)) {
-        let (from, to) = core::mem::replace(&mut self.dirty, (0, 0));
+        let (from, to) = core::mem::take(&mut self.dirty);
         for row in from..to.min(self.rows) {
             let at = row * self.cols;
             let cells = &self.cells[at..at + self.cols];

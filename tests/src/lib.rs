@@ -10,6 +10,7 @@ pub mod bench;
 pub mod cpio;
 pub mod initfs;
 pub mod monitor;
+pub mod screen;
 pub mod symbolize;
 
 use std::io::{self, BufRead, BufReader, Write};
@@ -109,6 +110,24 @@ pub struct Boot {
     pub stream: bool,
     /// Further QEMU arguments, after the others (e.g. `-icount ...`).
     pub qemu_args: Vec<String>,
+    /// Take a screenshot instead of letting the kernel end the machine (see
+    /// [`Screenshot`]).
+    pub screenshot: Option<Screenshot>,
+}
+
+/// A screenshot at the end of a run: the machine has no exit device (the kernel's exit
+/// leaves it halted) and stops instead of powering off (`-no-shutdown`); once a serial
+/// line contains `after_line` and `settle` has passed, QEMU's monitor writes the screen
+/// to `path` as a PPM (`screendump`) and QEMU is told to quit. Such a run ends with
+/// [`Ending::Other`]`(0)`: the kernel's verdict is on the serial console only.
+#[derive(Clone, Debug)]
+pub struct Screenshot {
+    /// The serial line (a part of it) after which the screen is taken.
+    pub after_line: String,
+    /// Where the PPM goes.
+    pub path: PathBuf,
+    /// Time given the guest after the line, to finish drawing.
+    pub settle: Duration,
 }
 
 impl Boot {
@@ -123,6 +142,7 @@ impl Boot {
             memory_mib: 512,
             stream: false,
             qemu_args: Vec::new(),
+            screenshot: None,
         }
     }
 
@@ -132,7 +152,14 @@ impl Boot {
         cmd.args(["-display", "none", "-serial", "stdio", "-no-reboot"]);
         // The monitor on a socket of its own, for a look at a hung machine (`hang_state`).
         cmd.arg("-monitor").arg(format!("unix:{},server=on,wait=off", monitor.display()));
-        cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-accel", "tcg"]);
+        if self.screenshot.is_some() {
+            // A display device to take the picture of (QEMU's standard VGA, the default
+            // made explicit), and a machine that outlives the kernel's exit.
+            cmd.args(["-vga", "std", "-no-shutdown"]);
+        } else {
+            cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
+        }
+        cmd.args(["-accel", "tcg"]);
         cmd.args(["-m", &self.memory_mib.to_string()]);
         match self.firmware {
             Firmware::Pvh => {
@@ -183,6 +210,7 @@ impl Boot {
         let stdout = child.stdout.take().expect("stdout is piped");
         let stream = self.stream;
         let (tx, rx) = mpsc::channel();
+        let screenshot_line = self.screenshot.as_ref().map(|s| s.after_line.clone().into_bytes());
         let reader = thread::spawn(move || {
             let mut serial = Vec::new();
             let mut line_times = Vec::new();
@@ -199,13 +227,17 @@ impl Boot {
                 }
                 line_times.push(start.elapsed());
                 serial.extend_from_slice(&line);
+                if screenshot_line.as_ref().is_some_and(|want| line.windows(want.len()).any(|w| w == want)) {
+                    let _ = tx.send(true);
+                }
                 line.clear();
             }
-            let _ = tx.send(());
+            let _ = tx.send(false);
             (serial, line_times)
         });
         let deadline = start + self.timeout;
         let mut hang_state = None;
+        let mut screenshot_due = None;
         let ending = loop {
             if let Some(status) = child.try_wait()? {
                 break match status.code() {
@@ -221,7 +253,19 @@ impl Boot {
                 let _ = child.wait();
                 break Ending::TimedOut;
             }
-            let _ = rx.recv_timeout(Duration::from_millis(20));
+            if let Some(due) = screenshot_due
+                && Instant::now() >= due
+                && let Some(shot) = &self.screenshot
+            {
+                screenshot_due = None;
+                monitor::screendump(&monitor_socket, &shot.path);
+                monitor::command(&monitor_socket, "quit");
+            }
+            if let Ok(true) = rx.recv_timeout(Duration::from_millis(20))
+                && let Some(shot) = &self.screenshot
+            {
+                screenshot_due.get_or_insert(Instant::now() + shot.settle);
+            }
         };
         let (serial, line_times) = reader.join().unwrap_or_default();
         let _ = std::fs::remove_file(&monitor_socket);
