@@ -105,12 +105,22 @@ impl Glyphs {
         if x + GLYPH_WIDTH > self.width || y + GLYPH_HEIGHT > self.height {
             return;
         }
-        let bpp = self.format.bytes_per_pixel;
+        match self.format.bytes_per_pixel {
+            4 => self.draw_pixels::<4>(fb, x, y, cell),
+            3 => self.draw_pixels::<3>(fb, x, y, cell),
+            _ => self.draw_pixels::<2>(fb, x, y, cell),
+        }
+    }
+
+    /// The glyph's pixels of `BPP` bytes each: a constant size, so that each pixel is a
+    /// store or two rather than a call to `memcpy`.
+    fn draw_pixels<const BPP: usize>(&self, fb: &mut [u8], x: usize, y: usize, cell: u8) {
         for (dy, intensities) in glyph(cell).rows().enumerate() {
-            let start = (y + dy) * self.pitch + x * bpp;
-            let Some(line) = fb.get_mut(start..start + GLYPH_WIDTH * bpp) else { return };
-            for (out, &intensity) in line.chunks_exact_mut(bpp).zip(intensities) {
-                out.copy_from_slice(&self.pixel[usize::from(intensity)].to_le_bytes()[..bpp]);
+            let start = (y + dy) * self.pitch + x * BPP;
+            let Some(line) = fb.get_mut(start..start + GLYPH_WIDTH * BPP) else { return };
+            for (out, &intensity) in line.chunks_exact_mut(BPP).zip(intensities) {
+                let bytes = self.pixel[usize::from(intensity)].to_le_bytes();
+                out.copy_from_slice(&bytes[..BPP]);
             }
         }
     }
