@@ -82,6 +82,8 @@ pub struct Outcome {
     /// On a timeout: what QEMU's monitor said of the CPU before the machine was killed
     /// (`info registers` samples and the words at the stack pointer), for a hang report.
     pub hang_state: Option<String>,
+    /// With a [`Screenshot`]: what the monitor answered to its `monitor_commands`.
+    pub monitor_answers: Vec<String>,
 }
 
 impl Outcome {
@@ -128,6 +130,9 @@ pub struct Screenshot {
     pub path: PathBuf,
     /// Time given the guest after the line, to finish drawing.
     pub settle: Duration,
+    /// Monitor commands sent after the screendump (`xp /2000hx 0xb8000` reads VGA text
+    /// cells); their answers are [`Outcome::monitor_answers`].
+    pub monitor_commands: Vec<String>,
 }
 
 impl Boot {
@@ -238,6 +243,7 @@ impl Boot {
         let deadline = start + self.timeout;
         let mut hang_state = None;
         let mut screenshot_due = None;
+        let mut monitor_answers = Vec::new();
         let ending = loop {
             if let Some(status) = child.try_wait()? {
                 break match status.code() {
@@ -259,6 +265,9 @@ impl Boot {
             {
                 screenshot_due = None;
                 monitor::screendump(&monitor_socket, &shot.path);
+                for command in &shot.monitor_commands {
+                    monitor_answers.push(monitor::command(&monitor_socket, command).unwrap_or_default());
+                }
                 monitor::command(&monitor_socket, "quit");
             }
             if let Ok(true) = rx.recv_timeout(Duration::from_millis(20))
@@ -275,6 +284,7 @@ impl Boot {
             elapsed: start.elapsed(),
             line_times,
             hang_state,
+            monitor_answers,
         })
     }
 }

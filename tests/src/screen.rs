@@ -43,6 +43,28 @@ pub fn screen_text(ppm: &Ppm) -> Vec<String> {
         .collect()
 }
 
+/// The VGA text screen (80 columns) from the answer to the monitor command
+/// `xp /2000hx 0xb8000`: one string per row, the character bytes of the cells (code page
+/// 437 above 0x7f read as `\u{fffd}`), trailing blanks cut.
+pub fn vga_text(xp_answer: &str, cols: usize) -> Vec<String> {
+    let cells: Vec<u16> = xp_answer
+        .lines()
+        .filter_map(|line| line.split_once(": "))
+        .filter(|(addr, _)| addr.trim_start_matches(|c: char| !c.is_ascii_hexdigit()).starts_with("00000000000b"))
+        .flat_map(|(_, words)| {
+            words.split_whitespace().filter_map(|w| u16::from_str_radix(w.strip_prefix("0x")?, 16).ok())
+        })
+        .collect();
+    cells
+        .chunks(cols)
+        .map(|row| {
+            let line: String =
+                row.iter().map(|&cell| if cell & 0x80 == 0 { char::from(cell as u8) } else { '\u{fffd}' }).collect();
+            line.trim_end().to_string()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use kestrel_console::render::{Glyphs, PixelFormat};
@@ -66,5 +88,11 @@ mod tests {
         let text = screen_text(&Ppm { width, height, rgb });
         assert_eq!(text, ["3 passed, 0 failed", "~{|}`@bold", "\u{fffd}!"]);
         assert_eq!(grid::REPLACEMENT, 0x7f);
+    }
+
+    #[test]
+    fn vga_text_from_a_memory_dump() {
+        let answer = "xp /4hx 0xb8000\r\n00000000000b8000: 0x0741 0x0742 0x0720 0x0743\r\n00000000000b8008: 0x07fe 0x0720\r\n(qemu) ";
+        assert_eq!(vga_text(answer, 3), ["AB", "C\u{fffd}"]);
     }
 }
