@@ -14,6 +14,10 @@ pub const MAX_REGIONS: usize = 128;
 pub const MAX_MODULES: usize = 8;
 /// Longest command line kept; the rest is dropped (and reported).
 pub const MAX_CMDLINE: usize = 512;
+/// The largest framebuffer kept (a bigger one is a loader's mistake).
+pub const MAX_FRAMEBUFFER_BYTES: u64 = 256 << 20;
+/// Physical addresses end here (x86_64's architectural limit of 52 bits).
+const PHYS_ADDR_LIMIT: u64 = 1 << 52;
 
 const PVH_MAGIC: u32 = 0x336e_c578;
 const MB2_TAG_END: u32 = 0;
@@ -98,6 +102,7 @@ pub enum FramebufferKind {
 }
 
 /// The display the boot loader set up (multiboot2 tag 8: GRUB's VBE or GOP mode, or text).
+/// A kept one spans at most [`MAX_FRAMEBUFFER_BYTES`] and ends below 2^52.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Framebuffer {
     /// Physical address of the first pixel (or cell); may lie above 4 GiB.
@@ -308,7 +313,8 @@ pub fn parse_multiboot2(mem: &impl PhysicalMemory, paddr: u64) -> Result<BootInf
 /// Decodes a multiboot2 framebuffer tag of `size` bytes at `tag`, laid out as GRUB writes
 /// it (`struct multiboot_tag_framebuffer`): address, pitch, width, height, bpp, type, a
 /// 16-bit reserved field, then the colour information from byte 32. A framebuffer kind
-/// this kernel does not know, or a tag too short for its kind, gives `None`.
+/// this kernel does not know, a tag too short for its kind, or a framebuffer too large or
+/// beyond physical addresses gives `None`.
 fn parse_framebuffer(mem: &impl PhysicalMemory, tag: u64, size: u32) -> Result<Option<Framebuffer>, BootInfoError> {
     const COLOR_INFO: u64 = 32;
     if u64::from(size) < COLOR_INFO {
@@ -333,14 +339,16 @@ fn parse_framebuffer(mem: &impl PhysicalMemory, tag: u64, size: u32) -> Result<O
         2 => FramebufferKind::EgaText,
         _ => return Ok(None),
     };
-    Ok(Some(Framebuffer {
+    let fb = Framebuffer {
         addr: read_u64(mem, tag + 8)?,
         pitch: read_u32(mem, tag + 16)?,
         width: read_u32(mem, tag + 20)?,
         height: read_u32(mem, tag + 24)?,
         bpp: read_u8(mem, tag + 28)?,
         kind,
-    }))
+    };
+    let fits = fb.len() <= MAX_FRAMEBUFFER_BYTES && fb.addr < PHYS_ADDR_LIMIT - MAX_FRAMEBUFFER_BYTES;
+    Ok(fits.then_some(fb))
 }
 
 #[cfg(test)]

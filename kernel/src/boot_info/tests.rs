@@ -264,3 +264,13 @@ fn multiboot2_framebuffer_of_unknown_kind_or_short_is_ignored() {
     // PVH never carries one.
     assert_eq!(parse_pvh(&pvh_image(b"\0", &[]), 0x1000).unwrap().framebuffer, None);
 }
+
+#[test]
+fn multiboot2_framebuffer_too_large_or_beyond_physical_addresses_is_ignored() {
+    let payload = framebuffer_payload(0xfd00_0000, 1 << 20, 1 << 18, 1024, 32, 1, &[16, 8, 8, 8, 0, 8]);
+    let info = parse_multiboot2(&mb2_image(&[(MB2_TAG_FRAMEBUFFER, payload)]), 0x8000).unwrap();
+    assert_eq!(info.framebuffer, None);
+    let payload = framebuffer_payload(u64::MAX - 4095, 4096, 1024, 768, 32, 1, &[16, 8, 8, 8, 0, 8]);
+    let info = parse_multiboot2(&mb2_image(&[(MB2_TAG_FRAMEBUFFER, payload)]), 0x8000).unwrap();
+    assert_eq!(info.framebuffer, None);
+}

@@ -42,8 +42,6 @@ const VGA_CRTC_INDEX: u16 = 0x3d4;
 const VGA_CRTC_DATA: u16 = 0x3d5;
 /// CRTC cursor start register; bit 5 turns the cursor off.
 const CRTC_CURSOR_START: u8 = 0x0a;
-/// The largest framebuffer drawn on (a bigger one is a loader's mistake).
-const MAX_FRAMEBUFFER_BYTES: u64 = 256 << 20;
 
 /// Where the grid is drawn.
 // One value, in a static, set up before the heap exists: its size costs nothing.
@@ -58,6 +56,9 @@ enum Target {
 }
 
 /// The screen's text and where it is drawn.
+///
+/// Lock order (of `SCREEN`): taken only under the serial console's lock; nothing is taken
+/// under it.
 struct Screen {
     grid: TextGrid,
     target: Target,
@@ -99,7 +100,6 @@ pub enum Found {
 pub fn init(fb: Option<&Framebuffer>) -> Found {
     let mut screen = SCREEN.lock();
     let (target, found) = match fb {
-        Some(fb) if fb.len() > MAX_FRAMEBUFFER_BYTES => (Target::None, Found::Unsupported(fb.kind, fb.bpp)),
         Some(fb) => match (fb.kind, pixel_format(fb)) {
             (FramebufferKind::Rgb { .. }, Some(format)) => {
                 let glyphs = Glyphs::new(format, fb.pitch as usize, fb.width as usize, fb.height as usize);

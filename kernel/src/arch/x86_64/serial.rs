@@ -14,6 +14,7 @@ use uart_16550::{Config, Uart16550Tty};
 
 const COM1: u16 = 0x3f8;
 
+/// The UART. Lock order: first; the screen's lock may be taken under it, nothing else.
 static CONSOLE: Mutex<Option<Uart16550Tty<PioBackend>>> = Mutex::new(None);
 
 /// Initialises COM1; a machine without a working UART simply gets no console.
