@@ -96,7 +96,8 @@ pub enum Found {
 }
 
 /// Sets up the screen from the loader's framebuffer, or VGA text if the machine has it.
-/// Call after `paging::init`, which maps the framebuffer.
+/// Call once the direct map covers the framebuffer: the boot page tables map the first
+/// 4 GiB (and `paging::init` keeps them), `paging::init` maps one beyond.
 pub fn init(fb: Option<&Framebuffer>) -> Found {
     let mut screen = SCREEN.lock();
     let (target, found) = match fb {
