@@ -119,16 +119,18 @@ pub struct Boot {
 
 /// A screenshot at the end of a run: the machine has no exit device (the kernel's exit
 /// leaves it halted) and stops instead of powering off (`-no-shutdown`); once a serial
-/// line contains `after_line` and `settle` has passed, QEMU's monitor writes the screen
-/// to `path` as a PPM (`screendump`) and QEMU is told to quit. Such a run ends with
-/// [`Ending::Other`]`(0)`: the kernel's verdict is on the serial console only.
+/// line contains `after_line` and then the CPU is halted for good (the monitor's `info
+/// registers` says `HLT=1`; there is no idle halt after the kernel's last line) or
+/// `settle` has passed, QEMU's monitor writes the screen to `path` as a PPM
+/// (`screendump`) and QEMU is told to quit. Such a run ends with [`Ending::Other`]`(0)`:
+/// the kernel's verdict is on the serial console only.
 #[derive(Clone, Debug)]
 pub struct Screenshot {
     /// The serial line (a part of it) after which the screen is taken.
     pub after_line: String,
     /// Where the PPM goes.
     pub path: PathBuf,
-    /// Time given the guest after the line, to finish drawing.
+    /// The longest wait after the line for the CPU to halt.
     pub settle: Duration,
     /// Monitor commands sent after the screendump (`xp /2000hx 0xb8000` reads VGA text
     /// cells); their answers are [`Outcome::monitor_answers`].
@@ -260,7 +262,7 @@ impl Boot {
                 break Ending::TimedOut;
             }
             if let Some(due) = screenshot_due
-                && Instant::now() >= due
+                && (Instant::now() >= due || monitor::halted(&monitor_socket))
                 && let Some(shot) = &self.screenshot
             {
                 screenshot_due = None;

@@ -46,6 +46,11 @@ pub fn command(socket: &Path, command: &str) -> Option<String> {
     Some(ask(&mut stream, command))
 }
 
+/// Whether the CPU is halted (`HLT=1` in `info registers`).
+pub fn halted(socket: &Path) -> bool {
+    command(socket, "info registers").is_some_and(|regs| regs.contains("HLT=1"))
+}
+
 /// Writes the screen to `path` as a PPM; `None` if the monitor does not answer or no
 /// picture of the announced size was written.
 pub fn screendump(socket: &Path, path: &Path) -> Option<Ppm> {

@@ -62,7 +62,7 @@ fn boot_and_read_the_screen(firmware: Firmware, name: &str) {
     boot.screenshot = Some(Screenshot {
         after_line: "shutdown requested by pid 1".into(),
         path: shot.clone(),
-        settle: Duration::from_millis(300),
+        settle: Duration::from_secs(10),
         monitor_commands: Vec::new(),
     });
     let out = boot.run().expect("QEMU runs");
@@ -114,7 +114,7 @@ fn boot_pvh_and_read_vga_text(initfs: Option<PathBuf>, append: &str, after_line:
     boot.screenshot = Some(Screenshot {
         after_line: after_line.into(),
         path: shot.clone(),
-        settle: Duration::from_millis(500),
+        settle: Duration::from_secs(10),
         monitor_commands: vec!["xp /2000hx 0xb8000".into()],
     });
     let out = boot.run().expect("QEMU runs");
