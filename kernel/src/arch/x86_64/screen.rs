@@ -7,7 +7,7 @@
 //!   under BIOS, its GOP mode under UEFI), drawn with 7x16 glyphs, 16, 24 or 32 bits per
 //!   pixel; the grid jumps a quarter of the screen when it scrolls, so that a full
 //!   redraw (the cells whose character changed) is paid once per several lines;
-//! - EGA text the loader reports (`gfxpayload=text`), 80x25 cells at 0xb8000;
+//! - EGA text the loader reports (multiboot2 framebuffer type 2), cells at 0xb8000;
 //! - with no framebuffer information (PVH `-kernel`, or a loader that set no mode): VGA
 //!   text at 0xb8000, but only when the BIOS data area says a colour text mode (2 or 3) is
 //!   set and the VGA miscellaneous output register answers (an absent VGA reads 0xff).
