@@ -16,10 +16,11 @@
 
 /// The cell value for a character the grid cannot show.
 pub const REPLACEMENT: u8 = 0x7f;
-/// The most cells a grid holds (the screen beyond them stays blank).
-pub const MAX_CELLS: usize = 32 * 1024;
+/// The most cells a grid holds (the screen beyond them stays blank): a 3840x2160
+/// framebuffer's 548x135 cells of 7x16 pixels fit.
+pub const MAX_CELLS: usize = 80 * 1024;
 /// The most columns a grid has.
-pub const MAX_COLS: usize = 512;
+pub const MAX_COLS: usize = 640;
 /// A cell value that no character has: what `shown` holds when the device's content is
 /// unknown, so that every cell is drawn.
 const UNKNOWN: u8 = 0xff;
@@ -68,11 +69,12 @@ impl TextGrid {
             rows: 0,
             row: 0,
             col: 0,
-            scroll_step: 1,
+            scroll_step: 0,
             escape: Escape::None,
             dirty: (0, 0),
-            cells: [b' '; MAX_CELLS],
-            shown: [UNKNOWN; MAX_CELLS],
+            // Zeros, so that a grid in a static costs no image space; `resize` sets them.
+            cells: [0; MAX_CELLS],
+            shown: [0; MAX_CELLS],
         }
     }
 
