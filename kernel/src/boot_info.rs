@@ -1,5 +1,5 @@
-//! Boot information: the physical memory map, the command line and the ACPI root pointer,
-//! decoded from either the Xen PVH start info (QEMU `-kernel`) or the multiboot2
+//! Boot information: the physical memory map, the command line, the ACPI root pointer and
+//! the framebuffer, decoded from either the Xen PVH start info (QEMU `-kernel`) or the multiboot2
 //! information (GRUB).
 //!
 //! The parsers only read through [`PhysicalMemory`], so they are safe code and run on the
@@ -14,12 +14,17 @@ pub const MAX_REGIONS: usize = 128;
 pub const MAX_MODULES: usize = 8;
 /// Longest command line kept; the rest is dropped (and reported).
 pub const MAX_CMDLINE: usize = 512;
+/// The largest framebuffer kept (a bigger one is a loader's mistake).
+pub const MAX_FRAMEBUFFER_BYTES: u64 = 256 << 20;
+/// Physical addresses end here (x86_64's architectural limit of 52 bits).
+const PHYS_ADDR_LIMIT: u64 = 1 << 52;
 
 const PVH_MAGIC: u32 = 0x336e_c578;
 const MB2_TAG_END: u32 = 0;
 const MB2_TAG_CMDLINE: u32 = 1;
 const MB2_TAG_MODULE: u32 = 3;
 const MB2_TAG_MMAP: u32 = 6;
+const MB2_TAG_FRAMEBUFFER: u32 = 8;
 const MB2_TAG_ACPI_OLD: u32 = 14;
 const MB2_TAG_ACPI_NEW: u32 = 15;
 /// Bytes of an RSDP tag header before the RSDP copy itself.
@@ -76,6 +81,56 @@ impl MemoryRegion {
     }
 }
 
+/// One colour channel of a direct-colour framebuffer pixel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ColorField {
+    /// Bit position of the channel's least significant bit in the pixel.
+    pub position: u8,
+    /// Bits in the channel.
+    pub size: u8,
+}
+
+/// How a framebuffer's memory is to be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FramebufferKind {
+    /// Palette indices (multiboot2 type 0); `colors` palette entries follow in the tag.
+    Indexed { colors: u16 },
+    /// Direct colour (type 1) with each channel's place in the pixel.
+    Rgb { red: ColorField, green: ColorField, blue: ColorField },
+    /// EGA text cells (type 2): `width` x `height` characters of 2 bytes.
+    EgaText,
+}
+
+/// The display the boot loader set up (multiboot2 tag 8: GRUB's VBE or GOP mode, or text).
+/// A kept one spans at most [`MAX_FRAMEBUFFER_BYTES`] and ends below 2^52.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Framebuffer {
+    /// Physical address of the first pixel (or cell); may lie above 4 GiB.
+    pub addr: u64,
+    /// Bytes from one pixel row (or text row) to the next.
+    pub pitch: u32,
+    /// Pixels (or characters) per row.
+    pub width: u32,
+    /// Rows of pixels (or characters).
+    pub height: u32,
+    /// Bits per pixel (16 per cell for text).
+    pub bpp: u8,
+    /// The pixel format.
+    pub kind: FramebufferKind,
+}
+
+impl Framebuffer {
+    /// Bytes the framebuffer spans from `addr`.
+    pub fn len(&self) -> u64 {
+        u64::from(self.pitch) * u64::from(self.height)
+    }
+
+    /// Whether the framebuffer spans no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// Why boot information could not be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BootInfoError {
@@ -104,6 +159,8 @@ pub struct BootInfo {
     pub rsdp: Option<u64>,
     /// Boot modules (start, length): the first one is the initfs image.
     pub modules: ArrayVec<(u64, u64), MAX_MODULES>,
+    /// The framebuffer the loader set up, if it said so (PVH never does).
+    pub framebuffer: Option<Framebuffer>,
 }
 
 impl BootInfo {
@@ -143,6 +200,11 @@ impl BootInfo {
 fn read_u32(mem: &impl PhysicalMemory, paddr: u64) -> Result<u32, BootInfoError> {
     let mut buf = [0; 4];
     if mem.read(paddr, &mut buf) { Ok(u32::from_le_bytes(buf)) } else { Err(BootInfoError::Unreadable(paddr)) }
+}
+
+fn read_u8(mem: &impl PhysicalMemory, paddr: u64) -> Result<u8, BootInfoError> {
+    let mut buf = [0; 1];
+    if mem.read(paddr, &mut buf) { Ok(buf[0]) } else { Err(BootInfoError::Unreadable(paddr)) }
 }
 
 fn read_u64(mem: &impl PhysicalMemory, paddr: u64) -> Result<u64, BootInfoError> {
@@ -240,11 +302,53 @@ pub fn parse_multiboot2(mem: &impl PhysicalMemory, paddr: u64) -> Result<BootInf
             // The newer RSDP wins over the ACPI 1.0 one when both are present.
             MB2_TAG_ACPI_NEW => info.rsdp = Some(tag + MB2_TAG_HEADER),
             MB2_TAG_ACPI_OLD if info.rsdp.is_none() => info.rsdp = Some(tag + MB2_TAG_HEADER),
+            MB2_TAG_FRAMEBUFFER => info.framebuffer = parse_framebuffer(mem, tag, size)?,
             _ => {}
         }
         tag += u64::from(size).next_multiple_of(8);
     }
     Ok(info)
+}
+
+/// Decodes a multiboot2 framebuffer tag of `size` bytes at `tag`, laid out as GRUB writes
+/// it (`struct multiboot_tag_framebuffer`): address, pitch, width, height, bpp, type, a
+/// 16-bit reserved field, then the colour information from byte 32. A framebuffer kind
+/// this kernel does not know, a tag too short for its kind, or a framebuffer too large or
+/// beyond physical addresses gives `None`.
+fn parse_framebuffer(mem: &impl PhysicalMemory, tag: u64, size: u32) -> Result<Option<Framebuffer>, BootInfoError> {
+    const COLOR_INFO: u64 = 32;
+    if u64::from(size) < COLOR_INFO {
+        return Ok(None);
+    }
+    let field = |at: u64| -> Result<ColorField, BootInfoError> {
+        Ok(ColorField { position: read_u8(mem, tag + at)?, size: read_u8(mem, tag + at + 1)? })
+    };
+    let kind = match read_u8(mem, tag + 29)? {
+        0 if u64::from(size) >= COLOR_INFO + 2 => {
+            let mut buf = [0; 2];
+            if !mem.read(tag + COLOR_INFO, &mut buf) {
+                return Err(BootInfoError::Unreadable(tag + COLOR_INFO));
+            }
+            FramebufferKind::Indexed { colors: u16::from_le_bytes(buf) }
+        }
+        1 if u64::from(size) >= COLOR_INFO + 6 => FramebufferKind::Rgb {
+            red: field(COLOR_INFO)?,
+            green: field(COLOR_INFO + 2)?,
+            blue: field(COLOR_INFO + 4)?,
+        },
+        2 => FramebufferKind::EgaText,
+        _ => return Ok(None),
+    };
+    let fb = Framebuffer {
+        addr: read_u64(mem, tag + 8)?,
+        pitch: read_u32(mem, tag + 16)?,
+        width: read_u32(mem, tag + 20)?,
+        height: read_u32(mem, tag + 24)?,
+        bpp: read_u8(mem, tag + 28)?,
+        kind,
+    };
+    let fits = fb.len() <= MAX_FRAMEBUFFER_BYTES && fb.addr < PHYS_ADDR_LIMIT - MAX_FRAMEBUFFER_BYTES;
+    Ok(fits.then_some(fb))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use crate::acpi::{self, tables::Rsdp};
 use crate::arch::boot::BootProtocol;
 use crate::arch::power;
 use crate::arch::qemu::ExitCode;
+use crate::arch::screen::{self, Found};
 use crate::arch::{apic, clock, gdt, interrupts, percpu, pic, serial, smp, syscall, wait_for_interrupt};
 use crate::boot_info::{self, BootInfo, PhysicalMemory};
 use crate::cmdline::{self, KernelOptions, TestFault, TickSource};
@@ -22,13 +23,16 @@ use kestrel_abi::syscall::O_RDWR;
 /// Timer interrupts awaited at boot to prove the timer works.
 const TIMER_PROOF_TICKS: u64 = 5;
 
+/// The physical memory the boot page tables map at `PHYS_OFFSET`.
+const BOOT_MAPPED_END: u64 = 4 << 30;
+
 /// Physical memory as the boot page tables map it: the first 4 GiB at `PHYS_OFFSET`.
 struct BootMappedMemory;
 
 impl PhysicalMemory for BootMappedMemory {
     fn read(&self, paddr: u64, buf: &mut [u8]) -> bool {
         let Some(end) = paddr.checked_add(buf.len() as u64) else { return false };
-        if end > 4 << 30 {
+        if end > BOOT_MAPPED_END {
             return false;
         }
         // SAFETY: the range lies in the first 4 GiB, which the boot stub maps at
@@ -129,6 +133,11 @@ pub fn start(protocol: u32, info_paddr: u32) -> ! {
     interrupts::init();
 
     let (protocol, info) = read_boot_info(protocol, info_paddr);
+    // The screen starts now if the boot page tables reach it (so that it shows the boot
+    // option warnings and a fatal error of the memory set-up), else once the kernel's
+    // page tables map the framebuffer.
+    let fb = info.framebuffer.as_ref();
+    let early_screen = fb.is_none_or(|fb| fb.addr + fb.len() <= BOOT_MAPPED_END).then(|| screen::init(fb));
     let options = KernelOptions::parse(&info.cmdline, |unknown| warn!("ignoring unknown boot option {:?}", unknown.0));
     log::set_max_level(options.log_level);
     power::set_end_action(options.end);
@@ -144,6 +153,7 @@ pub fn start(protocol: u32, info_paddr: u32) -> ! {
 
     let free = frame::init(&info).unwrap_or_else(|e| fatal(format_args!("frame allocator: {e:?}")));
     let direct_map = paging::init(&info).unwrap_or_else(|e| fatal(format_args!("page tables: {e:?}")));
+    let screen = early_screen.unwrap_or_else(|| screen::init(fb));
     let usable = info.usable_bytes();
     let heap_size = heap::init(usable).unwrap_or_else(|| fatal(format_args!("no memory for the kernel heap")));
     read_acpi(rsdp);
@@ -168,6 +178,14 @@ pub fn start(protocol: u32, info_paddr: u32) -> ! {
         mib(heap_size),
         mib(direct_map),
     );
+    match screen {
+        Found::Framebuffer { width, height, bpp, cols, rows } => {
+            info!("screen: {width}x{height} framebuffer at {bpp} bits per pixel, {cols}x{rows} text")
+        }
+        Found::Text { cols, rows } => info!("screen: VGA text, {cols}x{rows}"),
+        Found::Unsupported(kind, bpp) => warn!("screen: none ({kind:?} framebuffer at {bpp} bits per pixel not drawn)"),
+        Found::None => info!("screen: none (no framebuffer, no VGA text mode)"),
+    }
     let ghz = source.scale.freq_hz() / 1_000_000;
     info!(
         "clock: TSC at {}.{:03} GHz calibrated against the PIT (invariant: {})",

@@ -13,6 +13,7 @@ pub mod bench;
 pub mod cpio;
 pub mod initfs;
 pub mod monitor;
+pub mod screen;
 pub mod symbolize;
 
 use std::io::{self, BufRead, BufReader, Write};
@@ -84,6 +85,8 @@ pub struct Outcome {
     /// On a timeout: what QEMU's monitor said of the CPU before the machine was killed
     /// (`info registers` samples and the words at the stack pointer), for a hang report.
     pub hang_state: Option<String>,
+    /// With a [`Screenshot`]: what the monitor answered to its `monitor_commands`.
+    pub monitor_answers: Vec<String>,
 }
 
 impl Outcome {
@@ -119,6 +122,29 @@ pub struct Boot {
     /// Give the machine QEMU's `isa-debug-exit` device (true unless a test plays a real
     /// machine, which has none).
     pub debug_exit: bool,
+    /// Take a screenshot instead of letting the kernel end the machine (see
+    /// [`Screenshot`]).
+    pub screenshot: Option<Screenshot>,
+}
+
+/// A screenshot at the end of a run: the machine has no exit device (the kernel's exit
+/// leaves it halted) and stops instead of powering off (`-no-shutdown`); once a serial
+/// line contains `after_line` and then the CPU is halted for good (the monitor's `info
+/// registers` says `HLT=1`; there is no idle halt after the kernel's last line) or
+/// `settle` has passed, QEMU's monitor writes the screen to `path` as a PPM
+/// (`screendump`) and QEMU is told to quit. Such a run ends with [`Ending::Other`]`(0)`:
+/// the kernel's verdict is on the serial console only.
+#[derive(Clone, Debug)]
+pub struct Screenshot {
+    /// The serial line (a part of it) after which the screen is taken.
+    pub after_line: String,
+    /// Where the PPM goes.
+    pub path: PathBuf,
+    /// The longest wait after the line for the CPU to halt.
+    pub settle: Duration,
+    /// Monitor commands sent after the screendump (`xp /2000hx 0xb8000` reads VGA text
+    /// cells); their answers are [`Outcome::monitor_answers`].
+    pub monitor_commands: Vec<String>,
 }
 
 impl Boot {
@@ -136,6 +162,7 @@ impl Boot {
             cpu_model: None,
             qemu_args: Vec::new(),
             debug_exit: true,
+            screenshot: None,
         }
     }
 
@@ -145,7 +172,11 @@ impl Boot {
         cmd.args(["-display", "none", "-serial", "stdio", "-no-reboot"]);
         // The monitor on a socket of its own, for a look at a hung machine (`hang_state`).
         cmd.arg("-monitor").arg(format!("unix:{},server=on,wait=off", monitor.display()));
-        if self.debug_exit {
+        if self.screenshot.is_some() {
+            // A display device to take the picture of (QEMU's standard VGA, the default
+            // made explicit), and a machine that outlives the kernel's exit.
+            cmd.args(["-vga", "std", "-no-shutdown"]);
+        } else if self.debug_exit {
             cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
         }
         cmd.args(["-accel", "tcg"]);
@@ -202,6 +233,7 @@ impl Boot {
         let stdout = child.stdout.take().expect("stdout is piped");
         let stream = self.stream;
         let (tx, rx) = mpsc::channel();
+        let screenshot_line = self.screenshot.as_ref().map(|s| s.after_line.clone().into_bytes());
         let reader = thread::spawn(move || {
             let mut serial = Vec::new();
             let mut line_times = Vec::new();
@@ -218,13 +250,18 @@ impl Boot {
                 }
                 line_times.push(start.elapsed());
                 serial.extend_from_slice(&line);
+                if screenshot_line.as_ref().is_some_and(|want| line.windows(want.len()).any(|w| w == want)) {
+                    let _ = tx.send(true);
+                }
                 line.clear();
             }
-            let _ = tx.send(());
+            let _ = tx.send(false);
             (serial, line_times)
         });
         let deadline = start + self.timeout;
         let mut hang_state = None;
+        let mut screenshot_due = None;
+        let mut monitor_answers = Vec::new();
         let ending = loop {
             if let Some(status) = child.try_wait()? {
                 break match status.code() {
@@ -240,17 +277,34 @@ impl Boot {
                 let _ = child.wait();
                 break Ending::TimedOut;
             }
-            let _ = rx.recv_timeout(Duration::from_millis(20));
+            if let Some(due) = screenshot_due
+                && (Instant::now() >= due || monitor::halted(&monitor_socket))
+                && let Some(shot) = &self.screenshot
+            {
+                screenshot_due = None;
+                monitor::screendump(&monitor_socket, &shot.path);
+                for command in &shot.monitor_commands {
+                    monitor_answers.push(monitor::command(&monitor_socket, command).unwrap_or_default());
+                }
+                monitor::command(&monitor_socket, "quit");
+            }
+            if let Ok(true) = rx.recv_timeout(Duration::from_millis(20))
+                && let Some(shot) = &self.screenshot
+            {
+                screenshot_due.get_or_insert(Instant::now() + shot.settle);
+            }
         };
         let (serial, line_times) = reader.join().unwrap_or_default();
         let _ = std::fs::remove_file(&monitor_socket);
         let serial = String::from_utf8_lossy(&serial).into_owned();
         let ending = match ending {
             // Powered off or reset: the kernel said how the run ended just before.
-            Ending::Other(0) if !self.debug_exit => reported_ending(&serial).unwrap_or(ending),
+            Ending::Other(0) if !self.debug_exit && self.screenshot.is_none() => {
+                reported_ending(&serial).unwrap_or(ending)
+            }
             other => other,
         };
-        Ok(Outcome { ending, serial, elapsed: start.elapsed(), line_times, hang_state })
+        Ok(Outcome { ending, serial, elapsed: start.elapsed(), line_times, hang_state, monitor_answers })
     }
 }
 

@@ -19,18 +19,26 @@ fn summary(serial: &str) -> Option<(usize, usize)> {
 
 #[test]
 fn guest_suite_passes() {
-    run_suite(&kernel_elf(), "guest suite");
+    run_suite(&kernel_elf(), 1, "guest suite");
+}
+
+/// The same suite on a machine with four CPUs, where the tests' processes and threads
+/// run in parallel.
+#[test]
+fn guest_suite_passes_on_four_cpus() {
+    run_suite(&kernel_elf(), 4, "guest suite (4 CPUs)");
 }
 
 /// The same suite on the kernel built with debug assertions, where taking the IPC locks
-/// out of their written order (`context::lock_order`) panics.
+/// out of their written order (`context::lock_order`) panics, on two CPUs.
 #[test]
 fn guest_suite_passes_with_debug_assertions() {
-    run_suite(&debug_kernel_elf(), "guest suite (debug kernel)");
+    run_suite(&debug_kernel_elf(), 2, "guest suite (debug kernel, 2 CPUs)");
 }
 
-fn run_suite(kernel: &Path, what: &str) {
+fn run_suite(kernel: &Path, cpus: u32, what: &str) {
     let mut boot = Boot::new(kernel.to_path_buf(), Firmware::Pvh);
+    boot.cpus = cpus;
     boot.initrd = Some(guest_initfs());
     boot.timeout = Duration::from_secs(600);
     let out = boot.run().expect("QEMU runs");
@@ -45,6 +53,9 @@ fn run_suite(kernel: &Path, what: &str) {
         assert!(out.serial.contains(&format!("PASS {test} (")), "{test} did not pass:\n{}", out.serial);
     }
     assert_eq!(out.ending, Ending::Success, "serial:\n{}", out.serial);
+    if cpus > 1 {
+        assert!(out.serial.contains(&format!("CPUs: {cpus} running")), "not every CPU started:\n{}", out.serial);
+    }
     println!("{what}: {} tests in {:.2} s of QEMU time", expected.len(), out.elapsed.as_secs_f64());
 }
 

@@ -194,3 +194,83 @@ fn multiboot2_bad_tag_size() {
     img.put_u32(0x800c, 4);
     assert_eq!(parse_multiboot2(&img, 0x8000).unwrap_err(), BootInfoError::BadTag { offset: 8, size: 4 });
 }
+
+/// A framebuffer tag's payload (after type and size): address, pitch, width, height, bpp,
+/// type, reserved, then `color_info`.
+fn framebuffer_payload(
+    addr: u64,
+    pitch: u32,
+    width: u32,
+    height: u32,
+    bpp: u8,
+    kind: u8,
+    color_info: &[u8],
+) -> Vec<u8> {
+    let mut p = Vec::new();
+    p.extend_from_slice(&addr.to_le_bytes());
+    p.extend_from_slice(&pitch.to_le_bytes());
+    p.extend_from_slice(&width.to_le_bytes());
+    p.extend_from_slice(&height.to_le_bytes());
+    p.extend_from_slice(&[bpp, kind, 0, 0]);
+    p.extend_from_slice(color_info);
+    p
+}
+
+#[test]
+fn multiboot2_rgb_framebuffer_above_4_gib() {
+    let payload = framebuffer_payload(0x8_0000_0000, 4096, 1024, 768, 32, 1, &[16, 8, 8, 8, 0, 8, 0, 0]);
+    let img = mb2_image(&[(MB2_TAG_CMDLINE, b"x\0".to_vec()), (MB2_TAG_FRAMEBUFFER, payload)]);
+    let info = parse_multiboot2(&img, 0x8000).unwrap();
+    let fb = info.framebuffer.expect("a framebuffer");
+    assert_eq!((fb.addr, fb.pitch, fb.width, fb.height, fb.bpp), (0x8_0000_0000, 4096, 1024, 768, 32));
+    let field = |position, size| ColorField { position, size };
+    assert_eq!(fb.kind, FramebufferKind::Rgb { red: field(16, 8), green: field(8, 8), blue: field(0, 8) });
+    assert_eq!(fb.len(), 4096 * 768);
+    assert_eq!(info.cmdline.as_str(), "x");
+}
+
+#[test]
+fn multiboot2_rgb565_framebuffer() {
+    let payload = framebuffer_payload(0xfd00_0000, 1600, 800, 600, 16, 1, &[11, 5, 5, 6, 0, 5]);
+    let info = parse_multiboot2(&mb2_image(&[(MB2_TAG_FRAMEBUFFER, payload)]), 0x8000).unwrap();
+    let field = |position, size| ColorField { position, size };
+    assert_eq!(
+        info.framebuffer.unwrap().kind,
+        FramebufferKind::Rgb { red: field(11, 5), green: field(5, 6), blue: field(0, 5) }
+    );
+}
+
+#[test]
+fn multiboot2_ega_text_and_indexed_framebuffers() {
+    let payload = framebuffer_payload(0xb8000, 160, 80, 25, 16, 2, &[]);
+    let info = parse_multiboot2(&mb2_image(&[(MB2_TAG_FRAMEBUFFER, payload)]), 0x8000).unwrap();
+    let fb = info.framebuffer.unwrap();
+    assert_eq!((fb.addr, fb.width, fb.height, fb.kind), (0xb8000, 80, 25, FramebufferKind::EgaText));
+
+    let payload = framebuffer_payload(0xa0000, 320, 320, 200, 8, 0, &[16, 0, 0, 0, 0, 0]);
+    let info = parse_multiboot2(&mb2_image(&[(MB2_TAG_FRAMEBUFFER, payload)]), 0x8000).unwrap();
+    assert_eq!(info.framebuffer.unwrap().kind, FramebufferKind::Indexed { colors: 16 });
+}
+
+#[test]
+fn multiboot2_framebuffer_of_unknown_kind_or_short_is_ignored() {
+    let payload = framebuffer_payload(0xfd00_0000, 4096, 1024, 768, 32, 7, &[0; 8]);
+    let info = parse_multiboot2(&mb2_image(&[(MB2_TAG_FRAMEBUFFER, payload)]), 0x8000).unwrap();
+    assert_eq!(info.framebuffer, None);
+    // An RGB tag without its channel fields.
+    let payload = framebuffer_payload(0xfd00_0000, 4096, 1024, 768, 32, 1, &[]);
+    let info = parse_multiboot2(&mb2_image(&[(MB2_TAG_FRAMEBUFFER, payload)]), 0x8000).unwrap();
+    assert_eq!(info.framebuffer, None);
+    // PVH never carries one.
+    assert_eq!(parse_pvh(&pvh_image(b"\0", &[]), 0x1000).unwrap().framebuffer, None);
+}
+
+#[test]
+fn multiboot2_framebuffer_too_large_or_beyond_physical_addresses_is_ignored() {
+    let payload = framebuffer_payload(0xfd00_0000, 1 << 20, 1 << 18, 1024, 32, 1, &[16, 8, 8, 8, 0, 8]);
+    let info = parse_multiboot2(&mb2_image(&[(MB2_TAG_FRAMEBUFFER, payload)]), 0x8000).unwrap();
+    assert_eq!(info.framebuffer, None);
+    let payload = framebuffer_payload(u64::MAX - 4095, 4096, 1024, 768, 32, 1, &[16, 8, 8, 8, 0, 8]);
+    let info = parse_multiboot2(&mb2_image(&[(MB2_TAG_FRAMEBUFFER, payload)]), 0x8000).unwrap();
+    assert_eq!(info.framebuffer, None);
+}

@@ -1,7 +1,8 @@
 //! The kernel's own page tables, replacing the boot stub's: the kernel image mapped with
 //! per-section rights (text read-execute, rodata read-only, data and bss read-write,
 //! no-execute where the CPU supports it), the direct map of all physical memory with
-//! 2 MiB pages, and nothing in the lower half.
+//! 2 MiB pages (and of the boot loader's framebuffer, uncached, where it lies beyond),
+//! and nothing in the lower half.
 //!
 //! Every later address space shares the kernel half (PML4 entries 256..512) of the table
 //! built here.
@@ -87,6 +88,22 @@ pub fn init(info: &BootInfo) -> Result<u64, PagingError> {
         // SAFETY: the direct map aliases physical memory; Rust references into it are
         // only ever created for memory the owner allocated.
         unsafe { mapper.map_to(page, frame, data_flags | Flags::HUGE_PAGE, &mut ZeroedFrames) }?.ignore();
+    }
+
+    // A framebuffer beyond the direct map (firmware may place it above 4 GiB) joins it,
+    // uncached: the memory type registers need not cover it, and a write-back cache
+    // would keep pixels from the display.
+    if let Some(fb) = info.framebuffer.filter(|fb| fb.addr.saturating_add(fb.len()) > phys_end) {
+        let fb_flags = data_flags | Flags::NO_CACHE | Flags::WRITE_THROUGH | Flags::HUGE_PAGE;
+        let start = (fb.addr - fb.addr % LARGE_PAGE_SIZE).max(phys_end);
+        let end = (fb.addr + fb.len()).next_multiple_of(LARGE_PAGE_SIZE);
+        for paddr in (start..end).step_by(LARGE_PAGE_SIZE as usize) {
+            let page = Page::<Size2MiB>::containing_address(VirtAddr::new(phys_to_virt(paddr)));
+            let frame = PhysFrame::<Size2MiB>::containing_address(PhysAddr::new(paddr));
+            // SAFETY: device memory the loader reported as the framebuffer, mapped where
+            // the direct map would have it; only the screen console references it.
+            unsafe { mapper.map_to(page, frame, fb_flags, &mut ZeroedFrames) }?.ignore();
+        }
     }
 
     let (text, rodata, data, end) =

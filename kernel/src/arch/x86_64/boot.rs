@@ -46,6 +46,19 @@ mb2_header_start:
     .long 0
     .long mb2_header_end - mb2_header_start
     .long 0x100000000 - (MB2_MAGIC + (mb2_header_end - mb2_header_start))
+    /* Framebuffer request (tag 5), optional (flags bit 0), no preferred width, height or
+       depth: GRUB sets its "auto" mode, or the one `gfxpayload` names, through VBE or GOP,
+       and reports it in information tag 8 (GRUB 2.06 under SeaBIOS: 1280x800x32 by
+       default, 800x600x24 with `gfxpayload=text`). A loader that leaves EGA text reports
+       that instead, and the kernel draws on it too (see `screen`). */
+    .balign 8
+    .word 5
+    .word 1
+    .long 20
+    .long 0
+    .long 0
+    .long 0
+    .balign 8
     .word 0
     .word 0
     .long 8

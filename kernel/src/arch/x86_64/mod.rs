@@ -1,7 +1,7 @@
 //! x86_64: boot entry, descriptor tables, interrupts and exceptions, the local APIC and
 //! the other CPUs' start, the legacy PIC and PIT, the clocks, the serial console, the
-//! QEMU exit device and the end of a run (`power`: exit port, ACPI soft-off, reset). Most
-//! of the kernel's `unsafe` lives here and in `memory/`.
+//! screen, the QEMU exit device and the end of a run (`power`: exit port, ACPI soft-off,
+//! reset). Most of the kernel's `unsafe` lives here and in `memory/`.
 
 pub mod apic;
 pub mod boot;
@@ -14,6 +14,7 @@ pub mod percpu;
 pub mod pic;
 pub mod power;
 pub mod qemu;
+pub mod screen;
 pub mod serial;
 pub mod smp;
 pub mod switch;

@@ -1,18 +1,20 @@
-//! The serial console (COM1), shared by the logger, the fatal-error reports and later the
-//! `debug:` scheme.
+//! The serial console (COM1), shared by the logger, the fatal-error reports and the
+//! `debug:` scheme. Everything written to it is also drawn on the screen (`screen`).
 //!
-//! Lock order: `CONSOLE` is a leaf lock; nothing else is taken while it is held. The
-//! fatal paths steal it with [`Console::emergency`] because the fault may have happened
-//! while it was held.
+//! Lock order: `CONSOLE`, then the screen's lock under it; nothing else is taken while
+//! either is held. The fatal paths steal `CONSOLE` with [`Console::emergency`] because the
+//! fault may have happened while it was held.
 
 use core::fmt::{self, Write};
 
+use super::screen::{self, ScreenGuard};
 use spin::Mutex;
 use uart_16550::backend::PioBackend;
 use uart_16550::{Config, Uart16550Tty};
 
 const COM1: u16 = 0x3f8;
 
+/// The UART. Lock order: first; the screen's lock may be taken under it, nothing else.
 static CONSOLE: Mutex<Option<Uart16550Tty<PioBackend>>> = Mutex::new(None);
 
 /// Initialises COM1; a machine without a working UART simply gets no console.
@@ -24,25 +26,49 @@ pub fn init() -> bool {
     ok
 }
 
+/// Text to the serial port and the screen alike.
+struct Tee<'a> {
+    uart: Option<&'a mut Uart16550Tty<PioBackend>>,
+    screen: Option<&'a mut ScreenGuard>,
+}
+
+impl Write for Tee<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if let Some(uart) = self.uart.as_mut() {
+            let _ = uart.write_str(s);
+        }
+        if let Some(screen) = self.screen.as_mut() {
+            screen.grid().write_str(s);
+        }
+        Ok(())
+    }
+}
+
 /// Writer to the console.
 pub struct Console;
 
 impl Console {
     /// Writes formatted text under the console lock.
     pub fn print(args: fmt::Arguments<'_>) {
-        if let Some(uart) = CONSOLE.lock().as_mut() {
-            let _ = uart.write_fmt(args);
-        }
+        Self::print_to(args, screen::lock);
     }
 
-    /// Writes raw bytes (user output); invalid UTF-8 is passed through byte by byte.
+    fn print_to(args: fmt::Arguments<'_>, screen: fn() -> Option<ScreenGuard>) {
+        let mut uart = CONSOLE.lock();
+        // Dropped first: the screen is drawn while the console lock is still held.
+        let mut screen = screen();
+        let _ = Tee { uart: uart.as_mut(), screen: screen.as_mut() }.write_fmt(args);
+    }
+
+    /// Writes raw bytes (user output); each invalid UTF-8 sequence becomes U+FFFD.
     pub fn write_bytes(bytes: &[u8]) {
-        if let Some(uart) = CONSOLE.lock().as_mut() {
-            for chunk in bytes.utf8_chunks() {
-                let _ = uart.write_str(chunk.valid());
-                if !chunk.invalid().is_empty() {
-                    let _ = uart.write_str("\u{fffd}");
-                }
+        let mut uart = CONSOLE.lock();
+        let mut screen = screen::lock();
+        let mut tee = Tee { uart: uart.as_mut(), screen: screen.as_mut() };
+        for chunk in bytes.utf8_chunks() {
+            let _ = tee.write_str(chunk.valid());
+            if !chunk.invalid().is_empty() {
+                let _ = tee.write_str("\u{fffd}");
             }
         }
     }
@@ -55,7 +81,7 @@ impl Console {
             // interrupted holder will never run again, so breaking its lock is sound.
             unsafe { CONSOLE.force_unlock() };
         }
-        Self::print(args);
+        Self::print_to(args, screen::lock_for_fatal_report);
     }
 }
 
