@@ -7,6 +7,8 @@ kernel_elf := justfile_directory() / "target/release/kernel"
 iso := justfile_directory() / "target/kestrel.iso"
 initfs_img := justfile_directory() / "target/initfs.img"
 qemu_run := "cargo run -q --release -p integration --bin qemu-run --"
+# The machine's CPU count for qemu, qemu-iso, run-c, stress and fuzz: `just cpus=4 qemu`.
+cpus := "1"
 
 # Build the kernel, boot it under QEMU and run the default guest suite.
 default: qemu
@@ -34,7 +36,7 @@ sysroot:
 [positional-arguments]
 run-c +ARGS: kernel sysroot
     cargo build -q -p userspace --release --bin init
-    scripts/run-c "$@"
+    KESTREL_RUN_CPUS={{cpus}} scripts/run-c "$@"
 
 # Boot the kernel with the guest programs, stopped at the first instruction under QEMU's
 # gdb stub, and attach gdb with the kernel's symbols (`just gdb [CMDLINE]`; `continue` to
@@ -58,6 +60,7 @@ gdb *CMDLINE: kernel initfs
 stress NAME *ARGS: kernel
     #!/usr/bin/env bash
     set -euo pipefail
+    export KESTREL_RUN_CPUS={{cpus}}
     shift
     if [ "{{NAME}}" = all ]; then
         cargo build -q -p userspace --release --bin init --bin stress_all --bin stress_sem --bin stress_msg --bin stress_mq --bin stress_shm
@@ -81,12 +84,13 @@ stress NAME *ARGS: kernel
 [positional-arguments]
 fuzz *ARGS: kernel
     cargo build -q -p userspace --release --bin init --bin fuzz
-    RUN_TIMEOUT=${RUN_TIMEOUT:-$(( ${1:-60} + 300 ))} scripts/run-guest "{{justfile_directory()}}/target/release/fuzz" "${1:-60}" "${2:-1}" ${3:+"$3"}
+    KESTREL_RUN_CPUS={{cpus}} RUN_TIMEOUT=${RUN_TIMEOUT:-$(( ${1:-60} + 300 ))} scripts/run-guest "{{justfile_directory()}}/target/release/fuzz" "${1:-60}" "${2:-1}" ${3:+"$3"}
 
 # Boot the kernel under QEMU (PVH entry) with the guest programs; init runs the guest
-# test suite. Extra words go on the kernel command line.
+# test suite. Extra words go on the kernel command line; `just cpus=4 qemu` gives the
+# machine four CPUs.
 qemu *CMDLINE: kernel initfs
-    {{qemu_run}} --append "{{CMDLINE}}" --initrd "{{initfs_img}}" "{{kernel_elf}}"
+    {{qemu_run}} --smp {{cpus}} --append "{{CMDLINE}}" --initrd "{{initfs_img}}" "{{kernel_elf}}"
 
 # Build a BIOS+UEFI GRUB ISO that boots the kernel (multiboot2) with the guest programs.
 # Its menu: the guest suite (default), the suite ending in power-off or a halt, each
@@ -97,8 +101,8 @@ iso *CMDLINE: kernel initfs
 
 # Boot the ISO under SeaBIOS and then under OVMF (the bare-hardware paths).
 qemu-iso: iso
-    {{qemu_run}} --firmware bios "{{iso}}"
-    {{qemu_run}} --firmware uefi "{{iso}}"
+    {{qemu_run}} --smp {{cpus}} --firmware bios "{{iso}}"
+    {{qemu_run}} --smp {{cpus}} --firmware uefi "{{iso}}"
 
 # Run every test: host unit tests, QEMU boots (ELF and ISO, BIOS and UEFI), the guest suite
 # (on the release kernel and on the debug kernel, whose lock-order checks are live).

@@ -159,7 +159,8 @@ pub fn start(protocol: u32, info_paddr: u32) -> ! {
     read_acpi(rsdp);
 
     pic::init();
-    let source = clock::init().unwrap_or_else(|| fatal(format_args!("TSC calibration against the PIT failed")));
+    let source = clock::init(pm_timer())
+        .unwrap_or_else(|| fatal(format_args!("TSC calibration failed against the PIT and the ACPI PM timer")));
     let rtc = clock::read_rtc();
     let apic_rate = start_tick(options.tick);
     let ticks_before = interrupts::timer_ticks();
@@ -188,9 +189,13 @@ pub fn start(protocol: u32, info_paddr: u32) -> ! {
     }
     let ghz = source.scale.freq_hz() / 1_000_000;
     info!(
-        "clock: TSC at {}.{:03} GHz calibrated against the PIT (invariant: {})",
+        "clock: TSC at {}.{:03} GHz calibrated against {} (invariant: {})",
         ghz / 1000,
         ghz % 1000,
+        match source.reference {
+            clock::Reference::Pit => "the PIT",
+            clock::Reference::PmTimer { .. } => "the ACPI PM timer",
+        },
         if source.invariant { "yes" } else { "no" },
     );
     match apic_rate {
@@ -277,6 +282,15 @@ fn start_userspace(info: &BootInfo) -> ! {
         Err(e) => fatal(format_args!("cannot start init: errno {e}")),
     }
     scheduler::idle_loop()
+}
+
+/// The ACPI PM timer, if the FADT names one in I/O space: the TSC's reference where the
+/// machine has no PIT.
+fn pm_timer() -> Option<clock::Reference> {
+    let fadt = acpi::get()?.fadt.as_ref().ok()?;
+    let timer = fadt.pm_timer.filter(|t| t.space == acpi::fadt::AddressSpace::SystemIo)?;
+    let port = u16::try_from(timer.address).ok()?;
+    Some(clock::Reference::PmTimer { port, wide: fadt.flags & acpi::fadt::FLAG_TMR_VAL_EXT != 0 })
 }
 
 /// The process the idle threads belong to.

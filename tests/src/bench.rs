@@ -367,16 +367,22 @@ fn linux_init_status(serial: &str) -> Option<String> {
     })
 }
 
-/// Boots `kernel` with `initramfs` and the benchmark argument `scale`.
-pub fn run_linux(
-    kernel: &Path,
-    initramfs: &Path,
-    scale: u32,
-    clock: Clock,
-    timeout: Duration,
-    stream: bool,
-) -> Result<Run, String> {
+/// How a benchmark boot runs: the program's ITER_SCALE, the clock, the time limit, whether
+/// the serial console is copied to stdout, and the machine's CPU count.
+#[derive(Clone, Copy, Debug)]
+pub struct RunOptions {
+    pub scale: u32,
+    pub clock: Clock,
+    pub timeout: Duration,
+    pub stream: bool,
+    pub cpus: u32,
+}
+
+/// Boots `kernel` with `initramfs` and the benchmark argument `o.scale`.
+pub fn run_linux(kernel: &Path, initramfs: &Path, o: RunOptions) -> Result<Run, String> {
+    let RunOptions { scale, clock, timeout, stream, cpus } = o;
     let mut boot = Boot::new(kernel, Firmware::Pvh);
+    boot.cpus = cpus;
     let extra = match clock.linux_append() {
         "" => String::new(),
         words => format!("{words} "),
@@ -460,16 +466,9 @@ pub fn build_kestrel_program(sysroot: &Path) -> Result<KestrelProgram, String> {
     Ok(KestrelProgram { path, notes, warnings })
 }
 
-/// Boots `kernel` with `init` running `program` with the argument `scale`.
-pub fn run_kestrel(
-    kernel: &Path,
-    init: &Path,
-    program: &Path,
-    scale: u32,
-    clock: Clock,
-    timeout: Duration,
-    stream: bool,
-) -> Result<Run, String> {
+/// Boots `kernel` with `init` running `program` with the argument `o.scale`.
+pub fn run_kestrel(kernel: &Path, init: &Path, program: &Path, o: RunOptions) -> Result<Run, String> {
+    let RunOptions { scale, clock, timeout, stream, cpus } = o;
     let dir = bench_dir().join("kestrel");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let name = initfs::base_name(program)?;
@@ -479,6 +478,7 @@ pub fn run_kestrel(
     let initrd = dir.join("initfs.img");
     std::fs::write(&initrd, image).map_err(|e| format!("{}: {e}", initrd.display()))?;
     let mut boot = Boot::new(kernel, Firmware::Pvh);
+    boot.cpus = cpus;
     boot.initrd = Some(initrd);
     boot.timeout = timeout;
     boot.stream = stream;

@@ -79,9 +79,19 @@ fn every_row_prints_a_positive_figure() {
     let program = bench::build_kestrel_program(&sysroot()).unwrap_or_else(|e| panic!("{e}"));
     assert!(program.notes.is_empty(), "{:?}", program.notes);
     assert!(program.warnings.trim().is_empty(), "kestrel-cc warned:\n{}", program.warnings);
-    let run =
-        bench::run_kestrel(&kernel_elf(), &init(), &program.path, SCALE, Clock::Wall, Duration::from_secs(60), false)
-            .unwrap_or_else(|e| panic!("{e}"));
+    let run = bench::run_kestrel(
+        &kernel_elf(),
+        &init(),
+        &program.path,
+        bench::RunOptions {
+            scale: SCALE,
+            clock: Clock::Wall,
+            timeout: Duration::from_secs(60),
+            stream: false,
+            cpus: 1,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let serial = &run.outcome.serial;
     let report = &run.report;
     assert!(report.started && report.done, "incomplete ({}):\n{serial}", run.why_incomplete());

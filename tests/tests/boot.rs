@@ -126,19 +126,20 @@ fn small_initfs() -> PathBuf {
 }
 
 /// A boot with the small initfs on `machine`, without QEMU's exit device.
-fn boot_without_exit_device(machine: &str, append: &str, extra: &[&str]) -> integration::Outcome {
+fn boot_without_exit_device(machine: &str, append: &str, cpus: u32) -> integration::Outcome {
     let mut boot = Boot::new(kernel_elf(), Firmware::Pvh);
     boot.append = append.to_string();
     boot.initrd = Some(small_initfs());
     boot.debug_exit = false;
-    boot.qemu_args = ["-machine", machine].iter().chain(extra).map(|a| a.to_string()).collect();
+    boot.cpus = cpus;
+    boot.qemu_args = ["-machine", machine].iter().map(|a| a.to_string()).collect();
     boot.run().expect("QEMU runs")
 }
 
 #[test]
 fn poweroff_ends_a_machine_without_the_exit_device() {
-    for (machine, smp) in [("pc", "1"), ("q35", "2")] {
-        let out = boot_without_exit_device(machine, "end=poweroff", &["-smp", smp]);
+    for (machine, smp) in [("pc", 1), ("q35", 2)] {
+        let out = boot_without_exit_device(machine, "end=poweroff", smp);
         let s = &out.serial;
         // QEMU ended by itself (not the time limit), after the kernel's success line.
         assert_eq!(out.ending, Ending::Success, "{machine}:\n{s}");
@@ -152,7 +153,7 @@ fn poweroff_ends_a_machine_without_the_exit_device() {
 
 #[test]
 fn a_failed_run_powers_off_reporting_failure() {
-    let out = boot_without_exit_device("pc", "end=poweroff -- no_such_program", &[]);
+    let out = boot_without_exit_device("pc", "end=poweroff -- no_such_program", 1);
     assert_eq!(out.ending, Ending::Failure, "serial:\n{}", out.serial);
     assert!(out.serial.contains("init: cannot start /scheme/initfs/no_such_program"), "{}", out.serial);
     assert!(out.serial.contains("kestrel: end of run (failure): powering off"), "{}", out.serial);
@@ -161,7 +162,7 @@ fn a_failed_run_powers_off_reporting_failure() {
 #[test]
 fn reboot_ends_qemu_under_no_reboot() {
     for machine in ["pc", "q35"] {
-        let out = boot_without_exit_device(machine, "end=reboot", &[]);
+        let out = boot_without_exit_device(machine, "end=reboot", 1);
         let s = &out.serial;
         assert_eq!(out.ending, Ending::Success, "{machine}:\n{s}");
         assert!(s.contains("1 passed, 0 failed"), "{machine}:\n{s}");
@@ -173,7 +174,7 @@ fn reboot_ends_qemu_under_no_reboot() {
 
 #[test]
 fn the_command_line_names_the_program_init_runs() {
-    let out = boot_without_exit_device("q35", "end=poweroff -- stress_msg 4 1", &[]);
+    let out = boot_without_exit_device("q35", "end=poweroff -- stress_msg 4 1", 1);
     let s = &out.serial;
     assert_eq!(out.ending, Ending::Success, "serial:\n{s}");
     assert!(s.contains("stress_msg: 4 processes, 1 s"), "the arguments reach the program:\n{s}");
@@ -193,4 +194,54 @@ fn halt_leaves_the_machine_stopped_with_the_result_on_the_console() {
     assert_eq!(out.ending, Ending::TimedOut, "serial:\n{}", out.serial);
     assert!(out.serial.contains("1 passed, 0 failed"), "{}", out.serial);
     assert!(out.serial.contains("kestrel: end of run (success): halting"), "{}", out.serial);
+}
+
+/// A boot of the small suite on `cpus` CPUs with extra QEMU arguments; the exit device
+/// ends it.
+fn boot_small_suite(cpus: u32, extra: &[&str]) -> integration::Outcome {
+    let mut boot = Boot::new(kernel_elf(), Firmware::Pvh);
+    boot.initrd = Some(small_initfs());
+    boot.cpus = cpus;
+    boot.qemu_args = extra.iter().map(|a| a.to_string()).collect();
+    boot.run().expect("QEMU runs")
+}
+
+#[test]
+fn every_cpu_the_madt_lists_starts_and_takes_the_tick() {
+    for cpus in [2, 4] {
+        let out = boot_small_suite(cpus, &[]);
+        let s = &out.serial;
+        assert_eq!(out.ending, Ending::Success, "{cpus} CPUs:\n{s}");
+        assert!(s.contains(&format!("CPUs: {cpus} running")), "{cpus} CPUs:\n{s}");
+        assert!(!s.contains("did not start"), "{cpus} CPUs:\n{s}");
+        assert!(s.contains("timer: local APIC 0 at 1000 Hz"), "the APIC timer is the tick:\n{s}");
+    }
+}
+
+#[test]
+fn a_modern_cpu_model_boots() {
+    let out = boot_small_suite(2, &["-cpu", "max"]);
+    assert_eq!(out.ending, Ending::Success, "-cpu max:\n{}", out.serial);
+    assert!(out.serial.contains("CPUs: 2 running"), "-cpu max:\n{}", out.serial);
+}
+
+#[test]
+fn a_machine_without_a_pit_calibrates_against_the_acpi_pm_timer() {
+    for machine in ["pc,pit=off", "q35,pit=off"] {
+        let out = boot_small_suite(2, &["-machine", machine]);
+        let s = &out.serial;
+        assert_eq!(out.ending, Ending::Success, "{machine}:\n{s}");
+        assert!(s.contains("calibrated against the ACPI PM timer"), "{machine}:\n{s}");
+        assert!(s.contains("timer: local APIC"), "{machine}:\n{s}");
+    }
+}
+
+#[test]
+fn the_pit_can_still_be_the_tick() {
+    let mut boot = Boot::new(kernel_elf(), Firmware::Pvh);
+    boot.initrd = Some(small_initfs());
+    boot.append = "timer=pit".to_string();
+    let out = boot.run().expect("QEMU runs");
+    assert_eq!(out.ending, Ending::Success, "timer=pit:\n{}", out.serial);
+    assert!(out.serial.contains("timer: PIT at 1000 Hz"), "timer=pit:\n{}", out.serial);
 }

@@ -7,9 +7,26 @@ use std::time::Duration;
 use integration::{Boot, Ending, Firmware, kernel_iso};
 
 fn boot_iso(firmware: Firmware, name: &str, cmdline: &str) -> integration::Outcome {
+    boot_iso_on(firmware, name, cmdline, 1)
+}
+
+fn boot_iso_on(firmware: Firmware, name: &str, cmdline: &str, cpus: u32) -> integration::Outcome {
     let mut boot = Boot::new(kernel_iso(name, cmdline), firmware);
     boot.timeout = Duration::from_secs(180);
+    boot.cpus = cpus;
     boot.run().expect("QEMU runs")
+}
+
+/// The other CPUs come up from GRUB's start as from QEMU's PVH one, under both firmwares
+/// (OVMF's q35 tables and SeaBIOS's i440FX ones).
+#[test]
+fn iso_starts_four_cpus_under_seabios_and_ovmf() {
+    for (firmware, name) in [(Firmware::Bios, "test-bios-smp"), (Firmware::Uefi, "test-uefi-smp")] {
+        let out = boot_iso_on(firmware, name, "", 4);
+        assert_eq!(out.ending, Ending::Success, "{firmware:?}:\n{}", out.serial);
+        assert!(out.serial.contains("CPUs (4 enabled)"), "{firmware:?}:\n{}", out.serial);
+        assert!(out.serial.contains("CPUs: 4 running"), "{firmware:?}:\n{}", out.serial);
+    }
 }
 
 #[test]

@@ -99,7 +99,14 @@ pub struct Fadt {
     pub boot_arch: u16,
     /// The reset register, when the FADT has one and says it works.
     pub reset: Option<ResetRegister>,
+    /// The power-management timer (3.579545 MHz), when the machine has one.
+    pub pm_timer: Option<GenericAddress>,
 }
+
+/// The power-management timer's frequency (ACPI 6.5, 4.8.3.3).
+pub const PM_TIMER_HZ: u64 = 3_579_545;
+/// FADT flag: the PM timer counts 32 bits, not 24.
+pub const FLAG_TMR_VAL_EXT: u32 = 1 << 8;
 
 fn u8_at(b: &[u8], at: usize) -> Option<u8> {
     b.get(at).copied()
@@ -152,6 +159,7 @@ impl Fadt {
             flags,
             boot_arch: if table.revision() >= 2 { u16_at(b, 109).unwrap_or(0) } else { 0 },
             reset,
+            pm_timer: register(b, 208, 76, 4).filter(|_| u8_at(b, 91) == Some(4)),
         })
     }
 

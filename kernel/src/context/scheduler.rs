@@ -1,11 +1,18 @@
-//! The scheduler: a round-robin run queue, the sleepers ordered by deadline, blocking and
-//! waking, and preemption of user code by the timer.
+//! The scheduler: one round-robin run queue for every CPU, the sleepers ordered by
+//! deadline, blocking and waking, and preemption of user code by each CPU's timer.
 //!
-//! The kernel is not preemptible: a thread in the kernel runs until it blocks, yields or
-//! returns to user mode, and interrupts are disabled meanwhile. So checking a condition
-//! and then blocking on it cannot lose a wake-up. Timer interrupts arrive only while user
-//! code or the idle thread runs; they wake expired sleepers and ask for a reschedule,
+//! The kernel is not preemptible, and kernel code runs on one CPU at a time (the kernel
+//! lock, `kernel_lock.rs`): a thread in the kernel runs until it blocks, yields or returns
+//! to user mode, with interrupts disabled. So checking a condition and then blocking on it
+//! cannot lose a wake-up, on one CPU or several. Timer interrupts arrive only while user
+//! code or an idle thread runs; they wake expired sleepers and ask for a reschedule,
 //! which happens on the way back to user mode.
+//!
+//! Each CPU has its own current and idle thread; runnable threads wait in the shared
+//! queue, so whichever CPU next looks takes the longest-waiting one (the load balances
+//! itself). A thread made runnable while another CPU idles wakes that CPU with a
+//! reschedule interrupt. A thread that may resume on another CPU has its FPU state saved
+//! when it is switched out (`fpu.rs` keeps a state live only on its own CPU).
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::Arc;

@@ -1,4 +1,4 @@
-//! `bench [--icount] [--scale N] [--runs N] [--ours-only | --linux-only] [--timeout SECS] [--stream]`
+//! `bench [--icount] [--smp CPUS] [--scale N] [--runs N] [--ours-only | --linux-only] [--timeout SECS] [--stream]`
 //!
 //! Runs `bench/ipcbench.c` on kestrel and on Linux in the same QEMU configuration and
 //! prints a table: each operation's median figure on both and the cost ratio
@@ -6,7 +6,8 @@
 //! always reads "kestrel's cost over Linux's").
 //! `--icount` boots both under `-icount shift=0` ([`bench::Clock::Icount`]): the figures
 //! are then guest instructions per operation (and MB per 10^9 instructions), identical
-//! from run to run, instead of wall time under emulation.
+//! from run to run, instead of wall time under emulation. `--smp` gives both machines
+//! that many CPUs (default 1), so that the ping-pong rows' two processes can run on two.
 //! `--scale` is the benchmark's ITER_SCALE (percent of the default iterations, 100);
 //! `--runs` boots each side N times and reports the median of the runs' medians;
 //! `--stream` copies the serial consoles to stdout. A row that cannot be measured on a
@@ -21,8 +22,7 @@ use std::time::Duration;
 
 use integration::bench::{self, Clock, Run, Unit, median, secs, timed};
 
-const USAGE: &str =
-    "usage: bench [--icount] [--scale N] [--runs N] [--ours-only | --linux-only] [--timeout SECS] [--stream]";
+const USAGE: &str = "usage: bench [--icount] [--smp CPUS] [--scale N] [--runs N] [--ours-only | --linux-only] [--timeout SECS] [--stream]";
 
 #[derive(Debug)]
 struct Options {
@@ -33,6 +33,19 @@ struct Options {
     clock: Clock,
     timeout: Duration,
     stream: bool,
+    cpus: u32,
+}
+
+impl Options {
+    fn run_options(&self) -> bench::RunOptions {
+        bench::RunOptions {
+            scale: self.scale,
+            clock: self.clock,
+            timeout: self.timeout,
+            stream: self.stream,
+            cpus: self.cpus,
+        }
+    }
 }
 
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
@@ -44,6 +57,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
         clock: Clock::Wall,
         timeout: Duration::from_secs(900),
         stream: false,
+        cpus: 1,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -56,6 +70,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
         match arg.as_str() {
             "--scale" => o.scale = number("--scale")?,
             "--runs" => o.runs = number("--runs")?,
+            "--smp" => o.cpus = number("--smp")?,
             "--timeout" => o.timeout = Duration::from_secs(number("--timeout")?.into()),
             "--ours-only" => o.linux = false,
             "--linux-only" => o.ours = false,
@@ -170,7 +185,7 @@ fn linux_side(o: &Options) -> (Side, Option<Boot<'_>>) {
     match prepared {
         Ok((kernel, initramfs)) => {
             side.notes.push(format!("Linux kernel: {}", kernel.display()));
-            let boot = move || bench::run_linux(&kernel, &initramfs, o.scale, o.clock, o.timeout, o.stream);
+            let boot = move || bench::run_linux(&kernel, &initramfs, o.run_options());
             (side, Some(Box::new(boot)))
         }
         Err(why) => {
@@ -196,7 +211,7 @@ fn kestrel_side(o: &Options) -> (Side, Option<Boot<'_>>) {
             if !program.warnings.trim().is_empty() {
                 side.notes.push(format!("kestrel-cc warnings:\n{}", program.warnings.trim_end()));
             }
-            let boot = move || bench::run_kestrel(&kernel, &init, &program.path, o.scale, o.clock, o.timeout, o.stream);
+            let boot = move || bench::run_kestrel(&kernel, &init, &program.path, o.run_options());
             (side, Some(Box::new(boot)))
         }
         Err(why) => {
@@ -253,13 +268,13 @@ fn main() -> ExitCode {
     println!();
     match o.clock {
         Clock::Wall => println!(
-            "ipcbench, scale {}%, {} run(s) per side: median per operation, wall time under QEMU (TCG)",
-            o.scale, o.runs
+            "ipcbench, scale {}%, {} run(s) per side, {} CPU(s): median per operation, wall time under QEMU (TCG)",
+            o.scale, o.runs, o.cpus
         ),
         Clock::Icount => println!(
-            "ipcbench --icount, scale {}%, {} run(s) per side: median guest instructions per operation \
-             (QEMU -icount shift=0: one guest ns per instruction; MB/Ginstr = MB per 10^9 instructions)",
-            o.scale, o.runs
+            "ipcbench --icount, scale {}%, {} run(s) per side, {} CPU(s): median guest instructions per \
+             operation (QEMU -icount shift=0: one guest ns per instruction; MB/Ginstr = MB per 10^9 instructions)",
+            o.scale, o.runs, o.cpus
         ),
     }
     println!("{:<20} {:>10} {:>14} {:>14} {:>8}", "operation", "unit", "kestrel", "Linux", "ratio*");

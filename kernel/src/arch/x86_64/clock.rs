@@ -8,6 +8,7 @@ use spin::Once;
 use x86_64::instructions::port::Port;
 
 use super::pic;
+use crate::acpi::fadt::PM_TIMER_HZ;
 use crate::time::calendar::{DateTime, RtcRegisters};
 use crate::time::tsc::TscScale;
 
@@ -18,6 +19,18 @@ pub struct ClockSource {
     pub scale: TscScale,
     /// Whether CPUID reports an invariant TSC.
     pub invariant: bool,
+    /// What the TSC was calibrated against.
+    pub reference: Reference,
+}
+
+/// A clock of known frequency to calibrate the TSC against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reference {
+    /// PIT channel 2.
+    Pit,
+    /// The ACPI power-management timer at this I/O port (3.579545 MHz; 32 bits wide, or
+    /// 24).
+    PmTimer { port: u16, wide: bool },
 }
 
 static SOURCE: Once<ClockSource> = Once::new();
@@ -38,21 +51,64 @@ fn invariant_tsc() -> bool {
     max >= 0x8000_0007 && core::arch::x86_64::__cpuid(0x8000_0007).edx & (1 << 8) != 0
 }
 
-/// Calibrates the TSC against the PIT (median of a few 10 ms rounds), then reads the
-/// RTC. Returns the clock source, or `None` if calibration gave nonsense.
-pub fn init() -> Option<ClockSource> {
-    let mut freqs = [0u64; CALIBRATION_ROUNDS];
-    for freq in &mut freqs {
-        let (start, end) = pic::time_one_shot(CALIBRATION_TICKS, rdtsc);
-        *freq = TscScale::calibrated(end - start, u64::from(CALIBRATION_TICKS), pic::PIT_HZ)?.freq_hz();
-    }
-    freqs.sort_unstable();
-    let scale = TscScale::new(freqs[CALIBRATION_ROUNDS / 2])?;
-    let source = *SOURCE.call_once(|| ClockSource { scale, invariant: invariant_tsc() });
+/// Calibrates the TSC against the PIT, or against the ACPI PM timer `pm_timer` where no
+/// PIT answers (median of a few 10 ms rounds), then reads the RTC. Returns the clock
+/// source, or `None` if calibration gave nonsense.
+pub fn init(pm_timer: Option<Reference>) -> Option<ClockSource> {
+    let (scale, reference) = match calibrate(Reference::Pit) {
+        Some(scale) => (scale, Reference::Pit),
+        None => {
+            let pm_timer = pm_timer?;
+            (calibrate(pm_timer)?, pm_timer)
+        }
+    };
+    let source = *SOURCE.call_once(|| ClockSource { scale, invariant: invariant_tsc(), reference });
     if let Some(now) = read_rtc() {
         set_realtime_ns(now.unix_nanos());
     }
     Some(source)
+}
+
+fn calibrate(reference: Reference) -> Option<TscScale> {
+    let mut freqs = [0u64; CALIBRATION_ROUNDS];
+    for freq in &mut freqs {
+        let (cycles, ticks, hz) = match reference {
+            Reference::Pit => {
+                let (start, end) = pic::time_one_shot(CALIBRATION_TICKS, rdtsc)?;
+                (end - start, u64::from(CALIBRATION_TICKS), pic::PIT_HZ)
+            }
+            Reference::PmTimer { port, wide } => {
+                let (cycles, ticks) = time_pm_timer(port, wide)?;
+                (cycles, ticks, PM_TIMER_HZ)
+            }
+        };
+        *freq = TscScale::calibrated(cycles, ticks, hz)?.freq_hz();
+    }
+    freqs.sort_unstable();
+    // No x86_64 CPU's TSC runs below 100 MHz: a slower result means the reference lied
+    // (a PIT that is not there can read as expired at once).
+    TscScale::new(freqs[CALIBRATION_ROUNDS / 2]).filter(|s| s.freq_hz() >= MIN_TSC_HZ)
+}
+
+/// The slowest TSC calibration believes.
+const MIN_TSC_HZ: u64 = 100_000_000;
+
+/// Counts TSC cycles over about 10 ms of the PM timer at `port`; returns the cycles and
+/// the timer ticks they took, or `None` if the timer does not count.
+fn time_pm_timer(port: u16, wide: bool) -> Option<(u64, u64)> {
+    let mask = if wide { u32::MAX } else { 0x00ff_ffff };
+    // SAFETY: `port` is the PM timer's, from the FADT; reading it has no side effect.
+    let read = || unsafe { Port::<u32>::new(port).read() } & mask;
+    let target = PM_TIMER_HZ / 100;
+    let (start, tsc_start) = (read(), rdtsc());
+    for _ in 0..50_000_000u32 {
+        let ticks = u64::from(read().wrapping_sub(start) & mask);
+        if ticks >= target {
+            return Some((rdtsc() - tsc_start, ticks));
+        }
+        core::hint::spin_loop();
+    }
+    None
 }
 
 /// Nanoseconds since the CPU's TSC started (power-on under QEMU and on most machines);

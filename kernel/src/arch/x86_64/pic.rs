@@ -95,22 +95,39 @@ pub fn end_of_interrupt(irq: u8) {
     outb(PIC1_CMD, PIC_EOI);
 }
 
+/// Polls of the PIT's output before a one-shot counts as never ending: far more than
+/// 10 ms takes anywhere (a machine without a PIT, such as QEMU's `pit=off`, never sets
+/// it, or sets it at once).
+const ONE_SHOT_POLL_LIMIT: u32 = 5_000_000;
+
 /// Runs PIT channel 2 as a one-shot of `ticks` PIT cycles and calls `sample` right
-/// before it is started and right after it expires; returns both samples.
-pub fn time_one_shot(ticks: u16, mut sample: impl FnMut() -> u64) -> (u64, u64) {
+/// before it is started and right after it expires; returns both samples, or `None` if
+/// the output never rose (no PIT).
+pub fn time_one_shot(ticks: u16, mut sample: impl FnMut() -> u64) -> Option<(u64, u64)> {
     // Gate low (stop), speaker off; mode 0 on channel 2, lobyte/hibyte.
     let gate = inb(PIT_GATE) & !0x03;
     outb(PIT_GATE, gate);
     outb(PIT_CMD, 0xb0);
     outb(PIT_CH2, ticks as u8);
     outb(PIT_CH2, (ticks >> 8) as u8);
+    // In mode 0 the output is low from the count's write until the count runs out: high
+    // already means no PIT is there.
+    if inb(PIT_GATE) & 0x20 != 0 {
+        return None;
+    }
     let start = sample();
     outb(PIT_GATE, gate | 0x01);
     // OUT2 (bit 5) goes high when the count reaches zero.
+    let mut polls = 0;
     while inb(PIT_GATE) & 0x20 == 0 {
+        polls += 1;
+        if polls == ONE_SHOT_POLL_LIMIT {
+            outb(PIT_GATE, gate);
+            return None;
+        }
         core::hint::spin_loop();
     }
     let end = sample();
     outb(PIT_GATE, gate);
-    (start, end)
+    Some((start, end))
 }
