@@ -163,6 +163,9 @@ pub fn start(protocol: u32, info_paddr: u32) -> ! {
         .unwrap_or_else(|| fatal(format_args!("TSC calibration failed against the PIT and the ACPI PM timer")));
     let rtc = clock::read_rtc();
     let apic_rate = start_tick(options.tick);
+    // They wait for the kernel lock, which this CPU gives up once it idles or runs init
+    // (and if the run ends before that, they halt).
+    start_application_processors();
     let ticks_before = interrupts::timer_ticks();
     while interrupts::timer_ticks() < ticks_before + TIMER_PROOF_TICKS {
         wait_for_interrupt();
@@ -262,7 +265,6 @@ fn start_userspace(info: &BootInfo) -> ! {
     let kernel = KERNEL_PROCESS.call_once(Process::kernel).clone();
     let idle = Thread::adopt_boot(kernel, crate::arch::boot::boot_stack_top());
     scheduler::init(idle);
-    start_application_processors();
     let mut files = FileTable::default();
     let debug = {
         let thread = scheduler::current();
@@ -318,9 +320,9 @@ fn start_application_processors() {
 }
 
 /// An application processor, started by [`start_application_processors`]: on its boot
-/// stack (`stack_top`), its descriptor tables and APIC set up. Waits for the kernel lock,
-/// becomes this CPU's idle thread, starts its tick and runs whatever the scheduler gives
-/// it.
+/// stack (`stack_top`), its descriptor tables and APIC set up. Waits for the kernel lock
+/// (by then the boot CPU has made the kernel process), becomes this CPU's idle thread,
+/// starts its tick and runs whatever the scheduler gives it.
 pub fn application_processor(stack_top: u64) -> ! {
     kernel_lock::acquire();
     let kernel = KERNEL_PROCESS.get().expect("the boot CPU made the kernel process first").clone();

@@ -18,12 +18,20 @@
 //!
 //! Lock order: this lock comes before every other kernel lock.
 
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use crate::arch::{percpu, tlb};
 
 /// The holder's per-CPU index plus one; 0 when free.
 static HOLDER: AtomicU32 = AtomicU32::new(0);
+/// Set when the run ends: a CPU waiting for the lock halts instead.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// The run is ending on this CPU: every other CPU halts the next time it waits for the
+/// lock (at its next tick at the latest), so that nothing runs after the end.
+pub fn stop_other_cpus() {
+    STOPPING.store(true, Ordering::Release);
+}
 
 fn me() -> u32 {
     percpu::this().index() as u32 + 1
@@ -40,6 +48,9 @@ pub fn acquire() {
             return;
         }
         tlb::serve_requests();
+        if STOPPING.load(Ordering::Acquire) {
+            crate::arch::halt_forever();
+        }
         core::hint::spin_loop();
     }
 }

@@ -52,6 +52,7 @@ fn say(args: fmt::Arguments<'_>) {
 
 /// Ends the run with `code`, as `end=` chose. Does not return.
 pub fn end_run(code: ExitCode) -> ! {
+    crate::context::kernel_lock::stop_other_cpus();
     let result = match code {
         ExitCode::Success => "success",
         ExitCode::Failure => "failure",
