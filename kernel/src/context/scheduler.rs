@@ -8,10 +8,11 @@
 //! code or an idle thread runs; they wake expired sleepers and ask for a reschedule,
 //! which happens on the way back to user mode.
 //!
-//! Each CPU has its own current and idle thread; runnable threads wait in the shared
-//! queue, so whichever CPU next looks takes the longest-waiting one (the load balances
-//! itself). A thread made runnable while another CPU idles wakes that CPU with a
-//! reschedule interrupt. A thread that may resume on another CPU has its FPU state saved
+//! Each CPU has its own current and idle thread and its own run queue. A thread made
+//! runnable waits on the CPU it last ran on, unless that one is busy and another idles:
+//! then on the idle one, woken by a reschedule interrupt. A CPU whose queue is empty takes
+//! the oldest thread of the longest other queue, and a time slice ends whenever a thread
+//! waits anywhere, so the load spreads. A thread that may resume on another CPU has its FPU state saved
 //! when it is switched out (`fpu.rs` keeps a state live only on its own CPU).
 
 use alloc::collections::{BTreeMap, VecDeque};
@@ -34,19 +35,21 @@ const TIME_SLICE_TICKS: u32 = 10;
 struct CpuSlot {
     current: Option<Arc<Thread>>,
     idle: Option<Arc<Thread>>,
+    /// Runnable threads waiting for this CPU.
+    queue: VecDeque<Arc<Thread>>,
     ticks_in_slice: u32,
 }
 
 impl CpuSlot {
     const fn new() -> Self {
-        Self { current: None, idle: None, ticks_in_slice: 0 }
+        Self { current: None, idle: None, queue: VecDeque::new(), ticks_in_slice: 0 }
     }
 }
 
-/// The run queue is shared by every CPU: a thread runs on whichever CPU takes it next.
+/// Each CPU has its run queue; a CPU whose queue is empty takes work from the longest
+/// other one.
 struct Scheduler {
     cpus: [CpuSlot; MAX_CPUS],
-    run_queue: VecDeque<Arc<Thread>>,
     sleepers: BTreeMap<(u64, u32), Arc<Thread>>,
     /// Threads that exited; freed once their CPU is off their stacks.
     dead: Vec<Arc<Thread>>,
@@ -54,12 +57,8 @@ struct Scheduler {
 
 /// Taken only under the kernel lock (`kernel_lock`), which orders it after that lock;
 /// nothing else is taken under it but the threads' own `sched` locks.
-static SCHED: Mutex<Scheduler> = Mutex::new(Scheduler {
-    cpus: [const { CpuSlot::new() }; MAX_CPUS],
-    run_queue: VecDeque::new(),
-    sleepers: BTreeMap::new(),
-    dead: Vec::new(),
-});
+static SCHED: Mutex<Scheduler> =
+    Mutex::new(Scheduler { cpus: [const { CpuSlot::new() }; MAX_CPUS], sleepers: BTreeMap::new(), dead: Vec::new() });
 
 // Each CPU's block (`arch::percpu`) holds what the system call and return paths read
 // without the lock: `current_thread`, the thread in `SCHED.current`, borrowed without a
@@ -133,18 +132,49 @@ pub fn with_current<R>(f: impl FnOnce(&Arc<Thread>) -> R) -> R {
 
 /// Queues a new runnable thread.
 pub fn add(thread: Arc<Thread>) {
-    SCHED.lock().run_queue.push_back(thread);
-    wake_an_idle_cpu();
+    let mut s = SCHED.lock();
+    enqueue(&mut s, thread);
 }
 
-/// Sends a reschedule interrupt to one other CPU that sits in its idle loop, if any, so
-/// that it takes the thread just queued now rather than at its next tick.
-fn wake_an_idle_cpu() {
+impl Scheduler {
+    /// Whether any CPU has a thread waiting.
+    fn anything_runnable(&self) -> bool {
+        self.cpus.iter().any(|slot| !slot.queue.is_empty())
+    }
+
+    /// The next thread for CPU `me`: the oldest in its own queue, else the oldest of the
+    /// longest other queue (the load moves to where there is room).
+    fn take_next(&mut self, me: usize) -> Option<Arc<Thread>> {
+        if let Some(next) = self.cpus[me].queue.pop_front() {
+            return Some(next);
+        }
+        let busiest = (0..MAX_CPUS).filter(|&i| i != me).max_by_key(|&i| self.cpus[i].queue.len())?;
+        self.cpus[busiest].queue.pop_front()
+    }
+}
+
+/// Makes a runnable thread wait for a CPU: the one it last ran on (its cache is warm
+/// there) unless that CPU is busy and another idles, in which case the idle one, woken by
+/// a reschedule interrupt.
+fn enqueue(s: &mut Scheduler, thread: Arc<Thread>) {
+    let last = thread.last_cpu.load(Ordering::Relaxed) as usize;
     let me = percpu::this().index();
-    if let Some(cpu) = percpu::online().find(|cpu| cpu.index() != me && cpu.idle.load(Ordering::Relaxed)) {
-        // One wake-up per queued thread: the CPU stops counting as idle now.
-        cpu.idle.store(false, Ordering::Relaxed);
-        crate::arch::smp::send_reschedule(cpu);
+    let last_idles = percpu::cpu(last).idle.load(Ordering::Relaxed);
+    let target = if last_idles {
+        Some(percpu::cpu(last))
+    } else {
+        percpu::online().find(|cpu| cpu.index() != me && cpu.idle.load(Ordering::Relaxed))
+    };
+    match target {
+        Some(cpu) => {
+            s.cpus[cpu.index()].queue.push_back(thread);
+            if cpu.index() != me {
+                // One wake-up per queued thread: the CPU stops counting as idle now.
+                cpu.idle.store(false, Ordering::Relaxed);
+                crate::arch::smp::send_reschedule(cpu);
+            }
+        }
+        None => s.cpus[last].queue.push_back(thread),
     }
 }
 
@@ -178,10 +208,10 @@ pub fn schedule() {
         // kernel lock to another CPU that might free it.
         s.dead.retain(|t| Arc::ptr_eq(t, &prev));
         let prev_state = prev.run_state();
-        let next = match s.run_queue.pop_front() {
+        let next = match s.take_next(cpu.index()) {
             Some(next) => {
                 if prev_state == RunState::Runnable && !is_idle {
-                    s.run_queue.push_back(prev.clone());
+                    s.cpus[cpu.index()].queue.push_back(prev.clone());
                 }
                 next
             }
@@ -210,6 +240,7 @@ pub fn schedule() {
         }
         let slot = prev.saved_rsp_ptr();
         let rsp = next.saved_rsp();
+        next.last_cpu.store(cpu.index() as u32, Ordering::Relaxed);
         set_current(&mut s, cpu, next);
         // `prev` stays alive through `s.current` of whoever switches back, or `s.dead`.
         (slot, rsp, target)
@@ -261,10 +292,8 @@ pub fn wake(thread: &Arc<Thread>, reason: WakeReason) -> bool {
     if let Some(d) = st.deadline.take() {
         s.sleepers.remove(&(d, thread.tid));
     }
-    s.run_queue.push_back(thread.clone());
     drop(st);
-    drop(s);
-    wake_an_idle_cpu();
+    enqueue(&mut s, thread.clone());
     true
 }
 
@@ -281,9 +310,12 @@ pub fn on_timer_tick(_from_user: bool) {
             }
             expired.push(entry.remove());
         }
+        // A slice ends when any thread waits anywhere: one waiting on a busier CPU is
+        // taken over by this one.
+        let waiting = s.anything_runnable();
         let slot = &mut s.cpus[percpu::this().index()];
         slot.ticks_in_slice += 1;
-        if slot.ticks_in_slice >= TIME_SLICE_TICKS && !s.run_queue.is_empty() {
+        if slot.ticks_in_slice >= TIME_SLICE_TICKS && waiting {
             percpu::this().need_resched.store(true, Ordering::Relaxed);
             percpu::this().return_check.store(true, Ordering::Relaxed);
         }
@@ -318,7 +350,7 @@ pub fn exit_current() -> ! {
 /// a thread).
 pub fn idle_loop() -> ! {
     loop {
-        let runnable = !SCHED.lock().run_queue.is_empty();
+        let runnable = SCHED.lock().anything_runnable();
         if runnable {
             schedule();
         } else {

@@ -137,11 +137,13 @@ pub struct Thread {
     pub exit_requested: core::sync::atomic::AtomicBool,
     /// The rest of its signal state (sigsuspend's saved mask, a fault's information).
     pub signal: super::signal::ThreadSignals,
+    /// The CPU it last ran on (per-CPU index), whose run queue it prefers.
+    pub last_cpu: core::sync::atomic::AtomicU32,
 }
 
 // SAFETY: the UnsafeCell fields are touched only by the context switch and the entry
-// paths on the single CPU with interrupts disabled, and only for a thread that is not
-// running elsewhere.
+// paths, under the kernel lock with interrupts disabled, and only for a thread that is
+// not running elsewhere.
 unsafe impl Sync for Thread {}
 // SAFETY: as above; the raw stack pointer is owned memory.
 unsafe impl Send for Thread {}
@@ -175,6 +177,7 @@ impl Thread {
             robust_list: AtomicU64::new(0),
             exit_requested: core::sync::atomic::AtomicBool::new(false),
             signal: super::signal::ThreadSignals::default(),
+            last_cpu: core::sync::atomic::AtomicU32::new(crate::arch::percpu::this().index() as u32),
         }
     }
 

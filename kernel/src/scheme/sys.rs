@@ -93,6 +93,10 @@ fn listing(node: usize) -> Vec<u8> {
 
 /// `resources`: every count, one per line.
 fn resources() -> String {
+    // The caller runs, so no thread that ended is still on its stack (and under the
+    // kernel lock no other CPU is switching away from one): the counts do not depend on
+    // whether a switch happened since a thread died.
+    crate::context::scheduler::release_dead();
     let mut out = String::new();
     let mut line = |name: &str, value: u64| {
         let _ = writeln!(out, "{name} {value}");
@@ -200,6 +204,9 @@ impl KernelScheme for SysScheme {
             Some(node) if is_dir(node) => return Err(EISDIR),
             _ => return Err(EBADF),
         }
+        // Threads that ended go first (their stacks land among the spares), so that what
+        // is given back does not depend on whether a switch happened since they died.
+        crate::context::scheduler::release_dead();
         crate::context::thread::drop_spare_stacks();
         super::msg::drop_spare_messages();
         super::mq::drop_spare_messages();
