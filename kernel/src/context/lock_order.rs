@@ -6,11 +6,13 @@
 //! builds taking one out of order panics with both levels named, so an inversion shows
 //! up in the first test that walks the path, not as a deadlock on a second CPU. Locks of
 //! one level are never held together (the IPC paths take processes' `ipc` locks one at a
-//! time). The kernel runs on one CPU with interrupts disabled and never sleeps holding
-//! an ordered lock (`scheduler::block` asserts it), so one record of the held levels
-//! serves every thread.
+//! time). Kernel code runs on one CPU at a time (the kernel lock, `kernel_lock.rs`) with
+//! interrupts disabled and never sleeps holding an ordered lock (`scheduler::block`
+//! asserts it), so one record of the held levels serves every thread and every CPU.
 //!
 //! The order, outer first:
+//! 0. the kernel lock (`kernel_lock.rs`), held by the CPU for all kernel code; every
+//!    lock below is taken under it;
 //! 1. [`Level::Creds`]: the caller's credentials, held across a facility's call so that
 //!    its permission checks see one set of ids without copying them;
 //! 2. [`Level::Facility`]: a facility's state (`SEMS`, `MSGS`), its rules and sleepers;

@@ -139,7 +139,7 @@ pub fn add(thread: Arc<Thread>) {
 impl Scheduler {
     /// Whether any CPU has a thread waiting.
     fn anything_runnable(&self) -> bool {
-        self.cpus.iter().any(|slot| !slot.queue.is_empty())
+        self.cpus[..percpu::online_count()].iter().any(|slot| !slot.queue.is_empty())
     }
 
     /// The next thread for CPU `me`: the oldest in its own queue, else the oldest of the
@@ -148,7 +148,7 @@ impl Scheduler {
         if let Some(next) = self.cpus[me].queue.pop_front() {
             return Some(next);
         }
-        let busiest = (0..MAX_CPUS).filter(|&i| i != me).max_by_key(|&i| self.cpus[i].queue.len())?;
+        let busiest = (0..percpu::online_count()).filter(|&i| i != me).max_by_key(|&i| self.cpus[i].queue.len())?;
         self.cpus[busiest].queue.pop_front()
     }
 }
@@ -233,7 +233,7 @@ pub fn schedule() {
             cr3,
             fs_base: next.fs_base.load(Ordering::Relaxed),
         };
-        if percpu::online().nth(1).is_some() && !is_idle {
+        if percpu::online_count() > 1 && !is_idle {
             // `prev` may resume on another CPU, whose registers do not hold its FPU state:
             // its save area must (fpu.rs keeps it live only on the CPU that ran it).
             crate::arch::fpu::save_if_live(prev.fpu_ptr());

@@ -11,7 +11,7 @@
 //! A thread that blocks in the kernel may resume on another CPU, so a reference from
 //! [`this`] is good only until the thread next switches; read it again afterwards.
 
-use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use x86_64::VirtAddr;
 use x86_64::registers::model_specific::{GsBase, KernelGsBase};
@@ -94,6 +94,10 @@ impl PerCpu {
 }
 
 static CPUS: [PerCpu; MAX_CPUS] = [const { PerCpu::new() }; MAX_CPUS];
+/// How many blocks are in use: CPUs get indices 0, 1, 2, ... as they come up, so the
+/// running ones are the first `ONLINE` (a loop over them on a one-CPU machine is one
+/// step).
+static ONLINE: AtomicUsize = AtomicUsize::new(0);
 
 /// Makes block `index` this CPU's: GS base points at it, the user's GS base (in
 /// `IA32_KERNEL_GS_BASE` until the first return to user mode) is 0.
@@ -106,6 +110,7 @@ pub fn init_this_cpu(index: usize, apic_id: u32) {
     GsBase::write(VirtAddr::new(addr));
     KernelGsBase::write(VirtAddr::new(0));
     cpu.online.store(true, Ordering::Release);
+    ONLINE.fetch_max(index + 1, Ordering::AcqRel);
 }
 
 /// The running CPU's block.
@@ -122,7 +127,12 @@ pub fn this() -> &'static PerCpu {
 
 /// The blocks of the CPUs that run.
 pub fn online() -> impl Iterator<Item = &'static PerCpu> {
-    CPUS.iter().filter(|cpu| cpu.online.load(Ordering::Acquire))
+    CPUS[..ONLINE.load(Ordering::Acquire)].iter().filter(|cpu| cpu.online.load(Ordering::Acquire))
+}
+
+/// How many CPUs run (the blocks in use).
+pub fn online_count() -> usize {
+    ONLINE.load(Ordering::Acquire)
 }
 
 /// Block `index`.

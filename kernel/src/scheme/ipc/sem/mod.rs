@@ -140,7 +140,7 @@ impl SemSet {
     /// and, if one blocks or fails, the ones before it are reverted in reverse order (so
     /// an uncontended semop needs no scratch copy of the values). A function of the
     /// values alone, so that the queue walk can pass a waiter's operations in place.
-    #[inline]
+    #[inline(always)]
     fn attempt(sems: &mut [Sem], semid: i32, pid: u32, ops: &[SemBuf], undo: &mut dyn UndoStore) -> Attempt {
         let nsems = sems.len();
         for (i, op) in ops.iter().enumerate() {
@@ -291,7 +291,7 @@ impl SemNamespace {
     /// that a performed change completes are appended to `woken`, which the caller owns
     /// (the kernel keeps one from call to call, so a semop allocates nothing).
     #[allow(clippy::too_many_arguments, reason = "the call's inputs plus the caller's out-list")]
-    #[inline]
+    #[inline(always)]
     pub fn semop(
         &mut self,
         creds: &Credentials,
