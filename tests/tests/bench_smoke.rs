@@ -119,9 +119,11 @@ fn every_row_prints_a_positive_figure() {
     // timerfd, eventfd and epoll rows per operation (1,400, 140 and 1,400); fork, exec and
     // exit may, about a hundred and fifty times in all (the helper processes every
     // repetition of the two-process rows starts: 10 to 60 saves per row, a row's calls
-    // themselves none; `/scheme/sys/resources` counts them as `lazy_fpu_saves`).
+    // themselves none; `/scheme/sys/resources` counts them as `lazy_fpu_saves`). Each
+    // line the program prints may cost one more: the screen console draws it with the
+    // compiler's wide copies (about 30 lines).
     let saves = lazy_fpu_saves(serial).unwrap_or_else(|| panic!("no lazy FPU count in the shutdown line:\n{serial}"));
-    assert!(saves < 460, "{saves} lazy FPU saves: a hot system call path uses SSE again\n{serial}");
+    assert!(saves < 500, "{saves} lazy FPU saves: a hot system call path uses SSE again\n{serial}");
     println!(
         "bench_smoke: {} rows, QEMU start to first benchmark line {}, QEMU total {:.2} s",
         report.rows.len(),
