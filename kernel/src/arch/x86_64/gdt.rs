@@ -62,18 +62,26 @@ pub fn init() {
         unsafe { (*tss).interrupt_stack_table[usize::from(index)] = VirtAddr::new(base + IST_STACK_SIZE as u64) };
     }
     super::percpu::this().tss.store(tss as u64, core::sync::atomic::Ordering::Relaxed);
-    let gdt = GDT.call_once(|| {
-        let mut gdt = GlobalDescriptorTable::new();
-        gdt.append(Descriptor::kernel_code_segment());
-        gdt.append(Descriptor::kernel_data_segment());
-        gdt.append(Descriptor::user_data_segment());
-        gdt.append(Descriptor::user_code_segment());
-        // SAFETY: TSS is a static that lives forever; the CPU is its only other reader.
-        gdt.append(Descriptor::tss_segment(unsafe { &*tss }));
-        gdt
-    });
+    // SAFETY: TSS is a static that lives forever; the CPU is its only other reader.
+    let gdt = GDT.call_once(|| table_with(unsafe { &*tss }));
+    load(gdt);
+}
+
+/// A GDT in the layout the selectors above name, with `tss` last.
+fn table_with(tss: &'static TaskStateSegment) -> GlobalDescriptorTable {
+    let mut gdt = GlobalDescriptorTable::new();
+    gdt.append(Descriptor::kernel_code_segment());
+    gdt.append(Descriptor::kernel_data_segment());
+    gdt.append(Descriptor::user_data_segment());
+    gdt.append(Descriptor::user_code_segment());
+    gdt.append(Descriptor::tss_segment(tss));
+    gdt
+}
+
+/// Loads `gdt` (built by `table_with`), reloads the segment registers and loads its TSS.
+fn load(gdt: &'static GlobalDescriptorTable) {
     gdt.load();
-    // SAFETY: the selectors name the descriptors appended above, in that order.
+    // SAFETY: the selectors name the descriptors `table_with` appended, in that order.
     unsafe {
         CS::set_reg(SegmentSelector(KERNEL_CS));
         SS::set_reg(SegmentSelector(KERNEL_DS));
@@ -99,22 +107,7 @@ pub fn init_ap() {
     // SAFETY: the TSS lives for good; from here on the CPU and `set_kernel_stack` (on
     // this CPU, interrupts disabled) are its only users.
     let tss: &'static TaskStateSegment = unsafe { &*tss_ptr };
-    let mut gdt = GlobalDescriptorTable::new();
-    gdt.append(Descriptor::kernel_code_segment());
-    gdt.append(Descriptor::kernel_data_segment());
-    gdt.append(Descriptor::user_data_segment());
-    gdt.append(Descriptor::user_code_segment());
-    gdt.append(Descriptor::tss_segment(tss));
-    let gdt: &'static GlobalDescriptorTable = alloc::boxed::Box::leak(alloc::boxed::Box::new(gdt));
-    gdt.load();
-    // SAFETY: as in `init`: the selectors name the descriptors appended above.
-    unsafe {
-        CS::set_reg(SegmentSelector(KERNEL_CS));
-        SS::set_reg(SegmentSelector(KERNEL_DS));
-        DS::set_reg(SegmentSelector(KERNEL_DS));
-        ES::set_reg(SegmentSelector(KERNEL_DS));
-        load_tss(SegmentSelector(0x28));
-    }
+    load(alloc::boxed::Box::leak(alloc::boxed::Box::new(table_with(tss))));
 }
 
 /// Sets the stack the CPU switches to on an interrupt from user mode.
