@@ -104,8 +104,9 @@ qemu-iso: iso
     {{qemu_run}} --smp {{cpus}} --firmware bios "{{iso}}"
     {{qemu_run}} --smp {{cpus}} --firmware uefi "{{iso}}"
 
-# Run every test: host unit tests, QEMU boots (ELF and ISO, BIOS and UEFI), the guest suite
-# (on the release kernel and on the debug kernel, whose lock-order checks are live).
+# Run every test: host unit tests, QEMU boots (ELF and ISO, BIOS and UEFI, 1 to 4 CPUs), the
+# guest suite (on the release kernel on 1 and 4 CPUs, and on the debug kernel, whose
+# lock-order checks are live, on 2).
 test: kernel initfs
     cargo build -q -p kernel
     KESTREL_KERNEL="{{kernel_elf}}" KESTREL_DEBUG_KERNEL="{{justfile_directory()}}/target/debug/kernel" KESTREL_INITFS="{{initfs_img}}" cargo test --workspace

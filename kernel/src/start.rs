@@ -316,7 +316,7 @@ fn start_application_processors() {
     if started.beyond_limit > 0 {
         warn!("{} CPUs left unused: this kernel runs at most {}", started.beyond_limit, percpu::MAX_CPUS);
     }
-    info!("CPUs: {} running (APIC ids {:?} started)", smp::online(), started.online);
+    info!("CPUs: {} running (APIC ids {:?} started)", percpu::online_count(), started.online);
 }
 
 /// An application processor, started by [`start_application_processors`]: on its boot

@@ -130,8 +130,6 @@ static AP_APIC_ID: AtomicU32 = AtomicU32::new(0);
 /// Set by the AP being started once it runs on its own descriptor tables and APIC (and
 /// has read the handover values above).
 static AP_REPORTED: AtomicBool = AtomicBool::new(false);
-/// CPUs running, the boot CPU included.
-static ONLINE: AtomicU32 = AtomicU32::new(1);
 
 /// The vector of the reschedule interrupt: another CPU queued a thread.
 pub const RESCHEDULE_VECTOR: u8 = 0xfe;
@@ -139,11 +137,6 @@ pub const RESCHEDULE_VECTOR: u8 = 0xfe;
 /// Interrupts `cpu` so that it looks at the run queue (it sits in its idle loop).
 pub fn send_reschedule(cpu: &percpu::PerCpu) {
     apic::send(cpu.apic_id.load(Ordering::Relaxed), Ipi::Fixed { vector: RESCHEDULE_VECTOR });
-}
-
-/// CPUs running, the boot CPU included.
-pub fn online() -> u32 {
-    ONLINE.load(Ordering::Relaxed)
 }
 
 /// What starting the APs gave.
@@ -177,7 +170,6 @@ pub fn start_application_processors(apic_ids: &[u32]) -> Started {
         AP_STACK_TOP.store((stack.as_ptr() as u64 + AP_STACK_SIZE as u64) & !15, Ordering::Relaxed);
         AP_REPORTED.store(false, Ordering::Release);
         if wake(id) {
-            ONLINE.fetch_add(1, Ordering::Relaxed);
             started.online.push(id);
         } else {
             started.silent.push(id);
