@@ -129,10 +129,16 @@ interrupt_common:
        user mode left it parked. */
     testb $3, {cs_offset}(%rsp)
     jz 3f
-    /* From user mode: GS becomes this CPU's block (percpu.rs). The syscall entry,
-       which had to swap first to find its stack, joins below. */
+    /* From user mode: GS becomes this CPU's block (percpu.rs). */
     swapgs
-    .global entry_from_user_swapped
+    jmp entry_from_user_swapped
+    /* The syscall entry (syscall.rs), which had to swap first to find its stack, comes
+       here with the hardware part of its frame pushed: the same register save, then
+       the same path as an interrupt from user mode. */
+    .global syscall_save_registers
+syscall_save_registers:
+    push_general_registers
+    cld
 entry_from_user_swapped:
     cmpb $0, %gs:{ts_parked}
     jne 2f

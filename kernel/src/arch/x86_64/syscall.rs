@@ -34,24 +34,7 @@ syscall_entry:
     pushq %rax
     pushq ${vector}
     /* From here on a system call is an interrupt from user mode with this vector. */
-    /* The general registers, as interrupt_common saves them (interrupts.rs). */
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
-    cld
-    jmp entry_from_user_swapped
+    jmp syscall_save_registers
 "#,
     user_ds = const USER_DS,
     user_cs = const USER_CS,
