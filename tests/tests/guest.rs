@@ -56,6 +56,9 @@ fn run_suite(kernel: &Path, cpus: u32, what: &str) {
     if cpus > 1 {
         assert!(out.serial.contains(&format!("CPUs: {cpus} running")), "not every CPU started:\n{}", out.serial);
     }
+    // Programs see the machine's CPUs through sysconf (c_sigcpu prints them).
+    let online = format!("CPUs online: {cpus}, configured: {cpus}");
+    assert!(out.serial.contains(&online), "sysconf does not give {cpus} CPUs:\n{}", out.serial);
     println!("{what}: {} tests in {:.2} s of QEMU time", expected.len(), out.elapsed.as_secs_f64());
 }
 

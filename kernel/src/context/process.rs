@@ -267,7 +267,7 @@ impl Process {
         }
         scheduler::request_return_check();
         for thread in self.live_threads() {
-            scheduler::wake(&thread, WakeReason::Interrupted);
+            scheduler::interrupt(&thread);
         }
     }
 }

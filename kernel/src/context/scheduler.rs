@@ -13,7 +13,9 @@
 //! then on the idle one, woken by a reschedule interrupt. A CPU whose queue is empty takes
 //! the oldest thread of the longest other queue, and a time slice ends whenever a thread
 //! waits anywhere, so the load spreads. A thread that may resume on another CPU has its FPU state saved
-//! when it is switched out (`fpu.rs` keeps a state live only on its own CPU).
+//! when it is switched out (`fpu.rs` keeps a state live only on its own CPU). A thread
+//! with new work for its return to user mode (a signal, its process's exit) that runs on
+//! another CPU is sent the same reschedule interrupt ([`interrupt`]).
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::Arc;
@@ -295,6 +297,24 @@ pub fn wake(thread: &Arc<Thread>, reason: WakeReason) -> bool {
     drop(st);
     enqueue(&mut s, thread.clone());
     true
+}
+
+/// Makes `thread` look at its signals and exit soon: wakes it if it is blocked
+/// (interrupting the wait) and, if it runs on another CPU, interrupts that CPU, whose
+/// return to user mode then runs the check [`request_return_check`] asked for. Without
+/// the interrupt, a thread that computes without making system calls would see a signal
+/// sent to it, or its process's exit, only at its CPU's next tick.
+pub fn interrupt(thread: &Arc<Thread>) {
+    if wake(thread, WakeReason::Interrupted) {
+        return;
+    }
+    let me = percpu::this().index();
+    let running = Arc::as_ptr(thread) as u64;
+    if let Some(cpu) = percpu::online().find(|cpu| cpu.current_thread.load(Ordering::Relaxed) == running)
+        && cpu.index() != me
+    {
+        crate::arch::smp::send_reschedule(cpu);
+    }
 }
 
 /// The timer interrupt: wakes expired sleepers and asks for a reschedule when the

@@ -6,6 +6,8 @@
 //!   its cycles: every count must come back.
 //! - `sysvipc/sem`, `sysvipc/msg`, `sysvipc/shm`: Linux's `/proc/sysvipc` tables
 //!   (`ipc::sysvipc`); the C runtime opens them for `/proc/sysvipc/...`.
+//! - `cpu`: `CPUs: N`, the number of CPUs running, in the first line (Redox's `sys:cpu`,
+//!   which relibc reads for `sysconf(_SC_NPROCESSORS_ONLN)`).
 //! - `drop_caches`: root writes anything to it and the kernel gives back what it keeps
 //!   for reuse (spare kernel stacks, spare message records of both queue facilities), as
 //!   Linux's `/proc/sys/vm/drop_caches`: a leak test compares exact counts after it.
@@ -33,8 +35,9 @@ use crate::errno::{EACCES, EBADF, EINVAL, EISDIR, ENOENT, ENOTDIR};
 use crate::memory::{frame, heap, shared};
 
 /// The files and directories, by path; a directory lists the entries under it.
-const NODES: [(&str, bool); 7] = [
+const NODES: [(&str, bool); 8] = [
     ("", true),
+    ("cpu", false),
     ("drop_caches", false),
     ("resources", false),
     ("sysvipc", true),
@@ -140,6 +143,9 @@ fn contents(node: usize) -> Vec<u8> {
     let mut out = String::new();
     match NODES[node].0 {
         "resources" => out = resources(),
+        "cpu" => {
+            let _ = writeln!(out, "CPUs: {}", crate::arch::percpu::online_count());
+        }
         "sysvipc/sem" => {
             out.push_str(SEM_HEADER);
             super::sem::sysvipc_table(&mut out);

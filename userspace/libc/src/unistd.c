@@ -1,6 +1,8 @@
 /* unistd.c: descriptors, sleeping, credentials, sysconf. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -229,6 +231,24 @@ int setgroups(size_t size, const gid_t *list)
 	return (int)__kestrel_ret(__kestrel_syscall2(KESTREL_SYS_SETGROUPS, size, size ? (unsigned long)list : 0));
 }
 
+/* The CPUs the kernel runs, from the first line of /scheme/sys/cpu (`CPUs: N`, as
+ * Redox's sys:cpu, which relibc reads); 1 if it cannot be read. */
+static long cpus_online(void)
+{
+	char text[64];
+	long fd = __kestrel_syscall3(KESTREL_SYS_OPEN, (unsigned long)"/scheme/sys/cpu", 15, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	long n = __kestrel_syscall3(KESTREL_SYS_READ, (unsigned long)fd, (unsigned long)text, sizeof text - 1);
+	__kestrel_syscall1(KESTREL_SYS_CLOSE, (unsigned long)fd);
+	if (n < 6 || memcmp(text, "CPUs: ", 6) != 0)
+		return 1;
+	long cpus = 0;
+	for (long i = 6; i < n && text[i] >= '0' && text[i] <= '9'; i++)
+		cpus = cpus * 10 + (text[i] - '0');
+	return cpus > 0 ? cpus : 1;
+}
+
 long sysconf(int name)
 {
 	switch (name) {
@@ -254,7 +274,7 @@ long sysconf(int name)
 		return 2147483647L; /* SEM_VALUE_MAX */
 	case _SC_NPROCESSORS_CONF:
 	case _SC_NPROCESSORS_ONLN:
-		return 1; /* the kernel runs on one CPU */
+		return cpus_online(); /* every CPU the kernel finds, it runs */
 	default:
 		errno = EINVAL;
 		return -1;

@@ -131,10 +131,12 @@ static AP_APIC_ID: AtomicU32 = AtomicU32::new(0);
 /// has read the handover values above).
 static AP_REPORTED: AtomicBool = AtomicBool::new(false);
 
-/// The vector of the reschedule interrupt: another CPU queued a thread.
+/// The vector of the reschedule interrupt: another CPU queued a thread, or has work for
+/// the thread running here (a signal, an exit) that its return to user mode looks at.
 pub const RESCHEDULE_VECTOR: u8 = 0xfe;
 
-/// Interrupts `cpu` so that it looks at the run queue (it sits in its idle loop).
+/// Interrupts `cpu`: from its idle loop it looks at the run queue; from user code it
+/// returns to user mode through the checks `scheduler::request_return_check` asked for.
 pub fn send_reschedule(cpu: &percpu::PerCpu) {
     apic::send(cpu.apic_id.load(Ordering::Relaxed), Ipi::Fixed { vector: RESCHEDULE_VECTOR });
 }

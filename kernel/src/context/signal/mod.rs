@@ -234,7 +234,7 @@ pub fn send_to_thread(thread: &Arc<Thread>, signo: u8, info: Info) {
     }
     scheduler::request_return_check();
     if thread.sigmask.load(Ordering::Relaxed) & bit(signo) == 0 {
-        scheduler::wake(thread, WakeReason::Interrupted);
+        scheduler::interrupt(thread);
     }
     crate::scheme::event::notify();
 }
@@ -282,7 +282,7 @@ pub fn send_info(process: &Arc<Process>, signo: u8, info: Info) -> Result<(), Er
     }
     scheduler::request_return_check();
     if let Some(thread) = threads.iter().find(|t| t.sigmask.load(Ordering::Relaxed) & bit(signo) == 0) {
-        scheduler::wake(thread, WakeReason::Interrupted);
+        scheduler::interrupt(thread);
     }
     // A signalfd of the process may have become readable.
     crate::scheme::event::notify();
