@@ -12,9 +12,11 @@
 //! entry from user mode and on an interrupt in the idle loop, and gives it back on every
 //! return to user mode and before the idle loop halts.
 //!
-//! Outside it run only: the entry and exit assembly, the handling of a TLB shootdown
-//! request (which the holder may be waiting for, so a CPU waiting for the lock serves
-//! requests while it spins), and an application processor's bring-up.
+//! Outside it run only: the entry and exit assembly, the calls that read the caller's own
+//! identity (`syscall::answer_identity`: getpid, getppid, gettid, which take the lock
+//! only if their return to user mode has work), the handling of a TLB shootdown request
+//! (which the holder may be waiting for, so a CPU waiting for the lock serves requests
+//! while it spins), and an application processor's bring-up.
 //!
 //! Lock order: this lock comes before every other kernel lock.
 

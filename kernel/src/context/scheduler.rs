@@ -83,6 +83,13 @@ pub fn request_return_check() {
     }
 }
 
+/// Whether the next return to user mode must run the full check, without clearing the
+/// request (a call answered without the kernel lock looks before taking it).
+#[inline(always)]
+pub fn return_check_requested() -> bool {
+    percpu::this().return_check.load(Ordering::Relaxed)
+}
+
 /// Whether the next return to user mode must run the full check; clears the request.
 #[inline(always)]
 pub fn take_return_check() -> bool {

@@ -28,6 +28,28 @@ pub struct Context<'a> {
     pub process: &'a Arc<Process>,
 }
 
+/// Answers the calls that only read the caller's own identity (getpid, getppid, gettid),
+/// without the kernel lock: returns whether `frame` was one of them.
+///
+/// Nothing they read needs it. The running thread stays current on this CPU (only this
+/// CPU switches its thread) and holds its process; pid and tid never change, and the
+/// parent's pid is an atomic, replaced when the parent exits.
+#[inline(always)]
+pub fn answer_identity(frame: &mut TrapFrame) -> bool {
+    let nr = frame.rax as usize;
+    // One comparison for the three consecutive numbers.
+    if nr.wrapping_sub(SYS_GETPID) > SYS_GETTID - SYS_GETPID {
+        return false;
+    }
+    let value = scheduler::with_current(|thread| match nr {
+        SYS_GETPID => thread.process.pid,
+        SYS_GETPPID => thread.process.ppid.load(Ordering::Relaxed),
+        _ => thread.tid,
+    });
+    frame.rax = u64::from(value);
+    true
+}
+
 /// Runs the system call described by `frame` (number in rax, arguments in rdi, rsi, rdx,
 /// r10, r8, r9).
 #[inline(always)]
@@ -47,14 +69,7 @@ fn run(cx: &Context<'_>, frame: &mut TrapFrame) {
         sigreturn(cx, frame);
         return;
     } else {
-        match nr {
-            // The caller's identity: answered here, without the stack frame `other`
-            // builds for the calls that do work.
-            SYS_GETPID => Ok(cx.process.pid as usize),
-            SYS_GETPPID => Ok(cx.process.ppid.load(Ordering::Relaxed) as usize),
-            SYS_GETTID => Ok(cx.thread.tid as usize),
-            _ => other(cx, nr, [a, b, c, d]),
-        }
+        other(cx, nr, [a, b, c, d])
     };
     frame.rax = match result {
         Ok(value) => value as u64,
@@ -72,7 +87,7 @@ fn sigreturn(cx: &Context<'_>, frame: &mut TrapFrame) {
     }
 }
 
-/// Every call but SYS_CALL, sigreturn and the identity queries.
+/// Every call but SYS_CALL, sigreturn and the identity queries ([`answer_identity`]).
 #[inline(never)]
 fn other(cx: &Context<'_>, nr: usize, [a, b, c, d]: [usize; 4]) -> Result {
     match nr {

@@ -319,8 +319,16 @@ extern "C" fn return_to_user(frame: &mut TrapFrame) {
 /// call, then the work of [`return_to_user`].
 #[unsafe(link_section = ".text.hot.dispatch")]
 extern "C" fn syscall_dispatch(frame: &mut TrapFrame) {
-    kernel_lock::acquire();
-    crate::syscall::dispatch(frame);
+    if crate::syscall::answer_identity(frame) {
+        // Answered without the kernel lock; the return takes it only if it has work.
+        if !crate::context::scheduler::return_check_requested() {
+            return;
+        }
+        kernel_lock::acquire();
+    } else {
+        kernel_lock::acquire();
+        crate::syscall::dispatch(frame);
+    }
     crate::context::signal::on_return_to_user(frame);
     kernel_lock::release();
 }
