@@ -39,6 +39,7 @@
 //! | `SYS_SETRESUID` / `SYS_SETRESGID` | r, e, s (`u32::MAX` as usize: unchanged) | 0 |
 //! | `SYS_SETUID` / `SYS_SETGID` / `SYS_SETEUID` / `SYS_SETEGID` | id | 0 |
 //! | `SYS_GETPID` / `SYS_GETPPID` / `SYS_GETTID` | | the caller's process id, its parent's (1 once the parent has exited), its thread id |
+//! | `SYS_EPOLL_WAIT` | event queue fd, `*mut` [`EPOLL_EVENT_SIZE`]-byte records, max records, deadline (as `EVENT_CALL_WAIT`'s) | records written, 0 at the deadline |
 //! | `SYS_GETGROUPS` | size, `*mut u32` | count |
 //! | `SYS_SETGROUPS` | size, `*const u32` | 0 |
 //! | `SYS_LSEEK` | fd, offset (`isize`), whence (`SEEK_SET`, `SEEK_CUR`, `SEEK_END`) | new offset; EINVAL if negative, ESPIPE if the file cannot seek |
@@ -117,6 +118,17 @@ pub const SYS_SETGROUPS: usize = KESTREL_BASE + 25;
 pub const SYS_GETPID: usize = KESTREL_BASE + 26;
 pub const SYS_GETPPID: usize = KESTREL_BASE + 27;
 pub const SYS_GETTID: usize = KESTREL_BASE + 28;
+/// `epoll_wait` (kestrel addition): `EVENT_CALL_WAIT` (see there) with Linux's records
+/// written straight to the caller's buffer, `struct epoll_event` (`u32` events, `u64`
+/// data, packed: [`EPOLL_EVENT_SIZE`] bytes). Each registration's events are those of
+/// its [`EVENT_EPOLL_SHIFT`] bits that its ready conditions match: `EVENT_READ` gives the
+/// asked-for `EPOLLIN`/`EPOLLRDNORM`, `EVENT_WRITE` `EPOLLOUT`/`EPOLLWRNORM`, `EVENT_HUP`
+/// `EPOLLHUP`, `EVENT_ERR` `EPOLLERR` (a registration without those bits: `EPOLLIN` and
+/// `EPOLLOUT`). Arguments: queue fd, buffer, max records, deadline. Errors in Linux's
+/// order: EBADF for a closed fd, EINVAL for max outside 1 to [`EPOLL_MAX_EVENTS`], EFAULT
+/// for a buffer outside user memory, EINVAL for a descriptor that is not an event queue;
+/// then EINTR for a signal during the wait.
+pub const SYS_EPOLL_WAIT: usize = KESTREL_BASE + 29;
 /// `pipe2(fds, flags)`: redox_syscall 0.9.5 has no pipe call (Redox makes pipes in a
 /// user-space scheme). Other flags are EINVAL; a bad `fds` is EFAULT, with no
 /// descriptor left behind.
@@ -211,6 +223,24 @@ pub const EVENT_EDGE: usize = 0x100;
 /// signal ends the wait with `EINTR`. It is `epoll_wait` in one call, where `fevent` and
 /// `read` take two and a timeout a timer descriptor.
 pub const EVENT_CALL_WAIT: u64 = 1;
+/// A registration's flags may carry, from this bit up, the Linux `epoll` events it was
+/// asked for (`EPOLLIN` 0x1, `EPOLLOUT` 0x4, `EPOLLRDNORM` 0x40, `EPOLLWRNORM` 0x100,
+/// `EPOLLONESHOT` 1 << 30...): `SYS_EPOLL_WAIT` reports in those terms, and with
+/// `EPOLLONESHOT` a registration is disabled after it has been reported once (by any
+/// wait), until it is written again.
+pub const EVENT_EPOLL_SHIFT: u32 = 32;
+/// Bytes of one record of `SYS_EPOLL_WAIT` (Linux's packed `struct epoll_event`).
+pub const EPOLL_EVENT_SIZE: usize = 12;
+/// Most records one `SYS_EPOLL_WAIT` asks for (Linux's `EP_MAX_EVENTS`, `INT_MAX` / 12).
+pub const EPOLL_MAX_EVENTS: usize = i32::MAX as usize / EPOLL_EVENT_SIZE;
+/// Linux's `epoll` event bits the kernel reports.
+pub const EPOLLIN: u32 = 0x001;
+pub const EPOLLOUT: u32 = 0x004;
+pub const EPOLLERR: u32 = 0x008;
+pub const EPOLLHUP: u32 = 0x010;
+pub const EPOLLRDNORM: u32 = 0x040;
+pub const EPOLLWRNORM: u32 = 0x100;
+pub const EPOLLONESHOT: u32 = 1 << 30;
 
 /// `Map` as redox_syscall lays it out: offset, size, flags, address.
 #[repr(C)]

@@ -40,9 +40,20 @@ fn me() -> u32 {
 }
 
 /// Takes the lock for this CPU, serving TLB shootdown requests while it waits.
+#[inline(always)]
 pub fn acquire() {
     let me = me();
     debug_assert_ne!(HOLDER.load(Ordering::Relaxed), me, "the kernel lock taken twice by one CPU");
+    if HOLDER.compare_exchange(0, me, Ordering::Acquire, Ordering::Relaxed).is_err() {
+        acquire_contended(me);
+    }
+}
+
+/// [`acquire`] when another CPU holds the lock: out of line, so that the system call
+/// path carries one locked instruction, not the wait.
+#[cold]
+#[inline(never)]
+fn acquire_contended(me: u32) {
     loop {
         if HOLDER.load(Ordering::Relaxed) == 0
             && HOLDER.compare_exchange_weak(0, me, Ordering::Acquire, Ordering::Relaxed).is_ok()

@@ -3,13 +3,17 @@
 //! an `Event` for each registered descriptor that is ready now, blocking until one is
 //! unless the queue is `O_NONBLOCK` (then `EAGAIN`). `SYS_CALL` with `[EVENT_CALL_WAIT,
 //! deadline]` does the same into its payload until an absolute monotonic deadline (0 at
-//! the deadline): `epoll_wait` in one call.
+//! the deadline): `epoll_wait` in one call. `SYS_EPOLL_WAIT` ([`EventScheme::epoll_wait`])
+//! waits the same way and hands Linux's `struct epoll_event` records, in the epoll events
+//! each registration carries above `EVENT_EPOLL_SHIFT`, straight to the caller's buffer:
+//! no metadata, no payload round trip, no translation in the C runtime.
 //!
 //! The conditions are `EVENT_READ`, `EVENT_WRITE`, `EVENT_HUP` and `EVENT_ERR`; a
 //! registration asks for some and is reported only those. It is level-triggered
 //! (reported on every read while its descriptor is ready) unless its flags have
 //! `EVENT_EDGE`: then each condition is reported once when it becomes true, and again
-//! only after it has been seen false. Writing a registration again re-arms it (its
+//! only after it has been seen false. With `EPOLLONESHOT` among its epoll events, a
+//! registration is disabled once reported. Writing a registration again re-arms it (its
 //! present state is reported).
 //!
 //! A queue may watch another queue (readable when that one has events), but not itself,
@@ -20,18 +24,20 @@
 //! report their deadline, so a reader sleeps until the earliest one). `notify` wakes the
 //! readers and lets edge-triggered registrations see conditions that became false.
 
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::errno::{EAGAIN, EBADF, EINTR, EINVAL};
+use arrayvec::ArrayVec;
 use kestrel_abi::syscall::{
-    EVENT_CALL_WAIT, EVENT_EDGE, EVENT_ERR, EVENT_HUP, EVENT_READ, EVENT_WRITE, Event, MODE_CHR, Stat,
+    EPOLL_EVENT_SIZE, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM, EVENT_CALL_WAIT,
+    EVENT_EDGE, EVENT_EPOLL_SHIFT, EVENT_ERR, EVENT_HUP, EVENT_READ, EVENT_WRITE, Event, MODE_CHR, Stat,
 };
 use spin::Mutex;
 
+use super::handles::HandleTable;
 use super::{Caller, KernelScheme, OpenDescription, Result, SchemeId};
 use crate::arch::clock::monotonic_ns;
 use crate::context::thread::WakeReason;
@@ -44,6 +50,10 @@ const CONDITIONS: usize = EVENT_READ | EVENT_WRITE | EVENT_HUP | EVENT_ERR;
 struct Registration {
     fd: usize,
     description: Weak<OpenDescription>,
+    /// The description's scheme and handle, polled while it is open (its strong count
+    /// not 0) without taking a reference to it.
+    scheme: &'static dyn KernelScheme,
+    handle: usize,
     flags: usize,
     data: usize,
     /// Edge-triggered: the conditions reported and not seen false since.
@@ -58,30 +68,51 @@ const MAX_NESTING: usize = 4;
 /// Whether queue `from`, or a queue registered in it (to `MAX_NESTING` levels), is
 /// `target`: registering `from` in `target` would make a loop, which a queue's `poll`
 /// would follow for ever.
-fn reaches(queues: &BTreeMap<usize, Vec<Registration>>, from: usize, target: usize, depth: usize) -> bool {
+fn reaches(queues: &HandleTable<Queue>, from: usize, target: usize, depth: usize) -> bool {
     from == target
         || depth >= MAX_NESTING
-        || queues
-            .get(&from)
-            .is_some_and(|q| q.iter().filter_map(|r| r.nested).any(|n| reaches(queues, n, target, depth + 1)))
+        || queues.get(from).is_some_and(|q| {
+            q.registrations
+                .iter()
+                .filter(|r| r.description.strong_count() > 0)
+                .filter_map(|r| r.nested)
+                .any(|n| reaches(queues, n, target, depth + 1))
+        })
+}
+
+/// One queue: its registrations, and whether one of them watches another queue.
+#[derive(Clone, Default)]
+struct Queue {
+    registrations: Vec<Registration>,
+    watches_queues: bool,
 }
 
 impl Registration {
     fn edge(&self) -> bool {
         self.flags & EVENT_EDGE != 0
     }
+
+    /// After conditions `new` were reported: an edge-triggered registration remembers
+    /// them, a one-shot one (`EPOLLONESHOT`) asks for nothing more until written again.
+    fn mark_reported(&mut self, new: usize) {
+        if self.edge() {
+            self.reported |= new;
+        }
+        if (self.flags >> EVENT_EPOLL_SHIFT) as u32 & EPOLLONESHOT != 0 {
+            self.flags &= !CONDITIONS;
+        }
+    }
 }
 
-/// The event scheme: its queues and the threads waiting on any of them.
+/// The event scheme: its queues (by handle) and the threads waiting on any of them.
 pub struct EventScheme {
-    queues: Mutex<BTreeMap<usize, Vec<Registration>>>,
-    next: Mutex<usize>,
+    queues: Mutex<HandleTable<Queue>>,
     waiters: WaitQueue,
 }
 
 /// The registered instance.
 pub static EVENT_SCHEME: EventScheme =
-    EventScheme { queues: Mutex::new(BTreeMap::new()), next: Mutex::new(1), waiters: WaitQueue::new() };
+    EventScheme { queues: Mutex::new(HandleTable::new()), waiters: WaitQueue::new() };
 
 /// A descriptor had activity that Linux's wait queues would wake pollers for even when
 /// its readiness stays the same (a write to an eventfd that was already readable): its
@@ -93,7 +124,7 @@ pub fn activity(scheme: SchemeId, handle: usize) {
     }
     {
         let mut queues = EVENT_SCHEME.queues.lock();
-        for r in queues.values_mut().flatten() {
+        for r in queues.iter_mut().flat_map(|q| q.registrations.iter_mut()) {
             if r.reported != 0 && r.description.upgrade().is_some_and(|d| d.scheme == scheme && d.handle == handle) {
                 r.reported = 0;
             }
@@ -122,16 +153,25 @@ fn readiness(r: &Registration) -> usize {
     r.description.upgrade().map_or(0, |desc| desc.scheme().poll(desc.handle) & r.flags & CONDITIONS)
 }
 
-fn ready_events(registrations: &[Registration]) -> (Vec<Event>, Option<u64>) {
+/// A registration found ready: its descriptor, the conditions to report, its data and
+/// its flags (for the Linux events asked for).
+struct Ready {
+    fd: usize,
+    new: usize,
+    data: usize,
+    flags: usize,
+}
+
+fn ready_events(registrations: &[Registration]) -> (Vec<Ready>, Option<u64>) {
     let mut events = Vec::new();
     let mut deadline: Option<u64> = None;
-    for r in registrations {
+    for r in registrations.iter().filter(|r| r.flags & CONDITIONS != 0) {
         let Some(desc) = r.description.upgrade() else { continue };
         let scheme = desc.scheme();
         let ready = scheme.poll(desc.handle) & r.flags & CONDITIONS;
         let new = if r.edge() { ready & !r.reported } else { ready };
         if new != 0 {
-            events.push(Event { id: r.fd, flags: new, data: r.data });
+            events.push(Ready { fd: r.fd, new, data: r.data, flags: r.flags });
         } else if ready == 0
             && let Some(d) = scheme.next_deadline(desc.handle)
         {
@@ -147,31 +187,31 @@ impl EventScheme {
     fn forget_lapsed(&self) {
         let armed: Vec<(usize, Registration)> = {
             let queues = self.queues.lock();
-            if queues.values().flatten().all(|r| r.reported == 0) {
+            if queues.iter().flat_map(|q| &q.registrations).all(|r| r.reported == 0) {
                 return;
             }
             queues
-                .iter()
-                .flat_map(|(&h, q)| q.iter().filter(|r| r.reported != 0).map(move |r| (h, r.clone())))
+                .iter_with_handles()
+                .flat_map(|(h, q)| q.registrations.iter().filter(|r| r.reported != 0).map(move |r| (h, r.clone())))
                 .collect()
         };
         let now: Vec<(usize, usize, usize)> = armed.iter().map(|(h, r)| (*h, r.fd, readiness(r))).collect();
         let mut queues = self.queues.lock();
         for (handle, fd, ready) in now {
-            if let Some(r) = queues.get_mut(&handle).and_then(|q| q.iter_mut().find(|r| r.fd == fd)) {
+            if let Some(r) = queues.get_mut(handle).and_then(|q| q.registrations.iter_mut().find(|r| r.fd == fd)) {
                 r.reported &= ready;
             }
         }
     }
 
     /// Waits until queue `handle` has ready events or `deadline` (monotonic ns; `None`
-    /// never, `Some(0)` only looks) passes; writes them to `out` and returns their bytes,
-    /// or 0 at the deadline.
-    fn wait(&self, handle: usize, out: &mut [u8], deadline: Option<u64>) -> Result<usize> {
+    /// never, `Some(0)` only looks) passes; puts them in `out` and returns how many, or 0
+    /// at the deadline.
+    fn wait(&self, handle: usize, out: &mut impl Records, deadline: Option<u64>) -> Result<usize> {
         loop {
             let (n, timer) = self.take_ready(handle, out)?;
             if n > 0 {
-                return Ok(n * EVENT_SIZE);
+                return Ok(n);
             }
             if deadline.is_some_and(|d| d == 0 || monotonic_ns() >= d) {
                 return Ok(0);
@@ -186,75 +226,163 @@ impl EventScheme {
         }
     }
 
-    /// Writes the ready events of queue `handle` to `out` (as many as fit) and marks
-    /// the edge-triggered ones reported. Returns how many, and the earliest deadline of
-    /// a registered timer that is not ready yet.
+    /// Puts the ready events of queue `handle` in `out` (as many as fit) and marks the
+    /// edge-triggered ones reported and the one-shot ones disabled. Returns how many, and
+    /// the earliest deadline of a registered timer that is not ready yet.
     ///
     /// Descriptors are polled under the queues' lock (no scheme's own lock is held while
     /// it calls `notify`), except event queues: a queue's `poll` takes that lock, so a
     /// queue watching queues is polled from a copy of its registrations.
-    fn take_ready(&self, handle: usize, out: &mut [u8]) -> Result<(usize, Option<u64>)> {
-        let room = out.len() / EVENT_SIZE;
-        // A description whose last reference is the one taken to poll it (it was closed
-        // meanwhile) is dropped after the lock: its close may take the lock again.
-        let mut last_references = Vec::new();
-        let found = {
-            let mut queues = self.queues.lock();
-            let queue = queues.get_mut(&handle).ok_or(EBADF)?;
-            if queue.iter().any(|r| r.nested.is_some()) {
-                drop(queues);
-                return self.take_ready_nested(handle, out);
-            }
-            let (mut n, mut deadline) = (0, None);
-            for r in queue.iter_mut() {
-                if n == room {
-                    break;
-                }
-                let Some(desc) = r.description.upgrade() else { continue };
-                let scheme = desc.scheme();
-                let ready = scheme.poll(desc.handle) & r.flags & CONDITIONS;
-                // Edge-triggered: a condition seen false now is reported again when it
-                // next becomes true, whether or not its scheme said so by `notify`.
-                r.reported &= ready;
-                let new = if r.edge() { ready & !r.reported } else { ready };
-                if new != 0 {
-                    put_event(out, n, &Event { id: r.fd, flags: new, data: r.data });
-                    if r.edge() {
-                        r.reported |= new;
-                    }
-                    n += 1;
-                } else if ready == 0
-                    && let Some(d) = scheme.next_deadline(desc.handle)
-                {
-                    deadline = Some(deadline.map_or(d, |x: u64| x.min(d)));
-                }
-                if Arc::strong_count(&desc) == 1 {
-                    last_references.push(desc);
-                }
-            }
-            (n, deadline)
-        };
-        drop(last_references);
-        Ok(found)
-    }
-
-    /// [`Self::take_ready`] for a queue that watches other queues.
-    fn take_ready_nested(&self, handle: usize, out: &mut [u8]) -> Result<(usize, Option<u64>)> {
-        let registrations = self.queues.lock().get(&handle).ok_or(EBADF)?.clone();
-        let (events, deadline) = ready_events(&registrations);
-        let n = events.len().min(out.len() / EVENT_SIZE);
-        for (i, event) in events.iter().take(n).enumerate() {
-            put_event(out, i, event);
-        }
+    fn take_ready(&self, handle: usize, out: &mut impl Records) -> Result<(usize, Option<u64>)> {
+        let room = out.room();
         let mut queues = self.queues.lock();
-        if let Some(queue) = queues.get_mut(&handle) {
-            for event in &events[..n] {
-                if let Some(r) = queue.iter_mut().find(|r| r.fd == event.id && r.edge()) {
-                    r.reported |= event.flags;
-                }
+        let queue = queues.get_mut(handle).ok_or(EBADF)?;
+        if queue.watches_queues {
+            drop(queues);
+            return self.take_ready_nested(handle, out);
+        }
+        let (mut n, mut deadline) = (0, None);
+        // A one-shot registration reported already asks for nothing; a closed
+        // description's registration reports nothing (polled without a reference to it:
+        // nothing closes it meanwhile, and its scheme's `poll` takes no queue lock).
+        for r in
+            queue.registrations.iter_mut().filter(|r| r.flags & CONDITIONS != 0 && r.description.strong_count() > 0)
+        {
+            if n == room {
+                break;
+            }
+            let ready = r.scheme.poll(r.handle) & r.flags & CONDITIONS;
+            // Edge-triggered: a condition seen false now is reported again when it next
+            // becomes true, whether or not its scheme said so by `notify`.
+            r.reported &= ready;
+            let new = if r.edge() { ready & !r.reported } else { ready };
+            if new != 0 && out.put(n, &Ready { fd: r.fd, new, data: r.data, flags: r.flags }) {
+                r.mark_reported(new);
+                n += 1;
+            } else if ready == 0
+                && let Some(d) = r.scheme.next_deadline(r.handle)
+            {
+                deadline = Some(deadline.map_or(d, |x: u64| x.min(d)));
             }
         }
         Ok((n, deadline))
+    }
+
+    /// [`Self::take_ready`] for a queue that watches other queues.
+    fn take_ready_nested(&self, handle: usize, out: &mut impl Records) -> Result<(usize, Option<u64>)> {
+        let registrations = self.queues.lock().get(handle).ok_or(EBADF)?.registrations.clone();
+        let (events, deadline) = ready_events(&registrations);
+        let mut reported = Vec::new();
+        for event in events {
+            if reported.len() == out.room() {
+                break;
+            }
+            if out.put(reported.len(), &event) {
+                reported.push(event);
+            }
+        }
+        let mut queues = self.queues.lock();
+        if let Some(queue) = queues.get_mut(handle) {
+            for event in &reported {
+                if let Some(r) = queue.registrations.iter_mut().find(|r| r.fd == event.fd) {
+                    r.mark_reported(event.new);
+                }
+            }
+        }
+        Ok((reported.len(), deadline))
+    }
+}
+
+/// Where a wait puts the ready events it takes.
+trait Records {
+    /// How many events fit.
+    fn room(&self) -> usize;
+    /// Puts `event` as the `index`th; false if it has nothing this kind of record reports
+    /// (it then counts as not taken).
+    fn put(&mut self, index: usize, event: &Ready) -> bool;
+}
+
+/// Redox's records, `Event { fd, ready conditions, data }`, in a byte buffer.
+struct EventRecords<'a>(&'a mut [u8]);
+
+impl Records for EventRecords<'_> {
+    fn room(&self) -> usize {
+        self.0.len() / EVENT_SIZE
+    }
+
+    fn put(&mut self, index: usize, event: &Ready) -> bool {
+        put_event(self.0, index, &Event { id: event.fd, flags: event.new, data: event.data });
+        true
+    }
+}
+
+/// Most records one `SYS_EPOLL_WAIT` takes: they are gathered on the kernel stack.
+const EPOLL_BATCH: usize = 64;
+
+/// Linux's records (`struct epoll_event`), gathered for one copy to the caller.
+pub struct EpollRecords {
+    records: ArrayVec<[u8; EPOLL_EVENT_SIZE], EPOLL_BATCH>,
+    room: usize,
+}
+
+impl EpollRecords {
+    /// Room for `max` records (at most `EPOLL_BATCH`).
+    pub fn new(max: usize) -> Self {
+        Self { records: ArrayVec::new(), room: max.min(EPOLL_BATCH) }
+    }
+
+    /// The records taken, as the caller's buffer receives them.
+    pub fn bytes(&self) -> &[u8] {
+        self.records.as_flattened()
+    }
+}
+
+impl Records for EpollRecords {
+    fn room(&self) -> usize {
+        self.room
+    }
+
+    fn put(&mut self, _index: usize, event: &Ready) -> bool {
+        let events = epoll_events(event.flags, event.new);
+        if events == 0 {
+            return false;
+        }
+        let mut record = [0u8; EPOLL_EVENT_SIZE];
+        record[..4].copy_from_slice(&events.to_le_bytes());
+        record[4..].copy_from_slice(&(event.data as u64).to_le_bytes());
+        self.records.push(record);
+        true
+    }
+}
+
+/// The Linux events a registration with `flags` reports for its ready conditions `new`
+/// (see `syscall::SYS_EPOLL_WAIT`).
+fn epoll_events(flags: usize, new: usize) -> u32 {
+    let asked = match (flags >> EVENT_EPOLL_SHIFT) as u32 {
+        0 => EPOLLIN | EPOLLOUT,
+        asked => asked,
+    };
+    let mut events = 0;
+    if new & EVENT_READ != 0 {
+        events |= asked & (EPOLLIN | EPOLLRDNORM);
+    }
+    if new & EVENT_WRITE != 0 {
+        events |= asked & (EPOLLOUT | EPOLLWRNORM);
+    }
+    if new & EVENT_HUP != 0 {
+        events |= EPOLLHUP;
+    }
+    if new & EVENT_ERR != 0 {
+        events |= EPOLLERR;
+    }
+    events
+}
+
+impl EventScheme {
+    /// `SYS_EPOLL_WAIT` on queue `handle`: waits as [`Self::wait`] and leaves the events
+    /// in `out`.
+    pub fn epoll_wait(&self, handle: usize, out: &mut EpollRecords, deadline: u64) -> Result<usize> {
+        self.wait(handle, out, (deadline != u64::MAX).then_some(deadline))
     }
 }
 
@@ -272,10 +400,7 @@ fn put_event(out: &mut [u8], index: usize, event: &Event) {
 
 impl KernelScheme for EventScheme {
     fn open(&self, _path: &str, _flags: usize, _caller: &mut Caller<'_>) -> Result<usize> {
-        let mut next = self.next.lock();
-        let handle = *next;
-        *next += 1;
-        self.queues.lock().insert(handle, Vec::new());
+        let handle = self.queues.lock().insert(Queue::default());
         OPEN_QUEUES.fetch_add(1, Ordering::Relaxed);
         Ok(handle)
     }
@@ -295,12 +420,23 @@ impl KernelScheme for EventScheme {
             if flags & CONDITIONS != 0 && nested.is_some_and(|n| reaches(&queues, n, handle, 0)) {
                 return Err(EINVAL);
             }
-            let queue = queues.get_mut(&handle).ok_or(EBADF)?;
-            queue.retain(|r| r.fd != fd);
+            let queue = queues.get_mut(handle).ok_or(EBADF)?;
+            queue.registrations.retain(|r| r.fd != fd);
             if flags & CONDITIONS != 0 {
+                let (scheme, handle) = (description.scheme(), description.handle);
                 let description = Arc::downgrade(&description);
-                queue.push(Registration { fd, description, flags, data, reported: 0, nested });
+                queue.registrations.push(Registration {
+                    fd,
+                    description,
+                    scheme,
+                    handle,
+                    flags,
+                    data,
+                    reported: 0,
+                    nested,
+                });
             }
+            queue.watches_queues = queue.registrations.iter().any(|r| r.nested.is_some());
             written += SIZE;
         }
         Ok(written)
@@ -311,9 +447,9 @@ impl KernelScheme for EventScheme {
         if buf.len() < EVENT_SIZE {
             return Err(EINVAL);
         }
-        match self.wait(handle, buf, if nonblock { Some(0) } else { None })? {
+        match self.wait(handle, &mut EventRecords(buf), if nonblock { Some(0) } else { None })? {
             0 => Err(EAGAIN),
-            n => Ok(n),
+            n => Ok(n * EVENT_SIZE),
         }
     }
 
@@ -323,11 +459,11 @@ impl KernelScheme for EventScheme {
         if payload.len() < EVENT_SIZE {
             return Err(EINVAL);
         }
-        self.wait(handle, payload, (deadline != u64::MAX).then_some(deadline))
+        Ok(self.wait(handle, &mut EventRecords(payload), (deadline != u64::MAX).then_some(deadline))? * EVENT_SIZE)
     }
 
     fn fstat(&self, handle: usize) -> Result<Stat> {
-        self.queues.lock().get(&handle).ok_or(EBADF)?;
+        self.queues.lock().get(handle).ok_or(EBADF)?;
         Ok(Stat { st_mode: MODE_CHR | 0o600, ..Stat::default() })
     }
 
@@ -336,19 +472,19 @@ impl KernelScheme for EventScheme {
     }
 
     fn poll(&self, handle: usize) -> usize {
-        let registrations = self.queues.lock().get(&handle).cloned().unwrap_or_default();
+        let registrations = self.queues.lock().get(handle).cloned().unwrap_or_default().registrations;
         if ready_events(&registrations).0.is_empty() { 0 } else { EVENT_READ }
     }
 
     /// A queue inside another becomes readable when one of its descriptors' deadlines
     /// comes (a timer's): the outer queue's waiters sleep until the earliest.
     fn next_deadline(&self, handle: usize) -> Option<u64> {
-        let registrations = self.queues.lock().get(&handle).cloned().unwrap_or_default();
+        let registrations = self.queues.lock().get(handle).cloned().unwrap_or_default().registrations;
         ready_events(&registrations).1
     }
 
     fn close(&self, handle: usize) {
-        if self.queues.lock().remove(&handle).is_some() {
+        if self.queues.lock().remove(handle).is_some() {
             OPEN_QUEUES.fetch_sub(1, Ordering::Relaxed);
         }
     }

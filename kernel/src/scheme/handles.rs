@@ -77,6 +77,16 @@ impl<T> HandleTable<T> {
     pub fn iter(&self) -> impl Iterator<Item = &T> {
         self.slots.iter().flatten()
     }
+
+    /// Every object, to change.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.slots.iter_mut().flatten()
+    }
+
+    /// Every object with its handle.
+    pub fn iter_with_handles(&self) -> impl Iterator<Item = (usize, &T)> {
+        self.slots.iter().enumerate().filter_map(|(i, slot)| slot.as_ref().map(|object| (i + 1, object)))
+    }
 }
 
 impl<T> Default for HandleTable<T> {

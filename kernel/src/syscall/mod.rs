@@ -3,6 +3,7 @@
 //! down; the conversion to `-errno` happens once, here.
 
 mod cred;
+mod epoll;
 mod fs;
 mod itimer;
 mod memory;
@@ -64,6 +65,8 @@ fn run(cx: &Context<'_>, frame: &mut TrapFrame) {
     // SYS_CALL carries every scheme operation (IPC included): tested before the rest.
     let result = if nr == SYS_CALL {
         fs::call(cx, frame, [a, b, c, d, e])
+    } else if nr == SYS_EPOLL_WAIT {
+        epoll::epoll_wait(cx, a, b, c, d)
     } else if nr == SYS_SIGRETURN {
         // The restored frame carries its own rax.
         sigreturn(cx, frame);

@@ -1,12 +1,15 @@
 /* epoll.c: epoll over the kernel's event queues. An epoll descriptor is a /scheme/event
  * queue; epoll_ctl writes registrations to it (the descriptor, EVENT_READ/EVENT_WRITE,
- * EVENT_EDGE for EPOLLET, and the user's 64-bit data, which the kernel carries whole)
- * and epoll_wait reads the ready ones.
+ * EVENT_EDGE for EPOLLET, the epoll events themselves above KESTREL_EVENT_EPOLL_SHIFT,
+ * and the user's 64-bit data, which the kernel carries whole) and epoll_wait is one
+ * KESTREL_SYS_EPOLL_WAIT, which writes the caller's records in those events (and
+ * disables an EPOLLONESHOT registration once reported, until EPOLL_CTL_MOD writes it
+ * again). The queue's registrations are the instance's, shared by every process that
+ * has it (a fork child reports the parent's), as Linux's are.
  *
  * The kernel replaces a registration silently and forgets one written with flags 0, so
- * the runtime keeps a table of (epoll descriptor, descriptor, events, data) for what the
- * kernel does not do: EEXIST and ENOENT, EPOLLONESHOT (after one report the kernel
- * registration is removed and the entry disabled until EPOLL_CTL_MOD), adding an epoll
+ * the runtime keeps a table of (epoll descriptor, descriptor) pairs for what the kernel
+ * does not do: EEXIST and ENOENT, adding an epoll
  * descriptor to a set that it contains (ELOOP), and forgetting a descriptor when it is
  * closed (close and dup2 call the hook). The kernel registration stays: it names the
  * open description, so it reports while a dup of the descriptor, or a forked child's
@@ -37,9 +40,6 @@
 struct entry {
 	int epfd;
 	int fd;
-	uint32_t events;
-	int disabled; /* EPOLLONESHOT reported, until EPOLL_CTL_MOD */
-	epoll_data_t data;
 };
 
 static struct entry *entries;
@@ -73,9 +73,12 @@ static void drop_entry(struct entry *e)
 	*e = entries[--n_entries];
 }
 
+/* The kernel's conditions for `events`, and the events themselves above
+ * KESTREL_EVENT_EPOLL_SHIFT: the kernel reports in those terms and disables an
+ * EPOLLONESHOT registration once reported. */
 static unsigned long to_kernel(uint32_t events)
 {
-	unsigned long k = KESTREL_EVENT_HUP | KESTREL_EVENT_ERR;
+	unsigned long k = KESTREL_EVENT_HUP | KESTREL_EVENT_ERR | ((unsigned long)events << KESTREL_EVENT_EPOLL_SHIFT);
 	if (events & (EPOLLIN | EPOLLRDNORM))
 		k |= KESTREL_EVENT_READ;
 	if (events & (EPOLLOUT | EPOLLWRNORM))
@@ -239,7 +242,7 @@ static int ctl_locked(int epfd, int op, int fd, struct epoll_event *event)
 		}
 		if (kernel_set(epfd, fd, to_kernel(event->events), event->data.u64) < 0)
 			return -1;
-		entries[n_entries++] = (struct entry){epfd, fd, event->events, 0, event->data};
+		entries[n_entries++] = (struct entry){epfd, fd};
 		return 0;
 	}
 	if (!e) {
@@ -247,91 +250,29 @@ static int ctl_locked(int epfd, int op, int fd, struct epoll_event *event)
 		return -1;
 	}
 	if (op == EPOLL_CTL_DEL) {
-		if (!e->disabled && kernel_set(epfd, fd, 0, 0) < 0)
+		if (kernel_set(epfd, fd, 0, 0) < 0)
 			return -1;
 		drop_entry(e);
 		return 0;
 	}
 	/* EPOLL_CTL_MOD: new events and data; re-arms a disabled EPOLLONESHOT entry and an
 	 * edge-triggered one (the kernel reports its current readiness again). */
-	if (kernel_set(epfd, fd, to_kernel(event->events), event->data.u64) < 0)
-		return -1;
-	e->events = event->events;
-	e->data = event->data;
-	e->disabled = 0;
-	return 0;
+	return kernel_set(epfd, fd, to_kernel(event->events), event->data.u64);
 }
 
-/* Turns the kernel's events into the caller's; returns how many. */
-static int translate(int epfd, const struct kestrel_event *in, int n, struct epoll_event *out)
-{
-	int count = 0;
-	for (int i = 0; i < n; i++) {
-		int fd = (int)in[i].id;
-		struct entry *e = find(epfd, fd);
-		if (!e || e->disabled) {
-			/* Not this process's registration (say, its parent's, on a queue
-			 * shared through fork): stop it reporting here. */
-			kernel_set(epfd, fd, 0, 0);
-			continue;
-		}
-		uint32_t got = 0;
-		if (in[i].flags & KESTREL_EVENT_READ)
-			got |= e->events & (EPOLLIN | EPOLLRDNORM);
-		if (in[i].flags & KESTREL_EVENT_WRITE)
-			got |= e->events & (EPOLLOUT | EPOLLWRNORM);
-		if (in[i].flags & KESTREL_EVENT_HUP)
-			got |= EPOLLHUP;
-		if (in[i].flags & KESTREL_EVENT_ERR)
-			got |= EPOLLERR;
-		if (!got)
-			continue;
-		out[count].events = got;
-		out[count].data = e->data;
-		count++;
-		if (e->events & EPOLLONESHOT) {
-			e->disabled = 1;
-			kernel_set(epfd, fd, 0, 0);
-		}
-	}
-	return count;
-}
-
-/* Waits in the kernel for ready events of the queue until `deadline` (CLOCK_MONOTONIC
- * ns; 0 only looks, ~0 has no limit) and hands the caller up to `max` of them; returns
- * how many the caller gets (0 also when every event was filtered out), or -1 with errno:
- * EINTR for a signal. Sets *expired when the kernel found none by the deadline. */
-static int collect(int epfd, struct epoll_event *events, int max, uint64_t deadline, int *expired)
-{
-	struct kestrel_event buf[64];
-	int want = max < 64 ? max : 64;
-	uint64_t meta[2] = {KESTREL_EVENT_CALL_WAIT, deadline};
-	long n = __kestrel_call(epfd, buf, (size_t)want * sizeof buf[0], KESTREL_CALL_READ, meta, 2);
-	if (n < 0)
-		return -1;
-	*expired = n == 0;
-	if (n == 0)
-		return 0;
-	__kestrel_lock(&table_lock);
-	int got = translate(epfd, buf, (int)(n / (long)sizeof buf[0]), events);
-	__kestrel_unlock(&table_lock);
-	return got;
-}
-
-/* One kernel call per wait: the kernel looks at the registrations and sleeps until one
- * is ready, the deadline passes or a signal comes (epoll_wait is never restarted after
- * a handler, as on Linux). */
+/* One kernel call per wait: the kernel checks the arguments (in Linux's order), looks at
+ * the registrations, sleeps until one is ready, the deadline passes or a signal comes
+ * (epoll_wait is never restarted after a handler, as on Linux), and writes the caller's
+ * struct epoll_event records itself, in the epoll events each registration carries. */
 int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout, const sigset_t *sigmask)
 {
-	if (check_epoll(epfd) < 0)
-		return -1;
-	if (maxevents <= 0 || maxevents > INT_MAX / (int)sizeof(struct epoll_event)) {
-		errno = EINVAL;
-		return -1;
-	}
 	uint64_t deadline = timeout < 0 ? ~0ULL : 0;
 	if (timeout > 0)
 		deadline = (uint64_t)__kestrel_monotonic_ns() + (uint64_t)timeout * 1000000ULL;
+	if (!sigmask)
+		return (int)__kestrel_ret(__kestrel_syscall4(KESTREL_SYS_EPOLL_WAIT, (unsigned long)(long)epfd,
+							     (unsigned long)events, (unsigned long)(long)maxevents,
+							     deadline));
 	sigset_t old = 0;
 	int interrupted;
 	if (__kestrel_wait_begin(sigmask, &old, &interrupted) < 0)
@@ -339,10 +280,8 @@ int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout
 	/* A handler already ran as the mask was set: report what is ready, else EINTR. */
 	if (interrupted)
 		deadline = 0;
-	int ret, expired;
-	do
-		ret = collect(epfd, events, maxevents, deadline, &expired);
-	while (ret == 0 && !expired);
+	int ret = (int)__kestrel_ret(__kestrel_syscall4(KESTREL_SYS_EPOLL_WAIT, (unsigned long)(long)epfd,
+							(unsigned long)events, (unsigned long)(long)maxevents, deadline));
 	if (ret == 0 && interrupted) {
 		errno = EINTR;
 		ret = -1;

@@ -319,14 +319,14 @@ extern "C" fn return_to_user(frame: &mut TrapFrame) {
 /// call, then the work of [`return_to_user`].
 #[unsafe(link_section = ".text.hot.dispatch")]
 extern "C" fn syscall_dispatch(frame: &mut TrapFrame) {
-    if crate::syscall::answer_identity(frame) {
-        // Answered without the kernel lock; the return takes it only if it has work.
-        if !crate::context::scheduler::return_check_requested() {
-            return;
-        }
-        kernel_lock::acquire();
-    } else {
-        kernel_lock::acquire();
+    // The caller's identity is answered without the kernel lock, and the return takes
+    // it only if it has work.
+    let answered = crate::syscall::answer_identity(frame);
+    if answered && !crate::context::scheduler::return_check_requested() {
+        return;
+    }
+    kernel_lock::acquire();
+    if !answered {
         crate::syscall::dispatch(frame);
     }
     crate::context::signal::on_return_to_user(frame);

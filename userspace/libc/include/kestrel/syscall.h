@@ -64,6 +64,8 @@ extern "C" {
 #define KESTREL_SYS_GETPID 0x4b1aUL
 #define KESTREL_SYS_GETPPID 0x4b1bUL
 #define KESTREL_SYS_GETTID 0x4b1cUL
+/* epoll_wait(queue fd, struct epoll_event *, max records, deadline): see KESTREL_EVENT_EPOLL_SHIFT. */
+#define KESTREL_SYS_EPOLL_WAIT 0x4b1dUL
 #define KESTREL_SYS_PIPE2 0x4b20UL
 
 /* A descriptor number with this bit names a slot of the process's "upper" table
@@ -109,6 +111,10 @@ extern "C" {
  * of struct kestrel_event. Waits for ready registrations until the CLOCK_MONOTONIC
  * deadline in ns (0: only looks; ~0: no limit); returns their bytes, 0 at the deadline. */
 #define KESTREL_EVENT_CALL_WAIT 1UL
+/* A registration's flags carry from this bit up the epoll events asked for, in Linux's
+ * values: KESTREL_SYS_EPOLL_WAIT reports in those terms (12-byte packed struct
+ * epoll_event records), and EPOLLONESHOT disables the registration after one report. */
+#define KESTREL_EVENT_EPOLL_SHIFT 32
 
 struct kestrel_event {
 	uint64_t id;

@@ -1,0 +1,34 @@
+//! `SYS_EPOLL_WAIT`: `epoll_wait` on an event queue, with Linux's records written straight
+//! to the caller's buffer (`scheme::event` holds the rules; this is the argument checking
+//! in Linux's order and the copy).
+
+use kestrel_abi::syscall::{EPOLL_EVENT_SIZE, EPOLL_MAX_EVENTS};
+
+use super::{Context, Result};
+use crate::errno::{EFAULT, EINVAL};
+use crate::memory::address_space::USER_END;
+use crate::scheme::SchemeId;
+use crate::scheme::event::{EVENT_SCHEME, EpollRecords};
+
+/// `epoll_wait(fd, events, max, deadline)`, its errors in the order Linux finds them:
+/// EBADF, EINVAL for `max` outside 1..=EPOLL_MAX_EVENTS, EFAULT for a buffer outside user
+/// memory, EINVAL for a descriptor that is not an event queue; then the wait. Returns the
+/// records written.
+#[inline(never)]
+pub fn epoll_wait(cx: &Context, fd: usize, events: usize, max: usize, deadline: usize) -> Result {
+    let desc = super::fs::description(cx, fd)?;
+    if max == 0 || max > EPOLL_MAX_EVENTS {
+        return Err(EINVAL);
+    }
+    // `max` is small enough that the product cannot overflow.
+    if (events as u64).checked_add((max * EPOLL_EVENT_SIZE) as u64).is_none_or(|end| end > USER_END) {
+        return Err(EFAULT);
+    }
+    if desc.scheme != SchemeId::Event {
+        return Err(EINVAL);
+    }
+    let mut records = EpollRecords::new(max);
+    let n = EVENT_SCHEME.epoll_wait(desc.handle, &mut records, deadline as u64)?;
+    cx.process.copy_out(events as u64, records.bytes())?;
+    Ok(n)
+}
