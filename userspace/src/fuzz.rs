@@ -66,7 +66,7 @@ const BAD_ADDRESSES: [u64; 10] = [
 ];
 
 /// Every system call number the kernel knows, and two it does not.
-const CALLS: [usize; 50] = [
+const CALLS: [usize; 51] = [
     SYS_OPEN,
     SYS_CLOSE,
     SYS_READ,
@@ -114,6 +114,7 @@ const CALLS: [usize; 50] = [
     SYS_GETPID,
     SYS_GETPPID,
     SYS_GETTID,
+    SYS_EPOLL_WAIT,
     SYS_SIGRETURN,
     0x7777,
     usize::MAX,

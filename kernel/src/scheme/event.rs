@@ -245,11 +245,12 @@ impl EventScheme {
         // A one-shot registration reported already asks for nothing; a closed
         // description's registration reports nothing (polled without a reference to it:
         // nothing closes it meanwhile, and its scheme's `poll` takes no queue lock).
-        for r in
-            queue.registrations.iter_mut().filter(|r| r.flags & CONDITIONS != 0 && r.description.strong_count() > 0)
-        {
+        for r in queue.registrations.iter_mut() {
             if n == room {
                 break;
+            }
+            if r.flags & CONDITIONS == 0 || r.description.strong_count() == 0 {
+                continue;
             }
             let ready = r.scheme.poll(r.handle) & r.flags & CONDITIONS;
             // Edge-triggered: a condition seen false now is reported again when it next
@@ -342,6 +343,7 @@ impl Records for EpollRecords {
         self.room
     }
 
+    #[inline(always)]
     fn put(&mut self, _index: usize, event: &Ready) -> bool {
         let events = epoll_events(event.flags, event.new);
         if events == 0 {
@@ -357,6 +359,7 @@ impl Records for EpollRecords {
 
 /// The Linux events a registration with `flags` reports for its ready conditions `new`
 /// (see `syscall::SYS_EPOLL_WAIT`).
+#[inline(always)]
 fn epoll_events(flags: usize, new: usize) -> u32 {
     let asked = match (flags >> EVENT_EPOLL_SHIFT) as u32 {
         0 => EPOLLIN | EPOLLOUT,

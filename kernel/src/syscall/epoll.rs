@@ -20,8 +20,9 @@ pub fn epoll_wait(cx: &Context, fd: usize, events: usize, max: usize, deadline: 
     if max == 0 || max > EPOLL_MAX_EVENTS {
         return Err(EINVAL);
     }
-    // `max` is small enough that the product cannot overflow.
-    if (events as u64).checked_add((max * EPOLL_EVENT_SIZE) as u64).is_none_or(|end| end > USER_END) {
+    // Neither the product (`max` is at most EPOLL_MAX_EVENTS) nor, once `events` is known
+    // to be below USER_END, the sum can overflow.
+    if events as u64 >= USER_END || events as u64 + (max * EPOLL_EVENT_SIZE) as u64 > USER_END {
         return Err(EFAULT);
     }
     if desc.scheme != SchemeId::Event {
