@@ -14,6 +14,7 @@
 
 use alloc::string::String;
 use alloc::sync::Arc;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use kestrel_abi::eventfd::{EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, EVENTFD_CALL};
 use kestrel_abi::syscall::{EVENT_READ, EVENT_WRITE, O_NONBLOCK, O_RDWR, Stat};
@@ -48,7 +49,14 @@ impl Counter {
     }
 }
 
-type Shared = Arc<OrderedMutex<Counter>>;
+/// A counter behind its lock, and its readiness as of its last change, which `poll`
+/// reads without the lock (an event loop polls far more often than it reads or writes).
+struct CounterCell {
+    counter: OrderedMutex<Counter>,
+    readiness: AtomicUsize,
+}
+
+type Shared = Arc<CounterCell>;
 
 /// The counters, by handle.
 static COUNTERS: Mutex<HandleTable<Shared>> = Mutex::new(HandleTable::new());
@@ -63,19 +71,22 @@ fn counter(handle: usize) -> Result<Shared> {
 /// with SA_RESTART, as for Linux's eventfd reads and writes).
 fn run<T>(
     handle: usize,
-    counter: &OrderedMutex<Counter>,
+    cell: &CounterCell,
     caller: &Caller<'_>,
     call: impl FnOnce(&mut EventFd, &mut Woken) -> Result<Outcome<T>>,
     from_delivery: impl FnOnce(Delivery) -> Result<T>,
 ) -> Result<T> {
     let mut wakeups = Wakeups::default();
+    let counter = &cell.counter;
     let mut guard = counter.lock();
     let before = guard.readiness();
     let Counter { rules, woken, .. } = &mut *guard;
     let outcome = call(rules, woken);
     let Counter { sleepers, woken, .. } = &mut *guard;
     sleepers.complete(woken.drain(..), &mut wakeups);
-    let changed = guard.readiness() != before;
+    let now = guard.readiness();
+    cell.readiness.store(now, Ordering::Relaxed);
+    let changed = now != before;
     match outcome {
         Ok(Outcome::Wait(waiter)) => {
             debug_assert!(wakeups.is_empty() && !changed);
@@ -121,10 +132,9 @@ impl EventfdScheme {
         }
         let semaphore = if flags & EFD_SEMAPHORE != 0 { rules::Flags::SEMAPHORE.bits() } else { 0 };
         let rules = EventFd::new(initval as u32, semaphore)?;
-        let counter = Arc::new(OrderedMutex::new(
-            Level::Facility,
-            Counter { rules, sleepers: Sleepers::new(), woken: Woken::new() },
-        ));
+        let counter = Counter { rules, sleepers: Sleepers::new(), woken: Woken::new() };
+        let readiness = AtomicUsize::new(counter.readiness());
+        let counter = Arc::new(CounterCell { counter: OrderedMutex::new(Level::Facility, counter), readiness });
         let handle = COUNTERS.lock().insert(counter);
         let nonblock = if flags & EFD_NONBLOCK != 0 { O_NONBLOCK } else { 0 };
         install(caller, SchemeId::Eventfd, handle, O_RDWR | nonblock, flags & EFD_CLOEXEC != 0)
@@ -189,7 +199,7 @@ impl KernelScheme for EventfdScheme {
     }
 
     fn poll(&self, handle: usize) -> usize {
-        counter(handle).map_or(0, |c| c.lock().readiness())
+        COUNTERS.lock().get(handle).map_or(0, |c| c.readiness.load(Ordering::Relaxed))
     }
 
     fn close(&self, handle: usize) {
