@@ -85,7 +85,7 @@ impl Pm1Event {
     /// (it must be even and at least 4) or that the kernel cannot access (halves wider
     /// than 32 bits).
     fn split(block: GenericAddress, len: u8) -> Option<Self> {
-        let usable = |len: u8| (4..=8).contains(&len) && len % 2 == 0;
+        let usable = |len: u8| (4..=8).contains(&len) && len.is_multiple_of(2);
         let len = if usable(len) { len } else { block.bit_width / 8 };
         if !usable(len) {
             return None;
