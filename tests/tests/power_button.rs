@@ -1,7 +1,8 @@
 //! The ACPI power button: the kernel routes the SCI through the I/O APIC, and a press
 //! (QEMU's monitor command `system_powerdown`) ends the run in ACPI S5, on the PIIX4
-//! (`pc`) and ICH9 (`q35`) chipsets, on one CPU and on two. The machines have no exit
-//! device, so QEMU ends only if the kernel powers it off.
+//! (`pc`) and ICH9 (`q35`) chipsets, on one CPU and on two, and through the PIC when the
+//! PIT is the tick. The machines have no exit device, so QEMU ends only if the kernel
+//! powers it off.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -70,13 +71,21 @@ fn the_power_button_interrupts_user_code_that_never_enters_the_kernel() {
 }
 
 #[test]
-fn with_the_pit_as_the_tick_the_button_is_not_armed_and_the_run_ends_as_before() {
-    let mut boot = Boot::new(kernel_elf(), Firmware::Pvh);
-    boot.append = "timer=pit -- t_helper exit 0".into();
-    boot.initrd = Some(initfs());
-    let out = boot.run().expect("QEMU runs");
-    let s = &out.serial;
-    assert_eq!(out.ending, Ending::Success, "{s}");
-    assert!(s.contains("timer: PIT at 1000 Hz"), "{s}");
-    assert!(s.contains("24 entries masked); power button not armed: the local APIC is not in use"), "{s}");
+fn with_the_pit_as_the_tick_the_sci_comes_through_the_pic() {
+    for machine in ["pc", "q35"] {
+        let mut boot = Boot::new(kernel_elf(), Firmware::Pvh);
+        boot.append = "timer=pit -- t_helper spin".into();
+        boot.initrd = Some(initfs());
+        boot.debug_exit = false;
+        boot.timeout = TIMEOUT;
+        boot.qemu_args = vec!["-machine".into(), machine.into()];
+        boot.command_after_line = Some((ARMED.into(), "system_powerdown".into()));
+        let out = boot.run().expect("QEMU runs");
+        let s = &out.serial;
+        assert!(s.contains("timer: PIT at 1000 Hz"), "{machine}:\n{s}");
+        assert!(s.contains("24 entries masked); SCI on PIC IRQ 9 (level) at vector 41: power button armed"), "{s}");
+        assert!(s.contains("INFO  power button: ending the run"), "{machine}:\n{s}");
+        assert!(s.contains("kestrel: end of run (power button): powering off (ACPI S5"), "{machine}:\n{s}");
+        assert_eq!(out.ending, Ending::Other(0), "{machine}:\n{s}");
+    }
 }

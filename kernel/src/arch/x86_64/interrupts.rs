@@ -358,6 +358,8 @@ fn dispatch_vector(frame: &mut TrapFrame) {
             }
             crate::context::scheduler::on_timer_tick(frame.from_user());
         }
+        // The SCI, on the PIC while the PIT is the tick (sci.rs acknowledges it).
+        v if pic::is_pic_vector(v) && sci::is_pic_line(v - IRQ_BASE) => sci::handle(),
         v if pic::is_pic_vector(v) => {
             let irq = v - IRQ_BASE;
             if !pic::is_spurious(irq) {

@@ -19,16 +19,18 @@
 //! alone: its status is not ours to clear. If such SCIs keep coming without end, the
 //! line is masked rather than let it hold the CPU.
 //!
-//! Where the local APIC timer is not in use (`timer=pit`), the legacy PIC path stays as
-//! it was and the button is not armed.
+//! Where the PIT is the tick (`timer=pit`: the local APIC is not enabled, the PIC is in
+//! use), the SCI goes through the PIC instead: `SCI_INT` is then the 8259 IRQ (ACPI 6.5,
+//! 5.2.9), level-triggered in the ELCR, acknowledged at the PIC. With the local APIC as
+//! the tick and no I/O APIC, the button is not armed.
 
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use log::{info, warn};
 use spin::Once;
 
-use super::interrupts::SCI_VECTOR;
-use super::{apic, ioapic, power};
+use super::interrupts::{IRQ_BASE, SCI_VECTOR};
+use super::{apic, ioapic, pic, power};
 use crate::acpi::fadt::Pm1Event;
 use crate::acpi::routing::{self, Pin, Polarity, Route, Trigger};
 use crate::acpi::{self, PM1_PWRBTN_EN, PM1_PWRBTN_STS, PM1_SCI_EN};
@@ -37,11 +39,36 @@ use crate::acpi::{self, PM1_PWRBTN_EN, PM1_PWRBTN_STS, PM1_SCI_EN};
 /// SCI that nothing clears re-enters at once, so this many means it will never stop.
 const UNCLAIMED_LIMIT: u32 = 1000;
 
-/// What the handler needs: the PM1 event blocks and the pin to mask in a storm.
+/// The line the SCI arrives on.
+#[derive(Clone, Copy, Debug)]
+enum Line {
+    /// An I/O APIC pin, delivered as [`SCI_VECTOR`].
+    IoApic(Route, Pin),
+    /// A PIC IRQ, delivered as `IRQ_BASE + irq`.
+    Pic(u8),
+}
+
+impl Line {
+    fn end_of_interrupt(self) {
+        match self {
+            Line::IoApic(..) => apic::end_of_interrupt(),
+            Line::Pic(irq) => pic::end_of_interrupt(irq),
+        }
+    }
+
+    fn mask(self) {
+        match self {
+            Line::IoApic(_, pin) => ioapic::mask(pin),
+            Line::Pic(irq) => pic::mask(irq),
+        }
+    }
+}
+
+/// What the handler needs: the PM1 event blocks and the line to acknowledge (or mask).
 struct Armed {
     pm1a: Pm1Event,
     pm1b: Option<Pm1Event>,
-    pin: Pin,
+    line: Line,
 }
 
 static ARMED: Once<Armed> = Once::new();
@@ -59,23 +86,33 @@ pub fn init() {
     };
     let skipped = if found.skipped > 0 { alloc::format!(", {} unreachable", found.skipped) } else { "".into() };
     match arm() {
-        Ok(route) => info!(
+        Ok(Line::IoApic(route, _)) => info!(
             "interrupts: {chips}{skipped}; SCI on GSI {} ({}, active {}) at vector {SCI_VECTOR}: power button armed",
             route.gsi,
             if route.trigger == Trigger::Level { "level" } else { "edge" },
             if route.polarity == Polarity::Low { "low" } else { "high" },
         ),
+        Ok(Line::Pic(irq)) => info!(
+            "interrupts: {chips}{skipped}; SCI on PIC IRQ {irq} (level) at vector {}: power button armed",
+            IRQ_BASE + irq
+        ),
         Err(why) => info!("interrupts: {chips}{skipped}; power button not armed: {why}"),
     }
 }
 
-fn arm() -> Result<Route, &'static str> {
+/// Whether PIC line `irq` is the SCI's (the PIT is the tick and the SCI was armed on it).
+pub fn is_pic_line(irq: u8) -> bool {
+    ARMED.get().is_some_and(|a| matches!(a.line, Line::Pic(sci) if sci == irq))
+}
+
+fn arm() -> Result<Line, &'static str> {
     let acpi = acpi::get().ok_or("no ACPI tables")?;
     let button = acpi.power_button()?;
-    if !apic::timer_in_use() {
-        return Err("the local APIC is not in use (the PIT is the tick)");
+    let on_pic = !apic::timer_in_use();
+    if on_pic && !(3..16).contains(&button.sci_interrupt) {
+        return Err("the SCI is not a PIC line other than the timer's and the cascade's");
     }
-    if !ioapic::present() {
+    if !on_pic && !ioapic::present() {
         return Err("no I/O APIC");
     }
     let control = power::read_register(&button.pm1a_control).ok_or("PM1a control is not a readable register")?;
@@ -96,11 +133,17 @@ fn arm() -> Result<Route, &'static str> {
             return Err("a PM1 event register is not writable");
         }
     }
-    let overrides = acpi.madt.as_ref().map_or(&[][..], |m| &m.overrides[..]);
-    let route = routing::sci_route(overrides, button.sci_interrupt);
-    let pin = ioapic::route(&route, SCI_VECTOR, apic::id())?;
-    ARMED.call_once(|| Armed { pm1a: button.pm1a_event, pm1b: button.pm1b_event, pin });
-    Ok(route)
+    let line = if on_pic {
+        let irq = button.sci_interrupt as u8;
+        pic::unmask(irq, true);
+        Line::Pic(irq)
+    } else {
+        let overrides = acpi.madt.as_ref().map_or(&[][..], |m| &m.overrides[..]);
+        let route = routing::sci_route(overrides, button.sci_interrupt);
+        Line::IoApic(route, ioapic::route(&route, SCI_VECTOR, apic::id())?)
+    };
+    ARMED.call_once(|| Armed { pm1a: button.pm1a_event, pm1b: button.pm1b_event, line });
+    Ok(line)
 }
 
 /// PM1 status: PM1a's and PM1b's bits together.
@@ -122,15 +165,15 @@ pub fn handle() {
         for block in [Some(armed.pm1a), armed.pm1b].iter().flatten() {
             power::write_register(&block.status, u32::from(PM1_PWRBTN_STS));
         }
-        apic::end_of_interrupt();
+        armed.line.end_of_interrupt();
         info!("power button: ending the run");
         power::end_run_powering_off("power button");
     }
     if UNCLAIMED.fetch_add(1, Ordering::Relaxed) + 1 == UNCLAIMED_LIMIT {
-        ioapic::mask(armed.pin);
+        armed.line.mask();
         warn!(
             "SCI: {UNCLAIMED_LIMIT} in a row without a power button press (another ACPI event holds it): masked, power button disarmed"
         );
     }
-    apic::end_of_interrupt();
+    armed.line.end_of_interrupt();
 }
