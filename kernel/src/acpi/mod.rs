@@ -1,13 +1,15 @@
 //! ACPI: the firmware's description of the machine, read once at boot.
 //!
 //! The kernel reads the table directory ([`tables`]), the FADT ([`fadt`]: power
-//! management and reset registers), the MADT ([`madt`]: processors, I/O APICs,
-//! interrupt overrides) and the DSDT's `\_S5_` sleep type ([`aml`]), and keeps the result
-//! in one [`Acpi`] value for the power-off and reset paths and a later SMP bring-up.
+//! management and reset registers, the PM1 event blocks of the power button), the MADT
+//! ([`madt`]: processors, I/O APICs, interrupt overrides) and the DSDT's `\_S5_` sleep
+//! type ([`aml`]), and keeps the result in one [`Acpi`] value for the power-off, reset
+//! and power button paths and the SMP bring-up. [`routing`] decides from the MADT how an
+//! interrupt source reaches an I/O APIC pin.
 //!
 //! This module is portable safe Rust, tested on the host against byte images: it reads
 //! physical memory only through [`PhysicalMemory`]; the port and memory writes that act on
-//! what it found are in `arch::x86_64::power`. A missing or bad table is an error value
+//! what it found are in `arch::x86_64::power`, `ioapic` and `sci`. A missing or bad table is an error value
 //! in [`Acpi`], never a panic.
 
 #![forbid(unsafe_code)]

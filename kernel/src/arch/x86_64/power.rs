@@ -1,5 +1,6 @@
 //! Ending a run: QEMU's exit port, ACPI soft-off, a reset, or a halt, as the command
-//! line's `end=` chose.
+//! line's `end=` chose; or soft-off whatever it chose, when the power button asks
+//! (`sci.rs`, which also uses the register access and the ACPI-mode switch here).
 //!
 //! Before acting it prints `end of run (success)` or `end of run (failure)` and what it
 //! is about to do, so a host watching a machine without QEMU's exit port still learns the
