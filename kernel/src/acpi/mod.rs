@@ -9,8 +9,8 @@
 //!
 //! This module is portable safe Rust, tested on the host against byte images: it reads
 //! physical memory only through [`PhysicalMemory`]; the port and memory writes that act on
-//! what it found are in `arch::x86_64::power`, `ioapic` and `sci`. A missing or bad table is an error value
-//! in [`Acpi`], never a panic.
+//! what it found are in `arch::x86_64::power`, `ioapic` and `sci`. A missing or bad table
+//! is an error value in [`Acpi`], never a panic.
 
 #![forbid(unsafe_code)]
 
