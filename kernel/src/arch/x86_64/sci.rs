@@ -35,8 +35,9 @@ use crate::acpi::fadt::Pm1Event;
 use crate::acpi::routing::{self, Pin, Polarity, Route, Trigger};
 use crate::acpi::{self, PM1_PWRBTN_EN, PM1_PWRBTN_STS, PM1_SCI_EN};
 
-/// SCIs in a row that carry no status bit of ours before the line is masked: a level
-/// SCI that nothing clears re-enters at once, so this many means it will never stop.
+/// SCIs that carry no status bit of ours before the line is masked (a press ends the
+/// run, so every SCI counted came without one): a level SCI that nothing clears
+/// re-enters at once, so this many means it will never stop.
 const UNCLAIMED_LIMIT: u32 = 1000;
 
 /// The line the SCI arrives on.
@@ -172,7 +173,7 @@ pub fn handle() {
     if UNCLAIMED.fetch_add(1, Ordering::Relaxed) + 1 == UNCLAIMED_LIMIT {
         armed.line.mask();
         warn!(
-            "SCI: {UNCLAIMED_LIMIT} in a row without a power button press (another ACPI event holds it): masked, power button disarmed"
+            "SCI: {UNCLAIMED_LIMIT} without a power button press (another ACPI event holds it): masked, power button disarmed"
         );
     }
     armed.line.end_of_interrupt();
