@@ -10,7 +10,7 @@ use crate::arch::boot::BootProtocol;
 use crate::arch::power;
 use crate::arch::qemu::ExitCode;
 use crate::arch::screen::{self, Found};
-use crate::arch::{apic, clock, gdt, interrupts, percpu, pic, serial, smp, syscall, wait_for_interrupt};
+use crate::arch::{apic, clock, gdt, interrupts, percpu, pic, sci, serial, smp, syscall, wait_for_interrupt};
 use crate::boot_info::{self, BootInfo, PhysicalMemory};
 use crate::cmdline::{self, KernelOptions, TestFault, TickSource};
 use crate::context::cred::Credentials;
@@ -163,6 +163,8 @@ pub fn start(protocol: u32, info_paddr: u32) -> ! {
         .unwrap_or_else(|| fatal(format_args!("TSC calibration failed against the PIT and the ACPI PM timer")));
     let rtc = clock::read_rtc();
     let apic_rate = start_tick(options.tick);
+    // Every I/O APIC entry masked, then the SCI routed to this CPU for the power button.
+    sci::init();
     // They wait for the kernel lock, which this CPU gives up once it idles or runs init
     // (and if the run ends before that, they halt).
     start_application_processors();

@@ -85,7 +85,8 @@ pub struct Outcome {
     /// On a timeout: what QEMU's monitor said of the CPU before the machine was killed
     /// (`info registers` samples and the words at the stack pointer), for a hang report.
     pub hang_state: Option<String>,
-    /// With a [`Screenshot`]: what the monitor answered to its `monitor_commands`.
+    /// What the monitor answered to [`Boot::command_after_line`]'s command and to a
+    /// [`Screenshot`]'s `monitor_commands`, in that order.
     pub monitor_answers: Vec<String>,
 }
 
@@ -125,6 +126,11 @@ pub struct Boot {
     /// Take a screenshot instead of letting the kernel end the machine (see
     /// [`Screenshot`]).
     pub screenshot: Option<Screenshot>,
+    /// A QEMU monitor command sent once, as soon as a serial line contains the first
+    /// string (`system_powerdown` once the kernel says its power button is armed: a
+    /// press of the machine's power button). Its answer is in
+    /// [`Outcome::monitor_answers`].
+    pub command_after_line: Option<(String, String)>,
 }
 
 /// A screenshot at the end of a run: the machine has no exit device (the kernel's exit
@@ -163,6 +169,7 @@ impl Boot {
             qemu_args: Vec::new(),
             debug_exit: true,
             screenshot: None,
+            command_after_line: None,
         }
     }
 
@@ -234,6 +241,8 @@ impl Boot {
         let stream = self.stream;
         let (tx, rx) = mpsc::channel();
         let screenshot_line = self.screenshot.as_ref().map(|s| s.after_line.clone().into_bytes());
+        let command_line = self.command_after_line.as_ref().map(|(line, _)| line.clone().into_bytes());
+        let (command_tx, command_rx) = mpsc::channel();
         let reader = thread::spawn(move || {
             let mut serial = Vec::new();
             let mut line_times = Vec::new();
@@ -252,6 +261,9 @@ impl Boot {
                 serial.extend_from_slice(&line);
                 if screenshot_line.as_ref().is_some_and(|want| line.windows(want.len()).any(|w| w == want)) {
                     let _ = tx.send(true);
+                }
+                if command_line.as_ref().is_some_and(|want| line.windows(want.len()).any(|w| w == want)) {
+                    let _ = command_tx.send(());
                 }
                 line.clear();
             }
@@ -276,6 +288,11 @@ impl Boot {
                 let _ = child.kill();
                 let _ = child.wait();
                 break Ending::TimedOut;
+            }
+            if command_rx.try_recv().is_ok()
+                && let Some((_, command)) = &self.command_after_line
+            {
+                monitor_answers.push(monitor::command(&monitor_socket, command).unwrap_or_default());
             }
             if let Some(due) = screenshot_due
                 && (Instant::now() >= due || monitor::halted(&monitor_socket))

@@ -1,6 +1,7 @@
 //! Boots the GRUB ISO (multiboot2 entry) under SeaBIOS and under OVMF: the paths a bare
-//! x86_64 machine takes; checks the GRUB menu's entries and boots one of its stress
-//! entries on a machine without QEMU's exit device.
+//! x86_64 machine takes; checks the GRUB menu's entries, boots one of its stress
+//! entries on a machine without QEMU's exit device, and presses the power button of such
+//! a machine under both firmwares.
 
 use std::time::Duration;
 
@@ -174,4 +175,34 @@ fn iso_stress_entry_runs_under_seabios_without_the_exit_device() {
     assert!(s.contains("stress_msg: 16 processes, 3 s"), "{s}");
     assert!(s.contains("init: stress_msg ended with exit status 0"), "{s}");
     assert!(s.contains("kestrel: end of run (success): powering off (ACPI S5"), "{s}");
+}
+
+/// The firmware's own path to ACPI mode and its tables (SeaBIOS on i440FX, OVMF on q35):
+/// the kernel arms the power button, and a press powers the machine off.
+#[test]
+fn iso_power_button_powers_off_under_seabios_and_ovmf() {
+    let root = integration::workspace_root();
+    let initfs = integration::initfs::small_image("iso-power-button", &["t_helper"], None);
+    for (firmware, name) in [(Firmware::Bios, "test-bios-power-button"), (Firmware::Uefi, "test-uefi-power-button")] {
+        let out_iso = root.join(format!("target/iso/{name}.iso"));
+        let status = std::process::Command::new(root.join("scripts/mkiso"))
+            .args(["--initfs".as_ref(), initfs.as_os_str()])
+            .arg(integration::kernel_elf())
+            .arg(&out_iso)
+            .args(["--", "t_helper", "sleep", "120000"])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("mkiso runs");
+        assert!(status.success());
+        let mut boot = Boot::new(out_iso, firmware);
+        boot.timeout = Duration::from_secs(180);
+        boot.debug_exit = false;
+        boot.command_after_line = Some(("power button armed".into(), "system_powerdown".into()));
+        let out = boot.run().expect("QEMU runs");
+        let s = &out.serial;
+        assert!(s.contains("booted via Multiboot2"), "{firmware:?}:\n{s}");
+        assert!(s.contains("power button: ending the run"), "{firmware:?}:\n{s}");
+        assert!(s.contains("kestrel: end of run (power button): powering off (ACPI S5"), "{firmware:?}:\n{s}");
+        assert_eq!(out.ending, Ending::Other(0), "{firmware:?}: QEMU powered off by itself:\n{s}");
+    }
 }

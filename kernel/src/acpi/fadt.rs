@@ -69,6 +69,35 @@ pub struct ResetRegister {
     pub value: u8,
 }
 
+/// A PM1 event block (ACPI 6.5, 4.8.3.1): a status register in its first half and an
+/// enable register in its second, each half the block's length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pm1Event {
+    /// PM1x_STS: write-1-to-clear status bits.
+    pub status: GenericAddress,
+    /// PM1x_EN: which status bits raise the SCI.
+    pub enable: GenericAddress,
+}
+
+impl Pm1Event {
+    /// Splits the block at `block` of `len` bytes (the FADT's PM1_EVT_LEN when it is
+    /// usable, else the GAS's bit width); `None` for a length the spec does not allow
+    /// (it must be even and at least 4) or that the kernel cannot access (halves wider
+    /// than 32 bits).
+    fn split(block: GenericAddress, len: u8) -> Option<Self> {
+        let usable = |len: u8| (4..=8).contains(&len) && len.is_multiple_of(2);
+        let len = if usable(len) { len } else { block.bit_width / 8 };
+        if !usable(len) {
+            return None;
+        }
+        let half = len / 2;
+        // Each half is accessed at its own width, whatever the block's access size says.
+        let status = GenericAddress { bit_width: half * 8, bit_offset: 0, access_size: 0, ..block };
+        let enable = GenericAddress { address: block.address.checked_add(u64::from(half))?, ..status };
+        Some(Self { status, enable })
+    }
+}
+
 /// FADT flag: the reset register is supported.
 pub const FLAG_RESET_REG_SUP: u32 = 1 << 10;
 /// FADT flag: hardware-reduced ACPI (no PM1 registers, no SMI command port).
@@ -93,6 +122,10 @@ pub struct Fadt {
     pub pm1a_control: Option<GenericAddress>,
     /// The PM1b control register, when the machine has a second one.
     pub pm1b_control: Option<GenericAddress>,
+    /// The PM1a event block (PWRBTN_STS and the other fixed-event bits).
+    pub pm1a_event: Option<Pm1Event>,
+    /// The PM1b event block, when the machine has a second one.
+    pub pm1b_event: Option<Pm1Event>,
     /// Fixed feature flags (`FLAG_*`).
     pub flags: u32,
     /// IA-PC boot architecture flags (`BOOT_ARCH_*`; 0 before ACPI 2.0).
@@ -144,6 +177,9 @@ impl Fadt {
         };
         let dsdt = u64_at(b, 140).filter(|&a| a != 0).or_else(|| u32_at(b, 40).filter(|&a| a != 0).map(u64::from));
         let pm1_control_len = u8_at(b, 89).unwrap_or(2);
+        let pm1_event_len = u8_at(b, 88).unwrap_or(0);
+        let pm1_event =
+            |x_at, port_at| register(b, x_at, port_at, pm1_event_len).and_then(|r| Pm1Event::split(r, pm1_event_len));
         let reset = (flags & FLAG_RESET_REG_SUP != 0)
             .then(|| Some(ResetRegister { register: GenericAddress::parse(b, 116)?, value: u8_at(b, 128)? }))
             .flatten()
@@ -156,6 +192,8 @@ impl Fadt {
             acpi_enable: u8_at(b, 52).unwrap_or(0),
             pm1a_control: register(b, 172, 64, pm1_control_len),
             pm1b_control: register(b, 184, 68, pm1_control_len),
+            pm1a_event: pm1_event(148, 56),
+            pm1b_event: pm1_event(160, 60),
             flags,
             boot_arch: if table.revision() >= 2 { u16_at(b, 109).unwrap_or(0) } else { 0 },
             reset,

@@ -13,13 +13,17 @@ use spin::Once;
 use x86_64::structures::idt::InterruptDescriptorTable;
 use x86_64::{PrivilegeLevel, VirtAddr};
 
-use super::{apic, exception, gdt, pic};
+use super::{apic, exception, gdt, pic, sci};
 use crate::context::kernel_lock;
 
 /// First vector of the legacy PIC's interrupts.
 pub const IRQ_BASE: u8 = 32;
 /// The timer's vector (IRQ 0).
 pub const TIMER_VECTOR: u8 = IRQ_BASE;
+/// First vector of the interrupts routed through the I/O APIC (after the PIC's 16).
+pub const IOAPIC_BASE: u8 = IRQ_BASE + 16;
+/// The ACPI SCI's vector (sci.rs).
+pub const SCI_VECTOR: u8 = IOAPIC_BASE;
 
 /// The registers saved on every interrupt, in stack order (lowest address first).
 #[repr(C)]
@@ -362,6 +366,8 @@ fn dispatch_vector(frame: &mut TrapFrame) {
             }
             crate::context::scheduler::on_timer_tick(frame.from_user());
         }
+        // The SCI, on the PIC while the PIT is the tick (sci.rs acknowledges it).
+        v if pic::is_pic_vector(v) && sci::is_pic_line(v - IRQ_BASE) => sci::handle(),
         v if pic::is_pic_vector(v) => {
             let irq = v - IRQ_BASE;
             if !pic::is_spurious(irq) {
@@ -369,6 +375,8 @@ fn dispatch_vector(frame: &mut TrapFrame) {
                 pic::end_of_interrupt(irq);
             }
         }
+        // Acknowledged at the local APIC by the handler (or it ends the run).
+        SCI_VECTOR => sci::handle(),
         // Needs no EOI: the APIC withdrew the interrupt before it was delivered.
         apic::SPURIOUS_VECTOR => {}
         // Served on the way in (above); the reschedule needs nothing more either: the

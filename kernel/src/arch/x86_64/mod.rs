@@ -1,5 +1,6 @@
 //! x86_64: boot entry, descriptor tables, interrupts and exceptions, the local APIC and
-//! the other CPUs' start, the legacy PIC and PIT, the clocks, the serial console, the
+//! the other CPUs' start, the I/O APICs and the ACPI SCI (the power button), the legacy
+//! PIC and PIT, the clocks, the serial console, the
 //! screen, the QEMU exit device and the end of a run (`power`: exit port, ACPI soft-off,
 //! reset). Most of the kernel's `unsafe` lives here and in `memory/`.
 
@@ -10,10 +11,12 @@ pub mod exception;
 pub mod fpu;
 pub mod gdt;
 pub mod interrupts;
+pub mod ioapic;
 pub mod percpu;
 pub mod pic;
 pub mod power;
 pub mod qemu;
+pub mod sci;
 pub mod screen;
 pub mod serial;
 pub mod smp;

@@ -1,5 +1,7 @@
 //! The legacy 8259 PIC pair and the 8254 PIT: the periodic timer interrupt, and PIT
-//! channel 2 as the reference clock for TSC calibration.
+//! channel 2 as the reference clock for TSC calibration. While the PIT is the tick
+//! (`timer=pit`), the PIC also carries the ACPI SCI (sci.rs); otherwise every line is
+//! masked and the I/O APICs (ioapic.rs) carry device interrupts.
 
 use x86_64::instructions::port::Port;
 
@@ -9,6 +11,9 @@ const PIC1_CMD: u16 = 0x20;
 const PIC1_DATA: u16 = 0x21;
 const PIC2_CMD: u16 = 0xa0;
 const PIC2_DATA: u16 = 0xa1;
+/// The edge/level control registers (ELCR) of the PC chipsets (PIIX, ICH): one bit per
+/// IRQ, 1 for level-triggered; IRQs 0-7, then 8-15.
+const ELCR: [u16; 2] = [0x4d0, 0x4d1];
 const PIC_EOI: u8 = 0x20;
 const PIC_READ_ISR: u8 = 0x0b;
 
@@ -23,7 +28,7 @@ pub const PIT_HZ: u64 = 1_193_182;
 pub const TIMER_HZ: u64 = 1000;
 
 fn outb(port: u16, value: u8) {
-    // SAFETY: only PIC and PIT ports are passed, which this module owns.
+    // SAFETY: only the PIC, ELCR and PIT ports are passed, which this module owns.
     unsafe { Port::<u8>::new(port).write(value) };
 }
 
@@ -65,6 +70,32 @@ pub fn stop_timer() {
     outb(PIT_CMD, 0x30);
     outb(PIT_CH0, 1);
     outb(PIT_CH0, 0);
+}
+
+/// The master's and the slave's data port and bit for `irq`.
+fn line(irq: u8) -> (u16, u8) {
+    if irq < 8 { (PIC1_DATA, 1 << irq) } else { (PIC2_DATA, 1 << (irq - 8)) }
+}
+
+/// Lets `irq` (a device line other than the timer and the cascade) through, as a
+/// level-triggered line if `level` (set in the ELCR; an edge line's bit is left as the
+/// firmware set it). The cascade (IRQ 2) is open since [`init`].
+pub fn unmask(irq: u8, level: bool) {
+    if !(3..16).contains(&irq) {
+        return;
+    }
+    if level {
+        let (port, bit) = (ELCR[usize::from(irq / 8)], 1u8 << (irq % 8));
+        outb(port, inb(port) | bit);
+    }
+    let (port, bit) = line(irq);
+    outb(port, inb(port) & !bit);
+}
+
+/// Masks `irq` again.
+pub fn mask(irq: u8) {
+    let (port, bit) = line(irq);
+    outb(port, inb(port) | bit);
 }
 
 /// Whether `vector` belongs to the PIC pair.

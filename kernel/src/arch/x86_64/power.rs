@@ -1,5 +1,6 @@
 //! Ending a run: QEMU's exit port, ACPI soft-off, a reset, or a halt, as the command
-//! line's `end=` chose.
+//! line's `end=` chose; or soft-off whatever it chose, when the power button asks
+//! (`sci.rs`, which also uses the register access and the ACPI-mode switch here).
 //!
 //! Before acting it prints `end of run (success)` or `end of run (failure)` and what it
 //! is about to do, so a host watching a machine without QEMU's exit port still learns the
@@ -60,23 +61,37 @@ pub fn end_run(code: ExitCode) -> ! {
     match end_action() {
         EndAction::DebugExit => qemu::exit(code),
         EndAction::Halt => say(format_args!("kestrel: end of run ({result}): halting\n")),
-        EndAction::PowerOff => match acpi::get().ok_or("no ACPI tables").and_then(acpi::Acpi::soft_off) {
-            Ok(off) => {
-                say(format_args!(
-                    "kestrel: end of run ({result}): powering off (ACPI S5, PM1a_CNT {:?} {:#x}, SLP_TYPa {})\n",
-                    off.pm1a.0.space, off.pm1a.0.address, off.pm1a.1
-                ));
-                let why = soft_off(&off);
-                say(format_args!("kestrel: power-off failed: {why}; halting\n"));
-            }
-            Err(why) => say(format_args!("kestrel: end of run ({result}): cannot power off: {why}; halting\n")),
-        },
+        EndAction::PowerOff => power_off(result),
         EndAction::Reboot => {
             say(format_args!("kestrel: end of run ({result}): resetting the machine\n"));
             reset()
         }
     }
     super::halt_forever()
+}
+
+/// Ends the run in ACPI soft-off whatever `end=` chose, as a press of the power button
+/// asks: the other CPUs stop as at every end of run, and the line printed is
+/// `end of run (RESULT): powering off ...`. Does not return (a halt if S5 fails).
+pub fn end_run_powering_off(result: &str) -> ! {
+    crate::context::kernel_lock::stop_other_cpus();
+    power_off(result);
+    super::halt_forever()
+}
+
+/// Enters ACPI S5; returns (after saying why) only if that failed.
+fn power_off(result: &str) {
+    match acpi::get().ok_or("no ACPI tables").and_then(acpi::Acpi::soft_off) {
+        Ok(off) => {
+            say(format_args!(
+                "kestrel: end of run ({result}): powering off (ACPI S5, PM1a_CNT {:?} {:#x}, SLP_TYPa {})\n",
+                off.pm1a.0.space, off.pm1a.0.address, off.pm1a.1
+            ));
+            let why = soft_off(&off);
+            say(format_args!("kestrel: power-off failed: {why}; halting\n"));
+        }
+        Err(why) => say(format_args!("kestrel: end of run ({result}): cannot power off: {why}; halting\n")),
+    }
 }
 
 /// A register's width in bits: the access size when given, else the bit width.
@@ -91,7 +106,7 @@ fn width(reg: &GenericAddress) -> u8 {
 }
 
 /// Reads an I/O port or memory register of 8, 16 or 32 bits.
-fn read_register(reg: &GenericAddress) -> Option<u32> {
+pub(super) fn read_register(reg: &GenericAddress) -> Option<u32> {
     match reg.space {
         AddressSpace::SystemIo => {
             let port = u16::try_from(reg.address).ok()?;
@@ -126,7 +141,7 @@ fn read_register(reg: &GenericAddress) -> Option<u32> {
 }
 
 /// Writes an I/O port, memory or PCI configuration register of 8, 16 or 32 bits.
-fn write_register(reg: &GenericAddress, value: u32) -> bool {
+pub(super) fn write_register(reg: &GenericAddress, value: u32) -> bool {
     match reg.space {
         AddressSpace::SystemIo => {
             let Ok(port) = u16::try_from(reg.address) else { return false };
@@ -188,13 +203,9 @@ fn io_delay() {
 fn soft_off(off: &SoftOff) -> &'static str {
     let (pm1a, slp_typ_a) = off.pm1a;
     let Some(current) = read_register(&pm1a) else { return "PM1a_CNT is not a readable port or memory register" };
-    if current as u16 & PM1_SCI_EN == 0 && off.smi_command != 0 && off.acpi_enable != 0 {
-        // Legacy mode: ask the firmware (SMM) to hand the PM registers over.
+    if acpi::needs_acpi_enable(current as u16, off.smi_command, off.acpi_enable) {
         say(format_args!("kestrel: entering ACPI mode (SMI_CMD {:#x} <- {:#x})\n", off.smi_command, off.acpi_enable));
-        let smi = GenericAddress { bit_width: 8, access_size: 1, ..io_port(off.smi_command) };
-        write_register(&smi, u32::from(off.acpi_enable));
-        let enabled = (0..WAIT_ACCESSES).any(|_| read_register(&pm1a).is_some_and(|v| v as u16 & PM1_SCI_EN != 0));
-        if !enabled {
+        if !enter_acpi_mode(&pm1a, off.smi_command, off.acpi_enable) {
             say(format_args!("kestrel: the firmware did not enter ACPI mode; trying the sleep registers anyway\n"));
         }
     }
@@ -215,6 +226,15 @@ fn soft_off(off: &SoftOff) -> &'static str {
         io_delay();
     }
     "the machine is still running after SLP_EN"
+}
+
+/// Legacy mode: asks the firmware (SMM) to hand the PM registers over by writing
+/// `acpi_enable` to the SMI command port, and waits (a few seconds at most) for SCI_EN in
+/// `pm1_control`. Returns whether it was set.
+pub(super) fn enter_acpi_mode(pm1_control: &GenericAddress, smi_command: u32, acpi_enable: u8) -> bool {
+    let smi = GenericAddress { bit_width: 8, access_size: 1, ..io_port(smi_command) };
+    write_register(&smi, u32::from(acpi_enable));
+    (0..WAIT_ACCESSES).any(|_| read_register(pm1_control).is_some_and(|v| v as u16 & PM1_SCI_EN != 0))
 }
 
 /// An 8-bit I/O port register.
