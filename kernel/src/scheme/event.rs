@@ -31,20 +31,15 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::errno::{EAGAIN, EBADF, EINTR, EINVAL};
 use arrayvec::ArrayVec;
-use kestrel_abi::syscall::{
-    EPOLL_EVENT_SIZE, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM, EVENT_CALL_WAIT,
-    EVENT_EDGE, EVENT_EPOLL_SHIFT, EVENT_ERR, EVENT_HUP, EVENT_READ, EVENT_WRITE, Event, MODE_CHR, Stat,
-};
+use kestrel_abi::syscall::{EPOLL_EVENT_SIZE, EVENT_CALL_WAIT, EVENT_READ, Event, MODE_CHR, Stat};
 use spin::Mutex;
 
 use super::handles::HandleTable;
+use super::ipc::readiness::{self, CONDITIONS};
 use super::{Caller, KernelScheme, OpenDescription, Result, SchemeId};
 use crate::arch::clock::monotonic_ns;
 use crate::context::thread::WakeReason;
 use crate::context::wait_queue::WaitQueue;
-
-/// The conditions a registration can ask for.
-const CONDITIONS: usize = EVENT_READ | EVENT_WRITE | EVENT_HUP | EVENT_ERR;
 
 #[derive(Clone)]
 struct Registration {
@@ -88,19 +83,9 @@ struct Queue {
 }
 
 impl Registration {
-    fn edge(&self) -> bool {
-        self.flags & EVENT_EDGE != 0
-    }
-
-    /// After conditions `new` were reported: an edge-triggered registration remembers
-    /// them, a one-shot one (`EPOLLONESHOT`) asks for nothing more until written again.
+    /// After conditions `new` were reported (see `ipc::readiness`).
     fn mark_reported(&mut self, new: usize) {
-        if self.edge() {
-            self.reported |= new;
-        }
-        if (self.flags >> EVENT_EPOLL_SHIFT) as u32 & EPOLLONESHOT != 0 {
-            self.flags &= !CONDITIONS;
-        }
+        readiness::after_report(&mut self.flags, &mut self.reported, new);
     }
 }
 
@@ -149,7 +134,7 @@ pub fn notify() {
 }
 
 /// The readiness of a registration's descriptor among the conditions it asks for.
-fn readiness(r: &Registration) -> usize {
+fn current_readiness(r: &Registration) -> usize {
     r.description.upgrade().map_or(0, |desc| desc.scheme().poll(desc.handle) & r.flags & CONDITIONS)
 }
 
@@ -165,11 +150,12 @@ struct Ready {
 fn ready_events(registrations: &[Registration]) -> (Vec<Ready>, Option<u64>) {
     let mut events = Vec::new();
     let mut deadline: Option<u64> = None;
-    for r in registrations.iter().filter(|r| r.flags & CONDITIONS != 0) {
+    for r in registrations.iter().filter(|r| readiness::armed(r.flags)) {
         let Some(desc) = r.description.upgrade() else { continue };
         let scheme = desc.scheme();
         let ready = scheme.poll(desc.handle) & r.flags & CONDITIONS;
-        let new = if r.edge() { ready & !r.reported } else { ready };
+        // A copy: the queue's own registration is marked once the report is taken.
+        let new = readiness::to_report(r.flags, &mut r.reported.clone(), ready);
         if new != 0 {
             events.push(Ready { fd: r.fd, new, data: r.data, flags: r.flags });
         } else if ready == 0
@@ -195,7 +181,7 @@ impl EventScheme {
                 .flat_map(|(h, q)| q.registrations.iter().filter(|r| r.reported != 0).map(move |r| (h, r.clone())))
                 .collect()
         };
-        let now: Vec<(usize, usize, usize)> = armed.iter().map(|(h, r)| (*h, r.fd, readiness(r))).collect();
+        let now: Vec<(usize, usize, usize)> = armed.iter().map(|(h, r)| (*h, r.fd, current_readiness(r))).collect();
         let mut queues = self.queues.lock();
         for (handle, fd, ready) in now {
             if let Some(r) = queues.get_mut(handle).and_then(|q| q.registrations.iter_mut().find(|r| r.fd == fd)) {
@@ -249,14 +235,13 @@ impl EventScheme {
             if n == room {
                 break;
             }
-            if r.flags & CONDITIONS == 0 || r.description.strong_count() == 0 {
+            if !readiness::armed(r.flags) || r.description.strong_count() == 0 {
                 continue;
             }
             let ready = r.scheme.poll(r.handle) & r.flags & CONDITIONS;
-            // Edge-triggered: a condition seen false now is reported again when it next
+            // An edge-triggered condition seen false now is reported again when it next
             // becomes true, whether or not its scheme said so by `notify`.
-            r.reported &= ready;
-            let new = if r.edge() { ready & !r.reported } else { ready };
+            let new = readiness::to_report(r.flags, &mut r.reported, ready);
             if new != 0 && out.put(n, &Ready { fd: r.fd, new, data: r.data, flags: r.flags }) {
                 r.mark_reported(new);
                 n += 1;
@@ -345,7 +330,7 @@ impl Records for EpollRecords {
 
     #[inline(always)]
     fn put(&mut self, _index: usize, event: &Ready) -> bool {
-        let events = epoll_events(event.flags, event.new);
+        let events = readiness::epoll_events(event.flags, event.new);
         if events == 0 {
             return false;
         }
@@ -355,30 +340,6 @@ impl Records for EpollRecords {
         self.records.push(record);
         true
     }
-}
-
-/// The Linux events a registration with `flags` reports for its ready conditions `new`
-/// (see `syscall::SYS_EPOLL_WAIT`).
-#[inline(always)]
-fn epoll_events(flags: usize, new: usize) -> u32 {
-    let asked = match (flags >> EVENT_EPOLL_SHIFT) as u32 {
-        0 => EPOLLIN | EPOLLOUT,
-        asked => asked,
-    };
-    let mut events = 0;
-    if new & EVENT_READ != 0 {
-        events |= asked & (EPOLLIN | EPOLLRDNORM);
-    }
-    if new & EVENT_WRITE != 0 {
-        events |= asked & (EPOLLOUT | EPOLLWRNORM);
-    }
-    if new & EVENT_HUP != 0 {
-        events |= EPOLLHUP;
-    }
-    if new & EVENT_ERR != 0 {
-        events |= EPOLLERR;
-    }
-    events
 }
 
 impl EventScheme {

@@ -11,6 +11,8 @@
 //!   and a change returns the waiters it completed, with their results;
 //! - [`slots`]: the queue of an object's sleepers, in arrival order, kept in place;
 //! - [`sysvipc`]: the `/proc/sysvipc` tables of the System V objects;
+//! - [`readiness`]: what an event queue registration reports (level, edge, one-shot,
+//!   Linux's epoll events);
 //! - one folder per facility ([`sem`], [`msg`], [`shm`], [`mq`] for POSIX message queues,
 //!   [`timerfd`], [`eventfd`]) with its own rules only.
 //!
@@ -25,6 +27,7 @@ pub mod ids;
 pub mod mq;
 pub mod msg;
 pub mod perm;
+pub mod readiness;
 pub mod sem;
 pub mod shm;
 pub mod slots;
