@@ -8,7 +8,7 @@ use core::arch::asm;
 
 use kestrel_abi::syscall::{SYS_CALL, SYS_CLOSE, SYS_FCNTL, SYS_FSTAT, SYS_OPEN, Stat};
 
-use super::{c_int, c_void, pthread_attr_t};
+use super::{c_int, c_void};
 
 unsafe extern "C" {
     /// The calling thread's `errno` in the C runtime (errno is thread-local there).
@@ -124,15 +124,6 @@ unsafe extern "C" {
     fn runtime_malloc(size: usize) -> *mut c_void;
     #[link_name = "free"]
     fn runtime_free(ptr: *mut c_void);
-    fn pthread_create(
-        thread: *mut u64,
-        attr: *const pthread_attr_t,
-        start: extern "C" fn(*mut c_void) -> *mut c_void,
-        arg: *mut c_void,
-    ) -> c_int;
-    fn pthread_attr_init(attr: *mut pthread_attr_t) -> c_int;
-    fn pthread_attr_setdetachstate(attr: *mut pthread_attr_t, state: c_int) -> c_int;
-    fn pthread_attr_destroy(attr: *mut pthread_attr_t) -> c_int;
     fn pthread_atfork(
         prepare: Option<extern "C" fn()>,
         parent: Option<extern "C" fn()>,
@@ -140,9 +131,6 @@ unsafe extern "C" {
     ) -> c_int;
     fn pthread_sigmask(how: c_int, set: *const u64, old: *mut u64) -> c_int;
 }
-
-/// The C runtime's `PTHREAD_CREATE_DETACHED`.
-const PTHREAD_CREATE_DETACHED: c_int = 1;
 
 /// The calling thread's errno, right after a failed call.
 fn errno() -> c_int {
@@ -186,34 +174,7 @@ pub unsafe fn free(ptr: *mut c_void) {
     unsafe { runtime_free(ptr) }
 }
 
-/// # Safety
-///
-/// `attr` is null or an initialized attribute object the caller may change.
-pub unsafe fn spawn_detached(
-    attr: *mut pthread_attr_t,
-    start: extern "C" fn(*mut c_void) -> *mut c_void,
-    arg: *mut c_void,
-) -> Result<(), c_int> {
-    let mut thread = 0u64;
-    let err = if attr.is_null() {
-        let mut own = core::mem::MaybeUninit::<pthread_attr_t>::uninit();
-        // SAFETY: `own` is a local the runtime initializes, then uses and destroys.
-        unsafe {
-            pthread_attr_init(own.as_mut_ptr());
-            pthread_attr_setdetachstate(own.as_mut_ptr(), PTHREAD_CREATE_DETACHED);
-            let err = pthread_create(&mut thread, own.as_ptr(), start, arg);
-            pthread_attr_destroy(own.as_mut_ptr());
-            err
-        }
-    } else {
-        // SAFETY: the caller vouches for `attr`; `thread` is a local.
-        unsafe {
-            pthread_attr_setdetachstate(attr, PTHREAD_CREATE_DETACHED);
-            pthread_create(&mut thread, attr, start, arg)
-        }
-    };
-    if err == 0 { Ok(()) } else { Err(err) }
-}
+pub use super::threads::spawn_detached;
 
 pub fn at_fork_child(child: extern "C" fn()) -> Result<(), c_int> {
     // SAFETY: registers a function pointer; no memory is lent.

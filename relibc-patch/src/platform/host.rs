@@ -252,14 +252,7 @@ unsafe extern "C" {
     fn host_malloc(size: usize) -> *mut c_void;
     #[link_name = "free"]
     fn host_free(ptr: *mut c_void);
-    fn pthread_create(
-        thread: *mut u64,
-        attr: *const pthread_attr_t,
-        start: extern "C" fn(*mut c_void) -> *mut c_void,
-        arg: *mut c_void,
-    ) -> c_int;
     fn pthread_attr_init(attr: *mut pthread_attr_t) -> c_int;
-    fn pthread_attr_setdetachstate(attr: *mut pthread_attr_t, state: c_int) -> c_int;
     fn pthread_attr_getdetachstate(attr: *const pthread_attr_t, state: *mut c_int) -> c_int;
     fn pthread_attr_setstacksize(attr: *mut pthread_attr_t, size: usize) -> c_int;
     fn pthread_attr_destroy(attr: *mut pthread_attr_t) -> c_int;
@@ -347,6 +340,8 @@ pub unsafe fn free(ptr: *mut c_void) {
     unsafe { host_free(ptr) }
 }
 
+/// [`threads::spawn_detached`](super::threads::spawn_detached), counted in [`SPAWNED`].
+///
 /// # Safety
 ///
 /// `attr` is null or an initialized attribute object the caller may change.
@@ -355,30 +350,12 @@ pub unsafe fn spawn_detached(
     start: extern "C" fn(*mut c_void) -> *mut c_void,
     arg: *mut c_void,
 ) -> Result<(), c_int> {
-    let mut thread = 0u64;
-    let err = if attr.is_null() {
-        let mut own = core::mem::MaybeUninit::<pthread_attr_t>::uninit();
-        // SAFETY: `own` is a local the host library initializes, uses and destroys.
-        unsafe {
-            pthread_attr_init(own.as_mut_ptr());
-            pthread_attr_setdetachstate(own.as_mut_ptr(), PTHREAD_CREATE_DETACHED);
-            let err = pthread_create(&mut thread, own.as_ptr(), start, arg);
-            pthread_attr_destroy(own.as_mut_ptr());
-            err
-        }
-    } else {
-        // SAFETY: the caller vouches for `attr`; `thread` is a local.
-        unsafe {
-            pthread_attr_setdetachstate(attr, PTHREAD_CREATE_DETACHED);
-            pthread_create(&mut thread, attr, start, arg)
-        }
-    };
-    if err == 0 {
-        let mut spawned = SPAWNED.lock().unwrap();
-        spawned.0 += 1;
-        spawned.1 += usize::from(!attr.is_null());
-    }
-    if err == 0 { Ok(()) } else { Err(err) }
+    // SAFETY: as the caller promises.
+    unsafe { super::threads::spawn_detached(attr, start, arg) }?;
+    let mut spawned = SPAWNED.lock().unwrap();
+    spawned.0 += 1;
+    spawned.1 += usize::from(!attr.is_null());
+    Ok(())
 }
 
 pub fn at_fork_child(child: extern "C" fn()) -> Result<(), c_int> {

@@ -284,6 +284,9 @@ pub unsafe fn unmap(addr: *mut c_void, len: usize) -> Result<(), c_int> {
     unsafe { Sys::unmap(addr, len) }.map_err(|err| err.0)
 }
 
+/// Detached threads through the C runtime, for both backends below.
+mod threads;
+
 /// The guest's system calls and C runtime functions (`guest.rs`); on the host, under `cargo
 /// test`, a stand-in kernel in their place (`host.rs`).
 #[cfg(not(test))]
