@@ -116,10 +116,10 @@ check:
     cargo fmt --all --check
     cargo clippy --workspace --all-targets -q -- -D warnings
 
-# Run bench/ipcbench.c on kestrel and on Linux (Debian's kernel, fetched once into
-# target/bench/linux) in the same QEMU configuration; print both and the ratio.
-# Options: --icount (QEMU -icount shift=0: guest instructions per operation, the same
-# every run, instead of wall time), --scale N (percent of the default iterations),
+# Run the benchmark (bench/ipcbench.c and its row files) on kestrel and on Linux (Debian's
+# kernel, fetched once into target/bench/linux) in the same QEMU configuration; print both
+# and the ratio. Options: --icount (QEMU -icount shift=0: guest instructions per operation,
+# the same every run, instead of wall time), --scale N (percent of the default iterations),
 # --runs N, --ours-only, --linux-only, --timeout SECS, --stream. Without a sysroot the
 # kestrel column is n/a.
 bench *ARGS: kernel

@@ -1,6 +1,6 @@
-//! `just bench`: the one C benchmark `bench/ipcbench.c`, run on kestrel and on Linux
-//! booted in the same QEMU configuration (the options of [`Boot`]: software emulation,
-//! 512 MiB, the default CPU model, one CPU).
+//! `just bench`: the one C benchmark (`bench/ipcbench.c` and its row files, [`SOURCES`]),
+//! run on kestrel and on Linux booted in the same QEMU configuration (the options of
+//! [`Boot`]: software emulation, 512 MiB, the default CPU model, one CPU).
 //!
 //! - Linux: Debian's kernel (`apt-get download` of the package `linux-image-amd64`
 //!   depends on, cached as `target/bench/linux/vmlinuz-*`), and an initramfs with the
@@ -241,9 +241,14 @@ pub fn bench_dir() -> PathBuf {
     workspace_root().join("target/bench")
 }
 
-/// The benchmark source.
-pub fn source() -> PathBuf {
-    workspace_root().join("bench/ipcbench.c")
+/// The benchmark's source files under `bench/`: main, timing and the table of rows, then
+/// the rows of each facility (all share `bench/ipcbench.h`).
+pub const SOURCES: [&str; 4] = ["ipcbench.c", "rows_sysv.c", "rows_mq.c", "rows_fd.c"];
+
+/// The benchmark's sources ([`SOURCES`]), compiled together into one program.
+pub fn sources() -> Vec<PathBuf> {
+    let dir = workspace_root().join("bench");
+    SOURCES.iter().map(|name| dir.join(name)).collect()
 }
 
 /// Runs `cmd`, returning its stdout, or an error with its output.
@@ -338,7 +343,7 @@ pub fn build_linux_program() -> Result<PathBuf, String> {
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let out = dir.join("ipcbench.glibc");
     let mut cmd = Command::new("gcc");
-    cmd.args(["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o"]).arg(&out).arg(source());
+    cmd.args(["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o"]).arg(&out).args(sources());
     output(&mut cmd, "gcc")?;
     Ok(out)
 }
@@ -457,7 +462,7 @@ pub fn build_kestrel_program(sysroot: &Path) -> Result<KestrelProgram, String> {
     }
     std::fs::create_dir_all(bench_dir()).map_err(|e| format!("{}: {e}", bench_dir().display()))?;
     let path = bench_dir().join(KESTREL_PROGRAM);
-    cmd.arg("-o").arg(&path).arg(source());
+    cmd.arg("-o").arg(&path).args(sources());
     let out = cmd.output().map_err(|e| format!("{}: cannot run: {e}", cc.display()))?;
     let warnings = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     if !out.status.success() {
@@ -564,6 +569,22 @@ mod tests {
         let s = "Attempted to kill init! exitcode=0x00000009";
         assert_eq!(linux_init_status(s).as_deref(), Some("was killed by signal 9"));
         assert_eq!(linux_init_status("nothing"), None);
+    }
+
+    #[test]
+    fn sources_are_every_c_file_of_bench() {
+        let mut listed: Vec<String> = SOURCES.iter().map(|s| s.to_string()).collect();
+        let dir = workspace_root().join("bench");
+        let mut found: Vec<String> = std::fs::read_dir(&dir)
+            .expect("reading bench/")
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".c"))
+            .collect();
+        listed.sort();
+        found.sort();
+        assert_eq!(listed, found);
+        assert_eq!(sources()[0], dir.join("ipcbench.c"));
     }
 
     #[test]

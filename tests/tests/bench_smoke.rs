@@ -1,10 +1,10 @@
-//! A few-iteration run of `bench/ipcbench.c` on kestrel (`just bench-smoke`), so the
-//! benchmark cannot rot: it must build warning-free with the sysroot's `kestrel-cc`, and
-//! every row it announces (at least [`ROWS`]) must print a positive figure: a time per
-//! operation, or MB/s for a throughput row. The message queue rows need the sysroot's
-//! `<sys/msg.h>` (relibc-patch) and the kernel's `msg` scheme; the POSIX message queue
-//! rows its `<mqueue.h>` and the kernel's `mq` scheme; the shared memory rows its
-//! `<sys/shm.h>` and the kernel's `shm` scheme.
+//! A few-iteration run of the benchmark (`bench/ipcbench.c` and its row files) on kestrel
+//! (`just bench-smoke`), so the benchmark cannot rot: it must build warning-free with the
+//! sysroot's `kestrel-cc`, and every row it announces (at least [`ROWS`]) must print a
+//! positive figure: a time per operation, or MB/s for a throughput row. The message queue
+//! rows need the sysroot's `<sys/msg.h>` (relibc-patch) and the kernel's `msg` scheme; the
+//! POSIX message queue rows its `<mqueue.h>` and the kernel's `mq` scheme; the shared
+//! memory rows its `<sys/shm.h>` and the kernel's `shm` scheme.
 //!
 //! Skipped (passing) only while the sources of the guest sysroot (`userspace/libc`,
 //! `scripts/mksysroot`) do not exist yet, since it cannot be built without them. The sysroot is

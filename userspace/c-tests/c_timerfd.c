@@ -8,135 +8,19 @@
  * interval timer read late); timerfd_gettime (the time left, the interval, zeros when
  * disarmed); poll, select and epoll readiness, a sleeping poll woken by the expiry; a fork
  * child sharing the open description (its read takes the parent's count, its settime is
- * the parent's timer). TFD_TIMER_CANCEL_ON_SET: accepted, and without effect without
- * TFD_TIMER_ABSTIME or on CLOCK_MONOTONIC; with clock_settime(CLOCK_REALTIME) (kestrel
- * always, Linux only with TIMERFD_TEST_SETTIME=1 in the environment: it sets the machine's
- * clock, by a few microseconds back and by 5 s forward and back): a blocked reader of a
- * CLOCK_REALTIME, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET timer woken with ECANCELED, once
- * (a later read blocks or gives EAGAIN, the timer stays armed), a setting made while nobody
- * reads reported by the next read; a timer without the flag not cancelled, but its absolute
- * CLOCK_REALTIME deadline moving with the clock; CLOCK_MONOTONIC timers untouched.
+ * the parent's timer). TFD_TIMER_CANCEL_ON_SET and clock_settime: c_timerfd_cancel.c.
  *
  * Times are checked with margins: never early, not more than a second or so late.
  *
  * Exits 0 only if every check passed; prints `FAIL file:line ...` for each one that did
  * not.
  */
-#include "c_common.h"
+#include "c_timerfd_common.h"
 #include "c_ready.h"
 
-#include <fcntl.h>
 #include <poll.h>
-#include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
-#include <sys/timerfd.h>
-
-#define MS 1000000LL /* nanoseconds */
-
-static long long ts_ns(struct timespec ts)
-{
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static struct timespec ns_ts(long long ns)
-{
-	struct timespec ts = {(time_t)(ns / 1000000000LL), (long)(ns % 1000000000LL)};
-	return ts;
-}
-
-static long long clock_ns(clockid_t clock)
-{
-	struct timespec ts;
-	clock_gettime(clock, &ts);
-	return ts_ns(ts);
-}
-
-/* An itimerspec of VALUE and INTERVAL nanoseconds. */
-static struct itimerspec its(long long value, long long interval)
-{
-	struct itimerspec t;
-	t.it_value = ns_ts(value);
-	t.it_interval = ns_ts(interval);
-	return t;
-}
-
-/* timerfd_settime(FD, FLAGS, VALUE / INTERVAL ns) succeeds. */
-#define ARM(fd, flags, value, interval)                                  \
-	do {                                                             \
-		struct itimerspec t_ = its(value, interval);             \
-		CHECK_OK(timerfd_settime(fd, flags, &t_, NULL));         \
-	} while (0)
-
-/* The remaining time and interval timerfd_gettime reports, in ns (-1 on failure). */
-static long long remaining(int fd, long long *interval)
-{
-	struct itimerspec t;
-	memset(&t, 0xa5, sizeof t);
-	if (timerfd_gettime(fd, &t) != 0) {
-		FAIL_AT("timerfd_gettime(%d): errno %d (%s)", fd, errno, strerror(errno));
-		return -1;
-	}
-	if (t.it_value.tv_nsec < 0 || t.it_value.tv_nsec >= 1000000000L || t.it_interval.tv_nsec < 0 ||
-	    t.it_interval.tv_nsec >= 1000000000L)
-		FAIL_AT("timerfd_gettime(%d): tv_nsec %ld / %ld", fd, t.it_value.tv_nsec,
-		        t.it_interval.tv_nsec);
-	if (interval)
-		*interval = ts_ns(t.it_interval);
-	return ts_ns(t.it_value);
-}
-
-/* LO <= X <= HI. */
-#define CHECK_RANGE(x, lo, hi)                                                                    \
-	do {                                                                                      \
-		long long x_ = (long long)(x), lo_ = (long long)(lo), hi_ = (long long)(hi);      \
-		if (x_ < lo_ || x_ > hi_)                                                         \
-			FAIL_AT("%s: %lld, expected %lld..%lld", #x, x_, lo_, hi_);               \
-	} while (0)
-
-/* read of the 8-byte count: the count, or -1 with errno. */
-static long long read_count(int fd)
-{
-	uint64_t n = 0xdeadbeefdeadbeefULL;
-	ssize_t r = read(fd, &n, sizeof n);
-	if (r == -1)
-		return -1;
-	if (r != 8) {
-		FAIL_AT("read(%d, 8): %zd bytes", fd, r);
-		return -2;
-	}
-	return (long long)n;
-}
-
-/* The count read is WANT. */
-#define CHECK_COUNT(fd, want)                                                                    \
-	do {                                                                                     \
-		errno = 0;                                                                       \
-		long long c_ = read_count(fd);                                                   \
-		if (c_ != (long long)(want))                                                     \
-			FAIL_AT("read(%s): %lld (errno %d, %s); expected a count of %lld", #fd, c_, \
-			        errno, strerror(errno), (long long)(want));                       \
-	} while (0)
-
-/* A read without blocking finds nothing: EAGAIN. */
-#define CHECK_NOTHING(fd) CHECK_ERR(read_count(fd), EAGAIN)
-
-/* Whether PID sleeps in read (0), poll (7), select (23), epoll_wait (232), pselect6 (270),
- * ppoll (271) or epoll_pwait (281) (x86_64; -1 where it cannot be seen). */
-static int asleep_in_wait(pid_t pid)
-{
-	static const int calls[] = {0, 7, 23, 232, 270, 271, 281};
-	return asleep_in(pid, calls, sizeof calls / sizeof calls[0]);
-}
-
-static int on_kestrel(void)
-{
-#ifdef __kestrel__
-	return 1;
-#else
-	return 0;
-#endif
-}
 
 static void creating(void)
 {
@@ -426,8 +310,6 @@ static unsigned epoll_events(int ep, int timeout)
 	return epoll_cookie_events(ep, timeout, 0x7f7f);
 }
 
-static int g_fd;
-
 static int poll_child(int unused)
 {
 	(void)unused;
@@ -564,141 +446,6 @@ static void forked(void)
 	CHECK_OK(close(fd));
 }
 
-/* Sets CLOCK_REALTIME to its present value plus DELTA_NS (read just before). */
-static void shift_realtime(long long delta_ns)
-{
-	struct timespec ts = ns_ts(clock_ns(CLOCK_REALTIME) + delta_ns);
-	CHECK_OK(clock_settime(CLOCK_REALTIME, &ts));
-}
-
-static int cancelled_reader(int unused)
-{
-	(void)unused;
-	long long start = now_ns();
-	CHECK_ERR(read_count(g_fd), ECANCELED);
-	CHECK_RANGE((now_ns() - start) / MS, 0, 10000);
-	return 0;
-}
-
-static void cancel_on_set_without_setting(void)
-{
-	SECTION("TFD_TIMER_CANCEL_ON_SET: accepted, a plain timer without TFD_TIMER_ABSTIME or on CLOCK_MONOTONIC");
-	int fd;
-	CHECK_OK(fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK));
-	ARM(fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, clock_ns(CLOCK_REALTIME) + 60000 * MS, 0);
-	CHECK_RANGE(remaining(fd, NULL), 59000 * MS, 60000 * MS);
-	CHECK_NOTHING(fd);
-	/* An absolute deadline already past expires as usual. */
-	ARM(fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, clock_ns(CLOCK_REALTIME) - 1 * MS, 0);
-	sleep_ms(5);
-	CHECK_COUNT(fd, 1);
-	/* Relative with the flag: an ordinary timer. */
-	ARM(fd, TFD_TIMER_CANCEL_ON_SET, 20 * MS, 0);
-	sleep_ms(40);
-	CHECK_COUNT(fd, 1);
-	CHECK_OK(close(fd));
-	CHECK_OK(fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK));
-	ARM(fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, clock_ns(CLOCK_MONOTONIC) + 20 * MS, 0);
-	sleep_ms(40);
-	CHECK_COUNT(fd, 1);
-	CHECK_OK(close(fd));
-}
-
-static void cancel_on_set(void)
-{
-	SECTION("clock_settime(CLOCK_REALTIME): ECANCELED once for TFD_TIMER_CANCEL_ON_SET, deadlines move");
-	const char *env = getenv("TIMERFD_TEST_SETTIME");
-	if (!on_kestrel() && !(env && strcmp(env, "1") == 0)) {
-		printf("%s: not setting this machine's clock (set TIMERFD_TEST_SETTIME=1 to check it)\n",
-		       test_name);
-		return;
-	}
-	if (geteuid() != 0) {
-		printf("%s: not root: clock_settime not checked\n", test_name);
-		return;
-	}
-	/* The timers: A cancels on set (a reader asleep on it), B cancels on set (nobody
-	 * reads), C is absolute without the flag (60 s), D relative with the flag, E absolute
-	 * with the flag on CLOCK_MONOTONIC, F a CLOCK_MONOTONIC timer, G absolute without the
-	 * flag, 2 s ahead. */
-	int a, b, c, d, e, f, g;
-	CHECK_OK(a = timerfd_create(CLOCK_REALTIME, 0));
-	CHECK_OK(b = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK));
-	CHECK_OK(c = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK));
-	CHECK_OK(d = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK));
-	CHECK_OK(e = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK));
-	CHECK_OK(f = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK));
-	CHECK_OK(g = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK));
-	long long rt = clock_ns(CLOCK_REALTIME), mono = clock_ns(CLOCK_MONOTONIC);
-	ARM(a, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, rt + 60000 * MS, 0);
-	ARM(b, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, rt + 60000 * MS, 0);
-	ARM(c, TFD_TIMER_ABSTIME, rt + 60000 * MS, 0);
-	ARM(d, TFD_TIMER_CANCEL_ON_SET, 60000 * MS, 0);
-	ARM(e, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, mono + 60000 * MS, 0);
-	ARM(f, 0, 60000 * MS, 0);
-	ARM(g, TFD_TIMER_ABSTIME, rt + 2000 * MS, 0);
-
-	/* The clock set to what it reads (a step back of the time between the two calls): the
-	 * reader asleep on A is woken with ECANCELED. */
-	g_fd = a;
-	pid_t p = spawn(cancelled_reader, 0);
-	CHECK(wait_asleep_by(p, asleep_in_wait));
-	shift_realtime(0);
-	CHECK_CHILD_DONE(p);
-	/* Once: the next read finds nothing (the timer stays armed, 60 s ahead). */
-	CHECK_OK(fcntl(a, F_SETFL, O_NONBLOCK));
-	CHECK_NOTHING(a);
-	CHECK_RANGE(remaining(a, NULL), 50000 * MS, 60000 * MS);
-	/* B, read only now: ECANCELED, then nothing. */
-	CHECK_ERR(read_count(b), ECANCELED);
-	CHECK_NOTHING(b);
-	CHECK_RANGE(remaining(b, NULL), 50000 * MS, 60000 * MS);
-	/* The others: nothing. */
-	CHECK_NOTHING(c);
-	CHECK_NOTHING(d);
-	CHECK_NOTHING(e);
-	CHECK_NOTHING(f);
-	CHECK_NOTHING(g);
-
-	/* Readiness: poll sees a cancelled timer as readable. */
-	shift_realtime(0);
-	struct pollfd pf = {b, POLLIN, 0};
-	CHECK_EQ(poll(&pf, 1, 0), 1);
-	CHECK_EQ(pf.revents & POLLIN, POLLIN);
-	CHECK_ERR(read_count(b), ECANCELED);
-	CHECK_ERR(read_count(a), ECANCELED);
-	CHECK_NOTHING(a);
-	CHECK_NOTHING(b);
-
-	/* 5 s forward: G's absolute deadline (2 s ahead) has passed, C's 60 s ahead moved 5 s
-	 * nearer, D (relative) and the CLOCK_MONOTONIC timers did not move. */
-	shift_realtime(5000 * MS);
-	sleep_ms(20);
-	CHECK_COUNT(g, 1);
-	CHECK_RANGE(remaining(c, NULL), 50000 * MS, 55000 * MS);
-	CHECK_RANGE(remaining(d, NULL), 55000 * MS, 60000 * MS);
-	CHECK_RANGE(remaining(e, NULL), 55000 * MS, 60000 * MS);
-	CHECK_RANGE(remaining(f, NULL), 55000 * MS, 60000 * MS);
-	CHECK_NOTHING(c);
-	CHECK_NOTHING(d);
-	CHECK_NOTHING(e);
-	CHECK_NOTHING(f);
-	CHECK_ERR(read_count(a), ECANCELED);
-	/* Back by what was added (the time spent meanwhile stays on the clock). */
-	shift_realtime(-5000 * MS);
-	CHECK_RANGE(remaining(c, NULL), 55000 * MS, 60000 * MS);
-	CHECK_ERR(read_count(a), ECANCELED);
-	CHECK_ERR(read_count(b), ECANCELED);
-	/* Re-armed, A is an ordinary timer again until the next setting. */
-	ARM(a, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, clock_ns(CLOCK_REALTIME) + 30 * MS, 0);
-	sleep_ms(60);
-	CHECK_COUNT(a, 1);
-	CHECK_NOTHING(a);
-	int all[] = {a, b, c, d, e, f, g};
-	for (int i = 0; i < 7; i++)
-		CHECK_OK(close(all[i]));
-}
-
 int main(void)
 {
 	test_name = "c_timerfd";
@@ -709,7 +456,5 @@ int main(void)
 	reading();
 	readiness();
 	forked();
-	cancel_on_set_without_setting();
-	cancel_on_set();
 	return report();
 }

@@ -1,9 +1,9 @@
 //! `bench [--icount] [--smp CPUS] [--scale N] [--runs N] [--ours-only | --linux-only] [--timeout SECS] [--stream]`
 //!
-//! Runs `bench/ipcbench.c` on kestrel and on Linux in the same QEMU configuration and
-//! prints a table: each operation's median figure on both and the cost ratio
-//! kestrel/Linux (for a throughput row Linux's MB/s over kestrel's, so that the ratio
-//! always reads "kestrel's cost over Linux's").
+//! Runs the benchmark (`bench/ipcbench.c` and its row files) on kestrel and on Linux in the
+//! same QEMU configuration and prints a table: each operation's median figure on both and
+//! the cost ratio kestrel/Linux (for a throughput row Linux's MB/s over kestrel's, so that
+//! the ratio always reads "kestrel's cost over Linux's").
 //! `--icount` boots both under `-icount shift=0` ([`bench::Clock::Icount`]): the figures
 //! are then guest instructions per operation (and MB per 10^9 instructions), identical
 //! from run to run, instead of wall time under emulation. `--smp` gives both machines
