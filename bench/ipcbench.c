@@ -43,6 +43,7 @@
 
 #include "ipcbench.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -92,6 +93,24 @@ double reap(pid_t child, double result)
         return fail("child");
     }
     return result;
+}
+
+double pingpong_rounds(pid_t child, long iters, double (*round)(void *ctx, long i), void *ctx)
+{
+    double result = 0;
+    long long start = -1;
+    for (long i = 0; i <= iters && result >= 0; i++) {
+        if (i == 1) {
+            start = now_ns();
+        }
+        result = round(ctx, i);
+    }
+    if (result >= 0) {
+        result = per_op(start, now_ns(), iters);
+    } else {
+        kill(child, SIGKILL);
+    }
+    return reap(child, result);
 }
 
 /* null_syscall: a getppid round trip. */

@@ -46,6 +46,12 @@ double per_op(long long start, long long end, long ops);
  * has succeeded so far (`result` >= 0) but the child did not exit with status 0. */
 double reap(pid_t child, double result);
 
+/* The parent's side of a ping-pong row whose child runs: `round(ctx, i)` for i = 0 to
+ * iters, the first untimed (the child starts meanwhile). A round returns 0, or fail()'s
+ * negative value, after which the child is killed. Reaps the child (see reap()); returns
+ * the time per timed round, or the failure. */
+double pingpong_rounds(pid_t child, long iters, double (*round)(void *ctx, long i), void *ctx);
+
 /* A row that this build cannot measure: it reports which header was missing. */
 #define UNAVAILABLE_ROW(row, header)                   \
     double row(long iters)                             \

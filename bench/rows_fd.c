@@ -45,6 +45,18 @@ double row_timerfd_arm_read(long iters)
     return result;
 }
 
+/* The parent's round of eventfd_pingpong on the eventfds `ctx` (ping, pong). */
+static double eventfd_round(void *ctx, long i)
+{
+    (void)i;
+    const int *fds = ctx;
+    eventfd_t v;
+    if (eventfd_write(fds[0], 1) != 0) {
+        return fail("eventfd_write");
+    }
+    return eventfd_read(fds[1], &v) != 0 ? fail("eventfd_read") : 0;
+}
+
 /* eventfd_pingpong: two eventfds between two processes; the parent writes the first and
  * reads the second, the child reads the first and writes the second; the time of one
  * round trip. */
@@ -70,27 +82,8 @@ double row_eventfd_pingpong(long iters)
         }
         _exit(0);
     }
-    double result = -1.0;
-    long long start = -1;
-    long i;
-    for (i = 0; i <= iters; i++) {
-        if (i == 1) {
-            start = now_ns();
-        }
-        eventfd_t v;
-        if (eventfd_write(ping, 1) != 0) {
-            result = fail("eventfd_write");
-            break;
-        }
-        if (eventfd_read(pong, &v) != 0) {
-            result = fail("eventfd_read");
-            break;
-        }
-    }
-    if (i > iters) {
-        result = per_op(start, now_ns(), iters);
-    }
-    result = reap(child, result);
+    int fds[2] = {ping, pong};
+    double result = pingpong_rounds(child, iters, eventfd_round, fds);
     close(ping);
     close(pong);
     return result;

@@ -43,6 +43,23 @@ static mqd_t new_mq(const char *tag, long msgsize)
     return q;
 }
 
+/* mq_pingpong's queues and message, for the parent's rounds. */
+struct mq_rounds {
+    mqd_t ping, pong;
+    char *m;
+};
+
+/* The parent's round of mq_pingpong: a message to the first queue, one from the second. */
+static double mq_round(void *ctx, long i)
+{
+    (void)i;
+    struct mq_rounds *r = ctx;
+    if (mq_send(r->ping, r->m, PINGPONG_BYTES, 0) != 0) {
+        return fail("mq_send");
+    }
+    return mq_receive(r->pong, r->m, PINGPONG_BYTES, NULL) != PINGPONG_BYTES ? fail("mq_receive") : 0;
+}
+
 /* mq_pingpong: two queues of 64-byte messages; the parent sends a message to the first
  * and receives one from the second, the child receives from the first and answers on the
  * second; the time of one round trip. One untimed round first lets the child start. A
@@ -77,28 +94,8 @@ double row_mq_pingpong(long iters)
         }
         _exit(0);
     }
-    double result = -1.0;
-    int failed = 0;
-    long long start = -1;
-    for (long i = 0; i <= iters && !failed; i++) {
-        if (i == 1) {
-            start = now_ns();
-        }
-        if (mq_send(ping, m, PINGPONG_BYTES, 0) != 0) {
-            result = fail("mq_send");
-            failed = 1;
-        } else if (mq_receive(pong, m, PINGPONG_BYTES, NULL) != PINGPONG_BYTES) {
-            result = fail("mq_receive");
-            failed = 1;
-        }
-        if (failed) {
-            kill(child, SIGKILL);
-        }
-    }
-    if (!failed) {
-        result = per_op(start, now_ns(), iters);
-    }
-    result = reap(child, result);
+    struct mq_rounds rounds = {ping, pong, m};
+    double result = pingpong_rounds(child, iters, mq_round, &rounds);
     mq_close(ping);
     mq_close(pong);
     return result;

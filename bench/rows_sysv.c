@@ -81,6 +81,14 @@ out:
     return result;
 }
 
+/* The parent's round of sem_pingpong on the set `*ctx`. */
+static double sem_round(void *ctx, long i)
+{
+    (void)i;
+    int id = *(int *)ctx;
+    return sem_add(id, 0, 1) != 0 || sem_add(id, 1, -1) != 0 ? fail("semop") : 0;
+}
+
 /* sem_pingpong: the parent posts semaphore 0 and waits on 1, the child waits on 0 and
  * posts 1; the time of one round trip. One untimed round first lets the child start. */
 double row_sem_pingpong(long iters)
@@ -104,23 +112,7 @@ double row_sem_pingpong(long iters)
         }
         _exit(0);
     }
-    double result = -1.0;
-    int failed = 0;
-    long long start = -1;
-    for (long i = 0; i <= iters && !failed; i++) {
-        if (i == 1) {
-            start = now_ns();
-        }
-        if (sem_add(id, 0, 1) != 0 || sem_add(id, 1, -1) != 0) {
-            result = fail("semop");
-            kill(child, SIGKILL);
-            failed = 1;
-        }
-    }
-    if (!failed) {
-        result = per_op(start, now_ns(), iters);
-    }
-    result = reap(child, result);
+    double result = pingpong_rounds(child, iters, sem_round, &id);
     semctl(id, 0, IPC_RMID);
     return result;
 }
@@ -147,6 +139,24 @@ static int new_queue(void)
         fail("msgget");
     }
     return id;
+}
+
+/* msg_pingpong's queue and message, for the parent's rounds. */
+struct msg_rounds {
+    int id;
+    struct bench_msg *m;
+};
+
+/* The parent's round of msg_pingpong: a message of type 1 out, one of type 2 back. */
+static double msg_round(void *ctx, long i)
+{
+    (void)i;
+    struct msg_rounds *r = ctx;
+    r->m->mtype = 1;
+    if (msgsnd(r->id, r->m, PINGPONG_BYTES, 0) != 0) {
+        return fail("msgsnd");
+    }
+    return msgrcv(r->id, r->m, PINGPONG_BYTES, 2, 0) != PINGPONG_BYTES ? fail("msgrcv") : 0;
 }
 
 /* msg_pingpong: one queue; the parent sends a 64-byte message of type 1 and receives one
@@ -180,29 +190,8 @@ double row_msg_pingpong(long iters)
         }
         _exit(0);
     }
-    double result = -1.0;
-    int failed = 0;
-    long long start = -1;
-    for (long i = 0; i <= iters && !failed; i++) {
-        if (i == 1) {
-            start = now_ns();
-        }
-        m.mtype = 1;
-        if (msgsnd(id, &m, PINGPONG_BYTES, 0) != 0) {
-            result = fail("msgsnd");
-            failed = 1;
-        } else if (msgrcv(id, &m, PINGPONG_BYTES, 2, 0) != PINGPONG_BYTES) {
-            result = fail("msgrcv");
-            failed = 1;
-        }
-        if (failed) {
-            kill(child, SIGKILL);
-        }
-    }
-    if (!failed) {
-        result = per_op(start, now_ns(), iters);
-    }
-    result = reap(child, result);
+    struct msg_rounds rounds = {id, &m};
+    double result = pingpong_rounds(child, iters, msg_round, &rounds);
     msgctl(id, IPC_RMID, NULL);
     return result;
 }
@@ -313,6 +302,27 @@ double row_shm_attach_detach(long iters)
 
 #ifndef IPCBENCH_NO_SEM
 
+/* shm_pingpong's semaphore pair and page, for the parent's rounds. */
+struct shm_rounds {
+    int sems;
+    volatile long *page;
+};
+
+/* The parent's round `i` of shm_pingpong: 2i on the page, the semaphores, 2i + 1 back. */
+static double shm_round(void *ctx, long i)
+{
+    struct shm_rounds *r = ctx;
+    r->page[0] = 2 * i;
+    if (sem_add(r->sems, 0, 1) != 0 || sem_add(r->sems, 1, -1) != 0) {
+        return fail("semop");
+    }
+    if (r->page[0] != 2 * i + 1) {
+        errno = 0;
+        return fail("the child's number");
+    }
+    return 0;
+}
+
 /* shm_pingpong: a shared page and a semaphore pair; the parent writes a number to the
  * page and posts semaphore 0, the child waits on 0, checks the number and writes the
  * next one, and posts 1, on which the parent waits and checks it; the time of one round
@@ -355,30 +365,8 @@ double row_shm_pingpong(long iters)
         }
         _exit(0);
     }
-    double result = -1.0;
-    int failed = 0;
-    long long start = -1;
-    for (long i = 0; i <= iters && !failed; i++) {
-        if (i == 1) {
-            start = now_ns();
-        }
-        page[0] = 2 * i;
-        if (sem_add(sems, 0, 1) != 0 || sem_add(sems, 1, -1) != 0) {
-            result = fail("semop");
-            failed = 1;
-        } else if (page[0] != 2 * i + 1) {
-            errno = 0;
-            result = fail("the child's number");
-            failed = 1;
-        }
-        if (failed) {
-            kill(child, SIGKILL);
-        }
-    }
-    if (!failed) {
-        result = per_op(start, now_ns(), iters);
-    }
-    result = reap(child, result);
+    struct shm_rounds rounds = {sems, page};
+    double result = pingpong_rounds(child, iters, shm_round, &rounds);
     semctl(sems, 0, IPC_RMID);
     shmdt((const void *)page);
     return result;
