@@ -128,9 +128,10 @@ pub struct AddressSpace {
 }
 
 fn table(paddr: u64) -> &'static mut PageTable {
-    // SAFETY: `paddr` is a page-table frame owned by an address space; the kernel is
-    // single-CPU and non-preemptible, so no other reference to it is live while the
-    // caller uses this one.
+    // SAFETY: `paddr` is a page-table frame owned by an address space; kernel code runs
+    // on one CPU at a time (the kernel lock) and is not preempted, so no other reference
+    // to it is live while the caller uses this one (other CPUs' page walks only read it,
+    // and see each entry whole).
     unsafe { &mut *(phys_to_virt(paddr) as *mut PageTable) }
 }
 

@@ -3,8 +3,8 @@
 //! A user address is only an allegation until each page it covers has been looked up in
 //! the process's page tables and found mapped for user access (and writable, for a copy
 //! out). The copy then goes through the direct map, so a bad pointer is `EFAULT` and can
-//! never fault in the kernel. The kernel is single-CPU and non-preemptible, so no other
-//! thread can unmap a page between the check and the copy.
+//! never fault in the kernel. Kernel code runs on one CPU at a time (the kernel lock) and
+//! is not preempted, so no other thread can unmap a page between the check and the copy.
 //!
 //! System calls try a faster way first for a range inside one page of the loaded address
 //! space ([`copy_from_loaded`], [`copy_to_loaded`]): the access itself, with a page fault

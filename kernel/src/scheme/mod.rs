@@ -5,12 +5,13 @@
 //! descriptors in a process's [`FileTable`] share descriptions (dup, fork), and the
 //! scheme's `close` runs when the last reference goes.
 //!
-//! Scheme operations run with interrupts disabled on the only CPU. An IPC call that must
-//! wait sleeps through [`ipc_glue`]: the facility's rules queue a waiter and return
-//! "wait", the caller sleeps on its own stack record with the facility's lock released,
-//! and a later change hands it its result and wakes it after that lock is dropped (see
-//! `ipc_glue` for timeouts, signals and the clocks). Other schemes (event, pipe, proc's
-//! waitpid) block on a `context::wait_queue`. Nothing blocks holding a lock a waker needs.
+//! Scheme operations run with interrupts disabled, on one CPU at a time (the kernel lock,
+//! `context::kernel_lock`). An IPC call that must wait sleeps through [`ipc_glue`]: the
+//! facility's rules queue a waiter and return "wait", the caller sleeps on its own stack
+//! record with the facility's lock released, and a later change hands it its result and
+//! wakes it after that lock is dropped (see `ipc_glue` for timeouts, signals and the
+//! clocks). Other schemes (event, pipe, proc's waitpid) block on a `context::wait_queue`.
+//! Nothing blocks holding a lock a waker needs.
 
 pub mod ipc;
 pub mod pipe_buffer;

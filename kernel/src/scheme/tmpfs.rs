@@ -111,8 +111,10 @@ impl FileData for Pages {
                 // SAFETY: the frame belongs to this file's object, which holds it while the
                 // tree (locked by the caller) holds the object, and is reached through the
                 // direct map; `within + n <= PAGE_SIZE`. User mappings of the object share
-                // the bytes, but no user code runs during the copy (one CPU, no kernel
-                // preemption).
+                // the bytes, and user code on another CPU may write them during the copy:
+                // it then reads some bytes from before and some from after, as Linux's
+                // read of a file that is mapped and written at once does (any byte value
+                // is a valid `u8`).
                 Some(frame) => unsafe {
                     core::ptr::copy_nonoverlapping((phys_to_virt(frame) as *const u8).add(within), dst.as_mut_ptr(), n)
                 },

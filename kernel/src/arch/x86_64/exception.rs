@@ -184,6 +184,10 @@ fn fatal_exception(frame: &TrapFrame) -> ! {
 
 /// Reports a Rust panic and ends the machine.
 pub fn panic(info: &PanicInfo<'_>) -> ! {
+    // The report may break the console's lock (`Console::emergency`), which is sound only
+    // for the kernel lock's holder: every other CPU prints only under that lock. A panic
+    // in the little code that runs without it (the identity calls) takes it first.
+    crate::context::kernel_lock::acquire_if_free_here();
     let mut out = Emergency;
     let _ = writeln!(out, "\n!!! KERNEL PANIC: {}", info.message());
     if let Some(location) = info.location() {

@@ -77,8 +77,11 @@ impl Console {
     /// which the kernel never returns to the interrupted holder.
     pub fn emergency(args: fmt::Arguments<'_>) {
         if CONSOLE.is_locked() {
-            // SAFETY: called only on the way to halting this CPU (the only CPU); the
-            // interrupted holder will never run again, so breaking its lock is sound.
+            // SAFETY: called only on the way to ending the run, by the CPU that holds the
+            // kernel lock (an exception and a panic take it before their report, and the
+            // end of a run comes from kernel code); other CPUs print only under that
+            // lock, so the holder is this CPU's interrupted context, which never runs
+            // again, and breaking its lock is sound.
             unsafe { CONSOLE.force_unlock() };
         }
         Self::print_to(args, screen::lock_for_fatal_report);
