@@ -36,7 +36,7 @@ use spin::Mutex;
 
 use super::handles::HandleTable;
 use super::ipc::readiness::{self, CONDITIONS};
-use super::{Caller, KernelScheme, OpenDescription, Result, SchemeId};
+use super::{Caller, KernelScheme, OpenDescription, ReadinessCell, Result, SchemeId};
 use crate::arch::clock::monotonic_ns;
 use crate::context::thread::WakeReason;
 use crate::context::wait_queue::WaitQueue;
@@ -49,6 +49,9 @@ struct Registration {
     /// not 0) without taking a reference to it.
     scheme: &'static dyn KernelScheme,
     handle: usize,
+    /// The scheme's readiness cell for the handle, if it keeps one: read instead of
+    /// calling `poll` (an eventfd's, which an event loop's every wait looks at).
+    readiness: Option<ReadinessCell>,
     flags: usize,
     data: usize,
     /// Edge-triggered: the conditions reported and not seen false since.
@@ -83,6 +86,15 @@ struct Queue {
 }
 
 impl Registration {
+    /// Its descriptor's readiness, while the description is open.
+    #[inline(always)]
+    fn poll(&self) -> usize {
+        match &self.readiness {
+            Some(cell) => cell.load(Ordering::Relaxed),
+            None => self.scheme.poll(self.handle),
+        }
+    }
+
     /// After conditions `new` were reported (see `ipc::readiness`).
     fn mark_reported(&mut self, new: usize) {
         readiness::after_report(&mut self.flags, &mut self.reported, new);
@@ -219,6 +231,7 @@ impl EventScheme {
     /// Descriptors are polled under the queues' lock (no scheme's own lock is held while
     /// it calls `notify`), except event queues: a queue's `poll` takes that lock, so a
     /// queue watching queues is polled from a copy of its registrations.
+    #[inline(always)]
     fn take_ready(&self, handle: usize, out: &mut impl Records) -> Result<(usize, Option<u64>)> {
         let room = out.room();
         let mut queues = self.queues.lock();
@@ -238,7 +251,7 @@ impl EventScheme {
             if !readiness::armed(r.flags) || r.description.strong_count() == 0 {
                 continue;
             }
-            let ready = r.scheme.poll(r.handle) & r.flags & CONDITIONS;
+            let ready = r.poll() & r.flags & CONDITIONS;
             // An edge-triggered condition seen false now is reported again when it next
             // becomes true, whether or not its scheme said so by `notify`.
             let new = readiness::to_report(r.flags, &mut r.reported, ready);
@@ -348,6 +361,13 @@ impl EventScheme {
     pub fn epoll_wait(&self, handle: usize, out: &mut EpollRecords, deadline: u64) -> Result<usize> {
         self.wait(handle, out, (deadline != u64::MAX).then_some(deadline))
     }
+
+    /// The events of queue `handle` ready now, in `out`, without waiting: the first look
+    /// of every `SYS_EPOLL_WAIT`, which an event loop's busy queue answers.
+    #[inline(always)]
+    pub fn epoll_take(&self, handle: usize, out: &mut EpollRecords) -> Result<usize> {
+        Ok(self.take_ready(handle, out)?.0)
+    }
 }
 
 /// Bytes of one `Event` in a read or wait buffer.
@@ -388,12 +408,14 @@ impl KernelScheme for EventScheme {
             queue.registrations.retain(|r| r.fd != fd);
             if flags & CONDITIONS != 0 {
                 let (scheme, handle) = (description.scheme(), description.handle);
+                let readiness = scheme.readiness_cell(handle);
                 let description = Arc::downgrade(&description);
                 queue.registrations.push(Registration {
                     fd,
                     description,
                     scheme,
                     handle,
+                    readiness,
                     flags,
                     data,
                     reported: 0,

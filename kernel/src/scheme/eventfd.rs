@@ -24,7 +24,7 @@ use super::handles::{HandleTable, ROOT, anonymous_stat, handle_path, install, op
 use super::ipc::eventfd::{self as rules, Delivery, EventFd, Woken};
 use super::ipc::wait::Outcome;
 use super::ipc_glue::{self, Deadline, Facility, Sleepers, Wakeups};
-use super::{Caller, KernelScheme, Result, SchemeId};
+use super::{Caller, KernelScheme, ReadinessCell, Result, SchemeId};
 use crate::context::lock_order::{Level, OrderedMutex};
 use crate::errno::{EBADF, EINTR, EINVAL, EIO, EOPNOTSUPP};
 
@@ -53,7 +53,7 @@ impl Counter {
 /// reads without the lock (an event loop polls far more often than it reads or writes).
 struct CounterCell {
     counter: OrderedMutex<Counter>,
-    readiness: AtomicUsize,
+    readiness: ReadinessCell,
 }
 
 type Shared = Arc<CounterCell>;
@@ -133,7 +133,7 @@ impl EventfdScheme {
         let semaphore = if flags & EFD_SEMAPHORE != 0 { rules::Flags::SEMAPHORE.bits() } else { 0 };
         let rules = EventFd::new(initval as u32, semaphore)?;
         let counter = Counter { rules, sleepers: Sleepers::new(), woken: Woken::new() };
-        let readiness = AtomicUsize::new(counter.readiness());
+        let readiness = Arc::new(AtomicUsize::new(counter.readiness()));
         let counter = Arc::new(CounterCell { counter: OrderedMutex::new(Level::Facility, counter), readiness });
         let handle = COUNTERS.lock().insert(counter);
         let nonblock = if flags & EFD_NONBLOCK != 0 { O_NONBLOCK } else { 0 };
@@ -200,6 +200,10 @@ impl KernelScheme for EventfdScheme {
 
     fn poll(&self, handle: usize) -> usize {
         COUNTERS.lock().get(handle).map_or(0, |c| c.readiness.load(Ordering::Relaxed))
+    }
+
+    fn readiness_cell(&self, handle: usize) -> Option<ReadinessCell> {
+        COUNTERS.lock().get(handle).map(|c| c.readiness.clone())
     }
 
     fn close(&self, handle: usize) {

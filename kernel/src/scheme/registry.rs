@@ -56,6 +56,13 @@ pub trait KernelScheme: Send + Sync {
         0
     }
 
+    /// A cell that holds the handle's readiness at all times (what `poll` answers), for a
+    /// scheme that stores it at each change: an event queue's registration then reads it
+    /// without a call into the scheme and its handle table.
+    fn readiness_cell(&self, _handle: usize) -> Option<ReadinessCell> {
+        None
+    }
+
     /// The monotonic time at which the handle's readiness will change by itself, if any
     /// (timers), so that a waiter can sleep until then.
     fn next_deadline(&self, _handle: usize) -> Option<u64> {
@@ -212,6 +219,10 @@ pub fn open_descriptions(scheme: SchemeId) -> usize {
 }
 
 /// An open file description.
+/// A handle's readiness (`EVENT_*` bits), kept current by its scheme (see
+/// [`KernelScheme::readiness_cell`]).
+pub type ReadinessCell = alloc::sync::Arc<core::sync::atomic::AtomicUsize>;
+
 pub struct OpenDescription {
     pub scheme: SchemeId,
     pub handle: usize,

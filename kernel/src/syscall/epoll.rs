@@ -16,7 +16,9 @@ use crate::scheme::event::{EVENT_SCHEME, EpollRecords};
 /// records written.
 #[inline(never)]
 pub fn epoll_wait(cx: &Context, fd: usize, events: usize, max: usize, deadline: usize) -> Result {
-    let desc = super::fs::description(cx, fd)?;
+    // No reference to the description yet: nothing closes it while the call runs under
+    // the kernel lock, and only a wait (below) lets go of that lock.
+    let (scheme, handle) = super::fs::description_key(cx, fd)?;
     if max == 0 || max > EPOLL_MAX_EVENTS {
         return Err(EINVAL);
     }
@@ -25,11 +27,24 @@ pub fn epoll_wait(cx: &Context, fd: usize, events: usize, max: usize, deadline: 
     if events as u64 >= USER_END || events as u64 + (max * EPOLL_EVENT_SIZE) as u64 > USER_END {
         return Err(EFAULT);
     }
-    if desc.scheme != SchemeId::Event {
+    if scheme != SchemeId::Event {
         return Err(EINVAL);
     }
     let mut records = EpollRecords::new(max);
-    let n = EVENT_SCHEME.epoll_wait(desc.handle, &mut records, deadline as u64)?;
+    let mut n = EVENT_SCHEME.epoll_take(handle, &mut records)?;
+    if n == 0 && deadline != 0 {
+        n = wait(cx, fd, &mut records, deadline as u64)?;
+    }
     cx.process.copy_out(events as u64, records.bytes())?;
     Ok(n)
+}
+
+/// The sleeping part of [`epoll_wait`], out of its way: it holds the description open
+/// across the wait, so that another thread's close cannot hand the queue's handle to a
+/// new queue meanwhile.
+#[cold]
+#[inline(never)]
+fn wait(cx: &Context, fd: usize, records: &mut EpollRecords, deadline: u64) -> Result {
+    let description = super::fs::description(cx, fd)?;
+    EVENT_SCHEME.epoll_wait(description.handle, records, deadline)
 }

@@ -34,6 +34,15 @@ pub(super) fn description(cx: &Context, fd: usize) -> core::result::Result<Arc<O
     Ok(cx.process.files.lock().get(fd)?.description.clone())
 }
 
+/// The scheme and handle that descriptor `fd` names, without a reference to its
+/// description: valid while the kernel lock is held (a call that sleeps takes the
+/// reference, [`description`]).
+pub(super) fn description_key(cx: &Context, fd: usize) -> core::result::Result<(SchemeId, usize), crate::errno::Errno> {
+    let files = cx.process.files.lock();
+    let description = &files.get(fd)?.description;
+    Ok((description.scheme, description.handle))
+}
+
 fn caller<'a>(cx: &'a Context, frame: Option<&'a mut TrapFrame>) -> Caller<'a> {
     Caller { thread: cx.thread, process: cx.process, frame }
 }

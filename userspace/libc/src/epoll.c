@@ -260,19 +260,30 @@ static int ctl_locked(int epfd, int op, int fd, struct epoll_event *event)
 	return kernel_set(epfd, fd, to_kernel(event->events), event->data.u64);
 }
 
-/* One kernel call per wait: the kernel checks the arguments (in Linux's order), looks at
- * the registrations, sleeps until one is ready, the deadline passes or a signal comes
- * (epoll_wait is never restarted after a handler, as on Linux), and writes the caller's
- * struct epoll_event records itself, in the epoll events each registration carries. */
-int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout, const sigset_t *sigmask)
+/* The deadline KESTREL_SYS_EPOLL_WAIT takes for a timeout in milliseconds: none (~0) for
+ * a negative one, 0 for "do not wait", else an absolute monotonic time. */
+static uint64_t wait_deadline(int timeout)
 {
-	uint64_t deadline = timeout < 0 ? ~0ULL : 0;
-	if (timeout > 0)
-		deadline = (uint64_t)__kestrel_monotonic_ns() + (uint64_t)timeout * 1000000ULL;
+	if (timeout < 0)
+		return ~0ULL;
+	if (timeout == 0)
+		return 0;
+	return (uint64_t)__kestrel_monotonic_ns() + (uint64_t)timeout * 1000000ULL;
+}
+
+static long epoll_wait_call(int epfd, struct epoll_event *events, int maxevents, uint64_t deadline)
+{
+	return __kestrel_syscall4(KESTREL_SYS_EPOLL_WAIT, (unsigned long)(long)epfd, (unsigned long)events,
+				  (unsigned long)(long)maxevents, deadline);
+}
+
+/* epoll_pwait with a signal mask or a timeout, out of the plain call's way. */
+__attribute__((noinline)) static int epoll_wait_slow(int epfd, struct epoll_event *events, int maxevents,
+							int timeout, const sigset_t *sigmask)
+{
+	uint64_t deadline = wait_deadline(timeout);
 	if (!sigmask)
-		return (int)__kestrel_ret(__kestrel_syscall4(KESTREL_SYS_EPOLL_WAIT, (unsigned long)(long)epfd,
-							     (unsigned long)events, (unsigned long)(long)maxevents,
-							     deadline));
+		return (int)__kestrel_ret(epoll_wait_call(epfd, events, maxevents, deadline));
 	sigset_t old = 0;
 	int interrupted;
 	if (__kestrel_wait_begin(sigmask, &old, &interrupted) < 0)
@@ -280,14 +291,26 @@ int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout
 	/* A handler already ran as the mask was set: report what is ready, else EINTR. */
 	if (interrupted)
 		deadline = 0;
-	int ret = (int)__kestrel_ret(__kestrel_syscall4(KESTREL_SYS_EPOLL_WAIT, (unsigned long)(long)epfd,
-							(unsigned long)events, (unsigned long)(long)maxevents, deadline));
+	int ret = (int)__kestrel_ret(epoll_wait_call(epfd, events, maxevents, deadline));
 	if (ret == 0 && interrupted) {
 		errno = EINTR;
 		ret = -1;
 	}
 	__kestrel_wait_end(sigmask, &old);
 	return ret;
+}
+
+/* One kernel call per wait: the kernel checks the arguments (in Linux's order), looks at
+ * the registrations, sleeps until one is ready, the deadline passes or a signal comes
+ * (epoll_wait is never restarted after a handler, as on Linux), and writes the caller's
+ * struct epoll_event records itself, in the epoll events each registration carries. */
+int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout, const sigset_t *sigmask)
+{
+	/* Waits without a timeout to compute, the frequent ones, make no call before the
+	 * system call (and so need no stack frame). */
+	if (sigmask || timeout > 0)
+		return epoll_wait_slow(epfd, events, maxevents, timeout, sigmask);
+	return (int)__kestrel_ret(epoll_wait_call(epfd, events, maxevents, timeout < 0 ? ~0ULL : 0));
 }
 
 int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)

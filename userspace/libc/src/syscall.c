@@ -6,13 +6,10 @@
 
 #include "internal.h"
 
-long __kestrel_ret(long raw)
+long __kestrel_fail(long raw)
 {
-	if ((unsigned long)raw > -4096UL) {
-		errno = (int)-raw;
-		return -1;
-	}
-	return raw;
+	errno = (int)-raw;
+	return -1;
 }
 
 long __kestrel_call(int fd, void *payload, size_t len, unsigned long flags, const uint64_t *metadata, size_t nmeta)

@@ -226,8 +226,17 @@ static inline long __kestrel_syscall6(unsigned long n, unsigned long a, unsigned
 	return ret;
 }
 
-/* A raw result as a C library result: -1 with errno set for -4095..-1, else itself. */
-long __kestrel_ret(long raw);
+/* The error half of __kestrel_ret: sets errno to -raw and returns -1. */
+long __kestrel_fail(long raw);
+
+/* A raw result as a C library result: -1 with errno set for -4095..-1, else itself.
+ * Inline, with the error half out of line: it follows every system call. */
+static inline long __kestrel_ret(long raw)
+{
+	if (__builtin_expect((unsigned long)raw > -4096UL, 0))
+		return __kestrel_fail(raw);
+	return raw;
+}
 
 /* SYS_CALL on fd: up to KESTREL_MAX_METADATA words of metadata, a payload that the
  * scheme reads and that is copied back (flags 0), or one direction only. Returns the
