@@ -14,9 +14,11 @@
 //!
 //! Outside it run only: the entry and exit assembly, the calls that read the caller's own
 //! identity (`syscall::answer_identity`: getpid, getppid, gettid, which take the lock
-//! only if their return to user mode has work), the handling of a TLB shootdown request
-//! (which the holder may be waiting for, so a CPU waiting for the lock serves requests
-//! while it spins), and an application processor's bring-up.
+//! only if their return to user mode has work), the copy of a message's text in
+//! msgsnd, msgrcv, mq_send and mq_receive (`context::long_copy`, [`released`]), the
+//! handling of a TLB shootdown request (which the holder may be waiting for, so a CPU
+//! waiting for the lock serves requests while it spins), and an application
+//! processor's bring-up.
 //!
 //! Lock order: this lock comes before every other kernel lock.
 
@@ -76,6 +78,19 @@ pub fn acquire_if_free_here() -> bool {
         acquire();
         true
     }
+}
+
+/// Runs `f` with the lock let go, and takes it again after (serving TLB shootdown
+/// requests while it waits, as [`acquire`] does). Only for the long copies of
+/// `context::long_copy`, whose header says why they need no lock: `f` touches user
+/// memory through the loaded page tables and memory the caller owns, and the caller
+/// holds no other kernel lock (the ordered ones checked in debug builds).
+pub fn released<R>(f: impl FnOnce() -> R) -> R {
+    debug_assert!(super::lock_order::none_held(), "the kernel lock let go under an ordered lock");
+    release();
+    let result = f();
+    acquire();
+    result
 }
 
 /// Gives the lock back.

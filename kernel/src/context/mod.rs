@@ -20,6 +20,8 @@ pub mod ipc;
 #[cfg(not(test))]
 pub mod kernel_lock;
 pub mod lock_order;
+#[cfg(not(test))]
+mod long_copy;
 
 #[cfg(not(test))]
 pub mod exec;

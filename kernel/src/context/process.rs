@@ -135,7 +135,7 @@ impl Process {
     /// as the loaded value is never 0. A number rather than a bool: the direct copies
     /// fold it into their range test, one branch for all.
     #[inline(always)]
-    fn loaded_difference(&self) -> u64 {
+    pub(super) fn loaded_difference(&self) -> u64 {
         self.pml4.load(Ordering::Relaxed) ^ crate::arch::switch::loaded_page_tables()
     }
 

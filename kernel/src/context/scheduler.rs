@@ -178,9 +178,12 @@ fn enqueue(s: &mut Scheduler, thread: Arc<Thread>) {
         Some(cpu) => {
             s.cpus[cpu.index()].queue.push_back(thread);
             if cpu.index() != me {
-                // One wake-up per queued thread: the CPU stops counting as idle now.
-                cpu.idle.store(false, Ordering::Relaxed);
-                crate::arch::smp::send_reschedule(cpu);
+                // One wake-up per queued thread: the CPU stops counting as idle now. One
+                // that polls sees that (`idle_loop`); one that halts needs the interrupt.
+                cpu.idle.store(false, Ordering::SeqCst);
+                if !cpu.polling.load(Ordering::SeqCst) {
+                    crate::arch::smp::send_reschedule(cpu);
+                }
             }
         }
         None => s.cpus[last].queue.push_back(thread),
@@ -372,9 +375,9 @@ pub fn exit_current() -> ! {
     unreachable!("a dead thread was scheduled again")
 }
 
-/// The idle thread's loop: run whatever is runnable, else give back the kernel lock and
-/// halt until an interrupt (a tick, or another CPU's reschedule interrupt after it queued
-/// a thread).
+/// The idle thread's loop: run whatever is runnable, else give back the kernel lock, poll
+/// for a moment for a thread queued here, and halt until an interrupt (a tick, or another
+/// CPU's reschedule interrupt after it queued a thread).
 pub fn idle_loop() -> ! {
     loop {
         let runnable = SCHED.lock().anything_runnable();
@@ -384,11 +387,43 @@ pub fn idle_loop() -> ! {
             let cpu = percpu::this();
             cpu.idle.store(true, Ordering::Relaxed);
             super::kernel_lock::release();
-            // A reschedule interrupt sent between the release and the halt stays pending
-            // in the APIC and ends the halt at once.
-            wait_for_interrupt();
+            if !poll_for_work(cpu) {
+                // A reschedule interrupt sent between the release and the halt stays
+                // pending in the APIC and ends the halt at once.
+                wait_for_interrupt();
+            }
             super::kernel_lock::acquire();
             cpu.idle.store(false, Ordering::Relaxed);
         }
     }
+}
+
+/// How long an idle CPU polls before it halts.
+const IDLE_POLL_NS: u64 = 50_000;
+
+/// Polls, without the kernel lock, for up to [`IDLE_POLL_NS`], whether a thread was queued
+/// on `cpu` (the queuing CPU clears its `idle`); returns whether one was.
+///
+/// A CPU's way out of a halt takes microseconds on real hardware (tens from its deeper
+/// sleep states) and more under emulation, while the partner of an IPC exchange on
+/// another CPU usually queues the next thread sooner: polling first saves the reschedule
+/// interrupt and the wake-up, as Linux's polling idle state (`poll_idle`) does. A lone
+/// CPU only gets work from an interrupt, which it takes in the halt, so it does not poll.
+/// Interrupts stay disabled while it polls (this is Rust code, which may keep data below
+/// its stack pointer): a tick waits until the halt, and TLB shootdown requests are served
+/// from the loop.
+fn poll_for_work(cpu: &PerCpu) -> bool {
+    if percpu::online_count() < 2 {
+        return false;
+    }
+    cpu.polling.store(true, Ordering::SeqCst);
+    let until = clock::monotonic_ns() + IDLE_POLL_NS;
+    while cpu.idle.load(Ordering::Relaxed) && clock::monotonic_ns() < until {
+        crate::arch::tlb::serve_requests();
+        core::hint::spin_loop();
+    }
+    // Either the queuing CPU sees `polling` cleared (and sends the interrupt), or this
+    // one sees `idle` cleared: both sides store, then load the other's flag.
+    cpu.polling.store(false, Ordering::SeqCst);
+    !cpu.idle.load(Ordering::SeqCst)
 }

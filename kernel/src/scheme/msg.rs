@@ -215,8 +215,9 @@ impl MsgScheme {
         let text = &mut message.text;
         text.clear();
         text.try_reserve_exact(size).map_err(|_| ENOMEM)?;
-        // SAFETY: the reserved capacity holds `size` bytes.
-        unsafe { caller.process.copy_in(msgp.wrapping_add(8), text.as_mut_ptr(), size)? };
+        // The call's one long copy, without the kernel lock (`context::long_copy`).
+        // SAFETY: the reserved capacity holds `size` bytes, and the message is this call's.
+        unsafe { caller.process.copy_in_long(msgp.wrapping_add(8), text.as_mut_ptr(), size)? };
         // SAFETY: the copy initialized all `size` bytes.
         unsafe { text.set_len(size) };
         let flags = MsgFlags::from_bits_truncate(msgflg);
@@ -256,7 +257,7 @@ impl MsgScheme {
             },
         )?;
         let copied = caller.process.copy_out(msgp, &message.mtype.to_le_bytes());
-        let copied = copied.and_then(|()| caller.process.copy_out(msgp.wrapping_add(8), &message.text));
+        let copied = copied.and_then(|()| caller.process.copy_out_long(msgp.wrapping_add(8), &message.text));
         let len = message.text.len();
         spare_messages::give_back(message);
         copied.map(|()| len)

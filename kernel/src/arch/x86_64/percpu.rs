@@ -54,6 +54,9 @@ pub struct PerCpu {
     /// Whether it sits in its idle loop, halted or about to halt (a queued thread wakes
     /// it with a reschedule interrupt).
     pub idle: AtomicBool,
+    /// Whether, idle, it polls `idle` before halting (`scheduler::idle_loop`): a CPU
+    /// that queues a thread for it then needs no reschedule interrupt.
+    pub polling: AtomicBool,
     /// A TLB shootdown request for this CPU (`tlb.rs`): page tables to flush, bit 0 set
     /// to leave them; 0 when none is pending.
     pub tlb_request: AtomicU64,
@@ -81,6 +84,7 @@ impl PerCpu {
             need_resched: AtomicBool::new(false),
             online: AtomicBool::new(false),
             idle: AtomicBool::new(false),
+            polling: AtomicBool::new(false),
             tlb_request: AtomicU64::new(0),
             index: AtomicU32::new(0),
             apic_id: AtomicU32::new(0),

@@ -191,24 +191,28 @@ impl MqScheme {
         let deadline = realtime_deadline(timeout)?;
         let (desc, handle) = queue_descriptor(caller, mqd)?;
         let nonblock = desc.nonblock();
-        // The message is copied in under the lock, once its size has passed the queue's
-        // limit (EMSGSIZE comes before the text's EFAULT).
-        let copy_in = |mqs: &Mqs, h: &Handle| {
+        // The access mode and the size first (EMSGSIZE comes before the text's EFAULT):
+        // neither changes while the description is open, so the text is then copied in
+        // with no lock held (`context::long_copy`), and the send runs with the message.
+        let msgsize = {
+            let mqs = MQS.lock();
+            let h = mqs.handle(handle).ok_or(EBADF)?;
             mq::check_access(h.access, true)?;
-            if msg_len > mqs.ns.queue(h.queue).msgsize() as u64 {
-                return Err(EMSGSIZE);
-            }
-            let len = msg_len as usize;
-            let mut message = spare::take();
-            message.prio = prio;
-            let data = &mut message.data;
-            data.try_reserve_exact(len).map_err(|_| ENOMEM)?;
-            // SAFETY: the reserved capacity holds `len` bytes.
-            unsafe { caller.process.copy_in(msg_ptr, data.as_mut_ptr(), len)? };
-            // SAFETY: the copy initialized all `len` bytes.
-            unsafe { data.set_len(len) };
-            Ok(message)
+            mqs.ns.queue(h.queue).msgsize()
         };
+        if msg_len > msgsize as u64 {
+            return Err(EMSGSIZE);
+        }
+        let len = msg_len as usize;
+        let mut message = spare::take();
+        message.prio = prio;
+        let data = &mut message.data;
+        data.try_reserve_exact(len).map_err(|_| ENOMEM)?;
+        // SAFETY: the reserved capacity holds `len` bytes, and the message is this call's.
+        unsafe { caller.process.copy_in_long(msg_ptr, data.as_mut_ptr(), len)? };
+        // SAFETY: the copy initialized all `len` bytes.
+        unsafe { data.set_len(len) };
+        let prepare = |_: &Mqs, _: &Handle| Ok(message);
         let send = |ns: &mut MqNamespace, q, message, woken: &mut Woken, notice: &mut Option<Notify>| {
             let (outcome, fired) = ns.send(q, message, nonblock, woken)?;
             *notice = fired;
@@ -218,7 +222,7 @@ impl MqScheme {
             Delivery::Sent => Ok(()),
             Delivery::Received(_) => Err(mismatched_delivery()),
         };
-        run(caller, handle, copy_in, send, sent, deadline)?;
+        run(caller, handle, prepare, send, sent, deadline)?;
         Ok(0)
     }
 
@@ -252,7 +256,7 @@ impl MqScheme {
             Delivery::Sent => Err(mismatched_delivery()),
         };
         let message = run(caller, handle, check, receive, received, deadline)?;
-        let copied = caller.process.copy_out(buf, &message.data);
+        let copied = caller.process.copy_out_long(buf, &message.data);
         let copied = copied.and_then(|()| match prio_ptr {
             0 => Ok(()),
             _ => caller.process.copy_out(prio_ptr, &message.prio.to_le_bytes()),

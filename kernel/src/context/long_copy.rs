@@ -1,0 +1,86 @@
+//! Long copies between user memory and a buffer a call owns (a message's text) with the
+//! kernel lock let go while the bytes move, so that the other CPUs' kernel code runs
+//! meanwhile: a sender copying its message in and a receiver copying one out work in
+//! parallel, as they do on Linux.
+//!
+//! The copy goes straight through the loaded page tables, a page at a time, as user code
+//! on another CPU touches the same memory without the lock; what is left after a page
+//! that faults (not present yet, or not mapped) goes the checked way under the lock.
+//! Why nothing it reaches goes away under it: page tables change and frames are freed
+//! only under the lock, and the change is done only once every CPU with those tables
+//! loaded has flushed its TLB (`arch::tlb`); this CPU, with interrupts disabled, flushes
+//! only when it waits for the lock again, after the copy. A fault in the copy takes the
+//! lock in the fault handler, as a fault in user mode does.
+
+use super::Process;
+use super::kernel_lock;
+use crate::errno::Errno;
+use crate::memory::{PAGE_SIZE, user};
+
+/// Shorter copies are not worth giving the lock up for (taking it back is a locked
+/// instruction, and, with another CPU in the kernel, a wait).
+const MIN_LONG_COPY: usize = 256;
+
+/// The bytes from `offset` up to the end of `len` or of the page holding `uaddr +
+/// offset`, whichever comes first.
+fn chunk(uaddr: u64, offset: usize, len: usize) -> usize {
+    let in_page = PAGE_SIZE - (uaddr.wrapping_add(offset as u64) % PAGE_SIZE);
+    (len - offset).min(in_page as usize)
+}
+
+impl Process {
+    /// [`copy_in`](Self::copy_in) of a message's text, with the kernel lock let go while
+    /// the bytes move (see the module's header). The caller holds no other lock.
+    ///
+    /// # Safety
+    /// `dst` must be valid for writes of `len` bytes, and nothing else may use it during
+    /// the call.
+    pub unsafe fn copy_in_long(&self, uaddr: u64, dst: *mut u8, len: usize) -> Result<(), Errno> {
+        if len < MIN_LONG_COPY {
+            // SAFETY: the caller's.
+            return unsafe { self.copy_in(uaddr, dst, len) };
+        }
+        let copied = kernel_lock::released(|| {
+            let mut copied = 0;
+            while copied < len {
+                let n = chunk(uaddr, copied, len);
+                let at = uaddr.wrapping_add(copied as u64);
+                // SAFETY: `copied + n <= len` bytes of `dst` are the caller's.
+                if !unsafe { user::copy_from_loaded(self.loaded_difference(), at, dst.add(copied), n) } {
+                    break;
+                }
+                copied += n;
+            }
+            copied
+        });
+        if copied == len {
+            return Ok(());
+        }
+        // SAFETY: as above; `copied < len`.
+        unsafe { self.copy_in(uaddr.wrapping_add(copied as u64), dst.add(copied), len - copied) }
+    }
+
+    /// [`copy_out`](Self::copy_out) of a message's text, with the kernel lock let go
+    /// while the bytes move (see the module's header). The caller holds no other lock.
+    pub fn copy_out_long(&self, uaddr: u64, data: &[u8]) -> Result<(), Errno> {
+        if data.len() < MIN_LONG_COPY {
+            return self.copy_out(uaddr, data);
+        }
+        let copied = kernel_lock::released(|| {
+            let mut copied = 0;
+            while copied < data.len() {
+                let n = chunk(uaddr, copied, data.len());
+                let at = uaddr.wrapping_add(copied as u64);
+                if !user::copy_to_loaded(self.loaded_difference(), at, &data[copied..copied + n]) {
+                    break;
+                }
+                copied += n;
+            }
+            copied
+        });
+        match copied == data.len() {
+            true => Ok(()),
+            false => self.copy_out(uaddr.wrapping_add(copied as u64), &data[copied..]),
+        }
+    }
+}
