@@ -21,6 +21,11 @@ use crate::memory::{PAGE_SIZE, user};
 /// instruction, and, with another CPU in the kernel, a wait).
 const MIN_LONG_COPY: usize = 256;
 
+/// Whether a copy of `len` bytes is one that the `*_long` copies make without the lock.
+pub fn is_long(len: usize) -> bool {
+    len >= MIN_LONG_COPY
+}
+
 /// The bytes from `offset` up to the end of `len` or of the page holding `uaddr +
 /// offset`, whichever comes first.
 fn chunk(uaddr: u64, offset: usize, len: usize) -> usize {
@@ -36,7 +41,7 @@ impl Process {
     /// `dst` must be valid for writes of `len` bytes, and nothing else may use it during
     /// the call.
     pub unsafe fn copy_in_long(&self, uaddr: u64, dst: *mut u8, len: usize) -> Result<(), Errno> {
-        if len < MIN_LONG_COPY {
+        if !is_long(len) {
             // SAFETY: the caller's.
             return unsafe { self.copy_in(uaddr, dst, len) };
         }
@@ -63,7 +68,7 @@ impl Process {
     /// [`copy_out`](Self::copy_out) of a message's text, with the kernel lock let go
     /// while the bytes move (see the module's header). The caller holds no other lock.
     pub fn copy_out_long(&self, uaddr: u64, data: &[u8]) -> Result<(), Errno> {
-        if data.len() < MIN_LONG_COPY {
+        if !is_long(data.len()) {
             return self.copy_out(uaddr, data);
         }
         let copied = kernel_lock::released(|| {

@@ -21,7 +21,7 @@ pub mod ipc;
 pub mod kernel_lock;
 pub mod lock_order;
 #[cfg(not(test))]
-mod long_copy;
+pub mod long_copy;
 
 #[cfg(not(test))]
 pub mod exec;

@@ -11,11 +11,12 @@ use kestrel_abi::sysv::LinuxTimespec;
 use super::notice::Target;
 use super::{Handle, MQS, MqScheme, Mqs, ROOT, spare};
 use crate::context::lock_order::OrderedGuard;
+use crate::context::long_copy;
 use crate::errno::{EBADF, EINVAL, EIO, EMFILE, EMSGSIZE, ENOMEM, ETIMEDOUT, Errno};
 use crate::memory::user::check_writable;
 use crate::scheme::handles::install;
 use crate::scheme::ipc::mq::{
-    self, Delivery, MqAttr, MqNamespace, Notify, O_ACCMODE, QueueRef, RLIMIT_MSGQUEUE_DEFAULT, Woken,
+    self, Boxed, Delivery, MqAttr, MqNamespace, Notify, O_ACCMODE, QueueRef, RLIMIT_MSGQUEUE_DEFAULT, Woken,
 };
 use crate::scheme::ipc::wait::Outcome;
 use crate::scheme::ipc_glue::{self, Deadline, Wakeups};
@@ -191,28 +192,32 @@ impl MqScheme {
         let deadline = realtime_deadline(timeout)?;
         let (desc, handle) = queue_descriptor(caller, mqd)?;
         let nonblock = desc.nonblock();
-        // The access mode and the size first (EMSGSIZE comes before the text's EFAULT):
-        // neither changes while the description is open, so the text is then copied in
-        // with no lock held (`context::long_copy`), and the send runs with the message.
-        let msgsize = {
-            let mqs = MQS.lock();
-            let h = mqs.handle(handle).ok_or(EBADF)?;
+        // The access mode and the size come first (EMSGSIZE before the text's EFAULT).
+        let check = |mqs: &Mqs, h: &Handle| {
             mq::check_access(h.access, true)?;
-            mqs.ns.queue(h.queue).msgsize()
+            match msg_len > mqs.ns.queue(h.queue).msgsize() as u64 {
+                true => Err(EMSGSIZE),
+                false => Ok(()),
+            }
         };
-        if msg_len > msgsize as u64 {
-            return Err(EMSGSIZE);
-        }
-        let len = msg_len as usize;
-        let mut message = spare::take();
-        message.prio = prio;
-        let data = &mut message.data;
-        data.try_reserve_exact(len).map_err(|_| ENOMEM)?;
-        // SAFETY: the reserved capacity holds `len` bytes, and the message is this call's.
-        unsafe { caller.process.copy_in_long(msg_ptr, data.as_mut_ptr(), len)? };
-        // SAFETY: the copy initialized all `len` bytes.
-        unsafe { data.set_len(len) };
-        let prepare = |_: &Mqs, _: &Handle| Ok(message);
+        let message = |long: bool| -> Result<Boxed> {
+            let len = msg_len as usize;
+            let mut message = spare::take();
+            message.prio = prio;
+            let data = &mut message.data;
+            data.try_reserve_exact(len).map_err(|_| ENOMEM)?;
+            // SAFETY: the reserved capacity holds `len` bytes, and the message is this
+            // call's.
+            unsafe {
+                match long {
+                    true => caller.process.copy_in_long(msg_ptr, data.as_mut_ptr(), len)?,
+                    false => caller.process.copy_in(msg_ptr, data.as_mut_ptr(), len)?,
+                }
+            }
+            // SAFETY: the copy initialized all `len` bytes.
+            unsafe { data.set_len(len) };
+            Ok(message)
+        };
         let send = |ns: &mut MqNamespace, q, message, woken: &mut Woken, notice: &mut Option<Notify>| {
             let (outcome, fired) = ns.send(q, message, nonblock, woken)?;
             *notice = fired;
@@ -222,7 +227,20 @@ impl MqScheme {
             Delivery::Sent => Ok(()),
             Delivery::Received(_) => Err(mismatched_delivery()),
         };
-        run(caller, handle, prepare, send, sent, deadline)?;
+        if !long_copy::is_long(msg_len as usize) {
+            // A short text is copied in under the queues' lock, in the pass that sends it.
+            run(caller, handle, |mqs, h| check(mqs, h).and_then(|()| message(false)), send, sent, deadline)?;
+        } else {
+            // A long one with no lock held (`context::long_copy`), between a pass that
+            // checks and the one that sends: neither the access mode nor the queue's
+            // message size changes while the description is open.
+            {
+                let mqs = MQS.lock();
+                check(&mqs, mqs.handle(handle).ok_or(EBADF)?)?;
+            }
+            let message = message(true)?;
+            run(caller, handle, |_, _| Ok(message), send, sent, deadline)?;
+        }
         Ok(0)
     }
 
