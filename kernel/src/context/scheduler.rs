@@ -413,11 +413,13 @@ const IDLE_POLL_NS: u64 = 50_000;
 /// its stack pointer): a tick waits until the halt, and TLB shootdown requests are served
 /// from the loop.
 fn poll_for_work(cpu: &PerCpu) -> bool {
-    if percpu::online_count() < 2 {
+    // (A clock not calibrated yet reads 0 and would never end the poll.)
+    let now = clock::monotonic_ns();
+    if percpu::online_count() < 2 || now == 0 {
         return false;
     }
     cpu.polling.store(true, Ordering::SeqCst);
-    let until = clock::monotonic_ns() + IDLE_POLL_NS;
+    let until = now + IDLE_POLL_NS;
     while cpu.idle.load(Ordering::Relaxed) && clock::monotonic_ns() < until {
         crate::arch::tlb::serve_requests();
         core::hint::spin_loop();
