@@ -26,11 +26,22 @@ pub fn is_long(len: usize) -> bool {
     len >= MIN_LONG_COPY
 }
 
-/// The bytes from `offset` up to the end of `len` or of the page holding `uaddr +
-/// offset`, whichever comes first.
-fn chunk(uaddr: u64, offset: usize, len: usize) -> usize {
-    let in_page = PAGE_SIZE - (uaddr.wrapping_add(offset as u64) % PAGE_SIZE);
-    (len - offset).min(in_page as usize)
+/// Runs `copy_page(uaddr + offset, offset, n)` over `len` bytes at user address `uaddr`,
+/// a piece inside one page at a time, with the kernel lock let go, until a piece fails;
+/// returns how many bytes the pieces that succeeded covered.
+fn by_pages(uaddr: u64, len: usize, mut copy_page: impl FnMut(u64, usize, usize) -> bool) -> usize {
+    kernel_lock::released(|| {
+        let mut copied = 0;
+        while copied < len {
+            let at = uaddr.wrapping_add(copied as u64);
+            let n = (len - copied).min((PAGE_SIZE - at % PAGE_SIZE) as usize);
+            if !copy_page(at, copied, n) {
+                break;
+            }
+            copied += n;
+        }
+        copied
+    })
 }
 
 impl Process {
@@ -45,22 +56,14 @@ impl Process {
             // SAFETY: the caller's.
             return unsafe { self.copy_in(uaddr, dst, len) };
         }
-        let copied = kernel_lock::released(|| {
-            let mut copied = 0;
-            while copied < len {
-                let n = chunk(uaddr, copied, len);
-                let at = uaddr.wrapping_add(copied as u64);
-                // SAFETY: `copied + n <= len` bytes of `dst` are the caller's.
-                if !unsafe { user::copy_from_loaded(self.loaded_difference(), at, dst.add(copied), n) } {
-                    break;
-                }
-                copied += n;
-            }
-            copied
+        let copied = by_pages(uaddr, len, |at, offset, n| {
+            // SAFETY: `offset + n <= len` bytes of `dst` are the caller's.
+            unsafe { user::copy_from_loaded(self.loaded_difference(), at, dst.add(offset), n) }
         });
         if copied == len {
             return Ok(());
         }
+        // What is left goes the checked way, under the lock.
         // SAFETY: as above; `copied < len`.
         unsafe { self.copy_in(uaddr.wrapping_add(copied as u64), dst.add(copied), len - copied) }
     }
@@ -71,20 +74,12 @@ impl Process {
         if !is_long(data.len()) {
             return self.copy_out(uaddr, data);
         }
-        let copied = kernel_lock::released(|| {
-            let mut copied = 0;
-            while copied < data.len() {
-                let n = chunk(uaddr, copied, data.len());
-                let at = uaddr.wrapping_add(copied as u64);
-                if !user::copy_to_loaded(self.loaded_difference(), at, &data[copied..copied + n]) {
-                    break;
-                }
-                copied += n;
-            }
-            copied
+        let copied = by_pages(uaddr, data.len(), |at, offset, n| {
+            user::copy_to_loaded(self.loaded_difference(), at, &data[offset..offset + n])
         });
         match copied == data.len() {
             true => Ok(()),
+            // What is left goes the checked way, under the lock.
             false => self.copy_out(uaddr.wrapping_add(copied as u64), &data[copied..]),
         }
     }
