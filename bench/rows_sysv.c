@@ -141,6 +141,22 @@ static int new_queue(void)
     return id;
 }
 
+/* A new private queue in *id, then a fork: the child's pid (0 in the child), or -1 after
+ * a failure, reported, with the queue removed. */
+static pid_t fork_on_new_queue(int *id)
+{
+    *id = new_queue();
+    if (*id < 0) {
+        return -1;
+    }
+    pid_t child = fork();
+    if (child < 0) {
+        msgctl(*id, IPC_RMID, NULL);
+        fail("fork");
+    }
+    return child;
+}
+
 /* msg_pingpong's queue and message, for the parent's rounds. */
 struct msg_rounds {
     int id;
@@ -166,14 +182,10 @@ double row_msg_pingpong(long iters)
 {
     static struct bench_msg m;
     memset(&m, 'p', sizeof m);
-    int id = new_queue();
-    if (id < 0) {
-        return -1.0;
-    }
-    pid_t child = fork();
+    int id;
+    pid_t child = fork_on_new_queue(&id);
     if (child < 0) {
-        msgctl(id, IPC_RMID, NULL);
-        return fail("fork");
+        return -1.0;
     }
     if (child == 0) {
         for (long i = 0; i <= iters; i++) {
@@ -204,14 +216,10 @@ double row_msg_throughput(long iters)
 {
     static struct bench_msg m;
     memset(&m, 't', sizeof m);
-    int id = new_queue();
-    if (id < 0) {
-        return -1.0;
-    }
-    pid_t child = fork();
+    int id;
+    pid_t child = fork_on_new_queue(&id);
     if (child < 0) {
-        msgctl(id, IPC_RMID, NULL);
-        return fail("fork");
+        return -1.0;
     }
     if (child == 0) {
         if (msgrcv(id, &m, THROUGHPUT_BYTES, 2, 0) != 0) {
