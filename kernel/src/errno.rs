@@ -19,6 +19,12 @@ pub struct Errno(i32);
 /// (`context::signal`).
 pub const ERESTARTSYS: Errno = Errno(512);
 
+/// Kernel-internal: a call running without the kernel lock (`context::kernel_lock`) came
+/// to a user copy that needs the lock while it held a facility's lock, which comes after
+/// it. The call has changed nothing yet; it is made again from the start under the lock
+/// (`syscall::fs::call`), so this never reaches user space either.
+pub const ENEEDLOCK: Errno = Errno(513);
+
 /// Shorthand for the rules and the glue.
 pub type Result<T> = core::result::Result<T, Errno>;
 

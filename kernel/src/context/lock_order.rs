@@ -6,13 +6,18 @@
 //! builds taking one out of order panics with both levels named, so an inversion shows
 //! up in the first test that walks the path, not as a deadlock on a second CPU. Locks of
 //! one level are never held together (the IPC paths take processes' `ipc` locks one at a
-//! time). Kernel code runs on one CPU at a time (the kernel lock, `kernel_lock.rs`) with
-//! interrupts disabled and never sleeps holding an ordered lock (`scheduler::block`
-//! asserts it), so one record of the held levels serves every thread and every CPU.
+//! time). Kernel code runs with interrupts disabled and never sleeps holding an ordered
+//! lock (`scheduler::block` asserts it), so each CPU keeps one record of the levels it
+//! holds, for whichever thread runs on it.
+//!
+//! A CPU waiting for an ordered lock serves TLB shootdown requests while it spins: the
+//! holder may be waiting for this CPU's flush (a fault in a copy under the lock that
+//! breaks a copy-on-write page, with the kernel lock held), and this CPU may be running
+//! a call without the kernel lock (`kernel_lock.rs`), so only this spin can serve it.
 //!
 //! The order, outer first:
-//! 0. the kernel lock (`kernel_lock.rs`), held by the CPU for all kernel code; every
-//!    lock below is taken under it;
+//! 0. the kernel lock (`kernel_lock.rs`), held by the CPU for all kernel code but the
+//!    message queue calls, which take it only with no ordered lock held;
 //! 1. [`Level::Creds`]: the caller's credentials, held across a facility's call so that
 //!    its permission checks see one set of ids without copying them;
 //! 2. [`Level::Facility`]: a facility's state (`SEMS`, `MSGS`), its rules and sleepers;
@@ -43,29 +48,69 @@ pub enum Level {
     Segments = 6,
 }
 
-/// The levels held now, one bit each.
+/// The levels this CPU holds now, one bit each (debug builds).
+#[cfg(not(test))]
+fn held() -> &'static AtomicU32 {
+    &crate::arch::percpu::this().held_levels
+}
+
+/// The host tests' one record.
+#[cfg(test)]
 static HELD: AtomicU32 = AtomicU32::new(0);
+
+#[cfg(test)]
+fn held() -> &'static AtomicU32 {
+    &HELD
+}
 
 /// Records that `level` is being taken; panics (debug builds) if a lock of the same or a
 /// higher level is held.
 fn acquire(level: Level) {
     if cfg!(debug_assertions) {
-        let held = HELD.load(Ordering::Relaxed);
+        let held = held().load(Ordering::Relaxed);
         let mask = 1u32 << level as u8;
         assert!(held & !(mask - 1) == 0, "lock order: taking {level:?} while holding levels {held:#b}");
-        HELD.store(held | mask, Ordering::Relaxed);
+        self::held().store(held | mask, Ordering::Relaxed);
     }
 }
 
 fn release(level: Level) {
     if cfg!(debug_assertions) {
-        HELD.fetch_and(!(1u32 << level as u8), Ordering::Relaxed);
+        held().fetch_and(!(1u32 << level as u8), Ordering::Relaxed);
     }
 }
 
-/// Whether no ordered lock is held (always true in release builds).
+/// Whether this CPU holds no ordered lock (always true in release builds).
 pub fn none_held() -> bool {
-    HELD.load(Ordering::Relaxed) == 0
+    !cfg!(debug_assertions) || held().load(Ordering::Relaxed) == 0
+}
+
+/// Takes `inner`; if it is held, waits for it serving TLB shootdown requests meanwhile
+/// (see the header).
+#[inline(always)]
+fn lock_serving_shootdowns<T>(inner: &spin::Mutex<T>) -> spin::MutexGuard<'_, T> {
+    match inner.try_lock() {
+        Some(guard) => guard,
+        None => lock_contended(inner),
+    }
+}
+
+/// [`lock_serving_shootdowns`] when the lock is held: out of line.
+#[cold]
+#[inline(never)]
+fn lock_contended<T>(inner: &spin::Mutex<T>) -> spin::MutexGuard<'_, T> {
+    loop {
+        // Spin on a load, which leaves the holder's cache line shared, and try the
+        // locked instruction only once the lock looks free.
+        while inner.is_locked() {
+            #[cfg(not(test))]
+            crate::arch::tlb::serve_requests();
+            core::hint::spin_loop();
+        }
+        if let Some(guard) = inner.try_lock() {
+            return guard;
+        }
+    }
 }
 
 /// A spin lock with a place in the order.
@@ -83,7 +128,7 @@ impl<T> OrderedMutex<T> {
     /// Takes the lock.
     pub fn lock(&self) -> OrderedGuard<'_, T> {
         acquire(self.level);
-        OrderedGuard { guard: self.inner.lock(), level: self.level }
+        OrderedGuard { guard: lock_serving_shootdowns(&self.inner), level: self.level }
     }
 }
 
@@ -116,7 +161,7 @@ impl<T> core::ops::DerefMut for OrderedGuard<'_, T> {
 mod tests {
     use super::*;
 
-    // One test: the record of held levels is shared by the whole test binary's use of it.
+    // One test: the host's record of held levels is shared by the whole test binary.
     #[test]
     fn order_is_enforced_and_released() {
         let creds = OrderedMutex::new(Level::Creds, 1);

@@ -1,7 +1,9 @@
 //! Long copies between user memory and a buffer a call owns (a message's text) with the
 //! kernel lock let go while the bytes move, so that the other CPUs' kernel code runs
 //! meanwhile: a sender copying its message in and a receiver copying one out work in
-//! parallel, as they do on Linux.
+//! parallel, as they do on Linux. (On a machine with several CPUs the message queue
+//! calls run without the kernel lock from the start, `kernel_lock.rs`; there is then
+//! nothing to let go, and the copies run the same way.)
 //!
 //! The copy goes straight through the loaded page tables, a page at a time, as user code
 //! on another CPU touches the same memory without the lock; what is left after a page
@@ -9,8 +11,9 @@
 //! Why nothing it reaches goes away under it: page tables change and frames are freed
 //! only under the lock, and the change is done only once every CPU with those tables
 //! loaded has flushed its TLB (`arch::tlb`); this CPU, with interrupts disabled, flushes
-//! only when it waits for the lock again, after the copy. A fault in the copy takes the
-//! lock in the fault handler, as a fault in user mode does.
+//! only when it spins for a lock (the kernel lock or an ordered one) or returns to user
+//! mode, never in the middle of a page's copy. A fault in the copy resumes it at its
+//! failure exit (`arch::user_copy`), with no lock taken.
 
 use super::Process;
 use super::kernel_lock;

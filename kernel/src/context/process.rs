@@ -165,6 +165,7 @@ impl Process {
     #[cold]
     #[inline(never)]
     unsafe fn copy_in_checked(&self, uaddr: u64, dst: *mut u8, len: usize) -> Result<(), crate::errno::Errno> {
+        super::kernel_lock::ensure_held();
         // SAFETY: `dst` is the caller's.
         self.with_space(|s| unsafe { user::copy_from_user_raw(s, uaddr, dst, len) })
     }
@@ -183,6 +184,7 @@ impl Process {
     #[cold]
     #[inline(never)]
     fn copy_out_checked(&self, uaddr: u64, data: &[u8]) -> Result<(), crate::errno::Errno> {
+        super::kernel_lock::ensure_held();
         self.with_space(|s| user::copy_to_user(s, uaddr, data))
     }
 
@@ -207,7 +209,42 @@ impl Process {
     #[cold]
     #[inline(never)]
     fn check_writable_walked(&self, uaddr: u64, len: usize) -> Result<(), crate::errno::Errno> {
+        super::kernel_lock::ensure_held();
         self.with_space(|s| user::check_writable(s, uaddr, len))
+    }
+
+    /// [`check_writable`](Self::check_writable) for a caller that holds a facility's lock
+    /// and may not hold the kernel lock (a call that runs without it, `kernel_lock.rs`):
+    /// without it only the loaded page tables are asked, and a range they do not show
+    /// writable (not present yet, copy-on-write, or bad) is `ENEEDLOCK`, for the call to
+    /// be made again under the kernel lock.
+    pub fn check_writable_under_lock(&self, uaddr: u64, len: usize) -> Result<(), crate::errno::Errno> {
+        if super::kernel_lock::held_here() {
+            self.check_writable(uaddr, len)
+        } else if user::writable_loaded_range(self.loaded_difference(), uaddr, len) {
+            Ok(())
+        } else {
+            Err(crate::errno::ENEEDLOCK)
+        }
+    }
+
+    /// [`copy_in`](Self::copy_in) for a caller that holds a facility's lock and may not
+    /// hold the kernel lock, like [`check_writable_under_lock`](Self::check_writable_under_lock):
+    /// without it, a copy that does not go straight through the loaded page tables is
+    /// `ENEEDLOCK`.
+    ///
+    /// # Safety
+    /// As for [`copy_in`](Self::copy_in).
+    pub unsafe fn copy_in_under_lock(&self, uaddr: u64, dst: *mut u8, len: usize) -> Result<(), crate::errno::Errno> {
+        // SAFETY: `dst` is the caller's.
+        if len == 0 || unsafe { user::copy_from_loaded(self.loaded_difference(), uaddr, dst, len) } {
+            return Ok(());
+        }
+        if !super::kernel_lock::held_here() {
+            return Err(crate::errno::ENEEDLOCK);
+        }
+        // SAFETY: as above.
+        unsafe { self.copy_in_checked(uaddr, dst, len) }
     }
 
     /// Reads a `T` from this process's memory, like [`copy_in`](Self::copy_in). Always
@@ -228,6 +265,8 @@ impl Process {
         &self,
         f: impl FnOnce(&mut AddressSpace) -> Result<R, crate::errno::Errno>,
     ) -> Result<R, crate::errno::Errno> {
+        // Page tables change only under the kernel lock (`arch::tlb`, `long_copy`).
+        debug_assert!(super::kernel_lock::held_here(), "an address space used without the kernel lock");
         let mut space = self.space.lock();
         f(space.as_mut().ok_or(crate::errno::EFAULT)?)
     }

@@ -154,11 +154,26 @@ impl Scheduler {
     /// The next thread for CPU `me`: the oldest in its own queue, else the oldest of the
     /// longest other queue (the load moves to where there is room).
     fn take_next(&mut self, me: usize) -> Option<Arc<Thread>> {
-        if let Some(next) = self.cpus[me].queue.pop_front() {
+        if let Some(next) = self.pop(me) {
             return Some(next);
         }
         let busiest = (0..percpu::online_count()).filter(|&i| i != me).max_by_key(|&i| self.cpus[i].queue.len())?;
-        self.cpus[busiest].queue.pop_front()
+        self.pop(busiest)
+    }
+
+    /// Queues `thread` for CPU `cpu`, keeping the count its block shows (`queued`).
+    fn push(&mut self, cpu: usize, thread: Arc<Thread>) {
+        let queue = &mut self.cpus[cpu].queue;
+        queue.push_back(thread);
+        percpu::cpu(cpu).queued.store(queue.len() as u32, Ordering::Relaxed);
+    }
+
+    /// The oldest thread queued for CPU `cpu`, keeping the count its block shows.
+    fn pop(&mut self, cpu: usize) -> Option<Arc<Thread>> {
+        let queue = &mut self.cpus[cpu].queue;
+        let thread = queue.pop_front();
+        percpu::cpu(cpu).queued.store(queue.len() as u32, Ordering::Relaxed);
+        thread
     }
 }
 
@@ -176,7 +191,7 @@ fn enqueue(s: &mut Scheduler, thread: Arc<Thread>) {
     };
     match target {
         Some(cpu) => {
-            s.cpus[cpu.index()].queue.push_back(thread);
+            s.push(cpu.index(), thread);
             if cpu.index() != me {
                 // One wake-up per queued thread: the CPU stops counting as idle now. One
                 // that polls sees that (`idle_loop`); one that halts needs the interrupt.
@@ -186,8 +201,14 @@ fn enqueue(s: &mut Scheduler, thread: Arc<Thread>) {
                 }
             }
         }
-        None => s.cpus[last].queue.push_back(thread),
+        None => s.push(last, thread),
     }
+}
+
+/// Whether a thread waits in this CPU's run queue: read without the kernel lock, by a call
+/// that would rather poll than sleep (`ipc_glue`) but not keep a waiting thread off the CPU.
+pub fn others_waiting_here() -> bool {
+    percpu::this().queued.load(Ordering::Relaxed) != 0
 }
 
 /// Whether a reschedule is due (checked on the way back to user mode).
@@ -223,7 +244,7 @@ pub fn schedule() {
         let next = match s.take_next(cpu.index()) {
             Some(next) => {
                 if prev_state == RunState::Runnable && !is_idle {
-                    s.cpus[cpu.index()].queue.push_back(prev.clone());
+                    s.push(cpu.index(), prev.clone());
                 }
                 next
             }
@@ -271,6 +292,7 @@ pub fn yield_now() {
 /// (for an interruptible wait) a signal arrives.
 pub fn block(deadline: Option<u64>) -> WakeReason {
     debug_assert!(super::lock_order::none_held(), "blocking while holding an ordered lock");
+    debug_assert!(super::kernel_lock::held_here(), "blocking without the kernel lock");
     let thread = current();
     if super::signal::must_interrupt(&thread) {
         return WakeReason::Interrupted;
@@ -294,6 +316,8 @@ pub fn block(deadline: Option<u64>) -> WakeReason {
 
 /// Wakes `thread` if it is blocked. Returns whether it was.
 pub fn wake(thread: &Arc<Thread>, reason: WakeReason) -> bool {
+    // Without it a wake-up could find a thread marked blocked that has not left its CPU.
+    debug_assert!(super::kernel_lock::held_here(), "waking without the kernel lock");
     let mut s = SCHED.lock();
     let mut st = thread.sched.lock();
     if st.state != RunState::Blocked {

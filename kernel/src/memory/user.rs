@@ -71,6 +71,24 @@ pub fn writable_loaded(loaded_difference: u64, uaddr: u64, len: usize) -> bool {
     direct_range(loaded_difference, uaddr, len) && unsafe { user_copy::probe_writable(uaddr as *mut u8) }
 }
 
+/// Whether every byte of `len` at user address `uaddr` of the address space loaded now
+/// may be written, page by page as [`writable_loaded`] answers for one: false also for
+/// a page not present yet.
+pub fn writable_loaded_range(loaded_difference: u64, uaddr: u64, len: usize) -> bool {
+    if len == 0 {
+        return true;
+    }
+    let Some(end) = uaddr.checked_add(len as u64) else { return false };
+    let mut at = uaddr;
+    while at < end {
+        if !writable_loaded(loaded_difference, at, 1) {
+            return false;
+        }
+        at = (at & !(PAGE_SIZE - 1)) + PAGE_SIZE;
+    }
+    true
+}
+
 /// Plain data that may be copied to and from user memory as bytes.
 ///
 /// # Safety

@@ -141,6 +141,8 @@ pub fn notify() {
     if OPEN_QUEUES.load(Ordering::Relaxed) == 0 {
         return;
     }
+    // From a call that runs without the kernel lock (an mq_send), with no lock held.
+    crate::context::kernel_lock::ensure_held();
     EVENT_SCHEME.forget_lapsed();
     EVENT_SCHEME.waiters.wake_all();
 }

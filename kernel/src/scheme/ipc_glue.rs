@@ -11,6 +11,12 @@
 //! first) or unlinks itself and asks the rules to cancel its waiter: no wake-up is lost
 //! and nobody is woken who has nothing to do.
 //!
+//! A call that runs without the kernel lock (the message queues' on several CPUs,
+//! `context::kernel_lock`) first polls for its result for a moment when another CPU is
+//! busy ([`poll_for_result`]): its completer then sets a flag instead of waking it. It
+//! takes the kernel lock only to sleep, and looks for its result once more under it
+//! before it blocks, since a wake-up before that point found no blocked thread.
+//!
 //! Deadlines are on the clock the call names ([`Deadline`]): a relative timeout is a
 //! monotonic deadline; an absolute `CLOCK_REALTIME` one follows `clock_settime`, which
 //! wakes its sleepers ([`realtime_clock_set`]) so they measure again.
@@ -18,6 +24,7 @@
 use alloc::sync::Arc;
 use core::cell::Cell;
 use core::pin::pin;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use intrusive_collections::{LinkedList, LinkedListLink, UnsafeRef, intrusive_adapter};
 use smallvec::SmallVec;
@@ -26,7 +33,8 @@ use spin::Mutex;
 use super::ipc::ids;
 use super::ipc::perm::IpcPerm;
 use super::ipc::wait::{Completed, WaiterId};
-use crate::arch::clock;
+use crate::arch::{clock, percpu};
+use crate::context::kernel_lock;
 use crate::context::lock_order::{OrderedGuard, OrderedMutex};
 use crate::context::scheduler;
 use crate::context::thread::{Thread, WakeReason};
@@ -80,6 +88,12 @@ pub struct Sleeper<R> {
     waiter: WaiterId,
     thread: Arc<Thread>,
     result: Cell<Option<Result<R>>>,
+    /// The thread polls `done` instead of sleeping (see [`sleep`]): its completer sets
+    /// `done` rather than waking it. Changed under the facility's lock.
+    polling: Cell<bool>,
+    /// Set (last, with Release) by a completer that found the sleeper polling: `result`
+    /// is stored and the sleeper unlinked, and the completer no longer touches it.
+    done: AtomicBool,
 }
 
 intrusive_adapter!(SleeperLink<R> = UnsafeRef<Sleeper<R>>: Sleeper<R> { link: LinkedListLink });
@@ -112,8 +126,13 @@ impl Wakeups {
         self.0.is_empty()
     }
 
-    /// Wakes them (call with no spinlock held).
+    /// Wakes them (call with no spinlock held), taking the kernel lock for it if the
+    /// call runs without it (`context::kernel_lock`).
     pub fn wake(&mut self) {
+        if self.0.is_empty() {
+            return;
+        }
+        kernel_lock::ensure_held();
         for thread in self.0.drain(..) {
             scheduler::wake(&thread, WakeReason::Woken);
         }
@@ -136,8 +155,13 @@ impl<R> Sleepers<R> {
             while let Some(sleeper) = cursor.get() {
                 if sleeper.waiter == waiter {
                     sleeper.result.set(Some(result));
-                    wakeups.0.push(sleeper.thread.clone());
-                    cursor.remove();
+                    let sleeper = cursor.remove().expect("the cursor is on a sleeper");
+                    if sleeper.polling.get() {
+                        // The last touch: the sleeper may return as soon as it sees it.
+                        sleeper.done.store(true, Ordering::Release);
+                    } else {
+                        wakeups.0.push(sleeper.thread.clone());
+                    }
                     break;
                 }
                 cursor.move_next();
@@ -178,20 +202,43 @@ pub fn sleep<F: Facility>(
     cancel: impl FnOnce(&mut F) -> bool,
 ) -> Result<F::Result> {
     let realtime = matches!(deadline, Deadline::Realtime(_));
-    let sleeper =
-        pin!(Sleeper { link: LinkedListLink::new(), waiter, thread: thread.clone(), result: Cell::new(None) });
+    let sleeper = pin!(Sleeper {
+        link: LinkedListLink::new(),
+        waiter,
+        thread: thread.clone(),
+        result: Cell::new(None),
+        polling: Cell::new(false),
+        done: AtomicBool::new(false),
+    });
     let sleeper: &Sleeper<F::Result> = &sleeper;
     // SAFETY: `sleeper` is pinned on this stack frame and stays linked only while this
     // function runs: every return below happens with it unlinked (by the completer, or
     // by `unlink` here), under the lock.
     guard.sleepers().list.push_back(unsafe { UnsafeRef::from_raw(sleeper) });
+    // Polling is for a call without the kernel lock (it would keep every other CPU out),
+    // with a partner that may be running on another CPU, and no thread waiting for this one.
+    let poll = !kernel_lock::held_here() && !scheduler::others_waiting_here() && another_cpu_busy();
+    sleeper.polling.set(poll);
     drop(guard);
+    if poll && let Some(result) = poll_for_result(lock, sleeper) {
+        return result;
+    }
+    // A call that runs without the kernel lock (`context::kernel_lock`) takes it to
+    // sleep. A change may have completed the waiter before this CPU had it, and its
+    // wake-up then found the thread not yet blocked: look for the result first. With the
+    // lock held since the waiter was queued, no wake-up can come before the block.
+    let mut look_first = !kernel_lock::held_here();
+    kernel_lock::ensure_held();
     // Woken by `clock_settime` to measure the deadline again.
     if realtime {
         REALTIME_SLEEPERS.lock().push(thread.clone());
     }
     let result = loop {
-        let reason = scheduler::block(deadline.monotonic());
+        let reason = match look_first {
+            true => WakeReason::Woken,
+            false => scheduler::block(deadline.monotonic()),
+        };
+        look_first = false;
         let mut guard = lock.lock();
         if let Some(result) = sleeper.result.take() {
             break result;
@@ -212,6 +259,45 @@ pub fn sleep<F: Facility>(
         REALTIME_SLEEPERS.lock().retain(|t| !Arc::ptr_eq(t, thread));
     }
     result
+}
+
+/// How long a call that runs without the kernel lock on a machine with several CPUs
+/// polls for its result before it sleeps.
+const POLL_NS: u64 = 20_000;
+
+/// Whether another CPU runs a thread (its partner, maybe): with every other CPU idle,
+/// nothing but an interrupt could complete a waiter soon, and polling would be waste.
+fn another_cpu_busy() -> bool {
+    let me = percpu::this().index();
+    percpu::online().any(|cpu| cpu.index() != me && !cpu.idle.load(Ordering::Relaxed))
+}
+
+/// Polls `sleeper`'s `done` for up to [`POLL_NS`]; its result if a completer set it. The
+/// sleeper stops polling under the lock: after that, a completion wakes it.
+///
+/// The partner of an exchange on another CPU (a sender for a receiver waiting on an empty
+/// queue, a receiver for a sender waiting on a full one) usually completes the waiter
+/// within microseconds. Sleeping and being woken cost the waiter a switch away and back,
+/// and the completer the kernel lock and a wake-up, each time; Linux's polling idle state
+/// and adaptive mutexes make the same trade. Interrupts stay disabled while it polls, and
+/// TLB shootdown requests are served from the loop.
+fn poll_for_result<F: Facility>(lock: &OrderedMutex<F>, sleeper: &Sleeper<F::Result>) -> Option<Result<F::Result>> {
+    let until = clock::monotonic_ns().saturating_add(POLL_NS);
+    loop {
+        if sleeper.done.load(Ordering::Acquire) {
+            // The completer stored the result before `done`, and touches it no more.
+            return sleeper.result.take();
+        }
+        if clock::monotonic_ns() >= until {
+            break;
+        }
+        crate::arch::tlb::serve_requests();
+        core::hint::spin_loop();
+    }
+    let _guard = lock.lock();
+    sleeper.polling.set(false);
+    // Completed between the last look and the lock: no wake-up was sent for it.
+    if sleeper.done.load(Ordering::Acquire) { sleeper.result.take() } else { None }
 }
 
 /// The errno of a sleep a signal interrupted, for a call that signal(7) restarts after a

@@ -7,6 +7,12 @@
 //! call, for the permission checks), then `MSGS`. Threads are woken only after `MSGS` is
 //! released.
 //!
+//! Every call runs without the kernel lock (`context::kernel_lock`) and takes it only to
+//! wake or sleep, or for a user copy the loaded page tables cannot make: a sender and a
+//! receiver on two CPUs meet only at `MSGS`, as on Linux at the queue's lock. Under
+//! `MSGS` the receive buffer is checked through the loaded page tables alone when the
+//! kernel lock is not held (`ENEEDLOCK` makes the call again under it).
+//!
 //! One deliberate difference from Linux: msgrcv checks that its buffer can take the
 //! message before the message is taken (and, before it sleeps, that it can take the
 //! largest it may be handed), so a bad buffer is EFAULT with the message still queued.
@@ -221,11 +227,11 @@ impl MsgScheme {
         // SAFETY: the copy initialized all `size` bytes.
         unsafe { text.set_len(size) };
         let flags = MsgFlags::from_bits_truncate(msgflg);
-        let pid = caller.process.pid;
+        let (pid, now) = (caller.process.pid, now_secs());
         run(
             caller,
             msqid,
-            |creds, ns, woken| ns.msgsnd(creds, pid, msqid, message, flags, now_secs(), woken),
+            |creds, ns, woken| ns.msgsnd(creds, pid, msqid, message, flags, now, woken),
             |delivery| match delivery {
                 Delivery::Sent => Ok(()),
                 Delivery::Received(_) => Err(mismatched_delivery()),
@@ -244,13 +250,13 @@ impl MsgScheme {
         let (msqid, msgflg) = split_word(word);
         let flags = MsgFlags::from_bits_truncate(msgflg);
         let bufsz = MsgNamespace::msgrcv_check(msqid, bufsz, flags)?;
-        let pid = caller.process.pid;
+        let (pid, now) = (caller.process.pid, now_secs());
         // Asked by the rules before a message is taken: the type and `n` bytes of text.
-        let writable = |n: usize| caller.process.check_writable(msgp, 8 + n);
+        let writable = |n: usize| caller.process.check_writable_under_lock(msgp, 8 + n);
         let message = run(
             caller,
             msqid,
-            |creds, ns, woken| ns.msgrcv(creds, pid, msqid, bufsz, msgtyp, flags, now_secs(), woken, writable),
+            |creds, ns, woken| ns.msgrcv(creds, pid, msqid, bufsz, msgtyp, flags, now, woken, writable),
             |delivery| match delivery {
                 Delivery::Received(message) => Ok(message),
                 Delivery::Sent => Err(mismatched_delivery()),

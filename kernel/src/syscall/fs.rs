@@ -6,7 +6,9 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use crate::errno::{EBADF, EINVAL, ENAMETOOLONG, ENOENT};
+use crate::arch::percpu;
+use crate::context::kernel_lock;
+use crate::errno::{EBADF, EINVAL, ENAMETOOLONG, ENEEDLOCK, ENOENT};
 use kestrel_abi::syscall::{
     CALL_METADATA_LEN, CALL_READ, CALL_WRITE, F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC,
     O_NONBLOCK, O_RDONLY, O_WRONLY, Stat,
@@ -17,7 +19,7 @@ use crate::arch::interrupts::TrapFrame;
 use core::mem::MaybeUninit;
 
 use crate::memory::user::{bytes_of, check_writable, copy_from_user, copy_to_user, read_user, read_user_vec};
-use crate::scheme::{self, Caller, FileDescriptor, OpenDescription, SchemeId};
+use crate::scheme::{self, Caller, FileDescriptor, KernelScheme, OpenDescription, SchemeId};
 
 /// Longest path accepted.
 const PATH_MAX: usize = 4096;
@@ -327,6 +329,12 @@ pub fn fevent(cx: &Context, fd: usize, flags: usize) -> Result {
 /// above it. The flags are Redox's payload directions: `CALL_WRITE` (the scheme reads the
 /// payload) and `CALL_READ` (the payload is copied back); neither means both, any other
 /// flag (descriptor passing, `CONSUME`, ...) is EINVAL.
+///
+/// Entered without the kernel lock: the checks, the descriptor lookup and the metadata
+/// copy need none. A call on a scheme whose calls all need it takes it before the
+/// metadata; one that [`runs_unlocked`](OpenDescription::runs_unlocked) goes on without
+/// it, taking it only for what needs it (`context::kernel_lock`), and is made again
+/// under it if it answers `ENEEDLOCK`.
 pub fn call(
     cx: &Context,
     frame: &mut TrapFrame,
@@ -339,10 +347,117 @@ pub fn call(
     let (copy_in, copy_out) = if flags == 0 { (true, true) } else { (flags & CALL_WRITE != 0, flags & CALL_READ != 0) };
     // An empty payload has nothing to copy either way.
     let (copy_in, copy_out) = (copy_in && payload_len > 0, copy_out && payload_len > 0);
-    let desc = description(cx, fd)?;
+    let args = [payload, payload_len, meta, meta_len];
+    let desc = {
+        let files = cx.process.files.lock();
+        let desc = &files.get(fd)?.description;
+        // A lone CPU has nobody to run kernel code beside it: the lock taken first costs
+        // less than each step's look at whether it is held.
+        let several_cpus = percpu::online_count() > 1;
+        if let Some(callee) = Unreferenced::of(desc)
+            && payload_len <= SMALL_PAYLOAD
+            && several_cpus
+        {
+            drop(files);
+            return call_without_reference(cx, frame, callee, args, copy_in, copy_out);
+        }
+        desc.clone()
+    };
+    kernel_lock::acquire();
     if payload_len > SMALL_PAYLOAD {
-        return call_large(cx, frame, &desc, [payload, payload_len, meta, meta_len], copy_in, copy_out);
+        return call_large(cx, frame, &desc, args, copy_in, copy_out);
     }
+    call_described::<false>(cx, frame, &*desc, args, copy_in, copy_out)
+}
+
+/// What a `SYS_CALL` is made on: a description, or a scheme reached without one
+/// ([`Unreferenced`]).
+trait Callee: Copy {
+    /// Whether the call `metadata` runs without the kernel lock.
+    fn runs_unlocked(self, metadata: &[u64]) -> bool;
+    /// Makes the call.
+    fn call(self, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result;
+}
+
+impl Callee for &OpenDescription {
+    #[inline(always)]
+    fn runs_unlocked(self, _metadata: &[u64]) -> bool {
+        false
+    }
+
+    #[inline(always)]
+    fn call(self, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result {
+        OpenDescription::call(self, payload, metadata, caller)
+    }
+}
+
+/// `/scheme/msg`, or the root of `/scheme/mq`: descriptions that hold no state, so that
+/// their calls need nothing of them. On a machine with several CPUs their calls reach
+/// the scheme without a reference to the description, which both processes of a fork
+/// share and would otherwise count up and down on every message, and (msgsnd, msgrcv,
+/// mq_send, mq_receive and the other System V calls) without the kernel lock.
+#[derive(Clone, Copy)]
+enum Unreferenced {
+    Msg,
+    MqRoot,
+}
+
+impl Unreferenced {
+    /// The scheme `desc` is a description of, if it needs no reference.
+    #[inline(always)]
+    fn of(desc: &OpenDescription) -> Option<Self> {
+        match desc.scheme {
+            SchemeId::Msg => Some(Self::Msg),
+            SchemeId::Mq if desc.handle == crate::scheme::mq::ROOT => Some(Self::MqRoot),
+            _ => None,
+        }
+    }
+}
+
+impl Callee for Unreferenced {
+    #[inline(always)]
+    fn runs_unlocked(self, metadata: &[u64]) -> bool {
+        match self {
+            Self::Msg => true,
+            Self::MqRoot => crate::scheme::mq::MqScheme::runs_unlocked(crate::scheme::mq::ROOT, metadata),
+        }
+    }
+
+    #[inline(always)]
+    fn call(self, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result {
+        match self {
+            Self::Msg => crate::scheme::msg::MsgScheme.call(0, payload, metadata, caller),
+            Self::MqRoot => crate::scheme::mq::MqScheme.call(crate::scheme::mq::ROOT, payload, metadata, caller),
+        }
+    }
+}
+
+/// [`call`] on a description that needs no reference ([`Unreferenced`]), on a machine
+/// with several CPUs: without the kernel lock unless the call needs it.
+#[inline(never)]
+fn call_without_reference(
+    cx: &Context,
+    frame: &mut TrapFrame,
+    callee: Unreferenced,
+    args: [usize; 4],
+    copy_in: bool,
+    copy_out: bool,
+) -> Result {
+    call_described::<true>(cx, frame, callee, args, copy_in, copy_out)
+}
+
+/// The rest of [`call`] for a payload of at most [`SMALL_PAYLOAD`] bytes once the callee
+/// is known: with `MAY_RUN_UNLOCKED`, the kernel lock is not held yet, and is taken
+/// unless the call runs without it.
+#[inline(always)]
+fn call_described<const MAY_RUN_UNLOCKED: bool>(
+    cx: &Context,
+    frame: &mut TrapFrame,
+    callee: impl Callee,
+    [payload, payload_len, meta, meta_len]: [usize; 4],
+    copy_in: bool,
+    copy_out: bool,
+) -> Result {
     // The stack buffers start uninitialized: zeroing them would be wide SSE stores, and
     // the first SSE instruction of a system call costs a lazy FPU save (arch::fpu).
     // Small payloads (every IPC call's) stay on the stack: no heap round trip per call.
@@ -351,20 +466,55 @@ pub fn call(
     let (meta_ptr, ptr) = (meta_words.as_mut_ptr().cast::<u8>(), small.as_mut_ptr().cast::<u8>());
     // SAFETY: `meta_len <= MAX_METADATA` words fit `meta_words`, and
     // `payload_len <= SMALL_PAYLOAD` bytes fit `small`.
-    unsafe {
-        cx.process.copy_in(meta as u64, meta_ptr, meta_len * 8)?;
-        if payload_len > 0 {
-            stage_payload(cx, payload, ptr, payload_len, copy_in, copy_out)?;
-        }
+    unsafe { cx.process.copy_in(meta as u64, meta_ptr, meta_len * 8)? };
+    // SAFETY: the first `meta_len` words were initialized above.
+    let metadata = unsafe { core::slice::from_raw_parts(meta_words.as_ptr().cast::<u64>(), meta_len) };
+    let unlocked = MAY_RUN_UNLOCKED && callee.runs_unlocked(metadata);
+    if MAY_RUN_UNLOCKED && !unlocked {
+        kernel_lock::ensure_held();
     }
-    // SAFETY: the first `meta_len` words and `payload_len` bytes were initialized above.
-    let (metadata, data) = unsafe {
-        (
-            core::slice::from_raw_parts(meta_words.as_ptr().cast::<u64>(), meta_len),
-            core::slice::from_raw_parts_mut(ptr, payload_len),
-        )
+    if payload_len > 0 {
+        // SAFETY: as above.
+        unsafe { stage_payload(cx, payload, ptr, payload_len, copy_in, copy_out)? };
+    }
+    // SAFETY: the first `payload_len` bytes were initialized above.
+    let data = unsafe { core::slice::from_raw_parts_mut(ptr, payload_len) };
+    if unlocked {
+        return call_scheme_unlocked(cx, frame, callee, data, metadata, payload, copy_out);
+    }
+    call_scheme(cx, frame, callee, data, metadata, payload, copy_out)
+}
+
+/// [`call_scheme`] for a call that runs without the kernel lock, made again under it if
+/// it answers `ENEEDLOCK` (having changed nothing).
+///
+/// Out of line, and the result handled as the value `rax` gets: a `Result` kept across
+/// the two ways was moved whole with a wide SSE move, and the first SSE instruction of
+/// a call costs a lazy FPU save (`arch::fpu`). Decoding `rax`'s value and encoding it
+/// again (`syscall::run`) gives back the same value, whatever a call returned.
+#[inline(never)]
+fn call_scheme_unlocked(
+    cx: &Context,
+    frame: &mut TrapFrame,
+    callee: impl Callee,
+    data: &mut [u8],
+    metadata: &[u64],
+    payload: usize,
+    copy_out: bool,
+) -> Result {
+    let rax = |result: Result| match result {
+        Ok(value) => value,
+        Err(errno) => errno.to_syscall_return(),
     };
-    call_scheme(cx, frame, &desc, data, metadata, payload, copy_out)
+    let mut value = rax(call_scheme(cx, frame, callee, data, metadata, payload, copy_out));
+    if value == ENEEDLOCK.to_syscall_return() {
+        kernel_lock::ensure_held();
+        value = rax(call_scheme(cx, frame, callee, data, metadata, payload, copy_out));
+    }
+    match value as isize {
+        -4095..=-1 => Err(crate::errno::Errno::from_raw(-(value as isize) as i32)),
+        _ => Ok(value),
+    }
 }
 
 /// Brings a small payload of `len > 0` bytes at user address `payload` to `dst`: copied
@@ -436,14 +586,14 @@ fn call_large(
 fn call_scheme(
     cx: &Context,
     frame: &mut TrapFrame,
-    desc: &OpenDescription,
+    callee: impl Callee,
     data: &mut [u8],
     metadata: &[u64],
     payload: usize,
     copy_out: bool,
 ) -> Result {
     let space_before = cx.process.pml4();
-    let result = desc.call(data, metadata, &mut caller(cx, Some(frame)));
+    let result = callee.call(data, metadata, &mut caller(cx, Some(frame)));
     // After an exec the old payload address means nothing in the new image.
     if copy_out && result.is_ok() && cx.process.pml4() == space_before && space_before.is_some() {
         copy_payload_back(cx, payload, data);

@@ -52,7 +52,8 @@ pub fn answer_identity(frame: &mut TrapFrame) -> bool {
 }
 
 /// Runs the system call described by `frame` (number in rax, arguments in rdi, rsi, rdx,
-/// r10, r8, r9).
+/// r10, r8, r9). Entered without the kernel lock, and takes it for every call but a
+/// `SYS_CALL`, which takes it once it knows whether the call needs it (`fs::call`).
 #[inline(always)]
 pub fn dispatch(frame: &mut TrapFrame) {
     scheduler::with_current(|thread| run(&Context { thread, process: &thread.process }, frame));
@@ -63,9 +64,15 @@ fn run(cx: &Context<'_>, frame: &mut TrapFrame) {
     let [a, b, c, d, e] = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8].map(|v| v as usize);
     let nr = frame.rax as usize;
     // SYS_CALL carries every scheme operation (IPC included): tested before the rest.
-    let result = if nr == SYS_CALL {
-        fs::call(cx, frame, [a, b, c, d, e])
-    } else if nr == SYS_EPOLL_WAIT {
+    if nr == SYS_CALL {
+        frame.rax = match fs::call(cx, frame, [a, b, c, d, e]) {
+            Ok(value) => value as u64,
+            Err(errno) => errno.to_syscall_return() as u64,
+        };
+        return;
+    }
+    take_kernel_lock();
+    let result = if nr == SYS_EPOLL_WAIT {
         epoll::epoll_wait(cx, a, b, c, d)
     } else if nr == SYS_SIGRETURN {
         // The restored frame carries its own rax.
@@ -78,6 +85,13 @@ fn run(cx: &Context<'_>, frame: &mut TrapFrame) {
         Ok(value) => value as u64,
         Err(errno) => errno.to_syscall_return() as u64,
     };
+}
+
+/// Takes the kernel lock for a call other than `SYS_CALL`: out of line, as those calls
+/// are, to keep the first page of hot text (see linker.ld) for the frequent ones.
+#[inline(never)]
+fn take_kernel_lock() {
+    crate::context::kernel_lock::acquire();
 }
 
 /// `SYS_SIGRETURN`, out of line: inlined, it took room in the first page of hot text

@@ -96,13 +96,9 @@ const PF_PRESENT: u64 = 1 << 0;
 const PF_WRITE: u64 = 1 << 1;
 
 /// Handles CPU exceptions: one raised by user code becomes a signal to its process (with
-/// a one-line report); one raised by the kernel is fatal, except a page fault in the
-/// direct user-copy routine (`user_copy`).
+/// a one-line report); one raised by the kernel is fatal. (A page fault in the direct
+/// user-copy routine never comes here: `interrupt_dispatch` resumes the copy.)
 pub fn handle(frame: &mut TrapFrame) {
-    // A user copy that faulted: its caller takes the checked path instead.
-    if frame.vector == 14 && !frame.from_user() && super::user_copy::resume_after_fault(frame) {
-        return;
-    }
     if frame.from_user() && frame.vector != 8 && frame.vector != 18 {
         let (mnemonic, name) = exception_name(frame.vector);
         let cr2 = if frame.vector == 14 { Cr2::read_raw() } else { 0 };

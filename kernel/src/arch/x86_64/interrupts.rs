@@ -323,16 +323,29 @@ extern "C" fn return_to_user(frame: &mut TrapFrame) {
 /// call, then the work of [`return_to_user`].
 #[unsafe(link_section = ".text.hot.dispatch")]
 extern "C" fn syscall_dispatch(frame: &mut TrapFrame) {
-    // The caller's identity is answered without the kernel lock, and the return takes
-    // it only if it has work.
-    let answered = crate::syscall::answer_identity(frame);
-    if answered && !crate::context::scheduler::return_check_requested() {
-        return;
-    }
-    kernel_lock::acquire();
-    if !answered {
+    // The caller's identity is answered without the kernel lock. The dispatcher takes
+    // it, unless the call runs without it (a `SYS_CALL` on a message queue,
+    // `syscall::fs::call`). The return takes it only if it has work.
+    if crate::syscall::answer_identity(frame) {
+        if !crate::context::scheduler::return_check_requested() {
+            return;
+        }
+    } else {
         crate::syscall::dispatch(frame);
+        if !crate::context::scheduler::return_check_requested() {
+            if kernel_lock::held_here() {
+                kernel_lock::release();
+            }
+            return;
+        }
     }
+    return_with_work(frame);
+}
+
+/// The return from a system call whose return has work (`scheduler::request_return_check`).
+#[inline(never)]
+fn return_with_work(frame: &mut TrapFrame) {
+    kernel_lock::ensure_held();
     crate::context::signal::on_return_to_user(frame);
     kernel_lock::release();
 }
@@ -340,10 +353,15 @@ extern "C" fn syscall_dispatch(frame: &mut TrapFrame) {
 /// Called by the common stub for every other vector, with interrupts disabled.
 ///
 /// Takes the kernel lock unless this CPU holds it (an interrupt in kernel code that holds
-/// it: a user copy's fault, a tick during boot). An interrupt from user mode gives it back
-/// in [`return_to_user`], one in the idle loop before returning. A TLB shootdown request
-/// is served before waiting for the lock, whose holder may be waiting for it.
+/// it: a tick during boot). An interrupt from user mode gives it back in
+/// [`return_to_user`], one in the idle loop before returning. A TLB shootdown request is
+/// served before waiting for the lock, whose holder may be waiting for it. A user copy's
+/// page fault needs no lock: the copy fails and its caller takes the checked path, which
+/// it may be running without the kernel lock, under a facility's (`kernel_lock.rs`).
 extern "C" fn interrupt_dispatch(frame: &mut TrapFrame) {
+    if frame.vector == 14 && !frame.from_user() && super::user_copy::resume_after_fault(frame) {
+        return;
+    }
     super::tlb::serve_requests();
     let took = kernel_lock::acquire_if_free_here();
     dispatch_vector(frame);

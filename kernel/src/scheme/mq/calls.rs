@@ -11,9 +11,8 @@ use kestrel_abi::sysv::LinuxTimespec;
 use super::notice::Target;
 use super::{Handle, MQS, MqScheme, Mqs, ROOT, spare};
 use crate::context::lock_order::OrderedGuard;
-use crate::context::long_copy;
+use crate::context::{kernel_lock, long_copy};
 use crate::errno::{EBADF, EINVAL, EIO, EMFILE, EMSGSIZE, ENOMEM, ETIMEDOUT, Errno};
-use crate::memory::user::check_writable;
 use crate::scheme::handles::install;
 use crate::scheme::ipc::mq::{
     self, Boxed, Delivery, MqAttr, MqNamespace, Notify, O_ACCMODE, QueueRef, RLIMIT_MSGQUEUE_DEFAULT, Woken,
@@ -82,6 +81,8 @@ fn wake(wakeups: &mut Wakeups, readiness_changed: bool) {
 fn deliver_notice(mut guard: OrderedGuard<'_, Mqs>, notice: Notify, caller: &Caller<'_>) {
     let target = guard.notices.take(notice.token);
     drop(guard);
+    // Signals are sent, and a notice pipe written and closed, under the kernel lock.
+    kernel_lock::ensure_held();
     if let Some(target) = target {
         target.deliver(notice.pid, caller);
     }
@@ -211,7 +212,7 @@ impl MqScheme {
             unsafe {
                 match long {
                     true => caller.process.copy_in_long(msg_ptr, data.as_mut_ptr(), len)?,
-                    false => caller.process.copy_in(msg_ptr, data.as_mut_ptr(), len)?,
+                    false => caller.process.copy_in_under_lock(msg_ptr, data.as_mut_ptr(), len)?,
                 }
             }
             // SAFETY: the copy initialized all `len` bytes.
@@ -230,10 +231,24 @@ impl MqScheme {
         if !long_copy::is_long(msg_len as usize) {
             // A short text is copied in under the queues' lock, in the pass that sends it.
             run(caller, handle, |mqs, h| check(mqs, h).and_then(|()| message(false)), send, sent, deadline)?;
+        } else if msg_len <= mq::MSGSIZE_MAX as u64 {
+            // A long one with no lock held (`context::long_copy`), before the pass that
+            // checks and sends: one pass under the queues' lock, not two. The text a
+            // user can ask for is copied before its size is checked against the queue's
+            // (an unprivileged queue's message size is at most this); if the copy fails,
+            // the checks still come first.
+            match message(true) {
+                Ok(message) => run(caller, handle, |mqs, h| check(mqs, h).map(|()| message), send, sent, deadline)?,
+                Err(errno) => {
+                    let mqs = MQS.lock();
+                    check(&mqs, mqs.handle(handle).ok_or(EBADF)?)?;
+                    return Err(errno);
+                }
+            }
         } else {
-            // A long one with no lock held (`context::long_copy`), between a pass that
-            // checks and the one that sends: neither the access mode nor the queue's
-            // message size changes while the description is open.
+            // Longer: a pass that checks, the copy with no lock held, then the pass that
+            // sends. Neither the access mode nor the queue's message size changes while
+            // the description is open.
             {
                 let mqs = MQS.lock();
                 check(&mqs, mqs.handle(handle).ok_or(EBADF)?)?;
@@ -261,10 +276,8 @@ impl MqScheme {
                 return Ok(());
             }
             let need = q.next_len().unwrap_or(q.msgsize());
-            caller.process.with_space(|s| {
-                check_writable(s, buf, need)?;
-                if prio_ptr != 0 { check_writable(s, prio_ptr, 4) } else { Ok(()) }
-            })
+            caller.process.check_writable_under_lock(buf, need)?;
+            if prio_ptr != 0 { caller.process.check_writable_under_lock(prio_ptr, 4) } else { Ok(()) }
         };
         let receive = |ns: &mut MqNamespace, q, (), woken: &mut Woken, _: &mut Option<Notify>| {
             ns.receive(q, buf_len, nonblock, woken)

@@ -22,6 +22,12 @@
 //! released before `MQS`. Threads are woken, signals sent and notices written only after
 //! `MQS` is released.
 //!
+//! mq_send and mq_receive run without the kernel lock (`context::kernel_lock`) and take
+//! it only to wake or sleep, to tell the event scheme or deliver a notice, or for a user
+//! copy the loaded page tables cannot make. Under `MQS` (a short text's copy, the
+//! receive buffer's check) only the loaded page tables are asked when the kernel lock is
+//! not held (`ENEEDLOCK` makes the call again under it).
+//!
 //! Deliberate differences from Linux: no umask is applied to a new queue's mode (the
 //! kernel has none); a receive checks that the caller's buffer (and `msg_prio`) can take
 //! the message before taking it, so a bad buffer is EFAULT with the message still queued
@@ -41,7 +47,8 @@ use self::notice::Notices;
 use crate::context::lock_order::{Level, OrderedMutex};
 use crate::errno::{EBADF, EINVAL, EOPNOTSUPP};
 use crate::memory::user::Plain;
-use crate::scheme::handles::{self, HandleTable, ROOT};
+pub use crate::scheme::handles::ROOT;
+use crate::scheme::handles::{self, HandleTable};
 use crate::scheme::ipc::mq::{Delivery, MqNamespace, QueueRef, Woken};
 use crate::scheme::ipc_glue::{Facility, Sleepers};
 use crate::scheme::{Caller, KernelScheme, Result};
@@ -115,6 +122,15 @@ unsafe impl Plain for AbiAttr {}
 
 /// The mq scheme.
 pub struct MqScheme;
+
+impl MqScheme {
+    /// Whether the call `metadata` on `handle` runs without the kernel lock: mq_send and
+    /// mq_receive (`OpenDescription::runs_unlocked`).
+    pub fn runs_unlocked(handle: usize, metadata: &[u64]) -> bool {
+        handle == ROOT
+            && matches!(metadata, [word, _, _] if *word as u32 as u64 == MQ_CALL_SEND || *word == MQ_CALL_RECEIVE)
+    }
+}
 
 impl KernelScheme for MqScheme {
     fn open(&self, path: &str, _flags: usize, _caller: &mut Caller<'_>) -> Result<usize> {
