@@ -17,12 +17,12 @@
 //! - the entry and exit assembly;
 //! - the calls that read the caller's own identity (`syscall::answer_identity`: getpid,
 //!   getppid, gettid), which take the lock only if their return to user mode has work;
-//! - the message queue calls (`SYS_CALL` on `/scheme/msg`, and mq_send and mq_receive on
-//!   `/scheme/mq`: `OpenDescription::runs_unlocked`), whose state is all under their
-//!   facility's lock. They take this lock only for what needs it, with no ordered lock
-//!   held ([`ensure_held`]): waking or putting a thread to sleep, telling the event
-//!   scheme, sending a signal, and a user copy that cannot go straight through the
-//!   loaded page tables. A copy that would need it while the facility's lock is held
+//! - on a machine with several CPUs, the message queue calls (`SYS_CALL` on
+//!   `/scheme/msg`, and mq_send and mq_receive on `/scheme/mq`: `syscall::fs::call`),
+//!   whose state is all under their facility's lock. They take this lock only for what
+//!   needs it, with no ordered lock held ([`ensure_held`]): waking or putting a thread
+//!   to sleep, telling the event scheme, sending a signal, and a user copy that cannot go
+//!   straight through the loaded page tables. A copy that would need it while the facility's lock is held
 //!   fails with `ENEEDLOCK` instead, before the call has changed anything, and the call
 //!   is made again from the start under this lock (`syscall::fs::call`);
 //! - the copy of a message's text in a call that holds the lock (`context::long_copy`,

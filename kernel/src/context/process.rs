@@ -218,6 +218,7 @@ impl Process {
     /// without it only the loaded page tables are asked, and a range they do not show
     /// writable (not present yet, copy-on-write, or bad) is `ENEEDLOCK`, for the call to
     /// be made again under the kernel lock.
+    #[inline(always)]
     pub fn check_writable_under_lock(&self, uaddr: u64, len: usize) -> Result<(), crate::errno::Errno> {
         if super::kernel_lock::held_here() {
             self.check_writable(uaddr, len)

@@ -4,7 +4,9 @@
 //! The kernel is not preemptible, and kernel code runs on one CPU at a time (the kernel
 //! lock, `kernel_lock.rs`): a thread in the kernel runs until it blocks, yields or returns
 //! to user mode, with interrupts disabled. So checking a condition and then blocking on it
-//! cannot lose a wake-up, on one CPU or several. Timer interrupts arrive only while user
+//! cannot lose a wake-up, on one CPU or several. Blocking and waking always happen under
+//! the kernel lock, also for the calls that otherwise run without it (which take it for
+//! that, and look at their condition again under it before they block: `ipc_glue`). Timer interrupts arrive only while user
 //! code or an idle thread runs; they wake expired sleepers and ask for a reschedule,
 //! which happens on the way back to user mode.
 //!
@@ -57,8 +59,9 @@ struct Scheduler {
     dead: Vec<Arc<Thread>>,
 }
 
-/// Taken only under the kernel lock (`kernel_lock`), which orders it after that lock;
-/// nothing else is taken under it but the threads' own `sched` locks.
+/// Taken under the kernel lock (`kernel_lock`), which orders it after that lock, but for
+/// [`others_waiting_here`]'s look; nothing else is taken under it but the threads' own
+/// `sched` locks.
 static SCHED: Mutex<Scheduler> =
     Mutex::new(Scheduler { cpus: [const { CpuSlot::new() }; MAX_CPUS], sleepers: BTreeMap::new(), dead: Vec::new() });
 
@@ -154,26 +157,11 @@ impl Scheduler {
     /// The next thread for CPU `me`: the oldest in its own queue, else the oldest of the
     /// longest other queue (the load moves to where there is room).
     fn take_next(&mut self, me: usize) -> Option<Arc<Thread>> {
-        if let Some(next) = self.pop(me) {
+        if let Some(next) = self.cpus[me].queue.pop_front() {
             return Some(next);
         }
         let busiest = (0..percpu::online_count()).filter(|&i| i != me).max_by_key(|&i| self.cpus[i].queue.len())?;
-        self.pop(busiest)
-    }
-
-    /// Queues `thread` for CPU `cpu`, keeping the count its block shows (`queued`).
-    fn push(&mut self, cpu: usize, thread: Arc<Thread>) {
-        let queue = &mut self.cpus[cpu].queue;
-        queue.push_back(thread);
-        percpu::cpu(cpu).queued.store(queue.len() as u32, Ordering::Relaxed);
-    }
-
-    /// The oldest thread queued for CPU `cpu`, keeping the count its block shows.
-    fn pop(&mut self, cpu: usize) -> Option<Arc<Thread>> {
-        let queue = &mut self.cpus[cpu].queue;
-        let thread = queue.pop_front();
-        percpu::cpu(cpu).queued.store(queue.len() as u32, Ordering::Relaxed);
-        thread
+        self.cpus[busiest].queue.pop_front()
     }
 }
 
@@ -191,7 +179,7 @@ fn enqueue(s: &mut Scheduler, thread: Arc<Thread>) {
     };
     match target {
         Some(cpu) => {
-            s.push(cpu.index(), thread);
+            s.cpus[cpu.index()].queue.push_back(thread);
             if cpu.index() != me {
                 // One wake-up per queued thread: the CPU stops counting as idle now. One
                 // that polls sees that (`idle_loop`); one that halts needs the interrupt.
@@ -201,14 +189,15 @@ fn enqueue(s: &mut Scheduler, thread: Arc<Thread>) {
                 }
             }
         }
-        None => s.push(last, thread),
+        None => s.cpus[last].queue.push_back(thread),
     }
 }
 
-/// Whether a thread waits in this CPU's run queue: read without the kernel lock, by a call
-/// that would rather poll than sleep (`ipc_glue`) but not keep a waiting thread off the CPU.
+/// Whether a thread waits in this CPU's run queue, for a call that would rather poll than
+/// sleep (`ipc_glue`) but not keep a waiting thread off the CPU. It may run without the
+/// kernel lock and takes `SCHED` alone (with no other lock held).
 pub fn others_waiting_here() -> bool {
-    percpu::this().queued.load(Ordering::Relaxed) != 0
+    !SCHED.lock().cpus[percpu::this().index()].queue.is_empty()
 }
 
 /// Whether a reschedule is due (checked on the way back to user mode).
@@ -244,7 +233,7 @@ pub fn schedule() {
         let next = match s.take_next(cpu.index()) {
             Some(next) => {
                 if prev_state == RunState::Runnable && !is_idle {
-                    s.push(cpu.index(), prev.clone());
+                    s.cpus[cpu.index()].queue.push_back(prev.clone());
                 }
                 next
             }

@@ -127,11 +127,15 @@ impl Wakeups {
     }
 
     /// Wakes them (call with no spinlock held), taking the kernel lock for it if the
-    /// call runs without it (`context::kernel_lock`).
+    /// call runs without it (`context::kernel_lock`). Inline: most calls wake nobody.
+    #[inline(always)]
     pub fn wake(&mut self) {
-        if self.0.is_empty() {
-            return;
+        if !self.0.is_empty() {
+            self.wake_all();
         }
+    }
+
+    fn wake_all(&mut self) {
         kernel_lock::ensure_held();
         for thread in self.0.drain(..) {
             scheduler::wake(&thread, WakeReason::Woken);
@@ -215,20 +219,24 @@ pub fn sleep<F: Facility>(
     // function runs: every return below happens with it unlinked (by the completer, or
     // by `unlink` here), under the lock.
     guard.sleepers().list.push_back(unsafe { UnsafeRef::from_raw(sleeper) });
+    // A call that runs without the kernel lock (`context::kernel_lock`) may poll, and
+    // takes the lock to sleep.
+    let unlocked = !kernel_lock::held_here();
     // Polling is for a call without the kernel lock (it would keep every other CPU out),
     // with a partner that may be running on another CPU, and no thread waiting for this one.
-    let poll = !kernel_lock::held_here() && !scheduler::others_waiting_here() && another_cpu_busy();
+    let poll = unlocked && another_cpu_busy() && !scheduler::others_waiting_here();
     sleeper.polling.set(poll);
     drop(guard);
     if poll && let Some(result) = poll_for_result(lock, sleeper) {
         return result;
     }
-    // A call that runs without the kernel lock (`context::kernel_lock`) takes it to
-    // sleep. A change may have completed the waiter before this CPU had it, and its
+    // A change may have completed the waiter before this CPU had the kernel lock, and its
     // wake-up then found the thread not yet blocked: look for the result first. With the
     // lock held since the waiter was queued, no wake-up can come before the block.
-    let mut look_first = !kernel_lock::held_here();
-    kernel_lock::ensure_held();
+    let mut look_first = unlocked;
+    if unlocked {
+        kernel_lock::acquire();
+    }
     // Woken by `clock_settime` to measure the deadline again.
     if realtime {
         REALTIME_SLEEPERS.lock().push(thread.clone());

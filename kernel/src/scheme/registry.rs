@@ -269,15 +269,13 @@ impl OpenDescription {
         self.scheme.scheme()
     }
 
-    /// `SYS_CALL` on the description's scheme. The proc, sem and msg schemes, whose calls
-    /// are the frequent ones, are called directly rather than through the trait object.
-    /// (A fourth arm, for mq, saved its calls 12 instructions and cost every proc call 9.)
+    /// `SYS_CALL` on the description's scheme. The proc scheme, whose calls are frequent,
+    /// is called directly rather than through the trait object (the sem, msg and mq calls
+    /// reach their schemes without the description: `syscall::fs::call`).
     #[inline(always)]
     pub fn call(&self, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result<usize> {
         match self.scheme {
             SchemeId::Proc => super::proc::ProcScheme.call(self.handle, payload, metadata, caller),
-            SchemeId::Sem => super::sem::SemScheme.call(self.handle, payload, metadata, caller),
-            SchemeId::Msg => super::msg::MsgScheme.call(self.handle, payload, metadata, caller),
             other => other.scheme().call(self.handle, payload, metadata, caller),
         }
     }

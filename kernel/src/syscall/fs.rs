@@ -330,11 +330,13 @@ pub fn fevent(cx: &Context, fd: usize, flags: usize) -> Result {
 /// payload) and `CALL_READ` (the payload is copied back); neither means both, any other
 /// flag (descriptor passing, `CONSUME`, ...) is EINVAL.
 ///
-/// Entered without the kernel lock: the checks, the descriptor lookup and the metadata
-/// copy need none. A call on a scheme whose calls all need it takes it before the
-/// metadata; one that [`runs_unlocked`](OpenDescription::runs_unlocked) goes on without
-/// it, taking it only for what needs it (`context::kernel_lock`), and is made again
-/// under it if it answers `ENEEDLOCK`.
+/// Entered without the kernel lock: the checks and the descriptor lookup need none. On a
+/// machine with several CPUs a call on `/scheme/msg` or the root of `/scheme/mq`
+/// ([`Unreferenced`]) goes on without it if the call [`runs_unlocked`](Callee::runs_unlocked),
+/// taking it only for what needs it (`context::kernel_lock`), and is made again under it
+/// if it answers `ENEEDLOCK`; every other call takes it before its metadata is read.
+/// Only a payload larger than [`SMALL_PAYLOAD`] takes a reference to a msg or mq root
+/// description (no call of theirs has one).
 pub fn call(
     cx: &Context,
     frame: &mut TrapFrame,
@@ -351,15 +353,17 @@ pub fn call(
     let desc = {
         let files = cx.process.files.lock();
         let desc = &files.get(fd)?.description;
-        // A lone CPU has nobody to run kernel code beside it: the lock taken first costs
-        // less than each step's look at whether it is held.
-        let several_cpus = percpu::online_count() > 1;
         if let Some(callee) = Unreferenced::of(desc)
             && payload_len <= SMALL_PAYLOAD
-            && several_cpus
         {
             drop(files);
-            return call_without_reference(cx, frame, callee, args, copy_in, copy_out);
+            // A lone CPU has nobody to run kernel code beside it: the lock taken first
+            // costs less than each step's look at whether it is held.
+            if callee.may_run_unlocked() && percpu::online_count() > 1 {
+                return call_without_lock(cx, frame, callee, args, copy_in, copy_out);
+            }
+            kernel_lock::acquire();
+            return call_described::<false>(cx, frame, callee, args, copy_in, copy_out);
         }
         desc.clone()
     };
@@ -391,13 +395,14 @@ impl Callee for &OpenDescription {
     }
 }
 
-/// `/scheme/msg`, or the root of `/scheme/mq`: descriptions that hold no state, so that
-/// their calls need nothing of them. On a machine with several CPUs their calls reach
-/// the scheme without a reference to the description, which both processes of a fork
-/// share and would otherwise count up and down on every message, and (msgsnd, msgrcv,
-/// mq_send, mq_receive and the other System V calls) without the kernel lock.
+/// `/scheme/sem`, `/scheme/msg`, or the root of `/scheme/mq`: descriptions that hold no
+/// state, so that their calls need nothing of them. Their calls reach the scheme without
+/// a reference to the description, which both processes of a fork share and would
+/// otherwise count up and down on every call, and on a machine with several CPUs (the
+/// System V message queue calls, mq_send and mq_receive) without the kernel lock.
 #[derive(Clone, Copy)]
 enum Unreferenced {
+    Sem,
     Msg,
     MqRoot,
 }
@@ -407,10 +412,17 @@ impl Unreferenced {
     #[inline(always)]
     fn of(desc: &OpenDescription) -> Option<Self> {
         match desc.scheme {
+            SchemeId::Sem => Some(Self::Sem),
             SchemeId::Msg => Some(Self::Msg),
             SchemeId::Mq if desc.handle == crate::scheme::mq::ROOT => Some(Self::MqRoot),
             _ => None,
         }
+    }
+
+    /// Whether some of its calls run without the kernel lock.
+    #[inline(always)]
+    fn may_run_unlocked(self) -> bool {
+        !matches!(self, Self::Sem)
     }
 }
 
@@ -418,6 +430,7 @@ impl Callee for Unreferenced {
     #[inline(always)]
     fn runs_unlocked(self, metadata: &[u64]) -> bool {
         match self {
+            Self::Sem => false,
             Self::Msg => true,
             Self::MqRoot => crate::scheme::mq::MqScheme::runs_unlocked(crate::scheme::mq::ROOT, metadata),
         }
@@ -426,16 +439,18 @@ impl Callee for Unreferenced {
     #[inline(always)]
     fn call(self, payload: &mut [u8], metadata: &[u64], caller: &mut Caller<'_>) -> Result {
         match self {
+            Self::Sem => crate::scheme::sem::SemScheme.call(0, payload, metadata, caller),
             Self::Msg => crate::scheme::msg::MsgScheme.call(0, payload, metadata, caller),
             Self::MqRoot => crate::scheme::mq::MqScheme.call(crate::scheme::mq::ROOT, payload, metadata, caller),
         }
     }
 }
 
-/// [`call`] on a description that needs no reference ([`Unreferenced`]), on a machine
-/// with several CPUs: without the kernel lock unless the call needs it.
+/// [`call`] on a description that needs no reference ([`Unreferenced`]) on a machine
+/// with several CPUs: without the kernel lock unless the call needs it. Out of line, to
+/// keep the hot text (see linker.ld) for the one-CPU path.
 #[inline(never)]
-fn call_without_reference(
+fn call_without_lock(
     cx: &Context,
     frame: &mut TrapFrame,
     callee: Unreferenced,
@@ -520,9 +535,9 @@ fn call_scheme_unlocked(
 /// Brings a small payload of `len > 0` bytes at user address `payload` to `dst`: copied
 /// (`copy_in`) or zeroed, and checked writable if it is to be copied back (`copy_out`).
 ///
-/// Out of line: the calls without a payload (getppid, semop) share the first page of
-/// hot text with the system call entry (see linker.ld), and these copies inlined were
-/// several hundred bytes of it.
+/// Out of line: the calls without a payload (getppid, semop) share the hot text with the
+/// system call entry (see linker.ld), and these copies inlined were several hundred
+/// bytes of it.
 ///
 /// # Safety
 /// `dst` must be valid for writes of `len` bytes.

@@ -71,7 +71,7 @@ fn run(cx: &Context<'_>, frame: &mut TrapFrame) {
         };
         return;
     }
-    take_kernel_lock();
+    crate::context::kernel_lock::acquire();
     let result = if nr == SYS_EPOLL_WAIT {
         epoll::epoll_wait(cx, a, b, c, d)
     } else if nr == SYS_SIGRETURN {
@@ -87,14 +87,7 @@ fn run(cx: &Context<'_>, frame: &mut TrapFrame) {
     };
 }
 
-/// Takes the kernel lock for a call other than `SYS_CALL`: out of line, as those calls
-/// are, to keep the first page of hot text (see linker.ld) for the frequent ones.
-#[inline(never)]
-fn take_kernel_lock() {
-    crate::context::kernel_lock::acquire();
-}
-
-/// `SYS_SIGRETURN`, out of line: inlined, it took room in the first page of hot text
+/// `SYS_SIGRETURN`, out of line: inlined, it took room in the hot text
 /// (see linker.ld) that the frequent calls need.
 #[inline(never)]
 fn sigreturn(cx: &Context<'_>, frame: &mut TrapFrame) {

@@ -60,8 +60,6 @@ pub struct PerCpu {
     /// A TLB shootdown request for this CPU (`tlb.rs`): page tables to flush, bit 0 set
     /// to leave them; 0 when none is pending.
     pub tlb_request: AtomicU64,
-    /// Threads waiting in this CPU's run queue (kept by the scheduler, read without its lock).
-    pub queued: AtomicU32,
     /// The levels of the ordered locks this CPU holds (`context::lock_order`, debug builds).
     pub held_levels: AtomicU32,
     /// This CPU's index in [`cpus`] (the boot CPU is 0).
@@ -90,7 +88,6 @@ impl PerCpu {
             idle: AtomicBool::new(false),
             polling: AtomicBool::new(false),
             tlb_request: AtomicU64::new(0),
-            queued: AtomicU32::new(0),
             held_levels: AtomicU32::new(0),
             index: AtomicU32::new(0),
             apic_id: AtomicU32::new(0),
