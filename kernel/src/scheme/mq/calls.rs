@@ -228,6 +228,11 @@ impl MqScheme {
             Delivery::Sent => Ok(()),
             Delivery::Received(_) => Err(mismatched_delivery()),
         };
+        // The checks alone, in a pass of their own under the queues' lock.
+        let check_pass = || {
+            let mqs = MQS.lock();
+            check(&mqs, mqs.handle(handle).ok_or(EBADF)?)
+        };
         if !long_copy::is_long(msg_len as usize) {
             // A short text is copied in under the queues' lock, in the pass that sends it.
             run(caller, handle, |mqs, h| check(mqs, h).and_then(|()| message(false)), send, sent, deadline)?;
@@ -239,20 +244,13 @@ impl MqScheme {
             // the checks still come first.
             match message(true) {
                 Ok(message) => run(caller, handle, |mqs, h| check(mqs, h).map(|()| message), send, sent, deadline)?,
-                Err(errno) => {
-                    let mqs = MQS.lock();
-                    check(&mqs, mqs.handle(handle).ok_or(EBADF)?)?;
-                    return Err(errno);
-                }
+                Err(errno) => return check_pass().and(Err(errno)),
             }
         } else {
             // Longer: a pass that checks, the copy with no lock held, then the pass that
             // sends. Neither the access mode nor the queue's message size changes while
             // the description is open.
-            {
-                let mqs = MQS.lock();
-                check(&mqs, mqs.handle(handle).ok_or(EBADF)?)?;
-            }
+            check_pass()?;
             let message = message(true)?;
             run(caller, handle, |_, _| Ok(message), send, sent, deadline)?;
         }
