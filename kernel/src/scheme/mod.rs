@@ -6,11 +6,13 @@
 //! scheme's `close` runs when the last reference goes.
 //!
 //! Scheme operations run with interrupts disabled, on one CPU at a time (the kernel lock,
-//! `context::kernel_lock`). An IPC call that must wait sleeps through [`ipc_glue`]: the
-//! facility's rules queue a waiter and return "wait", the caller sleeps on its own stack
-//! record with the facility's lock released, and a later change hands it its result and
-//! wakes it after that lock is dropped (see `ipc_glue` for timeouts, signals and the
-//! clocks). Other schemes (event, pipe, proc's waitpid) block on a `context::wait_queue`.
+//! `context::kernel_lock`), but for the message queue calls on a machine with several
+//! CPUs, which run under their facility's lock alone and take the kernel lock only to
+//! block, wake or make a user copy the loaded page tables cannot (`syscall::fs::call`).
+//! An IPC call that must wait sleeps through [`ipc_glue`]: the facility's rules queue a
+//! waiter and return "wait", the caller sleeps on its own stack record with the
+//! facility's lock released, and a later change hands it its result and wakes it after
+//! that lock is dropped (see `ipc_glue` for timeouts, signals, the clocks and polling). Other schemes (event, pipe, proc's waitpid) block on a `context::wait_queue`.
 //! Nothing blocks holding a lock a waker needs.
 
 pub mod ipc;
