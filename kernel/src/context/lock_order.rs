@@ -31,8 +31,9 @@
 //!    lock (`memory::shared`).
 //!
 //! Leaves below all of these: a shared memory object's frame list, the frame allocator
-//! and the kernel heap. The scheduler's locks are not taken under them: threads are woken
-//! only after the facility's lock is dropped.
+//! and the kernel heap. Threads are woken only after the facility's lock is dropped; the
+//! scheduler's run queues (`SCHED`, a leaf) are only looked at under it, by a waiter
+//! deciding whether to poll (`scheduler::others_waiting_here`).
 
 use core::sync::atomic::{AtomicU32, Ordering};
 

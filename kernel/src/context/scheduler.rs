@@ -195,7 +195,8 @@ fn enqueue(s: &mut Scheduler, thread: Arc<Thread>) {
 
 /// Whether a thread waits in this CPU's run queue, for a call that would rather poll than
 /// sleep (`ipc_glue`) but not keep a waiting thread off the CPU. It may run without the
-/// kernel lock and takes `SCHED` alone (with no other lock held).
+/// kernel lock, under a facility's lock: `SCHED` is a leaf, and its holder never waits
+/// for another CPU (nor for a TLB shootdown).
 pub fn others_waiting_here() -> bool {
     !SCHED.lock().cpus[percpu::this().index()].queue.is_empty()
 }
