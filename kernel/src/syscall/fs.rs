@@ -432,7 +432,7 @@ impl Callee for Unreferenced {
         match self {
             Self::Sem => false,
             Self::Msg => true,
-            Self::MqRoot => crate::scheme::mq::MqScheme::runs_unlocked(crate::scheme::mq::ROOT, metadata),
+            Self::MqRoot => crate::scheme::mq::MqScheme::runs_unlocked(metadata),
         }
     }
 

@@ -124,11 +124,10 @@ unsafe impl Plain for AbiAttr {}
 pub struct MqScheme;
 
 impl MqScheme {
-    /// Whether the call `metadata` on `handle` runs without the kernel lock: mq_send and
+    /// Whether the call `metadata` on the root runs without the kernel lock: mq_send and
     /// mq_receive (`syscall::fs::call`).
-    pub fn runs_unlocked(handle: usize, metadata: &[u64]) -> bool {
-        handle == ROOT
-            && matches!(metadata, [word, _, _] if *word as u32 as u64 == MQ_CALL_SEND || *word == MQ_CALL_RECEIVE)
+    pub fn runs_unlocked(metadata: &[u64]) -> bool {
+        matches!(metadata, [word, _, _] if *word as u32 as u64 == MQ_CALL_SEND || *word == MQ_CALL_RECEIVE)
     }
 }
 
